@@ -1,0 +1,226 @@
+package io.glidepath.examples;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small HTTP service for demos, tests and benchmarks. Configured by environment variables (or
+ * {@code --name=value} arguments, which win):
+ * <ul>
+ *   <li>{@code PORT} (required), {@code HOST} (default 127.0.0.1), {@code VERSION}, {@code SERVICE_NAME}</li>
+ *   <li>{@code ERROR_RATE}: share of requests answered 500, such as {@code 5%} or {@code 100%}</li>
+ *   <li>{@code LATENCY}: added to every response, such as {@code 20ms}</li>
+ * </ul>
+ * Paths: {@code /health} and {@code /ready} (never faulty), {@code /slow?ms=N}, {@code /status/NNN},
+ * {@code /download?bytes=N} (streamed), {@code /upload} (counts the body), {@code /echo} (the request
+ * as text); any other path says hello. Every response carries {@code X-Version} and {@code X-Instance}.
+ */
+public final class SampleService {
+    private final Map<String, String> settings;
+    private final String version;
+    private final String service;
+    private String instance;
+    private final double errorRate;
+    private final long latencyMillis;
+    private final AtomicLong served = new AtomicLong();
+    private HttpServer server;
+
+    public SampleService(Map<String, String> settings) {
+        this.settings = settings;
+        this.version = settings.getOrDefault("VERSION", "v1");
+        this.service = settings.getOrDefault("SERVICE_NAME", "sample");
+        this.errorRate = percent(settings.getOrDefault("ERROR_RATE", "0%"));
+        this.latencyMillis = millis(settings.getOrDefault("LATENCY", "0ms"));
+        this.instance = settings.get("INSTANCE");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> settings = new HashMap<>(System.getenv());
+        for (String a : args) {
+            if (a.startsWith("--") && a.contains("=")) {
+                String[] kv = a.substring(2).split("=", 2);
+                settings.put(kv[0].toUpperCase().replace('-', '_'), kv[1]);
+            }
+        }
+        if (!settings.containsKey("PORT")) {
+            System.err.println("sample-service: set PORT (environment) or --port=N");
+            System.exit(2);
+        }
+        SampleService s = new SampleService(settings);
+        s.start();
+        System.out.println("sample-service " + s.service + " " + s.version + " listening on "
+                + s.server.getAddress().getHostString() + ":" + s.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            s.stop();
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    public SampleService start() throws IOException {
+        String host = settings.getOrDefault("HOST", "127.0.0.1");
+        int port = Integer.parseInt(settings.get("PORT"));
+        server = HttpServer.create(new InetSocketAddress(host, port), 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+        if (instance == null) {
+            instance = String.valueOf(port());
+        }
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public long served() {
+        return served.get();
+    }
+
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            served.incrementAndGet();
+            URI uri = ex.getRequestURI();
+            String path = uri.getPath();
+            Map<String, String> query = query(uri.getRawQuery());
+            Headers h = ex.getResponseHeaders();
+            h.set("X-Version", version);
+            h.set("X-Instance", instance);
+            if (path.equals("/health") || path.equals("/ready")) {
+                respond(ex, 200, "ok\n");
+                return;
+            }
+            if (latencyMillis > 0) {
+                pause(latencyMillis);
+            }
+            if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
+                drain(ex.getRequestBody());
+                respond(ex, 500, service + " " + version + " failed (ERROR_RATE)\n");
+                return;
+            }
+            switch (path) {
+                case "/slow" -> {
+                    pause(Long.parseLong(query.getOrDefault("ms", "1000")));
+                    respond(ex, 200, "slow hello from " + service + " " + version + "\n");
+                }
+                case "/download" -> download(ex, Long.parseLong(query.getOrDefault("bytes", "0")));
+                case "/upload" -> {
+                    long n = drain(ex.getRequestBody());
+                    respond(ex, 200, "received " + n + " bytes\n");
+                }
+                case "/echo" -> respond(ex, 200, echo(ex));
+                default -> {
+                    if (path.startsWith("/status/")) {
+                        drain(ex.getRequestBody());
+                        respond(ex, Integer.parseInt(path.substring("/status/".length())), "status from " + version + "\n");
+                    } else {
+                        drain(ex.getRequestBody());
+                        respond(ex, 200, "hello from " + service + " " + version + "\n");
+                    }
+                }
+            }
+        }
+    }
+
+    private static String echo(HttpExchange ex) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append(ex.getRequestMethod()).append(' ').append(ex.getRequestURI()).append('\n');
+        ex.getRequestHeaders().forEach((k, vs) -> vs.forEach(v -> sb.append(k.toLowerCase()).append(": ").append(v).append('\n')));
+        sb.append("body-bytes: ").append(drain(ex.getRequestBody())).append('\n');
+        return sb.toString();
+    }
+
+    private static void download(HttpExchange ex, long bytes) throws IOException {
+        ex.sendResponseHeaders(200, 0); // chunked
+        byte[] block = new byte[64 * 1024];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) ('a' + i % 26);
+        }
+        try (OutputStream out = ex.getResponseBody()) {
+            long left = bytes;
+            while (left > 0) {
+                int n = (int) Math.min(block.length, left);
+                out.write(block, 0, n);
+                left -= n;
+            }
+        }
+    }
+
+    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+        if (b.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        }
+    }
+
+    private static long drain(InputStream in) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            total += n;
+        }
+        return total;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis); // the service's own simulated work, not a test wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                String[] kv = pair.split("=", 2);
+                q.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        }
+        return q;
+    }
+
+    static double percent(String text) {
+        String t = text.trim();
+        double v = Double.parseDouble(t.endsWith("%") ? t.substring(0, t.length() - 1) : t);
+        return t.endsWith("%") ? v / 100.0 : v;
+    }
+
+    static long millis(String text) {
+        String t = text.trim();
+        if (t.endsWith("ms")) {
+            return Long.parseLong(t.substring(0, t.length() - 2));
+        }
+        if (t.endsWith("s")) {
+            return Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000);
+        }
+        return Long.parseLong(t);
+    }
+}

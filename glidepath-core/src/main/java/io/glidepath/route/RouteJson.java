@@ -1,0 +1,354 @@
+package io.glidepath.route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.spec.Durations;
+import io.glidepath.spec.Suggestions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The JSON form of routes, shared by the router's admin API, its state file and the Java client.
+ * Reading validates everything at once and reports each bad field by JSON pointer with a hint.
+ */
+public final class RouteJson {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+    private static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
+    private static final Set<String> ROUTE_FIELDS = Set.of("name", "generation", "previewKey", "match", "stable",
+            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout");
+    private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
+    private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
+    private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
+
+    private RouteJson() {
+    }
+
+    public static boolean isValidRouteName(String name) {
+        return name != null && ROUTE_NAME.matcher(name).matches();
+    }
+
+    /** Reads a route document for the route called {@code name}; every bad field is reported at once. */
+    public static RouteSpec readSpec(String name, JsonNode doc) throws InvalidRouteException {
+        Reader r = new Reader();
+        if (!isValidRouteName(name)) {
+            r.error("", "route name '" + name + "' is not valid: use 1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+        }
+        if (doc == null || !doc.isObject()) {
+            r.error("", "a route must be a JSON object");
+            throw new InvalidRouteException(r.errors);
+        }
+        r.unknownFields(doc, "", ROUTE_FIELDS);
+        JsonNode nameNode = doc.get("name");
+        if (nameNode != null && !(nameNode.isTextual() && nameNode.asText().equals(name))) {
+            r.error("/name", "the body names route " + nameNode + " but the URL names '" + name + "': make them agree or leave name out");
+        }
+        RouteMatch match = r.match(doc.get("match"));
+        Set<EndpointAddress> seen = new LinkedHashSet<>();
+        List<EndpointAddress> stable = r.endpoints(doc.get("stable"), "/stable", seen);
+        List<EndpointAddress> canary = r.endpoints(doc.get("canary"), "/canary", seen);
+        List<EndpointAddress> preview = r.endpoints(doc.get("preview"), "/preview", seen);
+        int weight = r.weight(doc.get("canaryWeight"), "/canaryWeight");
+        Stickiness sticky = r.sticky(doc.get("sticky"));
+        String override = RouteSpec.DEFAULT_OVERRIDE_HEADER;
+        JsonNode o = doc.get("overrideHeader");
+        if (o != null) {
+            if (!o.isTextual() || !TOKEN.matcher(o.asText()).matches()) {
+                r.error("/overrideHeader", "must be an HTTP header name such as \"X-Glidepath-Track\"");
+            } else {
+                override = o.asText();
+            }
+        }
+        boolean shield = true;
+        JsonNode s = doc.get("shield");
+        if (s != null) {
+            if (!s.isBoolean()) {
+                r.error("/shield", "must be true or false");
+            } else {
+                shield = s.asBoolean();
+            }
+        }
+        HealthCheck health = r.health(doc.get("health"));
+        Duration drain = r.duration(doc.get("drainTimeout"), "/drainTimeout", RouteSpec.DEFAULT_DRAIN_TIMEOUT,
+                Duration.ZERO, Duration.ofHours(1));
+        if (!r.errors.isEmpty()) {
+            throw new InvalidRouteException(r.errors);
+        }
+        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain);
+    }
+
+    /** Reads the body of a weight change: {@code {"canaryWeight": 2500}}. */
+    public static int readWeight(JsonNode doc) throws InvalidRouteException {
+        Reader r = new Reader();
+        if (doc == null || !doc.isObject()) {
+            r.error("", "expected a JSON object such as {\"canaryWeight\": 2500}");
+            throw new InvalidRouteException(r.errors);
+        }
+        r.unknownFields(doc, "", Set.of("canaryWeight"));
+        if (doc.get("canaryWeight") == null) {
+            r.error("/canaryWeight", "is required: the canary's share in basis points, 0..10000 (2500 = 25%)");
+        }
+        int w = r.weight(doc.get("canaryWeight"), "/canaryWeight");
+        if (!r.errors.isEmpty()) {
+            throw new InvalidRouteException(r.errors);
+        }
+        return w;
+    }
+
+    /** Reads the body of a drain: {@code {"endpoints": ["127.0.0.1:9001"]}}. */
+    public static Set<EndpointAddress> readDrain(JsonNode doc) throws InvalidRouteException {
+        Reader r = new Reader();
+        if (doc == null || !doc.isObject()) {
+            r.error("", "expected a JSON object such as {\"endpoints\": [\"127.0.0.1:9001\"]}");
+            throw new InvalidRouteException(r.errors);
+        }
+        r.unknownFields(doc, "", Set.of("endpoints"));
+        if (doc.get("endpoints") == null) {
+            r.error("/endpoints", "is required: the endpoints to take out of the route, as \"host:port\"");
+        }
+        List<EndpointAddress> list = r.endpoints(doc.get("endpoints"), "/endpoints", new LinkedHashSet<>());
+        if (!r.errors.isEmpty()) {
+            throw new InvalidRouteException(r.errors);
+        }
+        return new LinkedHashSet<>(list);
+    }
+
+    public static ObjectNode write(RouteState state) {
+        ObjectNode n = writeSpec(state.spec());
+        n.put("generation", state.generation());
+        n.put("previewKey", state.previewKey());
+        return n;
+    }
+
+    public static ObjectNode writeSpec(RouteSpec spec) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("name", spec.name());
+        ObjectNode m = n.putObject("match");
+        if (spec.match().host() != null) {
+            m.put("host", spec.match().host());
+        }
+        m.put("pathPrefix", spec.match().pathPrefix());
+        for (Track t : Track.values()) {
+            ArrayNode a = n.putArray(t.id());
+            spec.endpoints(t).forEach(e -> a.add(e.toString()));
+        }
+        n.put("canaryWeight", spec.canaryWeight());
+        ObjectNode st = n.putObject("sticky");
+        st.put("mode", spec.sticky().mode().name().toLowerCase(Locale.ROOT));
+        if (spec.sticky().name() != null) {
+            st.put("name", spec.sticky().name());
+        }
+        n.put("overrideHeader", spec.overrideHeader());
+        n.put("shield", spec.shield());
+        ObjectNode h = n.putObject("health");
+        if (spec.health().path() != null) {
+            h.put("path", spec.health().path());
+        }
+        h.put("interval", Durations.format(spec.health().interval()));
+        h.put("timeout", Durations.format(spec.health().timeout()));
+        h.put("healthyThreshold", spec.health().healthyThreshold());
+        h.put("unhealthyThreshold", spec.health().unhealthyThreshold());
+        n.put("drainTimeout", Durations.format(spec.drainTimeout()));
+        return n;
+    }
+
+    /** Collects errors while reading; each method returns a usable default when its field is bad. */
+    private static final class Reader {
+        final List<FieldError> errors = new ArrayList<>();
+
+        void error(String pointer, String message) {
+            errors.add(new FieldError(pointer, message));
+        }
+
+        void unknownFields(JsonNode obj, String at, Set<String> known) {
+            Iterator<String> names = obj.fieldNames();
+            while (names.hasNext()) {
+                String f = names.next();
+                if (!known.contains(f)) {
+                    String hint = Suggestions.closest(f, known).map(s -> ": did you mean \"" + s + "\"?")
+                            .orElse(": known fields are " + String.join(", ", known.stream().sorted().toList()));
+                    error(at + "/" + escape(f), "unknown field \"" + f + "\"" + hint);
+                }
+            }
+        }
+
+        RouteMatch match(JsonNode m) {
+            if (m == null || m.isNull()) {
+                return RouteMatch.any();
+            }
+            if (!m.isObject()) {
+                error("/match", "must be an object such as {\"host\": \"shop.example.com\", \"pathPrefix\": \"/\"}");
+                return RouteMatch.any();
+            }
+            unknownFields(m, "/match", MATCH_FIELDS);
+            String host = null;
+            JsonNode h = m.get("host");
+            if (h != null && !h.isNull()) {
+                String v = h.isTextual() ? h.asText().toLowerCase(Locale.ROOT) : null;
+                if (v == null || v.length() > 253 || !HOST.matcher(v).matches()) {
+                    error("/match/host", "must be a host name such as \"shop.example.com\" or \"*.example.com\" (no port, no scheme)");
+                } else {
+                    host = v;
+                }
+            }
+            String prefix = "/";
+            JsonNode p = m.get("pathPrefix");
+            if (p != null && !p.isNull()) {
+                if (!p.isTextual() || !PATH.matcher(p.asText()).matches()) {
+                    error("/match/pathPrefix", "must be a path starting with \"/\" without query or spaces, such as \"/api\"");
+                } else {
+                    prefix = p.asText();
+                }
+            }
+            return new RouteMatch(host, prefix);
+        }
+
+        List<EndpointAddress> endpoints(JsonNode arr, String at, Set<EndpointAddress> seen) {
+            List<EndpointAddress> list = new ArrayList<>();
+            if (arr == null || arr.isNull()) {
+                return list;
+            }
+            if (!arr.isArray()) {
+                error(at, "must be an array of \"host:port\" strings such as [\"127.0.0.1:9001\"]");
+                return list;
+            }
+            for (int i = 0; i < arr.size(); i++) {
+                JsonNode e = arr.get(i);
+                Optional<EndpointAddress> a = e.isTextual() ? EndpointAddress.parse(e.asText()) : Optional.empty();
+                if (a.isEmpty()) {
+                    error(at + "/" + i, "must be \"host:port\" with a port in 1..65535, such as \"127.0.0.1:9001\"; got " + e);
+                } else if (!seen.add(a.get())) {
+                    error(at + "/" + i, "endpoint " + a.get() + " appears twice in this route: an endpoint belongs to one track");
+                } else {
+                    list.add(a.get());
+                }
+            }
+            return list;
+        }
+
+        int weight(JsonNode w, String at) {
+            if (w == null || w.isNull()) {
+                return 0;
+            }
+            if (!w.isIntegralNumber() || w.asLong() < 0 || w.asLong() > RouteSpec.FULL_WEIGHT) {
+                error(at, "must be a whole number of basis points in 0..10000 (2500 = 25%); got " + w);
+                return 0;
+            }
+            return w.asInt();
+        }
+
+        Stickiness sticky(JsonNode s) {
+            if (s == null || s.isNull()) {
+                return Stickiness.cookie();
+            }
+            if (!s.isObject()) {
+                error("/sticky", "must be an object such as {\"mode\": \"cookie\"} or {\"mode\": \"header\", \"name\": \"X-User-Id\"}");
+                return Stickiness.cookie();
+            }
+            unknownFields(s, "/sticky", STICKY_FIELDS);
+            JsonNode modeNode = s.get("mode");
+            Stickiness.Mode mode = Stickiness.Mode.COOKIE;
+            if (modeNode != null) {
+                try {
+                    mode = Stickiness.Mode.valueOf(modeNode.asText().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    error("/sticky/mode", "must be \"cookie\", \"header\" or \"none\"; got " + modeNode);
+                    return Stickiness.cookie();
+                }
+            }
+            JsonNode nameNode = s.get("name");
+            String name = null;
+            if (nameNode != null && !nameNode.isNull()) {
+                if (!nameNode.isTextual() || !TOKEN.matcher(nameNode.asText()).matches()) {
+                    error("/sticky/name", "must be a cookie or header name made of letters, digits and -_.; got " + nameNode);
+                    return Stickiness.cookie();
+                }
+                name = nameNode.asText();
+            }
+            if (mode == Stickiness.Mode.HEADER && name == null) {
+                error("/sticky/name", "is required with mode \"header\": the request header that identifies a client, such as \"X-User-Id\"");
+                return Stickiness.cookie();
+            }
+            return new Stickiness(mode, name);
+        }
+
+        HealthCheck health(JsonNode h) {
+            HealthCheck d = HealthCheck.tcpDefault();
+            if (h == null || h.isNull()) {
+                return d;
+            }
+            if (!h.isObject()) {
+                error("/health", "must be an object such as {\"path\": \"/health\", \"interval\": \"1s\"}");
+                return d;
+            }
+            unknownFields(h, "/health", HEALTH_FIELDS);
+            String path = null;
+            JsonNode p = h.get("path");
+            if (p != null && !p.isNull()) {
+                if (!p.isTextual() || !p.asText().startsWith("/") || p.asText().chars().anyMatch(c -> c <= ' ' || c >= 127)) {
+                    error("/health/path", "must be a path starting with \"/\" such as \"/health\"; leave it out for a TCP connect check");
+                } else {
+                    path = p.asText();
+                }
+            }
+            Duration interval = duration(h.get("interval"), "/health/interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(10));
+            Duration timeout = duration(h.get("timeout"), "/health/timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
+            int healthy = count(h.get("healthyThreshold"), "/health/healthyThreshold", d.healthyThreshold());
+            int unhealthy = count(h.get("unhealthyThreshold"), "/health/unhealthyThreshold", d.unhealthyThreshold());
+            return new HealthCheck(path, interval, timeout, healthy, unhealthy);
+        }
+
+        int count(JsonNode n, String at, int dflt) {
+            if (n == null || n.isNull()) {
+                return dflt;
+            }
+            if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 100) {
+                error(at, "must be a whole number in 1..100; got " + n);
+                return dflt;
+            }
+            return n.asInt();
+        }
+
+        Duration duration(JsonNode n, String at, Duration dflt, Duration min, Duration max) {
+            if (n == null || n.isNull()) {
+                return dflt;
+            }
+            Optional<Duration> d = n.isTextual() ? Durations.parse(n.asText()) : Optional.empty();
+            if (d.isEmpty()) {
+                error(at, "must be a duration such as \"500ms\", \"30s\" or \"5m\"; got " + n);
+                return dflt;
+            }
+            if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
+                error(at, "must be between " + Durations.format(min) + " and " + Durations.format(max) + "; got " + n);
+                return dflt;
+            }
+            return d.get();
+        }
+    }
+
+    /** Escapes a field name for use in a JSON pointer (RFC 6901). */
+    public static String escape(String field) {
+        return field.replace("~", "~0").replace("/", "~1");
+    }
+
+    /** Route states by name, for the state file and the list endpoint. */
+    public static Map<String, RouteState> index(List<RouteState> states) {
+        Map<String, RouteState> m = new HashMap<>();
+        states.forEach(s -> m.put(s.name(), s));
+        return m;
+    }
+}

@@ -1,0 +1,152 @@
+package io.glidepath.router;
+
+import io.glidepath.router.admin.AdminServer;
+import io.glidepath.router.admin.AdminToken;
+import io.glidepath.router.drain.Drainer;
+import io.glidepath.router.metrics.RouterMetrics;
+import io.glidepath.router.proxy.ProxyServer;
+import io.glidepath.router.proxy.ProxySettings;
+import io.glidepath.router.route.RouteRegistry;
+import io.glidepath.router.state.CorruptStateException;
+import io.glidepath.router.state.StateFile;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router process's parts, wired: state file, route registry (with health checks), drainer,
+ * proxy listener and admin API. Routes come back from the state file and every endpoint is checked
+ * before the listener opens.
+ */
+public final class Router implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    /**
+     * How to run.
+     *
+     * @param tokenFile the admin token; null means {@code stateDir/admin.token}, created when missing
+     */
+    public record Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
+                         ProxySettings proxy, Duration shutdownTimeout) {
+
+        public static Config loopback(Path stateDir) {
+            return new Config("127.0.0.1", 0, "127.0.0.1", 0, stateDir, null, ProxySettings.defaults(), Duration.ofSeconds(30));
+        }
+
+        public Config withListen(String host, int port) {
+            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout);
+        }
+
+        public Config withAdmin(String host, int port) {
+            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout);
+        }
+
+        public Config withTokenFile(Path file) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout);
+        }
+
+        public Config withProxy(ProxySettings p) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout);
+        }
+
+        public Config withShutdownTimeout(Duration d) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d);
+        }
+
+        public Path effectiveTokenFile() {
+            return tokenFile != null ? tokenFile : stateDir.resolve("admin.token");
+        }
+    }
+
+    private final Config config;
+    private final RouteRegistry registry;
+    private final Drainer drainer;
+    private final ProxyServer proxy;
+    private final AdminServer admin;
+    private final InetSocketAddress proxyAddress;
+    private final InetSocketAddress adminAddress;
+
+    private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin,
+                   InetSocketAddress proxyAddress, InetSocketAddress adminAddress) {
+        this.config = config;
+        this.registry = registry;
+        this.drainer = drainer;
+        this.proxy = proxy;
+        this.admin = admin;
+        this.proxyAddress = proxyAddress;
+        this.adminAddress = adminAddress;
+    }
+
+    public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
+        StateFile state = new StateFile(config.stateDir());
+        StateFile.Contents contents = state.load();
+        AdminToken token = AdminToken.loadOrCreate(config.effectiveTokenFile(), config.tokenFile() == null);
+        RouteRegistry registry = new RouteRegistry(state);
+        registry.restore(contents);
+        if (!contents.routes().isEmpty()) {
+            log.info("restored {} routes from {} (generation {})", contents.routes().size(), state.path(), contents.generation());
+        }
+        Drainer drainer = new Drainer(registry).start();
+        ProxyServer proxy = new ProxyServer(registry::table, config.proxy());
+        InetSocketAddress proxyAddress;
+        try {
+            proxyAddress = proxy.start(config.listenHost(), config.listenPort());
+        } catch (RuntimeException | InterruptedException e) {
+            proxy.close();
+            drainer.close();
+            registry.close();
+            throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+        }
+        RouterMetrics metrics = new RouterMetrics(registry, proxy::openClientConnections, proxy::unmatchedRequests, proxy::badRequests);
+        AdminServer admin = new AdminServer(registry, token, metrics);
+        InetSocketAddress adminAddress;
+        try {
+            adminAddress = admin.start(config.adminHost(), config.adminPort());
+        } catch (IOException e) {
+            admin.close();
+            proxy.close();
+            drainer.close();
+            registry.close();
+            throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
+        }
+        return new Router(config, registry, drainer, proxy, admin, proxyAddress, adminAddress);
+    }
+
+    public InetSocketAddress proxyAddress() {
+        return proxyAddress;
+    }
+
+    public InetSocketAddress adminAddress() {
+        return adminAddress;
+    }
+
+    public RouteRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Graceful stop: no new connections, in-flight requests finish (up to the shutdown timeout),
+     * then everything closes. Returns true when nothing had to be cut.
+     */
+    public boolean shutdown() throws InterruptedException {
+        proxy.beginShutdown();
+        boolean clean = proxy.awaitClientsClosed(config.shutdownTimeout());
+        if (!clean) {
+            log.warn("shutdown deadline of {} reached with {} client connections open: closing them", config.shutdownTimeout(),
+                    proxy.openClientConnections());
+        }
+        close();
+        return clean;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        proxy.close();
+        drainer.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,399 @@
+package io.glidepath.router.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.FieldError;
+import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteJson;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.RouteState;
+import io.glidepath.route.Track;
+import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.metrics.MetricSeries;
+import io.glidepath.router.metrics.RouterMetrics;
+import io.glidepath.router.metrics.WindowStats;
+import io.glidepath.router.route.ActiveRoute;
+import io.glidepath.router.route.RouteRegistry;
+import io.glidepath.router.route.RouteRegistry.StaleGenerationException;
+import io.glidepath.router.route.RouteRegistry.UnknownRouteException;
+import io.glidepath.router.route.RouteRuntime;
+import io.glidepath.spec.Durations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The router's admin API (JSON over HTTP, Vert.x Web). Every call needs the bearer token. Changes
+ * may carry the route's generation in {@code If-Match}; a stale one gets 409. Bad bodies get 400 with
+ * the JSON pointer of each bad field. A change is on disk before its response is sent.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+    private static final String JSON = "application/json";
+    private static final int BODY_LIMIT = 1 << 20;
+
+    private final Vertx vertx;
+    private final RouteRegistry registry;
+    private final AdminToken token;
+    private final RouterMetrics metrics;
+    private HttpServer server;
+
+    public AdminServer(RouteRegistry registry, AdminToken token, RouterMetrics metrics) {
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        this.registry = registry;
+        this.token = token;
+        this.metrics = metrics;
+    }
+
+    public InetSocketAddress start(String host, int port) throws IOException {
+        Router r = Router.router(vertx);
+        r.route().handler(this::authenticate);
+        r.route().handler(BodyHandler.create().setBodyLimit(BODY_LIMIT).setHandleFileUploads(false));
+        r.get("/v1/health").handler(this::health);
+        r.get("/v1/routes").handler(this::listRoutes);
+        r.get("/v1/routes/:name").handler(this::getRoute);
+        r.put("/v1/routes/:name").handler(this::putRoute);
+        r.delete("/v1/routes/:name").handler(this::deleteRoute);
+        r.patch("/v1/routes/:name/weight").handler(this::setWeight);
+        r.post("/v1/routes/:name/drain").handler(this::drain);
+        r.get("/v1/routes/:name/endpoints").handler(this::endpoints);
+        r.get("/v1/routes/:name/stats").handler(this::stats);
+        r.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape()));
+        r.route().last().handler(ctx -> error(ctx, 404, "no such admin endpoint: " + ctx.request().method() + " " + ctx.request().path()
+                + "; see docs/router.md for the API"));
+        r.errorHandler(500, ctx -> {
+            log.error("admin API failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown" : ctx.failure().getMessage()));
+        });
+        r.errorHandler(413, ctx -> error(ctx, 413, "request body is larger than " + BODY_LIMIT + " bytes"));
+        server = await(vertx.createHttpServer().requestHandler(r).listen(port, host));
+        InetSocketAddress bound = new InetSocketAddress(host, server.actualPort());
+        log.info("admin API listening on {}", bound);
+        return bound;
+    }
+
+    // --- handlers ------------------------------------------------------------------------------------
+
+    private void authenticate(RoutingContext ctx) {
+        if (token.accepts(ctx.request().getHeader("Authorization"))) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"glidepath-router\"");
+        error(ctx, 401, "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token from the router's admin.token file");
+    }
+
+    private void health(RoutingContext ctx) {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("status", "ok");
+        n.put("generation", registry.table().generation());
+        n.put("routes", registry.table().routes().size());
+        json(ctx, 200, n);
+    }
+
+    private void listRoutes(RoutingContext ctx) {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("generation", registry.table().generation());
+        ArrayNode a = n.putArray("routes");
+        registry.list().forEach(s -> a.add(RouteJson.write(s)));
+        json(ctx, 200, n);
+    }
+
+    private void getRoute(RoutingContext ctx) {
+        blocking(ctx, () -> registry.get(ctx.pathParam("name")), s -> routeResponse(ctx, 200, s));
+    }
+
+    private void putRoute(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Optional<OptionalLong> expected = ifMatch(ctx);
+        Optional<JsonNode> body = body(ctx);
+        if (expected.isEmpty() || body.isEmpty()) {
+            return;
+        }
+        RouteSpec spec;
+        try {
+            spec = RouteJson.readSpec(name, body.get());
+        } catch (InvalidRouteException e) {
+            invalid(ctx, e.errors());
+            return;
+        }
+        boolean existed = registry.table().route(name) != null;
+        blocking(ctx, () -> registry.put(spec, expected.get()), s -> routeResponse(ctx, existed ? 200 : 201, s));
+    }
+
+    private void setWeight(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Optional<OptionalLong> expected = ifMatch(ctx);
+        Optional<JsonNode> body = body(ctx);
+        if (expected.isEmpty() || body.isEmpty()) {
+            return;
+        }
+        int weight;
+        try {
+            weight = RouteJson.readWeight(body.get());
+        } catch (InvalidRouteException e) {
+            invalid(ctx, e.errors());
+            return;
+        }
+        blocking(ctx, () -> registry.setWeight(name, weight, expected.get()), s -> routeResponse(ctx, 200, s));
+    }
+
+    private void drain(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Optional<OptionalLong> expected = ifMatch(ctx);
+        Optional<JsonNode> body = body(ctx);
+        if (expected.isEmpty() || body.isEmpty()) {
+            return;
+        }
+        Set<EndpointAddress> endpoints;
+        try {
+            endpoints = RouteJson.readDrain(body.get());
+        } catch (InvalidRouteException e) {
+            invalid(ctx, e.errors());
+            return;
+        }
+        blocking(ctx, () -> registry.drain(name, endpoints, expected.get()), s -> routeResponse(ctx, 200, s));
+    }
+
+    private void deleteRoute(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Optional<OptionalLong> expected = ifMatch(ctx);
+        if (expected.isEmpty()) {
+            return;
+        }
+        blocking(ctx, () -> registry.delete(name, expected.get()), g -> {
+            ObjectNode n = RouteJson.MAPPER.createObjectNode();
+            n.put("deleted", name);
+            n.put("generation", g);
+            json(ctx, 200, n);
+        });
+    }
+
+    private void endpoints(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        ActiveRoute route = registry.table().route(name);
+        RouteRuntime rt = route != null ? route.runtime()
+                : registry.runtimes().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        if (rt == null) {
+            error(ctx, 404, "route '" + name + "' does not exist");
+            return;
+        }
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("route", name);
+        n.put("generation", route == null ? -1 : route.state().generation());
+        ArrayNode a = n.putArray("endpoints");
+        long now = System.nanoTime();
+        rt.endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString())).forEach(e -> {
+            ObjectNode o = a.addObject();
+            o.put("address", e.address().toString());
+            Track track = route == null ? null : trackOf(route, e);
+            if (track != null) {
+                o.put("track", track.id());
+            } else {
+                o.putNull("track");
+            }
+            o.put("phase", e.phase().name().toLowerCase());
+            o.put("draining", e.isDraining());
+            o.put("health", e.health().name().toLowerCase());
+            o.put("ejected", e.isEjected(now));
+            o.put("inflight", e.inflight());
+            o.put("cut", e.cutRequests());
+        });
+        json(ctx, 200, n);
+    }
+
+    private static Track trackOf(ActiveRoute route, Endpoint e) {
+        for (Track t : Track.values()) {
+            if (route.spec().endpoints(t).contains(e.address())) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private void stats(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        ActiveRoute route = registry.table().route(name);
+        if (route == null) {
+            error(ctx, 404, "route '" + name + "' does not exist");
+            return;
+        }
+        String w = ctx.request().getParam("window", "30s");
+        Optional<Duration> window = Durations.parse(w);
+        if (window.isEmpty() || window.get().toSeconds() < 1 || window.get().toSeconds() > MetricSeries.SECONDS) {
+            error(ctx, 400, "query parameter window=" + w + " must be a duration from 1s to " + MetricSeries.SECONDS + "s, such as 30s or 5m");
+            return;
+        }
+        int seconds = (int) window.get().toSeconds();
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("route", name);
+        n.put("generation", route.state().generation());
+        n.put("canaryWeight", route.canaryWeight());
+        n.put("windowSeconds", seconds);
+        ObjectNode tracks = n.putObject("tracks");
+        for (Track t : Track.values()) {
+            writeStats(tracks.putObject(t.id()), route.runtime().metrics(t).window(seconds));
+        }
+        ObjectNode eps = n.putObject("endpoints");
+        route.runtime().endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString()))
+                .forEach(e -> writeStats(eps.putObject(e.address().toString()), e.metrics().window(seconds)));
+        json(ctx, 200, n);
+    }
+
+    private static void writeStats(ObjectNode o, WindowStats s) {
+        o.put("requests", s.requests());
+        o.put("errorRate", s.errorRate());
+        ObjectNode st = o.putObject("status");
+        st.put("1xx", s.status1xx());
+        st.put("2xx", s.status2xx());
+        st.put("3xx", s.status3xx());
+        st.put("4xx", s.status4xx());
+        st.put("5xx", s.status5xx());
+        o.put("connectFailures", s.connectFailures());
+        o.put("shielded", s.shielded());
+        o.put("cut", s.cut());
+        ObjectNode l = o.putObject("latencyMillis");
+        l.put("p50", s.p50Millis());
+        l.put("p90", s.p90Millis());
+        l.put("p99", s.p99Millis());
+        l.put("max", s.maxMillis());
+    }
+
+    // --- plumbing ------------------------------------------------------------------------------------
+
+    /** Runs a registry call off the event loop (it writes and fsyncs the state file) and maps its errors. */
+    private <T> void blocking(RoutingContext ctx, Callable<T> call, Consumer<T> ok) {
+        vertx.executeBlocking(call).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ok.accept(ar.result());
+                return;
+            }
+            Throwable f = ar.cause();
+            if (f instanceof UnknownRouteException) {
+                error(ctx, 404, f.getMessage());
+            } else if (f instanceof StaleGenerationException) {
+                error(ctx, 409, f.getMessage());
+            } else if (f instanceof InvalidRouteException e) {
+                invalid(ctx, e.errors());
+            } else {
+                log.error("admin change failed", f);
+                error(ctx, 500, "the change was not applied: " + f.getMessage());
+            }
+        });
+    }
+
+    private void routeResponse(RoutingContext ctx, int status, RouteState s) {
+        ctx.response().putHeader("ETag", "\"" + s.generation() + "\"");
+        json(ctx, status, RouteJson.write(s));
+    }
+
+    /** The expected generation from If-Match; empty Optional when the header was bad (already answered). */
+    private Optional<OptionalLong> ifMatch(RoutingContext ctx) {
+        String h = ctx.request().getHeader("If-Match");
+        if (h == null || h.isBlank()) {
+            return Optional.of(OptionalLong.empty());
+        }
+        String v = h.trim();
+        if (v.startsWith("W/")) {
+            v = v.substring(2);
+        }
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            v = v.substring(1, v.length() - 1);
+        }
+        try {
+            long g = Long.parseLong(v);
+            if (g >= 0) {
+                return Optional.of(OptionalLong.of(g));
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        error(ctx, 400, "header If-Match: " + h + " must be the route's generation, such as If-Match: 7 (0 when the route must not exist yet)");
+        return Optional.empty();
+    }
+
+    private Optional<JsonNode> body(RoutingContext ctx) {
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        if (text == null || text.isBlank()) {
+            invalid(ctx, List.of(new FieldError("", "the request body is empty; send a JSON object")));
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RouteJson.MAPPER.readTree(text));
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            invalid(ctx, List.of(new FieldError("", "the body is not valid JSON" + where + ": " + e.getOriginalMessage())));
+            return Optional.empty();
+        }
+    }
+
+    private static void invalid(RoutingContext ctx, List<FieldError> errors) {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("error", errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid");
+        ArrayNode a = n.putArray("errors");
+        for (FieldError e : errors) {
+            ObjectNode o = a.addObject();
+            o.put("pointer", e.pointer());
+            o.put("message", e.message());
+        }
+        json(ctx, 400, n);
+    }
+
+    private static void error(RoutingContext ctx, int status, String message) {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("error", message);
+        json(ctx, status, n);
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonNode body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-store").end(body.toString());
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IOException("admin API did not start: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                await(server.close());
+            }
+            await(vertx.close());
+        } catch (IOException e) {
+            log.warn("admin API did not close cleanly", e);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package io.glidepath.router.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.FieldError;
+import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteJson;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.RouteState;
+import io.glidepath.route.Track;
+import io.glidepath.spec.Durations;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Java client of the router's admin API, for the engine and the CLI. Each change can name the
+ * generation it was computed from; the router refuses it (409) when the route moved on since.
+ */
+public final class RouterAdminClient {
+    private final URI base;
+    private final String token;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public RouterAdminClient(URI base, String token) {
+        this(base, token, Duration.ofSeconds(10));
+    }
+
+    public RouterAdminClient(URI base, String token, Duration timeout) {
+        this.base = base;
+        this.token = token;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** A client for a router whose admin API is at {@code host:port}, with the token read from a file. */
+    public static RouterAdminClient of(String host, int port, Path tokenFile) throws IOException {
+        return new RouterAdminClient(URI.create("http://" + host + ":" + port), Files.readString(tokenFile).strip());
+    }
+
+    public long health() throws RouterAdminException {
+        return call("GET", "/v1/health", null, OptionalLong.empty()).path("generation").asLong();
+    }
+
+    public List<RouteState> routes() throws RouterAdminException {
+        List<RouteState> out = new ArrayList<>();
+        for (JsonNode r : call("GET", "/v1/routes", null, OptionalLong.empty()).path("routes")) {
+            out.add(readState(r));
+        }
+        return out;
+    }
+
+    public Optional<RouteState> route(String name) throws RouterAdminException {
+        try {
+            return Optional.of(readState(call("GET", "/v1/routes/" + name, null, OptionalLong.empty())));
+        } catch (RouterAdminException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Creates or replaces a route; {@code expectedGeneration} 0 means "must not exist yet". */
+    public RouteState put(RouteSpec spec, OptionalLong expectedGeneration) throws RouterAdminException {
+        ObjectNode body = RouteJson.writeSpec(spec);
+        return readState(call("PUT", "/v1/routes/" + spec.name(), body, expectedGeneration));
+    }
+
+    public RouteState setWeight(String route, int weight, OptionalLong expectedGeneration) throws RouterAdminException {
+        ObjectNode body = RouteJson.MAPPER.createObjectNode().put("canaryWeight", weight);
+        return readState(call("PATCH", "/v1/routes/" + route + "/weight", body, expectedGeneration));
+    }
+
+    public RouteState drain(String route, Collection<EndpointAddress> endpoints, OptionalLong expectedGeneration) throws RouterAdminException {
+        ObjectNode body = RouteJson.MAPPER.createObjectNode();
+        endpoints.forEach(e -> body.withArray("endpoints").add(e.toString()));
+        return readState(call("POST", "/v1/routes/" + route + "/drain", body, expectedGeneration));
+    }
+
+    public long delete(String route, OptionalLong expectedGeneration) throws RouterAdminException {
+        return call("DELETE", "/v1/routes/" + route, null, expectedGeneration).path("generation").asLong();
+    }
+
+    public List<EndpointStatus> endpoints(String route) throws RouterAdminException {
+        List<EndpointStatus> out = new ArrayList<>();
+        for (JsonNode e : call("GET", "/v1/routes/" + route + "/endpoints", null, OptionalLong.empty()).path("endpoints")) {
+            out.add(new EndpointStatus(EndpointAddress.parse(e.path("address").asText()).orElseThrow(),
+                    e.path("track").isNull() ? Optional.empty() : Track.fromId(e.path("track").asText()),
+                    e.path("phase").asText(), e.path("health").asText(), e.path("ejected").asBoolean(),
+                    e.path("inflight").asInt(), e.path("cut").asInt()));
+        }
+        return out;
+    }
+
+    public RouteStats stats(String route, Duration window) throws RouterAdminException {
+        JsonNode n = call("GET", "/v1/routes/" + route + "/stats?window=" + Durations.format(window), null, OptionalLong.empty());
+        Map<Track, TrafficStats> tracks = new EnumMap<>(Track.class);
+        for (Track t : Track.values()) {
+            tracks.put(t, readStats(n.path("tracks").path(t.id())));
+        }
+        Map<String, TrafficStats> endpoints = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = n.path("endpoints").fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            endpoints.put(e.getKey(), readStats(e.getValue()));
+        }
+        return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
+                n.path("windowSeconds").asInt(), tracks, endpoints);
+    }
+
+    /** Prometheus text from {@code /metrics}. */
+    public String metrics() throws RouterAdminException {
+        return send("GET", "/metrics", null, OptionalLong.empty()).body();
+    }
+
+    private static TrafficStats readStats(JsonNode s) {
+        JsonNode st = s.path("status");
+        JsonNode l = s.path("latencyMillis");
+        return new TrafficStats(s.path("requests").asLong(), s.path("errorRate").asDouble(), st.path("2xx").asLong(),
+                st.path("4xx").asLong(), st.path("5xx").asLong(), s.path("connectFailures").asLong(), s.path("shielded").asLong(),
+                s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble());
+    }
+
+    private static RouteState readState(JsonNode n) throws RouterAdminException {
+        try {
+            return new RouteState(RouteJson.readSpec(n.path("name").asText(), n), n.path("generation").asLong(), n.path("previewKey").asText());
+        } catch (InvalidRouteException e) {
+            throw new RouterAdminException(200, "the router answered a route this client cannot read: " + e.getMessage(), e.errors(), e);
+        }
+    }
+
+    private JsonNode call(String method, String path, JsonNode body, OptionalLong ifMatch) throws RouterAdminException {
+        HttpResponse<String> r = send(method, path, body, ifMatch);
+        try {
+            return RouteJson.MAPPER.readTree(r.body());
+        } catch (IOException e) {
+            throw new RouterAdminException(r.statusCode(), "the router's answer to " + method + " " + path + " is not JSON", List.of(), e);
+        }
+    }
+
+    private HttpResponse<String> send(String method, String path, JsonNode body, OptionalLong ifMatch) throws RouterAdminException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        ifMatch.ifPresent(g -> b.header("If-Match", "\"" + g + "\""));
+        HttpResponse<String> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RouterAdminException(0, "interrupted while calling the router", List.of(), e);
+        }
+        if (r.statusCode() >= 400) {
+            throw failure(method, path, r);
+        }
+        return r;
+    }
+
+    private static RouterAdminException failure(String method, String path, HttpResponse<String> r) {
+        String message = "router refused " + method + " " + path + " (" + r.statusCode() + ")";
+        List<FieldError> errors = new ArrayList<>();
+        try {
+            JsonNode n = RouteJson.MAPPER.readTree(r.body());
+            message = message + ": " + n.path("error").asText();
+            for (JsonNode e : n.path("errors")) {
+                errors.add(new FieldError(e.path("pointer").asText(), e.path("message").asText()));
+            }
+            if (!errors.isEmpty()) {
+                message = message + " " + errors;
+            }
+        } catch (IOException ignored) {
+            // the status says enough
+        }
+        return new RouterAdminException(r.statusCode(), message, errors, null);
+    }
+}

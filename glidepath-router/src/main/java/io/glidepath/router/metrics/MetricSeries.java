@@ -1,0 +1,153 @@
+package io.glidepath.router.metrics;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Request figures of one route track or one endpoint: one-second buckets kept for {@link #SECONDS}
+ * seconds (counts by status class, connect failures, shielded responses, requests cut by a drain,
+ * and a latency histogram), plus running totals for Prometheus. Safe for concurrent writers (every
+ * event loop) and readers (the admin API); a bucket's histogram is allocated on its first request, so
+ * an idle series costs almost nothing.
+ */
+public final class MetricSeries {
+    public static final int SECONDS = 300;
+    static final long MAX_LATENCY_MICROS = 60_000_000L;
+
+    // counter slots in a bucket and in the totals
+    static final int C1XX = 0, C2XX = 1, C3XX = 2, C4XX = 3, C5XX = 4, CONNECT_FAILURES = 5, SHIELDED = 6, CUT = 7;
+    static final int SLOTS = 8;
+
+    private final LongSupplier epochSeconds;
+    private final Bucket[] buckets = new Bucket[SECONDS];
+    private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
+    private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
+
+    public MetricSeries(LongSupplier epochSeconds) {
+        this.epochSeconds = epochSeconds;
+        for (int i = 0; i < SECONDS; i++) {
+            buckets[i] = new Bucket();
+        }
+    }
+
+    public static MetricSeries systemClock() {
+        return new MetricSeries(() -> System.currentTimeMillis() / 1_000);
+    }
+
+    /** A response that reached the client or was shielded from it, with its status and latency. */
+    public void recordResponse(int status, long latencyMicros) {
+        int slot = statusSlot(status);
+        Bucket b = current();
+        b.counts.incrementAndGet(slot);
+        b.histogram().recordValue(Math.min(Math.max(latencyMicros, 1), MAX_LATENCY_MICROS));
+        totals.incrementAndGet(slot);
+        latencyTotalMicros.addAndGet(0, latencyMicros);
+    }
+
+    public void recordConnectFailure() {
+        count(CONNECT_FAILURES, 1);
+    }
+
+    public void recordShielded() {
+        count(SHIELDED, 1);
+    }
+
+    public void recordCut(int n) {
+        count(CUT, n);
+    }
+
+    private void count(int slot, int n) {
+        current().counts.addAndGet(slot, n);
+        totals.addAndGet(slot, n);
+    }
+
+    private Bucket current() {
+        long now = epochSeconds.getAsLong();
+        Bucket b = buckets[(int) Math.floorMod(now, SECONDS)];
+        if (b.second != now) {
+            b.resetTo(now);
+        }
+        return b;
+    }
+
+    /** Aggregates the last {@code seconds} seconds, the current one included. */
+    public WindowStats window(int seconds) {
+        int span = Math.max(1, Math.min(seconds, SECONDS));
+        long now = epochSeconds.getAsLong();
+        long[] sums = new long[SLOTS];
+        Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
+        for (long s = now - span + 1; s <= now; s++) {
+            Bucket b = buckets[(int) Math.floorMod(s, SECONDS)];
+            synchronized (b) {
+                if (b.second != s) {
+                    continue;
+                }
+                for (int i = 0; i < SLOTS; i++) {
+                    sums[i] += b.counts.get(i);
+                }
+                if (b.histogram != null) {
+                    merged.add(b.histogram);
+                }
+            }
+        }
+        return WindowStats.of(span, sums, merged);
+    }
+
+    /** Running total of a counter slot since start, for Prometheus. */
+    public long total(int slot) {
+        return totals.get(slot);
+    }
+
+    public long totalResponses() {
+        long n = 0;
+        for (int i = C1XX; i <= C5XX; i++) {
+            n += totals.get(i);
+        }
+        return n;
+    }
+
+    public double totalLatencySeconds() {
+        return latencyTotalMicros.get(0) / 1e6;
+    }
+
+    static int statusSlot(int status) {
+        int c = status / 100;
+        return c >= 1 && c <= 5 ? c - 1 : C5XX;
+    }
+
+    /** One second of figures. Writers see {@code second} (volatile) set only after the reset is done. */
+    private static final class Bucket {
+        volatile long second = Long.MIN_VALUE;
+        final AtomicLongArray counts = new AtomicLongArray(SLOTS);
+        volatile AtomicHistogram histogram;
+
+        synchronized void resetTo(long now) {
+            if (second == now) {
+                return; // another writer got here first
+            }
+            for (int i = 0; i < SLOTS; i++) {
+                counts.set(i, 0);
+            }
+            if (histogram != null) {
+                histogram.reset();
+            }
+            second = now;
+        }
+
+        AtomicHistogram histogram() {
+            AtomicHistogram h = histogram;
+            if (h == null) {
+                synchronized (this) {
+                    h = histogram;
+                    if (h == null) {
+                        h = new AtomicHistogram(1, MAX_LATENCY_MICROS, 2);
+                        histogram = h;
+                    }
+                }
+            }
+            return h;
+        }
+    }
+}

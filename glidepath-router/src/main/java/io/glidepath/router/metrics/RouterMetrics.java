@@ -1,0 +1,136 @@
+package io.glidepath.router.metrics;
+
+import io.glidepath.route.Track;
+import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.route.ActiveRoute;
+import io.glidepath.router.route.RouteRegistry;
+import io.glidepath.router.route.RouteRuntime;
+import io.glidepath.router.route.RoutingTable;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The router's Prometheus view. Meters read the running totals the data path already keeps, so
+ * scraping adds no work per request; meters follow the routing table as routes and endpoints come
+ * and go.
+ */
+public final class RouterMetrics {
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RouteRegistry routes;
+    private final Map<String, Registered> byRoute = new HashMap<>();
+
+    private record Registered(RouteRuntime runtime, List<Meter> meters, Map<String, List<Meter>> endpoints) {
+    }
+
+    public RouterMetrics(RouteRegistry routes, LongSupplier openConnections, LongSupplier unmatched, LongSupplier badRequests) {
+        this.routes = routes;
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        Gauge.builder("glidepath_router_client_connections", openConnections::getAsLong)
+                .description("open client connections").register(registry);
+        FunctionCounter.builder("glidepath_router_unmatched_requests", unmatched, LongSupplier::getAsLong)
+                .description("requests no route took (answered 404)").register(registry);
+        FunctionCounter.builder("glidepath_router_bad_requests", badRequests, LongSupplier::getAsLong)
+                .description("requests refused as malformed (400, 414, 431)").register(registry);
+        routes.onPublish(this::sync);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private synchronized void sync(RoutingTable table) {
+        byRoute.entrySet().removeIf(e -> {
+            ActiveRoute r = table.route(e.getKey());
+            if (r == null || r.runtime() != e.getValue().runtime()) {
+                e.getValue().meters().forEach(registry::remove);
+                e.getValue().endpoints().values().forEach(ms -> ms.forEach(registry::remove));
+                return true;
+            }
+            return false;
+        });
+        for (ActiveRoute r : table.routes().values()) {
+            Registered reg = byRoute.computeIfAbsent(r.name(), n -> new Registered(r.runtime(), routeMeters(r), new HashMap<>()));
+            Map<String, Endpoint> current = new HashMap<>();
+            r.runtime().endpoints().forEach(e -> current.put(e.address().toString(), e));
+            reg.endpoints().entrySet().removeIf(e -> {
+                if (!current.containsKey(e.getKey())) {
+                    e.getValue().forEach(registry::remove);
+                    return true;
+                }
+                return false;
+            });
+            current.forEach((address, e) -> reg.endpoints().computeIfAbsent(address, a -> endpointMeters(r.name(), e)));
+        }
+    }
+
+    private List<Meter> routeMeters(ActiveRoute r) {
+        String name = r.name();
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder("glidepath_router_canary_weight", () -> weightOf(name))
+                .description("canary weight in basis points").tag("route", name).register(registry));
+        meters.add(Gauge.builder("glidepath_router_route_generation", () -> generationOf(name))
+                .tag("route", name).register(registry));
+        for (Track t : Track.values()) {
+            MetricSeries s = r.runtime().metrics(t);
+            String track = t.id();
+            for (int c = 0; c < CLASSES.length; c++) {
+                int slot = c;
+                meters.add(FunctionCounter.builder("glidepath_router_requests", s, x -> x.total(slot))
+                        .description("responses by route, track and status class").tags("route", name, "track", track, "class", CLASSES[c])
+                        .register(registry));
+            }
+            meters.add(FunctionCounter.builder("glidepath_router_connect_failures", s, x -> x.total(MetricSeries.CONNECT_FAILURES))
+                    .tags("route", name, "track", track).register(registry));
+            meters.add(FunctionCounter.builder("glidepath_router_shielded_responses", s, x -> x.total(MetricSeries.SHIELDED))
+                    .description("canary 5xx answers served from stable instead").tags("route", name, "track", track).register(registry));
+            meters.add(FunctionTimer.builder("glidepath_router_request_duration", s, MetricSeries::totalResponses,
+                            MetricSeries::totalLatencySeconds, TimeUnit.SECONDS)
+                    .tags("route", name, "track", track).register(registry));
+        }
+        return meters;
+    }
+
+    private List<Meter> endpointMeters(String route, Endpoint e) {
+        String address = e.address().toString();
+        List<Meter> meters = new ArrayList<>();
+        meters.add(Gauge.builder("glidepath_router_endpoint_inflight", e, Endpoint::inflight)
+                .tags("route", route, "endpoint", address).register(registry));
+        meters.add(Gauge.builder("glidepath_router_endpoint_healthy", e, x -> x.health() == Endpoint.Health.HEALTHY ? 1 : 0)
+                .tags("route", route, "endpoint", address).register(registry));
+        meters.add(Gauge.builder("glidepath_router_endpoint_draining", e, x -> x.isDraining() ? 1 : 0)
+                .tags("route", route, "endpoint", address).register(registry));
+        for (int c = 0; c < CLASSES.length; c++) {
+            int slot = c;
+            meters.add(FunctionCounter.builder("glidepath_router_endpoint_requests", e.metrics(), x -> x.total(slot))
+                    .tags("route", route, "endpoint", address, "class", CLASSES[c]).register(registry));
+        }
+        return meters;
+    }
+
+    private double weightOf(String route) {
+        ActiveRoute r = routes.table().route(route);
+        return r == null ? Double.NaN : r.canaryWeight();
+    }
+
+    private double generationOf(String route) {
+        ActiveRoute r = routes.table().route(route);
+        return r == null ? Double.NaN : r.state().generation();
+    }
+}

@@ -1,0 +1,99 @@
+package io.glidepath.router.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The end of a backend connection's pipeline. While the connection carries an exchange, it hands the
+ * response to it; while pooled, any data or close just retires the connection. After a protocol
+ * upgrade it relays raw bytes to the client.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+    private Exchange exchange;
+    private FrontendHandler tunnelTo;
+
+    void bind(Exchange e) {
+        this.exchange = e;
+    }
+
+    void unbind() {
+        this.exchange = null;
+    }
+
+    void tunnel(FrontendHandler front) {
+        this.exchange = null;
+        this.tunnelTo = front;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnelTo != null) {
+            if (msg instanceof ByteBuf b) {
+                tunnelTo.relayFromBackend(b);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        Exchange e = exchange;
+        if (e == null) {
+            // data on a pooled connection: nothing asked for it, so the connection cannot be trusted
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        if (msg instanceof HttpResponse r) {
+            e.onResponseHead(r);
+        }
+        if (msg instanceof HttpContent c) {
+            if (exchange == e) {
+                e.onResponseContent(c);
+            } else {
+                c.release();
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.flushToClient();
+        } else if (tunnelTo != null) {
+            tunnelTo.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.backendWritabilityChanged();
+        } else if (tunnelTo != null) {
+            tunnelTo.backendWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.onBackendGone(null);
+        } else if (tunnelTo != null) {
+            tunnelTo.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.onBackendGone(cause);
+        }
+        ctx.close();
+    }
+}

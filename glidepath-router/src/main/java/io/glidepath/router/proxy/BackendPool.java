@@ -1,0 +1,113 @@
+package io.glidepath.router.proxy;
+
+import io.glidepath.router.endpoint.Endpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to backends for one event loop. Used only from its loop, so it needs no
+ * locks; connections are reused newest first, so a quiet period lets the oldest ones time out.
+ */
+final class BackendPool {
+    static final String CODEC = "http";
+
+    private record Idle(Channel channel, Endpoint endpoint, long since) {
+    }
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final ProxySettings settings;
+    private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
+
+    BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType, ProxySettings settings) {
+        this.loop = loop;
+        this.settings = settings;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(CODEC, new HttpClientCodec(new HttpDecoderConfig()
+                                .setMaxHeaderSize(64 * 1024)
+                                .setMaxChunkSize(16 * 1024), false, false));
+                        ch.pipeline().addLast(new BackendHandler());
+                    }
+                });
+        long every = Math.max(250, settings.backendIdle().toMillis() / 4);
+        loop.scheduleAtFixedRate(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** A pooled live connection to the endpoint, or null. */
+    Channel poll(Endpoint e) {
+        ArrayDeque<Idle> q = idle.get(e.socketAddress());
+        if (q == null) {
+            return null;
+        }
+        Idle c;
+        while ((c = q.pollFirst()) != null) {
+            if (c.channel.isActive()) {
+                return c.channel;
+            }
+            c.channel.close();
+        }
+        return null;
+    }
+
+    ChannelFuture connect(Endpoint e) {
+        return bootstrap.connect(e.socketAddress());
+    }
+
+    /** Takes back a connection whose exchange ended cleanly; keeps it if its endpoint still serves. */
+    void release(Endpoint e, Channel ch) {
+        if (!ch.isActive() || e.phase() != Endpoint.Phase.ACTIVE) {
+            ch.close();
+            return;
+        }
+        ArrayDeque<Idle> q = idle.computeIfAbsent(e.socketAddress(), a -> new ArrayDeque<>());
+        if (q.size() >= settings.maxIdlePerBackend()) {
+            ch.close();
+            return;
+        }
+        q.addFirst(new Idle(ch, e, System.nanoTime()));
+    }
+
+    /** Closes connections idle too long, closed by the backend, or to endpoints that are leaving. */
+    private void sweep() {
+        long now = System.nanoTime();
+        long max = settings.backendIdle().toNanos();
+        for (Iterator<ArrayDeque<Idle>> it = idle.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<Idle> q = it.next();
+            q.removeIf(c -> {
+                boolean stale = !c.channel.isActive() || c.endpoint.phase() != Endpoint.Phase.ACTIVE || now - c.since > max;
+                if (stale) {
+                    c.channel.close();
+                }
+                return stale;
+            });
+            if (q.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+}

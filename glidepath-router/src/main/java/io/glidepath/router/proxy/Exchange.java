@@ -1,0 +1,640 @@
+package io.glidepath.router.proxy;
+
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.Stickiness;
+import io.glidepath.route.Track;
+import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.endpoint.EndpointPicker;
+import io.glidepath.router.route.ActiveRoute;
+import io.glidepath.router.route.RoutingTable;
+import io.glidepath.router.route.TrackSplit;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One request on its way through the router: route and track choice, endpoint choice, the backend
+ * attempts (a failed connect is retried once elsewhere; an idempotent request without a body that
+ * lost its backend before any response byte is retried once; a canary's 5xx to a GET or HEAD is
+ * served from stable instead), and the response relayed back as it arrives. Everything runs on the
+ * client connection's event loop.
+ */
+final class Exchange {
+    private static final AsciiString PREVIEW_KEY = AsciiString.cached(RouteSpec.PREVIEW_KEY_HEADER);
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final int COOKIE_MAX_AGE = 365 * 24 * 3600;
+
+    private final ProxyContext px;
+    private final FrontendHandler front;
+    private final ChannelHandlerContext fctx;
+    private final HttpRequest request;
+    private final long startNanos;
+    private final boolean clientKeepAlive;
+    private final boolean http10Client;
+    private final boolean hasBody;
+    private final boolean upgradeRequest;
+
+    private ActiveRoute route;
+    private boolean pinned;           // the client chose the track: no fallback, no shield
+    private String newClientId;       // cookie to set on the response
+
+    // the current attempt
+    private int attemptId;
+    private Endpoint endpoint;
+    private Track attemptTrack;
+    private Channel backend;
+    private long attemptStartNanos;
+    private boolean connectRetried;
+    private boolean lostRetried;
+    private boolean shielded;
+
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean interim;
+    private boolean discarding;       // reading a shielded canary response to its end
+    private boolean backendReusable;
+    private boolean clientKeepsAlive;
+    private int status;
+    private boolean done;
+
+    Exchange(ProxyContext px, FrontendHandler front, ChannelHandlerContext fctx, HttpRequest request) {
+        this.px = px;
+        this.front = front;
+        this.fctx = fctx;
+        this.request = request;
+        this.startNanos = System.nanoTime();
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.upgradeRequest = HopByHop.isUpgrade(request.headers());
+    }
+
+    // --- request head: validate, route, choose, dispatch ---------------------------------------------
+
+    void start() {
+        HttpHeaders h = request.headers();
+        String problem = framingProblem(h);
+        if (problem != null) {
+            px.badRequests.increment();
+            answer(HttpResponseStatus.BAD_REQUEST, problem, false);
+            return;
+        }
+        String host = hostOf(h);
+        if (host == null) {
+            px.badRequests.increment();
+            answer(HttpResponseStatus.BAD_REQUEST, "missing or repeated Host header", false);
+            return;
+        }
+        String path = pathOf(request.uri());
+        if (path == null) {
+            px.badRequests.increment();
+            answer(HttpResponseStatus.BAD_REQUEST, "request target has a '.' or '..' path segment; send a normalised path", false);
+            return;
+        }
+        RoutingTable table = px.table.get();
+        route = table.match(host, path);
+        if (route == null) {
+            px.unmatched.increment();
+            answer(HttpResponseStatus.NOT_FOUND, "no route for host '" + host + "' and path '" + path + "'", clientKeepAlive);
+            return;
+        }
+        Track track = chooseTrack(h);
+        if (track == null) {
+            return; // answered
+        }
+        prepareOutbound(h);
+        dispatch(track, null);
+    }
+
+    /** Body framing a proxy must refuse (the decoder already refused CL + TE on HTTP/1.1). */
+    private String framingProblem(HttpHeaders h) {
+        String te = h.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (te != null) {
+            if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                return "both Content-Length and Transfer-Encoding are present";
+            }
+            if (h.getAll(HttpHeaderNames.TRANSFER_ENCODING).size() != 1 || !te.trim().equalsIgnoreCase("chunked")) {
+                return "Transfer-Encoding '" + te + "' is not supported: send 'chunked' or a Content-Length";
+            }
+            if (http10Client) {
+                return "Transfer-Encoding is not allowed in HTTP/1.0";
+            }
+        }
+        return null;
+    }
+
+    /** The request's host in lower case without port; "" when HTTP/1.0 sent none; null when bad. */
+    private String hostOf(HttpHeaders h) {
+        String uri = request.uri();
+        if (uri.startsWith("http://") || uri.startsWith("https://")) {
+            int from = uri.indexOf("//") + 2;
+            int end = uri.indexOf('/', from);
+            return stripPort(uri.substring(from, end < 0 ? uri.length() : end));
+        }
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return null;
+        }
+        if (hosts.isEmpty()) {
+            return http10Client ? "" : null;
+        }
+        return stripPort(hosts.get(0));
+    }
+
+    private static String stripPort(String hostPort) {
+        String hp = hostPort.trim();
+        int end = hp.length();
+        if (hp.startsWith("[")) {
+            int close = hp.indexOf(']');
+            end = close < 0 ? end : close + 1;
+        } else {
+            int colon = hp.lastIndexOf(':');
+            if (colon >= 0) {
+                end = colon;
+            }
+        }
+        return hp.substring(0, end).toLowerCase(Locale.ROOT);
+    }
+
+    /** The path without query; null when it has a dot segment (routing on it would be ambiguous). */
+    static String pathOf(String uri) {
+        String u = uri;
+        if (u.startsWith("http://") || u.startsWith("https://")) {
+            int slash = u.indexOf('/', u.indexOf("//") + 2);
+            u = slash < 0 ? "/" : u.substring(slash);
+        }
+        int q = u.indexOf('?');
+        String path = q < 0 ? u : u.substring(0, q);
+        int hash = path.indexOf('#');
+        if (hash >= 0) {
+            path = path.substring(0, hash);
+        }
+        if (!path.startsWith("/")) {
+            return path.equals("*") ? "/" : null;
+        }
+        if (path.indexOf('.') >= 0 || path.indexOf('%') >= 0) {
+            String decoded = path.replace("%2e", ".").replace("%2E", ".");
+            for (String seg : decoded.split("/", -1)) {
+                if (seg.equals(".") || seg.equals("..")) {
+                    return null;
+                }
+            }
+        }
+        return path;
+    }
+
+    /** Preview key, override header, or the sticky split; null when the request was answered. */
+    private Track chooseTrack(HttpHeaders h) {
+        String key = h.get(PREVIEW_KEY);
+        if (key != null) {
+            h.remove(PREVIEW_KEY);
+            if (!MessageDigest.isEqual(key.trim().getBytes(StandardCharsets.UTF_8), route.previewKey().getBytes(StandardCharsets.UTF_8))) {
+                answer(HttpResponseStatus.FORBIDDEN, "the preview key does not match route '" + route.name() + "'", clientKeepAlive);
+                return null;
+            }
+            pinned = true;
+            return Track.PREVIEW;
+        }
+        String override = h.get(route.overrideHeader());
+        if (override != null) {
+            h.remove(route.overrideHeader());
+            String o = override.trim();
+            if (o.equalsIgnoreCase("stable") || o.equalsIgnoreCase("canary")) {
+                pinned = true;
+                return o.equalsIgnoreCase("stable") ? Track.STABLE : Track.CANARY;
+            }
+            answer(HttpResponseStatus.BAD_REQUEST, route.overrideHeader() + " must be 'stable' or 'canary'"
+                    + (o.equalsIgnoreCase("preview") ? "; the preview track needs the " + RouteSpec.PREVIEW_KEY_HEADER + " header" : ""), clientKeepAlive);
+            return null;
+        }
+        int weight = route.canaryWeight();
+        Stickiness.Mode mode = route.spec().sticky().mode();
+        if (mode == Stickiness.Mode.COOKIE) {
+            String id = cookieValue(h, route.stickyCookie());
+            if (id == null) {
+                id = newClientId();
+                newClientId = id;
+            }
+            return TrackSplit.inCanary(id, route.seed(), weight) ? Track.CANARY : Track.STABLE;
+        }
+        if (weight == 0) {
+            return Track.STABLE;
+        }
+        if (mode == Stickiness.Mode.HEADER) {
+            String id = h.get(route.stickyHeader());
+            if (id != null) {
+                return TrackSplit.inCanary(id, route.seed(), weight) ? Track.CANARY : Track.STABLE;
+            }
+        }
+        return ThreadLocalRandom.current().nextInt(RouteSpec.FULL_WEIGHT) < weight ? Track.CANARY : Track.STABLE;
+    }
+
+    static String cookieValue(HttpHeaders h, String name) {
+        for (String header : h.getAll(HttpHeaderNames.COOKIE)) {
+            int i = 0;
+            int n = header.length();
+            while (i < n) {
+                while (i < n && (header.charAt(i) == ' ' || header.charAt(i) == ';')) {
+                    i++;
+                }
+                int end = header.indexOf(';', i);
+                if (end < 0) {
+                    end = n;
+                }
+                if (header.startsWith(name, i) && i + name.length() < end && header.charAt(i + name.length()) == '=') {
+                    String v = header.substring(i + name.length() + 1, end).trim();
+                    return v.isEmpty() ? null : v;
+                }
+                i = end + 1;
+            }
+        }
+        return null;
+    }
+
+    private static String newClientId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+    }
+
+    /** Headers for the backend: hop-by-hop ones out, X-Forwarded-* in, HTTP/1.1 for keep-alive. */
+    private void prepareOutbound(HttpHeaders h) {
+        String originalHost = h.get(HttpHeaderNames.HOST);
+        HopByHop.strip(h, upgradeRequest);
+        InetSocketAddress client = (InetSocketAddress) fctx.channel().remoteAddress();
+        String clientIp = client == null ? "unknown" : client.getAddress().getHostAddress();
+        String xff = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+        if (!h.contains(X_FORWARDED_PROTO)) {
+            h.set(X_FORWARDED_PROTO, "http");
+        }
+        if (originalHost != null && !h.contains(X_FORWARDED_HOST)) {
+            h.set(X_FORWARDED_HOST, originalHost);
+        }
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    // --- attempts ------------------------------------------------------------------------------------
+
+    /** Sends the request to an endpoint of {@code track} (or of stable, when the track has none). */
+    private void dispatch(Track track, Endpoint exclude) {
+        long now = System.nanoTime();
+        Track t = track;
+        Endpoint e = EndpointPicker.pick(route.endpoints(t), exclude, now);
+        if (e == null && !pinned && t != Track.STABLE) {
+            t = Track.STABLE;
+            e = EndpointPicker.pick(route.endpoints(t), exclude, now);
+        }
+        if (e == null && exclude != null && exclude.isEligible(now)) {
+            e = exclude; // nothing else left: the same endpoint again beats an error
+        }
+        if (e == null) {
+            failNoEndpoint(t);
+            return;
+        }
+        e.acquire();
+        endpoint = e;
+        attemptTrack = t;
+        attemptStartNanos = now;
+        int id = ++attemptId;
+        Channel pooled = px.pool().poll(e);
+        if (pooled != null) {
+            attach(pooled);
+        } else {
+            px.pool().connect(e).addListener((ChannelFuture f) -> connected(id, f));
+        }
+    }
+
+    private void connected(int id, ChannelFuture f) {
+        if (done || id != attemptId) {
+            if (f.isSuccess()) {
+                f.channel().close();
+            }
+            return;
+        }
+        Endpoint e = endpoint;
+        if (f.isSuccess()) {
+            e.connectSucceeded();
+            attach(f.channel());
+            return;
+        }
+        e.connectFailed(System.nanoTime());
+        route.runtime().metrics(attemptTrack).recordConnectFailure();
+        Track t = attemptTrack;
+        endAttempt(false);
+        if (!connectRetried) {
+            connectRetried = true;
+            dispatch(t, e);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "could not connect to a backend of route '" + route.name() + "'");
+        }
+    }
+
+    private void attach(Channel ch) {
+        backend = ch;
+        endpoint.leasedChannels().add(ch);
+        ch.pipeline().get(BackendHandler.class).bind(this);
+        ch.config().setAutoRead(true);
+        if (requestComplete) {
+            // a retry: the request had no body, so its head is all there is to send again
+            ch.write(request);
+            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else {
+            ch.write(request);
+            fctx.read(); // the body (or the empty end of it) comes next
+        }
+    }
+
+    /** Ends the current attempt: the endpoint's in-flight count drops, the connection is pooled or closed. */
+    private void endAttempt(boolean reuse) {
+        Endpoint e = endpoint;
+        Channel ch = backend;
+        endpoint = null;
+        backend = null;
+        if (e != null) {
+            e.release();
+        }
+        if (ch != null) {
+            e.leasedChannels().remove(ch);
+            ch.pipeline().get(BackendHandler.class).unbind();
+            if (reuse) {
+                px.pool().release(e, ch);
+            } else {
+                ch.close();
+            }
+        }
+    }
+
+    // --- request body --------------------------------------------------------------------------------
+
+    void onRequestContent(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (c.decoderResult().isFailure()) {
+            c.release();
+            px.badRequests.increment();
+            endAttempt(false);
+            if (!responseStarted) {
+                answer(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + c.decoderResult().cause().getMessage(), false);
+            } else {
+                finish(false);
+            }
+            return;
+        }
+        if (last) {
+            requestComplete = true;
+        }
+        if (backend == null || done) {
+            c.release(); // the response is already out (an early answer); the rest of the body is dropped
+            return;
+        }
+        if (last) {
+            backend.writeAndFlush(c);
+        } else {
+            backend.writeAndFlush(c);
+            if (backend.isWritable()) {
+                fctx.read();
+            }
+        }
+    }
+
+    void backendWritabilityChanged() {
+        if (backend != null && backend.isWritable() && !requestComplete) {
+            fctx.read();
+        }
+    }
+
+    void clientWritabilityChanged(boolean writable) {
+        if (backend != null) {
+            backend.config().setAutoRead(writable);
+        }
+    }
+
+    // --- response ------------------------------------------------------------------------------------
+
+    void onResponseHead(HttpResponse r) {
+        int code = r.status().code();
+        if (code >= 100 && code < 200 && code != 101) {
+            interim = true;
+            if (!discarding) {
+                HopByHop.strip(r.headers(), false);
+                fctx.writeAndFlush(r);
+            }
+            return;
+        }
+        long latency = (System.nanoTime() - attemptStartNanos) / 1_000;
+        if (shouldShield(code)) {
+            route.runtime().metrics(Track.CANARY).recordResponse(code, latency);
+            route.runtime().metrics(Track.CANARY).recordShielded();
+            endpoint.metrics().recordResponse(code, latency);
+            endpoint.metrics().recordShielded();
+            discarding = true;
+            backendReusable = HttpUtil.isKeepAlive(r);
+            return;
+        }
+        responseStarted = true;
+        status = code;
+        backendReusable = HttpUtil.isKeepAlive(r) && requestComplete;
+        boolean upgrade = code == 101 && upgradeRequest;
+        HttpHeaders h = r.headers();
+        HopByHop.strip(h, upgrade);
+        if (newClientId != null) {
+            h.add(HttpHeaderNames.SET_COOKIE, route.stickyCookie() + "=" + newClientId + "; Path=/; Max-Age=" + COOKIE_MAX_AGE + "; HttpOnly; SameSite=Lax");
+        }
+        if (upgrade) {
+            recordResponse(code);
+            fctx.writeAndFlush(r);
+            becomeTunnel();
+            return;
+        }
+        boolean framed = h.contains(HttpHeaderNames.CONTENT_LENGTH) || HttpUtil.isTransferEncodingChunked(r)
+                || request.method().equals(HttpMethod.HEAD) || code == 204 || code == 304;
+        clientKeepsAlive = clientKeepAlive && !front.closing();
+        if (!framed) {
+            if (http10Client) {
+                clientKeepsAlive = false; // the body ends when the connection does
+            } else {
+                HttpUtil.setTransferEncodingChunked(r, true);
+            }
+        } else if (http10Client && HttpUtil.isTransferEncodingChunked(r)) {
+            HttpUtil.setTransferEncodingChunked(r, false); // HTTP/1.0 cannot read chunks: close ends the body
+            clientKeepsAlive = false;
+        }
+        if (!clientKeepsAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10Client) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        fctx.write(r);
+    }
+
+    private boolean shouldShield(int code) {
+        return code >= 500 && attemptTrack == Track.CANARY && !pinned && !shielded && route.shield() && requestComplete && !hasBody
+                && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
+                && EndpointPicker.pick(route.endpoints(Track.STABLE), null, System.nanoTime()) != null;
+    }
+
+    void onResponseContent(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        if (interim) {
+            c.release();
+            if (last) {
+                interim = false;
+            }
+            return;
+        }
+        if (discarding) {
+            c.release();
+            if (last) {
+                discarding = false;
+                shielded = true;
+                endAttempt(backendReusable);
+                dispatch(Track.STABLE, null);
+            }
+            return;
+        }
+        if (!responseStarted) {
+            c.release();
+            return;
+        }
+        if (last) {
+            recordResponse(status);
+            boolean reuse = backendReusable;
+            endAttempt(reuse);
+            fctx.writeAndFlush(c);
+            finish(clientKeepsAlive && requestComplete);
+            return;
+        }
+        fctx.write(c);
+        if (!fctx.channel().isWritable() && backend != null) {
+            backend.config().setAutoRead(false);
+        }
+    }
+
+    void flushToClient() {
+        fctx.flush();
+    }
+
+    private void recordResponse(int code) {
+        long latency = (System.nanoTime() - attemptStartNanos) / 1_000;
+        route.runtime().metrics(attemptTrack).recordResponse(code, latency);
+        if (endpoint != null) {
+            endpoint.metrics().recordResponse(code, latency);
+        }
+    }
+
+    private void becomeTunnel() {
+        Channel ch = backend;
+        Endpoint e = endpoint;
+        endpoint = null;
+        backend = null;
+        done = true;
+        BackendHandler bh = ch.pipeline().get(BackendHandler.class);
+        bh.tunnel(front);
+        ch.pipeline().remove(BackendPool.CODEC);
+        front.becomeTunnel(ch);
+        // the endpoint counts the tunnel as in flight until either side closes it
+        ch.closeFuture().addListener(f -> {
+            e.leasedChannels().remove(ch);
+            e.release();
+            front.close();
+        });
+    }
+
+    // --- failures ------------------------------------------------------------------------------------
+
+    /** The backend connection closed or failed while this exchange was on it. */
+    void onBackendGone(Throwable cause) {
+        if (done) {
+            return;
+        }
+        Endpoint lost = endpoint;
+        Track t = attemptTrack;
+        boolean wasDiscarding = discarding;
+        if (backend != null) {
+            endpoint.leasedChannels().remove(backend);
+            backend = null;
+        }
+        endAttempt(false);
+        if (wasDiscarding) {
+            discarding = false;
+            shielded = true;
+            dispatch(Track.STABLE, null);
+            return;
+        }
+        if (!responseStarted) {
+            interim = false;
+            if (requestComplete && !hasBody && isIdempotent(request.method()) && !lostRetried) {
+                lostRetried = true;
+                dispatch(t, lost);
+                return;
+            }
+            route.runtime().metrics(t).recordResponse(502, (System.nanoTime() - attemptStartNanos) / 1_000);
+            if (lost != null) {
+                lost.metrics().recordResponse(502, 0);
+            }
+            answer(HttpResponseStatus.BAD_GATEWAY, "the backend of route '" + route.name() + "' closed the connection before answering",
+                    clientKeepAlive && requestComplete);
+            return;
+        }
+        // the response was cut in the middle: the client must see the connection end
+        route.runtime().metrics(t).recordResponse(502, (System.nanoTime() - attemptStartNanos) / 1_000);
+        done = true;
+        front.close();
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
+    }
+
+    /** The client went away: give back the endpoint and drop the backend connection mid-exchange. */
+    void onClientGone() {
+        done = true;
+        endAttempt(false);
+    }
+
+    private void failNoEndpoint(Track t) {
+        route.runtime().metrics(t).recordResponse(503, 0);
+        answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "route '" + route.name() + "' has no healthy " + t.id() + " endpoint",
+                clientKeepAlive && (requestComplete || !hasBody));
+    }
+
+    private void fail(HttpResponseStatus s, String message) {
+        if (route != null && attemptTrack != null) {
+            route.runtime().metrics(attemptTrack).recordResponse(s.code(), (System.nanoTime() - attemptStartNanos) / 1_000);
+        }
+        answer(s, message, clientKeepAlive && (requestComplete || !hasBody));
+    }
+
+    /** Answers from the router itself and hands the connection back to the frontend. */
+    private void answer(HttpResponseStatus s, String message, boolean keepAlive) {
+        done = true;
+        boolean keep = keepAlive && !front.closing();
+        fctx.writeAndFlush(LocalResponses.of(fctx.alloc(), s, message, keep));
+        front.answeredLocally(requestComplete, keep);
+    }
+
+    private void finish(boolean keepAlive) {
+        done = true;
+        front.exchangeDone(keepAlive);
+    }
+}

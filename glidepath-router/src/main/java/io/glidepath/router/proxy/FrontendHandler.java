@@ -1,0 +1,248 @@
+package io.glidepath.router.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One client connection. Reads are explicit (auto-read is off and {@link FlowControlHandler} hands
+ * over one message per read), so a client's next request is read only when the current one is done,
+ * and its body only as fast as the backend takes it. Each request becomes an {@link Exchange}.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+    private final ProxyContext px;
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+    private boolean discardingBody;
+    private boolean closeWhenIdle;
+    private Channel tunnel;
+
+    FrontendHandler(ProxyContext px) {
+        this.px = px;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        px.clients.add(ctx.channel());
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            relayToBackend(msg);
+            return;
+        }
+        if (msg instanceof HttpRequest req) {
+            if (exchange != null) {
+                // cannot happen while reads are explicit; refuse to mix two requests
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            if (req.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                rejectMalformed(req.decoderResult().cause());
+                return;
+            }
+            exchange = new Exchange(px, this, ctx, req);
+            exchange.start();
+            if (msg instanceof LastHttpContent) {
+                // a full request (never produced by this codec for valid input): its content is already there
+                exchange.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (msg instanceof HttpContent c) {
+            if (exchange != null && !discardingBody) {
+                exchange.onRequestContent(c);
+                return;
+            }
+            boolean last = c instanceof LastHttpContent;
+            boolean failed = c.decoderResult().isFailure();
+            c.release();
+            if (discardingBody && last) {
+                discardingBody = false;
+                if (failed) {
+                    ctx.close();
+                } else {
+                    readNextRequest();
+                }
+            } else if (discardingBody) {
+                ctx.read();
+            }
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+    }
+
+    /** Answers a request the decoder refused (smuggling, oversized head) and closes: its framing is unknown. */
+    private void rejectMalformed(Throwable cause) {
+        px.badRequests.increment();
+        HttpResponseStatus status;
+        String message;
+        if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            message = "request headers are larger than " + StrictRequestDecoder.MAX_HEADER_BYTES + " bytes";
+        } else if (cause instanceof TooLongHttpLineException || cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            message = "request line is longer than " + StrictRequestDecoder.MAX_LINE_BYTES + " bytes";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            message = "malformed request: " + cause.getMessage();
+        }
+        ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), status, message, false)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The exchange answered without proxying; what is left of the request body is read and dropped. */
+    void answeredLocally(boolean requestComplete, boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive) {
+            closeAfterFlush();
+        } else if (requestComplete) {
+            readNextRequest();
+        } else {
+            discardingBody = true;
+            ctx.read();
+        }
+    }
+
+    /** The exchange is over; read the next request or close. */
+    void exchangeDone(boolean keepAlive) {
+        exchange = null;
+        if (keepAlive && !closeWhenIdle && !px.stopping()) {
+            readNextRequest();
+        } else {
+            closeAfterFlush();
+        }
+    }
+
+    private void readNextRequest() {
+        if (closeWhenIdle || px.stopping()) {
+            closeAfterFlush();
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void closeAfterFlush() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Shutdown: close now if idle, else after the response in progress. Runs on this channel's loop. */
+    void closeWhenIdle() {
+        closeWhenIdle = true;
+        if (exchange == null && tunnel == null && !discardingBody) {
+            ctx.close();
+        }
+    }
+
+    boolean closing() {
+        return closeWhenIdle || px.stopping();
+    }
+
+    // --- after a protocol upgrade: raw bytes both ways ----------------------------------------------
+
+    /** The backend agreed to switch protocols: from now on both connections relay bytes. */
+    void becomeTunnel(Channel backend) {
+        this.tunnel = backend;
+        this.exchange = null;
+        ctx.pipeline().remove(FrontendCodec.class);
+        ctx.pipeline().remove(FlowControlHandler.class);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void relayToBackend(Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        tunnel.write(msg);
+        if (!tunnel.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    void relayFromBackend(ByteBuf b) {
+        ctx.write(b);
+        if (!ctx.channel().isWritable()) {
+            tunnel.config().setAutoRead(false);
+        }
+    }
+
+    void backendWritabilityChanged(boolean writable) {
+        ctx.channel().config().setAutoRead(writable);
+    }
+
+    void flush() {
+        ctx.flush();
+    }
+
+    void close() {
+        ctx.close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (tunnel != null) {
+            tunnel.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean writable = ctx.channel().isWritable();
+        if (tunnel != null) {
+            tunnel.config().setAutoRead(writable);
+        } else if (exchange != null) {
+            exchange.clientWritabilityChanged(writable);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.onClientGone();
+        }
+        if (tunnel != null) {
+            tunnel.close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && exchange == null && tunnel == null) {
+            ctx.close();
+            return;
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

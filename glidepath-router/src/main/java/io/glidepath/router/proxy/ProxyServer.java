@@ -1,0 +1,142 @@
+package io.glidepath.router.proxy;
+
+import io.glidepath.router.route.RoutingTable;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane's listener: a Netty server on native epoll (NIO where epoll is missing) with a
+ * fixed number of event loops, each owning the client connections it accepted and a pool of
+ * backend connections, so that a request never changes threads.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxyContext px;
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> serverType;
+    private final Class<? extends SocketChannel> clientType;
+    private Channel serverChannel;
+
+    public ProxyServer(Supplier<RoutingTable> table, ProxySettings settings) {
+        ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        this.px = new ProxyContext(table, settings, clients);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("proxy"), io);
+        this.serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        if (!epoll) {
+            log.warn("native epoll is not available ({}); using NIO", Epoll.unavailabilityCause().toString());
+        }
+    }
+
+    /** Binds the listener; returns the address bound (port 0 picks a free one). */
+    public InetSocketAddress start(String host, int port) throws InterruptedException {
+        List<io.netty.util.concurrent.Future<?>> installs = new ArrayList<>();
+        for (EventExecutor ex : group) {
+            EventLoop loop = (EventLoop) ex;
+            installs.add(loop.submit(() -> px.installPool(new BackendPool(loop, clientType, px.settings))));
+        }
+        for (io.netty.util.concurrent.Future<?> f : installs) {
+            f.sync();
+        }
+        long clientIdleSeconds = Math.max(1, px.settings.clientIdle().toSeconds());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(serverType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(new IdleStateHandler(0, 0, clientIdleSeconds, TimeUnit.SECONDS))
+                                .addLast(new FrontendCodec())
+                                .addLast(new FlowControlHandler())
+                                .addLast(new FrontendHandler(px));
+                    }
+                });
+        serverChannel = b.bind(host, port).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
+        return bound;
+    }
+
+    /** Stops accepting; idle client connections close now, busy ones after their response. */
+    public void beginShutdown() {
+        px.stop();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        for (Channel ch : px.clients) {
+            ch.eventLoop().execute(() -> {
+                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                if (h != null) {
+                    h.closeWhenIdle();
+                } else {
+                    ch.close();
+                }
+            });
+        }
+    }
+
+    /** Waits until every client connection has closed, or the deadline; true when all did. */
+    public boolean awaitClientsClosed(Duration deadline) throws InterruptedException {
+        // no connection can join: the listener is closed
+        return px.clients.newCloseFuture().await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public int openClientConnections() {
+        return px.clients.size();
+    }
+
+    public long unmatchedRequests() {
+        return px.unmatched.sum();
+    }
+
+    public long badRequests() {
+        return px.badRequests.sum();
+    }
+
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        px.clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,96 @@
+package io.glidepath.router.route;
+
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.RouteState;
+import io.glidepath.route.Stickiness;
+import io.glidepath.route.Track;
+import io.glidepath.router.endpoint.Endpoint;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * One generation of a route, as the data path reads it: immutable, resolved to endpoint objects and
+ * with the header names it needs pre-built. A request reads one of these and never sees a mix of two.
+ */
+public final class ActiveRoute {
+    private final RouteState state;
+    private final RouteRuntime runtime;
+    private final Endpoint[] stable;
+    private final Endpoint[] canary;
+    private final Endpoint[] preview;
+    private final AsciiString overrideHeader;
+    private final AsciiString stickyHeader;
+    private final String stickyCookie;
+
+    ActiveRoute(RouteState state, RouteRuntime runtime) {
+        this.state = state;
+        this.runtime = runtime;
+        RouteSpec spec = state.spec();
+        this.stable = resolve(spec, Track.STABLE, runtime);
+        this.canary = resolve(spec, Track.CANARY, runtime);
+        this.preview = resolve(spec, Track.PREVIEW, runtime);
+        this.overrideHeader = AsciiString.cached(spec.overrideHeader());
+        Stickiness s = spec.sticky();
+        this.stickyHeader = s.mode() == Stickiness.Mode.HEADER ? AsciiString.cached(s.name()) : null;
+        this.stickyCookie = s.mode() == Stickiness.Mode.COOKIE ? s.name() : null;
+    }
+
+    private static Endpoint[] resolve(RouteSpec spec, Track t, RouteRuntime runtime) {
+        List<Endpoint> list = spec.endpoints(t).stream().map(runtime::endpoint).toList();
+        return list.toArray(new Endpoint[0]);
+    }
+
+    public RouteState state() {
+        return state;
+    }
+
+    public RouteSpec spec() {
+        return state.spec();
+    }
+
+    public String name() {
+        return state.name();
+    }
+
+    public RouteRuntime runtime() {
+        return runtime;
+    }
+
+    public Endpoint[] endpoints(Track t) {
+        return switch (t) {
+            case STABLE -> stable;
+            case CANARY -> canary;
+            case PREVIEW -> preview;
+        };
+    }
+
+    public int canaryWeight() {
+        return state.spec().canaryWeight();
+    }
+
+    public boolean shield() {
+        return state.spec().shield();
+    }
+
+    public long seed() {
+        return runtime.seed();
+    }
+
+    public AsciiString overrideHeader() {
+        return overrideHeader;
+    }
+
+    /** The header whose value identifies a client, or null when stickiness is not by header. */
+    public AsciiString stickyHeader() {
+        return stickyHeader;
+    }
+
+    /** The cookie that identifies a client, or null when stickiness is not by cookie. */
+    public String stickyCookie() {
+        return stickyCookie;
+    }
+
+    public String previewKey() {
+        return state.previewKey();
+    }
+}

@@ -1,0 +1,277 @@
+package io.glidepath.router.route;
+
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.FieldError;
+import io.glidepath.route.HealthCheck;
+import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.RouteState;
+import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.health.HealthChecker;
+import io.glidepath.router.health.HealthChecker.Target;
+import io.glidepath.router.health.HealthChecker.TargetKey;
+import io.glidepath.router.health.Probe;
+import io.glidepath.router.state.StateFile;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write side of the routing table. Every change is checked against the route's generation,
+ * written to the state file, then published as a new immutable {@link RoutingTable} in one volatile
+ * write, so a request sees the old table or the new one. New endpoints are probed before the table
+ * that sends them traffic is published; endpoints that leave a route start draining.
+ */
+public final class RouteRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RouteRegistry.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The change names a generation that is no longer the route's. */
+    public static final class StaleGenerationException extends Exception {
+        public StaleGenerationException(String message) {
+            super(message);
+        }
+    }
+
+    /** The change names a route the router does not have. */
+    public static final class UnknownRouteException extends Exception {
+        public UnknownRouteException(String name) {
+            super("route '" + name + "' does not exist");
+        }
+    }
+
+    private final StateFile stateFile;
+    private final HealthChecker healthChecker;
+    private final Map<String, RouteRuntime> runtimes = new ConcurrentHashMap<>();
+    private final List<Consumer<RoutingTable>> listeners = new ArrayList<>();
+    private volatile RoutingTable table = RoutingTable.EMPTY;
+    private Map<String, RouteState> states = new TreeMap<>();
+    private long generation;
+
+    public RouteRegistry(StateFile stateFile) {
+        this.stateFile = stateFile;
+        this.healthChecker = new HealthChecker(this::healthChanged);
+    }
+
+    /** Called with every published table (metrics registration, for one). */
+    public synchronized void onPublish(Consumer<RoutingTable> listener) {
+        listeners.add(listener);
+        listener.accept(table);
+    }
+
+    public RoutingTable table() {
+        return table;
+    }
+
+    /** Runtimes of current routes and of deleted ones whose endpoints are still draining. */
+    public Collection<RouteRuntime> runtimes() {
+        return runtimes.values();
+    }
+
+    public synchronized List<RouteState> list() {
+        return List.copyOf(states.values());
+    }
+
+    public synchronized RouteState get(String name) throws UnknownRouteException {
+        RouteState s = states.get(name);
+        if (s == null) {
+            throw new UnknownRouteException(name);
+        }
+        return s;
+    }
+
+    /** Loads the routes of the state file, probes every endpoint once, then publishes them. */
+    public synchronized void restore(StateFile.Contents contents) {
+        generation = contents.generation();
+        Map<String, RouteState> next = new TreeMap<>();
+        contents.routes().forEach(r -> next.put(r.name(), r));
+        publish(next);
+    }
+
+    /** Creates or replaces a route. */
+    public synchronized RouteState put(RouteSpec spec, OptionalLong expected)
+            throws StaleGenerationException, InvalidRouteException, IOException {
+        RouteState current = states.get(spec.name());
+        checkGeneration(spec.name(), current, expected);
+        for (RouteState other : states.values()) {
+            if (!other.name().equals(spec.name()) && other.spec().match().equals(spec.match())) {
+                throw new InvalidRouteException(List.of(new FieldError("/match", "route '" + other.name()
+                        + "' already takes host " + (spec.match().host() == null ? "(any)" : spec.match().host())
+                        + " and path prefix " + spec.match().pathPrefix() + ": change one of them or update that route")));
+            }
+        }
+        String previewKey = current != null ? current.previewKey() : newPreviewKey();
+        return commit(new RouteState(spec, generation + 1, previewKey));
+    }
+
+    public synchronized RouteState setWeight(String name, int weight, OptionalLong expected)
+            throws StaleGenerationException, UnknownRouteException, IOException {
+        RouteState current = get(name);
+        checkGeneration(name, current, expected);
+        return commit(new RouteState(current.spec().withCanaryWeight(weight), generation + 1, current.previewKey()));
+    }
+
+    /** Takes endpoints out of every track of a route; they drain. */
+    public synchronized RouteState drain(String name, Set<EndpointAddress> endpoints, OptionalLong expected)
+            throws StaleGenerationException, UnknownRouteException, IOException {
+        RouteState current = get(name);
+        checkGeneration(name, current, expected);
+        return commit(new RouteState(current.spec().without(endpoints), generation + 1, current.previewKey()));
+    }
+
+    public synchronized long delete(String name, OptionalLong expected)
+            throws StaleGenerationException, UnknownRouteException, IOException {
+        RouteState current = get(name);
+        checkGeneration(name, current, expected);
+        Map<String, RouteState> next = new TreeMap<>(states);
+        next.remove(name);
+        long g = generation + 1;
+        stateFile.write(new StateFile.Contents(g, List.copyOf(next.values())));
+        generation = g;
+        publish(next);
+        return g;
+    }
+
+    private RouteState commit(RouteState changed) throws IOException {
+        Map<String, RouteState> next = new TreeMap<>(states);
+        next.put(changed.name(), changed);
+        stateFile.write(new StateFile.Contents(changed.generation(), List.copyOf(next.values())));
+        generation = changed.generation();
+        publish(next);
+        return changed;
+    }
+
+    private static void checkGeneration(String name, RouteState current, OptionalLong expected) throws StaleGenerationException {
+        if (expected.isEmpty()) {
+            return;
+        }
+        long have = current == null ? 0 : current.generation();
+        if (have != expected.getAsLong()) {
+            throw new StaleGenerationException(current == null
+                    ? "route '" + name + "' does not exist (expected generation " + expected.getAsLong() + "); create it without If-Match or with If-Match: 0"
+                    : "route '" + name + "' is at generation " + have + ", not " + expected.getAsLong() + ": read it again and retry");
+        }
+    }
+
+    /** Resolves endpoints, probes new ones, publishes the table, starts drains and re-aims health checks. */
+    private void publish(Map<String, RouteState> next) {
+        long now = System.nanoTime();
+        Set<Endpoint> fresh = new HashSet<>();
+        List<ActiveRoute> active = new ArrayList<>();
+        for (RouteState s : next.values()) {
+            RouteRuntime rt = runtimes.computeIfAbsent(s.name(), RouteRuntime::new);
+            for (EndpointAddress a : s.spec().allEndpoints()) {
+                Endpoint e = rt.endpoint(a);
+                if (e.phase() == Endpoint.Phase.DRAINED) {
+                    e.setHealth(Endpoint.Health.PENDING);
+                }
+                if (e.phase() != Endpoint.Phase.ACTIVE) {
+                    e.cancelDrain();
+                }
+                if (e.health() == Endpoint.Health.PENDING) {
+                    fresh.add(e);
+                }
+            }
+            active.add(new ActiveRoute(s, rt));
+        }
+        probeFirst(fresh, next);
+        RoutingTable published = new RoutingTable(active, generation);
+        Map<String, RouteState> previous = states;
+        table = published;
+        states = next;
+        // endpoints that left their route (or whose route went) drain from now on
+        for (RouteRuntime rt : runtimes.values()) {
+            RouteState s = next.containsKey(rt.name()) ? next.get(rt.name()) : previous.get(rt.name());
+            Set<EndpointAddress> kept = next.containsKey(rt.name()) ? s.spec().allEndpoints() : Set.of();
+            long drainNanos = (s != null ? s.spec().drainTimeout() : RouteSpec.DEFAULT_DRAIN_TIMEOUT).toNanos();
+            for (Endpoint e : rt.endpoints()) {
+                if (e.phase() == Endpoint.Phase.ACTIVE && !kept.contains(e.address())) {
+                    e.startDrain(now + drainNanos);
+                    log.info("endpoint {} left route {}: draining ({} in flight)", e.address(), rt.name(), e.inflight());
+                }
+            }
+        }
+        healthChecker.reconcile(targets(published));
+        listeners.forEach(l -> l.accept(published));
+    }
+
+    /** Probes endpoints that have never been checked, in parallel, so they take traffic only when up. */
+    private static void probeFirst(Set<Endpoint> fresh, Map<String, RouteState> routes) {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        Map<EndpointAddress, HealthCheck> checks = new HashMap<>();
+        routes.values().forEach(s -> s.spec().allEndpoints().forEach(a -> checks.putIfAbsent(a, s.spec().health())));
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>();
+            for (Endpoint e : fresh) {
+                running.add(ex.submit(() -> {
+                    if (Probe.passes(e.address(), checks.get(e.address()))) {
+                        e.setHealth(Endpoint.Health.HEALTHY);
+                    }
+                }));
+            }
+        }
+    }
+
+    private List<Target> targets(RoutingTable t) {
+        List<Target> targets = new ArrayList<>();
+        for (ActiveRoute r : t.routes().values()) {
+            for (EndpointAddress a : r.spec().allEndpoints()) {
+                Endpoint e = r.runtime().endpoint(a);
+                targets.add(new Target(new TargetKey(r.name(), a), r.spec().health(), e.health()));
+            }
+        }
+        return targets;
+    }
+
+    private void healthChanged(TargetKey key, Endpoint.Health health) {
+        RouteRuntime rt = runtimes.get(key.route());
+        if (rt != null) {
+            rt.endpoint(key.address()).setHealth(health);
+        }
+    }
+
+    /** Forgets drained endpoints after a while, and runtimes of deleted routes once nothing is left. */
+    public synchronized void forgetDrained(long olderThanMillis) {
+        long now = System.currentTimeMillis();
+        RoutingTable t = table;
+        for (RouteRuntime rt : runtimes.values()) {
+            for (Endpoint e : rt.endpoints()) {
+                if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
+                    rt.forget(e.address());
+                }
+            }
+            if (t.route(rt.name()) == null && rt.endpoints().isEmpty()) {
+                runtimes.remove(rt.name(), rt);
+            }
+        }
+    }
+
+    private static String newPreviewKey() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    @Override
+    public void close() {
+        healthChecker.close();
+    }
+}

@@ -1,0 +1,44 @@
+package io.glidepath.router.route;
+
+import io.glidepath.route.RouteSpec;
+
+/**
+ * The canary split as a pure function: a client is in the canary when the hash of its id and the
+ * route falls below the weight. The hash does not depend on the weight, so while the weight only
+ * grows a client in the canary stays there; different routes split the same client independently.
+ */
+public final class TrackSplit {
+    private TrackSplit() {
+    }
+
+    /** A per-route seed, so that one client's place differs between routes. */
+    public static long seed(String routeName) {
+        return mix(hash(routeName, 0x9E3779B97F4A7C15L));
+    }
+
+    /** The client's place in 0..9999. */
+    public static int bucket(CharSequence clientId, long routeSeed) {
+        return (int) Long.remainderUnsigned(mix(hash(clientId, routeSeed)), RouteSpec.FULL_WEIGHT);
+    }
+
+    public static boolean inCanary(CharSequence clientId, long routeSeed, int weight) {
+        return weight > 0 && (weight >= RouteSpec.FULL_WEIGHT || bucket(clientId, routeSeed) < weight);
+    }
+
+    /** FNV-1a over the characters, seeded. */
+    static long hash(CharSequence s, long seed) {
+        long h = 0xcbf29ce484222325L ^ seed;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /** MurmurHash3's 64-bit finaliser: spreads FNV's weak low bits. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+}
