@@ -123,10 +123,6 @@ public final class LoadGenerator implements AutoCloseable {
                 }
                 ClientResponse resp = conn.send(req);
                 rememberCookies(resp, cookies);
-                if (!running && resp.status() >= 500) {
-                    // a response cut by our own shutdown is not the server's failure
-                    break;
-                }
                 long micros = (System.nanoTime() - t0) / 1_000;
                 latency.recordValue(Math.max(1, micros));
                 requests.increment();

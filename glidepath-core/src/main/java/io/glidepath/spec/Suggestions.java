@@ -12,6 +12,14 @@ public final class Suggestions {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
+            // "weight" for "canaryWeight": a known name that contains what was typed, or the reverse
+            String a = typed.toLowerCase();
+            String b = k.toLowerCase();
+            if (a.length() >= 4 && (b.contains(a) || a.contains(b))) {
+                return Optional.of(k);
+            }
+        }
+        for (String k : known) {
             int d = distance(typed.toLowerCase(), k.toLowerCase());
             if (d < bestDistance) {
                 bestDistance = d;

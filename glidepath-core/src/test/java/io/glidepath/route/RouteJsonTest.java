@@ -1,0 +1,96 @@
+package io.glidepath.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RouteJsonTest {
+    static JsonNode json(String s) throws Exception {
+        return RouteJson.MAPPER.readTree(s);
+    }
+
+    @Test
+    void anEmptyObjectIsARouteWithDefaults() throws Exception {
+        RouteSpec s = RouteJson.readSpec("web", json("{}"));
+        assertThat(s.match()).isEqualTo(RouteMatch.any());
+        assertThat(s.stable()).isEmpty();
+        assertThat(s.sticky()).isEqualTo(Stickiness.cookie());
+        assertThat(s.shield()).isTrue();
+        assertThat(s.health()).isEqualTo(HealthCheck.tcpDefault());
+        assertThat(s.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.overrideHeader()).isEqualTo("X-Glidepath-Track");
+    }
+
+    @Test
+    void readsEveryField() throws Exception {
+        RouteSpec s = RouteJson.readSpec("api", json("""
+                {"match": {"host": "*.Example.com", "pathPrefix": "/api"},
+                 "stable": ["127.0.0.1:9001", "127.0.0.1:9002"], "canary": ["127.0.0.1:9003"], "preview": ["127.0.0.1:9004"],
+                 "canaryWeight": 2500, "sticky": {"mode": "header", "name": "X-User-Id"}, "overrideHeader": "X-Track",
+                 "shield": false, "health": {"path": "/ready", "interval": "500ms", "timeout": "200ms", "healthyThreshold": 3,
+                 "unhealthyThreshold": 4}, "drainTimeout": "1m"}
+                """));
+        assertThat(s.match()).isEqualTo(new RouteMatch("*.example.com", "/api"));
+        assertThat(s.stable()).hasSize(2);
+        assertThat(s.canary()).containsExactly(new EndpointAddress("127.0.0.1", 9003));
+        assertThat(s.preview()).containsExactly(new EndpointAddress("127.0.0.1", 9004));
+        assertThat(s.canaryWeight()).isEqualTo(2500);
+        assertThat(s.sticky()).isEqualTo(Stickiness.header("X-User-Id"));
+        assertThat(s.overrideHeader()).isEqualTo("X-Track");
+        assertThat(s.shield()).isFalse();
+        assertThat(s.health()).isEqualTo(new HealthCheck("/ready", Duration.ofMillis(500), Duration.ofMillis(200), 3, 4));
+        assertThat(s.drainTimeout()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void writingThenReadingGivesTheSameRoute() throws Exception {
+        RouteSpec s = RouteSpec.of("web", new RouteMatch("shop.example.com", "/"), List.of(new EndpointAddress("10.0.0.1", 80)))
+                .withCanary(List.of(new EndpointAddress("10.0.0.2", 80))).withCanaryWeight(500)
+                .withSticky(Stickiness.none()).withHealth(HealthCheck.http("/health")).withDrainTimeout(Duration.ofMillis(1500));
+        RouteState state = new RouteState(s, 12, "k".repeat(32));
+        JsonNode written = RouteJson.write(state);
+        assertThat(RouteJson.readSpec("web", written)).isEqualTo(s);
+        assertThat(written.path("generation").asLong()).isEqualTo(12);
+    }
+
+    @Test
+    void reportsEveryBadFieldAtOnceWithItsPointer() {
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("""
+                {"stable": "127.0.0.1:1", "canary": [5], "canaryWeight": 2.5, "shield": "yes",
+                 "sticky": {"mode": "header"}, "health": {"path": "health", "timeout": "0ms", "extra": 1},
+                 "overrideHeader": "has space", "name": "other"}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer)
+                        .containsExactlyInAnyOrder("/stable", "/canary/0", "/canaryWeight", "/shield", "/sticky/name", "/health/path",
+                                "/health/timeout", "/health/extra", "/overrideHeader", "/name"));
+    }
+
+    @Test
+    void anEndpointBelongsToOneTrack() {
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("{\"stable\": [\"127.0.0.1:1\"], \"preview\": [\"127.0.0.1:1\"]}")))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).singleElement()
+                        .satisfies(f -> {
+                            assertThat(f.pointer()).isEqualTo("/preview/0");
+                            assertThat(f.message()).contains("appears twice");
+                        }));
+    }
+
+    @Test
+    void pointersEscapeOddFieldNames() {
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("{\"a/b~c\": 1}")))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors().get(0).pointer()).isEqualTo("/a~1b~0c"));
+    }
+
+    @Test
+    void readsWeightAndDrainBodies() throws Exception {
+        assertThat(RouteJson.readWeight(json("{\"canaryWeight\": 10000}"))).isEqualTo(10_000);
+        assertThatThrownBy(() -> RouteJson.readWeight(json("{\"canaryWeight\": -1}"))).isInstanceOf(InvalidRouteException.class)
+                .hasMessageContaining("/canaryWeight");
+        assertThat(RouteJson.readDrain(json("{\"endpoints\": [\"127.0.0.1:5\"]}"))).containsExactly(new EndpointAddress("127.0.0.1", 5));
+        assertThatThrownBy(() -> RouteJson.readDrain(json("[]"))).isInstanceOf(InvalidRouteException.class);
+    }
+}

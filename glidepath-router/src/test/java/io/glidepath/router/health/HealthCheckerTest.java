@@ -1,0 +1,75 @@
+package io.glidepath.router.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.HealthCheck;
+import io.glidepath.router.endpoint.Endpoint.Health;
+import io.glidepath.router.health.HealthChecker.Target;
+import io.glidepath.router.health.HealthChecker.TargetKey;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HealthCheckerTest {
+    HttpServer server;
+    final AtomicInteger status = new AtomicInteger(200);
+    final List<Health> changes = new CopyOnWriteArrayList<>();
+    HealthChecker checker;
+    TargetKey key;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        server.createContext("/health", ex -> {
+            ex.sendResponseHeaders(status.get(), -1);
+            ex.close();
+        });
+        server.start();
+        key = new TargetKey("web", new EndpointAddress("127.0.0.1", server.getAddress().getPort()));
+        checker = new HealthChecker((k, h) -> changes.add(h));
+    }
+
+    @AfterEach
+    void stop() {
+        checker.close();
+        server.stop(0);
+    }
+
+    @Test
+    void aPendingEndpointIsHealthyAfterOnePassThenFollowsItsThresholds() {
+        HealthCheck check = new HealthCheck("/health", Duration.ofMillis(100), Duration.ofMillis(500), 2, 3);
+        checker.reconcile(List.of(new Target(key, check, Health.PENDING)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> changes.equals(List.of(Health.HEALTHY)));
+        status.set(503);
+        await().atMost(Duration.ofSeconds(2)).until(() -> changes.equals(List.of(Health.HEALTHY, Health.UNHEALTHY)));
+        status.set(200);
+        await().atMost(Duration.ofSeconds(2)).until(() -> changes.equals(List.of(Health.HEALTHY, Health.UNHEALTHY, Health.HEALTHY)));
+    }
+
+    @Test
+    void aTcpCheckFailsWhenNothingListens() {
+        server.stop(0);
+        HealthCheck check = HealthCheck.tcpDefault().withInterval(Duration.ofMillis(100)).withTimeout(Duration.ofMillis(200));
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> changes.equals(List.of(Health.UNHEALTHY)));
+    }
+
+    @Test
+    void aTargetLeftOutOfTheReconcileIsNoLongerChecked() {
+        HealthCheck check = new HealthCheck("/health", Duration.ofMillis(100), Duration.ofMillis(500), 1, 1);
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY)));
+        checker.reconcile(List.of());
+        status.set(500);
+        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> true);
+        assertThat(changes).isEmpty();
+    }
+}

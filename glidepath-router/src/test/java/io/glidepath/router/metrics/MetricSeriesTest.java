@@ -1,0 +1,73 @@
+package io.glidepath.router.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MetricSeriesTest {
+    final AtomicLong second = new AtomicLong(1_000_000);
+    final MetricSeries series = new MetricSeries(second::get);
+
+    @Test
+    void aggregatesTheSecondsOfAWindow() {
+        for (int i = 1; i <= 100; i++) {
+            series.recordResponse(i % 10 == 0 ? 503 : 200, i * 1_000L);
+        }
+        second.incrementAndGet();
+        series.recordResponse(404, 500_000);
+        series.recordConnectFailure();
+        series.recordShielded();
+        WindowStats w = series.window(30);
+        assertThat(w.requests()).isEqualTo(101);
+        assertThat(w.status2xx()).isEqualTo(90);
+        assertThat(w.status5xx()).isEqualTo(10);
+        assertThat(w.status4xx()).isEqualTo(1);
+        assertThat(w.errorRate()).isEqualTo(10.0 / 101);
+        assertThat(w.connectFailures()).isEqualTo(1);
+        assertThat(w.shielded()).isEqualTo(1);
+        assertThat(w.p50Millis()).isBetween(49.0, 52.0);
+        assertThat(w.p99Millis()).isBetween(98.0, 101.0);
+        assertThat(w.maxMillis()).isBetween(495.0, 505.0);
+        assertThat(series.window(1).requests()).as("only the current second").isEqualTo(1);
+    }
+
+    @Test
+    void forgetsSecondsThatLeftTheWindowAndReusesTheirBuckets() {
+        series.recordResponse(500, 1_000);
+        second.addAndGet(10);
+        series.recordResponse(200, 1_000);
+        assertThat(series.window(5).requests()).isEqualTo(1);
+        assertThat(series.window(11).requests()).isEqualTo(2);
+        second.addAndGet(MetricSeries.SECONDS);
+        assertThat(series.window(MetricSeries.SECONDS).requests()).isZero();
+        series.recordResponse(200, 1_000);
+        assertThat(series.window(MetricSeries.SECONDS).requests()).isEqualTo(1);
+        assertThat(series.totalResponses()).as("running totals never reset").isEqualTo(3);
+        assertThat(series.total(MetricSeries.C5XX)).isEqualTo(1);
+    }
+
+    @Test
+    void anEmptyWindowHasNoRateAndNoLatency() {
+        WindowStats w = series.window(30);
+        assertThat(w.requests()).isZero();
+        assertThat(w.errorRate()).isZero();
+        assertThat(w.p99Millis()).isZero();
+    }
+
+    @Test
+    void countsCorrectlyUnderConcurrentWriters() throws Exception {
+        Thread[] writers = new Thread[4];
+        for (int t = 0; t < writers.length; t++) {
+            writers[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 50_000; i++) {
+                    series.recordResponse(200, 100);
+                }
+            });
+        }
+        for (Thread t : writers) {
+            t.join();
+        }
+        assertThat(series.window(1).requests()).isEqualTo(200_000);
+    }
+}

@@ -1,0 +1,53 @@
+package io.glidepath.router.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.glidepath.load.LoadGenerator;
+import io.glidepath.router.client.EndpointStatus;
+import io.glidepath.router.testkit.RouterHarness;
+import io.glidepath.router.testkit.SampleProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BackendCrashTest {
+    @TempDir
+    Path dir;
+    SampleProcess a;
+    SampleProcess b;
+    RouterHarness router;
+
+    @AfterEach
+    void stop() throws Exception {
+        router.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void killingOneOfTwoStableBackendsUnderGetLoadFailsNoRequest() throws Exception {
+        a = SampleProcess.start("a");
+        b = SampleProcess.start("b");
+        router = RouterHarness.start(dir);
+        router.route("web", List.of(a.address(), b.address()));
+
+        try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16)
+                .withPaths(List.of("/", "/slow?ms=20"))).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 2_000);
+            a.kill9();
+            long atKill = load.requestCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.requestCount() > atKill + 4_000);
+            load.close();
+            assertThat(load.failures()).as("failures seen by clients").isEmpty();
+            System.out.printf("crash: %d requests, %d after the kill%n", load.requestCount(), load.requestCount() - atKill);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            EndpointStatus dead = router.admin().endpoints("web").stream().filter(e -> e.address().equals(a.address())).findFirst().orElseThrow();
+            assertThat(dead.isHealthy()).isFalse();
+        });
+    }
+}

@@ -1,0 +1,83 @@
+package io.glidepath.router.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.glidepath.http.ClientRequest;
+import io.glidepath.http.ClientResponse;
+import io.glidepath.load.LoadGenerator;
+import io.glidepath.route.RouteState;
+import io.glidepath.route.Track;
+import io.glidepath.router.client.RouteStats;
+import io.glidepath.router.testkit.Http;
+import io.glidepath.router.testkit.RouterHarness;
+import io.glidepath.router.testkit.SampleProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CanaryShieldTest {
+    @TempDir
+    Path dir;
+    SampleProcess stable;
+    SampleProcess canary;
+    RouterHarness router;
+
+    @AfterEach
+    void stop() throws Exception {
+        router.close();
+        stable.close();
+        canary.close();
+    }
+
+    @Test
+    void usersNeverSeeABadCanarysErrorsButTheStatsDo() throws Exception {
+        stable = SampleProcess.start("v1");
+        canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
+        router = RouterHarness.start(dir);
+        RouteState s = router.route("web", List.of(stable.address()));
+        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(5000), OptionalLong.of(s.generation()));
+
+        try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16)).start()) {
+            LockSupport.parkNanos(Duration.ofSeconds(5).toNanos());
+            load.close();
+            assertThat(load.failures()).as("errors seen by users").isEmpty();
+            assertThat(load.requestCount()).isGreaterThan(1_000);
+            assertThat(load.snapshot().byVersion()).containsOnlyKeys("v1");
+        }
+        RouteStats stats = router.admin().stats("web", Duration.ofSeconds(30));
+        assertThat(stats.track(Track.CANARY).status5xx()).as("canary 5xx seen by the analysis").isGreaterThan(300);
+        assertThat(stats.track(Track.CANARY).errorRate()).isEqualTo(1.0);
+        assertThat(stats.track(Track.CANARY).shielded()).isEqualTo(stats.track(Track.CANARY).status5xx());
+        assertThat(stats.track(Track.STABLE).status5xx()).isZero();
+        assertThat(stats.track(Track.STABLE).requests()).isGreaterThan(1_000);
+    }
+
+    @Test
+    void aTesterWhoAsksForTheCanarySeesItsRealAnswer() throws Exception {
+        stable = SampleProcess.start("v1");
+        canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
+        router = RouterHarness.start(dir);
+        RouteState s = router.route("web", List.of(stable.address()));
+        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(0), OptionalLong.of(s.generation()));
+        ClientResponse r = Http.send(router.port(), ClientRequest.get("/").withHeader("X-Glidepath-Track", "canary"));
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.header("X-Version")).contains("v2");
+    }
+
+    @Test
+    void aPostToABadCanaryIsNotReplayedOnStable() throws Exception {
+        stable = SampleProcess.start("v1");
+        canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
+        router = RouterHarness.start(dir);
+        RouteState s = router.route("web", List.of(stable.address()));
+        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(10_000), OptionalLong.of(s.generation()));
+        ClientResponse r = Http.send(router.port(), ClientRequest.get("/orders").withBody("POST", "{}"));
+        assertThat(r.status()).as("only safe requests are shielded").isEqualTo(500);
+    }
+}
