@@ -22,32 +22,41 @@ import org.HdrHistogram.Recorder;
  * Steady HTTP load from a fixed number of keep-alive connections, each on its own virtual thread,
  * optionally paced to a total rate. Every request is accounted: a response with status below 400
  * is a success, anything else (an error status, a reset, a timeout) is a failure with its reason kept.
- * Each connection is one client: it keeps the cookies it is given, as a browser would.
+ * Each simulated user keeps the cookies it is given, as a browser would; a connection carries one user
+ * or, taking turns, several (so that a sticky split sees many distinct clients over few connections).
  */
 public final class LoadGenerator implements AutoCloseable {
 
     /** Where to send and how hard. {@code ratePerSecond} 0 means as fast as the connections go. */
-    public record Config(String host, int port, List<String> paths, int connections, double ratePerSecond,
+    public record Config(String host, int port, List<String> paths, int connections, int usersPerConnection, double ratePerSecond,
                          Duration timeout, Map<String, String> headers, String versionHeader) {
         public Config {
             paths = List.copyOf(paths);
             headers = Map.copyOf(headers);
+            if (usersPerConnection < 1) {
+                throw new IllegalArgumentException("usersPerConnection must be at least 1");
+            }
         }
 
         public static Config of(String host, int port, int connections) {
-            return new Config(host, port, List.of("/"), connections, 0, Duration.ofSeconds(10), Map.of(), "X-Version");
+            return new Config(host, port, List.of("/"), connections, 1, 0, Duration.ofSeconds(10), Map.of(), "X-Version");
         }
 
         public Config withRate(double perSecond) {
-            return new Config(host, port, paths, connections, perSecond, timeout, headers, versionHeader);
+            return new Config(host, port, paths, connections, usersPerConnection, perSecond, timeout, headers, versionHeader);
         }
 
         public Config withPaths(List<String> p) {
-            return new Config(host, port, p, connections, ratePerSecond, timeout, headers, versionHeader);
+            return new Config(host, port, p, connections, usersPerConnection, ratePerSecond, timeout, headers, versionHeader);
         }
 
         public Config withTimeout(Duration t) {
-            return new Config(host, port, paths, connections, ratePerSecond, t, headers, versionHeader);
+            return new Config(host, port, paths, connections, usersPerConnection, ratePerSecond, t, headers, versionHeader);
+        }
+
+        /** Each connection carries this many users in turn, each with its own cookies (a client id each). */
+        public Config withUsersPerConnection(int n) {
+            return new Config(host, port, paths, connections, n, ratePerSecond, timeout, headers, versionHeader);
         }
     }
 
@@ -96,7 +105,10 @@ public final class LoadGenerator implements AutoCloseable {
     private void runClient(int id) {
         long intervalNanos = config.ratePerSecond() > 0 ? (long) (1e9 * config.connections() / config.ratePerSecond()) : 0;
         long next = System.nanoTime() + (intervalNanos > 0 ? (intervalNanos * id) / config.connections() : 0);
-        Map<String, String> cookies = new TreeMap<>();
+        List<Map<String, String>> users = new ArrayList<>();
+        for (int u = 0; u < config.usersPerConnection(); u++) {
+            users.add(new TreeMap<>());
+        }
         HttpConnection conn = null;
         int n = 0;
         while (running) {
@@ -108,6 +120,7 @@ public final class LoadGenerator implements AutoCloseable {
                 }
                 next += intervalNanos;
             }
+            Map<String, String> cookies = users.get(n % users.size());
             String path = config.paths().get((id + n++) % config.paths().size());
             long t0 = System.nanoTime();
             try {

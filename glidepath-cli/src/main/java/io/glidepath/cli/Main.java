@@ -1,0 +1,42 @@
+package io.glidepath.cli;
+
+import io.glidepath.cli.demo.DemoCommand;
+import io.glidepath.cli.router.RouterCommand;
+import io.glidepath.cli.sample.SampleServiceCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code glidepath} command. */
+@Command(name = "glidepath",
+        mixinStandardHelpOptions = true,
+        version = "glidepath 0.1.0",
+        description = "Ships backend services to production with zero downtime.",
+        subcommands = {RouterCommand.class, DemoCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit codes shared by every command. */
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID_INPUT = 2;
+    public static final int UNREACHABLE = 3;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new Main())
+                .setParameterExceptionHandler((ex, a) -> {
+                    CommandLine cmd = ex.getCommandLine();
+                    cmd.getErr().println("glidepath: " + ex.getMessage());
+                    cmd.getErr().println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+                    return INVALID_INPUT;
+                })
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,56 @@
+package io.glidepath.cli.demo;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.options.DurationConverter;
+import io.glidepath.cli.term.Terminal;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code glidepath demo}: the main job, end to end, on this machine, leaving nothing behind. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Starts two versions of a sample service and the router, then, under steady load, moves traffic",
+                "from v1 to v2 in steps and back, showing the split, rate, errors and p99 live.",
+                "Ends with the totals: every request counted, failed ones must be 0. Stops everything it started."})
+public final class DemoCommand implements Callable<Integer> {
+    enum Output { TEXT, JSON }
+
+    @Option(names = "--clients", defaultValue = "16", description = "Concurrent keep-alive clients (default ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--rate", defaultValue = "300", description = "Requests per second in total (default ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--step", defaultValue = "3s", converter = DurationConverter.class,
+            description = "How long each traffic step holds (default ${DEFAULT-VALUE}).")
+    Duration step;
+
+    @Option(names = "--output", defaultValue = "text", description = "text or json (totals as JSON on stdout; progress on stderr).")
+    Output output;
+
+    @Option(names = "--keep-files", description = "Keep the demo's working directory (logs, router state) instead of deleting it.")
+    boolean keepFiles;
+
+    @Override
+    public Integer call() throws Exception {
+        if (clients < 1 || clients > 1024) {
+            System.err.println("glidepath demo: --clients must be between 1 and 1024, got " + clients);
+            return Main.INVALID_INPUT;
+        }
+        if (rate < 1 || rate > 100_000) {
+            System.err.println("glidepath demo: --rate must be between 1 and 100000 requests per second, got " + rate);
+            return Main.INVALID_INPUT;
+        }
+        if (step.toMillis() < 500 || step.toMinutes() > 10) {
+            System.err.println("glidepath demo: --step must be between 500ms and 10m, got " + step.toMillis() + "ms");
+            return Main.INVALID_INPUT;
+        }
+        Terminal term = output == Output.JSON ? Terminal.stderr() : Terminal.stdout();
+        RouterDemo.Result r = new RouterDemo(term, clients, rate, step, keepFiles).run();
+        if (output == Output.JSON) {
+            System.out.println(r.toJson());
+        }
+        return r.failed() == 0 ? Main.OK : Main.FAILED;
+    }
+}

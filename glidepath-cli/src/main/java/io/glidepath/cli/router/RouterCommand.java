@@ -1,0 +1,84 @@
+package io.glidepath.cli.router;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.options.DurationConverter;
+import io.glidepath.cli.options.HostPort;
+import io.glidepath.router.Router;
+import io.glidepath.router.proxy.ProxySettings;
+import io.glidepath.router.state.CorruptStateException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code glidepath router}: the data plane in the foreground, for systemd, containers and the demo. */
+@Command(name = "router", mixinStandardHelpOptions = true,
+        description = {"Runs the traffic router in the foreground.",
+                "SIGTERM or Ctrl-C: stop accepting, let requests in flight finish (up to --shutdown-timeout), exit 0."})
+public final class RouterCommand implements Callable<Integer> {
+    /** The line the router prints once it serves; the demo and tests read the addresses from it. */
+    public static final String READY_PREFIX = "glidepath router ready:";
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
+            description = "Where users' traffic arrives (default ${DEFAULT-VALUE}).")
+    HostPort listen;
+
+    @Option(names = "--admin", defaultValue = "127.0.0.1:8081", converter = HostPort.Converter.class,
+            description = "Where the admin API listens (default ${DEFAULT-VALUE}); it needs the bearer token.")
+    HostPort admin;
+
+    @Option(names = "--state-dir", defaultValue = ".glidepath/router",
+            description = "Routing table and admin token (default ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--admin-token-file", description = "Token file to use instead of STATE_DIR/admin.token (which is created when missing).")
+    Path tokenFile;
+
+    @Option(names = "--event-loops", defaultValue = "2", description = "Data-path threads (default ${DEFAULT-VALUE}).")
+    int eventLoops;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "30s", converter = DurationConverter.class,
+            description = "How long requests in flight may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
+    Duration shutdownTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (eventLoops < 1 || eventLoops > 64) {
+            System.err.println("glidepath router: --event-loops must be between 1 and 64, got " + eventLoops);
+            return Main.INVALID_INPUT;
+        }
+        Router.Config config = Router.Config.loopback(stateDir)
+                .withListen(listen.host(), listen.port())
+                .withAdmin(admin.host(), admin.port())
+                .withTokenFile(tokenFile)
+                .withProxy(ProxySettings.defaults().withEventLoops(eventLoops))
+                .withShutdownTimeout(shutdownTimeout);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Router router;
+        try {
+            router = Router.start(config);
+        } catch (CorruptStateException e) {
+            System.err.println("glidepath router: " + e.getMessage());
+            return Main.FAILED;
+        } catch (java.io.IOException e) {
+            System.err.println("glidepath router: " + e.getMessage());
+            return Main.FAILED;
+        }
+        System.out.println(READY_PREFIX + " proxy " + hostPort(router.proxyAddress()) + " admin " + hostPort(router.adminAddress())
+                + " token " + config.effectiveTokenFile().toAbsolutePath());
+        System.out.flush();
+        stop.await();
+        boolean clean = router.shutdown();
+        System.out.println("glidepath router stopped" + (clean ? "" : " (shutdown deadline reached; remaining connections were closed)"));
+        return Main.OK;
+    }
+
+    private static String hostPort(java.net.InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+}
