@@ -1,28 +1,27 @@
 package io.glidepath.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** {@code glidepath ...} as a real child process from the test classpath, its output collected. */
+/**
+ * {@code glidepath ...} as a real child process from the test classpath. Its output goes to files,
+ * not pipes: a pipe's last lines can be lost when the process exits while a reader is blocked.
+ */
 final class CliProcess implements AutoCloseable {
     final Process process;
-    final List<String> stdout = new CopyOnWriteArrayList<>();
-    final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final Path out;
+    private final Path err;
 
-    private final Thread outReader;
-    private final Thread errReader;
-
-    private CliProcess(Process process) {
+    private CliProcess(Process process, Path out, Path err) {
         this.process = process;
-        this.outReader = collect(process.getInputStream(), stdout);
-        this.errReader = collect(process.getErrorStream(), stderr);
+        this.out = out;
+        this.err = err;
     }
 
     static CliProcess start(String... args) throws IOException {
@@ -36,43 +35,49 @@ final class CliProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
-        return new CliProcess(new ProcessBuilder(cmd).start());
+        Path out = Files.createTempFile("glidepath-cli", ".out");
+        Path err = Files.createTempFile("glidepath-cli", ".err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        return new CliProcess(p, out, err);
     }
 
-    private static Thread collect(java.io.InputStream in, List<String> into) {
-        return Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    into.add(line);
-                }
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
+    List<String> stdoutLines() {
+        try {
+            return Files.readAllLines(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     int waitFor(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-            throw new AssertionError("glidepath did not exit within " + seconds + " s; stdout " + stdout + " stderr " + stderr);
+            throw new AssertionError("glidepath did not exit within " + seconds + " s; stdout " + out() + " stderr " + err());
         }
-        outReader.join(5_000);
-        errReader.join(5_000);
         return process.exitValue();
     }
 
     String out() {
-        return String.join("\n", stdout);
+        return read(out);
     }
 
     String err() {
-        return String.join("\n", stderr);
+        return read(err);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
     }
 }

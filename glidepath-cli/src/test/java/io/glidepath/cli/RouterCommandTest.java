@@ -34,9 +34,9 @@ class RouterCommandTest {
     }
 
     static Ready awaitReady(CliProcess p) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> p.stdout.stream().anyMatch(l -> l.startsWith(RouterCommand.READY_PREFIX))
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.stdoutLines().stream().anyMatch(l -> l.startsWith(RouterCommand.READY_PREFIX))
                 || !p.process.isAlive());
-        String line = p.stdout.stream().filter(l -> l.startsWith(RouterCommand.READY_PREFIX)).findFirst()
+        String line = p.stdoutLines().stream().filter(l -> l.startsWith(RouterCommand.READY_PREFIX)).findFirst()
                 .orElseThrow(() -> new AssertionError("router did not start: " + p.err()));
         String[] f = line.substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
         return new Ready(EndpointAddress.parse(f[1]).orElseThrow(), EndpointAddress.parse(f[3]).orElseThrow(), Path.of(f[5]));
@@ -68,7 +68,7 @@ class RouterCommandTest {
                 assertThat(r.connectionClosing()).as("the router closes the connection after the last response").isTrue();
             }
             assertThat(router.waitFor(15)).isZero();
-            assertThat(router.out()).contains("glidepath router stopped");
+            assertThat(router.out()).as("stderr: " + router.err()).contains("glidepath router stopped");
         } finally {
             backend.stop();
         }

@@ -1,25 +1,23 @@
 package io.glidepath.cli.proc;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
  * A child JVM running part of Glidepath (router, sample service) from this very jar, started as argv
- * (no shell), its output kept in a log file. {@link #start} waits for the line by which the child
+ * (no shell), its output written to a log file. {@link #startJava} waits for the line by which the child
  * says it is ready. {@link #stop} sends SIGTERM, waits, then SIGKILLs the child and its descendants.
  */
 public final class ChildProcess implements AutoCloseable {
+    private static final long POLL_NANOS = 50_000_000L;
     private final String name;
     private final Process process;
     private final String readyLine;
@@ -52,41 +50,29 @@ public final class ChildProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Files.createDirectories(log.toAbsolutePath().getParent());
-        PrintWriter logOut = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true);
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> readyFuture = new CompletableFuture<>();
-        Thread.ofVirtual().name(name + "-output").start(() -> {
-            try (logOut) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    logOut.println(line);
-                    if (!readyFuture.isDone() && ready.test(line)) {
-                        readyFuture.complete(line);
+        // output to a file, not a pipe: the child must not depend on this process staying alive
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (ready.test(line)) {
+                        return new ChildProcess(name, p, line, log);
                     }
                 }
-            } catch (IOException ignored) {
-                // the child ended
+                if (!p.isAlive()) {
+                    throw new IOException(name + " exited before it was ready (exit " + p.exitValue() + "); see " + log);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(name + " was not ready within " + timeout.toSeconds() + " s; see " + log);
+                }
+                LockSupport.parkNanos(POLL_NANOS); // waiting on another process's log file
             }
-            readyFuture.completeExceptionally(new IOException(name + " exited before it was ready (exit " + exitOf(p) + "); see " + log));
-        });
-        try {
-            return new ChildProcess(name, p, readyFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS), log);
-        } catch (Exception e) {
+        } catch (IOException | RuntimeException e) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException(name + " did not start: " + cause.getMessage(), cause);
-        }
-    }
-
-    private static String exitOf(Process p) {
-        try {
-            return p.waitFor(2, TimeUnit.SECONDS) ? String.valueOf(p.exitValue()) : "still running";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
+            throw e instanceof IOException io ? io : new IOException(name + " did not start: " + e.getMessage(), e);
         }
     }
 

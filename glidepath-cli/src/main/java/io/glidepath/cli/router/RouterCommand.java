@@ -75,6 +75,7 @@ public final class RouterCommand implements Callable<Integer> {
         stop.await();
         boolean clean = router.shutdown();
         System.out.println("glidepath router stopped" + (clean ? "" : " (shutdown deadline reached; remaining connections were closed)"));
+        System.out.flush();
         return Main.OK;
     }
 
