@@ -89,8 +89,8 @@ public final class Router implements AutoCloseable {
         if (!contents.routes().isEmpty()) {
             log.info("restored {} routes from {} (generation {})", contents.routes().size(), state.path(), contents.generation());
         }
-        Drainer drainer = new Drainer(registry).start();
         ProxyServer proxy = new ProxyServer(registry::table, config.proxy());
+        Drainer drainer = new Drainer(registry, proxy::cut).start();
         InetSocketAddress proxyAddress;
         try {
             proxyAddress = proxy.start(config.listenHost(), config.listenPort());

@@ -3,8 +3,6 @@ package io.glidepath.router.drain;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.route.RouteRuntime;
-import io.netty.channel.Channel;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +20,14 @@ public final class Drainer implements AutoCloseable {
     static final long CHECK_EVERY_MILLIS = 50;
     static final long KEEP_DRAINED_MILLIS = 5 * 60_000;
 
+    /** Closes the connections still carrying requests to an endpoint. */
+    @FunctionalInterface
+    public interface Cutter {
+        void cut(Endpoint endpoint);
+    }
+
     private final RouteRegistry registry;
+    private final Cutter cutter;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "drainer");
         t.setDaemon(true);
@@ -30,8 +35,9 @@ public final class Drainer implements AutoCloseable {
     });
     private long lastForget;
 
-    public Drainer(RouteRegistry registry) {
+    public Drainer(RouteRegistry registry, Cutter cutter) {
         this.registry = registry;
+        this.cutter = cutter;
     }
 
     public Drainer start() {
@@ -59,14 +65,13 @@ public final class Drainer implements AutoCloseable {
         }
     }
 
-    private static void checkOne(RouteRuntime rt, Endpoint e, long now) {
+    private void checkOne(RouteRuntime rt, Endpoint e, long now) {
         int inflight = e.inflight();
         if (inflight == 0) {
             e.markDrained(System.currentTimeMillis(), 0);
             log.info("endpoint {} of route {} drained", e.address(), rt.name());
         } else if (now - e.drainDeadlineNanos() >= 0) {
-            List<Channel> cut = List.copyOf(e.leasedChannels());
-            cut.forEach(Channel::close);
+            cutter.cut(e);
             e.metrics().recordCut(inflight);
             e.markDrained(System.currentTimeMillis(), inflight);
             log.warn("endpoint {} of route {}: drain deadline reached, cut {} requests still in flight", e.address(), rt.name(), inflight);

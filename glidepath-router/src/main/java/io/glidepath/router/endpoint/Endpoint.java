@@ -2,10 +2,7 @@ package io.glidepath.router.endpoint;
 
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.metrics.MetricSeries;
-import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -30,7 +27,6 @@ public final class Endpoint {
     private final MetricSeries metrics;
     private final AtomicInteger inflight = new AtomicInteger();
     private final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
-    private final Set<Channel> leased = ConcurrentHashMap.newKeySet();
     private volatile Health health = Health.PENDING;
     private volatile Phase phase = Phase.ACTIVE;
     private volatile long ejectedUntilNanos;
@@ -89,11 +85,6 @@ public final class Endpoint {
 
     public void release() {
         inflight.decrementAndGet();
-    }
-
-    /** Backend connections carrying a request right now; closed when a drain runs out of time. */
-    public Set<Channel> leasedChannels() {
-        return leased;
     }
 
     // --- passive ejection ------------------------------------------------------------------------

@@ -13,8 +13,11 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +34,7 @@ final class BackendPool {
     private final Bootstrap bootstrap;
     private final ProxySettings settings;
     private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
+    private final Map<Endpoint, Set<Channel>> leased = new HashMap<>();
 
     BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType, ProxySettings settings) {
         this.loop = loop;
@@ -72,6 +76,28 @@ final class BackendPool {
 
     ChannelFuture connect(Endpoint e) {
         return bootstrap.connect(e.socketAddress());
+    }
+
+    /** Records that {@code ch} carries a request to {@code e}, so that a drain deadline can cut it. */
+    void lease(Endpoint e, Channel ch) {
+        leased.computeIfAbsent(e, k -> new HashSet<>()).add(ch);
+    }
+
+    void unlease(Endpoint e, Channel ch) {
+        Set<Channel> s = leased.get(e);
+        if (s != null && s.remove(ch) && s.isEmpty()) {
+            leased.remove(e);
+        }
+    }
+
+    /** Closes this loop's connections still carrying requests to {@code e} (a drain ran out of time). */
+    int cut(Endpoint e) {
+        Set<Channel> s = leased.remove(e);
+        if (s == null) {
+            return 0;
+        }
+        List.copyOf(s).forEach(Channel::close);
+        return s.size();
     }
 
     /** Takes back a connection whose exchange ended cleanly; keeps it if its endpoint still serves. */

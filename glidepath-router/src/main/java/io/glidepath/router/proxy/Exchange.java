@@ -351,7 +351,7 @@ final class Exchange {
 
     private void attach(Channel ch) {
         backend = ch;
-        endpoint.leasedChannels().add(ch);
+        px.pool().lease(endpoint, ch);
         ch.pipeline().get(BackendHandler.class).bind(this);
         ch.config().setAutoRead(true);
         if (requestComplete) {
@@ -374,7 +374,7 @@ final class Exchange {
             e.release();
         }
         if (ch != null) {
-            e.leasedChannels().remove(ch);
+            px.pool().unlease(e, ch);
             ch.pipeline().get(BackendHandler.class).unbind();
             if (reuse) {
                 px.pool().release(e, ch);
@@ -552,8 +552,9 @@ final class Exchange {
         ch.pipeline().remove(BackendPool.CODEC);
         front.becomeTunnel(ch);
         // the endpoint counts the tunnel as in flight until either side closes it
+        BackendPool pool = px.pool();
         ch.closeFuture().addListener(f -> {
-            e.leasedChannels().remove(ch);
+            pool.unlease(e, ch);
             e.release();
             front.close();
         });
@@ -570,7 +571,7 @@ final class Exchange {
         Track t = attemptTrack;
         boolean wasDiscarding = discarding;
         if (backend != null) {
-            endpoint.leasedChannels().remove(backend);
+            px.pool().unlease(endpoint, backend);
             backend = null;
         }
         endAttempt(false);

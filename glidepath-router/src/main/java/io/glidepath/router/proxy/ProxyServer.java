@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -93,6 +94,21 @@ public final class ProxyServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
         return bound;
+    }
+
+    /**
+     * Closes every backend connection still carrying a request to {@code e}, on each event loop (the
+     * leases live there, unshared). Used when a drain reaches its deadline.
+     */
+    public void cut(Endpoint e) {
+        for (EventExecutor ex : group) {
+            ex.execute(() -> {
+                BackendPool pool = px.pool();
+                if (pool != null) {
+                    pool.cut(e);
+                }
+            });
+        }
     }
 
     /** Stops accepting; idle client connections close now, busy ones after their response. */
