@@ -8,12 +8,10 @@ import io.glidepath.spec.Durations;
 import io.glidepath.spec.Suggestions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -343,12 +341,5 @@ public final class RouteJson {
     /** Escapes a field name for use in a JSON pointer (RFC 6901). */
     public static String escape(String field) {
         return field.replace("~", "~0").replace("/", "~1");
-    }
-
-    /** Route states by name, for the state file and the list endpoint. */
-    public static Map<String, RouteState> index(List<RouteState> states) {
-        Map<String, RouteState> m = new HashMap<>();
-        states.forEach(s -> m.put(s.name(), s));
-        return m;
     }
 }

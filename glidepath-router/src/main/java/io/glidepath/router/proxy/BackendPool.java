@@ -42,6 +42,7 @@ final class BackendPool {
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
+                .option(ChannelOption.ALLOCATOR, ProxyServer.ALLOCATOR)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
@@ -111,6 +112,7 @@ final class BackendPool {
             ch.close();
             return;
         }
+        ch.config().setAutoRead(true); // an idle connection must notice the backend closing it
         q.addFirst(new Idle(ch, e, System.nanoTime()));
     }
 

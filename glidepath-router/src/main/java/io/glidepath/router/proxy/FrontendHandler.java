@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection. Reads are explicit (auto-read is off and {@link FlowControlHandler} hands
@@ -23,6 +25,7 @@ import io.netty.util.ReferenceCountUtil;
  * and its body only as fast as the backend takes it. Each request becomes an {@link Exchange}.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     private final ProxyContext px;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
@@ -243,6 +246,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // a reset or broken client connection: nothing to answer, the exchange cleans up on inactive
+        log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

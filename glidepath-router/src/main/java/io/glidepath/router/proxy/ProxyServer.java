@@ -3,6 +3,8 @@ package io.glidepath.router.proxy;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -43,6 +45,13 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
+    /**
+     * The data path's buffers. Netty 4.2 defaults to its adaptive allocator; on this workload
+     * (small request and response, two reads and two writes per request) the pooled one measured
+     * about 25% less CPU per request (docs/benchmarks.md).
+     */
+    public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
     private final ProxyContext px;
     private final EventLoopGroup group;
     private final Class<? extends ServerChannel> serverType;
@@ -78,6 +87,7 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(serverType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

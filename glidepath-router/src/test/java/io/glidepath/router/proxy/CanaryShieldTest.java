@@ -35,13 +35,18 @@ class CanaryShieldTest {
         canary.close();
     }
 
-    @Test
-    void usersNeverSeeABadCanarysErrorsButTheStatsDo() throws Exception {
+    /** Stable v1, canary v2 answering 500 to everything, at the given weight. */
+    private void startWithFailingCanaryAt(int weight) throws Exception {
         stable = SampleProcess.start("v1");
         canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
         router = RouterHarness.start(dir);
         RouteState s = router.route("web", List.of(stable.address()));
-        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(5000), OptionalLong.of(s.generation()));
+        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(weight), OptionalLong.of(s.generation()));
+    }
+
+    @Test
+    void usersNeverSeeABadCanarysErrorsButTheStatsDo() throws Exception {
+        startWithFailingCanaryAt(5000);
 
         try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16)).start()) {
             LockSupport.parkNanos(Duration.ofSeconds(5).toNanos());
@@ -60,11 +65,7 @@ class CanaryShieldTest {
 
     @Test
     void aTesterWhoAsksForTheCanarySeesItsRealAnswer() throws Exception {
-        stable = SampleProcess.start("v1");
-        canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
-        router = RouterHarness.start(dir);
-        RouteState s = router.route("web", List.of(stable.address()));
-        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(0), OptionalLong.of(s.generation()));
+        startWithFailingCanaryAt(0);
         ClientResponse r = Http.send(router.port(), ClientRequest.get("/").withHeader("X-Glidepath-Track", "canary"));
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.header("X-Version")).contains("v2");
@@ -72,11 +73,7 @@ class CanaryShieldTest {
 
     @Test
     void aPostToABadCanaryIsNotReplayedOnStable() throws Exception {
-        stable = SampleProcess.start("v1");
-        canary = SampleProcess.start("v2", Map.of("ERROR_RATE", "100%"));
-        router = RouterHarness.start(dir);
-        RouteState s = router.route("web", List.of(stable.address()));
-        router.admin().put(s.spec().withCanary(List.of(canary.address())).withCanaryWeight(10_000), OptionalLong.of(s.generation()));
+        startWithFailingCanaryAt(10_000);
         ClientResponse r = Http.send(router.port(), ClientRequest.get("/orders").withBody("POST", "{}"));
         assertThat(r.status()).as("only safe requests are shielded").isEqualTo(500);
     }

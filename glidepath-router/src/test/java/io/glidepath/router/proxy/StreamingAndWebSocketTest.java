@@ -8,7 +8,6 @@ import io.glidepath.http.HttpConnection;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -58,7 +57,7 @@ class StreamingAndWebSocketTest {
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (sampling.get()) {
-                peakDirect.accumulateAndGet(((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory(), Math::max);
+                peakDirect.accumulateAndGet(((ByteBufAllocatorMetricProvider) ProxyServer.ALLOCATOR).metric().usedDirectMemory(), Math::max);
                 java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
             }
         });
