@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -208,10 +207,6 @@ public final class LoadGenerator implements AutoCloseable {
 
     public List<Failure> failures() {
         return List.copyOf(failureLog);
-    }
-
-    public Optional<Failure> firstFailure() {
-        return Optional.ofNullable(failureLog.peek());
     }
 
     public long requestCount() {

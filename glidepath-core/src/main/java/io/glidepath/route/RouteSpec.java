@@ -60,10 +60,6 @@ public record RouteSpec(
         return all;
     }
 
-    public RouteSpec withName(String n) {
-        return new RouteSpec(n, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout);
-    }
-
     public RouteSpec withMatch(RouteMatch m) {
         return new RouteSpec(name, m, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout);
     }
@@ -86,10 +82,6 @@ public record RouteSpec(
 
     public RouteSpec withSticky(Stickiness s) {
         return new RouteSpec(name, match, stable, canary, preview, canaryWeight, s, overrideHeader, shield, health, drainTimeout);
-    }
-
-    public RouteSpec withShield(boolean on) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, on, health, drainTimeout);
     }
 
     public RouteSpec withHealth(HealthCheck h) {

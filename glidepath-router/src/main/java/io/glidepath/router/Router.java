@@ -123,10 +123,6 @@ public final class Router implements AutoCloseable {
         return adminAddress;
     }
 
-    public RouteRegistry registry() {
-        return registry;
-    }
-
     /**
      * Graceful stop: no new connections, in-flight requests finish (up to the shutdown timeout),
      * then everything closes. Returns true when nothing had to be cut.

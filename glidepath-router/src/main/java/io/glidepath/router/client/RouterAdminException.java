@@ -31,7 +31,4 @@ public final class RouterAdminException extends Exception {
         return status == 404;
     }
 
-    public boolean isUnreachable() {
-        return status == 0;
-    }
 }

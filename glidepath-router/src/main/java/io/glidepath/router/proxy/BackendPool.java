@@ -30,14 +30,12 @@ final class BackendPool {
     private record Idle(Channel channel, Endpoint endpoint, long since) {
     }
 
-    private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final ProxySettings settings;
     private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
     private final Map<Endpoint, Set<Channel>> leased = new HashMap<>();
 
     BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType, ProxySettings settings) {
-        this.loop = loop;
         this.settings = settings;
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -133,9 +131,5 @@ final class BackendPool {
                 it.remove();
             }
         }
-    }
-
-    EventLoop loop() {
-        return loop;
     }
 }
