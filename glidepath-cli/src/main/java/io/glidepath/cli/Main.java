@@ -3,6 +3,7 @@ package io.glidepath.cli;
 import io.glidepath.cli.demo.DemoCommand;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.sample.SampleServiceCommand;
+import io.glidepath.cli.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
-        subcommands = {RouterCommand.class, DemoCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ValidateCommand.class, RouterCommand.class, DemoCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */
     public static final int OK = 0;

@@ -14,6 +14,7 @@ class SuggestionsTest {
         assertThat(Suggestions.closest("stabel", FIELDS)).contains("stable");
         assertThat(Suggestions.closest("weight", FIELDS)).contains("canaryWeight");
         assertThat(Suggestions.closest("drain", FIELDS)).contains("drainTimeout");
+        assertThat(Suggestions.closest("prot", java.util.Set.of("port", "instance"))).as("a swap is one edit").contains("port");
     }
 
     @Test

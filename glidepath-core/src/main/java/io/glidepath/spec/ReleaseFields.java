@@ -1,0 +1,28 @@
+package io.glidepath.spec;
+
+import java.util.Set;
+
+/**
+ * The field names of each level of a release file. {@link ReleaseReader} refuses any other; the
+ * JSON Schema in docs/release.schema.json lists the same ones (a test keeps them in step).
+ */
+public final class ReleaseFields {
+    public static final Set<String> RELEASE = Set.of("release", "services");
+    public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
+            "steps", "analysis", "keepPrevious");
+    public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace");
+    public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout");
+    public static final Set<String> STICKY = Set.of("mode", "name");
+    public static final Set<String> READINESS = Set.of("path", "interval", "timeout", "healthyAfter", "deadline");
+    public static final Set<String> CHECK = Set.of("name", "request", "expect", "timeout");
+    public static final Set<String> REQUEST = Set.of("method", "path", "headers", "body");
+    public static final Set<String> EXPECT = Set.of("status", "bodyContains");
+    public static final Set<String> STEP = Set.of("weight", "bake", "pause");
+    public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules");
+    public static final Set<String> RULE = Set.of("errorRate", "latency");
+    public static final Set<String> ERROR_RATE = Set.of("max", "maxIncrease");
+    public static final Set<String> LATENCY = Set.of("percentile", "max");
+
+    private ReleaseFields() {
+    }
+}

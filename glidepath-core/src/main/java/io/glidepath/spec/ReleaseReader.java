@@ -1,0 +1,714 @@
+package io.glidepath.spec;
+
+import io.glidepath.route.RouteMatch;
+import io.glidepath.route.Stickiness;
+import io.glidepath.spec.SpecNode.Field;
+import io.glidepath.spec.SpecNode.ListNode;
+import io.glidepath.spec.SpecNode.MapNode;
+import io.glidepath.spec.SpecNode.Scalar;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and checks a release file. Every error is collected (not only the first), each with
+ * file:line:column, the field's path and what to do; a file with any error yields no release. The
+ * field names of each level are in {@link ReleaseFields}, which the published JSON Schema mirrors.
+ */
+public final class ReleaseReader {
+    static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    static final Pattern RELEASE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+    static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e]*");
+    static final Pattern PREFIX = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
+    static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+    static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    /** Defaults, documented in docs/spec.md. */
+    static final Readiness DEFAULT_READINESS = new Readiness("/health", Duration.ofMillis(500), Duration.ofSeconds(1), 2, Duration.ofSeconds(60));
+    static final List<Step> DEFAULT_STEPS = List.of(new Step.Weight(1000), new Step.Bake(Duration.ofSeconds(30)),
+            new Step.Weight(5000), new Step.Bake(Duration.ofSeconds(30)));
+    static final Analysis.Rule DEFAULT_RULE = new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.empty());
+    static final Duration DEFAULT_KEEP_PREVIOUS = Duration.ofMinutes(5);
+    static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
+
+    private final String file;
+    private final List<SpecError> errors = new ArrayList<>();
+
+    private ReleaseReader(String file) {
+        this.file = file;
+    }
+
+    /** Parses and checks a release file's text; {@code file} names it in messages. */
+    public static ReleaseSpec read(String file, String text) throws InvalidSpecException {
+        return read(YamlSource.parse(file, text));
+    }
+
+    /** Checks an already parsed document. */
+    public static ReleaseSpec read(SpecNode root) throws InvalidSpecException {
+        ReleaseReader r = new ReleaseReader(root.location().file());
+        ReleaseSpec spec = r.release(root);
+        if (!r.errors.isEmpty()) {
+            List<SpecError> sorted = new ArrayList<>(r.errors);
+            sorted.sort(Comparator.comparingInt((SpecError e) -> e.location().line()).thenComparingInt(e -> e.location().column()));
+            throw new InvalidSpecException(sorted);
+        }
+        return spec;
+    }
+
+    // --- the release ---------------------------------------------------------------------------------
+
+    private ReleaseSpec release(SpecNode root) {
+        MapNode m = map(root, "", "a release: a mapping with 'services' (and optionally 'release')");
+        if (m == null) {
+            return null;
+        }
+        known(m, "", ReleaseFields.RELEASE);
+        Optional<String> name = optionalText(m, "release", "release").flatMap(n -> matches(m.get("release"), "release", n, RELEASE_NAME,
+                "1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit"));
+        List<ServiceSpec> services = new ArrayList<>();
+        SpecNode s = m.get("services");
+        if (s == null) {
+            error(m.location(), "services", "is required: the list of services this release ships");
+        } else if (!(s instanceof ListNode list) || list.items().isEmpty()) {
+            error(s.location(), "services", "must be a non-empty list of services, each with a name and a version; got " + s.describe());
+        } else {
+            for (int i = 0; i < list.items().size(); i++) {
+                ServiceSpec svc = service(list.items().get(i), "services[" + i + "]");
+                if (svc != null) {
+                    services.add(svc);
+                }
+            }
+            crossChecks(list, services);
+        }
+        return new ReleaseSpec(name, services, root.location());
+    }
+
+    /** Checks across services: unique names, known dependencies, no cycles, no shared route. */
+    private void crossChecks(ListNode list, List<ServiceSpec> services) {
+        Map<String, ServiceSpec> byName = new LinkedHashMap<>();
+        for (ServiceSpec s : services) {
+            ServiceSpec first = byName.putIfAbsent(s.name(), s);
+            if (first != null) {
+                error(s.location(), pathOf(list, s) + ".name", "service '" + s.name() + "' appears twice (first at line "
+                        + first.location().line() + "); a release ships each service once");
+            }
+        }
+        for (ServiceSpec s : services) {
+            for (int d = 0; d < s.dependsOn().size(); d++) {
+                String dep = s.dependsOn().get(d);
+                if (dep.equals(s.name())) {
+                    error(s.location(), pathOf(list, s) + ".dependsOn[" + d + "]", "service '" + s.name() + "' depends on itself; remove it");
+                } else if (!byName.containsKey(dep)) {
+                    String hint = Suggestions.closest(dep, byName.keySet()).map(x -> ": did you mean '" + x + "'?")
+                            .orElse(": services in this release are " + String.join(", ", byName.keySet()));
+                    error(s.location(), pathOf(list, s) + ".dependsOn[" + d + "]", "no service '" + dep + "' in this release" + hint);
+                }
+            }
+        }
+        List<String> cycle = DependencyGraph.of(services).findCycle();
+        if (!cycle.isEmpty()) {
+            ServiceSpec at = byName.get(cycle.get(0));
+            error(at.location(), pathOf(list, at) + ".dependsOn", "dependencies form a cycle: " + String.join(" -> ", cycle)
+                    + "; a service cannot wait for itself, remove one of these dependsOn entries");
+        }
+        Map<RouteMatch, ServiceSpec> routes = new HashMap<>();
+        for (ServiceSpec s : services) {
+            ServiceSpec other = routes.putIfAbsent(s.route().match(), s);
+            if (other != null && other != s) {
+                error(s.location(), pathOf(list, s) + ".route", "service '" + other.name() + "' already takes host "
+                        + (s.route().match().host() == null ? "(any)" : s.route().match().host()) + " and path prefix "
+                        + s.route().match().pathPrefix() + "; give each service its own host or prefix");
+            }
+        }
+    }
+
+    private static String pathOf(ListNode list, ServiceSpec s) {
+        for (int i = 0; i < list.items().size(); i++) {
+            if (list.items().get(i).location().equals(s.location())) {
+                return "services[" + i + "]";
+            }
+        }
+        return "services";
+    }
+
+    // --- a service -------------------------------------------------------------------------------------
+
+    private ServiceSpec service(SpecNode node, String path) {
+        MapNode m = map(node, path, "a service: a mapping with at least name, version, run and route");
+        if (m == null) {
+            return null;
+        }
+        int before = errors.size();
+        known(m, path, ReleaseFields.SERVICE);
+        String name = requiredText(m, "name", path).flatMap(n -> matches(m.get("name"), path + ".name", n, NAME,
+                "1-63 characters a-z, 0-9 and '-', starting and ending with a letter or digit")).orElse("?");
+        String version = requiredText(m, "version", path).flatMap(v -> matches(m.get("version"), path + ".version", v, VERSION,
+                "letters, digits and . _ + -, such as 2.4.0 or 2024-05-01.3")).orElse("?");
+        List<String> dependsOn = names(m.get("dependsOn"), path + ".dependsOn");
+        RunSpec run = run(m, path);
+        ServiceRoute route = route(m, path);
+        Readiness readiness = readiness(m.get("readiness"), path + ".readiness");
+        List<HttpCheck> smoke = smoke(m.get("smoke"), path + ".smoke");
+        Strategy strategy = strategy(m.get("strategy"), path + ".strategy");
+        List<Step> steps = steps(m, strategy, path);
+        Analysis analysis = analysis(m.get("analysis"), path + ".analysis");
+        Duration keepPrevious = duration(m.get("keepPrevious"), path + ".keepPrevious", DEFAULT_KEEP_PREVIOUS, Duration.ZERO, Duration.ofHours(24));
+        if (errors.size() > before) {
+            return null; // reported; crossChecks() only sees services that read cleanly
+        }
+        return new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, m.location());
+    }
+
+    private RunSpec run(MapNode service, String path) {
+        String p = path + ".run";
+        SpecNode node = service.get("run");
+        if (node == null) {
+            error(service.location(), p, "is required: how to start an instance, at least run.command such as [java, -jar, app.jar]");
+            return null;
+        }
+        MapNode m = map(node, p, "a mapping with command (and env, workdir, replicas, stopGrace)");
+        if (m == null) {
+            return null;
+        }
+        known(m, p, ReleaseFields.RUN);
+        List<String> command = new ArrayList<>();
+        SpecNode c = m.get("command");
+        if (c == null) {
+            error(m.location(), p + ".command", "is required: the program and its arguments as a list, such as [java, -jar, app.jar]");
+        } else if (!(c instanceof ListNode list) || list.items().isEmpty()) {
+            error(c.location(), p + ".command", "must be a non-empty list (argv, never run through a shell), such as [java, -jar, app.jar]; got "
+                    + c.describe());
+        } else {
+            for (int i = 0; i < list.items().size(); i++) {
+                SpecNode item = list.items().get(i);
+                if (!(item instanceof Scalar s) || s.kind() == Scalar.Kind.NULL) {
+                    error(item.location(), p + ".command[" + i + "]", "must be a single argument (text); got " + item.describe());
+                    continue;
+                }
+                templates(item, p + ".command[" + i + "]", s.text());
+                command.add(s.text());
+            }
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        SpecNode e = m.get("env");
+        if (e != null) {
+            MapNode em = map(e, p + ".env", "a mapping of variable names to values, such as {PORT: \"{{port}}\"}");
+            if (em != null) {
+                for (Field f : em.fields().values()) {
+                    if (!ENV_NAME.matcher(f.key()).matches()) {
+                        error(f.keyLocation(), p + ".env." + f.key(), "is not a valid environment variable name: use letters, digits and _");
+                    } else if (!(f.value() instanceof Scalar s) || s.kind() == Scalar.Kind.NULL) {
+                        error(f.value().location(), p + ".env." + f.key(), "must be a single value (text or number); got " + f.value().describe());
+                    } else {
+                        templates(f.value(), p + ".env." + f.key(), s.text());
+                        env.put(f.key(), s.text());
+                    }
+                }
+            }
+        }
+        Optional<String> workdir = optionalText(m, "workdir", p + ".workdir");
+        workdir.ifPresent(w -> templates(m.get("workdir"), p + ".workdir", w));
+        int replicas = integer(m.get("replicas"), p + ".replicas", 1, 1, 64);
+        Duration stopGrace = duration(m.get("stopGrace"), p + ".stopGrace", DEFAULT_STOP_GRACE, Duration.ZERO, Duration.ofMinutes(10));
+        return new RunSpec(command, env, workdir, replicas, stopGrace);
+    }
+
+    private ServiceRoute route(MapNode service, String path) {
+        String p = path + ".route";
+        SpecNode node = service.get("route");
+        if (node == null) {
+            error(service.location(), p, "is required: where users reach the service, such as {pathPrefix: /catalog} or {host: catalog.example.com}");
+            return null;
+        }
+        MapNode m = map(node, p, "a mapping with host and/or pathPrefix");
+        if (m == null) {
+            return null;
+        }
+        known(m, p, ReleaseFields.ROUTE);
+        String host = optionalText(m, "host", p + ".host").map(h -> h.toLowerCase(Locale.ROOT))
+                .flatMap(h -> matches(m.get("host"), p + ".host", h, HOST, "a host name such as catalog.example.com or *.example.com, without port or scheme"))
+                .orElse(null);
+        String prefix = optionalText(m, "pathPrefix", p + ".pathPrefix")
+                .flatMap(x -> matches(m.get("pathPrefix"), p + ".pathPrefix", x, PREFIX, "a path starting with /, without query, such as /catalog"))
+                .orElse("/");
+        if (m.get("host") == null && m.get("pathPrefix") == null) {
+            error(m.location(), p, "needs host, pathPrefix or both: a route that takes everything would shadow every other service");
+        }
+        Stickiness sticky = sticky(m.get("sticky"), p + ".sticky");
+        boolean shield = bool(m.get("shield"), p + ".shield", true);
+        Duration drain = duration(m.get("drainTimeout"), p + ".drainTimeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+        return new ServiceRoute(new RouteMatch(host, prefix), sticky, shield, drain);
+    }
+
+    private Stickiness sticky(SpecNode node, String p) {
+        if (node == null) {
+            return Stickiness.cookie();
+        }
+        MapNode m = map(node, p, "a mapping such as {mode: cookie} or {mode: header, name: X-User-Id}");
+        if (m == null) {
+            return Stickiness.cookie();
+        }
+        known(m, p, ReleaseFields.STICKY);
+        String mode = optionalText(m, "mode", p + ".mode").orElse("cookie");
+        Optional<String> name = optionalText(m, "name", p + ".name")
+                .flatMap(n -> matches(m.get("name"), p + ".name", n, TOKEN, "a cookie or header name made of letters, digits and -_."));
+        return switch (mode) {
+            case "cookie" -> name.map(n -> new Stickiness(Stickiness.Mode.COOKIE, n)).orElse(Stickiness.cookie());
+            case "none" -> Stickiness.none();
+            case "header" -> {
+                if (name.isEmpty()) {
+                    error(m.location(), p + ".name", "is required with mode header: the request header that names a client, such as X-User-Id");
+                    yield Stickiness.cookie();
+                }
+                yield Stickiness.header(name.get());
+            }
+            default -> {
+                error(m.get("mode").location(), p + ".mode", "must be cookie, header or none; got \"" + mode + "\"");
+                yield Stickiness.cookie();
+            }
+        };
+    }
+
+    private Readiness readiness(SpecNode node, String p) {
+        if (node == null) {
+            return DEFAULT_READINESS;
+        }
+        MapNode m = map(node, p, "a mapping such as {path: /ready, interval: 500ms, deadline: 60s}");
+        if (m == null) {
+            return DEFAULT_READINESS;
+        }
+        known(m, p, ReleaseFields.READINESS);
+        Readiness d = DEFAULT_READINESS;
+        String path = optionalText(m, "path", p + ".path")
+                .flatMap(x -> matches(m.get("path"), p + ".path", x, PATH, "a path starting with /, such as /ready")).orElse(d.path());
+        Duration interval = duration(m.get("interval"), p + ".interval", d.interval(), Duration.ofMillis(50), Duration.ofMinutes(1));
+        Duration timeout = duration(m.get("timeout"), p + ".timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
+        int healthyAfter = integer(m.get("healthyAfter"), p + ".healthyAfter", d.healthyAfter(), 1, 100);
+        Duration deadline = duration(m.get("deadline"), p + ".deadline", d.deadline(), Duration.ofSeconds(1), Duration.ofHours(1));
+        if (deadline.compareTo(interval.multipliedBy(healthyAfter)) < 0 && m.get("deadline") != null) {
+            error(m.get("deadline").location(), p + ".deadline", "is shorter than healthyAfter x interval (" + Durations.format(interval.multipliedBy(healthyAfter))
+                    + "): no instance could ever become ready; raise the deadline or lower healthyAfter");
+        }
+        return new Readiness(path, interval, timeout, healthyAfter, deadline);
+    }
+
+    private List<HttpCheck> smoke(SpecNode node, String p) {
+        List<HttpCheck> checks = new ArrayList<>();
+        if (node == null) {
+            return checks;
+        }
+        if (!(node instanceof ListNode list)) {
+            error(node.location(), p, "must be a list of checks such as [{name: home, request: {path: /}, expect: {status: 200}}]; got " + node.describe());
+            return checks;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (int i = 0; i < list.items().size(); i++) {
+            String ip = p + "[" + i + "]";
+            HttpCheck c = check(list.items().get(i), ip);
+            if (c != null) {
+                if (!names.add(c.name())) {
+                    error(list.items().get(i).location(), ip + ".name", "smoke test '" + c.name() + "' appears twice; give each a name of its own");
+                }
+                checks.add(c);
+            }
+        }
+        return checks;
+    }
+
+    private HttpCheck check(SpecNode node, String p) {
+        MapNode m = map(node, p, "a mapping with name, request and expect");
+        if (m == null) {
+            return null;
+        }
+        known(m, p, ReleaseFields.CHECK);
+        String name = requiredText(m, "name", p).orElse("?");
+        String method = "GET";
+        String path = "/";
+        Map<String, String> headers = new LinkedHashMap<>();
+        Optional<String> body = Optional.empty();
+        SpecNode rq = m.get("request");
+        if (rq == null) {
+            error(m.location(), p + ".request", "is required: at least {path: /something}");
+        } else {
+            MapNode r = map(rq, p + ".request", "a mapping such as {method: GET, path: /products}");
+            if (r != null) {
+                known(r, p + ".request", ReleaseFields.REQUEST);
+                method = optionalText(r, "method", p + ".request.method").map(x -> x.toUpperCase(Locale.ROOT)).orElse("GET");
+                if (!METHODS.contains(method)) {
+                    error(r.get("method").location(), p + ".request.method", "must be one of " + String.join(", ", METHODS.stream().sorted().toList()) + "; got " + method);
+                }
+                path = requiredText(r, "path", p + ".request")
+                        .flatMap(x -> matches(r.get("path"), p + ".request.path", x, PATH, "a path starting with /, such as /products?limit=1")).orElse("/");
+                SpecNode h = r.get("headers");
+                if (h != null) {
+                    MapNode hm = map(h, p + ".request.headers", "a mapping of header names to values");
+                    if (hm != null) {
+                        for (Field f : hm.fields().values()) {
+                            if (!TOKEN.matcher(f.key()).matches()) {
+                                error(f.keyLocation(), p + ".request.headers." + f.key(), "is not a valid header name");
+                            } else if (!(f.value() instanceof Scalar s) || s.kind() == Scalar.Kind.NULL) {
+                                error(f.value().location(), p + ".request.headers." + f.key(), "must be a single value; got " + f.value().describe());
+                            } else {
+                                headers.put(f.key(), s.text());
+                            }
+                        }
+                    }
+                }
+                body = optionalText(r, "body", p + ".request.body");
+            }
+        }
+        int status = 200;
+        Optional<String> contains = Optional.empty();
+        SpecNode ex = m.get("expect");
+        if (ex != null) {
+            MapNode e = map(ex, p + ".expect", "a mapping such as {status: 200, bodyContains: sku}");
+            if (e != null) {
+                known(e, p + ".expect", ReleaseFields.EXPECT);
+                status = integer(e.get("status"), p + ".expect.status", 200, 100, 599);
+                contains = optionalText(e, "bodyContains", p + ".expect.bodyContains");
+            }
+        }
+        Duration timeout = duration(m.get("timeout"), p + ".timeout", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMinutes(5));
+        return new HttpCheck(name, method, path, headers, body, status, contains, timeout);
+    }
+
+    private Strategy strategy(SpecNode node, String p) {
+        if (node == null) {
+            return Strategy.CANARY;
+        }
+        Optional<String> s = text(node, p);
+        if (s.isEmpty()) {
+            return Strategy.CANARY;
+        }
+        Optional<Strategy> st = Strategy.fromId(s.get());
+        if (st.isEmpty()) {
+            String hint = Suggestions.closest(s.get(), List.of("canary", "blueGreen")).map(x -> ": did you mean " + x + "?").orElse("");
+            error(node.location(), p, "must be canary or blueGreen; got \"" + s.get() + "\"" + hint);
+            return Strategy.CANARY;
+        }
+        return st.get();
+    }
+
+    private List<Step> steps(MapNode service, Strategy strategy, String path) {
+        String p = path + ".steps";
+        SpecNode node = service.get("steps");
+        if (node == null) {
+            return strategy == Strategy.CANARY ? DEFAULT_STEPS : List.of();
+        }
+        if (strategy == Strategy.BLUE_GREEN) {
+            error(node.location(), p, "blueGreen switches all traffic at once and takes no steps; remove steps or use strategy: canary");
+            return List.of();
+        }
+        if (!(node instanceof ListNode list) || list.items().isEmpty()) {
+            error(node.location(), p, "must be a non-empty list such as [{weight: 10}, {bake: 30s}, {weight: 50}, {bake: 30s}]; got " + node.describe());
+            return List.of();
+        }
+        List<Step> steps = new ArrayList<>();
+        int lastWeight = 0;
+        for (int i = 0; i < list.items().size(); i++) {
+            String ip = p + "[" + i + "]";
+            SpecNode item = list.items().get(i);
+            MapNode m = map(item, ip, "one of {weight: 10}, {bake: 30s} or {pause: manual}");
+            if (m == null) {
+                continue;
+            }
+            known(m, ip, ReleaseFields.STEP);
+            if (m.fields().size() != 1 || !ReleaseFields.STEP.contains(m.fields().keySet().iterator().next())) {
+                if (m.fields().size() != 1) {
+                    error(m.location(), ip, "a step does one thing: write {weight: 10}, {bake: 30s} or {pause: manual}");
+                }
+                continue;
+            }
+            Field f = m.fields().values().iterator().next();
+            switch (f.key()) {
+                case "weight" -> {
+                    int w = weight(f.value(), ip + ".weight");
+                    if (w > 0) {
+                        if (w < lastWeight) {
+                            error(f.value().location(), ip + ".weight", "goes down from " + lastWeight / 100.0 + "% to " + w / 100.0
+                                    + "%: a canary's weight only grows (it keeps clients where they are); abort to go back");
+                        }
+                        lastWeight = w;
+                        steps.add(new Step.Weight(w));
+                    }
+                }
+                case "bake" -> steps.add(new Step.Bake(duration(f.value(), ip + ".bake", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(24))));
+                default -> {
+                    Optional<String> v = text(f.value(), ip + ".pause");
+                    if (v.isPresent() && !v.get().equals("manual")) {
+                        error(f.value().location(), ip + ".pause", "must be manual (wait for glidepath promote); for a timed wait write {bake: " + v.get() + "}");
+                    }
+                    steps.add(new Step.ManualPause());
+                }
+            }
+        }
+        if (lastWeight == 0 && steps.stream().noneMatch(s -> s instanceof Step.Weight)) {
+            error(list.location(), p, "has no weight step: a canary needs at least one, such as {weight: 10}");
+        }
+        return steps;
+    }
+
+    /** A step weight: a number of percent (5 or 0.5) or a percentage (5%); as basis points. */
+    private int weight(SpecNode node, String p) {
+        double percent;
+        if (node instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)) {
+            percent = Double.parseDouble(s.text());
+        } else if (node instanceof Scalar s && s.kind() == Scalar.Kind.STRING && Percentages.parse(s.text()).isPresent()) {
+            percent = Percentages.parse(s.text()).get() * 100;
+        } else {
+            error(node.location(), p, "must be a percentage of traffic such as 10 or 10%; got " + node.describe());
+            return 0;
+        }
+        if (percent <= 0 || percent > 100 || Math.abs(percent * 100 - Math.round(percent * 100)) > 1e-9) {
+            error(node.location(), p, "must be more than 0% and at most 100%, in steps of 0.01%; got " + node.describe());
+            return 0;
+        }
+        return (int) Math.round(percent * 100);
+    }
+
+    private Analysis analysis(SpecNode node, String p) {
+        Analysis d = new Analysis(Duration.ofSeconds(1), 50, 2, Duration.ofSeconds(30), List.of(DEFAULT_RULE));
+        if (node == null) {
+            return d;
+        }
+        MapNode m = map(node, p, "a mapping such as {interval: 1s, minRequests: 50, failAfter: 2, rules: [...]}");
+        if (m == null) {
+            return d;
+        }
+        known(m, p, ReleaseFields.ANALYSIS);
+        Duration interval = duration(m.get("interval"), p + ".interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(5));
+        long minRequests = integer(m.get("minRequests"), p + ".minRequests", (int) d.minRequests(), 0, 1_000_000);
+        int failAfter = integer(m.get("failAfter"), p + ".failAfter", d.failAfter(), 1, 100);
+        Duration post = duration(m.get("postPromotion"), p + ".postPromotion", d.postPromotion(), Duration.ZERO, Duration.ofHours(1));
+        List<Analysis.Rule> rules = new ArrayList<>();
+        SpecNode rn = m.get("rules");
+        if (rn == null) {
+            rules.add(DEFAULT_RULE);
+        } else if (!(rn instanceof ListNode list) || list.items().isEmpty()) {
+            error(rn.location(), p + ".rules", "must be a non-empty list such as [{errorRate: {max: 1%}}, {latency: {percentile: 99, max: 300ms}}]; got "
+                    + rn.describe());
+        } else {
+            for (int i = 0; i < list.items().size(); i++) {
+                Analysis.Rule r = rule(list.items().get(i), p + ".rules[" + i + "]");
+                if (r != null) {
+                    rules.add(r);
+                }
+            }
+        }
+        return new Analysis(interval, minRequests, failAfter, post, rules);
+    }
+
+    private Analysis.Rule rule(SpecNode node, String p) {
+        MapNode m = map(node, p, "{errorRate: {max: 1%}} or {latency: {percentile: 99, max: 300ms}}");
+        if (m == null) {
+            return null;
+        }
+        known(m, p, ReleaseFields.RULE);
+        if (m.fields().size() != 1) {
+            error(m.location(), p, "a rule is one of errorRate or latency; write each as its own list item");
+            return null;
+        }
+        Field f = m.fields().values().iterator().next();
+        if (f.key().equals("errorRate")) {
+            MapNode e = map(f.value(), p + ".errorRate", "a mapping such as {max: 1%, maxIncrease: 0.5%}");
+            if (e == null) {
+                return null;
+            }
+            known(e, p + ".errorRate", ReleaseFields.ERROR_RATE);
+            Optional<Double> max = percentage(e.get("max"), p + ".errorRate.max");
+            Optional<Double> inc = percentage(e.get("maxIncrease"), p + ".errorRate.maxIncrease");
+            if (e.get("max") == null && e.get("maxIncrease") == null) {
+                error(e.location(), p + ".errorRate", "needs max (the canary's error rate) and/or maxIncrease (over stable's), such as {max: 1%}");
+            }
+            return new Analysis.Rule.ErrorRate(max, inc);
+        }
+        if (f.key().equals("latency")) {
+            MapNode l = map(f.value(), p + ".latency", "a mapping such as {percentile: 99, max: 300ms}");
+            if (l == null) {
+                return null;
+            }
+            known(l, p + ".latency", ReleaseFields.LATENCY);
+            double percentile = 99;
+            SpecNode pn = l.get("percentile");
+            if (pn != null) {
+                if (pn instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)
+                        && Double.parseDouble(s.text()) >= 50 && Double.parseDouble(s.text()) <= 99.99) {
+                    percentile = Double.parseDouble(s.text());
+                } else {
+                    error(pn.location(), p + ".latency.percentile", "must be a number from 50 to 99.99, such as 99; got " + pn.describe());
+                }
+            }
+            if (l.get("max") == null) {
+                error(l.location(), p + ".latency.max", "is required: the highest acceptable latency at that percentile, such as 300ms");
+            }
+            Duration max = duration(l.get("max"), p + ".latency.max", Duration.ofMillis(300), Duration.ofMillis(1), Duration.ofMinutes(10));
+            return new Analysis.Rule.Latency(percentile, max);
+        }
+        return null; // unknown kind: reported by known()
+    }
+
+    // --- typed readers; each reports its own error and returns a usable default ----------------------
+
+    private MapNode map(SpecNode node, String path, String expected) {
+        if (node instanceof MapNode m) {
+            return m;
+        }
+        error(node.location(), path, "must be " + expected + "; got " + node.describe());
+        return null;
+    }
+
+    private void known(MapNode m, String path, Set<String> fields) {
+        for (Field f : m.fields().values()) {
+            if (!fields.contains(f.key())) {
+                String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
+                        .orElse("known fields here: " + String.join(", ", fields.stream().sorted().toList()));
+                error(f.keyLocation(), join(path, f.key()), "unknown field \"" + f.key() + "\"; " + hint);
+            }
+        }
+    }
+
+    private Optional<String> text(SpecNode node, String path) {
+        if (node instanceof Scalar s && s.kind() != Scalar.Kind.NULL) {
+            if (s.text().isBlank()) {
+                error(node.location(), path, "is empty");
+                return Optional.empty();
+            }
+            return Optional.of(s.text());
+        }
+        error(node.location(), path, "must be text; got " + node.describe());
+        return Optional.empty();
+    }
+
+    private Optional<String> requiredText(MapNode m, String key, String parentPath) {
+        SpecNode n = m.get(key);
+        if (n == null) {
+            error(m.location(), join(parentPath, key), "is required");
+            return Optional.empty();
+        }
+        return text(n, join(parentPath, key));
+    }
+
+    private Optional<String> optionalText(MapNode m, String key, String path) {
+        SpecNode n = m.get(key);
+        return n == null ? Optional.empty() : text(n, path);
+    }
+
+    private Optional<String> matches(SpecNode node, String path, String value, Pattern p, String expected) {
+        if (p.matcher(value).matches()) {
+            return Optional.of(value);
+        }
+        error(node.location(), path, "\"" + value + "\" is not valid: use " + expected);
+        return Optional.empty();
+    }
+
+    private List<String> names(SpecNode node, String path) {
+        List<String> out = new ArrayList<>();
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof ListNode list)) {
+            error(node.location(), path, "must be a list of service names such as [inventory]; got " + node.describe());
+            return out;
+        }
+        for (int i = 0; i < list.items().size(); i++) {
+            SpecNode item = list.items().get(i);
+            String ip = path + "[" + i + "]";
+            text(item, ip).flatMap(n -> matches(item, ip, n, NAME, "a service name")).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private int integer(SpecNode node, String path, int dflt, int min, int max) {
+        if (node == null) {
+            return dflt;
+        }
+        if (node instanceof Scalar s && s.kind() == Scalar.Kind.INT) {
+            try {
+                long v = Long.parseLong(s.text().replace("_", ""));
+                if (v >= min && v <= max) {
+                    return (int) v;
+                }
+            } catch (NumberFormatException ignored) {
+                // out of long range: reported below
+            }
+            error(node.location(), path, "must be between " + min + " and " + max + "; got " + s.text());
+            return dflt;
+        }
+        error(node.location(), path, "must be a whole number from " + min + " to " + max + "; got " + node.describe());
+        return dflt;
+    }
+
+    private boolean bool(SpecNode node, String path, boolean dflt) {
+        if (node == null) {
+            return dflt;
+        }
+        if (node instanceof Scalar s && s.kind() == Scalar.Kind.BOOL) {
+            return Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT));
+        }
+        error(node.location(), path, "must be true or false; got " + node.describe());
+        return dflt;
+    }
+
+    private Duration duration(SpecNode node, String path, Duration dflt, Duration min, Duration max) {
+        if (node == null) {
+            return dflt;
+        }
+        Optional<Duration> d = node instanceof Scalar s && s.kind() == Scalar.Kind.STRING ? Durations.parse(s.text()) : Optional.empty();
+        if (d.isEmpty()) {
+            String got = node.describe();
+            String hint = node instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)
+                    ? " (a bare number has no unit: write " + s.text() + "s or " + s.text() + "ms)" : "";
+            error(node.location(), path, "must be a duration such as 500ms, 30s or 5m; got " + got + hint);
+            return dflt;
+        }
+        if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
+            error(node.location(), path, "must be between " + Durations.format(min) + " and " + Durations.format(max) + "; got " + Durations.format(d.get()));
+            return dflt;
+        }
+        return d.get();
+    }
+
+    private Optional<Double> percentage(SpecNode node, String path) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        Optional<Double> v = node instanceof Scalar s && s.kind() == Scalar.Kind.STRING ? Percentages.parse(s.text()) : Optional.empty();
+        if (v.isEmpty()) {
+            String hint = node instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)
+                    ? " (write " + s.text() + "% for a percentage)" : "";
+            error(node.location(), path, "must be a percentage such as 1% or 0.5%; got " + node.describe() + hint);
+            return Optional.empty();
+        }
+        if (v.get() > 1) {
+            error(node.location(), path, "must be between 0% and 100%; got " + Percentages.format(v.get()));
+            return Optional.empty();
+        }
+        return v;
+    }
+
+    private void templates(SpecNode node, String path, String text) {
+        for (String problem : Templates.problems(text)) {
+            error(node.location(), path, problem);
+        }
+    }
+
+    private void error(Location at, String path, String message) {
+        errors.add(new SpecError(at, path, message));
+    }
+
+    private static String join(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+}

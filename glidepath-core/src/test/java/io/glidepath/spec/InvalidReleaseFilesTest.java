@@ -1,0 +1,160 @@
+package io.glidepath.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Malformed and invalid release files, each with the located message a user must see. Every
+ * message names file:line:column and the field, and says what to write instead.
+ */
+class InvalidReleaseFilesTest {
+    /** A valid service at lines 2-5; cases append to it or replace parts of it. */
+    static final String BASE = """
+            services:
+              - name: catalog
+                version: 2.4.0
+                run: {command: [java, -jar, app.jar]}
+                route: {pathPrefix: /catalog}
+            """;
+
+    static String with(String extra) {
+        return BASE + extra;
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                // the document
+                Arguments.of("empty file", "", "r.yaml:1:1: the file is empty"),
+                Arguments.of("not YAML", "services:\n  - name: [catalog\n", "r.yaml:3:1: this is not valid YAML"),
+                Arguments.of("a list at the top", "- catalog\n", "r.yaml:1:1: must be a release"),
+                Arguments.of("no services", "release: shop\n", "r.yaml:1:1: services: is required"),
+                Arguments.of("services empty", "services: []\n", "r.yaml:1:11: services: must be a non-empty list"),
+                Arguments.of("misspelt top-level field", "servics: []\n", "r.yaml:1:1: servics: unknown field \"servics\"; did you mean \"services\"?"),
+                Arguments.of("bad release name", "release: Shop 42\n" + BASE, "r.yaml:1:10: release: \"Shop 42\" is not valid"),
+                Arguments.of("repeated key", BASE.replace("    version: 2.4.0\n", "    version: 2.4.0\n    version: 2.5.0\n"),
+                        "r.yaml:4:5: \"version\" appears twice in this mapping (first at line 3)"),
+                // a service's identity
+                Arguments.of("service without name", BASE.replace("  - name: catalog\n    version", "  - version"),
+                        "r.yaml:2:5: services[0].name: is required"),
+                Arguments.of("bad service name", BASE.replace("name: catalog", "name: Catalog_1"),
+                        "r.yaml:2:11: services[0].name: \"Catalog_1\" is not valid"),
+                Arguments.of("missing version", BASE.replace("    version: 2.4.0\n", ""), "r.yaml:2:5: services[0].version: is required"),
+                Arguments.of("version with a space", BASE.replace("version: 2.4.0", "version: \"2.4 beta\""),
+                        "r.yaml:3:14: services[0].version: \"2.4 beta\" is not valid"),
+                Arguments.of("misspelt service field", with("    readyness: {path: /ready}\n"),
+                        "r.yaml:6:5: services[0].readyness: unknown field \"readyness\"; did you mean \"readiness\"?"),
+                // run
+                Arguments.of("no run", BASE.replace("    run: {command: [java, -jar, app.jar]}\n", ""), "r.yaml:2:5: services[0].run: is required"),
+                Arguments.of("command as one string", BASE.replace("{command: [java, -jar, app.jar]}", "{command: java -jar app.jar}"),
+                        "r.yaml:4:20: services[0].run.command: must be a non-empty list (argv, never run through a shell)"),
+                Arguments.of("empty command", BASE.replace("[java, -jar, app.jar]", "[]"), "r.yaml:4:20: services[0].run.command: must be a non-empty list"),
+                Arguments.of("zero replicas", BASE.replace("app.jar]}", "app.jar], replicas: 0}"),
+                        "r.yaml:4:53: services[0].run.replicas: must be between 1 and 64; got 0"),
+                Arguments.of("replicas as a word", BASE.replace("app.jar]}", "app.jar], replicas: two}"),
+                        "r.yaml:4:53: services[0].run.replicas: must be a whole number from 1 to 64; got the text \"two\""),
+                Arguments.of("stop grace without unit", BASE.replace("app.jar]}", "app.jar], stopGrace: 30}"),
+                        "r.yaml:4:54: services[0].run.stopGrace: must be a duration such as 500ms, 30s or 5m; got 30 (a bare number has no unit: write 30s or 30ms)"),
+                Arguments.of("bad env name", BASE.replace("app.jar]}", "app.jar], env: {MY-VAR: x}}"),
+                        "r.yaml:4:49: services[0].run.env.MY-VAR: is not a valid environment variable name"),
+                Arguments.of("misspelt placeholder", BASE.replace("app.jar]", "app.jar, \"{{prot}}\"]"),
+                        "r.yaml:4:42: services[0].run.command[3]: unknown placeholder {{prot}}: did you mean {{port}}?"),
+                Arguments.of("unclosed placeholder", BASE.replace("app.jar]}", "app.jar], env: {PORT: \"{{port\"}}"),
+                        "r.yaml:4:55: services[0].run.env.PORT: a placeholder is not closed"),
+                // route
+                Arguments.of("no route", BASE.replace("    route: {pathPrefix: /catalog}\n", ""), "r.yaml:2:5: services[0].route: is required"),
+                Arguments.of("route that takes everything", BASE.replace("{pathPrefix: /catalog}", "{shield: true}"),
+                        "r.yaml:5:12: services[0].route: needs host, pathPrefix or both"),
+                Arguments.of("host with a scheme", BASE.replace("{pathPrefix: /catalog}", "{host: \"http://catalog\"}"),
+                        "r.yaml:5:19: services[0].route.host: \"http://catalog\" is not valid"),
+                Arguments.of("prefix without slash", BASE.replace("/catalog}", "catalog}"),
+                        "r.yaml:5:25: services[0].route.pathPrefix: \"catalog\" is not valid: use a path starting with /"),
+                Arguments.of("header stickiness without a header", BASE.replace("/catalog}", "/catalog, sticky: {mode: header}}"),
+                        "r.yaml:5:43: services[0].route.sticky.name: is required with mode header"),
+                // readiness
+                Arguments.of("readiness interval not a duration", with("    readiness: {interval: 5x}\n"),
+                        "r.yaml:6:27: services[0].readiness.interval: must be a duration such as 500ms, 30s or 5m; got the text \"5x\""),
+                Arguments.of("readiness that can never pass", with("    readiness: {interval: 1s, healthyAfter: 5, deadline: 3s}\n"),
+                        "r.yaml:6:58: services[0].readiness.deadline: is shorter than healthyAfter x interval (5s)"),
+                Arguments.of("readiness threshold zero", with("    readiness: {healthyAfter: 0}\n"),
+                        "r.yaml:6:31: services[0].readiness.healthyAfter: must be between 1 and 100; got 0"),
+                // smoke tests
+                Arguments.of("smoke not a list", with("    smoke: {name: home}\n"), "r.yaml:6:12: services[0].smoke: must be a list of checks"),
+                Arguments.of("smoke with unknown method", with("    smoke: [{name: home, request: {method: FETCH, path: /}}]\n"),
+                        "r.yaml:6:44: services[0].smoke[0].request.method: must be one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT; got FETCH"),
+                Arguments.of("smoke expecting status 700", with("    smoke: [{name: home, request: {path: /}, expect: {status: 700}}]\n"),
+                        "r.yaml:6:63: services[0].smoke[0].expect.status: must be between 100 and 599; got 700"),
+                Arguments.of("smoke names repeated", with("    smoke: [{name: home, request: {path: /}}, {name: home, request: {path: /x}}]\n"),
+                        "r.yaml:6:47: services[0].smoke[1].name: smoke test 'home' appears twice"),
+                Arguments.of("smoke without request", with("    smoke: [{name: home}]\n"), "r.yaml:6:13: services[0].smoke[0].request: is required"),
+                // strategy and steps
+                Arguments.of("misspelt strategy", with("    strategy: bluegreen\n"),
+                        "r.yaml:6:15: services[0].strategy: must be canary or blueGreen; got \"bluegreen\": did you mean blueGreen?"),
+                Arguments.of("steps with blue-green", with("    strategy: blueGreen\n    steps: [{weight: 10}]\n"),
+                        "r.yaml:7:12: services[0].steps: blueGreen switches all traffic at once and takes no steps"),
+                Arguments.of("weight over 100", with("    steps: [{weight: 150}]\n"),
+                        "r.yaml:6:22: services[0].steps[0].weight: must be more than 0% and at most 100%"),
+                Arguments.of("weight going down", with("    steps: [{weight: 50}, {bake: 1s}, {weight: 25}]\n"),
+                        "r.yaml:6:48: services[0].steps[2].weight: goes down from 50.0% to 25.0%"),
+                Arguments.of("bake not a duration", with("    steps: [{weight: 10}, {bake: soon}]\n"),
+                        "r.yaml:6:34: services[0].steps[1].bake: must be a duration"),
+                Arguments.of("timed pause", with("    steps: [{weight: 10}, {pause: 5m}]\n"),
+                        "r.yaml:6:35: services[0].steps[1].pause: must be manual (wait for glidepath promote); for a timed wait write {bake: 5m}"),
+                Arguments.of("step doing two things", with("    steps: [{weight: 10, bake: 30s}]\n"),
+                        "r.yaml:6:13: services[0].steps[0]: a step does one thing"),
+                Arguments.of("steps without a weight", with("    steps: [{bake: 30s}]\n"), "r.yaml:6:12: services[0].steps: has no weight step"),
+                Arguments.of("unknown step", with("    steps: [{weight: 10}, {wait: 30s}]\n"),
+                        "r.yaml:6:28: services[0].steps[1].wait: unknown field \"wait\""),
+                // analysis
+                Arguments.of("error rate as a bare number", with("    analysis: {rules: [{errorRate: {max: 1}}]}\n"),
+                        "r.yaml:6:42: services[0].analysis.rules[0].errorRate.max: must be a percentage such as 1% or 0.5%; got 1 (write 1% for a percentage)"),
+                Arguments.of("percentile out of range", with("    analysis: {rules: [{latency: {percentile: 101, max: 300ms}}]}\n"),
+                        "r.yaml:6:47: services[0].analysis.rules[0].latency.percentile: must be a number from 50 to 99.99"),
+                Arguments.of("latency without max", with("    analysis: {rules: [{latency: {percentile: 99}}]}\n"),
+                        "r.yaml:6:34: services[0].analysis.rules[0].latency.max: is required"),
+                Arguments.of("fail after zero", with("    analysis: {failAfter: 0}\n"), "r.yaml:6:27: services[0].analysis.failAfter: must be between 1 and 100; got 0"),
+                Arguments.of("keep previous too long", with("    keepPrevious: 48h\n"), "r.yaml:6:19: services[0].keepPrevious: must be between 0s and 24h; got 48h"),
+                // several services
+                Arguments.of("service twice", BASE + BASE.substring("services:\n".length()).replace("/catalog", "/other"),
+                        "r.yaml:6:5: services[1].name: service 'catalog' appears twice (first at line 2)"),
+                Arguments.of("unknown dependency", with("    dependsOn: [inventry]\n") + """
+                          - name: inventory
+                            version: 1.0.0
+                            run: {command: [java]}
+                            route: {pathPrefix: /inventory}
+                        """, "r.yaml:2:5: services[0].dependsOn[0]: no service 'inventry' in this release: did you mean 'inventory'?"),
+                Arguments.of("depends on itself", with("    dependsOn: [catalog]\n"), "r.yaml:2:5: services[0].dependsOn[0]: service 'catalog' depends on itself"),
+                Arguments.of("dependency cycle", with("    dependsOn: [pricing]\n") + """
+                          - name: pricing
+                            version: 1.0.0
+                            dependsOn: [catalog]
+                            run: {command: [java]}
+                            route: {pathPrefix: /pricing}
+                        """, "r.yaml:2:5: services[0].dependsOn: dependencies form a cycle: catalog -> pricing -> catalog"),
+                Arguments.of("two services on one route", BASE + """
+                          - name: pricing
+                            version: 1.0.0
+                            run: {command: [java]}
+                            route: {pathPrefix: /catalog}
+                        """, "r.yaml:6:5: services[1].route: service 'catalog' already takes host (any) and path prefix /catalog"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void invalidFilesGetALocatedMessage(String name, String yaml, String expected) {
+        InvalidSpecException e = catchThrowableOfType(InvalidSpecException.class, () -> ReleaseReader.read("r.yaml", yaml));
+        assertThat(e).as("file accepted but should not be").isNotNull();
+        List<String> messages = e.errors().stream().map(SpecError::toString).toList();
+        assertThat(messages).as("errors").anySatisfy(m -> assertThat(m).startsWith(expected));
+    }
+
+    @org.junit.jupiter.api.Test
+    void thereAreAtLeastThirtyCases() {
+        assertThat(cases().count()).isGreaterThanOrEqualTo(30);
+    }
+}

@@ -1,0 +1,139 @@
+package io.glidepath.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.glidepath.route.RouteMatch;
+import io.glidepath.route.Stickiness;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ReleaseReaderTest {
+    static final String MINIMAL = """
+            services:
+              - name: catalog
+                version: 2.4.0
+                run: {command: [java, -jar, app.jar]}
+                route: {pathPrefix: /catalog}
+            """;
+
+    @Test
+    void readsAFullReleaseFile() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("shop.yaml", """
+                release: shop-42
+                services:
+                  - name: inventory
+                    version: 1.3.0
+                    run:
+                      command: [java, -jar, "inventory-{{version}}.jar", --port, "{{port}}"]
+                    route: {pathPrefix: /inventory}
+                  - name: catalog
+                    version: 2.4.0
+                    dependsOn: [inventory]
+                    run:
+                      command: [java, -jar, build/catalog-2.4.0.jar]
+                      env: { PORT: "{{port}}", DB_URL: "{{env.CATALOG_DB}}", THREADS: 8 }
+                      workdir: /srv/catalog
+                      replicas: 2
+                      stopGrace: 20s
+                    route: { host: Catalog.Example.com, pathPrefix: /catalog, sticky: {mode: header, name: X-User-Id}, shield: false, drainTimeout: 10s }
+                    readiness: { path: /ready, interval: 250ms, timeout: 1s, healthyAfter: 3, deadline: 90s }
+                    smoke:
+                      - { name: products, request: { method: get, path: /products, headers: {Accept: application/json} }, expect: { status: 200, bodyContains: sku } }
+                      - { name: create, request: { method: POST, path: /products, body: "{}" }, expect: { status: 201 }, timeout: 2s }
+                    strategy: canary
+                    steps: [ {weight: 5}, {bake: 30s}, {weight: 25%}, {pause: manual}, {weight: 0.5}, {bake: 1m} ]
+                    analysis:
+                      interval: 2s
+                      minRequests: 100
+                      failAfter: 3
+                      postPromotion: 1m
+                      rules:
+                        - errorRate: { max: 1%, maxIncrease: 0.5% }
+                        - latency: { percentile: 99.9, max: 300ms }
+                    keepPrevious: 10m
+                """.replace("{weight: 0.5}", "{weight: 50}"));
+        assertThat(r.name()).contains("shop-42");
+        assertThat(r.services()).extracting(ServiceSpec::name).containsExactly("inventory", "catalog");
+        ServiceSpec c = r.service("catalog").orElseThrow();
+        assertThat(c.version()).isEqualTo("2.4.0");
+        assertThat(c.dependsOn()).containsExactly("inventory");
+        assertThat(c.run()).isEqualTo(new RunSpec(List.of("java", "-jar", "build/catalog-2.4.0.jar"),
+                Map.of("PORT", "{{port}}", "DB_URL", "{{env.CATALOG_DB}}", "THREADS", "8"), Optional.of("/srv/catalog"), 2, Duration.ofSeconds(20)));
+        assertThat(c.route()).isEqualTo(new ServiceRoute(new RouteMatch("catalog.example.com", "/catalog"), Stickiness.header("X-User-Id"),
+                false, Duration.ofSeconds(10)));
+        assertThat(c.readiness()).isEqualTo(new Readiness("/ready", Duration.ofMillis(250), Duration.ofSeconds(1), 3, Duration.ofSeconds(90)));
+        assertThat(c.smoke()).containsExactly(
+                new HttpCheck("products", "GET", "/products", Map.of("Accept", "application/json"), Optional.empty(), 200, Optional.of("sku"), Duration.ofSeconds(5)),
+                new HttpCheck("create", "POST", "/products", Map.of(), Optional.of("{}"), 201, Optional.empty(), Duration.ofSeconds(2)));
+        assertThat(c.strategy()).isEqualTo(Strategy.CANARY);
+        assertThat(c.steps()).containsExactly(new Step.Weight(500), new Step.Bake(Duration.ofSeconds(30)), new Step.Weight(2500),
+                new Step.ManualPause(), new Step.Weight(5000), new Step.Bake(Duration.ofMinutes(1)));
+        assertThat(c.analysis()).isEqualTo(new Analysis(Duration.ofSeconds(2), 100, 3, Duration.ofMinutes(1), List.of(
+                new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.of(0.005)),
+                new Analysis.Rule.Latency(99.9, Duration.ofMillis(300)))));
+        assertThat(c.keepPrevious()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.location()).isEqualTo(new Location("shop.yaml", 8, 5));
+    }
+
+    @Test
+    void fillsDefaultsForWhatTheFileLeavesOut() throws Exception {
+        ServiceSpec s = ReleaseReader.read("r.yaml", MINIMAL).services().get(0);
+        assertThat(s.dependsOn()).isEmpty();
+        assertThat(s.run().replicas()).isEqualTo(1);
+        assertThat(s.run().stopGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.run().workdir()).isEmpty();
+        assertThat(s.route().sticky()).isEqualTo(Stickiness.cookie());
+        assertThat(s.route().shield()).isTrue();
+        assertThat(s.readiness()).isEqualTo(ReleaseReader.DEFAULT_READINESS);
+        assertThat(s.smoke()).isEmpty();
+        assertThat(s.strategy()).isEqualTo(Strategy.CANARY);
+        assertThat(s.steps()).isEqualTo(ReleaseReader.DEFAULT_STEPS);
+        assertThat(s.analysis().rules()).containsExactly(ReleaseReader.DEFAULT_RULE);
+        assertThat(s.keepPrevious()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(ReleaseReader.read("r.yaml", MINIMAL).name()).isEmpty();
+    }
+
+    @Test
+    void aBlueGreenServiceHasNoSteps() throws Exception {
+        ServiceSpec s = ReleaseReader.read("r.yaml", MINIMAL + "    strategy: blueGreen\n").services().get(0);
+        assertThat(s.strategy()).isEqualTo(Strategy.BLUE_GREEN);
+        assertThat(s.steps()).isEmpty();
+    }
+
+    @Test
+    void readsJsonToo() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("r.json", """
+                {"services": [{"name": "catalog", "version": "2.4.0", "run": {"command": ["java", "-jar", "app.jar"]},
+                               "route": {"pathPrefix": "/catalog"}, "steps": [{"weight": 10}, {"bake": "5s"}]}]}
+                """);
+        assertThat(r.services().get(0).steps()).containsExactly(new Step.Weight(1000), new Step.Bake(Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void versionsAndWordsStayTheTextTheyWereWritten() throws Exception {
+        ServiceSpec s = ReleaseReader.read("r.yaml", MINIMAL.replace("version: 2.4.0", "version: 2.10")).services().get(0);
+        assertThat(s.version()).isEqualTo("2.10");
+        ServiceSpec no = ReleaseReader.read("r.yaml", MINIMAL.replace("name: catalog", "name: no")).services().get(0);
+        assertThat(no.name()).as("YAML 1.2: no is not false").isEqualTo("no");
+    }
+
+    @Test
+    void reportsEveryErrorAtOnceInFileOrder() {
+        assertThatThrownBy(() -> ReleaseReader.read("r.yaml", """
+                services:
+                  - name: catalog
+                    version: 2.4.0
+                    run: {command: [java], replicas: 0}
+                    route: {pathPrefix: /catalog}
+                    readiness: {interval: soon}
+                    keepPrevious: 1d
+                """)).isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).extracting(SpecError::toString).containsExactly(
+                "r.yaml:4:38: services[0].run.replicas: must be between 1 and 64; got 0",
+                "r.yaml:6:27: services[0].readiness.interval: must be a duration such as 500ms, 30s or 5m; got the text \"soon\"",
+                "r.yaml:7:19: services[0].keepPrevious: must be a duration such as 500ms, 30s or 5m; got the text \"1d\""));
+    }
+}
