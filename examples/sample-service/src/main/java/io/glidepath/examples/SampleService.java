@@ -22,7 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code PORT} (required), {@code HOST} (default 127.0.0.1), {@code VERSION}, {@code SERVICE_NAME}</li>
  *   <li>{@code ERROR_RATE}: share of requests answered 500, such as {@code 5%} or {@code 100%}</li>
+ *   <li>{@code ERROR_AFTER}: the errors begin this long after the start (healthy until then, so a
+ *       bad version passes its smoke tests like a real one would), such as {@code 20s}</li>
  *   <li>{@code LATENCY}: added to every response, such as {@code 20ms}</li>
+ *   <li>{@code START_DELAY}: wait this long before listening (a slow start), such as {@code 5s}</li>
+ *   <li>{@code FAIL_READINESS}: {@code true} makes {@code /ready} and {@code /health} answer 503</li>
+ *   <li>{@code CRASH_AFTER}: the process dies (exit 137, no clean-up) this long after the start</li>
  * </ul>
  * Paths: {@code /health} and {@code /ready} (never faulty), {@code /slow?ms=N}, {@code /status/NNN},
  * {@code /download?bytes=N} (streamed), {@code /upload} (counts the body), {@code /echo} (the request
@@ -35,6 +40,9 @@ public final class SampleService {
     private String instance;
     private final double errorRate;
     private final long latencyMillis;
+    private final long errorAfterMillis;
+    private final boolean failReadiness;
+    private final long startNanos = System.nanoTime();
     private final AtomicLong served = new AtomicLong();
     private HttpServer server;
 
@@ -44,6 +52,8 @@ public final class SampleService {
         this.service = settings.getOrDefault("SERVICE_NAME", "sample");
         this.errorRate = percent(settings.getOrDefault("ERROR_RATE", "0%"));
         this.latencyMillis = millis(settings.getOrDefault("LATENCY", "0ms"));
+        this.errorAfterMillis = millis(settings.getOrDefault("ERROR_AFTER", "0ms"));
+        this.failReadiness = Boolean.parseBoolean(settings.getOrDefault("FAIL_READINESS", "false"));
         this.instance = settings.get("INSTANCE");
     }
 
@@ -60,6 +70,20 @@ public final class SampleService {
             System.exit(2);
         }
         SampleService s = new SampleService(settings);
+        long startDelay = millis(settings.getOrDefault("START_DELAY", "0ms"));
+        if (startDelay > 0) {
+            System.out.println("sample-service: START_DELAY: listening in " + startDelay + " ms");
+            pause(startDelay);
+        }
+        long crashAfter = millis(settings.getOrDefault("CRASH_AFTER", "0ms"));
+        if (crashAfter > 0) {
+            Thread.ofPlatform().daemon().start(() -> {
+                pause(crashAfter);
+                System.out.println("sample-service: CRASH_AFTER: dying now");
+                System.out.flush();
+                Runtime.getRuntime().halt(137); // like a kill -9: no shutdown hooks, sockets reset
+            });
+        }
         s.start();
         System.out.println("sample-service " + s.service + " " + s.version + " listening on "
                 + s.server.getAddress().getHostString() + ":" + s.port());
@@ -108,13 +132,17 @@ public final class SampleService {
             h.set("X-Version", version);
             h.set("X-Instance", instance);
             if (path.equals("/health") || path.equals("/ready")) {
-                respond(ex, 200, "ok\n");
+                if (failReadiness) {
+                    respond(ex, 503, "not ready (FAIL_READINESS)\n");
+                } else {
+                    respond(ex, 200, "ok\n");
+                }
                 return;
             }
             if (latencyMillis > 0) {
                 pause(latencyMillis);
             }
-            if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
+            if (errorRate > 0 && sinceStartMillis() >= errorAfterMillis && ThreadLocalRandom.current().nextDouble() < errorRate) {
                 drain(ex.getRequestBody());
                 respond(ex, 500, service + " " + version + " failed (ERROR_RATE)\n");
                 return;
@@ -141,6 +169,10 @@ public final class SampleService {
                 }
             }
         }
+    }
+
+    private long sinceStartMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     private static String echo(HttpExchange ex) throws IOException {
