@@ -1,0 +1,230 @@
+package io.glidepath.local;
+
+import io.glidepath.platform.Instance;
+import io.glidepath.platform.InstanceRegistry;
+import io.glidepath.platform.Platform;
+import io.glidepath.platform.PlatformException;
+import io.glidepath.platform.ServiceVersion;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.spec.RunSpec;
+import io.glidepath.spec.Templates;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Instances as OS processes on this host. The command runs as argv (never through a shell) with the
+ * platform's environment plus {@code run.env}; output goes to one log file per instance under the
+ * data directory (a file, not a pipe, so instances outlive the server); a stop is SIGTERM, the grace,
+ * then SIGKILL for the whole process tree. Every instance is recorded in the registry with its pid
+ * and process start time, so a restarted server adopts live ones and never mistakes a reused pid.
+ */
+public final class LocalPlatform implements Platform {
+    private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
+    private static final Duration RECENT_PORT = Duration.ofMinutes(1);
+    private static final Pattern ERRNO = Pattern.compile("error[=:] ?(\\d+)");
+
+    private final Path logsDir;
+    private final InstanceRegistry registry;
+    private final Function<String, Optional<String>> hostEnv;
+    private final Clock clock;
+    /** Ports handed out lately: the OS may offer a just-closed probe port again before its instance binds it. */
+    private final Map<Integer, Instant> recentPorts = new ConcurrentHashMap<>();
+
+    public LocalPlatform(Path dataDir, InstanceRegistry registry, Function<String, Optional<String>> hostEnv, Clock clock) {
+        this.logsDir = dataDir.resolve("logs");
+        this.registry = registry;
+        this.hostEnv = hostEnv;
+        this.clock = clock;
+    }
+
+    public static LocalPlatform onThisHost(Path dataDir, InstanceRegistry registry) {
+        return new LocalPlatform(dataDir, registry, name -> Optional.ofNullable(System.getenv(name)), Clock.systemUTC());
+    }
+
+    /** Where an instance's output goes: logs/SERVICE/VERSION/INSTANCE.log under the data directory. */
+    public Path logFile(String service, String version, String instanceId) {
+        return logsDir.resolve(safe(service)).resolve(safe(version)).resolve(instanceId + ".log");
+    }
+
+    public Path logsDir() {
+        return logsDir;
+    }
+
+    @Override
+    public List<Instance> start(ServiceVersion sv, int replicas) throws PlatformException {
+        List<Instance> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < replicas; i++) {
+                started.add(startOne(sv));
+            }
+            return started;
+        } catch (PlatformException | RuntimeException e) {
+            started.forEach(inst -> stop(inst, Duration.ZERO));
+            throw e;
+        }
+    }
+
+    private Instance startOne(ServiceVersion sv) throws PlatformException {
+        RunSpec run = sv.run();
+        int port = freePort();
+        String id = safe(sv.service()) + "-" + safe(sv.version()) + "-" + HexFormat.of().formatHex(randomBytes());
+        Map<String, String> values = Map.of("port", String.valueOf(port), "instance", id, "version", sv.version(), "service", sv.service());
+        List<String> argv = new ArrayList<>();
+        for (String arg : run.command()) {
+            argv.add(Templates.expand(arg, values, hostEnv));
+        }
+        Path workdir = run.workdir().map(w -> sv.baseDir().resolve(Templates.expand(w, values, hostEnv))).orElse(sv.baseDir()).toAbsolutePath();
+        if (!Files.isDirectory(workdir)) {
+            throw new PlatformException("cannot start " + sv.service() + " " + sv.version() + ": run.workdir " + workdir
+                    + " is not a directory", null);
+        }
+        Path logFile = logFile(sv.service(), sv.version(), id);
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(workdir.toFile()).redirectErrorStream(true);
+        run.env().forEach((k, v) -> pb.environment().put(k, Templates.expand(v, values, hostEnv)));
+        Process p;
+        try {
+            Files.createDirectories(logFile.getParent());
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            p = pb.start();
+        } catch (IOException e) {
+            throw new PlatformException("cannot start " + sv.service() + " " + sv.version() + ": " + argv.get(0) + " (run.command[0]) "
+                    + reason(e) + "; the command runs as argv in " + workdir + ", without a shell", e);
+        }
+        Instant processStart = p.toHandle().info().startInstant().orElse(Instant.EPOCH);
+        Instance instance = new Instance(id, sv.service(), sv.version(), new EndpointAddress("127.0.0.1", port), p.pid(), processStart,
+                logFile, clock.instant());
+        registry.save(instance);
+        log.info("started {} {} as {} (pid {}, port {}, log {})", sv.service(), sv.version(), id, p.pid(), port, logFile);
+        return instance;
+    }
+
+    private static String reason(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        // the JDK words it "error=2, No such file..." or "error: 2 (No such file...)" depending on version
+        Matcher errno = ERRNO.matcher(m);
+        String code = errno.find() ? errno.group(1) : "";
+        return switch (code) {
+            case "2" -> "was not found";
+            case "13" -> "is not executable";
+            default -> "failed: " + m;
+        };
+    }
+
+    @Override
+    public void stop(Instance instance, Duration grace) {
+        Optional<ProcessHandle> h = handle(instance);
+        if (h.isPresent()) {
+            ProcessHandle root = h.get();
+            List<ProcessHandle> tree = root.descendants().toList();
+            root.destroy();
+            boolean exited = waitFor(root, grace);
+            if (!exited) {
+                log.warn("instance {} (pid {}) still runs after its stop grace of {}: killing its process tree", instance.id(), instance.pid(), grace);
+                root.destroyForcibly();
+                tree.forEach(ProcessHandle::destroyForcibly);
+                waitFor(root, Duration.ofSeconds(5));
+            }
+            // children that outlived their parent would keep ports and files: they go too
+            List<ProcessHandle> left = new ArrayList<>(tree);
+            left.addAll(root.descendants().toList());
+            left.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            log.info("stopped {} (pid {})", instance.id(), instance.pid());
+        }
+        registry.remove(instance.id());
+    }
+
+    private static boolean waitFor(ProcessHandle h, Duration d) {
+        try {
+            h.onExit().get(Math.max(1, d.toMillis()), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return !h.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !h.isAlive();
+        } catch (ExecutionException e) {
+            return !h.isAlive();
+        }
+    }
+
+    @Override
+    public List<Instance> list(String service) {
+        return registry.instances().stream().filter(i -> i.service().equals(service)).filter(this::isAlive).toList();
+    }
+
+    /** Every instance in the registry whose process is gone (crashed while nobody watched). */
+    public List<Instance> dead() {
+        return registry.instances().stream().filter(i -> !isAlive(i)).toList();
+    }
+
+    @Override
+    public boolean isAlive(Instance instance) {
+        return handle(instance).isPresent();
+    }
+
+    @Override
+    public CompletableFuture<Void> exited(Instance instance) {
+        return handle(instance).map(h -> h.onExit().thenApply(x -> (Void) null)).orElse(CompletableFuture.completedFuture(null));
+    }
+
+    /** The live process of an instance; a reused pid (another start time) is not it. */
+    private static Optional<ProcessHandle> handle(Instance instance) {
+        return ProcessHandle.of(instance.pid())
+                .filter(ProcessHandle::isAlive)
+                .filter(h -> instance.processStart().equals(Instant.EPOCH)
+                        || h.info().startInstant().map(instance.processStart()::equals).orElse(false));
+    }
+
+    /** A free loopback port not handed out in the last minute and not used by a known instance. */
+    private int freePort() throws PlatformException {
+        Instant now = clock.instant();
+        recentPorts.entrySet().removeIf(e -> e.getValue().plus(RECENT_PORT).isBefore(now));
+        Set<Integer> taken = ConcurrentHashMap.newKeySet();
+        registry.instances().forEach(i -> taken.add(i.address().port()));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int port = s.getLocalPort();
+                if (!taken.contains(port) && recentPorts.putIfAbsent(port, now) == null) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new PlatformException("no free port on 127.0.0.1: " + e.getMessage(), e);
+            }
+        }
+        throw new PlatformException("no free port on 127.0.0.1 after 50 tries", null);
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** A name safe as a file name and instance id part. */
+    static String safe(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}
