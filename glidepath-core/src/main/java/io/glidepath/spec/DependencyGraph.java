@@ -20,6 +20,30 @@ public final class DependencyGraph {
         return new DependencyGraph(m);
     }
 
+    /**
+     * The services in an order where each comes after everything it depends on, file order among
+     * equals (the graph must have no cycle).
+     */
+    public List<String> order() {
+        List<String> out = new ArrayList<>();
+        java.util.Set<String> placed = new java.util.HashSet<>();
+        while (out.size() < dependsOn.size()) {
+            boolean progress = false;
+            for (Map.Entry<String, List<String>> e : dependsOn.entrySet()) {
+                if (!placed.contains(e.getKey()) && e.getValue().stream().filter(dependsOn::containsKey).allMatch(placed::contains)) {
+                    out.add(e.getKey());
+                    placed.add(e.getKey());
+                    progress = true;
+                    break;
+                }
+            }
+            if (!progress) {
+                throw new IllegalStateException("dependency cycle among " + dependsOn.keySet());
+            }
+        }
+        return out;
+    }
+
     /** A cycle as the path that closes it ({@code a -> b -> a}), or empty when there is none. */
     public List<String> findCycle() {
         Map<String, Integer> state = new HashMap<>(); // 1 = on the current path, 2 = done

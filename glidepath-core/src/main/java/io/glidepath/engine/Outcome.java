@@ -1,0 +1,13 @@
+package io.glidepath.engine;
+
+/** How a release (or one service of it) ended. */
+public enum Outcome {
+    /** The new versions serve all traffic. */
+    PROMOTED,
+    /** Something failed or someone aborted; the previous versions serve all traffic again. */
+    ROLLED_BACK,
+    /** Every service already ran the asked version: nothing was done. */
+    UNCHANGED,
+    /** The release could not even start (for example, the server stopped under it). */
+    FAILED
+}

@@ -1,0 +1,20 @@
+package io.glidepath.engine;
+
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.spec.HttpCheck;
+import java.time.Duration;
+import java.util.Map;
+
+/** Readiness and smoke checks over HTTP, against an instance or the router's entry. */
+public interface Prober {
+
+    /** A GET that must answer 2xx or 3xx within {@code timeout}. */
+    Result get(EndpointAddress target, String path, Duration timeout);
+
+    /** A smoke test; {@code headers} come on top of the check's own (Host, preview key). */
+    Result check(EndpointAddress target, HttpCheck check, Map<String, String> headers);
+
+    /** Passed or not, and in words what was seen ("200 in 3 ms", "connection refused"). */
+    record Result(boolean passed, String detail) {
+    }
+}

@@ -1,0 +1,76 @@
+package io.glidepath.engine;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What happened in a release, as journaled (before the next side effect) and streamed to whoever
+ * follows it. Each event has a sentence for people; the fields are for programs.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = ReleaseEvent.Submitted.class, name = "submitted"),
+        @JsonSubTypes.Type(value = ReleaseEvent.PhaseChanged.class, name = "phase"),
+        @JsonSubTypes.Type(value = ReleaseEvent.InstancesStarted.class, name = "instancesStarted"),
+        @JsonSubTypes.Type(value = ReleaseEvent.InstanceReady.class, name = "instanceReady"),
+        @JsonSubTypes.Type(value = ReleaseEvent.CheckResult.class, name = "check"),
+        @JsonSubTypes.Type(value = ReleaseEvent.TrafficChanged.class, name = "traffic"),
+        @JsonSubTypes.Type(value = ReleaseEvent.VerdictGiven.class, name = "verdict"),
+        @JsonSubTypes.Type(value = ReleaseEvent.RollbackDecided.class, name = "rollbackDecided"),
+        @JsonSubTypes.Type(value = ReleaseEvent.TrafficRestored.class, name = "trafficRestored"),
+        @JsonSubTypes.Type(value = ReleaseEvent.InstancesStopped.class, name = "instancesStopped"),
+        @JsonSubTypes.Type(value = ReleaseEvent.Finished.class, name = "finished"),
+        @JsonSubTypes.Type(value = ReleaseEvent.Note.class, name = "note")})
+public sealed interface ReleaseEvent {
+    Instant at();
+
+    /** The service concerned, or null for the release as a whole. */
+    String service();
+
+    String message();
+
+    record Submitted(Instant at, String service, String message, List<String> services) implements ReleaseEvent {
+    }
+
+    record PhaseChanged(Instant at, String service, String message, Phase phase, String version) implements ReleaseEvent {
+    }
+
+    record InstancesStarted(Instant at, String service, String message, String version, List<StartedInstance> instances) implements ReleaseEvent {
+    }
+
+    record StartedInstance(String id, String address, long pid, String log) {
+    }
+
+    record InstanceReady(Instant at, String service, String message, String instance, long millis) implements ReleaseEvent {
+    }
+
+    record CheckResult(Instant at, String service, String message, String check, String target, boolean passed) implements ReleaseEvent {
+    }
+
+    /** The route as the engine just set it: who is stable, canary, preview, and the canary weight. */
+    record TrafficChanged(Instant at, String service, String message, String stableVersion, String canaryVersion,
+                          int canaryWeight, long generation) implements ReleaseEvent {
+    }
+
+    record VerdictGiven(Instant at, String service, String message, String outcome, long stableRequests, double stableErrorRate,
+                        long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis) implements ReleaseEvent {
+    }
+
+    record RollbackDecided(Instant at, String service, String message, String reason) implements ReleaseEvent {
+    }
+
+    /** Traffic is back on the previous version; {@code millis} from the decision. */
+    record TrafficRestored(Instant at, String service, String message, long millis) implements ReleaseEvent {
+    }
+
+    record InstancesStopped(Instant at, String service, String message, String version, List<String> instances) implements ReleaseEvent {
+    }
+
+    record Finished(Instant at, String service, String message, Outcome outcome) implements ReleaseEvent {
+    }
+
+    record Note(Instant at, String service, String message) implements ReleaseEvent {
+    }
+}

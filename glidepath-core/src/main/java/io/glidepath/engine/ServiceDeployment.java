@@ -1,0 +1,489 @@
+package io.glidepath.engine;
+
+import io.glidepath.analysis.Judge;
+import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricsUnavailableException;
+import io.glidepath.analysis.TrafficWindow;
+import io.glidepath.analysis.Verdict;
+import io.glidepath.platform.Instance;
+import io.glidepath.platform.Platform;
+import io.glidepath.platform.PlatformException;
+import io.glidepath.platform.ServiceVersion;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.HealthCheck;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.route.RouteState;
+import io.glidepath.spec.Analysis;
+import io.glidepath.spec.Durations;
+import io.glidepath.spec.HttpCheck;
+import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.Step;
+import io.glidepath.spec.Strategy;
+import io.glidepath.traffic.StaleRouteException;
+import io.glidepath.time.Clock;
+import io.glidepath.traffic.TrafficException;
+import io.glidepath.traffic.TrafficRouter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One service's deployment, from starting the new version to promotion or rollback, on its own
+ * (virtual) thread. The sequence is fixed and shared by both strategies: start, readiness, smoke
+ * tests (each instance directly, then through the router's preview route), then traffic (all at
+ * once for blue-green, in steps with analysis for canary), promotion, a watch after promotion.
+ * Rollback always moves traffic first (one router update back to the previous version), then
+ * drains and stops the new instances; it never waits on the failing version. Every step is
+ * journaled before its side effect.
+ */
+public final class ServiceDeployment {
+    private static final Logger log = LoggerFactory.getLogger(ServiceDeployment.class);
+    private static final Duration DRAIN_POLL = Duration.ofMillis(100);
+
+    /** What the deployment needs from the outside, all behind seams. */
+    public record Seams(Platform platform, TrafficRouter router, MetricSource metrics, Prober prober, EventSink events, Clock clock) {
+        public Seams withEvents(EventSink sink) {
+            return new Seams(platform, router, metrics, prober, sink, clock);
+        }
+    }
+
+    /** Where events go (the journal, then whoever follows). */
+    @FunctionalInterface
+    public interface EventSink {
+        void emit(ReleaseEvent e);
+    }
+
+    /** The version serving users before this deployment, and its instances (empty on a first deployment). */
+    public record Current(Optional<String> version, List<Instance> instances) {
+        public static Current none() {
+            return new Current(Optional.empty(), List.of());
+        }
+    }
+
+    /** How it ended, with the timings a person wants to know. */
+    public record Result(Outcome outcome, Phase phase, String reason, Optional<Instant> rollbackDecided, Optional<Duration> decisionToStable,
+                         List<Instance> serving) {
+    }
+
+    /** A failure that ends the deployment in a rollback; its message is the reason users read. */
+    static final class Failed extends Exception {
+        Failed(String reason) {
+            super(reason);
+        }
+    }
+
+    private final Seams s;
+    private final ServiceSpec spec;
+    private final Path baseDir;
+    private final Current before;
+    private volatile Phase phase = Phase.PENDING;
+    private volatile Thread runner;
+    private volatile String failure;
+    private volatile boolean rollingBack;
+    private volatile boolean promoteRequested;
+    private List<Instance> fresh = List.of();
+    private long generation;
+    private String previewKey;
+    private Instant rollbackDecided;
+    private Duration decisionToStable;
+
+    public ServiceDeployment(Seams seams, ServiceSpec spec, Path baseDir, Current before) {
+        this.s = seams;
+        this.spec = spec;
+        this.baseDir = baseDir;
+        this.before = before;
+    }
+
+    public String service() {
+        return spec.name();
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** Ends the deployment with a rollback, now, from any thread. */
+    public void abort(String reason) {
+        fail(reason);
+    }
+
+    /** Lets a manual pause go on to the next step (or promotion). */
+    public void promote() {
+        promoteRequested = true;
+    }
+
+    /** Runs the deployment to promotion (then the post-promotion watch) or rollback. Blocking. */
+    public Result run() {
+        runner = Thread.currentThread();
+        try {
+            if (before.version().filter(spec.version()::equals).isPresent() && !before.instances().isEmpty()) {
+                move(Phase.UNCHANGED, spec.name() + " " + spec.version() + " already runs (" + before.instances().size()
+                        + " instances): nothing to do");
+                return new Result(Outcome.UNCHANGED, phase, "already running", Optional.empty(), Optional.empty(), before.instances());
+            }
+            deploy();
+            return new Result(Outcome.PROMOTED, phase, "promoted", Optional.empty(), Optional.empty(), fresh);
+        } catch (Failed | InterruptedException | RuntimeException e) {
+            String reason = failure != null ? failure : reasonOf(e);
+            if (e instanceof RuntimeException) {
+                log.error("deployment of {} {} failed unexpectedly", spec.name(), spec.version(), e);
+            }
+            rollback(reason);
+            return new Result(Outcome.ROLLED_BACK, phase, reason, Optional.ofNullable(rollbackDecided), Optional.ofNullable(decisionToStable),
+                    before.instances());
+        } finally {
+            runner = null;
+        }
+    }
+
+    private static String reasonOf(Exception e) {
+        return e instanceof InterruptedException ? "interrupted" : e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    // --- the way forward -----------------------------------------------------------------------------
+
+    private void deploy() throws Failed, InterruptedException {
+        move(Phase.STARTING, "starting " + spec.run().replicas() + " instance" + (spec.run().replicas() == 1 ? "" : "s") + " of "
+                + spec.name() + " " + spec.version());
+        start();
+        awaitReadiness();
+        move(Phase.READY, "all " + fresh.size() + " new instances are ready");
+        smokeTests();
+        move(Phase.SMOKE_TESTED, spec.smoke().isEmpty() ? "no smoke tests configured" : "smoke tests passed on every instance and through the router");
+        if (before.instances().isEmpty()) {
+            route(fresh, List.of(), List.of(), 0, "first deployment: " + spec.version() + " takes all traffic");
+            promoted(false);
+        } else if (spec.strategy() == Strategy.BLUE_GREEN) {
+            route(fresh, List.of(), before.instances(), 0, "switched all traffic to " + spec.version() + " in one update; "
+                    + before.version().orElse("?") + " stays warm");
+            promoted(true);
+        } else {
+            move(Phase.SHIFTING, "canary " + spec.version() + " beside stable " + before.version().orElse("?"));
+            canarySteps();
+            route(fresh, List.of(), before.instances(), 0, "promoted " + spec.version() + " to stable; " + before.version().orElse("?")
+                    + " stays warm");
+            promoted(true);
+        }
+        watch(spec.analysis().postPromotion(), true);
+        move(Phase.DONE, spec.name() + " " + spec.version() + " serves all traffic");
+    }
+
+    private void promoted(boolean hadPrevious) {
+        move(Phase.PROMOTED, spec.name() + " " + spec.version() + " is stable" + (hadPrevious ? "; watching it for "
+                + Durations.format(spec.analysis().postPromotion()) : ""));
+    }
+
+    private void start() throws Failed {
+        ServiceVersion sv = new ServiceVersion(spec.name(), spec.version(), spec.run(), baseDir);
+        try {
+            fresh = s.platform().start(sv, spec.run().replicas());
+        } catch (PlatformException e) {
+            throw new Failed(e.getMessage());
+        }
+        List<ReleaseEvent.StartedInstance> started = fresh.stream()
+                .map(i -> new ReleaseEvent.StartedInstance(i.id(), i.address().toString(), i.pid(), i.log().toString())).toList();
+        emit(new ReleaseEvent.InstancesStarted(now(), spec.name(), "started " + fresh.size() + " instances of " + spec.version()
+                + " on " + String.join(", ", fresh.stream().map(i -> i.address().toString()).toList()), spec.version(), started));
+        for (Instance i : fresh) {
+            s.platform().exited(i).thenRun(() -> {
+                if (!phase.isTerminal() && phase != Phase.DONE) {
+                    fail("instance " + i.id() + " of " + spec.version() + " died (see " + i.log() + ")");
+                }
+            });
+        }
+    }
+
+    private void awaitReadiness() throws Failed, InterruptedException {
+        var r = spec.readiness();
+        Instant deadline = now().plus(r.deadline());
+        Instant began = now();
+        Map<String, Integer> passes = new HashMap<>();
+        Map<String, String> last = new HashMap<>();
+        List<Instance> waiting = new ArrayList<>(fresh);
+        while (!waiting.isEmpty()) {
+            checkFailure();
+            for (var it = waiting.iterator(); it.hasNext(); ) {
+                Instance i = it.next();
+                Prober.Result res = s.prober().get(i.address(), r.path(), r.timeout());
+                last.put(i.id(), res.detail());
+                int n = res.passed() ? passes.merge(i.id(), 1, Integer::sum) : 0;
+                if (!res.passed()) {
+                    passes.put(i.id(), 0);
+                }
+                if (n >= r.healthyAfter()) {
+                    it.remove();
+                    long ms = s.clock().since(began).toMillis();
+                    emit(new ReleaseEvent.InstanceReady(now(), spec.name(), "instance " + i.id() + " is ready after " + ms + " ms", i.id(), ms));
+                }
+            }
+            if (waiting.isEmpty()) {
+                break;
+            }
+            if (!now().isBefore(deadline)) {
+                Instance i = waiting.get(0);
+                throw new Failed("instance " + i.id() + " was not ready within " + Durations.format(r.deadline()) + " (GET " + r.path()
+                        + ": " + last.getOrDefault(i.id(), "never answered") + ")");
+            }
+            s.clock().sleep(r.interval());
+        }
+    }
+
+    private void smokeTests() throws Failed, InterruptedException {
+        for (HttpCheck c : spec.smoke()) {
+            for (Instance i : fresh) {
+                checkFailure();
+                smoke(c, i.address(), "instance " + i.id(), Map.of());
+            }
+        }
+        // the new version joins the route on the preview track: reachable only with the preview key
+        RouteState st = route(before.instances(), List.of(), fresh, 0, "new instances on the preview route for smoke tests");
+        previewKey = st.previewKey();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(RouteSpec.PREVIEW_KEY_HEADER, previewKey);
+        hostFor().ifPresent(h -> headers.put("Host", h));
+        for (HttpCheck c : spec.smoke()) {
+            checkFailure();
+            smoke(c, s.router().entry(), "the router (preview)", headers);
+        }
+    }
+
+    private void smoke(HttpCheck c, EndpointAddress target, String where, Map<String, String> headers) throws Failed {
+        Prober.Result r = s.prober().check(target, c, headers);
+        String msg = "smoke test '" + c.name() + "' " + (r.passed() ? "passed" : "failed") + " on " + where + ": " + c.method() + " " + c.path()
+                + " -> " + r.detail();
+        emit(new ReleaseEvent.CheckResult(now(), spec.name(), msg, c.name(), where, r.passed()));
+        if (!r.passed()) {
+            throw new Failed(msg);
+        }
+    }
+
+    private Optional<String> hostFor() {
+        String host = spec.route().match().host();
+        if (host == null) {
+            return Optional.empty();
+        }
+        return Optional.of(host.startsWith("*.") ? "glidepath-smoke" + host.substring(1) : host);
+    }
+
+    private void canarySteps() throws Failed, InterruptedException {
+        int weight = 0;
+        route(before.instances(), fresh, List.of(), 0, "canary " + spec.version() + " in the route at 0%");
+        for (Step step : spec.steps()) {
+            checkFailure();
+            switch (step) {
+                case Step.Weight w -> {
+                    weight = w.basisPoints();
+                    route(before.instances(), fresh, List.of(), weight, "canary " + spec.version() + " at " + percent(weight));
+                }
+                case Step.Bake b -> watch(b.duration(), false);
+                case Step.ManualPause p -> {
+                    emit(new ReleaseEvent.Note(now(), spec.name(), "paused at " + percent(weight) + ": waiting for glidepath promote"));
+                    promoteRequested = false;
+                    while (!promoteRequested) {
+                        watch(spec.analysis().interval(), false);
+                    }
+                    emit(new ReleaseEvent.Note(now(), spec.name(), "promote received: going on"));
+                }
+            }
+        }
+    }
+
+    /**
+     * Analysis for {@code duration}, one verdict per interval; {@code failAfter} failures in a row
+     * roll back. After promotion the new version is judged alone.
+     */
+    private void watch(Duration duration, boolean afterPromotion) throws Failed, InterruptedException {
+        Analysis a = spec.analysis();
+        Set<Double> percentiles = Judge.percentiles(a);
+        percentiles = percentiles.isEmpty() ? Set.of(99.0) : percentiles;
+        Instant end = now().plus(duration);
+        int failures = 0;
+        while (now().isBefore(end)) {
+            Duration step = a.interval().compareTo(Duration.between(now(), end)) < 0 ? a.interval() : Duration.between(now(), end);
+            s.clock().sleep(step);
+            checkFailure();
+            TrafficWindow w;
+            try {
+                w = s.metrics().window(spec.name(), a.interval(), percentiles);
+            } catch (MetricsUnavailableException e) {
+                emit(new ReleaseEvent.Note(now(), spec.name(), "no figures this interval (" + e.getMessage() + "): inconclusive"));
+                continue;
+            }
+            Verdict v = afterPromotion ? Judge.promoted(w, a) : Judge.canary(w, a);
+            emit(verdictEvent(v));
+            if (v.failed()) {
+                failures++;
+                if (failures >= a.failAfter()) {
+                    throw new Failed("analysis failed " + failures + " interval" + (failures == 1 ? "" : "s") + " in a row: "
+                            + String.join("; ", v.failures()));
+                }
+            } else if (v.outcome() == Verdict.Outcome.PASS) {
+                failures = 0;
+            }
+        }
+    }
+
+    private ReleaseEvent.VerdictGiven verdictEvent(Verdict v) {
+        TrafficWindow w = v.figures();
+        return new ReleaseEvent.VerdictGiven(now(), spec.name(), v.summary(), v.outcome().name(), w.stable().requests(), w.stable().errorRate(),
+                w.canary().requests(), w.canary().errorRate(), w.canary().latencyMillis().get(99.0), w.stable().latencyMillis().get(99.0));
+    }
+
+    // --- the way back --------------------------------------------------------------------------------
+
+    private void rollback(String reason) {
+        rollingBack = true;
+        Thread.interrupted(); // an abort's interrupt has done its work
+        rollbackDecided = now();
+        emit(new ReleaseEvent.RollbackDecided(rollbackDecided, spec.name(), "rolling back " + spec.name() + " " + spec.version() + ": " + reason, reason));
+        move(Phase.ROLLING_BACK, "rolling back: " + reason);
+        // 1. traffic first: one router update back to the previous version
+        try {
+            if (before.instances().isEmpty()) {
+                s.router().remove(spec.name());
+            } else {
+                RouteState st = s.router().apply(routeSpec(before.instances(), List.of(), List.of(), 0), OptionalLong.empty());
+                generation = st.generation();
+            }
+            decisionToStable = s.clock().since(rollbackDecided);
+            emit(new ReleaseEvent.TrafficRestored(now(), spec.name(), before.instances().isEmpty()
+                    ? "route removed: " + spec.name() + " had no previous version (" + decisionToStable.toMillis() + " ms after the decision)"
+                    : "all traffic back on " + before.version().orElse("?") + " " + decisionToStable.toMillis() + " ms after the decision",
+                    decisionToStable.toMillis()));
+            emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), "route: stable " + before.version().orElse("(none)"),
+                    before.version().orElse(null), null, 0, generation));
+        } catch (TrafficException | StaleRouteException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "could not restore the route: " + e.getMessage()
+                    + "; the new instances are stopped anyway"));
+        }
+        // 2. then drain and stop the new instances, never waiting on them beyond the drain deadline
+        awaitDrained(fresh);
+        stopAll(fresh, "stopped the new instances of " + spec.version());
+        move(Phase.ROLLED_BACK, spec.name() + " rolled back to " + before.version().orElse("nothing") + ": " + reason);
+    }
+
+    /** After the keep-warm time: take the previous version out of the route, drain it, stop it. */
+    public void retirePrevious() throws InterruptedException {
+        if (before.instances().isEmpty()) {
+            return;
+        }
+        s.clock().sleep(spec.keepPrevious());
+        try {
+            s.router().apply(routeSpec(fresh, List.of(), List.of(), 0), OptionalLong.of(generation));
+        } catch (StaleRouteException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "the route changed since promotion; retiring "
+                    + before.version().orElse("?") + " without touching it"));
+        } catch (TrafficException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "could not take the previous version out of the route: " + e.getMessage()));
+        }
+        awaitDrained(before.instances());
+        stopAll(before.instances(), "retired " + before.version().orElse("?") + " after keeping it warm for " + Durations.format(spec.keepPrevious()));
+    }
+
+    private void awaitDrained(List<Instance> leaving) {
+        if (leaving.isEmpty()) {
+            return;
+        }
+        Set<EndpointAddress> addresses = Set.copyOf(leaving.stream().map(Instance::address).toList());
+        Instant deadline = now().plus(spec.route().drainTimeout()).plusSeconds(1);
+        try {
+            while (now().isBefore(deadline)) {
+                Map<EndpointAddress, Integer> inflight = s.router().inflight(spec.name());
+                int left = addresses.stream().mapToInt(a -> inflight.getOrDefault(a, 0)).sum();
+                if (left == 0) {
+                    return;
+                }
+                s.clock().sleep(DRAIN_POLL);
+            }
+        } catch (TrafficException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "could not read in-flight requests (" + e.getMessage() + "); stopping after the drain timeout"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stopAll(List<Instance> instances, String message) {
+        if (instances.isEmpty()) {
+            return;
+        }
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            instances.forEach(i -> ex.submit(() -> s.platform().stop(i, spec.run().stopGrace())));
+        }
+        emit(new ReleaseEvent.InstancesStopped(now(), spec.name(), message, instances.get(0).version(), instances.stream().map(Instance::id).toList()));
+    }
+
+    // --- plumbing ------------------------------------------------------------------------------------
+
+    private RouteState route(List<Instance> stable, List<Instance> canary, List<Instance> preview, int weight, String message) throws Failed {
+        RouteState st;
+        try {
+            st = s.router().apply(routeSpec(stable, canary, preview, weight), OptionalLong.empty());
+        } catch (TrafficException | StaleRouteException e) {
+            throw new Failed("the router refused a route change: " + e.getMessage());
+        }
+        generation = st.generation();
+        String stableVersion = stable.isEmpty() ? null : stable.get(0).version();
+        String canaryVersion = canary.isEmpty() ? null : canary.get(0).version();
+        emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), message, stableVersion, canaryVersion, weight, st.generation()));
+        return st;
+    }
+
+    RouteSpec routeSpec(List<Instance> stable, List<Instance> canary, List<Instance> preview, int weight) {
+        var r = spec.route();
+        HealthCheck health = new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2);
+        return new RouteSpec(spec.name(), r.match(), addresses(stable), addresses(canary), addresses(preview), weight, r.sticky(),
+                RouteSpec.DEFAULT_OVERRIDE_HEADER, r.shield(), health, r.drainTimeout());
+    }
+
+    private static List<EndpointAddress> addresses(List<Instance> instances) {
+        return instances.stream().map(Instance::address).toList();
+    }
+
+    private void move(Phase next, String message) {
+        if (!phase.canMoveTo(next)) {
+            throw new IllegalStateException("deployment of " + spec.name() + " cannot move from " + phase + " to " + next);
+        }
+        emit(new ReleaseEvent.PhaseChanged(now(), spec.name(), message, next, spec.version()));
+        phase = next;
+    }
+
+    private void fail(String reason) {
+        if (failure == null && !rollingBack && !phase.isTerminal()) {
+            failure = reason;
+            Thread r = runner;
+            if (r != null) {
+                r.interrupt();
+            }
+        }
+    }
+
+    private void checkFailure() throws Failed {
+        if (failure != null) {
+            throw new Failed(failure);
+        }
+    }
+
+    private void emit(ReleaseEvent e) {
+        s.events().emit(e);
+    }
+
+    private Instant now() {
+        return s.clock().now();
+    }
+
+    private static String percent(int basisPoints) {
+        return (basisPoints % 100 == 0 ? String.valueOf(basisPoints / 100) : String.valueOf(basisPoints / 100.0)) + "%";
+    }
+}

@@ -1,0 +1,7 @@
+package io.glidepath.store;
+
+import io.glidepath.engine.ReleaseEvent;
+
+/** A journaled event with its position in the release's journal (from 1). */
+public record StoredEvent(String releaseId, long seq, ReleaseEvent event) {
+}
