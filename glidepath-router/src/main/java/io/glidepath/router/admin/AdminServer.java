@@ -248,6 +248,13 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         int seconds = (int) window.get().toSeconds();
+        double[] percentiles;
+        try {
+            percentiles = percentiles(ctx.request().getParam("percentiles"));
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
         ObjectNode n = RouteJson.MAPPER.createObjectNode();
         n.put("route", name);
         n.put("generation", route.state().generation());
@@ -255,11 +262,11 @@ public final class AdminServer implements AutoCloseable {
         n.put("windowSeconds", seconds);
         ObjectNode tracks = n.putObject("tracks");
         for (Track t : Track.values()) {
-            writeStats(tracks.putObject(t.id()), route.runtime().metrics(t).window(seconds));
+            writeStats(tracks.putObject(t.id()), route.runtime().metrics(t).window(window.get(), percentiles));
         }
         ObjectNode eps = n.putObject("endpoints");
         route.runtime().endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString()))
-                .forEach(e -> writeStats(eps.putObject(e.address().toString()), e.metrics().window(seconds)));
+                .forEach(e -> writeStats(eps.putObject(e.address().toString()), e.metrics().window(window.get(), percentiles)));
         json(ctx, 200, n);
     }
 
@@ -280,6 +287,30 @@ public final class AdminServer implements AutoCloseable {
         l.put("p90", s.p90Millis());
         l.put("p99", s.p99Millis());
         l.put("max", s.maxMillis());
+        if (!s.latencyAt().isEmpty()) {
+            ObjectNode at = l.putObject("at");
+            s.latencyAt().forEach((p, v) -> at.put(String.valueOf(p), v));
+        }
+    }
+
+    /** {@code percentiles=99,99.9}: each above 0 and below 100. */
+    static double[] percentiles(String param) {
+        if (param == null || param.isBlank()) {
+            return new double[0];
+        }
+        String[] parts = param.split(",");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i].trim());
+            } catch (NumberFormatException e) {
+                out[i] = -1;
+            }
+            if (!(out[i] > 0 && out[i] < 100)) {
+                throw new IllegalArgumentException("query parameter percentiles=" + param + " must list numbers between 0 and 100, such as 99,99.9");
+            }
+        }
+        return out;
     }
 
     // --- plumbing ------------------------------------------------------------------------------------

@@ -111,7 +111,13 @@ public final class RouterAdminClient {
     }
 
     public RouteStats stats(String route, Duration window) throws RouterAdminException {
-        JsonNode n = call("GET", "/v1/routes/" + route + "/stats?window=" + Durations.format(window), null, OptionalLong.empty());
+        return stats(route, window, List.of());
+    }
+
+    /** Figures over the last {@code window}, with latency at each of {@code percentiles} too. */
+    public RouteStats stats(String route, Duration window, Collection<Double> percentiles) throws RouterAdminException {
+        String p = percentiles.isEmpty() ? "" : "&percentiles=" + String.join(",", percentiles.stream().map(String::valueOf).toList());
+        JsonNode n = call("GET", "/v1/routes/" + route + "/stats?window=" + Durations.format(window) + p, null, OptionalLong.empty());
         Map<Track, TrafficStats> tracks = new EnumMap<>(Track.class);
         for (Track t : Track.values()) {
             tracks.put(t, readStats(n.path("tracks").path(t.id())));
@@ -136,7 +142,14 @@ public final class RouterAdminClient {
         JsonNode l = s.path("latencyMillis");
         return new TrafficStats(s.path("requests").asLong(), s.path("errorRate").asDouble(), st.path("2xx").asLong(),
                 st.path("4xx").asLong(), st.path("5xx").asLong(), s.path("connectFailures").asLong(), s.path("shielded").asLong(),
-                s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble());
+                s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble(),
+                latencyAt(l.path("at")));
+    }
+
+    private static Map<Double, Double> latencyAt(JsonNode at) {
+        Map<Double, Double> m = new LinkedHashMap<>();
+        at.fields().forEachRemaining(e -> m.put(Double.parseDouble(e.getKey()), e.getValue().asDouble()));
+        return m;
     }
 
     private static RouteState readState(JsonNode n) throws RouterAdminException {

@@ -1,5 +1,6 @@
 package io.glidepath.router.metrics;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.AtomicHistogram;
@@ -20,20 +21,20 @@ public final class MetricSeries {
     static final int C1XX = 0, C2XX = 1, C3XX = 2, C4XX = 3, C5XX = 4, CONNECT_FAILURES = 5, SHIELDED = 6, CUT = 7;
     static final int SLOTS = 8;
 
-    private final LongSupplier epochSeconds;
+    private final LongSupplier epochMillis;
     private final Bucket[] buckets = new Bucket[SECONDS];
     private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
     private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
 
-    public MetricSeries(LongSupplier epochSeconds) {
-        this.epochSeconds = epochSeconds;
+    public MetricSeries(LongSupplier epochMillis) {
+        this.epochMillis = epochMillis;
         for (int i = 0; i < SECONDS; i++) {
             buckets[i] = new Bucket();
         }
     }
 
     public static MetricSeries systemClock() {
-        return new MetricSeries(() -> System.currentTimeMillis() / 1_000);
+        return new MetricSeries(System::currentTimeMillis);
     }
 
     /** A response that reached the client or was shielded from it, with its status and latency. */
@@ -64,7 +65,7 @@ public final class MetricSeries {
     }
 
     private Bucket current() {
-        long now = epochSeconds.getAsLong();
+        long now = Math.floorDiv(epochMillis.getAsLong(), 1_000);
         Bucket b = buckets[(int) Math.floorMod(now, SECONDS)];
         if (b.second != now) {
             b.resetTo(now);
@@ -72,13 +73,18 @@ public final class MetricSeries {
         return b;
     }
 
-    /** Aggregates the last {@code seconds} seconds, the current one included. */
-    public WindowStats window(int seconds) {
-        int span = Math.max(1, Math.min(seconds, SECONDS));
-        long now = epochSeconds.getAsLong();
+    /**
+     * Aggregates the seconds that overlap the last {@code window}: the current (partial) second and
+     * the full ones before it, so a one-second window always holds at least one whole second.
+     * {@code percentiles} (such as 99.9) come back in {@link WindowStats#latencyAt()}.
+     */
+    public WindowStats window(Duration window, double... percentiles) {
+        long nowMillis = epochMillis.getAsLong();
+        long now = Math.floorDiv(nowMillis, 1_000);
+        long from = Math.max(now - SECONDS + 1, Math.floorDiv(nowMillis - Math.max(1, window.toMillis()), 1_000));
         long[] sums = new long[SLOTS];
         Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
-        for (long s = now - span + 1; s <= now; s++) {
+        for (long s = from; s <= now; s++) {
             Bucket b = buckets[(int) Math.floorMod(s, SECONDS)];
             synchronized (b) {
                 if (b.second != s) {
@@ -92,7 +98,7 @@ public final class MetricSeries {
                 }
             }
         }
-        return WindowStats.of(span, sums, merged);
+        return WindowStats.of(window, sums, merged, percentiles);
     }
 
     /** Running total of a counter slot since start, for Prometheus. */

@@ -1,0 +1,37 @@
+package io.glidepath.router.client;
+
+import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricsUnavailableException;
+import io.glidepath.analysis.TrackFigures;
+import io.glidepath.analysis.TrafficWindow;
+import io.glidepath.route.Track;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The engine's {@link MetricSource} on the router's per-track stats. */
+public final class RouterMetricSource implements MetricSource {
+    private final RouterAdminClient admin;
+
+    public RouterMetricSource(RouterAdminClient admin) {
+        this.admin = admin;
+    }
+
+    @Override
+    public TrafficWindow window(String route, Duration window, Set<Double> percentiles) throws MetricsUnavailableException {
+        try {
+            RouteStats stats = admin.stats(route, window, List.copyOf(percentiles));
+            return new TrafficWindow(window, figures(stats.track(Track.STABLE)), figures(stats.track(Track.CANARY)));
+        } catch (RouterAdminException e) {
+            throw new MetricsUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    private static TrackFigures figures(TrafficStats t) {
+        Map<Double, Double> latency = new HashMap<>(t.latencyAt());
+        latency.putIfAbsent(99.0, t.p99Millis());
+        return new TrackFigures(t.requests(), t.status5xx(), latency);
+    }
+}
