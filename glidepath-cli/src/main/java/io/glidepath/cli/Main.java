@@ -1,8 +1,16 @@
 package io.glidepath.cli;
 
 import io.glidepath.cli.demo.DemoCommand;
+import io.glidepath.cli.deploy.ControlCommands;
+import io.glidepath.cli.deploy.DeployCommand;
+import io.glidepath.cli.ops.DownCommand;
+import io.glidepath.cli.ops.HistoryCommand;
+import io.glidepath.cli.ops.LogsCommand;
+import io.glidepath.cli.ops.StatusCommand;
+import io.glidepath.cli.ops.UpCommand;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.sample.SampleServiceCommand;
+import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.cli.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +20,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
-        subcommands = {ValidateCommand.class, RouterCommand.class, DemoCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
+                HistoryCommand.class, LogsCommand.class, ValidateCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class,
+                ServerCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */
     public static final int OK = 0;

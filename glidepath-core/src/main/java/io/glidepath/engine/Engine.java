@@ -155,7 +155,10 @@ public final class Engine implements AutoCloseable {
             case FAILED -> "release " + id + " failed: " + reason;
         };
         emit(id, new ReleaseEvent.Finished(at, null, message, outcome));
-        running.remove(id);
+        synchronized (running) {
+            running.remove(id);
+            running.notifyAll();
+        }
     }
 
     /** The version serving a service now and its live instances. */
@@ -244,8 +247,23 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the engine: releases in progress roll back (traffic first), and this waits for them,
+     * up to a minute; waits for keep-warm retirements end (their instances stay, adopted later).
+     */
     @Override
     public void close() {
+        running.keySet().forEach(id -> abort(id, "the server stopping"));
+        long end = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        synchronized (running) {
+            try {
+                while (!running.isEmpty() && System.nanoTime() < end) {
+                    running.wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         threads.forEach(Thread::interrupt);
     }
 }

@@ -98,6 +98,8 @@ public final class ServiceDeployment {
     private String previewKey;
     private Instant rollbackDecided;
     private Duration decisionToStable;
+    /** Failing verdicts in a row, across steps: a canary failing at the end of one bake is not forgiven by the next. */
+    private int failuresInARow;
 
     public ServiceDeployment(Seams seams, ServiceSpec spec, Path baseDir, Current before) {
         this.s = seams;
@@ -284,6 +286,10 @@ public final class ServiceDeployment {
             checkFailure();
             switch (step) {
                 case Step.Weight w -> {
+                    if (failuresInARow > 0) {
+                        // never raise the weight on a failing interval: judge once more at the current one
+                        watch(spec.analysis().interval(), false);
+                    }
                     weight = w.basisPoints();
                     route(before.instances(), fresh, List.of(), weight, "canary " + spec.version() + " at " + percent(weight));
                 }
@@ -309,7 +315,6 @@ public final class ServiceDeployment {
         Set<Double> percentiles = Judge.percentiles(a);
         percentiles = percentiles.isEmpty() ? Set.of(99.0) : percentiles;
         Instant end = now().plus(duration);
-        int failures = 0;
         while (now().isBefore(end)) {
             Duration step = a.interval().compareTo(Duration.between(now(), end)) < 0 ? a.interval() : Duration.between(now(), end);
             s.clock().sleep(step);
@@ -324,13 +329,13 @@ public final class ServiceDeployment {
             Verdict v = afterPromotion ? Judge.promoted(w, a) : Judge.canary(w, a);
             emit(verdictEvent(v));
             if (v.failed()) {
-                failures++;
-                if (failures >= a.failAfter()) {
-                    throw new Failed("analysis failed " + failures + " interval" + (failures == 1 ? "" : "s") + " in a row: "
+                failuresInARow++;
+                if (failuresInARow >= a.failAfter()) {
+                    throw new Failed("analysis failed " + failuresInARow + " interval" + (failuresInARow == 1 ? "" : "s") + " in a row: "
                             + String.join("; ", v.failures()));
                 }
             } else if (v.outcome() == Verdict.Outcome.PASS) {
-                failures = 0;
+                failuresInARow = 0;
             }
         }
     }

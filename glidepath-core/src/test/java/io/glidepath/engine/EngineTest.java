@@ -140,6 +140,24 @@ class EngineTest {
     }
 
     @Test
+    void failingIntervalsCountAcrossStepsAndTheWeightNeverRisesOnAFailure() throws Exception {
+        deploy("1.0.0", "");
+        int[] judged = new int[1];
+        metrics.figures = (t, canary) -> {
+            if (canary) {
+                judged[0]++;
+            }
+            // the canary turns bad in the last interval of the first bake, and stays bad
+            boolean bad = canary && judged[0] >= 3;
+            return new TrackFigures(200, bad ? 100 : 0, Map.of(99.0, 15.0));
+        };
+        ReleaseRecord r = deploy("2.0.0", "    steps: [{weight: 10}, {bake: 3s}, {weight: 50}, {bake: 30s}]\n");
+        assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(router.weights()).as("the weight stayed at 10% after the failing interval").doesNotContain(5000);
+        assertThat(judged[0]).as("two failing intervals in a row, the second one across the step boundary").isEqualTo(4);
+    }
+
+    @Test
     void aCanaryThatNeverBecomesReadyIsRolledBackAndNeverTakesTraffic() throws Exception {
         deploy("1.0.0", "");
         int updatesBefore = router.applied.size();

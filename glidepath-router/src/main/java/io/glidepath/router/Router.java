@@ -1,7 +1,7 @@
 package io.glidepath.router;
 
 import io.glidepath.router.admin.AdminServer;
-import io.glidepath.router.admin.AdminToken;
+import io.glidepath.auth.BearerToken;
 import io.glidepath.router.drain.Drainer;
 import io.glidepath.router.metrics.RouterMetrics;
 import io.glidepath.router.proxy.ProxyServer;
@@ -83,7 +83,7 @@ public final class Router implements AutoCloseable {
     public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
         StateFile state = new StateFile(config.stateDir());
         StateFile.Contents contents = state.load();
-        AdminToken token = AdminToken.loadOrCreate(config.effectiveTokenFile(), config.tokenFile() == null);
+        BearerToken token = BearerToken.loadOrCreate(config.effectiveTokenFile(), config.tokenFile() == null);
         RouteRegistry registry = new RouteRegistry(state);
         registry.restore(contents);
         if (!contents.routes().isEmpty()) {

@@ -43,7 +43,19 @@ public final class ChildProcess implements AutoCloseable {
     /** Starts {@code java <flags> -cp <this classpath> mainClass args} and waits for a ready line. */
     public static ChildProcess startJava(String name, List<String> jvmArgs, String mainClass, List<String> args,
                                          Predicate<String> ready, Path log, Duration timeout) throws IOException {
+        return startJava(name, jvmArgs, mainClass, args, ready, log, timeout, false);
+    }
+
+    /**
+     * Like {@link #startJava}, and with {@code detached} in a session of its own ({@code setsid}), so
+     * that neither this process ending nor a Ctrl-C in its terminal reaches the child.
+     */
+    public static ChildProcess startJava(String name, List<String> jvmArgs, String mainClass, List<String> args,
+                                         Predicate<String> ready, Path log, Duration timeout, boolean detached) throws IOException {
         List<String> cmd = new ArrayList<>();
+        if (detached && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid");
+        }
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
@@ -52,11 +64,13 @@ public final class ChildProcess implements AutoCloseable {
         cmd.addAll(args);
         Files.createDirectories(log.toAbsolutePath().getParent());
         // output to a file, not a pipe: the child must not depend on this process staying alive
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (true) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                for (String line : linesFrom(log, logStart)) {
                     if (ready.test(line)) {
                         return new ChildProcess(name, p, line, log);
                     }
@@ -74,6 +88,13 @@ public final class ChildProcess implements AutoCloseable {
             p.destroyForcibly();
             throw e instanceof IOException io ? io : new IOException(name + " did not start: " + e.getMessage(), e);
         }
+    }
+
+    /** The lines of {@code log} written after byte {@code from} (logs are appended to across restarts). */
+    private static List<String> linesFrom(Path log, long from) throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        int start = (int) Math.min(from, all.length);
+        return new String(all, start, all.length - start, StandardCharsets.UTF_8).lines().toList();
     }
 
     public String readyLine() {

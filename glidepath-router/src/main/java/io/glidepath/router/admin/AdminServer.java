@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.auth.BearerToken;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.FieldError;
 import io.glidepath.route.InvalidRouteException;
@@ -56,11 +57,11 @@ public final class AdminServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final RouteRegistry registry;
-    private final AdminToken token;
+    private final BearerToken token;
     private final RouterMetrics metrics;
     private HttpServer server;
 
-    public AdminServer(RouteRegistry registry, AdminToken token, RouterMetrics metrics) {
+    public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         this.registry = registry;
         this.token = token;

@@ -1,4 +1,4 @@
-package io.glidepath.router.admin;
+package io.glidepath.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,13 +8,13 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AdminTokenTest {
+class BearerTokenTest {
     @TempDir
     Path dir;
 
     @Test
     void acceptsOnlyTheExactBearerToken() {
-        AdminToken t = AdminToken.of("s3cret-token");
+        BearerToken t = BearerToken.of("s3cret-token");
         assertThat(t.accepts("Bearer s3cret-token")).isTrue();
         assertThat(t.accepts("bearer s3cret-token")).isTrue();
         assertThat(t.accepts("Bearer s3cret-toke")).isFalse();
@@ -28,21 +28,21 @@ class AdminTokenTest {
     @Test
     void createsARandomTokenOnceAndReadsItAfterwards() throws Exception {
         Path f = dir.resolve("sub/admin.token");
-        AdminToken first = AdminToken.loadOrCreate(f, true);
+        BearerToken first = BearerToken.loadOrCreate(f, true);
         String written = Files.readString(f).strip();
         assertThat(first.accepts("Bearer " + written)).isTrue();
-        AdminToken second = AdminToken.loadOrCreate(f, true);
+        BearerToken second = BearerToken.loadOrCreate(f, true);
         assertThat(second.accepts("Bearer " + written)).isTrue();
         assertThat(Files.readString(f).strip()).isEqualTo(written);
         Path other = dir.resolve("other.token");
-        AdminToken.loadOrCreate(other, true);
+        BearerToken.loadOrCreate(other, true);
         assertThat(Files.readString(other).strip()).isNotEqualTo(written);
     }
 
     @Test
     void aNamedTokenFileMustExistAndHoldAToken() throws Exception {
-        assertThatThrownBy(() -> AdminToken.loadOrCreate(dir.resolve("missing"), false)).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> BearerToken.loadOrCreate(dir.resolve("missing"), false)).hasMessageContaining("does not exist");
         Files.writeString(dir.resolve("empty"), "\n");
-        assertThatThrownBy(() -> AdminToken.loadOrCreate(dir.resolve("empty"), false)).hasMessageContaining("is empty");
+        assertThatThrownBy(() -> BearerToken.loadOrCreate(dir.resolve("empty"), false)).hasMessageContaining("is empty");
     }
 }

@@ -1,4 +1,4 @@
-package io.glidepath.router.admin;
+package io.glidepath.auth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,28 +12,28 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * The bearer token of the admin API. Kept only as a SHA-256 digest in memory; presented tokens are
+ * A bearer token for an API (the router's admin API, the server's API). Kept only as a SHA-256 digest in memory; presented tokens are
  * digested and compared in constant time, so neither content nor length leaks through timing.
  */
-public final class AdminToken {
+public final class BearerToken {
     private final byte[] digest;
 
-    private AdminToken(String token) {
+    private BearerToken(String token) {
         this.digest = sha256(token);
     }
 
-    public static AdminToken of(String token) {
+    public static BearerToken of(String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("the admin token is empty");
         }
-        return new AdminToken(token.strip());
+        return new BearerToken(token.strip());
     }
 
     /**
      * Reads the token from {@code file}; when the file does not exist and {@code create} is set,
      * writes a new random token there first, readable by its owner only.
      */
-    public static AdminToken loadOrCreate(Path file, boolean create) throws IOException {
+    public static BearerToken loadOrCreate(Path file, boolean create) throws IOException {
         if (!Files.exists(file)) {
             if (!create) {
                 throw new IOException("admin token file " + file + " does not exist");
@@ -53,7 +53,7 @@ public final class AdminToken {
         if (token.isEmpty()) {
             throw new IOException("admin token file " + file + " is empty");
         }
-        return new AdminToken(token);
+        return new BearerToken(token);
     }
 
     /** Does the {@code Authorization} header value carry this token? */

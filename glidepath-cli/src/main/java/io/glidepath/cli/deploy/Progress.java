@@ -1,0 +1,148 @@
+package io.glidepath.cli.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.cli.term.Terminal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Live view of a release from its events: per service its phase, a weight bar, stable and canary
+ * traffic, error rate and p99 (from the analysis verdicts), and the elapsed time. On a terminal the
+ * block is redrawn in place under the event lines; elsewhere each event is a plain line.
+ */
+final class Progress {
+    private final Terminal term;
+    private final String releaseId;
+    private final Instant started = Instant.now();
+    private final Map<String, ServiceView> services = new LinkedHashMap<>();
+    private final Duration analysisInterval;
+    private int drawnLines;
+
+    private static final class ServiceView {
+        String phase = "PENDING";
+        String version = "";
+        int weight;
+        String stableVersion;
+        String canaryVersion;
+        long stableRequests;
+        long canaryRequests;
+        double stableErrors;
+        double canaryErrors;
+        Double stableP99;
+        Double canaryP99;
+        boolean haveFigures;
+    }
+
+    Progress(Terminal term, String releaseId, List<String> serviceNames, Duration analysisInterval) {
+        this.term = term;
+        this.releaseId = releaseId;
+        this.analysisInterval = analysisInterval;
+        serviceNames.forEach(n -> services.put(n, new ServiceView()));
+    }
+
+    void event(JsonNode e) {
+        String service = e.path("service").asText(null);
+        ServiceView v = service == null ? null : services.computeIfAbsent(service, k -> new ServiceView());
+        switch (e.path("kind").asText()) {
+            case "phase" -> {
+                v.phase = e.path("phase").asText();
+                v.version = e.path("version").asText();
+            }
+            case "traffic" -> {
+                v.weight = e.path("canaryWeight").asInt();
+                v.stableVersion = e.path("stableVersion").asText(null);
+                v.canaryVersion = e.path("canaryVersion").asText(null);
+            }
+            case "verdict" -> {
+                v.haveFigures = true;
+                v.stableRequests = e.path("stableRequests").asLong();
+                v.canaryRequests = e.path("canaryRequests").asLong();
+                v.stableErrors = e.path("stableErrorRate").asDouble();
+                v.canaryErrors = e.path("canaryErrorRate").asDouble();
+                v.stableP99 = e.hasNonNull("stableP99Millis") ? e.path("stableP99Millis").asDouble() : null;
+                v.canaryP99 = e.hasNonNull("canaryP99Millis") ? e.path("canaryP99Millis").asDouble() : null;
+            }
+            default -> {
+                // the message says it
+            }
+        }
+        boolean quietVerdict = e.path("kind").asText().equals("verdict") && e.path("outcome").asText().equals("PASS");
+        if (term.isTty()) {
+            erase();
+            if (!quietVerdict) {
+                System.out.println(line(e));
+            }
+            draw();
+        } else if (!quietVerdict || e.path("seq").asLong() % 5 == 0) {
+            System.out.println(line(e));
+            System.out.flush();
+        }
+    }
+
+    private String line(JsonNode e) {
+        String service = e.path("service").asText(null);
+        String kind = e.path("kind").asText();
+        String msg = e.path("message").asText();
+        String tag = switch (kind) {
+            case "rollbackDecided", "trafficRestored" -> term.red("rollback");
+            case "finished" -> e.path("outcome").asText().equals("PROMOTED") || e.path("outcome").asText().equals("UNCHANGED")
+                    ? term.green("done") : term.red("done");
+            case "verdict" -> e.path("outcome").asText().equals("FAIL") ? term.red("verdict") : term.dim("verdict");
+            default -> term.dim(kind);
+        };
+        return String.format(Locale.ROOT, "%6.1fs %-9s %s%s", elapsed(), service == null ? "" : service, tag + " ", msg);
+    }
+
+    /** The status block, one line per service. */
+    private void draw() {
+        List<String> lines = new ArrayList<>();
+        lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %.1fs", elapsed()));
+        services.forEach((name, v) -> lines.add(statusLine(name, v)));
+        lines.forEach(System.out::println);
+        drawnLines = lines.size();
+        System.out.flush();
+    }
+
+    private String statusLine(String name, ServiceView v) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "  %-12s %-10s %-13s ", name, v.version, v.phase));
+        sb.append(term.bar(v.weight / 10_000.0)).append(String.format(Locale.ROOT, " %5.1f%%", v.weight / 100.0));
+        if (v.haveFigures) {
+            double secs = Math.max(1, analysisInterval.toMillis() / 1000.0);
+            sb.append(String.format(Locale.ROOT, "  stable ~%.0f/s %s p99 %s | canary ~%.0f/s %s p99 %s",
+                    v.stableRequests / secs, pct(v.stableErrors), ms(v.stableP99), v.canaryRequests / secs, pct(v.canaryErrors), ms(v.canaryP99)));
+        }
+        return sb.toString();
+    }
+
+    private void erase() {
+        for (int i = 0; i < drawnLines; i++) {
+            System.out.print("\033[1A\033[2K");
+        }
+        drawnLines = 0;
+    }
+
+    void done() {
+        if (term.isTty()) {
+            erase();
+            draw();
+        }
+    }
+
+    private double elapsed() {
+        return Duration.between(started, Instant.now()).toMillis() / 1000.0;
+    }
+
+    private static String pct(double f) {
+        return String.format(Locale.ROOT, "%.1f%%", f * 100);
+    }
+
+    private static String ms(Double m) {
+        return m == null ? "-" : String.format(Locale.ROOT, "%.0fms", m);
+    }
+}

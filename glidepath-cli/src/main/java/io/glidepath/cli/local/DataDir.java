@@ -1,0 +1,123 @@
+package io.glidepath.cli.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.RouteJson;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * The data directory of a local Glidepath (default {@code .glidepath/} in the working directory):
+ * {@code router/} (routes, admin token), {@code server/} (database, API token), {@code logs/}
+ * (instances' output), {@code run/} (pid files, the router's and server's logs, and
+ * {@code endpoints.json} with the addresses {@code glidepath up} chose).
+ */
+public record DataDir(Path root) {
+
+    /** Where things listen. */
+    public record Endpoints(EndpointAddress proxy, EndpointAddress routerAdmin, EndpointAddress api) {
+    }
+
+    public static DataDir of(Path flag) {
+        if (flag != null) {
+            return new DataDir(flag);
+        }
+        String env = System.getenv("GLIDEPATH_DATA_DIR");
+        return new DataDir(Path.of(env != null && !env.isBlank() ? env : ".glidepath"));
+    }
+
+    public Path routerState() {
+        return root.resolve("router");
+    }
+
+    public Path routerToken() {
+        return routerState().resolve("admin.token");
+    }
+
+    public Path server() {
+        return root.resolve("server");
+    }
+
+    public Path serverToken() {
+        return server().resolve("server.token");
+    }
+
+    public Path database() {
+        return server().resolve("glidepath.db");
+    }
+
+    public Path logs() {
+        return root.resolve("logs");
+    }
+
+    public Path run() {
+        return root.resolve("run");
+    }
+
+    public Path pidFile(String what) {
+        return run().resolve(what + ".pid");
+    }
+
+    public Path log(String what) {
+        return run().resolve(what + ".log");
+    }
+
+    public Optional<Endpoints> endpoints() {
+        Path f = run().resolve("endpoints.json");
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = RouteJson.MAPPER.readTree(Files.readString(f));
+            return Optional.of(new Endpoints(addr(n, "proxy"), addr(n, "routerAdmin"), addr(n, "api")));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static EndpointAddress addr(JsonNode n, String field) {
+        return EndpointAddress.parse(n.path(field).asText()).orElseThrow(() -> new IllegalStateException("endpoints.json lacks " + field));
+    }
+
+    public void writeEndpoints(Endpoints e) throws IOException {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("proxy", e.proxy().toString());
+        n.put("routerAdmin", e.routerAdmin().toString());
+        n.put("api", e.api().toString());
+        writeAtomically(run().resolve("endpoints.json"), n.toPrettyString());
+    }
+
+    public void forgetEndpoints() throws IOException {
+        Files.deleteIfExists(run().resolve("endpoints.json"));
+    }
+
+    /** The live process whose pid is in {@code what}.pid, if any. */
+    public Optional<ProcessHandle> process(String what) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile(what)).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void writePid(String what, long pid) throws IOException {
+        writeAtomically(pidFile(what), pid + "\n");
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.glidepath.cli.ops;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.local.LocalPlatform;
+import io.glidepath.platform.Instance;
+import io.glidepath.server.store.SqliteStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code glidepath down}: the server (releases in progress roll back), the services' instances, then the router. */
+@Command(name = "down", mixinStandardHelpOptions = true,
+        description = {"Stops what glidepath up started: the server first (releases in progress roll back),",
+                "then every service instance it runs, then the router. Routes and history stay for the next up."})
+public final class DownCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--keep-instances", description = "Leave the services' instances running (the next up adopts them).")
+    boolean keepInstances;
+
+    @Override
+    public Integer call() throws Exception {
+        DataDir dir = DataDir.of(dataDir);
+        Status st = Status.of(dir);
+        if (!st.routerAlive() && !st.serverAlive()) {
+            System.out.println("Glidepath is not running in " + dir.root());
+            dir.forgetEndpoints();
+            return Main.OK;
+        }
+        st.server().ifPresent(p -> stop("server", p, Duration.ofSeconds(90)));
+        int stopped = 0;
+        if (!keepInstances && Files.exists(dir.database())) {
+            try (SqliteStore store = SqliteStore.open(dir.database())) {
+                LocalPlatform platform = LocalPlatform.onThisHost(dir.root(), store);
+                List<Instance> live = store.instances().stream().filter(platform::isAlive).toList();
+                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                    live.forEach(i -> ex.submit(() -> platform.stop(i, Duration.ofSeconds(10))));
+                }
+                store.instances().stream().filter(i -> !platform.isAlive(i)).forEach(i -> store.remove(i.id()));
+                stopped = live.size();
+            }
+        }
+        st.router().ifPresent(p -> stop("router", p, Duration.ofSeconds(40)));
+        Files.deleteIfExists(dir.pidFile("router"));
+        Files.deleteIfExists(dir.pidFile("server"));
+        dir.forgetEndpoints();
+        System.out.println("Glidepath is down in " + dir.root() + (keepInstances ? "" : "; stopped " + stopped + " service instance" + (stopped == 1 ? "" : "s")));
+        return Main.OK;
+    }
+
+    private static void stop(String what, ProcessHandle p, Duration grace) {
+        p.destroy();
+        try {
+            p.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            System.err.println("glidepath down: the " + what + " (pid " + p.pid() + ") did not stop within " + grace.toSeconds() + " s: killing it");
+            p.destroyForcibly();
+        }
+        Optional.of(p).filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroyForcibly);
+    }
+}

@@ -1,0 +1,72 @@
+package io.glidepath.cli.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.cli.Main;
+import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.local.DataDir;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code glidepath history [SERVICE]}: releases, newest first. */
+@Command(name = "history", mixinStandardHelpOptions = true, description = "Lists releases, newest first: who, when, services, outcome, duration, reason.")
+public final class HistoryCommand implements Callable<Integer> {
+    enum Output { TEXT, JSON }
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE", description = "Only releases touching this service.")
+    String service;
+
+    @Option(names = "--limit", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--output", defaultValue = "text", description = "text or json.")
+    Output output;
+
+    @Override
+    public Integer call() {
+        JsonNode list;
+        try {
+            list = ServerClient.of(DataDir.of(dataDir)).releases(limit, service);
+        } catch (ServerClient.Unreachable e) {
+            System.err.println("glidepath history: " + e.getMessage());
+            return Main.UNREACHABLE;
+        } catch (ServerClient.ApiError e) {
+            System.err.println("glidepath history: " + e.getMessage());
+            return e.status() == 400 ? Main.INVALID_INPUT : Main.FAILED;
+        }
+        if (output == Output.JSON) {
+            System.out.println(list.toPrettyString());
+            return Main.OK;
+        }
+        if (list.path("releases").isEmpty()) {
+            System.out.println("no releases yet");
+            return Main.OK;
+        }
+        System.out.println(String.format(Locale.ROOT, "%-34s %-20s %-10s %-12s %-8s %s", "RELEASE", "SUBMITTED", "BY", "OUTCOME", "TOOK", "SERVICES / REASON"));
+        for (JsonNode r : list.path("releases")) {
+            Instant sub = Instant.parse(r.path("submitted").asText());
+            String took = r.has("finished") ? fmt(Duration.between(sub, Instant.parse(r.path("finished").asText()))) : "-";
+            List<String> services = new ArrayList<>();
+            r.path("services").forEach(s -> services.add(s.asText()));
+            System.out.println(String.format(Locale.ROOT, "%-34s %-20s %-10s %-12s %-8s %s%s", r.path("id").asText(),
+                    sub.toString().substring(0, 19).replace('T', ' '), r.path("submittedBy").asText(), r.path("state").asText(), took,
+                    String.join(",", services), r.has("reason") ? "  " + r.path("reason").asText() : ""));
+        }
+        return Main.OK;
+    }
+
+    static String fmt(Duration d) {
+        long s = d.toSeconds();
+        return s >= 60 ? s / 60 + "m" + (s % 60) + "s" : String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+    }
+}

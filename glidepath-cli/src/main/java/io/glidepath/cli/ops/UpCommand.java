@@ -1,0 +1,106 @@
+package io.glidepath.cli.ops;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.proc.ChildProcess;
+import io.glidepath.cli.router.RouterCommand;
+import io.glidepath.cli.server.ServerCommand;
+import io.glidepath.route.EndpointAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code glidepath up}: a router and a server in the background, in a data directory. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Starts a router and a server in the background (pid files and logs in DATA_DIR/run),",
+                "or reports that they already run. Stop them with: glidepath down"})
+public final class UpCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
+            description = "Where users' traffic arrives (default ${DEFAULT-VALUE}; port 0 picks a free one).")
+    HostPort listen;
+
+    @Option(names = "--router-admin", defaultValue = "127.0.0.1:0", converter = HostPort.Converter.class,
+            description = "The router's admin API (default: a free port).")
+    HostPort routerAdmin;
+
+    @Option(names = "--api", defaultValue = "127.0.0.1:7070", converter = HostPort.Converter.class,
+            description = "The server's API (default ${DEFAULT-VALUE}; port 0 picks a free one).")
+    HostPort api;
+
+    @Override
+    public Integer call() throws Exception {
+        DataDir dir = DataDir.of(dataDir);
+        var running = Status.of(dir);
+        if (running.routerAlive() && running.serverAlive()) {
+            System.out.println("Glidepath already runs in " + dir.root() + ": router " + running.endpoints().map(e -> "proxy " + e.proxy()).orElse("?")
+                    + " (pid " + running.routerPid() + "), server " + running.endpoints().map(e -> "api " + e.api()).orElse("?")
+                    + " (pid " + running.serverPid() + ")");
+            return Main.OK;
+        }
+        if (running.routerAlive() || running.serverAlive()) {
+            System.err.println("glidepath up: only part of Glidepath runs in " + dir.root() + "; run glidepath down first, then glidepath up");
+            return Main.FAILED;
+        }
+        Files.createDirectories(dir.run());
+        List<String> jvm = new ArrayList<>(ChildProcess.jvmFlags());
+        ChildProcess router;
+        try {
+            router = ChildProcess.startJava("router", withHeap(jvm, "512m"), Main.class.getName(),
+                    List.of("router", "--listen", listen.toString(), "--admin", routerAdmin.toString(), "--state-dir", dir.routerState().toString()),
+                    l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
+        } catch (IOException e) {
+            System.err.println("glidepath up: the router did not start: " + e.getMessage());
+            System.err.println(tail(dir.log("router")));
+            return Main.FAILED;
+        }
+        dir.writePid("router", router.pid());
+        String[] r = router.readyLine().substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
+        EndpointAddress proxy = EndpointAddress.parse(r[1]).orElseThrow();
+        EndpointAddress admin = EndpointAddress.parse(r[3]).orElseThrow();
+        ChildProcess server;
+        try {
+            server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(),
+                    List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(), "--router-admin", admin.toString(),
+                            "--router-entry", proxy.toString()),
+                    l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
+        } catch (IOException e) {
+            System.err.println("glidepath up: the server did not start: " + e.getMessage());
+            System.err.println(tail(dir.log("server")));
+            router.stop(Duration.ofSeconds(10));
+            return Main.FAILED;
+        }
+        dir.writePid("server", server.pid());
+        EndpointAddress apiAddr = EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]).orElseThrow();
+        dir.writeEndpoints(new DataDir.Endpoints(proxy, admin, apiAddr));
+        System.out.println("Glidepath is up in " + dir.root());
+        System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
+        System.out.println("  server  API on " + apiAddr + "  (pid " + server.pid() + ", log " + dir.log("server") + ")");
+        System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
+        return Main.OK;
+    }
+
+    static List<String> withHeap(List<String> flags, String heap) {
+        List<String> all = new ArrayList<>(flags);
+        all.add("-Xmx" + heap);
+        return all;
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.glidepath.cli.server;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.HostPort;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.server.Server;
+import io.glidepath.time.Clock;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code glidepath server}: the control plane in the foreground. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Runs the control plane (engine, store, API) in the foreground, against a running router.",
+                "SIGTERM or Ctrl-C: releases in progress roll back, then it exits 0."})
+public final class ServerCommand implements Callable<Integer> {
+    public static final String READY_PREFIX = "glidepath server ready:";
+
+    @Option(names = "--data-dir", description = "Database, token and instance logs (default .glidepath or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", converter = HostPort.Converter.class,
+            description = "Where the API listens (default ${DEFAULT-VALUE}); it needs the bearer token.")
+    HostPort listen;
+
+    @Option(names = "--router-admin", defaultValue = "127.0.0.1:8081", converter = HostPort.Converter.class,
+            description = "The router's admin API (default ${DEFAULT-VALUE}).")
+    HostPort routerAdmin;
+
+    @Option(names = "--router-token-file", description = "The router's admin token (default DATA_DIR/router/admin.token).")
+    Path routerToken;
+
+    @Option(names = "--router-entry", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
+            description = "Where users' traffic enters the router, for smoke tests (default ${DEFAULT-VALUE}).")
+    HostPort routerEntry;
+
+    @Override
+    public Integer call() throws Exception {
+        DataDir dir = DataDir.of(dataDir);
+        Path token = routerToken != null ? routerToken : dir.routerToken();
+        if (!token.toFile().canRead()) {
+            System.err.println("glidepath server: cannot read the router's admin token " + token + "; start the router first (glidepath up does both)");
+            return Main.FAILED;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Server server;
+        try {
+            server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
+                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system()));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("glidepath server: " + e.getMessage());
+            return Main.FAILED;
+        }
+        System.out.println(READY_PREFIX + " api " + server.address().getHostString() + ":" + server.address().getPort()
+                + " token " + dir.serverToken().toAbsolutePath());
+        System.out.flush();
+        stop.await();
+        server.close();
+        System.out.println("glidepath server stopped");
+        System.out.flush();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,33 @@
+package io.glidepath.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventJsonTest {
+    static final Instant AT = Instant.parse("2026-11-27T10:00:00.123Z");
+
+    @Test
+    void everyKindOfEventSurvivesTheJournal() {
+        List<ReleaseEvent> events = List.of(
+                new ReleaseEvent.Submitted(AT, null, "submitted", List.of("catalog")),
+                new ReleaseEvent.PhaseChanged(AT, "catalog", "starting", Phase.STARTING, "2.0.0"),
+                new ReleaseEvent.InstancesStarted(AT, "catalog", "started", "2.0.0", List.of(new ReleaseEvent.StartedInstance("i1", "127.0.0.1:1", 7, "/l"))),
+                new ReleaseEvent.InstanceReady(AT, "catalog", "ready", "i1", 120),
+                new ReleaseEvent.CheckResult(AT, "catalog", "passed", "home", "instance i1", true),
+                new ReleaseEvent.TrafficChanged(AT, "catalog", "canary at 5%", "1.0.0", "2.0.0", 500, 12),
+                new ReleaseEvent.VerdictGiven(AT, "catalog", "pass", "PASS", 100, 0.0, 10, 0.0, 12.5, null),
+                new ReleaseEvent.RollbackDecided(AT, "catalog", "rolling back", "bad"),
+                new ReleaseEvent.TrafficRestored(AT, "catalog", "back", 8),
+                new ReleaseEvent.InstancesStopped(AT, "catalog", "stopped", "2.0.0", List.of("i1")),
+                new ReleaseEvent.Finished(AT, null, "done", Outcome.ROLLED_BACK),
+                new ReleaseEvent.Note(AT, "catalog", "note"));
+        for (ReleaseEvent e : events) {
+            String json = EventJson.write(e);
+            assertThat(EventJson.read(json)).as(json).isEqualTo(e);
+        }
+        assertThat(EventJson.write(events.get(1))).startsWith("{\"kind\":\"phase\",\"at\":\"2026-11-27T10:00:00.123Z\",\"service\":\"catalog\"");
+    }
+}
