@@ -31,6 +31,11 @@ public final class Main implements Runnable {
     public static final int UNREACHABLE = 3;
 
     public static void main(String[] args) {
+        // the long-running processes log what they do; user-facing commands only warnings (their output is for people)
+        boolean daemon = args.length > 0 && (args[0].equals("router") || args[0].equals("server"));
+        if (System.getProperty("GLIDEPATH_LOG_LEVEL") == null && System.getenv("GLIDEPATH_LOG_LEVEL") == null) {
+            System.setProperty("GLIDEPATH_LOG_LEVEL", daemon ? "INFO" : "WARN");
+        }
         System.exit(run(args));
     }
 
