@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,12 +48,23 @@ public final class UpCommand implements Callable<Integer> {
                     + " (pid " + running.serverPid() + ")");
             return Main.OK;
         }
-        if (running.routerAlive() || running.serverAlive()) {
-            System.err.println("glidepath up: only part of Glidepath runs in " + dir.root() + "; run glidepath down first, then glidepath up");
+        if (running.serverAlive()) {
+            System.err.println("glidepath up: the server runs without its router in " + dir.root() + "; run glidepath down first, then glidepath up");
             return Main.FAILED;
         }
         Files.createDirectories(dir.run());
         List<String> jvm = new ArrayList<>(ChildProcess.jvmFlags());
+        if (running.routerAlive() && running.endpoints().isPresent()) {
+            // the server stopped (or crashed) under a running router: start the server alone; it finishes what the last one left
+            DataDir.Endpoints e = running.endpoints().get();
+            Optional<EndpointAddress> apiAddr = startServer(dir, jvm, e.routerAdmin(), e.proxy(), new HostPort(e.api().host(), e.api().port()));
+            if (apiAddr.isEmpty()) {
+                return Main.FAILED;
+            }
+            dir.writeEndpoints(new DataDir.Endpoints(e.proxy(), e.routerAdmin(), apiAddr.get()));
+            System.out.println("Glidepath's server is up again in " + dir.root() + " (the router kept serving): API on " + apiAddr.get());
+            return Main.OK;
+        }
         ChildProcess router;
         try {
             router = ChildProcess.startJava("router", withHeap(jvm, "512m"), Main.class.getName(),
@@ -67,6 +79,23 @@ public final class UpCommand implements Callable<Integer> {
         String[] r = router.readyLine().substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
         EndpointAddress proxy = EndpointAddress.parse(r[1]).orElseThrow();
         EndpointAddress admin = EndpointAddress.parse(r[3]).orElseThrow();
+        Optional<EndpointAddress> apiAddr = startServer(dir, jvm, admin, proxy, api);
+        if (apiAddr.isEmpty()) {
+            router.stop(Duration.ofSeconds(10));
+            return Main.FAILED;
+        }
+        dir.writeEndpoints(new DataDir.Endpoints(proxy, admin, apiAddr.get()));
+        System.out.println("Glidepath is up in " + dir.root());
+        System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
+        System.out.println("  server  API on " + apiAddr.get() + "  (pid " + dir.process("server").map(ProcessHandle::pid).orElse(-1L)
+                + ", log " + dir.log("server") + ")");
+        System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
+        return Main.OK;
+    }
+
+    /** Starts the server in the background; its API address, or empty (reported) when it did not start. */
+    private static Optional<EndpointAddress> startServer(DataDir dir, List<String> jvm, EndpointAddress admin, EndpointAddress proxy, HostPort api)
+            throws IOException {
         ChildProcess server;
         try {
             server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(),
@@ -76,17 +105,10 @@ public final class UpCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());
             System.err.println(tail(dir.log("server")));
-            router.stop(Duration.ofSeconds(10));
-            return Main.FAILED;
+            return Optional.empty();
         }
         dir.writePid("server", server.pid());
-        EndpointAddress apiAddr = EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]).orElseThrow();
-        dir.writeEndpoints(new DataDir.Endpoints(proxy, admin, apiAddr));
-        System.out.println("Glidepath is up in " + dir.root());
-        System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
-        System.out.println("  server  API on " + apiAddr + "  (pid " + server.pid() + ", log " + dir.log("server") + ")");
-        System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
-        return Main.OK;
+        return EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]);
     }
 
     static List<String> withHeap(List<String> flags, String heap) {

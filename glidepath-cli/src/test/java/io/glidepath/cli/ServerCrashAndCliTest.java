@@ -1,0 +1,154 @@
+package io.glidepath.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.engine.EventJson;
+import io.glidepath.examples.SampleService;
+import io.glidepath.load.LoadGenerator;
+import io.glidepath.server.store.SqliteStore;
+import io.glidepath.store.StoredEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as users run it, as processes: up, deploy, a server killed mid-canary, up again, status, history, logs, down. */
+class ServerCrashAndCliTest {
+    @TempDir
+    Path work;
+    DataDir dir;
+    LoadGenerator load;
+
+    @AfterEach
+    void down() throws Exception {
+        if (load != null) {
+            load.close();
+        }
+        if (dir != null) {
+            try (CliProcess p = CliProcess.start("down", "--data-dir", dir.root().toString())) {
+                p.waitFor(120);
+            }
+        }
+    }
+
+    Path release(String version, String extraEnv, String extra) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String cp = Path.of(SampleService.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Path f = work.resolve(version + ".yaml");
+        Files.writeString(f, """
+                services:
+                  - name: shop
+                    version: %s
+                    run:
+                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
+                      env: {PORT: "{{port}}", VERSION: "{{version}}"%s}
+                      replicas: 2
+                      stopGrace: 5s
+                    route: {pathPrefix: /}
+                    readiness: {path: /ready, interval: 100ms, deadline: 20s}
+                    analysis: {interval: 1s, minRequests: 20, postPromotion: 1s}
+                    keepPrevious: 1s
+                %s""".formatted(version, java, cp, extraEnv, extra));
+        return f;
+    }
+
+    int run(int timeoutSeconds, String... args) throws Exception {
+        try (CliProcess p = CliProcess.start(args)) {
+            int code = p.waitFor(timeoutSeconds);
+            lastOut = p.out();
+            lastErr = p.err();
+            return code;
+        }
+    }
+
+    String lastOut;
+    String lastErr;
+
+    @Test
+    void killingTheServerMidCanaryNeverTouchesUsersAndTheNextServerRollsTheReleaseBack() throws Exception {
+        dir = new DataDir(work.resolve("gp"));
+        String d = dir.root().toString();
+        assertThat(run(90, "up", "--data-dir", d, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).as(lastErr).isZero();
+        assertThat(lastOut).contains("Glidepath is up in " + d);
+        assertThat(run(90, "up", "--data-dir", d)).isZero();
+        assertThat(lastOut).as("a second up reports what runs").contains("Glidepath already runs in " + d);
+
+        assertThat(run(120, "deploy", "--data-dir", d, release("v1", "", "").toString())).as(lastOut + lastErr).isZero();
+        assertThat(lastOut).contains("release").contains("promoted");
+
+        var endpoints = dir.endpoints().orElseThrow();
+        load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 8).withRate(300).withUsersPerConnection(32)).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 200);
+
+        assertThat(run(60, "deploy", "--data-dir", d, "--detach", release("v2", "", "    steps: [{weight: 30}, {bake: 5m}]\n").toString())).isZero();
+        String id = lastOut.replaceAll("(?s).*submitted release (\\S+);.*", "$1").strip();
+        ServerClient api = ServerClient.of(dir);
+        await().atMost(Duration.ofSeconds(60)).until(() -> messages(api, id).contains("canary v2 at 30%"));
+
+        // kill -9 the server mid-canary: the router goes on serving stable and canary
+        ProcessHandle server = dir.process("server").orElseThrow();
+        server.destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !server.isAlive());
+        long atKill = load.requestCount();
+        await().atMost(Duration.ofSeconds(20)).until(() -> load.requestCount() > atKill + 600);
+        assertThat(load.failures()).as("users' failed requests after the kill").isEmpty();
+        assertThat(load.snapshot().byVersion()).containsKeys("v1", "v2");
+
+        // the journal survived the kill
+        try (SqliteStore store = SqliteStore.open(dir.database())) {
+            List<StoredEvent> journal = store.events(id, 0);
+            assertThat(journal).extracting(e -> e.event().message()).contains("canary v2 at 30%");
+            assertThat(store.release(id).orElseThrow().isFinished()).isFalse();
+        }
+
+        // a new server finishes the release: it rolls it back (traffic first), stops the canary
+        assertThat(run(90, "up", "--data-dir", d)).as(lastErr).isZero();
+        assertThat(lastOut).contains("server is up again");
+        ServerClient again = ServerClient.of(dir);
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.release(id).path("state").asText().equals("ROLLED_BACK"));
+        assertThat(again.release(id).path("reason").asText()).contains("the server stopped while the release ran");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            JsonNode svc = again.services().path("services").get(0);
+            return svc.path("instances").size() == 2 && svc.path("route").path("canary").isNull();
+        });
+        assertThat(run(30, "status", "--data-dir", d)).isZero();
+        assertThat(lastOut).contains("shop").contains("v1").contains("100% v1");
+
+        load.close();
+        assertThat(load.failures()).as("users' failed requests, whole test").isEmpty();
+
+        // history, logs, exit codes
+        assertThat(run(30, "history", "--data-dir", d)).isZero();
+        assertThat(lastOut).contains(id).contains("ROLLED_BACK").contains("PROMOTED");
+        assertThat(run(30, "logs", "shop", "--version", "v1", "--data-dir", d)).isZero();
+        assertThat(lastOut).contains("| sample-service sample v1 listening on 127.0.0.1:");
+        Path bad = work.resolve("bad.yaml");
+        Files.writeString(bad, "services:\n  - name: shop\n    version: v9\n");
+        assertThat(run(30, "deploy", "--data-dir", d, bad.toString())).isEqualTo(Main.INVALID_INPUT);
+        assertThat(lastErr).contains(bad + ":2:5: services[0].run: is required").contains("nothing was started");
+        assertThat(run(90, "deploy", "--data-dir", d, "--output", "json",
+                release("v3", ", FAIL_READINESS: \"true\"", "").toString())).isEqualTo(Main.FAILED);
+        JsonNode summary = EventJson.MAPPER.readTree(lastOut);
+        assertThat(summary.path("outcome").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(summary.path("services").path("shop").path("phase").asText()).isEqualTo("ROLLED_BACK");
+
+        assertThat(run(120, "down", "--data-dir", d)).isZero();
+        assertThat(lastOut).contains("Glidepath is down");
+        assertThat(run(30, "deploy", "--data-dir", d, release("v4", "", "").toString())).as("server gone").isEqualTo(Main.UNREACHABLE);
+        assertThat(lastErr).contains("glidepath up");
+        dir = null;
+    }
+
+    static List<String> messages(ServerClient api, String id) throws Exception {
+        List<String> m = new java.util.ArrayList<>();
+        api.events(id, 0).path("events").forEach(e -> m.add(e.path("message").asText()));
+        return m;
+    }
+}
