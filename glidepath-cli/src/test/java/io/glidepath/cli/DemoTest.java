@@ -4,29 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.route.RouteJson;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The README's main job, run the way a user runs it (as a process), checked by its JSON totals. */
 class DemoTest {
+    static Set<Long> samplePids() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("io.glidepath.examples.SampleService")).orElse(false))
+                .map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
     @Test
-    void theDemoMovesTrafficBothWaysWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
-        try (CliProcess demo = CliProcess.start("demo", "--step", "1s", "--output", "json")) {
-            int code = demo.waitFor(120);
-            assertThat(code).as("exit code; stderr:\n" + demo.err()).isZero();
+    void theDemoShipsFourReleasesUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
+        Set<Long> before = samplePids();
+        try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
+            int code = demo.waitFor(240);
             JsonNode r = RouteJson.MAPPER.readTree(demo.out());
-            assertThat(r.path("failed").asLong()).isZero();
-            assertThat(r.path("requests").asLong()).isGreaterThan(1_000);
-            assertThat(r.path("byVersion").path("v1").asLong()).isPositive();
-            assertThat(r.path("byVersion").path("v2").asLong()).isPositive();
-            assertThat(r.path("steps")).hasSize(8);
-            JsonNode full = r.path("steps").get(4);
-            assertThat(full.path("canaryWeight").asInt()).isEqualTo(10_000);
-            assertThat(full.path("v2").asLong()).as("at 100% v2 serves nearly everything").isGreaterThan(full.path("requests").asLong() * 9 / 10);
-            assertThat(r.path("steps").get(7).path("v2").asLong()).as("back at 0%: v1 only").isLessThanOrEqualTo(2);
-            assertThat(r.path("router").path("status5xx").asLong()).isZero();
-            assertThat(demo.err()).contains("step 8/8").contains("stopped the router and both services");
-            // every child is gone: none of this process's descendants remain
-            assertThat(demo.process.descendants().filter(ProcessHandle::isAlive).count()).isZero();
+            assertThat(code).as("exit code; result:\n" + r.toPrettyString() + "\nstderr:\n" + demo.err()).isZero();
+            assertThat(r.path("failed").asLong()).as("requests users saw fail").isZero();
+            assertThat(r.path("requests").asLong()).isGreaterThan(2_000);
+            List<String> outcomes = new java.util.ArrayList<>();
+            r.path("releases").forEach(x -> outcomes.add(x.path("version").asText() + " " + x.path("outcome").asText()));
+            assertThat(outcomes).containsExactly("v1 PROMOTED", "v2 PROMOTED", "v3 ROLLED_BACK", "v4 PROMOTED");
+            JsonNode bad = r.path("releases").get(2);
+            assertThat(bad.path("onsetToDecisionMillis").asLong()).as("onset to decision, ms").isBetween(1L, 3_000L);
+            assertThat(bad.path("decisionToStableMillis").asLong()).as("decision to 100% stable, ms").isLessThan(1_000L);
+            assertThat(r.path("bad5xxSeenByAnalysis").asLong()).as("the analysis saw the bad canary's errors").isPositive();
+            assertThat(r.path("byVersion").path("v3").asLong()).as("the bad canary served users before it turned bad").isPositive();
+            assertThat(demo.err()).contains("release v4").contains("Glidepath is down");
+            assertThat(samplePids()).as("no sample service left running").isSubsetOf(before);
+            assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                    .map(a -> String.join(" ", a).contains("glidepath-demo-")).orElse(false)).count()).as("no router or server left").isZero();
         }
     }
 }

@@ -87,6 +87,10 @@ public final class SampleService {
         s.start();
         System.out.println("sample-service " + s.service + " " + s.version + " listening on "
                 + s.server.getAddress().getHostString() + ":" + s.port());
+        if (s.errorRate > 0 && s.errorAfterMillis > 0) {
+            long onset = System.currentTimeMillis() + s.errorAfterMillis - s.sinceStartMillis();
+            System.out.println("sample-service: ERROR_AFTER: errors begin at epoch-ms " + onset);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.stop();

@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code glidepath demo}: the main job, end to end, on this machine, leaving nothing behind. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts two versions of a sample service and the router, then, under steady load, moves traffic",
-                "from v1 to v2 in steps and back, showing the split, rate, errors and p99 live.",
-                "Ends with the totals: every request counted, failed ones must be 0. Stops everything it started."})
+        description = {"Runs glidepath up, then under steady load ships a sample service four times: v1 (first deployment),",
+                "v2 by canary, v3 by canary turning bad after its smoke tests (rolled back by itself), v4 by blue-green;",
+                "live progress, then a table per release and the totals (failed requests must be 0). Leaves nothing running."})
 public final class DemoCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
 
@@ -22,8 +22,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "300", description = "Requests per second in total (default ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--step", defaultValue = "3s", converter = DurationConverter.class,
-            description = "How long each traffic step holds (default ${DEFAULT-VALUE}).")
+    @Option(names = "--bake", defaultValue = "4s", converter = DurationConverter.class,
+            description = "How long each canary step bakes (default ${DEFAULT-VALUE}).")
     Duration step;
 
     @Option(names = "--output", defaultValue = "text", description = "text or json (totals as JSON on stdout; progress on stderr).")
@@ -42,15 +42,16 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("glidepath demo: --rate must be between 1 and 100000 requests per second, got " + rate);
             return Main.INVALID_INPUT;
         }
-        if (step.toMillis() < 500 || step.toMinutes() > 10) {
-            System.err.println("glidepath demo: --step must be between 500ms and 10m, got " + step.toMillis() + "ms");
+        if (step.toMillis() < 2000 || step.toMinutes() > 10) {
+            System.err.println("glidepath demo: --bake must be between 2s and 10m, got " + step.toMillis() + "ms");
             return Main.INVALID_INPUT;
         }
         Terminal term = output == Output.JSON ? Terminal.stderr() : Terminal.stdout();
-        RouterDemo.Result r = new RouterDemo(term, clients, rate, step, keepFiles).run();
+        java.io.PrintStream progress = output == Output.JSON ? System.err : System.out;
+        DeployDemo.Result r = new DeployDemo(term, progress, clients, rate, step, keepFiles).run();
         if (output == Output.JSON) {
             System.out.println(r.toJson());
         }
-        return r.failed() == 0 ? Main.OK : Main.FAILED;
+        return r.ok() ? Main.OK : Main.FAILED;
     }
 }

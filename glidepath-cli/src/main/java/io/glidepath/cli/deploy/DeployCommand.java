@@ -10,17 +10,16 @@ import io.glidepath.engine.EventJson;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
-import io.glidepath.spec.ServiceSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -88,84 +87,48 @@ public final class DeployCommand implements Callable<Integer> {
         return follow(client, id, spec);
     }
 
-    private int follow(ServerClient client, String id, ReleaseSpec spec) throws InterruptedException {
+    private int follow(ServerClient client, String id, ReleaseSpec spec) {
         Terminal term = output == Output.JSON ? new Terminal(System.err, false) : Terminal.stdout();
-        Duration interval = spec.services().stream().map(s -> s.analysis().interval()).findFirst().orElse(Duration.ofSeconds(1));
-        Progress progress = new Progress(term, id, spec.services().stream().map(ServiceSpec::name).toList(), interval);
-        AtomicLong lastSeq = new AtomicLong();
-        AtomicReference<JsonNode> finished = new AtomicReference<>();
-        Map<String, JsonNode> lastPhase = new LinkedHashMap<>();
-        AtomicReference<JsonNode> restored = new AtomicReference<>();
         Instant start = Instant.now();
         Thread main = Thread.currentThread();
         Signal.handle(new Signal("INT"), s -> main.interrupt());
-        Thread follower = Thread.ofVirtual().start(() -> {
-            int failures = 0;
-            while (finished.get() == null && failures < 20) {
-                try {
-                    client.follow(id, lastSeq.get(), e -> {
-                        lastSeq.set(e.path("seq").asLong());
-                        String kind = e.path("kind").asText();
-                        if (kind.equals("phase")) {
-                            lastPhase.put(e.path("service").asText(), e);
-                        } else if (kind.equals("trafficRestored")) {
-                            restored.set(e);
-                        }
-                        if (output == Output.JSON) {
-                            System.err.println(e.path("message").asText());
-                        } else {
-                            progress.event(e);
-                        }
-                        if (kind.equals("finished")) {
-                            finished.set(e);
-                            return false;
-                        }
-                        return true;
-                    });
-                    failures = 0;
-                } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
-                    failures++;
-                }
-                if (finished.get() == null) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos()); // before reconnecting
-                }
-            }
-        });
+        ReleaseFollower.Followed f;
         try {
-            follower.join();
+            f = ReleaseFollower.follow(client, id, spec, term, output == Output.JSON);
         } catch (InterruptedException e) {
             System.err.println();
             System.err.println("detached: release " + id + " goes on in the server. Follow it with: glidepath status; stop it with: glidepath abort " + id);
             return 130;
         }
-        progress.done();
-        JsonNode end = finished.get();
+        JsonNode end = f.finished();
         if (end == null) {
             System.err.println("glidepath deploy: lost the server while following release " + id + "; it may still run: glidepath status");
             return Main.UNREACHABLE;
         }
-        String outcome = end.path("outcome").asText();
         Duration took = Duration.between(start, Instant.now());
+        List<JsonNode> restored = f.ofKind("trafficRestored");
         if (output == Output.JSON) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.put("release", id);
-            n.put("outcome", outcome);
+            n.put("outcome", f.outcome());
             n.put("message", end.path("message").asText());
             n.put("seconds", took.toMillis() / 1000.0);
             ObjectNode svc = n.putObject("services");
+            Map<String, JsonNode> lastPhase = new LinkedHashMap<>();
+            f.ofKind("phase").forEach(e -> lastPhase.put(e.path("service").asText(), e));
             lastPhase.forEach((name, e) -> svc.putObject(name).put("phase", e.path("phase").asText()).put("version", e.path("version").asText()));
-            if (restored.get() != null) {
-                n.put("decisionToStableMillis", restored.get().path("millis").asLong());
+            if (!restored.isEmpty()) {
+                n.put("decisionToStableMillis", restored.get(0).path("millis").asLong());
             }
             System.out.println(n.toPrettyString());
         } else {
             System.out.println();
-            System.out.println(term.bold(outcome.equals("PROMOTED") || outcome.equals("UNCHANGED") ? term.green(end.path("message").asText())
-                    : term.red(end.path("message").asText())) + String.format(java.util.Locale.ROOT, " (%.1fs)", took.toMillis() / 1000.0));
-            if (restored.get() != null) {
-                System.out.println("  traffic was back on the previous version " + restored.get().path("millis").asLong() + " ms after the rollback decision");
+            String msg = end.path("message").asText();
+            System.out.println(term.bold(f.succeeded() ? term.green(msg) : term.red(msg)) + String.format(Locale.ROOT, " (%.1fs)", took.toMillis() / 1000.0));
+            if (!restored.isEmpty()) {
+                System.out.println("  traffic was back on the previous version " + restored.get(0).path("millis").asLong() + " ms after the rollback decision");
             }
         }
-        return outcome.equals("PROMOTED") || outcome.equals("UNCHANGED") ? Main.OK : Main.FAILED;
+        return f.succeeded() ? Main.OK : Main.FAILED;
     }
 }

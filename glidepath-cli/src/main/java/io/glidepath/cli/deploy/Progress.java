@@ -75,12 +75,11 @@ final class Progress {
         if (term.isTty()) {
             erase();
             if (!quietVerdict) {
-                System.out.println(line(e));
+                term.raw(line(e) + "\n");
             }
             draw();
         } else if (!quietVerdict || e.path("seq").asLong() % 5 == 0) {
-            System.out.println(line(e));
-            System.out.flush();
+            term.raw(line(e) + "\n");
         }
     }
 
@@ -103,9 +102,8 @@ final class Progress {
         List<String> lines = new ArrayList<>();
         lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %.1fs", elapsed()));
         services.forEach((name, v) -> lines.add(statusLine(name, v)));
-        lines.forEach(System.out::println);
+        term.raw(String.join("\n", lines) + "\n");
         drawnLines = lines.size();
-        System.out.flush();
     }
 
     private String statusLine(String name, ServiceView v) {
@@ -121,9 +119,7 @@ final class Progress {
     }
 
     private void erase() {
-        for (int i = 0; i < drawnLines; i++) {
-            System.out.print("\033[1A\033[2K");
-        }
+        term.raw("\033[1A\033[2K".repeat(drawnLines));
         drawnLines = 0;
     }
 

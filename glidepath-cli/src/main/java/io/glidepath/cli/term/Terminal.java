@@ -63,6 +63,12 @@ public final class Terminal {
         out.flush();
     }
 
+    /** Text as it is (escape sequences included), for a caller that draws its own block. */
+    public synchronized void raw(String text) {
+        out.print(text);
+        out.flush();
+    }
+
     public synchronized void clearLive() {
         if (tty && liveLineShown) {
             out.print("\r\033[2K");

@@ -1,0 +1,236 @@
+package io.glidepath.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.cli.Main;
+import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.deploy.ReleaseFollower;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.term.Terminal;
+import io.glidepath.engine.EventJson;
+import io.glidepath.examples.SampleService;
+import io.glidepath.load.LoadGenerator;
+import io.glidepath.spec.Durations;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The main job on this machine: {@code glidepath up}, then under steady load four releases of a
+ * sample service: v1 (first deployment), v2 by canary (promoted), v3 by canary with errors that
+ * begin after its smoke tests (rolled back by the analysis), v4 by blue-green (promoted). Then a
+ * table per release and the totals; then {@code glidepath down}: nothing is left running.
+ */
+final class DeployDemo {
+    private static final Pattern ONSET = Pattern.compile("errors begin at epoch-ms (\\d+)");
+
+    /** One release of the demo, as measured. */
+    record Row(String version, String strategy, String expected, String outcome, Duration took, Optional<Duration> onsetToDecision,
+               Optional<Long> decisionToStableMillis, long canary5xxSeen) {
+    }
+
+    record Result(List<Row> rows, long requests, long failed, long bad5xxSeen, double p50, double p99, Map<String, Long> byVersion,
+                  List<String> firstFailures) {
+        boolean ok() {
+            return failed == 0 && rows.stream().allMatch(r -> r.outcome().equals(r.expected()));
+        }
+
+        String toJson() {
+            ObjectNode n = EventJson.MAPPER.createObjectNode();
+            ArrayNode a = n.putArray("releases");
+            for (Row r : rows) {
+                ObjectNode o = a.addObject().put("version", r.version()).put("strategy", r.strategy()).put("outcome", r.outcome())
+                        .put("seconds", r.took().toMillis() / 1000.0);
+                r.onsetToDecision().ifPresent(d -> o.put("onsetToDecisionMillis", d.toMillis()));
+                r.decisionToStableMillis().ifPresent(d -> o.put("decisionToStableMillis", d));
+                o.put("canary5xxSeenByAnalysis", r.canary5xxSeen());
+            }
+            n.put("requests", requests).put("failed", failed).put("bad5xxSeenByAnalysis", bad5xxSeen).put("p50Millis", p50).put("p99Millis", p99);
+            ObjectNode v = n.putObject("byVersion");
+            byVersion.forEach(v::put);
+            ArrayNode f = n.putArray("firstFailures");
+            firstFailures.forEach(f::add);
+            return n.toPrettyString();
+        }
+    }
+
+    private final Terminal term;
+    private final PrintStream out;
+    private final int clients;
+    private final int rate;
+    private final Duration bake;
+    private final boolean keepFiles;
+
+    DeployDemo(Terminal term, PrintStream out, int clients, int rate, Duration bake, boolean keepFiles) {
+        this.term = term;
+        this.out = out;
+        this.clients = clients;
+        this.rate = rate;
+        this.bake = bake;
+        this.keepFiles = keepFiles;
+    }
+
+    Result run() throws Exception {
+        Path work = Files.createTempDirectory("glidepath-demo-");
+        DataDir dir = new DataDir(work.resolve("gp"));
+        PrintStream realOut = System.out;
+        try {
+            term.line(term.bold("Glidepath demo") + ": a sample service shipped four times under steady load, with real processes,");
+            term.line("the real router and the real server. v3 turns bad after its smoke tests; nobody should notice.");
+            term.line("");
+            System.setOut(out);
+            int up = Main.run("up", "--data-dir", dir.root().toString(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0");
+            if (up != Main.OK) {
+                throw new IllegalStateException("glidepath up failed; see " + dir.run());
+            }
+            ServerClient client = ServerClient.of(dir);
+            List<Row> rows = new ArrayList<>();
+            term.line("");
+            rows.add(ship(client, work, "v1", "canary", "", "PROMOTED", "first deployment: no stable version yet, so it takes all traffic after its proofs"));
+            DataDir.Endpoints e = dir.endpoints().orElseThrow();
+            LoadGenerator.Config cfg = LoadGenerator.Config.of(e.proxy().host(), e.proxy().port(), clients).withRate(rate).withUsersPerConnection(64);
+            LoadGenerator.Snapshot last;
+            try (LoadGenerator load = new LoadGenerator(cfg).start()) {
+                term.line("");
+                term.line(term.bold("load") + ": " + clients + " keep-alive connections carrying " + clients * 64 + " users, " + rate
+                        + " requests/s, from now to the end");
+                rows.add(ship(client, work, "v2", "canary", "", "PROMOTED", "canary in steps, analysis during each bake"));
+                // the errors begin half way into the 50% step: long after the smoke tests, well before promotion
+                Duration onset = bake.multipliedBy(3).dividedBy(2);
+                rows.add(ship(client, work, "v3", "canary", ", ERROR_RATE: \"100%\", ERROR_AFTER: \"" + Durations.format(onset) + "\"",
+                        "ROLLED_BACK", "canary whose every answer turns into a 500 " + Durations.format(onset)
+                                + " after it starts (after its smoke tests)"));
+                rows.add(ship(client, work, "v4", "blueGreen", "", "PROMOTED", "blue-green: proven on the preview route, then all traffic in one update"));
+                load.close();
+                last = load.snapshot();
+                List<String> firstFailures = load.failures().stream().limit(5).map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()).toList();
+                long bad = rows.stream().filter(r -> r.version().equals("v3")).mapToLong(Row::canary5xxSeen).sum();
+                Result r = new Result(rows, last.requests(), last.failures(), bad, last.p50Millis(), last.p99Millis(), last.byVersion(), firstFailures);
+                summary(r);
+                return r;
+            }
+        } finally {
+            System.setOut(out);
+            Main.run("down", "--data-dir", dir.root().toString());
+            System.setOut(realOut);
+            if (keepFiles) {
+                term.line("  files kept in " + work);
+            } else {
+                deleteTree(work);
+            }
+        }
+    }
+
+    /** Writes the release file of {@code version}, deploys it, follows it live, measures it. */
+    private Row ship(ServerClient client, Path work, String version, String strategy, String faults, String expected, String what) throws Exception {
+        term.line(term.bold("release " + version) + ": " + what);
+        Path file = work.resolve("shop-" + version + ".yaml");
+        Files.writeString(file, releaseFile(version, strategy, faults));
+        ReleaseSpec spec = ReleaseReader.read(file.toString(), Files.readString(file));
+        Instant start = Instant.now();
+        String id = client.submit(file.getFileName().toString(), work.toString(), "demo", Files.readString(file)).path("id").asText();
+        ReleaseFollower.Followed f = ReleaseFollower.follow(client, id, spec, term, false);
+        Duration took = Duration.between(start, Instant.now());
+        Optional<Long> toStable = f.ofKind("trafficRestored").stream().findFirst().map(x -> x.path("millis").asLong());
+        Optional<Duration> onsetToDecision = onset(f).flatMap(onset -> f.ofKind("rollbackDecided").stream().findFirst()
+                .map(d -> Duration.between(onset, Instant.parse(d.path("at").asText()))));
+        long canary5xx = f.ofKind("verdict").stream()
+                .mapToLong(v -> Math.round(v.path("canaryRequests").asLong() * v.path("canaryErrorRate").asDouble())).sum();
+        term.line("");
+        return new Row(version, strategy.equals("blueGreen") ? "blue-green" : version.equals("v1") ? "first" : "canary", expected, f.outcome(), took,
+                onsetToDecision, toStable, canary5xx);
+    }
+
+    /** When the bad version's errors began, from its instances' own logs (the earliest). */
+    private static Optional<Instant> onset(ReleaseFollower.Followed f) {
+        List<Instant> onsets = new ArrayList<>();
+        for (JsonNode started : f.ofKind("instancesStarted")) {
+            for (JsonNode inst : started.path("instances")) {
+                try {
+                    Matcher m = ONSET.matcher(Files.readString(Path.of(inst.path("log").asText())));
+                    if (m.find()) {
+                        onsets.add(Instant.ofEpochMilli(Long.parseLong(m.group(1))));
+                    }
+                } catch (IOException ignored) {
+                    // no log: no onset to report
+                }
+            }
+        }
+        return onsets.stream().min(Comparator.naturalOrder());
+    }
+
+    private String releaseFile(String version, String strategy, String faults) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String cp = Path.of(SampleService.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String steps = strategy.equals("canary") ? "    steps: [{weight: 10}, {bake: %s}, {weight: 50}, {bake: %s}]\n".formatted(Durations.format(bake),
+                Durations.format(bake)) : "";
+        return """
+                release: shop-%s-%d
+                services:
+                  - name: shop
+                    version: %s
+                    run:
+                      command: ["%s", -XX:TieredStopAtLevel=1, -Xmx96m, -cp, "%s", io.glidepath.examples.SampleService]
+                      env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: shop%s}
+                      replicas: 2
+                      stopGrace: 5s
+                    route: {pathPrefix: /}
+                    readiness: {path: /ready, interval: 200ms, deadline: 30s}
+                    smoke: [{name: home, request: {path: /}, expect: {status: 200, bodyContains: hello}}]
+                    strategy: %s
+                %s    analysis:
+                      interval: 1s
+                      minRequests: 20
+                      failAfter: 2
+                      postPromotion: 3s
+                      rules: [{errorRate: {max: 1%%}}, {latency: {percentile: 99, max: 500ms}}]
+                    keepPrevious: 3s
+                """.formatted(version, System.currentTimeMillis() % 100_000, version, java, cp, faults, strategy, steps);
+    }
+
+    private void summary(Result r) {
+        term.line(term.bold("Releases"));
+        term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %8s  %-16s %s", "VERSION", "STRATEGY", "OUTCOME", "TOOK", "ONSET->DECISION", "DECISION->STABLE"));
+        for (Row row : r.rows()) {
+            String outcome = row.outcome().equals(row.expected()) ? row.outcome() : term.red(row.outcome() + " (expected " + row.expected() + ")");
+            term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %7.1fs  %-16s %s", row.version(), row.strategy(), outcome, row.took().toMillis() / 1000.0,
+                    row.onsetToDecision().map(d -> String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0)).orElse("-"),
+                    row.decisionToStableMillis().map(ms -> ms + " ms").orElse("-")));
+        }
+        term.line("");
+        term.line(term.bold("Totals") + " (users' view, through the router)");
+        term.line(String.format(Locale.ROOT, "  requests          %,d", r.requests()));
+        term.line("  failed            " + (r.failed() == 0 ? term.green("0") + "   not one user request failed, the bad canary included"
+                : term.red(String.format(Locale.ROOT, "%,d", r.failed()))));
+        term.line(String.format(Locale.ROOT, "  bad canary's 5xx  %,d seen by the analysis, none by users (the canary shield served them from stable)", r.bad5xxSeen()));
+        term.line(String.format(Locale.ROOT, "  latency           p50 %.1f ms, p99 %.1f ms", r.p50(), r.p99()));
+        StringBuilder v = new StringBuilder();
+        r.byVersion().forEach((k, n) -> v.append(String.format(Locale.ROOT, "%s %,d  ", k, n)));
+        term.line("  served by         " + v.toString().trim());
+        r.firstFailures().forEach(f -> term.line("  " + term.red("failure") + " " + f));
+        term.line("");
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
