@@ -78,6 +78,11 @@ public final class DeployBench {
             System.out.printf(Locale.ROOT, "%-44s %10d %10s   %s%n", "failed requests seen by users (all runs)", load.failureCount(), "", "0");
         } finally {
             server.close();
+            // the instances of the last version: the bench leaves nothing running
+            try (var store = io.glidepath.server.store.SqliteStore.open(data.resolve("server/glidepath.db"))) {
+                var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
+                store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
+            }
             router.close();
         }
     }
