@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import static io.glidepath.router.admin.JsonApi.error;
+import static io.glidepath.router.admin.JsonApi.json;
+
 import io.glidepath.auth.BearerToken;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.FieldError;
@@ -22,7 +25,6 @@ import io.glidepath.router.route.RouteRegistry.StaleGenerationException;
 import io.glidepath.router.route.RouteRegistry.UnknownRouteException;
 import io.glidepath.router.route.RouteRuntime;
 import io.glidepath.spec.Durations;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -38,9 +40,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +89,7 @@ public final class AdminServer implements AutoCloseable {
             error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown" : ctx.failure().getMessage()));
         });
         r.errorHandler(413, ctx -> error(ctx, 413, "request body is larger than " + BODY_LIMIT + " bytes"));
-        server = await(vertx.createHttpServer().requestHandler(r).listen(port, host));
+        server = JsonApi.await(vertx.createHttpServer().requestHandler(r).listen(port, host), "the admin API did not start");
         InetSocketAddress bound = new InetSocketAddress(host, server.actualPort());
         log.info("admin API listening on {}", bound);
         return bound;
@@ -394,36 +393,13 @@ public final class AdminServer implements AutoCloseable {
         json(ctx, 400, n);
     }
 
-    private static void error(RoutingContext ctx, int status, String message) {
-        ObjectNode n = RouteJson.MAPPER.createObjectNode();
-        n.put("error", message);
-        json(ctx, status, n);
-    }
 
-    private static void json(RoutingContext ctx, int status, JsonNode body) {
-        if (ctx.response().ended()) {
-            return;
-        }
-        ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-store").end(body.toString());
-    }
 
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IOException("admin API did not start: " + e, e);
-        }
-    }
 
     @Override
     public void close() {
         try {
-            if (server != null) {
-                await(server.close());
-            }
-            await(vertx.close());
+            JsonApi.close(server, vertx);
         } catch (IOException e) {
             log.warn("admin API did not close cleanly", e);
         }

@@ -1,8 +1,10 @@
 package io.glidepath.server.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import static io.glidepath.router.admin.JsonApi.error;
+import static io.glidepath.router.admin.JsonApi.json;
+
 import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
 import io.glidepath.engine.EventJson;
@@ -10,6 +12,7 @@ import io.glidepath.engine.ReleaseEvent;
 import io.glidepath.engine.ServiceBusyException;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
+import io.glidepath.router.admin.JsonApi;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteState;
 import io.glidepath.spec.InvalidSpecException;
@@ -23,7 +26,6 @@ import io.glidepath.store.StoredEvent;
 import io.glidepath.traffic.TrafficException;
 import io.glidepath.traffic.TrafficRouter;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -38,9 +40,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +97,7 @@ public final class ServerApi implements AutoCloseable {
             error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown" : ctx.failure().getMessage()));
         });
         r.errorHandler(413, ctx -> error(ctx, 413, "the release file is larger than 4 MiB"));
-        server = await(vertx.createHttpServer().requestHandler(r).listen(port, host));
+        server = JsonApi.await(vertx.createHttpServer().requestHandler(r).listen(port, host), "the API did not start");
         return new InetSocketAddress(host, server.actualPort());
     }
 
@@ -377,34 +376,13 @@ public final class ServerApi implements AutoCloseable {
         json(ctx, 400, n);
     }
 
-    private static void error(RoutingContext ctx, int status, String message) {
-        json(ctx, status, Json.object().put("error", message));
-    }
 
-    private static void json(RoutingContext ctx, int status, JsonNode body) {
-        if (!ctx.response().ended() && !ctx.response().closed()) {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-                    .end(body.toString());
-        }
-    }
 
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IOException("the API did not start: " + e, e);
-        }
-    }
 
     @Override
     public void close() {
         try {
-            if (server != null) {
-                await(server.close());
-            }
-            await(vertx.close());
+            JsonApi.close(server, vertx);
         } catch (IOException e) {
             log.warn("the API did not close cleanly", e);
         }
