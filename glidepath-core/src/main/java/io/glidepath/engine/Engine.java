@@ -1,7 +1,7 @@
 package io.glidepath.engine;
 
 import io.glidepath.platform.Instance;
-import io.glidepath.spec.DependencyGraph;
+import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
@@ -9,26 +9,37 @@ import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
 import io.glidepath.store.StoredEvent;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs releases. A release takes its services (refused, naming the holder, when another release
- * has one), journals every event before the step it announces, deploys its services in dependency
- * order, one at a time, and ends PROMOTED, ROLLED_BACK or UNCHANGED. Each release runs on its own
- * virtual thread; releases on disjoint services run side by side.
+ * Runs releases. A release takes all its services at once (refused, naming the holder, when another
+ * release has one; or queued behind it), journals every event before the step it announces, and
+ * deploys its services in waves: a wave's services in parallel (at most {@code maxParallel}), the
+ * next wave once every service of this one is promoted and the release's verify checks passed
+ * through the router. A release is atomic: when a service fails or a verify check does, the
+ * services still deploying roll back and those already promoted flip back to their previous
+ * version, in reverse dependency order, traffic first for all of them, then their new instances
+ * are drained and stopped. The previous versions stay warm for {@code keepPrevious} counted from the
+ * end of the release. Releases on disjoint services run side by side, each on a virtual thread.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -37,19 +48,24 @@ public final class Engine implements AutoCloseable {
     private final ServiceDeployment.Seams seams;
     private final Store store;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final List<Waiting> queue = new ArrayList<>();
     private final Map<String, List<Consumer<StoredEvent>>> followers = new ConcurrentHashMap<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    /** A release in progress: its deployments (the one running, and those done). */
+    /** A release in progress. */
     private static final class Running {
         final ReleaseRecord record;
-        final List<ServiceDeployment> deployments = new CopyOnWriteArrayList<>();
-        volatile ServiceDeployment current;
+        final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
+        final Map<String, Integer> waveOf = new LinkedHashMap<>();
         volatile String abortReason;
 
         Running(ReleaseRecord record) {
             this.record = record;
         }
+    }
+
+    /** A release waiting for services another release holds. */
+    private record Waiting(ReleaseRecord record, ReleaseSpec spec, Path baseDir) {
     }
 
     public Engine(ServiceDeployment.Seams seams, Store store) {
@@ -59,87 +75,208 @@ public final class Engine implements AutoCloseable {
 
     /** Takes a checked release and starts it; returns its record at once. */
     public ReleaseRecord submit(ReleaseSpec spec, String file, String source, Path baseDir, String submittedBy) throws ServiceBusyException {
+        return submit(spec, file, source, baseDir, submittedBy, false);
+    }
+
+    /**
+     * Takes a checked release and starts it, or, with {@code queue}, queues it behind the release
+     * holding one of its services (it starts when its services are free).
+     */
+    public synchronized ReleaseRecord submit(ReleaseSpec spec, String file, String source, Path baseDir, String submittedBy, boolean queue)
+            throws ServiceBusyException {
         List<String> services = spec.services().stream().map(ServiceSpec::name).toList();
         String id = spec.name().orElseGet(() -> services.get(0) + "-" + ID_TIME.format(seams.clock().now()) + "-" + shortRandom());
         if (store.release(id).isPresent()) {
             throw new ServiceBusyException("release " + id + " already exists; name the new one differently or leave 'release:' out", id);
         }
-        Optional<String> holder = store.lock(services, id);
-        if (holder.isPresent()) {
-            String busy = services.stream().filter(s -> store.holder(s).filter(holder.get()::equals).isPresent()).findFirst().orElse(services.get(0));
-            throw new ServiceBusyException("service " + busy + " is being deployed by release " + holder.get()
-                    + "; wait for it to finish or run: glidepath abort " + holder.get(), holder.get());
-        }
         ReleaseRecord record = new ReleaseRecord(id, file, source, baseDir.toString(), services, submittedBy, seams.clock().now(),
                 Optional.empty(), Optional.empty(), Optional.empty());
+        Optional<String> holder = store.lock(services, id);
+        if (holder.isPresent()) {
+            if (!queue) {
+                String busy = services.stream().filter(s -> store.holder(s).filter(holder.get()::equals).isPresent()).findFirst().orElse(services.get(0));
+                throw new ServiceBusyException("service " + busy + " is being deployed by release " + holder.get()
+                        + "; wait for it to finish, queue behind it with --queue, or run: glidepath abort " + holder.get(), holder.get());
+            }
+            store.createRelease(record);
+            emit(id, new ReleaseEvent.Queued(seams.clock().now(), null, "release " + id + " queued behind release " + holder.get()
+                    + " (it holds some of the same services)", holder.get()));
+            this.queue.add(new Waiting(record, spec, baseDir));
+            return record;
+        }
         store.createRelease(record);
-        Running r = new Running(record);
-        running.put(id, r);
-        emit(id, new ReleaseEvent.Submitted(seams.clock().now(), null, "release " + id + " submitted by " + submittedBy + ": "
-                + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList()), services));
-        Thread t = Thread.ofVirtual().name("release-" + id).start(() -> run(r, spec, baseDir));
-        threads.add(t);
+        start(record, spec, baseDir);
         return record;
     }
 
-    private void run(Running r, ReleaseSpec spec, Path baseDir) {
+    private void start(ReleaseRecord record, ReleaseSpec spec, Path baseDir) {
+        Running r = new Running(record);
+        List<List<ServiceSpec>> waves = spec.waves();
+        for (int w = 0; w < waves.size(); w++) {
+            for (ServiceSpec s : waves.get(w)) {
+                r.waveOf.put(s.name(), w + 1);
+            }
+        }
+        running.put(record.id(), r);
+        emit(record.id(), new ReleaseEvent.Submitted(seams.clock().now(), null, "release " + record.id() + " submitted by " + record.submittedBy()
+                + ": " + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList())
+                + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services()));
+        Thread t = Thread.ofVirtual().name("release-" + record.id()).start(() -> run(r, spec, baseDir, waves));
+        threads.add(t);
+    }
+
+    private void run(Running r, ReleaseSpec spec, Path baseDir, List<List<ServiceSpec>> waves) {
         String id = r.record.id();
-        Outcome outcome = Outcome.UNCHANGED;
-        String reason = null;
-        List<ServiceDeployment> promoted = new ArrayList<>();
+        List<ServiceDeployment> promoted = Collections.synchronizedList(new ArrayList<>());
+        String failure = null;
+        boolean changed = false;
         try {
-            List<String> order = DependencyGraph.of(spec.services()).order();
-            for (String name : order) {
-                ServiceSpec svc = spec.service(name).orElseThrow();
+            for (int w = 0; w < waves.size() && failure == null; w++) {
+                List<ServiceSpec> wave = waves.get(w);
+                List<String> names = wave.stream().map(ServiceSpec::name).toList();
                 if (r.abortReason != null) {
-                    emit(id, new ReleaseEvent.Note(seams.clock().now(), name, "not started: the release was aborted"));
-                    outcome = Outcome.ROLLED_BACK;
-                    reason = r.abortReason;
+                    failure = r.abortReason;
                     break;
                 }
-                ServiceDeployment d = new ServiceDeployment(seams.withEvents(e -> emit(id, e)), svc, baseDir, current(name));
-                r.deployments.add(d);
-                r.current = d;
-                if (r.abortReason != null) {
-                    d.abort(r.abortReason);
+                if (waves.size() > 1) {
+                    emit(id, new ReleaseEvent.WaveChanged(seams.clock().now(), null, "wave " + (w + 1) + " of " + waves.size() + ": "
+                            + String.join(", ", names), w + 1, names, "STARTED"));
                 }
-                ServiceDeployment.Result res = d.run();
-                switch (res.outcome()) {
-                    case PROMOTED -> {
-                        Optional<String> previous = store.service(name).map(ServiceRecord::currentVersion);
-                        store.saveService(new ServiceRecord(name, svc.version(), previous, id, seams.clock().now()));
-                        promoted.add(d);
-                        outcome = Outcome.PROMOTED;
-                    }
-                    case ROLLED_BACK -> {
-                        outcome = Outcome.ROLLED_BACK;
-                        reason = name + ": " + res.reason();
-                    }
-                    default -> {
-                        // unchanged: nothing to record
-                    }
+                failure = runWave(r, wave, spec.maxParallel(), baseDir, promoted);
+                changed |= r.deployments.values().stream().anyMatch(d -> d.phase() != Phase.UNCHANGED);
+                if (failure == null && changed && !spec.verify().isEmpty()) {
+                    failure = verify(id, spec.verify(), w + 1);
                 }
-                if (outcome == Outcome.ROLLED_BACK) {
-                    List<String> left = order.subList(order.indexOf(name) + 1, order.size());
-                    if (!left.isEmpty()) {
-                        emit(id, new ReleaseEvent.Note(seams.clock().now(), null, "not deployed after the rollback: " + String.join(", ", left)));
-                    }
-                    break;
+                if (failure == null && waves.size() > 1) {
+                    emit(id, new ReleaseEvent.WaveChanged(seams.clock().now(), null, "wave " + (w + 1) + " done", w + 1, names, "DONE"));
+                }
+                if (failure != null && w + 1 < waves.size()) {
+                    List<String> left = waves.subList(w + 1, waves.size()).stream().flatMap(List::stream).map(ServiceSpec::name).toList();
+                    emit(id, new ReleaseEvent.Note(seams.clock().now(), null, "not deployed: " + String.join(", ", left)));
                 }
             }
         } catch (RuntimeException e) {
             log.error("release {} failed", id, e);
-            outcome = Outcome.FAILED;
-            reason = "internal error: " + e.getMessage();
+            failure = "internal error: " + e.getMessage();
         }
-        finish(r, outcome, reason);
-        for (ServiceDeployment d : promoted) {
-            try {
-                d.retirePrevious();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        Outcome outcome;
+        if (failure != null) {
+            rollBackRelease(r, promoted, failure);
+            outcome = Outcome.ROLLED_BACK;
+        } else {
+            outcome = promoted.isEmpty() ? Outcome.UNCHANGED : Outcome.PROMOTED;
+            for (ServiceDeployment d : promoted) {
+                store.saveService(new ServiceRecord(d.service(), d.version(), d.previousVersion(), id, seams.clock().now()));
             }
+        }
+        finish(r, outcome, failure);
+        if (outcome == Outcome.PROMOTED) {
+            // keepPrevious counts from the end of the release, for every service at once
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (ServiceDeployment d : promoted) {
+                    ex.submit(() -> {
+                        try {
+                            d.retirePrevious();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /**
+     * Deploys a wave, {@code maxParallel} at a time (0: all). The first failure stops the wave:
+     * services not started yet are not, services still deploying are aborted (they roll back).
+     * Returns the failure, or null.
+     */
+    private String runWave(Running r, List<ServiceSpec> wave, int maxParallel, Path baseDir, List<ServiceDeployment> promoted) {
+        String id = r.record.id();
+        Semaphore slots = new Semaphore(maxParallel <= 0 ? wave.size() : maxParallel);
+        List<String> failures = new CopyOnWriteArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ServiceSpec svc : wave) {
+                ex.submit(() -> {
+                    try {
+                        slots.acquire();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    try {
+                        if (!failures.isEmpty() || r.abortReason != null) {
+                            emit(id, new ReleaseEvent.Note(seams.clock().now(), svc.name(), "not started: the release is rolling back"));
+                            return;
+                        }
+                        ServiceDeployment d = new ServiceDeployment(seams.withEvents(e -> emit(id, e)), svc, baseDir, current(svc.name()));
+                        r.deployments.put(svc.name(), d);
+                        if (r.abortReason != null) {
+                            d.abort(r.abortReason);
+                        }
+                        ServiceDeployment.Result res = d.run();
+                        if (res.outcome() == Outcome.PROMOTED) {
+                            promoted.add(d);
+                        } else if (res.outcome() == Outcome.ROLLED_BACK) {
+                            String why = svc.name() + ": " + res.reason();
+                            failures.add(why);
+                            // the release is atomic: the rest of the wave stops now
+                            r.deployments.values().forEach(other -> other.abort("release rolling back: " + why));
+                        }
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        // an abort that came while the wave ran, or before it started anything, fails the release too
+        return !failures.isEmpty() ? failures.get(0) : r.abortReason;
+    }
+
+    /** The release's verify checks through the router; the first failure, or null. */
+    private String verify(String id, List<HttpCheck> checks, int wave) {
+        for (HttpCheck c : checks) {
+            Prober.Result res = seams.prober().check(seams.router().entry(), c, Map.of());
+            String msg = "verify check '" + c.name() + "' " + (res.passed() ? "passed" : "failed") + " after wave " + wave + ": " + c.method() + " "
+                    + c.path() + " -> " + res.detail();
+            emit(id, new ReleaseEvent.CheckResult(seams.clock().now(), null, msg, c.name(), "the router", res.passed()));
+            if (!res.passed()) {
+                return msg;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Atomic rollback: every service this release promoted flips back to its previous version
+     * (reverse dependency order, one route update each), then all their new instances drain and stop.
+     */
+    private void rollBackRelease(Running r, List<ServiceDeployment> promoted, String reason) {
+        String id = r.record.id();
+        if (promoted.isEmpty()) {
+            return;
+        }
+        Instant decided = seams.clock().now();
+        emit(id, new ReleaseEvent.RollbackDecided(decided, null, "rolling the release back: " + promoted.size() + " promoted service"
+                + (promoted.size() == 1 ? "" : "s") + " flip back to their previous versions, in reverse order", reason));
+        List<ServiceDeployment> reverse = new ArrayList<>(promoted);
+        reverse.sort((a, b) -> Integer.compare(r.waveOf.getOrDefault(b.service(), 0), r.waveOf.getOrDefault(a.service(), 0)));
+        // traffic first, wave by wave from the last: within a wave the services do not depend on each other
+        int i = 0;
+        while (i < reverse.size()) {
+            int wave = r.waveOf.getOrDefault(reverse.get(i).service(), 0);
+            List<ServiceDeployment> same = new ArrayList<>();
+            while (i < reverse.size() && r.waveOf.getOrDefault(reverse.get(i).service(), 0) == wave) {
+                same.add(reverse.get(i++));
+            }
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                same.forEach(d -> ex.submit(() -> d.restoreTraffic(reason)));
+            }
+        }
+        Duration took = seams.clock().since(decided);
+        emit(id, new ReleaseEvent.TrafficRestored(seams.clock().now(), null, "every service of the release is back on its previous version "
+                + took.toMillis() + " ms after the decision", took.toMillis()));
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            reverse.forEach(d -> ex.submit(() -> d.retireNew(reason)));
         }
     }
 
@@ -159,6 +296,19 @@ public final class Engine implements AutoCloseable {
             running.remove(id);
             running.notifyAll();
         }
+        startQueued();
+    }
+
+    /** Starts queued releases whose services are free now, in the order they were submitted. */
+    private synchronized void startQueued() {
+        for (var it = queue.iterator(); it.hasNext(); ) {
+            Waiting w = it.next();
+            if (store.lock(w.record().services(), w.record().id()).isEmpty()) {
+                it.remove();
+                emit(w.record().id(), new ReleaseEvent.Note(seams.clock().now(), null, "its services are free: starting"));
+                start(w.record(), w.spec(), w.baseDir());
+            }
+        }
     }
 
     /** The version serving a service now and its live instances. */
@@ -172,27 +322,24 @@ public final class Engine implements AutoCloseable {
         return new ServiceDeployment.Current(Optional.of(version), live);
     }
 
-    /** Lets a manual pause of the release go on. False when the release is not running. */
+    /** Lets a manual pause of the release go on (every service paused in it). False when it is not running. */
     public boolean promote(String releaseId) {
         Running r = running.get(releaseId);
-        if (r == null || r.current == null) {
+        if (r == null) {
             return false;
         }
-        r.current.promote();
+        r.deployments.values().forEach(ServiceDeployment::promote);
         return true;
     }
 
-    /** Rolls the release back now. False when it is not running (finished or unknown). */
+    /** Rolls the release back now. False when it is not running (finished, queued or unknown). */
     public boolean abort(String releaseId, String who) {
         Running r = running.get(releaseId);
         if (r == null) {
             return false;
         }
         r.abortReason = "aborted by " + who;
-        ServiceDeployment d = r.current;
-        if (d != null) {
-            d.abort(r.abortReason);
-        }
+        r.deployments.values().forEach(d -> d.abort(r.abortReason));
         return true;
     }
 
@@ -200,14 +347,23 @@ public final class Engine implements AutoCloseable {
         return running.containsKey(releaseId);
     }
 
-    /** The phase of each service of a running release (empty when not running). */
-    public Map<String, Phase> phases(String releaseId) {
+    public synchronized boolean isQueued(String releaseId) {
+        return queue.stream().anyMatch(w -> w.record().id().equals(releaseId));
+    }
+
+    /** Each service of a running release: its wave and phase (PENDING while its wave waits). */
+    public Map<String, ServiceStatus> phases(String releaseId) {
         Running r = running.get(releaseId);
-        Map<String, Phase> m = new java.util.LinkedHashMap<>();
+        Map<String, ServiceStatus> m = new LinkedHashMap<>();
         if (r != null) {
-            r.deployments.forEach(d -> m.put(d.service(), d.phase()));
+            r.waveOf.forEach((s, w) -> m.put(s, new ServiceStatus(w, Optional.ofNullable(r.deployments.get(s)).map(ServiceDeployment::phase)
+                    .orElse(Phase.PENDING))));
         }
         return m;
+    }
+
+    /** A service's place in a running release. */
+    public record ServiceStatus(int wave, Phase phase) {
     }
 
     /** Journals, then tells the followers. */
@@ -237,24 +393,24 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Waits for every release thread to end (tests; the server keeps them running). */
-    public void awaitAll(java.time.Duration max) throws InterruptedException {
+    public void awaitAll(Duration max) throws InterruptedException {
         long end = System.nanoTime() + max.toNanos();
-        for (Thread t : threads) {
+        for (int i = 0; i < threads.size(); i++) {
             long left = end - System.nanoTime();
             if (left > 0) {
-                t.join(java.time.Duration.ofNanos(left));
+                threads.get(i).join(Duration.ofNanos(left));
             }
         }
     }
 
     /**
      * Stops the engine: releases in progress roll back (traffic first), and this waits for them,
-     * up to a minute; waits for keep-warm retirements end (their instances stay, adopted later).
+     * up to a minute; keep-warm retirements end (their instances stay, adopted later).
      */
     @Override
     public void close() {
         running.keySet().forEach(id -> abort(id, "the server stopping"));
-        long end = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         synchronized (running) {
             try {
                 while (!running.isEmpty() && System.nanoTime() < end) {

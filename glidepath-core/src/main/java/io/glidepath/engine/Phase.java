@@ -12,7 +12,8 @@ import java.util.Set;
  * PENDING -> STARTING -> READY -> SMOKE_TESTED -> SHIFTING -> PROMOTED -> DONE
  *     \_________\___________\_________\______________\____________> ROLLING_BACK -> ROLLED_BACK
  * </pre>
- * UNCHANGED: the version already runs; nothing was done.
+ * UNCHANGED: the version already runs; nothing was done. DONE can still roll back while its release
+ * runs: a release is atomic, so a later service's failure flips this one back too.
  */
 public enum Phase {
     PENDING, STARTING, READY, SMOKE_TESTED, SHIFTING, PROMOTED, DONE, ROLLING_BACK, ROLLED_BACK, UNCHANGED;
@@ -25,7 +26,7 @@ public enum Phase {
             SHIFTING, EnumSet.of(PROMOTED, ROLLING_BACK),
             PROMOTED, EnumSet.of(DONE, ROLLING_BACK),
             ROLLING_BACK, EnumSet.of(ROLLED_BACK),
-            DONE, EnumSet.noneOf(Phase.class),
+            DONE, EnumSet.of(ROLLING_BACK),
             ROLLED_BACK, EnumSet.noneOf(Phase.class),
             UNCHANGED, EnumSet.noneOf(Phase.class));
 
@@ -34,6 +35,6 @@ public enum Phase {
     }
 
     public boolean isTerminal() {
-        return NEXT.get(this).isEmpty();
+        return NEXT.get(this).isEmpty() || this == DONE;
     }
 }

@@ -22,7 +22,9 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.TrafficRestored.class, name = "trafficRestored"),
         @JsonSubTypes.Type(value = ReleaseEvent.InstancesStopped.class, name = "instancesStopped"),
         @JsonSubTypes.Type(value = ReleaseEvent.Finished.class, name = "finished"),
-        @JsonSubTypes.Type(value = ReleaseEvent.Note.class, name = "note")})
+        @JsonSubTypes.Type(value = ReleaseEvent.Note.class, name = "note"),
+        @JsonSubTypes.Type(value = ReleaseEvent.WaveChanged.class, name = "wave"),
+        @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -72,5 +74,13 @@ public sealed interface ReleaseEvent {
     }
 
     record Note(Instant at, String service, String message) implements ReleaseEvent {
+    }
+
+    /** A wave starts (its services) or is done. Waves count from 1. */
+    record WaveChanged(Instant at, String service, String message, int wave, List<String> services, String state) implements ReleaseEvent {
+    }
+
+    /** The release waits for another one holding some of its services. */
+    record Queued(Instant at, String service, String message, String behind) implements ReleaseEvent {
     }
 }

@@ -379,6 +379,52 @@ public final class ServiceDeployment {
         move(Phase.ROLLED_BACK, spec.name() + " rolled back to " + before.version().orElse("nothing") + ": " + reason);
     }
 
+    /**
+     * The release failed after this service was promoted: one route update puts its previous
+     * version back (traffic first). Returns the time the route took. {@link #retireNew} follows.
+     */
+    public Duration restoreTraffic(String reason) {
+        rollingBack = true;
+        if (!phase.canMoveTo(Phase.ROLLING_BACK)) {
+            return Duration.ZERO;
+        }
+        move(Phase.ROLLING_BACK, "flipping back to " + before.version().orElse("nothing") + ": " + reason);
+        Instant t0 = now();
+        try {
+            if (before.instances().isEmpty()) {
+                s.router().remove(spec.name());
+            } else {
+                generation = s.router().apply(routeSpec(before.instances(), List.of(), List.of(), 0), OptionalLong.empty()).generation();
+            }
+            emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), before.version().map(v -> "all traffic back on " + v)
+                    .orElse("route removed: " + spec.name() + " had no previous version"), before.version().orElse(null), null, 0, generation));
+        } catch (TrafficException | StaleRouteException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "could not restore the route: " + e.getMessage()));
+        }
+        return s.clock().since(t0);
+    }
+
+    /** After {@link #restoreTraffic}: drain and stop the new instances; the service is rolled back. */
+    public void retireNew(String reason) {
+        awaitDrained(fresh);
+        stopAll(fresh, "stopped the new instances of " + spec.version());
+        if (phase.canMoveTo(Phase.ROLLED_BACK)) {
+            move(Phase.ROLLED_BACK, spec.name() + " rolled back to " + before.version().orElse("nothing") + ": " + reason);
+        }
+    }
+
+    public boolean isPromoted() {
+        return phase == Phase.DONE;
+    }
+
+    public String version() {
+        return spec.version();
+    }
+
+    public Optional<String> previousVersion() {
+        return before.version();
+    }
+
     /** After the keep-warm time: take the previous version out of the route, drain it, stop it. */
     public void retirePrevious() throws InterruptedException {
         if (before.instances().isEmpty()) {

@@ -7,7 +7,7 @@ import java.util.Set;
  * JSON Schema in docs/release.schema.json lists the same ones (a test keeps them in step).
  */
 public final class ReleaseFields {
-    public static final Set<String> RELEASE = Set.of("release", "services");
+    public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify");
     public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
             "steps", "analysis", "keepPrevious");
     public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace");

@@ -92,7 +92,27 @@ public final class ReleaseReader {
             }
             crossChecks(list, services);
         }
-        return new ReleaseSpec(name, services, root.location());
+        int maxParallel = integer(m.get("maxParallel"), "maxParallel", 0, 0, 1000);
+        List<HttpCheck> verify = new ArrayList<>();
+        SpecNode v = m.get("verify");
+        if (v != null) {
+            if (!(v instanceof ListNode vl)) {
+                error(v.location(), "verify", "must be a list of checks through the router, such as [{name: checkout, request: {path: /checkout}}]; got "
+                        + v.describe());
+            } else {
+                Set<String> names = new LinkedHashSet<>();
+                for (int i = 0; i < vl.items().size(); i++) {
+                    HttpCheck c = check(vl.items().get(i), "verify[" + i + "]");
+                    if (c != null) {
+                        if (!names.add(c.name())) {
+                            error(vl.items().get(i).location(), "verify[" + i + "].name", "verify check '" + c.name() + "' appears twice; give each a name of its own");
+                        }
+                        verify.add(c);
+                    }
+                }
+            }
+        }
+        return new ReleaseSpec(name, services, maxParallel, verify, root.location());
     }
 
     /** Checks across services: unique names, known dependencies, no cycles, no shared route. */

@@ -23,4 +23,19 @@ public record ServiceSpec(
         smoke = List.copyOf(smoke);
         steps = List.copyOf(steps);
     }
+
+    public ServiceSpec withDependsOn(List<String> deps) {
+        return new ServiceSpec(name, version, deps, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, location);
+    }
+
+    /** The waits the file configures for this service: its bakes and the watch after promotion. */
+    public Duration configuredWaits() {
+        Duration d = analysis.postPromotion();
+        for (Step s : steps) {
+            if (s instanceof Step.Bake b) {
+                d = d.plus(b.duration());
+            }
+        }
+        return d;
+    }
 }

@@ -259,7 +259,7 @@ class EngineTest {
         ReleaseRecord first = engine.submit(release("2.0.0", ""), "r.yaml", "", Path.of("."), "alice");
         assertThatThrownBy(() -> engine.submit(release("3.0.0", ""), "r.yaml", "", Path.of("."), "bob"))
                 .isInstanceOf(ServiceBusyException.class)
-                .hasMessage("service catalog is being deployed by release " + first.id() + "; wait for it to finish or run: glidepath abort " + first.id());
+                .hasMessage("service catalog is being deployed by release " + first.id() + "; wait for it to finish, queue behind it with --queue, or run: glidepath abort " + first.id());
         clock.autoAdvance(true);
         engine.awaitAll(Duration.ofSeconds(20));
         assertThat(store.release(first.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);

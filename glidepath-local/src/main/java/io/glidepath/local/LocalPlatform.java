@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,18 +52,30 @@ public final class LocalPlatform implements Platform {
     private final InstanceRegistry registry;
     private final Function<String, Optional<String>> hostEnv;
     private final Clock clock;
+    private final Map<String, String> platformValues;
     /** Ports handed out lately: the OS may offer a just-closed probe port again before its instance binds it. */
     private final Map<Integer, Instant> recentPorts = new ConcurrentHashMap<>();
 
     public LocalPlatform(Path dataDir, InstanceRegistry registry, Function<String, Optional<String>> hostEnv, Clock clock) {
+        this(dataDir, registry, hostEnv, clock, Optional.empty());
+    }
+
+    /** With {@code router}: the {@code {{router}}} placeholder is where traffic enters it. */
+    public LocalPlatform(Path dataDir, InstanceRegistry registry, Function<String, Optional<String>> hostEnv, Clock clock,
+                         Optional<EndpointAddress> router) {
         this.logsDir = dataDir.resolve("logs");
         this.registry = registry;
         this.hostEnv = hostEnv;
         this.clock = clock;
+        this.platformValues = router.map(r -> Map.of("router", r.toString())).orElse(Map.of());
     }
 
     public static LocalPlatform onThisHost(Path dataDir, InstanceRegistry registry) {
-        return new LocalPlatform(dataDir, registry, name -> Optional.ofNullable(System.getenv(name)), Clock.systemUTC());
+        return onThisHost(dataDir, registry, Optional.empty());
+    }
+
+    public static LocalPlatform onThisHost(Path dataDir, InstanceRegistry registry, Optional<EndpointAddress> router) {
+        return new LocalPlatform(dataDir, registry, name -> Optional.ofNullable(System.getenv(name)), Clock.systemUTC(), router);
     }
 
     /** Where an instance's output goes: logs/SERVICE/VERSION/INSTANCE.log under the data directory. */
@@ -91,19 +105,28 @@ public final class LocalPlatform implements Platform {
         RunSpec run = sv.run();
         int port = freePort();
         String id = safe(sv.service()) + "-" + safe(sv.version()) + "-" + HexFormat.of().formatHex(randomBytes());
-        Map<String, String> values = Map.of("port", String.valueOf(port), "instance", id, "version", sv.version(), "service", sv.service());
+        Map<String, String> values = new HashMap<>(platformValues);
+        values.putAll(Map.of("port", String.valueOf(port), "instance", id, "version", sv.version(), "service", sv.service()));
         List<String> argv = new ArrayList<>();
-        for (String arg : run.command()) {
-            argv.add(Templates.expand(arg, values, hostEnv));
+        Path workdir;
+        Map<String, String> env = new LinkedHashMap<>();
+        try {
+            for (String arg : run.command()) {
+                argv.add(Templates.expand(arg, values, hostEnv));
+            }
+            workdir = run.workdir().map(w -> sv.baseDir().resolve(Templates.expand(w, values, hostEnv))).orElse(sv.baseDir()).toAbsolutePath();
+            run.env().forEach((k, v) -> env.put(k, Templates.expand(v, values, hostEnv)));
+        } catch (IllegalArgumentException e) {
+            throw new PlatformException("cannot start " + sv.service() + " " + sv.version() + ": " + e.getMessage()
+                    + (e.getMessage().contains("{{router}}") ? " (this platform runs without a router)" : ""), e);
         }
-        Path workdir = run.workdir().map(w -> sv.baseDir().resolve(Templates.expand(w, values, hostEnv))).orElse(sv.baseDir()).toAbsolutePath();
         if (!Files.isDirectory(workdir)) {
             throw new PlatformException("cannot start " + sv.service() + " " + sv.version() + ": run.workdir " + workdir
                     + " is not a directory", null);
         }
         Path logFile = logFile(sv.service(), sv.version(), id);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workdir.toFile()).redirectErrorStream(true);
-        run.env().forEach((k, v) -> pb.environment().put(k, Templates.expand(v, values, hostEnv)));
+        pb.environment().putAll(env);
         Process p;
         try {
             Files.createDirectories(logFile.getParent());

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,7 @@ public final class Server implements AutoCloseable {
         BearerToken token = BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
         SqliteStore store = SqliteStore.open(c.dataDir().resolve("server").resolve("glidepath.db"));
-        LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store);
+        LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         new Recovery(store, platform, traffic, c.clock()).rollBackUnfinished();
         Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),

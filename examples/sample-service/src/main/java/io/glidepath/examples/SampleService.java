@@ -8,8 +8,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -28,6 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code START_DELAY}: wait this long before listening (a slow start), such as {@code 5s}</li>
  *   <li>{@code FAIL_READINESS}: {@code true} makes {@code /ready} and {@code /health} answer 503</li>
  *   <li>{@code CRASH_AFTER}: the process dies (exit 137, no clean-up) this long after the start</li>
+ *   <li>{@code CALLS}: URLs (comma-separated) this service calls for every ordinary request, as a
+ *       front calls the services behind it; a failed call makes the answer a 502 that names it</li>
+ *   <li>{@code API_VERSION}: sent as {@code X-Api-Version} on those calls, unless the request brought
+ *       one (then that one is passed on, as tracing headers are)</li>
+ *   <li>{@code FAIL_ON_API_VERSION}: answer 500 to requests carrying this {@code X-Api-Version}: a bug
+ *       only the new version of a caller reaches</li>
  * </ul>
  * Paths: {@code /health} and {@code /ready} (never faulty), {@code /slow?ms=N}, {@code /status/NNN},
  * {@code /download?bytes=N} (streamed), {@code /upload} (counts the body), {@code /echo} (the request
@@ -41,6 +53,11 @@ public final class SampleService {
     private final double errorRate;
     private final long latencyMillis;
     private final long errorAfterMillis;
+    private final List<URI> calls;
+    private final String apiVersion;
+    private final String failOnApiVersion;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final boolean failReadiness;
     private final long startNanos = System.nanoTime();
     private final AtomicLong served = new AtomicLong();
@@ -54,6 +71,10 @@ public final class SampleService {
         this.latencyMillis = millis(settings.getOrDefault("LATENCY", "0ms"));
         this.errorAfterMillis = millis(settings.getOrDefault("ERROR_AFTER", "0ms"));
         this.failReadiness = Boolean.parseBoolean(settings.getOrDefault("FAIL_READINESS", "false"));
+        this.calls = Arrays.stream(settings.getOrDefault("CALLS", "").split(",")).map(String::trim).filter(x -> !x.isEmpty())
+                .map(URI::create).toList();
+        this.apiVersion = settings.get("API_VERSION");
+        this.failOnApiVersion = settings.get("FAIL_ON_API_VERSION");
         this.instance = settings.get("INSTANCE");
     }
 
@@ -146,6 +167,12 @@ public final class SampleService {
             if (latencyMillis > 0) {
                 pause(latencyMillis);
             }
+            String callerApi = ex.getRequestHeaders().getFirst("X-Api-Version");
+            if (failOnApiVersion != null && failOnApiVersion.equals(callerApi)) {
+                drain(ex.getRequestBody());
+                respond(ex, 500, service + " " + version + " failed on API version " + callerApi + " (FAIL_ON_API_VERSION)\n");
+                return;
+            }
             if (errorRate > 0 && sinceStartMillis() >= errorAfterMillis && ThreadLocalRandom.current().nextDouble() < errorRate) {
                 drain(ex.getRequestBody());
                 respond(ex, 500, service + " " + version + " failed (ERROR_RATE)\n");
@@ -163,7 +190,10 @@ public final class SampleService {
                 }
                 case "/echo" -> respond(ex, 200, echo(ex));
                 default -> {
-                    if (path.startsWith("/status/")) {
+                    if (!calls.isEmpty() && !path.startsWith("/status/")) {
+                        drain(ex.getRequestBody());
+                        callDownstream(ex, callerApi);
+                    } else if (path.startsWith("/status/")) {
                         drain(ex.getRequestBody());
                         respond(ex, Integer.parseInt(path.substring("/status/".length())), "status from " + version + "\n");
                     } else {
@@ -173,6 +203,34 @@ public final class SampleService {
                 }
             }
         }
+    }
+
+    /** Calls every CALLS URL; answers 200 with what each said, or 502 naming the first that failed. */
+    private void callDownstream(HttpExchange ex, String callerApi) throws IOException {
+        StringBuilder body = new StringBuilder("hello from " + service + " " + version + "\n");
+        String api = callerApi != null ? callerApi : apiVersion;
+        for (URI u : calls) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(5));
+            if (api != null) {
+                b.header("X-Api-Version", api);
+            }
+            try {
+                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() >= 500) {
+                    respond(ex, 502, service + " " + version + ": " + u + " answered " + r.statusCode() + ": " + r.body().strip() + "\n");
+                    return;
+                }
+                r.body().lines().forEach(l -> body.append("  ").append(l).append('\n'));
+            } catch (IOException e) {
+                respond(ex, 502, service + " " + version + ": " + u + " failed: " + e + "\n");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                respond(ex, 503, "interrupted\n");
+                return;
+            }
+        }
+        respond(ex, 200, body.toString());
     }
 
     private long sinceStartMillis() {

@@ -68,6 +68,27 @@ class SampleServiceTest {
     }
 
     @Test
+    void callsTheServicesBehindItAndPassesTheApiVersionAlong() throws Exception {
+        SampleService inventory = start(Map.of("SERVICE_NAME", "inventory", "FAIL_ON_API_VERSION", "3"));
+        SampleService catalog = start(Map.of("SERVICE_NAME", "catalog", "CALLS", "http://127.0.0.1:" + inventory.port() + "/stock"));
+        SampleService oldGateway = start(Map.of("SERVICE_NAME", "gateway", "API_VERSION", "2", "CALLS", "http://127.0.0.1:" + catalog.port() + "/items"));
+        SampleService newGateway = start(Map.of("SERVICE_NAME", "gateway", "API_VERSION", "3", "CALLS", "http://127.0.0.1:" + catalog.port() + "/items"));
+        try {
+            HttpResponse<String> ok = get(oldGateway.port(), "/checkout");
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("hello from gateway v7\n  hello from catalog v7\n    hello from inventory v7\n");
+            HttpResponse<String> bad = get(newGateway.port(), "/checkout");
+            assertThat(bad.statusCode()).as("the new gateway reaches inventory's bug through catalog").isEqualTo(502);
+            assertThat(bad.body()).contains("answered 502").contains("failed on API version 3 (FAIL_ON_API_VERSION)");
+        } finally {
+            newGateway.stop();
+            oldGateway.stop();
+            catalog.stop();
+            inventory.stop();
+        }
+    }
+
+    @Test
     void aSlowStartListensLateAndACrashKillsTheProcess(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("out.log");
         String java = ProcessHandle.current().info().command().orElseThrow();

@@ -151,7 +151,10 @@ public final class ServerApi implements AutoCloseable {
             }
             ObjectNode n = release(r.get());
             ObjectNode phases = n.putObject("phases");
-            engine.phases(id).forEach((s, p) -> phases.put(s, p.name()));
+            engine.phases(id).forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
+            if (engine.isQueued(id)) {
+                n.put("state", "QUEUED");
+            }
             json(ctx, 200, n);
         });
     }

@@ -139,7 +139,7 @@ class DeployEndToEndTest {
         HttpResponse<String> refused = stack.post("/v1/releases", Stack.release("v9", Map.of(), ""));
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(EventJson.MAPPER.readTree(refused.body()).path("error").asText())
-                .isEqualTo("service shop is being deployed by release " + paused + "; wait for it to finish or run: glidepath abort " + paused);
+                .isEqualTo("service shop is being deployed by release " + paused + "; wait for it to finish, queue behind it with --queue, or run: glidepath abort " + paused);
         assertThat(stack.get("/v1/releases/" + paused).path("state").asText()).as("still paused").isEqualTo("RUNNING");
         assertThat(stack.post("/v1/releases/" + paused + "/promote", null).statusCode()).isEqualTo(202);
         assertThat(stack.awaitEnd(paused, MAX).path("state").asText()).isEqualTo("PROMOTED");

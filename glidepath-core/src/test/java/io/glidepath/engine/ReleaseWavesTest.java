@@ -1,0 +1,197 @@
+package io.glidepath.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.glidepath.analysis.TrackFigures;
+import io.glidepath.engine.Doubles.MemoryPlatform;
+import io.glidepath.engine.Doubles.MemoryRouter;
+import io.glidepath.engine.Doubles.ScriptedMetrics;
+import io.glidepath.engine.Doubles.ScriptedProber;
+import io.glidepath.platform.Instance;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.store.ReleaseRecord;
+import io.glidepath.store.StoredEvent;
+import io.glidepath.time.ManualClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Several services as one release: waves, verify checks, atomic rollback, queueing. */
+class ReleaseWavesTest {
+    final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T10:00:00Z")).autoAdvance(true);
+    final MemoryStore store = new MemoryStore();
+    final MemoryPlatform platform = new MemoryPlatform(store);
+    final MemoryRouter router = new MemoryRouter(clock);
+    final ScriptedMetrics metrics = new ScriptedMetrics(clock);
+    final ScriptedProber prober = new ScriptedProber();
+    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
+
+    @AfterEach
+    void close() {
+        engine.close();
+    }
+
+    /** gateway -> catalog, pricing; catalog -> inventory. */
+    static String shop(String version, String extra, String release) {
+        String svc = """
+                  - name: %s
+                    version: %s
+                    dependsOn: [%s]
+                    run: {command: [x]}
+                    route: {pathPrefix: %s}
+                    analysis: {interval: 1s, minRequests: 10, failAfter: 2, postPromotion: 2s}
+                    keepPrevious: 1m
+                %s""";
+        return release + "services:\n"
+                + svc.formatted("gateway", version, "catalog, pricing", "/", extra.contains("gateway") ? extra.replace("gateway", "") : "")
+                + svc.formatted("catalog", version, "inventory", "/catalog", "")
+                + svc.formatted("pricing", version, "", "/pricing", "")
+                + svc.formatted("inventory", version, "", "/inventory", "");
+    }
+
+    ReleaseRecord deploy(String yaml) throws Exception {
+        ReleaseRecord r = engine.submit(ReleaseReader.read("shop.yaml", yaml), "shop.yaml", yaml, Path.of("."), "alice");
+        engine.awaitAll(Duration.ofSeconds(30));
+        return store.release(r.id()).orElseThrow();
+    }
+
+    List<String> messages(String id) {
+        return store.events(id, 0).stream().map(e -> e.event().message()).toList();
+    }
+
+    /** The services in the order their route first put {@code version}'s instances on stable. */
+    List<String> stableOrder(String version) {
+        Map<Integer, String> versionOfPort = new java.util.HashMap<>();
+        platform.registry.instances().forEach(i -> versionOfPort.put(i.address().port(), i.version()));
+        List<String> order = new ArrayList<>();
+        for (RouteSpec s : router.applied) {
+            if (!s.stable().isEmpty() && version.equals(versionOfPort.get(s.stable().get(0).port())) && !order.contains(s.name())) {
+                order.add(s.name());
+            }
+        }
+        return order;
+    }
+
+    @Test
+    void fourServicesArePromotedWaveByWaveWithVerifyChecksAfterEachWave() throws Exception {
+        ReleaseRecord v1 = deploy(shop("1", "", "verify: [{name: checkout, request: {path: /checkout}}]\n"));
+        assertThat(v1.outcome()).contains(Outcome.PROMOTED);
+        assertThat(stableOrder("1")).containsExactly("pricing", "inventory", "catalog", "gateway");
+        assertThat(messages(v1.id())).containsSubsequence("wave 1 of 3: pricing, inventory", "wave 1 done", "wave 2 of 3: catalog", "wave 2 done",
+                "wave 3 of 3: gateway", "wave 3 done");
+        assertThat(messages(v1.id()).stream().filter(m -> m.startsWith("verify check 'checkout' passed after wave")).toList()).hasSize(3);
+        assertThat(store.services()).extracting(s -> s.currentVersion()).containsOnly("1");
+    }
+
+    @Test
+    void aFailureInTheLastWaveFlipsEveryPromotedServiceBackInReverseOrder() throws Exception {
+        deploy(shop("1", "", ""));
+        List<Instance> v1 = platform.registry.instances();
+        // gateway 2's canary fails its analysis: the last wave
+        metrics.figures = (t, canary) -> canary && router.last().name().equals("gateway") ? new TrackFigures(200, 100, Map.of(99.0, 10.0))
+                : new TrackFigures(200, 0, Map.of(99.0, 10.0));
+        int before = router.applied.size();
+        ReleaseRecord r = deploy(shop("2", "gateway    steps: [{weight: 20}, {bake: 10s}]\n", ""));
+        assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("gateway: analysis failed 2 intervals in a row"));
+        // the flips: catalog (wave 2) before inventory and pricing (wave 1)
+        List<String> flips = new ArrayList<>();
+        for (RouteSpec s : router.applied.subList(before, router.applied.size())) {
+            boolean allOld = !s.stable().isEmpty() && s.stable().stream().allMatch(a -> v1.stream().anyMatch(i -> i.address().equals(a)));
+            if (allOld && s.canary().isEmpty() && s.preview().isEmpty() && !s.name().equals("gateway")) {
+                flips.add(s.name());
+            }
+        }
+        assertThat(flips).containsExactly("catalog", "pricing", "inventory");
+        assertThat(messages(r.id())).anyMatch(m -> m.startsWith("every service of the release is back on its previous version"));
+        assertThat(platform.registry.instances()).as("only version 1 runs").allMatch(i -> i.version().equals("1")).hasSize(4);
+        assertThat(store.services()).extracting(s -> s.currentVersion()).containsOnly("1");
+        for (String svc : List.of("gateway", "catalog", "pricing", "inventory")) {
+            RouteSpec route = router.routes.get(svc).spec();
+            assertThat(route.stable()).as(svc).allMatch(a -> v1.stream().anyMatch(i -> i.address().equals(a)));
+            assertThat(route.canary()).isEmpty();
+            assertThat(route.preview()).isEmpty();
+        }
+    }
+
+    @Test
+    void aVerifyFailureAfterWaveOneRollsTheReleaseBackBeforeWaveTwoStarts() throws Exception {
+        deploy(shop("1", "", ""));
+        prober.smoke = (a, c) -> !c.name().equals("checkout");
+        ReleaseRecord r = deploy(shop("2", "", "verify: [{name: checkout, request: {path: /checkout}}]\n"));
+        assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("verify check 'checkout' failed after wave 1"));
+        assertThat(messages(r.id())).contains("not deployed: catalog, gateway");
+        assertThat(platform.registry.instances()).noneMatch(i -> i.version().equals("2"));
+        assertThat(store.events(r.id(), 0)).map(StoredEvent::event).filteredOn(e -> e instanceof ReleaseEvent.InstancesStarted)
+                .extracting(ReleaseEvent::service).containsExactlyInAnyOrder("pricing", "inventory");
+    }
+
+    @Test
+    void maxParallelBoundsAWave() throws Exception {
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        prober.ready = a -> {
+            peak.accumulateAndGet(now.incrementAndGet(), Math::max);
+            now.decrementAndGet();
+            return true;
+        };
+        String many = "maxParallel: 1\nservices:\n" + String.join("", List.of("a", "b", "c").stream()
+                .map(n -> "  - {name: " + n + ", version: '1', run: {command: [x]}, route: {pathPrefix: /" + n + "}, analysis: {postPromotion: 0s}}\n")
+                .toList());
+        ReleaseRecord r = deploy(many);
+        assertThat(r.outcome()).contains(Outcome.PROMOTED);
+        assertThat(peak.get()).isEqualTo(1);
+        List<String> started = store.events(r.id(), 0).stream().map(StoredEvent::event).filter(e -> e instanceof ReleaseEvent.InstancesStarted)
+                .map(ReleaseEvent::service).toList();
+        assertThat(started).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void disjointReleasesRunSideBySideAndAnOverlappingOneCanQueue() throws Exception {
+        clock.autoAdvance(false);
+        ReleaseRecord a = engine.submit(ReleaseReader.read("a.yaml", "services: [{name: a, version: '1', run: {command: [x]}, route: {pathPrefix: /a}}]"),
+                "a.yaml", "", Path.of("."), "alice");
+        ReleaseRecord b = engine.submit(ReleaseReader.read("b.yaml", "services: [{name: b, version: '1', run: {command: [x]}, route: {pathPrefix: /b}}]"),
+                "b.yaml", "", Path.of("."), "bob");
+        assertThat(engine.isRunning(a.id())).isTrue();
+        assertThat(engine.isRunning(b.id())).as("disjoint: runs at the same time").isTrue();
+        ReleaseRecord c = engine.submit(ReleaseReader.read("c.yaml", "services: [{name: a, version: '2', run: {command: [x]}, route: {pathPrefix: /a}}]"),
+                "c.yaml", "", Path.of("."), "carol", true);
+        assertThat(engine.isQueued(c.id())).isTrue();
+        assertThat(messages(c.id())).containsExactly("release " + c.id() + " queued behind release " + a.id() + " (it holds some of the same services)");
+        clock.autoAdvance(true);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> store.release(c.id()).flatMap(ReleaseRecord::outcome).isPresent());
+        assertThat(store.release(c.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+        assertThat(store.service("a").orElseThrow().currentVersion()).isEqualTo("2");
+        assertThat(store.release(b.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+    }
+
+    @Test
+    void anAbortDuringTheSecondWaveFlipsTheFirstWaveBack() throws Exception {
+        deploy(shop("1", "", ""));
+        String[] id = new String[1];
+        metrics.figures = (t, canary) -> {
+            if (router.last().name().equals("catalog") && router.last().canaryWeight() > 0 && id[0] != null) {
+                engine.abort(id[0], "dana");
+            }
+            return new TrackFigures(200, 0, Map.of(99.0, 10.0));
+        };
+        String yaml = shop("2", "", "");
+        ReleaseRecord sub = engine.submit(ReleaseReader.read("shop.yaml", yaml), "shop.yaml", yaml, Path.of("."), "alice");
+        id[0] = sub.id();
+        engine.awaitAll(Duration.ofSeconds(30));
+        ReleaseRecord r = store.release(sub.id()).orElseThrow();
+        assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).contains("aborted by dana"));
+        assertThat(platform.registry.instances()).allMatch(i -> i.version().equals("1")).hasSize(4);
+    }
+}
