@@ -83,6 +83,14 @@ class ServerCrashAndCliTest {
         assertThat(run(120, "deploy", "--data-dir", d, release("v1", "", "").toString())).as(lastOut + lastErr).isZero();
         assertThat(lastOut).contains("release").contains("promoted");
 
+        // plan asks the running server what runs: v1 again is a no-op, v2 replaces v1
+        assertThat(run(30, "plan", "--data-dir", d, release("v1", "", "").toString())).as(lastErr).isZero();
+        assertThat(lastOut).contains("no-op: v1 already runs").contains("no-ops: shop (already run their versions)");
+        assertThat(run(30, "plan", "--data-dir", d, "--output", "json", release("v2", "", "").toString())).as(lastErr).isZero();
+        JsonNode plan = EventJson.MAPPER.readTree(lastOut);
+        assertThat(plan.at("/waves/0/services/0/change").asText()).isEqualTo("replace");
+        assertThat(plan.at("/waves/0/services/0/from").asText()).isEqualTo("v1");
+
         var endpoints = dir.endpoints().orElseThrow();
         load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 8).withRate(300).withUsersPerConnection(32)).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 200);

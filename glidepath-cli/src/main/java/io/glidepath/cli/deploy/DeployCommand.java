@@ -6,12 +6,10 @@ import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.term.Terminal;
+import io.glidepath.cli.validate.ReleaseFile;
 import io.glidepath.engine.EventJson;
 import io.glidepath.spec.InvalidSpecException;
-import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,21 +45,14 @@ public final class DeployCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String text;
+        ReleaseFile release;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            System.err.println(file + ":1:1: cannot read the file: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
-            return Main.INVALID_INPUT;
-        }
-        ReleaseSpec spec;
-        try {
-            spec = ReleaseReader.read(file.toString(), text);
+            release = ReleaseFile.read(file);
         } catch (InvalidSpecException e) {
-            e.errors().forEach(System.err::println);
-            System.err.println(e.errors().size() + (e.errors().size() == 1 ? " error" : " errors") + " in " + file + "; nothing was started.");
-            return Main.INVALID_INPUT;
+            return ReleaseFile.reportErrors(file, e.errors());
         }
+        ReleaseSpec spec = release.spec();
+        String text = release.text();
         JsonNode submitted;
         ServerClient client;
         try {

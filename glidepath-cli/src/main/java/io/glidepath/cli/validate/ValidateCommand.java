@@ -4,19 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
 import io.glidepath.route.RouteJson;
-import io.glidepath.spec.Durations;
 import io.glidepath.spec.InvalidSpecException;
-import io.glidepath.spec.Location;
-import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
-import io.glidepath.spec.Step;
-import io.glidepath.spec.Strategy;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,16 +31,8 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            String why = e instanceof NoSuchFileException ? "no such file" : e.getMessage();
-            return report(List.of(new SpecError(new Location(file.toString(), 1, 1), "", "cannot read the file: " + why)), null);
-        }
-        try {
-            ReleaseSpec spec = ReleaseReader.read(file.toString(), text);
-            return report(List.of(), spec);
+            return report(List.of(), ReleaseFile.read(file).spec());
         } catch (InvalidSpecException e) {
             return report(e.errors(), null);
         }
@@ -75,9 +58,7 @@ public final class ValidateCommand implements Callable<Integer> {
             return errors.isEmpty() ? Main.OK : Main.INVALID_INPUT;
         }
         if (!errors.isEmpty()) {
-            errors.forEach(e -> System.err.println(e));
-            System.err.println(errors.size() + (errors.size() == 1 ? " error" : " errors") + " in " + file + "; nothing was started.");
-            return Main.INVALID_INPUT;
+            return ReleaseFile.reportErrors(file, errors);
         }
         System.out.println(file + " is valid: " + spec.name().map(n -> "release " + n + ", ").orElse("")
                 + spec.services().size() + (spec.services().size() == 1 ? " service" : " services"));
@@ -89,23 +70,11 @@ public final class ValidateCommand implements Callable<Integer> {
 
     static String describe(ServiceSpec s) {
         List<String> parts = new ArrayList<>();
-        parts.add(s.run().replicas() + (s.run().replicas() == 1 ? " instance" : " instances"));
+        parts.add(SpecText.count(s.run().replicas(), "instance"));
         parts.add("route " + (s.route().match().host() == null ? "" : s.route().match().host()) + s.route().match().pathPrefix());
-        if (s.strategy() == Strategy.BLUE_GREEN) {
-            parts.add("blue-green");
-        } else {
-            List<String> steps = new ArrayList<>();
-            for (Step st : s.steps()) {
-                steps.add(switch (st) {
-                    case Step.Weight w -> (w.basisPoints() % 100 == 0 ? String.valueOf(w.basisPoints() / 100) : String.valueOf(w.basisPoints() / 100.0)) + "%";
-                    case Step.Bake b -> "bake " + Durations.format(b.duration());
-                    case Step.ManualPause p -> "pause";
-                });
-            }
-            parts.add("canary " + String.join(" > ", steps));
-        }
+        parts.add(SpecText.strategy(s));
         if (!s.smoke().isEmpty()) {
-            parts.add(s.smoke().size() + (s.smoke().size() == 1 ? " smoke test" : " smoke tests"));
+            parts.add(SpecText.count(s.smoke().size(), "smoke test"));
         }
         if (!s.dependsOn().isEmpty()) {
             parts.add("after " + String.join(", ", s.dependsOn()));

@@ -1,0 +1,58 @@
+package io.glidepath.cli.plan;
+
+import io.glidepath.cli.Main;
+import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.validate.ReleaseFile;
+import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleasePlan;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code glidepath plan FILE}: what a release would do, and in which order, without doing any of it. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = {"Shows what a release would do: its waves, each service's strategy, steps and configured waits, the verify checks,",
+                "the critical path and its minimum duration, and (when Glidepath runs here) which services are new, replaced or no-ops.",
+                "It changes nothing. Exit codes: 0 planned, 2 invalid or unreadable file."})
+public final class PlanCommand implements Callable<Integer> {
+    enum Output { TEXT, JSON }
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The release file (YAML or JSON).")
+    Path file;
+
+    @Option(names = "--data-dir", description = "Where to ask what runs now. Default .glidepath (or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--output", defaultValue = "text", description = "text or json.")
+    Output output;
+
+    @Override
+    public Integer call() {
+        ReleaseFile release;
+        try {
+            release = ReleaseFile.read(file);
+        } catch (InvalidSpecException e) {
+            return ReleaseFile.reportErrors(file, e.errors());
+        }
+        Optional<Map<String, RunningService>> running = Optional.empty();
+        String unknownBecause = null;
+        DataDir dir = DataDir.of(dataDir);
+        if (dir.endpoints().isEmpty()) {
+            unknownBecause = "Glidepath is not running in " + dir.root() + " (start it with: glidepath up)";
+        } else {
+            try {
+                running = Optional.of(RunningService.fromServices(ServerClient.of(dir).services().path("services")));
+            } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
+                unknownBecause = "could not ask the server: " + e.getMessage();
+            }
+        }
+        PlanView view = new PlanView(file.toString(), ReleasePlan.of(release.spec()), running, unknownBecause);
+        System.out.print(output == Output.JSON ? view.json().toPrettyString() + "\n" : view.text());
+        return Main.OK;
+    }
+}

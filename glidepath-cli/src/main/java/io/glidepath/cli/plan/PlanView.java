@@ -1,0 +1,132 @@
+package io.glidepath.cli.plan;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.cli.validate.SpecText;
+import io.glidepath.engine.EventJson;
+import io.glidepath.spec.Durations;
+import io.glidepath.spec.HttpCheck;
+import io.glidepath.spec.ReleasePlan;
+import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.Step;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A release plan shown to a person (text) or a script (JSON): waves, each service's strategy,
+ * steps and configured waits, what it would change given what runs, the verify checks, the
+ * critical path and the minimum duration.
+ *
+ * @param running what runs now by service, or empty when the server could not be asked
+ * @param unknownBecause why {@code running} is empty (shown to the user)
+ */
+public record PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause) {
+
+    public String text() {
+        StringBuilder out = new StringBuilder();
+        List<List<ServiceSpec>> waves = plan.waves();
+        int services = waves.stream().mapToInt(List::size).sum();
+        out.append("release ").append(plan.release().name().orElse("(unnamed)")).append(" from ").append(file).append(": ")
+                .append(SpecText.count(services, "service")).append(" in ").append(SpecText.count(waves.size(), "wave"));
+        if (plan.release().maxParallel() > 0) {
+            out.append(", at most ").append(plan.release().maxParallel()).append(" at once in a wave");
+        }
+        out.append('\n');
+        int nameWidth = width(waves, s -> s.name());
+        int versionWidth = width(waves, ServiceSpec::version);
+        int strategyWidth = width(waves, SpecText::strategy);
+        int waitsWidth = width(waves, s -> Durations.format(s.configuredWaits()));
+        for (int w = 0; w < waves.size(); w++) {
+            out.append("\nwave ").append(w + 1).append('\n');
+            for (ServiceSpec s : waves.get(w)) {
+                String line = "  " + pad(s.name(), nameWidth) + "  " + pad(s.version(), versionWidth) + "  " + pad(SpecText.strategy(s), strategyWidth)
+                        + "  waits " + pad(Durations.format(s.configuredWaits()), waitsWidth) + (running.isPresent() ? "  " + Change.of(s, running).text(s) : "")
+                        + (s.dependsOn().isEmpty() ? "" : "  (after " + String.join(", ", s.dependsOn()) + ")");
+                out.append(line.stripTrailing()).append('\n');
+            }
+        }
+        List<HttpCheck> verify = plan.release().verify();
+        if (!verify.isEmpty()) {
+            out.append("\nverify through the router after each wave:\n");
+            for (HttpCheck c : verify) {
+                out.append("  ").append(c.name()).append("  ").append(c.method()).append(' ').append(c.path()).append(" expects ").append(c.expectStatus())
+                        .append(c.bodyContains().map(b -> ", body containing \"" + b + "\"").orElse("")).append('\n');
+            }
+        }
+        out.append("\ncritical path: ").append(String.join(" > ", plan.criticalPath().stream()
+                .map(name -> name + " " + Durations.format(plan.release().service(name).orElseThrow().configuredWaits())).toList())).append('\n');
+        out.append("minimum duration: ").append(Durations.format(plan.minimumDuration()))
+                .append(" of configured waits (bakes and post-promotion watches); starting instances and checks add to it\n");
+        if (running.isEmpty()) {
+            out.append("running now: unknown, ").append(unknownBecause).append('\n');
+        } else {
+            List<String> noOps = waves.stream().flatMap(List::stream).filter(s -> Change.of(s, running).kind() == Change.Kind.NO_OP).map(ServiceSpec::name).toList();
+            out.append("no-ops: ").append(noOps.isEmpty() ? "none, every service changes" : String.join(", ", noOps) + " (already run their versions)").append('\n');
+        }
+        out.append("nothing was changed; deploy it with: glidepath deploy ").append(file).append('\n');
+        return out.toString();
+    }
+
+    public ObjectNode json() {
+        ObjectNode n = EventJson.MAPPER.createObjectNode();
+        n.put("file", file);
+        n.put("release", plan.release().name().orElse(null));
+        n.put("maxParallel", plan.release().maxParallel());
+        ArrayNode waves = n.putArray("waves");
+        for (int w = 0; w < plan.waves().size(); w++) {
+            ObjectNode wave = waves.addObject();
+            wave.put("wave", w + 1);
+            ArrayNode services = wave.putArray("services");
+            for (ServiceSpec s : plan.waves().get(w)) {
+                ObjectNode o = services.addObject();
+                o.put("name", s.name());
+                o.put("version", s.version());
+                o.put("strategy", s.strategy().id());
+                ArrayNode steps = o.putArray("steps");
+                for (Step step : s.steps()) {
+                    switch (step) {
+                        case Step.Weight x -> {
+                            if (x.basisPoints() % 100 == 0) {
+                                steps.addObject().put("weight", x.basisPoints() / 100);
+                            } else {
+                                steps.addObject().put("weight", x.basisPoints() / 100.0);
+                            }
+                        }
+                        case Step.Bake b -> steps.addObject().put("bake", Durations.format(b.duration()));
+                        case Step.ManualPause p -> steps.addObject().put("pause", "manual");
+                    }
+                }
+                o.put("waits", Durations.format(s.configuredWaits()));
+                o.put("waitsMillis", s.configuredWaits().toMillis());
+                s.dependsOn().forEach(o.putArray("dependsOn")::add);
+                Change c = Change.of(s, running);
+                o.put("change", c.kind().id());
+                c.from().ifPresent(v -> o.put("from", v));
+                c.heldBy().ifPresent(h -> o.put("heldBy", h));
+            }
+        }
+        ArrayNode verify = n.putArray("verify");
+        for (HttpCheck c : plan.release().verify()) {
+            ObjectNode o = verify.addObject().put("name", c.name()).put("method", c.method()).put("path", c.path()).put("expectStatus", c.expectStatus());
+            c.bodyContains().ifPresent(b -> o.put("bodyContains", b));
+        }
+        plan.criticalPath().forEach(n.putArray("criticalPath")::add);
+        n.put("minimumDuration", Durations.format(plan.minimumDuration()));
+        n.put("minimumDurationMillis", plan.minimumDuration().toMillis());
+        ObjectNode now = n.putObject("running");
+        now.put("known", running.isPresent());
+        if (running.isEmpty()) {
+            now.put("reason", unknownBecause);
+        }
+        return n;
+    }
+
+    private static int width(List<List<ServiceSpec>> waves, java.util.function.Function<ServiceSpec, String> f) {
+        return waves.stream().flatMap(List::stream).map(f).mapToInt(String::length).max().orElse(0);
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(Math.max(0, width - s.length()));
+    }
+}

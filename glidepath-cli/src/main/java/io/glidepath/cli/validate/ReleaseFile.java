@@ -1,0 +1,37 @@
+package io.glidepath.cli.validate;
+
+import io.glidepath.cli.Main;
+import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.Location;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.SpecError;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A release file read and checked the way every command does it: its text, and its spec or every located error. */
+public record ReleaseFile(Path path, String text, ReleaseSpec spec) {
+
+    /** Reads and checks {@code path}; an unreadable file is one error at its 1:1. */
+    public static ReleaseFile read(Path path) throws InvalidSpecException {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            String why = e instanceof NoSuchFileException ? "no such file" : e.getMessage();
+            throw new InvalidSpecException(List.of(new SpecError(new Location(path.toString(), 1, 1), "", "cannot read the file: " + why)));
+        }
+        return new ReleaseFile(path, text, ReleaseReader.read(path.toString(), text));
+    }
+
+    /** Prints every error to stderr with a count, and gives the exit code for invalid input. */
+    public static int reportErrors(Path path, List<SpecError> errors) {
+        errors.forEach(System.err::println);
+        System.err.println(errors.size() + (errors.size() == 1 ? " error" : " errors") + " in " + path + "; nothing was started.");
+        return Main.INVALID_INPUT;
+    }
+}

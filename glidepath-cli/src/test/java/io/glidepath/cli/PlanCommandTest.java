@@ -1,0 +1,150 @@
+package io.glidepath.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.cli.plan.PlanView;
+import io.glidepath.cli.plan.RunningService;
+import io.glidepath.engine.EventJson;
+import io.glidepath.spec.ReleasePlan;
+import io.glidepath.spec.ReleaseReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code glidepath plan} on the shop example, checked to the character. */
+class PlanCommandTest {
+    static final String SHOP_V1 = "../examples/shop/shop-v1.yaml";
+    static final String SHOP_V3 = "../examples/shop/shop-v3.yaml";
+
+    @TempDir
+    Path dataDir;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream oldOut;
+    PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    int plan(String... args) {
+        return Main.run(args);
+    }
+
+    @Test
+    void theShopReleasePlansInThreeWavesWithItsCriticalPath() {
+        assertThat(plan("plan", SHOP_V1, "--data-dir", dataDir.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("""
+                release shop-v1 from ../examples/shop/shop-v1.yaml: 4 services in 3 waves
+
+                wave 1
+                  pricing    v1  blue-green                            waits 3s
+                  inventory  v1  canary 20% > bake 4s > 50% > bake 4s  waits 11s
+
+                wave 2
+                  catalog    v1  canary 20% > bake 4s > 50% > bake 4s  waits 11s  (after inventory)
+
+                wave 3
+                  gateway    v1  canary 20% > bake 4s > 50% > bake 4s  waits 11s  (after catalog, pricing)
+
+                verify through the router after each wave:
+                  checkout  GET /checkout expects 200, body containing "hello from inventory"
+
+                critical path: inventory 11s > catalog 11s > gateway 11s
+                minimum duration: 33s of configured waits (bakes and post-promotion watches); starting instances and checks add to it
+                running now: unknown, Glidepath is not running in DATA_DIR (start it with: glidepath up)
+                nothing was changed; deploy it with: glidepath deploy ../examples/shop/shop-v1.yaml
+                """.replace("DATA_DIR", dataDir.toString()));
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void theShopPlanAsJson() throws Exception {
+        assertThat(plan("plan", SHOP_V3, "--output", "json", "--data-dir", dataDir.toString())).isZero();
+        JsonNode expected = EventJson.MAPPER.readTree("""
+                {"file": "../examples/shop/shop-v3.yaml", "release": "shop-v3", "maxParallel": 0,
+                 "waves": [
+                   {"wave": 1, "services": [
+                     {"name": "pricing", "version": "v3", "strategy": "blueGreen", "steps": [], "waits": "3s", "waitsMillis": 3000,
+                      "dependsOn": [], "change": "unknown"},
+                     {"name": "inventory", "version": "v3", "strategy": "canary",
+                      "steps": [{"weight": 20}, {"bake": "4s"}, {"weight": 50}, {"bake": "4s"}], "waits": "11s", "waitsMillis": 11000,
+                      "dependsOn": [], "change": "unknown"}]},
+                   {"wave": 2, "services": [
+                     {"name": "catalog", "version": "v3", "strategy": "canary",
+                      "steps": [{"weight": 20}, {"bake": "4s"}, {"weight": 50}, {"bake": "4s"}], "waits": "11s", "waitsMillis": 11000,
+                      "dependsOn": ["inventory"], "change": "unknown"}]},
+                   {"wave": 3, "services": [
+                     {"name": "gateway", "version": "v3", "strategy": "canary",
+                      "steps": [{"weight": 20}, {"bake": "4s"}, {"weight": 50}, {"bake": "4s"}], "waits": "11s", "waitsMillis": 11000,
+                      "dependsOn": ["catalog", "pricing"], "change": "unknown"}]}],
+                 "verify": [{"name": "checkout", "method": "GET", "path": "/checkout", "expectStatus": 200, "bodyContains": "hello from inventory"}],
+                 "criticalPath": ["inventory", "catalog", "gateway"],
+                 "minimumDuration": "33s", "minimumDurationMillis": 33000,
+                 "running": {"known": false, "reason": "Glidepath is not running in %s (start it with: glidepath up)"}}
+                """.formatted(dataDir));
+        assertThat(EventJson.MAPPER.readTree(out.toString(StandardCharsets.UTF_8))).isEqualTo(expected);
+    }
+
+    @Test
+    void whatRunsDecidesWhichServicesAreNewReplacedOrNoOps() throws Exception {
+        var spec = ReleaseReader.read(SHOP_V3, Files.readString(Path.of(SHOP_V3)));
+        Map<String, RunningService> running = Map.of(
+                "inventory", new RunningService("inventory", "v1", 2, Optional.empty()),
+                "pricing", new RunningService("pricing", "v3", 2, Optional.empty()),
+                "catalog", new RunningService("catalog", "v1", 2, Optional.of("hotfix-7")),
+                // a service whose instances are all gone is deployed as new
+                "gateway", new RunningService("gateway", "v1", 0, Optional.empty()));
+        PlanView view = new PlanView(SHOP_V3, ReleasePlan.of(spec), Optional.of(running), null);
+        assertThat(view.text()).contains("""
+                wave 1
+                  pricing    v3  blue-green                            waits 3s   no-op: v3 already runs
+                  inventory  v3  canary 20% > bake 4s > 50% > bake 4s  waits 11s  replaces v1
+
+                wave 2
+                  catalog    v3  canary 20% > bake 4s > 50% > bake 4s  waits 11s  replaces v1, held by release hotfix-7  (after inventory)
+
+                wave 3
+                  gateway    v3  canary 20% > bake 4s > 50% > bake 4s  waits 11s  new  (after catalog, pricing)
+                """).contains("\nno-ops: pricing (already run their versions)\n").doesNotContain("running now");
+        JsonNode json = view.json();
+        assertThat(json.at("/waves/0/services/0/change").asText()).isEqualTo("noOp");
+        assertThat(json.at("/waves/0/services/1/change").asText()).isEqualTo("replace");
+        assertThat(json.at("/waves/0/services/1/from").asText()).isEqualTo("v1");
+        assertThat(json.at("/waves/1/services/0/heldBy").asText()).isEqualTo("hotfix-7");
+        assertThat(json.at("/waves/2/services/0/change").asText()).isEqualTo("new");
+        assertThat(json.at("/running/known").asBoolean()).isTrue();
+    }
+
+    @Test
+    void anInvalidFileIsReportedLocatedAndNothingIsPlanned() throws Exception {
+        Path bad = dataDir.resolve("bad.yaml");
+        Files.writeString(bad, """
+                services:
+                  - {name: a, version: '1', dependsOn: [b], run: {command: [x]}, route: {pathPrefix: /a}}
+                  - {name: b, version: '1', dependsOn: [a], run: {command: [x]}, route: {pathPrefix: /b}}
+                """);
+        assertThat(plan("plan", bad.toString())).isEqualTo(Main.INVALID_INPUT);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(bad + ":2:").contains("cycle").contains("nothing was started");
+    }
+}
