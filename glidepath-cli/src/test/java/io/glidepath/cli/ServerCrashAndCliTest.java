@@ -100,6 +100,14 @@ class ServerCrashAndCliTest {
         ServerClient api = ServerClient.of(dir);
         await().atMost(Duration.ofSeconds(60)).until(() -> messages(api, id).contains("canary v2 at 30%"));
 
+        // another release of shop queues behind it; status shows both
+        assertThat(run(60, "deploy", "--data-dir", d, "--detach", "--queue", release("v5", "", "").toString())).as(lastErr).isZero();
+        assertThat(lastOut).contains("queued release").contains("behind release " + id);
+        String queued = lastOut.replaceAll("(?s).*queued release (\\S+) behind.*", "$1").strip();
+        assertThat(run(30, "status", "--data-dir", d)).isZero();
+        assertThat(lastOut).contains("RELEASE " + id + "  running").contains("  wave 1  shop             shifting")
+                .contains("RELEASE " + queued + "  queued behind release " + id);
+
         // kill -9 the server mid-canary: the router goes on serving stable and canary
         ProcessHandle server = dir.process("server").orElseThrow();
         server.destroyForcibly();
@@ -122,6 +130,8 @@ class ServerCrashAndCliTest {
         ServerClient again = ServerClient.of(dir);
         await().atMost(Duration.ofSeconds(30)).until(() -> again.release(id).path("state").asText().equals("ROLLED_BACK"));
         assertThat(again.release(id).path("reason").asText()).contains("the server stopped while the release ran");
+        assertThat(again.release(queued).path("state").asText()).as("the queued release never started").isEqualTo("CANCELLED");
+        assertThat(again.release(queued).path("reason").asText()).contains("the server stopped while it waited in the queue");
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode svc = again.services().path("services").get(0);
             return svc.path("instances").size() == 2 && svc.path("route").path("canary").isNull();

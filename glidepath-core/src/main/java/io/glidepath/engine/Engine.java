@@ -14,10 +14,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +52,7 @@ public final class Engine implements AutoCloseable {
     private final List<Waiting> queue = new ArrayList<>();
     private final Map<String, List<Consumer<StoredEvent>>> followers = new ConcurrentHashMap<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private boolean closing; // guarded by this: once closing, queued releases are cancelled, not started
 
     /** A release in progress. */
     private static final class Running {
@@ -58,6 +60,10 @@ public final class Engine implements AutoCloseable {
         final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
         final Map<String, Integer> waveOf = new LinkedHashMap<>();
         volatile String abortReason;
+        /** Services this release promoted, in promotion order; guarded by this. */
+        final List<ServiceDeployment> promoted = new ArrayList<>();
+        /** Set once the release-wide flip back has begun (guarded by this): a service promoted after it flips back on its own. */
+        String flipReason;
 
         Running(ReleaseRecord record) {
             this.record = record;
@@ -127,7 +133,6 @@ public final class Engine implements AutoCloseable {
 
     private void run(Running r, ReleaseSpec spec, Path baseDir, List<List<ServiceSpec>> waves) {
         String id = r.record.id();
-        List<ServiceDeployment> promoted = Collections.synchronizedList(new ArrayList<>());
         String failure = null;
         boolean changed = false;
         try {
@@ -142,10 +147,10 @@ public final class Engine implements AutoCloseable {
                     emit(id, new ReleaseEvent.WaveChanged(seams.clock().now(), null, "wave " + (w + 1) + " of " + waves.size() + ": "
                             + String.join(", ", names), w + 1, names, "STARTED"));
                 }
-                failure = runWave(r, wave, spec.maxParallel(), baseDir, promoted);
+                failure = runWave(r, wave, spec.maxParallel(), baseDir);
                 changed |= r.deployments.values().stream().anyMatch(d -> d.phase() != Phase.UNCHANGED);
                 if (failure == null && changed && !spec.verify().isEmpty()) {
-                    failure = verify(id, spec.verify(), w + 1);
+                    failure = verify(r, spec, w + 1);
                 }
                 if (failure == null && waves.size() > 1) {
                     emit(id, new ReleaseEvent.WaveChanged(seams.clock().now(), null, "wave " + (w + 1) + " done", w + 1, names, "DONE"));
@@ -159,9 +164,15 @@ public final class Engine implements AutoCloseable {
             log.error("release {} failed", id, e);
             failure = "internal error: " + e.getMessage();
         }
+        List<ServiceDeployment> promoted;
+        synchronized (r) {
+            promoted = List.copyOf(r.promoted);
+        }
         Outcome outcome;
         if (failure != null) {
-            rollBackRelease(r, promoted, failure);
+            // a failing service began the flip already; a failed verify check or an abort between waves begins it here
+            flipBack(r, failure, seams.clock().now());
+            retireNew(promoted, failure);
             outcome = Outcome.ROLLED_BACK;
         } else {
             outcome = promoted.isEmpty() ? Outcome.UNCHANGED : Outcome.PROMOTED;
@@ -188,13 +199,14 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Deploys a wave, {@code maxParallel} at a time (0: all). The first failure stops the wave:
-     * services not started yet are not, services still deploying are aborted (they roll back).
-     * Returns the failure, or null.
+     * services not started yet are not, services still deploying are aborted (they roll back),
+     * and as soon as the failing service's own traffic is back, the services promoted earlier in
+     * the release flip back too (see {@link #flipBack}). Returns the failure, or null.
      */
-    private String runWave(Running r, List<ServiceSpec> wave, int maxParallel, Path baseDir, List<ServiceDeployment> promoted) {
+    private String runWave(Running r, List<ServiceSpec> wave, int maxParallel, Path baseDir) {
         String id = r.record.id();
         Semaphore slots = new Semaphore(maxParallel <= 0 ? wave.size() : maxParallel);
-        List<String> failures = new CopyOnWriteArrayList<>();
+        CopyOnWriteArrayList<String> failures = new CopyOnWriteArrayList<>();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             for (ServiceSpec svc : wave) {
                 ex.submit(() -> {
@@ -209,18 +221,20 @@ public final class Engine implements AutoCloseable {
                             return;
                         }
                         ServiceDeployment d = new ServiceDeployment(seams.withEvents(e -> emit(id, e)), svc, baseDir, current(svc.name()));
+                        d.onRollback((reason, decided) -> {
+                            String why = svc.name() + ": " + reason;
+                            failures.addIfAbsent(why);
+                            flipBack(r, why, decided);
+                        });
                         r.deployments.put(svc.name(), d);
                         if (r.abortReason != null) {
                             d.abort(r.abortReason);
                         }
                         ServiceDeployment.Result res = d.run();
                         if (res.outcome() == Outcome.PROMOTED) {
-                            promoted.add(d);
+                            promoted(r, d);
                         } else if (res.outcome() == Outcome.ROLLED_BACK) {
-                            String why = svc.name() + ": " + res.reason();
-                            failures.add(why);
-                            // the release is atomic: the rest of the wave stops now
-                            r.deployments.values().forEach(other -> other.abort("release rolling back: " + why));
+                            failures.addIfAbsent(svc.name() + ": " + res.reason());
                         }
                     } finally {
                         slots.release();
@@ -232,9 +246,33 @@ public final class Engine implements AutoCloseable {
         return !failures.isEmpty() ? failures.get(0) : r.abortReason;
     }
 
-    /** The release's verify checks through the router; the first failure, or null. */
-    private String verify(String id, List<HttpCheck> checks, int wave) {
-        for (HttpCheck c : checks) {
+    /** Records a promoted service; when the release is already flipping back, this one flips back now. */
+    private void promoted(Running r, ServiceDeployment d) {
+        String flipping;
+        synchronized (r) {
+            r.promoted.add(d);
+            flipping = r.flipReason;
+        }
+        if (flipping != null) {
+            d.restoreTraffic(flipping);
+        }
+    }
+
+    /**
+     * The release's verify checks through the router after {@code wave}; the first failure, or null.
+     * A check whose path is served by a service of this release deployed for the first time in a
+     * later wave waits for that wave (there is nothing to answer it yet); after the last wave every
+     * check runs.
+     */
+    private String verify(Running r, ReleaseSpec spec, int wave) {
+        String id = r.record.id();
+        for (HttpCheck c : spec.verify()) {
+            Optional<ServiceSpec> server = servedBy(spec, c);
+            if (server.isPresent() && r.waveOf.getOrDefault(server.get().name(), 0) > wave && current(server.get().name()).version().isEmpty()) {
+                emit(id, new ReleaseEvent.Note(seams.clock().now(), null, "verify check '" + c.name() + "' waits after wave " + wave + ": "
+                        + server.get().name() + ", which answers " + c.path() + ", arrives in wave " + r.waveOf.get(server.get().name())));
+                continue;
+            }
             Prober.Result res = seams.prober().check(seams.router().entry(), c, Map.of());
             String msg = "verify check '" + c.name() + "' " + (res.passed() ? "passed" : "failed") + " after wave " + wave + ": " + c.method() + " "
                     + c.path() + " -> " + res.detail();
@@ -246,27 +284,59 @@ public final class Engine implements AutoCloseable {
         return null;
     }
 
+    /** The release's service whose route takes the check's request: a named host before any host, then the longest path prefix. */
+    static Optional<ServiceSpec> servedBy(ReleaseSpec spec, HttpCheck check) {
+        String host = check.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Host")).map(Map.Entry::getValue)
+                .findFirst().map(h -> h.replaceFirst(":\\d+$", "").toLowerCase(Locale.ROOT)).orElse("");
+        String path = check.path().replaceFirst("[?#].*$", "");
+        return spec.services().stream()
+                .filter(s -> s.route().match().matchesHost(host) && s.route().match().matchesPath(path))
+                .max(Comparator.comparing((ServiceSpec s) -> s.route().match().host() == null ? 0 : s.route().match().isWildcardHost() ? 1 : 2)
+                        .thenComparing(s -> s.route().match().pathPrefix().length()));
+    }
+
     /**
-     * Atomic rollback: every service this release promoted flips back to its previous version
-     * (reverse dependency order, one route update each), then all their new instances drain and stop.
+     * Atomic rollback, traffic part, done once per release: the services still deploying roll back
+     * (the last in dependency order), then every service the release promoted flips back to its
+     * previous version, wave by wave from the last (one route update each; a wave's services
+     * together, as they do not depend on each other). Runs on the failing service's thread as soon
+     * as its own traffic is back, so the release is on its previous versions within a second of
+     * {@code decided}, while the failing version still drains.
      */
-    private void rollBackRelease(Running r, List<ServiceDeployment> promoted, String reason) {
+    private void flipBack(Running r, String reason, Instant decided) {
         String id = r.record.id();
-        if (promoted.isEmpty()) {
+        List<ServiceDeployment> flip;
+        synchronized (r) {
+            if (r.flipReason != null) {
+                return;
+            }
+            r.flipReason = reason;
+            flip = new ArrayList<>(r.promoted);
+        }
+        for (ServiceDeployment d : r.deployments.values()) {
+            d.abort("release rolling back: " + reason);
+        }
+        try {
+            for (ServiceDeployment d : r.deployments.values()) {
+                if (!flip.contains(d) && d.phase() != Phase.UNCHANGED && d.phase() != Phase.DONE && !d.awaitTrafficBack(Duration.ofSeconds(2))) {
+                    log.warn("release {}: {} took over 2 s to put its traffic back; flipping the rest anyway", id, d.service());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (flip.isEmpty()) {
             return;
         }
-        Instant decided = seams.clock().now();
-        emit(id, new ReleaseEvent.RollbackDecided(decided, null, "rolling the release back: " + promoted.size() + " promoted service"
-                + (promoted.size() == 1 ? "" : "s") + " flip back to their previous versions, in reverse order", reason));
-        List<ServiceDeployment> reverse = new ArrayList<>(promoted);
-        reverse.sort((a, b) -> Integer.compare(r.waveOf.getOrDefault(b.service(), 0), r.waveOf.getOrDefault(a.service(), 0)));
-        // traffic first, wave by wave from the last: within a wave the services do not depend on each other
+        emit(id, new ReleaseEvent.RollbackDecided(seams.clock().now(), null, "rolling the release back: " + flip.size() + " promoted service"
+                + (flip.size() == 1 ? "" : "s") + " flip back to their previous versions, in reverse order", reason));
+        flip.sort((a, b) -> Integer.compare(r.waveOf.getOrDefault(b.service(), 0), r.waveOf.getOrDefault(a.service(), 0)));
         int i = 0;
-        while (i < reverse.size()) {
-            int wave = r.waveOf.getOrDefault(reverse.get(i).service(), 0);
+        while (i < flip.size()) {
+            int wave = r.waveOf.getOrDefault(flip.get(i).service(), 0);
             List<ServiceDeployment> same = new ArrayList<>();
-            while (i < reverse.size() && r.waveOf.getOrDefault(reverse.get(i).service(), 0) == wave) {
-                same.add(reverse.get(i++));
+            while (i < flip.size() && r.waveOf.getOrDefault(flip.get(i).service(), 0) == wave) {
+                same.add(flip.get(i++));
             }
             try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
                 same.forEach(d -> ex.submit(() -> d.restoreTraffic(reason)));
@@ -275,8 +345,12 @@ public final class Engine implements AutoCloseable {
         Duration took = seams.clock().since(decided);
         emit(id, new ReleaseEvent.TrafficRestored(seams.clock().now(), null, "every service of the release is back on its previous version "
                 + took.toMillis() + " ms after the decision", took.toMillis()));
+    }
+
+    /** Atomic rollback, second part: the promoted services' new instances drain and stop. */
+    private void retireNew(List<ServiceDeployment> promoted, String reason) {
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            reverse.forEach(d -> ex.submit(() -> d.retireNew(reason)));
+            promoted.forEach(d -> ex.submit(() -> d.retireNew(reason)));
         }
     }
 
@@ -290,6 +364,7 @@ public final class Engine implements AutoCloseable {
             case ROLLED_BACK -> "release " + id + " rolled back: " + reason;
             case UNCHANGED -> "release " + id + ": every service already ran its version; nothing changed";
             case FAILED -> "release " + id + " failed: " + reason;
+            case CANCELLED -> "release " + id + " cancelled: " + reason;
         };
         emit(id, new ReleaseEvent.Finished(at, null, message, outcome));
         synchronized (running) {
@@ -301,6 +376,9 @@ public final class Engine implements AutoCloseable {
 
     /** Starts queued releases whose services are free now, in the order they were submitted. */
     private synchronized void startQueued() {
+        if (closing) {
+            return;
+        }
         for (var it = queue.iterator(); it.hasNext(); ) {
             Waiting w = it.next();
             if (store.lock(w.record().services(), w.record().id()).isEmpty()) {
@@ -332,8 +410,14 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
-    /** Rolls the release back now. False when it is not running (finished, queued or unknown). */
+    /**
+     * Rolls the release back now, or, when it is queued, takes it out of the queue (it ends
+     * CANCELLED, nothing deployed). False when it is finished or unknown.
+     */
     public boolean abort(String releaseId, String who) {
+        if (cancelQueued(releaseId, "aborted by " + who + " while it waited in the queue; nothing was deployed")) {
+            return true;
+        }
         Running r = running.get(releaseId);
         if (r == null) {
             return false;
@@ -349,6 +433,24 @@ public final class Engine implements AutoCloseable {
 
     public synchronized boolean isQueued(String releaseId) {
         return queue.stream().anyMatch(w -> w.record().id().equals(releaseId));
+    }
+
+    /** The release a queued release waits for now (one holding some of its services). */
+    public synchronized Optional<String> queuedBehind(String releaseId) {
+        return queue.stream().filter(w -> w.record().id().equals(releaseId)).findFirst()
+                .flatMap(w -> w.record().services().stream().map(store::holder).flatMap(Optional::stream).findFirst());
+    }
+
+    private synchronized boolean cancelQueued(String releaseId, String reason) {
+        Optional<Waiting> w = queue.stream().filter(x -> x.record().id().equals(releaseId)).findFirst();
+        if (w.isEmpty()) {
+            return false;
+        }
+        queue.remove(w.get());
+        Instant at = seams.clock().now();
+        store.updateRelease(w.get().record().finish(Outcome.CANCELLED, reason, at));
+        emit(releaseId, new ReleaseEvent.Finished(at, null, "release " + releaseId + " cancelled: " + reason, Outcome.CANCELLED));
+        return true;
     }
 
     /** Each service of a running release: its wave and phase (PENDING while its wave waits). */
@@ -409,6 +511,10 @@ public final class Engine implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (this) {
+            closing = true;
+            List.copyOf(queue).forEach(w -> cancelQueued(w.record().id(), "the server stopped while it waited in the queue; nothing was deployed"));
+        }
         running.keySet().forEach(id -> abort(id, "the server stopping"));
         long end = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         synchronized (running) {

@@ -9,5 +9,7 @@ public enum Outcome {
     /** Every service already ran the asked version: nothing was done. */
     UNCHANGED,
     /** The release could not even start (for example, the server stopped under it). */
-    FAILED
+    FAILED,
+    /** The release never started: aborted (or its server stopped) while it waited in the queue. Nothing was deployed. */
+    CANCELLED
 }

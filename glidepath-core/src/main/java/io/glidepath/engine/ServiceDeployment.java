@@ -34,8 +34,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +102,15 @@ public final class ServiceDeployment {
     private Duration decisionToStable;
     /** Failing verdicts in a row, across steps: a canary failing at the end of one bake is not forgiven by the next. */
     private int failuresInARow;
+    /** Open once this deployment's traffic is back on the previous version (rollback step 1). */
+    private final CountDownLatch trafficBack = new CountDownLatch(1);
+    private volatile RollbackListener rollbackListener = (reason, decided) -> { };
+
+    /** Told, on the deployment's thread, as soon as its own traffic is back, before its instances drain. */
+    @FunctionalInterface
+    public interface RollbackListener {
+        void trafficBack(String reason, Instant decided);
+    }
 
     public ServiceDeployment(Seams seams, ServiceSpec spec, Path baseDir, Current before) {
         this.s = seams;
@@ -110,6 +121,16 @@ public final class ServiceDeployment {
 
     public String service() {
         return spec.name();
+    }
+
+    /** Who to tell when this deployment rolls back: a release flips its other services then, not after the drain. */
+    public void onRollback(RollbackListener listener) {
+        this.rollbackListener = listener;
+    }
+
+    /** Waits until this deployment's traffic is back on the previous version; false when {@code max} passed first. */
+    public boolean awaitTrafficBack(Duration max) throws InterruptedException {
+        return trafficBack.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public Phase phase() {
@@ -373,6 +394,8 @@ public final class ServiceDeployment {
             emit(new ReleaseEvent.Note(now(), spec.name(), "could not restore the route: " + e.getMessage()
                     + "; the new instances are stopped anyway"));
         }
+        trafficBack.countDown();
+        rollbackListener.trafficBack(reason, rollbackDecided);
         // 2. then drain and stop the new instances, never waiting on them beyond the drain deadline
         awaitDrained(fresh);
         stopAll(fresh, "stopped the new instances of " + spec.version());
@@ -386,6 +409,7 @@ public final class ServiceDeployment {
     public Duration restoreTraffic(String reason) {
         rollingBack = true;
         if (!phase.canMoveTo(Phase.ROLLING_BACK)) {
+            trafficBack.countDown();
             return Duration.ZERO;
         }
         move(Phase.ROLLING_BACK, "flipping back to " + before.version().orElse("nothing") + ": " + reason);
@@ -401,6 +425,7 @@ public final class ServiceDeployment {
         } catch (TrafficException | StaleRouteException e) {
             emit(new ReleaseEvent.Note(now(), spec.name(), "could not restore the route: " + e.getMessage()));
         }
+        trafficBack.countDown();
         return s.clock().since(t0);
     }
 

@@ -100,6 +100,8 @@ final class Doubles {
         final List<Instant> appliedAt = new CopyOnWriteArrayList<>();
         final Clock clock;
         long generation;
+        /** In-flight requests by route; none unless a test says so. */
+        volatile java.util.function.Function<String, Map<EndpointAddress, Integer>> inflight = route -> Map.of();
 
         MemoryRouter(Clock clock) {
             this.clock = clock;
@@ -130,7 +132,7 @@ final class Doubles {
 
         @Override
         public Map<EndpointAddress, Integer> inflight(String route) {
-            return Map.of();
+            return inflight.apply(route);
         }
 
         @Override

@@ -83,11 +83,21 @@ class ReleaseWavesTest {
     void fourServicesArePromotedWaveByWaveWithVerifyChecksAfterEachWave() throws Exception {
         ReleaseRecord v1 = deploy(shop("1", "", "verify: [{name: checkout, request: {path: /checkout}}]\n"));
         assertThat(v1.outcome()).contains(Outcome.PROMOTED);
-        assertThat(stableOrder("1")).containsExactly("pricing", "inventory", "catalog", "gateway");
+        // a first release: /checkout has no one to answer it before gateway arrives in wave 3
+        assertThat(messages(v1.id())).contains("verify check 'checkout' waits after wave 1: gateway, which answers /checkout, arrives in wave 3",
+                "verify check 'checkout' waits after wave 2: gateway, which answers /checkout, arrives in wave 3");
+        List<String> order = stableOrder("1");
+        assertThat(order.subList(0, 2)).as("wave 1, side by side").containsExactlyInAnyOrder("pricing", "inventory");
+        assertThat(order.subList(2, order.size())).containsExactly("catalog", "gateway");
         assertThat(messages(v1.id())).containsSubsequence("wave 1 of 3: pricing, inventory", "wave 1 done", "wave 2 of 3: catalog", "wave 2 done",
                 "wave 3 of 3: gateway", "wave 3 done");
-        assertThat(messages(v1.id()).stream().filter(m -> m.startsWith("verify check 'checkout' passed after wave")).toList()).hasSize(3);
+        assertThat(messages(v1.id()).stream().filter(m -> m.startsWith("verify check 'checkout' passed after wave")).toList())
+                .containsExactly("verify check 'checkout' passed after wave 3: GET /checkout -> 200 in 1 ms");
         assertThat(store.services()).extracting(s -> s.currentVersion()).containsOnly("1");
+        // the next release: gateway 1 answers /checkout from wave 1 on, through the new versions behind it
+        ReleaseRecord v2 = deploy(shop("2", "", "verify: [{name: checkout, request: {path: /checkout}}]\n"));
+        assertThat(v2.outcome()).contains(Outcome.PROMOTED);
+        assertThat(messages(v2.id()).stream().filter(m -> m.startsWith("verify check 'checkout' passed after wave")).toList()).hasSize(3);
     }
 
     @Test
@@ -97,6 +107,9 @@ class ReleaseWavesTest {
         // gateway 2's canary fails its analysis: the last wave
         metrics.figures = (t, canary) -> canary && router.last().name().equals("gateway") ? new TrackFigures(200, 100, Map.of(99.0, 10.0))
                 : new TrackFigures(200, 0, Map.of(99.0, 10.0));
+        // gateway's new instances never drain: the release must not wait for them to flip the rest back
+        router.inflight = route -> route.equals("gateway") ? platform.registry.instances().stream().filter(i -> i.version().equals("2"))
+                .collect(java.util.stream.Collectors.toMap(Instance::address, i -> 1)) : Map.of();
         int before = router.applied.size();
         ReleaseRecord r = deploy(shop("2", "gateway    steps: [{weight: 20}, {bake: 10s}]\n", ""));
         assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
@@ -109,8 +122,20 @@ class ReleaseWavesTest {
                 flips.add(s.name());
             }
         }
-        assertThat(flips).containsExactly("catalog", "pricing", "inventory");
-        assertThat(messages(r.id())).anyMatch(m -> m.startsWith("every service of the release is back on its previous version"));
+        // wave 1's two services flip together, in either order
+        assertThat(flips).hasSize(3).startsWith("catalog");
+        assertThat(flips.subList(1, 3)).containsExactlyInAnyOrder("pricing", "inventory");
+        List<StoredEvent> events = store.events(r.id(), 0);
+        ReleaseEvent.RollbackDecided decided = events.stream().map(StoredEvent::event).filter(e -> e instanceof ReleaseEvent.RollbackDecided)
+                .map(e -> (ReleaseEvent.RollbackDecided) e).findFirst().orElseThrow();
+        assertThat(decided.service()).isEqualTo("gateway");
+        ReleaseEvent.TrafficRestored back = events.stream().map(StoredEvent::event).filter(e -> e instanceof ReleaseEvent.TrafficRestored t
+                && t.service() == null).map(e -> (ReleaseEvent.TrafficRestored) e).findFirst().orElseThrow();
+        assertThat(back.millis()).as("gateway's decision to every service back").isLessThan(1000);
+        List<ReleaseEvent> order = events.stream().map(StoredEvent::event).toList();
+        int gatewayStopped = order.indexOf(order.stream().filter(e -> e instanceof ReleaseEvent.InstancesStopped && "gateway".equals(e.service()))
+                .findFirst().orElseThrow());
+        assertThat(order.indexOf(back)).as("the release is back before gateway's new instances have drained").isLessThan(gatewayStopped);
         assertThat(platform.registry.instances()).as("only version 1 runs").allMatch(i -> i.version().equals("1")).hasSize(4);
         assertThat(store.services()).extracting(s -> s.currentVersion()).containsOnly("1");
         for (String svc : List.of("gateway", "catalog", "pricing", "inventory")) {
@@ -173,6 +198,42 @@ class ReleaseWavesTest {
         assertThat(store.release(c.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
         assertThat(store.service("a").orElseThrow().currentVersion()).isEqualTo("2");
         assertThat(store.release(b.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+    }
+
+    @Test
+    void aQueuedReleaseCanBeAbortedAndNothingOfItIsDeployed() throws Exception {
+        clock.autoAdvance(false);
+        ReleaseRecord a = engine.submit(ReleaseReader.read("a.yaml", "services: [{name: a, version: '1', run: {command: [x]}, route: {pathPrefix: /a}}]"),
+                "a.yaml", "", Path.of("."), "alice");
+        ReleaseRecord c = engine.submit(ReleaseReader.read("c.yaml", "services: [{name: a, version: '2', run: {command: [x]}, route: {pathPrefix: /a}}]"),
+                "c.yaml", "", Path.of("."), "carol", true);
+        assertThat(engine.queuedBehind(c.id())).contains(a.id());
+        assertThat(engine.abort(c.id(), "carol")).isTrue();
+        assertThat(engine.isQueued(c.id())).isFalse();
+        ReleaseRecord cancelled = store.release(c.id()).orElseThrow();
+        assertThat(cancelled.outcome()).contains(Outcome.CANCELLED);
+        assertThat(cancelled.reason()).hasValueSatisfying(x -> assertThat(x).contains("aborted by carol while it waited in the queue"));
+        assertThat(engine.isRunning(a.id())).as("the holder goes on").isTrue();
+        clock.autoAdvance(true);
+        engine.awaitAll(Duration.ofSeconds(30));
+        assertThat(store.release(a.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+        assertThat(platform.registry.instances()).extracting(i -> i.version()).containsOnly("1");
+    }
+
+    @Test
+    void aStoppingEngineCancelsQueuedReleasesInsteadOfStartingThem() throws Exception {
+        deploy("services: [{name: a, version: '0', run: {command: [x]}, route: {pathPrefix: /a}}]");
+        // a's canary waits at a manual pause until the engine stops
+        ReleaseRecord a = engine.submit(ReleaseReader.read("a.yaml", "services: [{name: a, version: '1', run: {command: [x]}, route: {pathPrefix: /a}, "
+                + "steps: [{weight: 50}, {pause: manual}]}]"), "a.yaml", "", Path.of("."), "alice");
+        ReleaseRecord c = engine.submit(ReleaseReader.read("c.yaml", "services: [{name: a, version: '2', run: {command: [x]}, route: {pathPrefix: /a}}]"),
+                "c.yaml", "", Path.of("."), "carol", true);
+        engine.close();
+        assertThat(store.release(a.id()).orElseThrow().outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(store.release(c.id()).orElseThrow().outcome()).contains(Outcome.CANCELLED);
+        assertThat(store.release(c.id()).orElseThrow().reason()).hasValueSatisfying(x -> assertThat(x).contains("the server stopped while it waited"));
+        assertThat(messages(c.id())).noneMatch(m -> m.contains("starting"));
+        assertThat(platform.registry.instances()).extracting(i -> i.version()).doesNotContain("2");
     }
 
     @Test

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * their services back on its recorded version (the store changes a service's version only after a
  * promotion has been watched), in one route update per service, then stops the instances of any
  * other version. Conservative on purpose; resuming where the journal proves it safe comes with
- * full crash recovery. The journal is kept and continued.
+ * full crash recovery. The journal is kept and continued. Releases still queued (never started)
+ * end CANCELLED.
  */
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
@@ -48,6 +49,12 @@ final class Recovery {
             if (r.isFinished()) {
                 continue;
             }
+            if (neverStarted(r)) {
+                String reason = "the server stopped while it waited in the queue; nothing was deployed";
+                store.updateRelease(r.finish(Outcome.CANCELLED, reason, clock.now()));
+                store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " cancelled: " + reason, Outcome.CANCELLED));
+                continue;
+            }
             log.warn("release {} was left unfinished by a stopped server: rolling it back", r.id());
             store.append(r.id(), new ReleaseEvent.Note(clock.now(), null, "the server restarted while this release ran: rolling it back"));
             for (String service : r.services()) {
@@ -58,6 +65,11 @@ final class Recovery {
             store.unlock(r.services(), r.id());
             store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " rolled back: " + reason, Outcome.ROLLED_BACK));
         }
+    }
+
+    /** A queued release's journal has no Submitted event until it starts. */
+    private boolean neverStarted(ReleaseRecord r) {
+        return store.events(r.id(), 0).stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Submitted);
     }
 
     private void restore(ReleaseRecord r, String service) {

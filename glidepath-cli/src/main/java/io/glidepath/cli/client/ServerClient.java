@@ -65,8 +65,9 @@ public final class ServerClient {
         }
     }
 
-    public JsonNode submit(String file, String baseDir, String user, String text) throws Unreachable, ApiError {
-        return send(request("/v1/releases").header(ServerApi.FILE_HEADER, file).header(ServerApi.BASE_DIR_HEADER, baseDir)
+    /** Submits a release; with {@code queue}, it waits behind a release holding its services instead of being refused. */
+    public JsonNode submit(String file, String baseDir, String user, String text, boolean queue) throws Unreachable, ApiError {
+        return send(request("/v1/releases" + (queue ? "?queue=true" : "")).header(ServerApi.FILE_HEADER, file).header(ServerApi.BASE_DIR_HEADER, baseDir)
                 .header(ServerApi.USER_HEADER, user).header("Content-Type", "application/yaml")
                 .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)));
     }

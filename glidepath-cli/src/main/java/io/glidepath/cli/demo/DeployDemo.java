@@ -143,7 +143,7 @@ final class DeployDemo {
         Files.writeString(file, releaseFile(version, strategy, faults));
         ReleaseSpec spec = ReleaseReader.read(file.toString(), Files.readString(file));
         Instant start = Instant.now();
-        String id = client.submit(file.getFileName().toString(), work.toString(), "demo", Files.readString(file)).path("id").asText();
+        String id = client.submit(file.getFileName().toString(), work.toString(), "demo", Files.readString(file), false).path("id").asText();
         ReleaseFollower.Followed f = ReleaseFollower.follow(client, id, spec, term, false);
         Duration took = Duration.between(start, Instant.now());
         Optional<Long> toStable = f.ofKind("trafficRestored").stream().findFirst().map(x -> x.path("millis").asLong());

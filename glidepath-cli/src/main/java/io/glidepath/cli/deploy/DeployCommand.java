@@ -40,6 +40,9 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--detach", description = "Submit and return at once with the release id.")
     boolean detach;
 
+    @Option(names = "--queue", description = "When another release holds one of its services, wait for it instead of being refused.")
+    boolean queue;
+
     @Option(names = "--output", defaultValue = "text", description = "text or json (the summary as JSON on stdout; progress on stderr).")
     Output output;
 
@@ -57,7 +60,7 @@ public final class DeployCommand implements Callable<Integer> {
         ServerClient client;
         try {
             client = ServerClient.of(DataDir.of(dataDir));
-            submitted = client.submit(file.toString(), file.toAbsolutePath().getParent().toString(), System.getProperty("user.name", "cli"), text);
+            submitted = client.submit(file.toString(), file.toAbsolutePath().getParent().toString(), System.getProperty("user.name", "cli"), text, queue);
         } catch (ServerClient.Unreachable e) {
             System.err.println("glidepath deploy: " + e.getMessage());
             return Main.UNREACHABLE;
@@ -71,8 +74,10 @@ public final class DeployCommand implements Callable<Integer> {
             return Main.FAILED;
         }
         String id = submitted.path("id").asText();
+        boolean queued = submitted.path("state").asText().equals("QUEUED");
         if (detach) {
-            System.out.println(output == Output.JSON ? submitted.toPrettyString() : "submitted release " + id + "; follow it with: glidepath status");
+            System.out.println(output == Output.JSON ? submitted.toPrettyString() : (queued ? "queued release " + id + " behind release "
+                    + submitted.path("queuedBehind").asText() : "submitted release " + id) + "; follow it with: glidepath status");
             return Main.OK;
         }
         return follow(client, id, spec);

@@ -11,9 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Live view of a release from its events: per service its phase, a weight bar, stable and canary
- * traffic, error rate and p99 (from the analysis verdicts), and the elapsed time. On a terminal the
- * block is redrawn in place under the event lines; elsewhere each event is a plain line.
+ * Live view of a release from its events: where the release is (queued, which wave, rolling back),
+ * per service its wave, phase, a weight bar, stable and canary traffic, error rate and p99 (from
+ * the analysis verdicts), and the elapsed time. On a terminal the block is redrawn in place under
+ * the event lines; elsewhere each event is a plain line.
  */
 final class Progress {
     private final Terminal term;
@@ -21,9 +22,12 @@ final class Progress {
     private final Instant started = Instant.now();
     private final Map<String, ServiceView> services = new LinkedHashMap<>();
     private final Duration analysisInterval;
+    private final int waves;
+    private String releaseState = "starting";
     private int drawnLines;
 
     private static final class ServiceView {
+        int wave = 1;
         String phase = "PENDING";
         String version = "";
         int weight;
@@ -38,17 +42,31 @@ final class Progress {
         boolean haveFigures;
     }
 
-    Progress(Terminal term, String releaseId, List<String> serviceNames, Duration analysisInterval) {
+    /** {@code waves}: the services' names, wave by wave. */
+    Progress(Terminal term, String releaseId, List<List<String>> waves, Duration analysisInterval) {
         this.term = term;
         this.releaseId = releaseId;
         this.analysisInterval = analysisInterval;
-        serviceNames.forEach(n -> services.put(n, new ServiceView()));
+        this.waves = waves.size();
+        for (int w = 0; w < waves.size(); w++) {
+            for (String name : waves.get(w)) {
+                ServiceView v = new ServiceView();
+                v.wave = w + 1;
+                services.put(name, v);
+            }
+        }
     }
 
     void event(JsonNode e) {
         String service = e.path("service").asText(null);
         ServiceView v = service == null ? null : services.computeIfAbsent(service, k -> new ServiceView());
         switch (e.path("kind").asText()) {
+            case "queued" -> releaseState = "queued behind release " + e.path("behind").asText();
+            case "submitted" -> releaseState = waves > 1 ? "wave 1 of " + waves : "running";
+            case "wave" -> releaseState = "wave " + e.path("wave").asInt() + " of " + waves
+                    + (e.path("state").asText().equals("DONE") ? " done" : "");
+            case "rollbackDecided" -> releaseState = service == null ? "rolling the release back" : releaseState;
+            case "finished" -> releaseState = e.path("outcome").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
             case "phase" -> {
                 v.phase = e.path("phase").asText();
                 v.version = e.path("version").asText();
@@ -100,7 +118,7 @@ final class Progress {
     /** The status block, one line per service. */
     private void draw() {
         List<String> lines = new ArrayList<>();
-        lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %.1fs", elapsed()));
+        lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %s  %.1fs", releaseState, elapsed()));
         services.forEach((name, v) -> lines.add(statusLine(name, v)));
         term.raw(String.join("\n", lines) + "\n");
         drawnLines = lines.size();
@@ -108,7 +126,8 @@ final class Progress {
 
     private String statusLine(String name, ServiceView v) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "  %-12s %-10s %-13s ", name, v.version, v.phase));
+        sb.append(waves > 1 ? String.format(Locale.ROOT, "  w%d", v.wave) : "");
+        sb.append(String.format(Locale.ROOT, "  %-12s %-10s %-13s ", name, v.version, PhaseText.of(v.phase)));
         sb.append(term.bar(v.weight / 10_000.0)).append(String.format(Locale.ROOT, " %5.1f%%", v.weight / 100.0));
         if (v.haveFigures) {
             double secs = Math.max(1, analysisInterval.toMillis() / 1000.0);

@@ -38,7 +38,7 @@ public final class ReleaseFollower {
     /** Follows until the release ends; {@code quiet} prints nothing (events still collected). */
     public static Followed follow(ServerClient client, String id, ReleaseSpec spec, Terminal term, boolean quiet) throws InterruptedException {
         Duration interval = spec.services().stream().map(s -> s.analysis().interval()).findFirst().orElse(Duration.ofSeconds(1));
-        Progress progress = new Progress(term, id, spec.services().stream().map(ServiceSpec::name).toList(), interval);
+        Progress progress = new Progress(term, id, spec.waves().stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList(), interval);
         List<JsonNode> events = new ArrayList<>();
         AtomicLong lastSeq = new AtomicLong();
         JsonNode[] finished = new JsonNode[1];

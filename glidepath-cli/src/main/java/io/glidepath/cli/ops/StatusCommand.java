@@ -4,16 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.engine.EventJson;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code glidepath status}: the router, the server, and every service's versions and weights. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the router, the server and every service's versions, instances and weights.")
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows the router, the server, every service's versions, instances and weights, and the releases in progress by wave.")
 public final class StatusCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
 
@@ -28,10 +33,17 @@ public final class StatusCommand implements Callable<Integer> {
         DataDir dir = DataDir.of(dataDir);
         Status st = Status.of(dir);
         JsonNode services = null;
+        List<JsonNode> inProgress = new ArrayList<>();
         String serverError = null;
         if (st.serverAlive()) {
             try {
-                services = ServerClient.of(dir).services().path("services");
+                ServerClient client = ServerClient.of(dir);
+                services = client.services().path("services");
+                for (JsonNode r : client.releases(50, null).path("releases")) {
+                    if (IN_PROGRESS.contains(r.path("state").asText())) {
+                        inProgress.add(client.release(r.path("id").asText()));
+                    }
+                }
             } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
                 serverError = e.getMessage();
             }
@@ -45,6 +57,7 @@ public final class StatusCommand implements Callable<Integer> {
                     .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null));
             if (services != null) {
                 n.set("services", services);
+                inProgress.forEach(n.putArray("releases")::add);
             }
             System.out.println(n.toPrettyString());
             return st.routerAlive() && st.serverAlive() ? Main.OK : Main.UNREACHABLE;
@@ -57,7 +70,7 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println("Start with: glidepath up");
             return Main.UNREACHABLE;
         }
-        if (services == null || services.isEmpty()) {
+        if ((services == null || services.isEmpty()) && inProgress.isEmpty()) {
             System.out.println("no services deployed yet");
             return Main.OK;
         }
@@ -73,6 +86,32 @@ public final class StatusCommand implements Callable<Integer> {
                     s.path("previousVersion").asText("-"), traffic, s.path("instances").size(),
                     s.has("heldBy") ? "   deploying: " + s.path("heldBy").asText() : ""));
         }
+        inProgress.forEach(StatusCommand::printRelease);
         return Main.OK;
+    }
+
+    private static final Set<String> IN_PROGRESS = Set.of("RUNNING", "QUEUED");
+
+    /** A release in progress: where it is, and each service's wave and phase. */
+    private static void printRelease(JsonNode r) {
+        System.out.println();
+        JsonNode phases = r.path("phases");
+        int waves = 0;
+        int current = 0;
+        for (var it = phases.fields(); it.hasNext(); ) {
+            JsonNode p = it.next().getValue();
+            waves = Math.max(waves, p.path("wave").asInt());
+            if (!p.path("phase").asText().equals("PENDING")) {
+                current = Math.max(current, p.path("wave").asInt());
+            }
+        }
+        String where = r.path("state").asText().equals("QUEUED") ? "queued behind release " + r.path("queuedBehind").asText("(finishing)")
+                : waves > 1 ? "wave " + Math.max(1, current) + " of " + waves : "running";
+        System.out.println("RELEASE " + r.path("id").asText() + "  " + where + ", submitted by " + r.path("submittedBy").asText());
+        for (var it = phases.fields(); it.hasNext(); ) {
+            var e = it.next();
+            System.out.println(String.format(Locale.ROOT, "  wave %d  %-16s %s", e.getValue().path("wave").asInt(), e.getKey(),
+                    PhaseText.of(e.getValue().path("phase").asText())));
+        }
     }
 }

@@ -108,16 +108,22 @@ public final class ServerApi implements AutoCloseable {
         String baseDir = Optional.ofNullable(ctx.request().getHeader(BASE_DIR_HEADER)).orElse(System.getProperty("user.dir"));
         String user = Optional.ofNullable(ctx.request().getHeader(USER_HEADER)).filter(u -> u.matches("[\\w.@-]{1,64}")).orElse("api");
         String text = ctx.body() == null ? "" : ctx.body().asString();
+        String queueParam = ctx.request().getParam("queue", "false");
+        if (!queueParam.equals("true") && !queueParam.equals("false")) {
+            error(ctx, 400, "query parameter queue must be true or false; got " + queueParam);
+            return;
+        }
+        boolean queue = queueParam.equals("true");
         if (!Path.of(baseDir).isAbsolute()) {
             error(ctx, 400, "header " + BASE_DIR_HEADER + " must be an absolute directory; got " + baseDir);
             return;
         }
         blocking(ctx, () -> {
             ReleaseSpec spec = ReleaseReader.read(file, text);
-            return engine.submit(spec, file, text, Path.of(baseDir), user);
+            return engine.submit(spec, file, text, Path.of(baseDir), user, queue);
         }, rec -> {
             ctx.response().putHeader("Location", "/v1/releases/" + rec.id());
-            json(ctx, 202, release(rec));
+            json(ctx, 202, withQueue(release(rec)));
         });
     }
 
@@ -137,7 +143,7 @@ public final class ServerApi implements AutoCloseable {
                 .filter(r -> service == null || r.services().contains(service)).limit(limit).toList(), list -> {
             ObjectNode n = Json.object();
             ArrayNode a = n.putArray("releases");
-            list.forEach(r -> a.add(release(r)));
+            list.forEach(r -> a.add(withQueue(release(r))));
             json(ctx, 200, n);
         });
     }
@@ -152,10 +158,7 @@ public final class ServerApi implements AutoCloseable {
             ObjectNode n = release(r.get());
             ObjectNode phases = n.putObject("phases");
             engine.phases(id).forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
-            if (engine.isQueued(id)) {
-                n.put("state", "QUEUED");
-            }
-            json(ctx, 200, n);
+            json(ctx, 200, withQueue(n));
         });
     }
 
@@ -318,6 +321,16 @@ public final class ServerApi implements AutoCloseable {
     }
 
     // --- JSON ------------------------------------------------------------------------------------------
+
+    /** A queued release's state is QUEUED, with the release it waits for. */
+    private ObjectNode withQueue(ObjectNode release) {
+        String id = release.path("id").asText();
+        if (engine.isQueued(id)) {
+            release.put("state", "QUEUED");
+            engine.queuedBehind(id).ifPresent(h -> release.put("queuedBehind", h));
+        }
+        return release;
+    }
 
     static ObjectNode release(ReleaseRecord r) {
         ObjectNode n = Json.object();

@@ -97,7 +97,12 @@ final class Stack implements AutoCloseable {
 
     /** Submits a release file; returns its id. */
     String submit(String yaml) throws Exception {
-        HttpResponse<String> r = post("/v1/releases", yaml);
+        return submit(yaml, "/v1/releases");
+    }
+
+    /** Submits a release file to {@code path} (with its query); returns its id. */
+    String submit(String yaml, String path) throws Exception {
+        HttpResponse<String> r = post(path, yaml);
         if (r.statusCode() != 202) {
             throw new AssertionError("submit answered " + r.statusCode() + ": " + r.body());
         }
@@ -107,7 +112,7 @@ final class Stack implements AutoCloseable {
     /** Waits for a release to end; returns its record. */
     JsonNode awaitEnd(String id, Duration max) throws Exception {
         org.awaitility.Awaitility.await().atMost(max).pollInterval(Duration.ofMillis(100))
-                .until(() -> !get("/v1/releases/" + id).path("state").asText().equals("RUNNING"));
+                .until(() -> !List.of("RUNNING", "QUEUED").contains(get("/v1/releases/" + id).path("state").asText()));
         return get("/v1/releases/" + id);
     }
 
@@ -118,7 +123,11 @@ final class Stack implements AutoCloseable {
     }
 
     LoadGenerator load(int connections) {
-        return new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", proxyPort(), connections).withRate(400).withUsersPerConnection(32)).start();
+        return load(connections, 400);
+    }
+
+    LoadGenerator load(int connections, double perSecond) {
+        return new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", proxyPort(), connections).withRate(perSecond).withUsersPerConnection(32)).start();
     }
 
     @Override
