@@ -18,10 +18,10 @@ class DemoTest {
     }
 
     @Test
-    void theDemoShipsFourReleasesUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
+    void theDemoShipsAServiceAndTheShopUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
         Set<Long> before = samplePids();
         try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
-            int code = demo.waitFor(240);
+            int code = demo.waitFor(420);
             JsonNode r = RouteJson.MAPPER.readTree(demo.out());
             assertThat(code).as("exit code; result:\n" + r.toPrettyString() + "\nstderr:\n" + demo.err()).isZero();
             assertThat(r.path("failed").asLong()).as("requests users saw fail").isZero();
@@ -34,7 +34,17 @@ class DemoTest {
             assertThat(bad.path("decisionToStableMillis").asLong()).as("decision to 100% stable, ms").isLessThan(1_000L);
             assertThat(r.path("bad5xxSeenByAnalysis").asLong()).as("the analysis saw the bad canary's errors").isPositive();
             assertThat(r.path("byVersion").path("v3").asLong()).as("the bad canary served users before it turned bad").isPositive();
-            assertThat(demo.err()).contains("release v4").contains("Glidepath is down");
+            r.path("releases").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
+
+            List<String> shop = new java.util.ArrayList<>();
+            r.path("shop").forEach(x -> shop.add(x.path("release").asText() + " " + x.path("outcome").asText()));
+            assertThat(shop).containsExactly("shop-v1 PROMOTED", "shop-v2 PROMOTED", "shop-v3 ROLLED_BACK");
+            assertThat(r.path("shop").get(1).path("waves").toString()).isEqualTo("[[\"pricing\",\"inventory\"],[\"catalog\"],[\"gateway\"]]");
+            JsonNode failing = r.path("shop").get(2);
+            assertThat(failing.path("reason").asText()).contains("gateway");
+            assertThat(failing.path("releaseRollbackMillis").asLong()).as("decision to every service on its previous version, ms").isBetween(0L, 1_000L);
+            r.path("shop").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
+            assertThat(demo.err()).contains("release v4").contains("release shop-v3").contains("Glidepath is down");
             assertThat(samplePids()).as("no sample service left running").isSubsetOf(before);
             assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()
                     .map(a -> String.join(" ", a).contains("glidepath-demo-")).orElse(false)).count()).as("no router or server left").isZero();

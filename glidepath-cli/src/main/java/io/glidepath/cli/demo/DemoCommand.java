@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs glidepath up, then under steady load ships a sample service four times: v1 (first deployment),",
                 "v2 by canary, v3 by canary turning bad after its smoke tests (rolled back by itself), v4 by blue-green;",
-                "live progress, then a table per release and the totals (failed requests must be 0). Leaves nothing running."})
+                "then the shop of examples/shop (four services, one release each): v1, v2 wave by wave, and v3 whose inventory",
+                "breaks the new gateway in the last wave (the whole release flips back). Live progress, then a table per",
+                "release and the totals (failed requests must be 0). Leaves nothing running."})
 public final class DemoCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
 

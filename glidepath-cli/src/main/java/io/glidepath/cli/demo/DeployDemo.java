@@ -10,10 +10,12 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.term.Terminal;
 import io.glidepath.engine.EventJson;
 import io.glidepath.examples.SampleService;
+import io.glidepath.examples.ShopExample;
 import io.glidepath.load.LoadGenerator;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,22 +34,33 @@ import java.util.stream.Stream;
 
 /**
  * The main job on this machine: {@code glidepath up}, then under steady load four releases of a
- * sample service: v1 (first deployment), v2 by canary (promoted), v3 by canary with errors that
- * begin after its smoke tests (rolled back by the analysis), v4 by blue-green (promoted). Then a
- * table per release and the totals; then {@code glidepath down}: nothing is left running.
+ * sample service ("web"): v1 (first deployment), v2 by canary (promoted), v3 by canary with errors
+ * that begin after its smoke tests (rolled back by the analysis), v4 by blue-green (promoted). Then
+ * the shop of examples/shop, four services as one release: v1, then under load v2 (promoted wave by
+ * wave) and v3 (inventory breaks the new gateway in the last wave: the whole release flips back).
+ * Then a table per release and the totals; then {@code glidepath down}: nothing is left running.
  */
 final class DeployDemo {
     private static final Pattern ONSET = Pattern.compile("errors begin at epoch-ms (\\d+)");
 
-    /** One release of the demo, as measured. */
+    /** One release of the demo, as measured; {@code failed}: users' requests that failed while it ran. */
     record Row(String version, String strategy, String expected, String outcome, Duration took, Optional<Duration> onsetToDecision,
-               Optional<Long> decisionToStableMillis, long canary5xxSeen) {
+               Optional<Long> decisionToStableMillis, long canary5xxSeen, long failed) {
     }
 
-    record Result(List<Row> rows, long requests, long failed, long bad5xxSeen, double p50, double p99, Map<String, Long> byVersion,
-                  List<String> firstFailures) {
+    /** One release of the shop (several services in waves), as measured; rollback: decision to every service on its previous version. */
+    record ShopRow(String release, List<List<String>> waves, String expected, String outcome, String reason, Duration took,
+                   Optional<Long> rollbackMillis, long failed) {
+        String wavesText() {
+            return String.join(" > ", waves.stream().map(w -> String.join("+", w)).toList());
+        }
+    }
+
+    record Result(List<Row> rows, List<ShopRow> shop, long requests, long failed, long bad5xxSeen, double p50, double p99,
+                  Map<String, Long> byVersion, List<String> firstFailures) {
         boolean ok() {
-            return failed == 0 && rows.stream().allMatch(r -> r.outcome().equals(r.expected()));
+            return failed == 0 && rows.stream().allMatch(r -> r.outcome().equals(r.expected()))
+                    && shop.stream().allMatch(r -> r.outcome().equals(r.expected()));
         }
 
         String toJson() {
@@ -59,6 +72,18 @@ final class DeployDemo {
                 r.onsetToDecision().ifPresent(d -> o.put("onsetToDecisionMillis", d.toMillis()));
                 r.decisionToStableMillis().ifPresent(d -> o.put("decisionToStableMillis", d));
                 o.put("canary5xxSeenByAnalysis", r.canary5xxSeen());
+                o.put("failed", r.failed());
+            }
+            ArrayNode sh = n.putArray("shop");
+            for (ShopRow r : shop) {
+                ObjectNode o = sh.addObject().put("release", r.release()).put("outcome", r.outcome()).put("seconds", r.took().toMillis() / 1000.0);
+                ArrayNode waves = o.putArray("waves");
+                r.waves().forEach(w -> w.forEach(waves.addArray()::add));
+                if (r.reason() != null) {
+                    o.put("reason", r.reason());
+                }
+                r.rollbackMillis().ifPresent(ms -> o.put("releaseRollbackMillis", ms));
+                o.put("failed", r.failed());
             }
             n.put("requests", requests).put("failed", failed).put("bad5xxSeenByAnalysis", bad5xxSeen).put("p50Millis", p50).put("p99Millis", p99);
             ObjectNode v = n.putObject("byVersion");
@@ -90,8 +115,8 @@ final class DeployDemo {
         DataDir dir = new DataDir(work.resolve("gp"));
         PrintStream realOut = System.out;
         try {
-            term.line(term.bold("Glidepath demo") + ": a sample service shipped four times under steady load, with real processes,");
-            term.line("the real router and the real server. v3 turns bad after its smoke tests; nobody should notice.");
+            term.line(term.bold("Glidepath demo") + ": a service shipped four times, then a shop of four services shipped as one release, all under");
+            term.line("steady load, with real processes, the real router and the real server. Some releases are bad; nobody should notice.");
             term.line("");
             System.setOut(out);
             int up = Main.run("up", "--data-dir", dir.root().toString(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0");
@@ -99,30 +124,48 @@ final class DeployDemo {
                 throw new IllegalStateException("glidepath up failed; see " + dir.run());
             }
             ServerClient client = ServerClient.of(dir);
-            List<Row> rows = new ArrayList<>();
-            term.line("");
-            rows.add(ship(client, work, "v1", "canary", "", "PROMOTED", "first deployment: no stable version yet, so it takes all traffic after its proofs"));
             DataDir.Endpoints e = dir.endpoints().orElseThrow();
+            List<Row> rows = new ArrayList<>();
+            List<ShopRow> shop = new ArrayList<>();
             LoadGenerator.Config cfg = LoadGenerator.Config.of(e.proxy().host(), e.proxy().port(), clients).withRate(rate).withUsersPerConnection(64);
-            LoadGenerator.Snapshot last;
-            try (LoadGenerator load = new LoadGenerator(cfg).start()) {
+            try (LoadGenerator load = new LoadGenerator(cfg.withPaths(List.of("/web")))) {
+                term.line("");
+                rows.add(ship(client, work, load, "v1", "canary", "", "PROMOTED",
+                        "first deployment: no stable version yet, so it takes all traffic after its proofs"));
+                load.start();
                 term.line("");
                 term.line(term.bold("load") + ": " + clients + " keep-alive connections carrying " + clients * 64 + " users, " + rate
-                        + " requests/s, from now to the end");
-                rows.add(ship(client, work, "v2", "canary", "", "PROMOTED", "canary in steps, analysis during each bake"));
+                        + " requests/s on /web, from now to the end");
+                rows.add(ship(client, work, load, "v2", "canary", "", "PROMOTED", "canary in steps, analysis during each bake"));
                 // the errors begin half way into the 50% step: long after the smoke tests, well before promotion
                 Duration onset = bake.multipliedBy(3).dividedBy(2);
-                rows.add(ship(client, work, "v3", "canary", ", ERROR_RATE: \"100%\", ERROR_AFTER: \"" + Durations.format(onset) + "\"",
+                rows.add(ship(client, work, load, "v3", "canary", ", ERROR_RATE: \"100%\", ERROR_AFTER: \"" + Durations.format(onset) + "\"",
                         "ROLLED_BACK", "canary whose every answer turns into a 500 " + Durations.format(onset)
                                 + " after it starts (after its smoke tests)"));
-                rows.add(ship(client, work, "v4", "blueGreen", "", "PROMOTED", "blue-green: proven on the preview route, then all traffic in one update"));
-                load.close();
-                last = load.snapshot();
-                List<String> firstFailures = load.failures().stream().limit(5).map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()).toList();
-                long bad = rows.stream().filter(r -> r.version().equals("v3")).mapToLong(Row::canary5xxSeen).sum();
-                Result r = new Result(rows, last.requests(), last.failures(), bad, last.p50Millis(), last.p99Millis(), last.byVersion(), firstFailures);
-                summary(r);
-                return r;
+                rows.add(ship(client, work, load, "v4", "blueGreen", "", "PROMOTED", "blue-green: proven on the preview route, then all traffic in one update"));
+
+                term.line(term.bold("the shop") + " (examples/shop): gateway calls catalog and pricing, catalog calls inventory, every call through the router");
+                term.line("");
+                try (LoadGenerator shopLoad = new LoadGenerator(cfg.withPaths(List.of("/checkout")))) {
+                    shop.add(shipShop(client, work, shopLoad, "shop-v1.yaml", "PROMOTED", "the first release of all four services, in dependency order"));
+                    shopLoad.start();
+                    term.line(term.bold("load") + ": as much again on /checkout, which goes through all four services");
+                    term.line("");
+                    shop.add(shipShop(client, work, shopLoad, "shop-v2.yaml", "PROMOTED", "new versions of all four, wave by wave, verified after each wave"));
+                    shop.add(shipShop(client, work, shopLoad, "shop-v3.yaml", "ROLLED_BACK",
+                            "inventory v3 fails on the new gateway's API version: fine in its own wave, broken in the last one"));
+                    shopLoad.close();
+                    load.close();
+                    LoadGenerator.Snapshot web = load.snapshot();
+                    LoadGenerator.Snapshot checkout = shopLoad.snapshot();
+                    List<String> firstFailures = Stream.concat(load.failures().stream(), shopLoad.failures().stream()).limit(5)
+                            .map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()).toList();
+                    long bad = rows.stream().filter(r -> r.version().equals("v3")).mapToLong(Row::canary5xxSeen).sum();
+                    Result r = new Result(rows, shop, web.requests() + checkout.requests(), web.failures() + checkout.failures(), bad,
+                            web.p50Millis(), web.p99Millis(), web.byVersion(), firstFailures);
+                    summary(r, checkout);
+                    return r;
+                }
             }
         } finally {
             System.setOut(out);
@@ -136,10 +179,31 @@ final class DeployDemo {
         }
     }
 
+    /** Deploys one of the shop's release files, follows it live, measures it. */
+    private ShopRow shipShop(ServerClient client, Path work, LoadGenerator load, String fileName, String expected, String what) throws Exception {
+        String text = ShopExample.release(fileName);
+        ReleaseSpec spec = ReleaseReader.read(fileName, text);
+        String name = spec.name().orElseThrow();
+        List<List<String>> waves = spec.waves().stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList();
+        term.line(term.bold("release " + name) + ": " + what);
+        term.line("  waves: " + String.join("  >  ", waves.stream().map(w -> String.join(", ", w)).toList()));
+        long failedBefore = load.failureCount();
+        Instant start = Instant.now();
+        String id = client.submit(fileName, work.toString(), "demo", text, false).path("id").asText();
+        ReleaseFollower.Followed f = ReleaseFollower.follow(client, id, spec, term, false);
+        Duration took = Duration.between(start, Instant.now());
+        Optional<Long> rollback = f.ofKind("trafficRestored").stream().filter(x -> !x.has("service")).findFirst().map(x -> x.path("millis").asLong());
+        String reason = f.outcome().equals("PROMOTED") ? null : f.finished() == null ? null : f.finished().path("message").asText();
+        term.line("");
+        return new ShopRow(name, waves, expected, f.outcome(), reason, took, rollback, load.failureCount() - failedBefore);
+    }
+
     /** Writes the release file of {@code version}, deploys it, follows it live, measures it. */
-    private Row ship(ServerClient client, Path work, String version, String strategy, String faults, String expected, String what) throws Exception {
+    private Row ship(ServerClient client, Path work, LoadGenerator load, String version, String strategy, String faults, String expected, String what)
+            throws Exception {
         term.line(term.bold("release " + version) + ": " + what);
-        Path file = work.resolve("shop-" + version + ".yaml");
+        long failedBefore = load.failureCount();
+        Path file = work.resolve("web-" + version + ".yaml");
         Files.writeString(file, releaseFile(version, strategy, faults));
         ReleaseSpec spec = ReleaseReader.read(file.toString(), Files.readString(file));
         Instant start = Instant.now();
@@ -153,7 +217,7 @@ final class DeployDemo {
                 .mapToLong(v -> Math.round(v.path("canaryRequests").asLong() * v.path("canaryErrorRate").asDouble())).sum();
         term.line("");
         return new Row(version, strategy.equals("blueGreen") ? "blue-green" : version.equals("v1") ? "first" : "canary", expected, f.outcome(), took,
-                onsetToDecision, toStable, canary5xx);
+                onsetToDecision, toStable, canary5xx, load.failureCount() - failedBefore);
     }
 
     /** When the bad version's errors began, from its instances' own logs (the earliest). */
@@ -180,18 +244,18 @@ final class DeployDemo {
         String steps = strategy.equals("canary") ? "    steps: [{weight: 10}, {bake: %s}, {weight: 50}, {bake: %s}]\n".formatted(Durations.format(bake),
                 Durations.format(bake)) : "";
         return """
-                release: shop-%s-%d
+                release: web-%s-%d
                 services:
-                  - name: shop
+                  - name: web
                     version: %s
                     run:
                       command: ["%s", -XX:TieredStopAtLevel=1, -Xmx96m, -cp, "%s", io.glidepath.examples.SampleService]
-                      env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: shop%s}
+                      env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: web%s}
                       replicas: 2
                       stopGrace: 5s
-                    route: {pathPrefix: /}
+                    route: {pathPrefix: /web}
                     readiness: {path: /ready, interval: 200ms, deadline: 30s}
-                    smoke: [{name: home, request: {path: /}, expect: {status: 200, bodyContains: hello}}]
+                    smoke: [{name: home, request: {path: /web}, expect: {status: 200, bodyContains: hello}}]
                     strategy: %s
                 %s    analysis:
                       interval: 1s
@@ -203,27 +267,48 @@ final class DeployDemo {
                 """.formatted(version, System.currentTimeMillis() % 100_000, version, java, cp, faults, strategy, steps);
     }
 
-    private void summary(Result r) {
-        term.line(term.bold("Releases"));
-        term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %8s  %-16s %s", "VERSION", "STRATEGY", "OUTCOME", "TOOK", "ONSET->DECISION", "DECISION->STABLE"));
+    private void summary(Result r, LoadGenerator.Snapshot checkout) {
+        term.line(term.bold("Releases of web"));
+        term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %8s  %-16s %-17s %s", "VERSION", "STRATEGY", "OUTCOME", "TOOK", "ONSET->DECISION",
+                "DECISION->STABLE", "FAILED"));
         for (Row row : r.rows()) {
-            String outcome = row.outcome().equals(row.expected()) ? row.outcome() : term.red(row.outcome() + " (expected " + row.expected() + ")");
-            term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %7.1fs  %-16s %s", row.version(), row.strategy(), outcome, row.took().toMillis() / 1000.0,
+            term.line(String.format(Locale.ROOT, "  %-8s %-11s %-12s %7.1fs  %-16s %-17s %s", row.version(), row.strategy(), outcome(row.outcome(), row.expected()),
+                    row.took().toMillis() / 1000.0,
                     row.onsetToDecision().map(d -> String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0)).orElse("-"),
-                    row.decisionToStableMillis().map(ms -> ms + " ms").orElse("-")));
+                    row.decisionToStableMillis().map(ms -> ms + " ms").orElse("-"), failed(row.failed())));
         }
+        term.line("");
+        term.line(term.bold("Releases of the shop") + " (four services, one release each)");
+        term.line(String.format(Locale.ROOT, "  %-9s %-44s %-12s %8s  %-17s %s", "RELEASE", "WAVES", "OUTCOME", "TOOK", "RELEASE ROLLBACK", "FAILED"));
+        for (ShopRow row : r.shop()) {
+            term.line(String.format(Locale.ROOT, "  %-9s %-44s %-12s %7.1fs  %-17s %s", row.release(), row.wavesText(), outcome(row.outcome(), row.expected()),
+                    row.took().toMillis() / 1000.0, row.rollbackMillis().map(ms -> ms + " ms").orElse("-"), failed(row.failed())));
+            if (row.reason() != null) {
+                term.line("            " + term.dim(row.reason()));
+            }
+        }
+        term.line("  release rollback: from the failing service's rollback decision to every service of the release on its previous version");
         term.line("");
         term.line(term.bold("Totals") + " (users' view, through the router)");
         term.line(String.format(Locale.ROOT, "  requests          %,d", r.requests()));
-        term.line("  failed            " + (r.failed() == 0 ? term.green("0") + "   not one user request failed, the bad canary included"
+        term.line("  failed            " + (r.failed() == 0 ? term.green("0") + "   not one user request failed, the bad releases included"
                 : term.red(String.format(Locale.ROOT, "%,d", r.failed()))));
         term.line(String.format(Locale.ROOT, "  bad canary's 5xx  %,d seen by the analysis, none by users (the canary shield served them from stable)", r.bad5xxSeen()));
-        term.line(String.format(Locale.ROOT, "  latency           p50 %.1f ms, p99 %.1f ms", r.p50(), r.p99()));
+        term.line(String.format(Locale.ROOT, "  latency           /web p50 %.1f ms, p99 %.1f ms; /checkout (four services deep) p50 %.1f ms, p99 %.1f ms",
+                r.p50(), r.p99(), checkout.p50Millis(), checkout.p99Millis()));
         StringBuilder v = new StringBuilder();
         r.byVersion().forEach((k, n) -> v.append(String.format(Locale.ROOT, "%s %,d  ", k, n)));
-        term.line("  served by         " + v.toString().trim());
+        term.line("  web served by     " + v.toString().trim());
         r.firstFailures().forEach(f -> term.line("  " + term.red("failure") + " " + f));
         term.line("");
+    }
+
+    private String outcome(String outcome, String expected) {
+        return outcome.equals(expected) ? outcome : term.red(outcome + " (expected " + expected + ")");
+    }
+
+    private String failed(long n) {
+        return n == 0 ? term.green("0") : term.red(String.valueOf(n));
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -341,7 +341,10 @@ final class Exchange {
         route.runtime().metrics(attemptTrack).recordConnectFailure();
         Track t = attemptTrack;
         endAttempt(false);
-        if (!connectRetried) {
+        if (t == Track.CANARY && !pinned) {
+            // nothing reached the canary, so stable can take any request; its other instances may be down just the same
+            dispatch(Track.STABLE, null);
+        } else if (!connectRetried) {
             connectRetried = true;
             dispatch(t, e);
         } else {
@@ -570,6 +573,8 @@ final class Exchange {
         Endpoint lost = endpoint;
         Track t = attemptTrack;
         boolean wasDiscarding = discarding;
+        boolean shieldable = !responseStarted && !wasDiscarding && shouldShield(HttpResponseStatus.BAD_GATEWAY.code());
+        long latency = (System.nanoTime() - attemptStartNanos) / 1_000;
         if (backend != null) {
             px.pool().unlease(endpoint, backend);
             backend = null;
@@ -583,6 +588,19 @@ final class Exchange {
         }
         if (!responseStarted) {
             interim = false;
+            if (shieldable) {
+                // the shield: a canary instance dying under a request is the canary's failure (the analysis counts it),
+                // not the user's; stable answers. Retrying on the canary could meet the same crash.
+                route.runtime().metrics(Track.CANARY).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latency);
+                route.runtime().metrics(Track.CANARY).recordShielded();
+                if (lost != null) {
+                    lost.metrics().recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latency);
+                    lost.metrics().recordShielded();
+                }
+                shielded = true;
+                dispatch(Track.STABLE, null);
+                return;
+            }
             if (requestComplete && !hasBody && isIdempotent(request.method()) && !lostRetried) {
                 lostRetried = true;
                 dispatch(t, lost);

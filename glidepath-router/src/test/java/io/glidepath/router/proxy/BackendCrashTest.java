@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.glidepath.load.LoadGenerator;
+import io.glidepath.route.Track;
 import io.glidepath.router.client.EndpointStatus;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,13 +21,42 @@ class BackendCrashTest {
     Path dir;
     SampleProcess a;
     SampleProcess b;
+    SampleProcess c;
     RouterHarness router;
 
     @AfterEach
     void stop() throws Exception {
         router.close();
-        a.close();
-        b.close();
+        for (SampleProcess p : new SampleProcess[] {a, b, c}) {
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+
+    @Test
+    void aCanaryWhoseEveryInstanceDiesAtOnceUnderLoadFailsNoRequest() throws Exception {
+        a = SampleProcess.start("stable");
+        b = SampleProcess.start("canary");
+        c = SampleProcess.start("canary");
+        router = RouterHarness.start(dir);
+        var s = router.route("web", List.of(a.address()));
+        router.admin().put(s.spec().withCanary(List.of(b.address(), c.address())).withCanaryWeight(5_000), OptionalLong.of(s.generation()));
+
+        try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16)
+                .withPaths(List.of("/", "/slow?ms=50"))).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 2_000);
+            // both canary instances die together, as a crashing version does: a retry on the other canary instance cannot help
+            b.kill9();
+            c.kill9();
+            long atKill = load.requestCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.requestCount() > atKill + 3_000);
+            load.close();
+            assertThat(load.failures()).as("failures seen by clients: the shield answers from stable").isEmpty();
+        }
+        var canary = router.admin().stats("web", Duration.ofSeconds(60)).track(Track.CANARY);
+        assertThat(canary.status5xx()).as("the canary's failures count against it").isPositive();
+        assertThat(canary.shielded()).isEqualTo(canary.status5xx());
     }
 
     @Test

@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.engine.EventJson;
 import io.glidepath.examples.SampleService;
+import io.glidepath.examples.ShopExample;
 import io.glidepath.load.LoadGenerator;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,13 +31,8 @@ class ShopReleaseEndToEndTest {
     @TempDir
     Path data;
 
-    /** An example release file as it is, run with this JVM and the sample service's classes. */
-    static String shop(String file) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String cp = Path.of(SampleService.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        return Files.readString(Path.of("../examples/shop", file))
-                .replace("{{env.GLIDEPATH_JAVA}}", java)
-                .replace("{{env.GLIDEPATH_HOME}}/glidepath-cli/target/glidepath.jar", cp);
+    static String shop(String file) {
+        return ShopExample.release(file);
     }
 
     /** A service outside the shop, for a release beside the shop's. */
