@@ -188,7 +188,12 @@ public final class DeployBench {
     }
 
     static void row(String name, List<Double> sorted, String target) {
+        row(44, name, sorted, target);
+    }
+
+    /** One line of figures: the median and the worst of {@code sorted}, with the name padded to {@code width}. */
+    static void row(int width, String name, List<Double> sorted, String target) {
         double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2) : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
-        System.out.printf(Locale.ROOT, "%-44s %10.0f %10.0f   %s%n", name, median, sorted.get(sorted.size() - 1), target);
+        System.out.printf(Locale.ROOT, "%-" + width + "s %10.0f %10.0f   %s%n", name, median, sorted.get(sorted.size() - 1), target);
     }
 }

@@ -34,11 +34,12 @@ public final class PlanBench {
         Files.writeString(dir.resolve("release-1000.yaml"), graph);
         Files.writeString(dir.resolve("release-1000-cycle.yaml"), cyclic);
 
+        // validate + plan first: its "first" is the cold figure (class loading, interpreter), as a fresh process meets it
+        double[] both = time(() -> ReleasePlan.of(call(() -> ReleaseReader.read("release-1000.yaml", graph))));
         double[] parse = time(() -> call(() -> YamlSource.parse("release-1000.yaml", graph)));
         double[] read = time(() -> call(() -> ReleaseReader.read("release-1000.yaml", graph)));
         ReleaseSpec spec = call(() -> ReleaseReader.read("release-1000.yaml", graph));
         double[] plan = time(() -> ReleasePlan.of(spec));
-        double[] both = time(() -> ReleasePlan.of(call(() -> ReleaseReader.read("release-1000.yaml", graph))));
         String[] refusal = new String[1];
         double[] cycle = time(() -> {
             try {
@@ -54,16 +55,16 @@ public final class PlanBench {
                 SERVICES, spec.services().stream().mapToInt(s -> s.dependsOn().size()).sum(), p.waves().size(), p.criticalPath().size(),
                 graph.length() / 1024, RUNS);
         System.out.printf(Locale.ROOT, "%-52s %10s %10s   %s%n", "figure (ms)", "first", "median", "target");
-        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "floor: YAML parse alone", parse[0], parse[1], "");
-        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "read + validate (fields, templates, graph)", read[0], read[1], "");
-        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "plan (waves, critical path, minimum duration)", plan[0], plan[1], "");
-        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "validate + plan", both[0], both[1], "< 1000");
+        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "validate + plan (first run is cold)", both[0], both[1], "< 1000");
+        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "  floor: YAML parse alone", parse[0], parse[1], "");
+        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "  read + validate (fields, templates, graph)", read[0], read[1], "");
+        System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "  plan (waves, critical path, minimum duration)", plan[0], plan[1], "");
         System.out.printf(Locale.ROOT, "%-52s %10.1f %10.1f   %s%n", "graph with one cycle: refused, located", cycle[0], cycle[1], "< 1000");
         System.out.println("refusal: " + refusal[0]);
         System.out.println("files: " + dir);
     }
 
-    /** 1,000 services in the shape of a large estate: each depends on up to three earlier ones; with {@code cycle}, the first depends on the last. */
+    /** 1,000 services in the shape of a large estate: each depends on up to three earlier ones; with {@code cycle}, svc-0000 -> svc-0999 -> svc-0500 -> svc-0000 too. */
     static String generate(boolean cycle) {
         Random r = new Random(42);
         StringBuilder y = new StringBuilder("release: big\nmaxParallel: 50\nservices:\n");
@@ -75,6 +76,10 @@ public final class PlanBench {
             }
             if (cycle && i == 0) {
                 deps.add(name(SERVICES - 1));
+            } else if (cycle && i == SERVICES - 1) {
+                deps.add(name(SERVICES / 2));
+            } else if (cycle && i == SERVICES / 2) {
+                deps.add(name(0));
             }
             boolean canary = i % 3 == 0;
             y.append("  - name: ").append(name(i)).append('\n')

@@ -81,11 +81,11 @@ public final class ReleaseBench {
             System.out.printf(Locale.ROOT, "release benchmark: %d runs, %d services in %d waves of %d, blue-green, %s watch each, load %d requests (400/s over %d paths)%n",
                     runs, SERVICES, SERVICES / PER_WAVE, PER_WAVE, "1s", load.requestCount(), SERVICES);
             System.out.printf(Locale.ROOT, "%-56s %10s %10s   %s%n", "figure", "median", "worst", "target");
-            DeployBench.row("per wave: orchestration overhead beyond waits + start (ms)", sorted(overhead), "");
-            DeployBench.row("per wave: slowest process start + readiness (ms)", sorted(starts), "");
-            DeployBench.row("healthy release of 20, end to end (s)", sorted(releaseSeconds), "");
-            DeployBench.row("release rollback, 20 promoted: decision -> all back (ms)", sorted(rollback), "<= 1000");
-            DeployBench.row("anchor: one route update via the admin API (ms)", sorted(anchor), "");
+            DeployBench.row(56, "per wave: orchestration overhead beyond waits + start (ms)", sorted(overhead), "");
+            DeployBench.row(56, "per wave: slowest process start + readiness (ms)", sorted(starts), "");
+            DeployBench.row(56, "healthy release of 20, end to end (s)", sorted(releaseSeconds), "");
+            DeployBench.row(56, "release rollback, 20 promoted: decision -> all back (ms)", sorted(rollback), "<= 1000");
+            DeployBench.row(56, "anchor: one route update via the admin API (ms)", sorted(anchor), "");
             System.out.printf(Locale.ROOT, "%-56s %10d %10s   %s%n", "failed requests seen by users (all runs)", load.failureCount(), "", "0");
         } finally {
             server.close();

@@ -146,10 +146,12 @@ final class DeployDemo {
 
                 term.line(term.bold("the shop") + " (examples/shop): gateway calls catalog and pricing, catalog calls inventory, every call through the router");
                 term.line("");
-                try (LoadGenerator shopLoad = new LoadGenerator(cfg.withPaths(List.of("/checkout")))) {
+                // each /checkout is four requests through the router (user to gateway, then to catalog, pricing, inventory)
+                int shopRate = Math.max(1, rate / 2);
+                try (LoadGenerator shopLoad = new LoadGenerator(cfg.withRate(shopRate).withPaths(List.of("/checkout")))) {
                     shop.add(shipShop(client, work, shopLoad, "shop-v1.yaml", "PROMOTED", "the first release of all four services, in dependency order"));
                     shopLoad.start();
-                    term.line(term.bold("load") + ": as much again on /checkout, which goes through all four services");
+                    term.line(term.bold("load") + ": " + shopRate + " requests/s more on /checkout, each of which goes through all four services");
                     term.line("");
                     shop.add(shipShop(client, work, shopLoad, "shop-v2.yaml", "PROMOTED", "new versions of all four, wave by wave, verified after each wave"));
                     shop.add(shipShop(client, work, shopLoad, "shop-v3.yaml", "ROLLED_BACK",

@@ -120,10 +120,10 @@ public final class ServerApi implements AutoCloseable {
         }
         blocking(ctx, () -> {
             ReleaseSpec spec = ReleaseReader.read(file, text);
-            return engine.submit(spec, file, text, Path.of(baseDir), user, queue);
+            return withQueue(release(engine.submit(spec, file, text, Path.of(baseDir), user, queue)));
         }, rec -> {
-            ctx.response().putHeader("Location", "/v1/releases/" + rec.id());
-            json(ctx, 202, withQueue(release(rec)));
+            ctx.response().putHeader("Location", "/v1/releases/" + rec.path("id").asText());
+            json(ctx, 202, rec);
         });
     }
 
@@ -140,25 +140,28 @@ public final class ServerApi implements AutoCloseable {
         }
         String service = ctx.request().getParam("service");
         blocking(ctx, () -> store.releases(service == null ? limit : 1000).stream()
-                .filter(r -> service == null || r.services().contains(service)).limit(limit).toList(), list -> {
+                .filter(r -> service == null || r.services().contains(service)).limit(limit).map(r -> withQueue(release(r))).toList(), list -> {
             ObjectNode n = Json.object();
             ArrayNode a = n.putArray("releases");
-            list.forEach(r -> a.add(withQueue(release(r))));
+            list.forEach(a::add);
             json(ctx, 200, n);
         });
     }
 
     private void get(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        blocking(ctx, () -> store.release(id), r -> {
+        // the engine's answers (phases, queue) are read on a worker thread: the engine may be busy for a moment
+        blocking(ctx, () -> store.release(id).map(rec -> {
+            ObjectNode n = release(rec);
+            ObjectNode phases = n.putObject("phases");
+            engine.phases(id).forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
+            return withQueue(n);
+        }), r -> {
             if (r.isEmpty()) {
                 error(ctx, 404, "no release " + id);
                 return;
             }
-            ObjectNode n = release(r.get());
-            ObjectNode phases = n.putObject("phases");
-            engine.phases(id).forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
-            json(ctx, 200, withQueue(n));
+            json(ctx, 200, r.get());
         });
     }
 

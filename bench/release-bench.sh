@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Multi-service releases: a release of 20 real services in 5 waves (per-wave orchestration overhead,
+# release-wide rollback with all 20 promoted, users' failed requests), then planning and validation
+# of a generated 1,000-service graph, in-process and as `glidepath validate` / `glidepath plan` processes.
+# Settings through the environment: RUNS=5 (releases of each kind).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/java-bench.sh"
+
+run_bench io.glidepath.bench.ReleaseBench
+echo
+files="$(mktemp -d)"
+run_bench io.glidepath.bench.PlanBench "$files"
+echo
+# the same as a user meets it: one process each, JVM start included (median of 5)
+for cmd in validate plan; do
+  times=()
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N)
+    "$root/glidepath" "$cmd" "$files/release-1000.yaml" --output json >/dev/null
+    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+  printf '%-52s %10s ms   (runs: %s)\n' "glidepath $cmd release-1000.yaml, whole process" "${sorted[2]}" "${times[*]}"
+done
+t0=$(date +%s%N)
+"$root/glidepath" validate "$files/release-1000-cycle.yaml" >/dev/null 2>"$files/cycle.err" && { echo "the cycle was accepted" >&2; exit 1; }
+printf '%-52s %10s ms   %s\n' "glidepath validate (with a cycle), whole process" $(( ($(date +%s%N) - t0) / 1000000 )) "$(head -1 "$files/cycle.err")"
+rm -rf "$files"
