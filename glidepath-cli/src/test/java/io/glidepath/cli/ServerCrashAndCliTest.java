@@ -156,6 +156,8 @@ class ServerCrashAndCliTest {
         JsonNode summary = EventJson.MAPPER.readTree(lastOut);
         assertThat(summary.path("outcome").asText()).isEqualTo("ROLLED_BACK");
         assertThat(summary.path("services").path("shop").path("phase").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(summary.path("services").path("shop").path("wave").asInt()).isEqualTo(1);
+        assertThat(summary.path("services").path("shop").path("version").asText()).isEqualTo("v3");
 
         assertThat(run(120, "down", "--data-dir", d)).isZero();
         assertThat(lastOut).contains("Glidepath is down");

@@ -126,7 +126,8 @@ public final class Engine implements AutoCloseable {
         running.put(record.id(), r);
         emit(record.id(), new ReleaseEvent.Submitted(seams.clock().now(), null, "release " + record.id() + " submitted by " + record.submittedBy()
                 + ": " + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList())
-                + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services()));
+                + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services(),
+                waves.stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList()));
         Thread t = Thread.ofVirtual().name("release-" + record.id()).start(() -> run(r, spec, baseDir, waves));
         threads.add(t);
     }

@@ -33,7 +33,11 @@ public sealed interface ReleaseEvent {
 
     String message();
 
-    record Submitted(Instant at, String service, String message, List<String> services) implements ReleaseEvent {
+    /** The release starts: its services, and their waves (names by wave; empty in journals written before waves). */
+    record Submitted(Instant at, String service, String message, List<String> services, List<List<String>> waves) implements ReleaseEvent {
+        public Submitted {
+            waves = waves == null ? List.of() : waves;
+        }
     }
 
     record PhaseChanged(Instant at, String service, String message, Phase phase, String version) implements ReleaseEvent {

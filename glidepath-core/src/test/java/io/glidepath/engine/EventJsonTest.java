@@ -12,7 +12,7 @@ class EventJsonTest {
     @Test
     void everyKindOfEventSurvivesTheJournal() {
         List<ReleaseEvent> events = List.of(
-                new ReleaseEvent.Submitted(AT, null, "submitted", List.of("catalog")),
+                new ReleaseEvent.Submitted(AT, null, "submitted", List.of("catalog", "web"), List.of(List.of("catalog"), List.of("web"))),
                 new ReleaseEvent.PhaseChanged(AT, "catalog", "starting", Phase.STARTING, "2.0.0"),
                 new ReleaseEvent.InstancesStarted(AT, "catalog", "started", "2.0.0", List.of(new ReleaseEvent.StartedInstance("i1", "127.0.0.1:1", 7, "/l"))),
                 new ReleaseEvent.InstanceReady(AT, "catalog", "ready", "i1", 120),
@@ -23,11 +23,16 @@ class EventJsonTest {
                 new ReleaseEvent.TrafficRestored(AT, "catalog", "back", 8),
                 new ReleaseEvent.InstancesStopped(AT, "catalog", "stopped", "2.0.0", List.of("i1")),
                 new ReleaseEvent.Finished(AT, null, "done", Outcome.ROLLED_BACK),
-                new ReleaseEvent.Note(AT, "catalog", "note"));
+                new ReleaseEvent.Note(AT, "catalog", "note"),
+                new ReleaseEvent.WaveChanged(AT, null, "wave 2 of 3", 2, List.of("catalog"), "STARTED"),
+                new ReleaseEvent.Queued(AT, null, "queued", "shop-7"));
         for (ReleaseEvent e : events) {
             String json = EventJson.write(e);
             assertThat(EventJson.read(json)).as(json).isEqualTo(e);
         }
+        // journals written before waves existed still read
+        ReleaseEvent old = EventJson.read("{\"kind\":\"submitted\",\"at\":\"2026-11-27T10:00:00.123Z\",\"message\":\"m\",\"services\":[\"a\"]}");
+        assertThat(((ReleaseEvent.Submitted) old).waves()).isEmpty();
         assertThat(EventJson.write(events.get(1))).startsWith("{\"kind\":\"phase\",\"at\":\"2026-11-27T10:00:00.123Z\",\"service\":\"catalog\"");
     }
 }

@@ -157,6 +157,10 @@ class ReleaseWavesTest {
         assertThat(platform.registry.instances()).noneMatch(i -> i.version().equals("2"));
         assertThat(store.events(r.id(), 0)).map(StoredEvent::event).filteredOn(e -> e instanceof ReleaseEvent.InstancesStarted)
                 .extracting(ReleaseEvent::service).containsExactlyInAnyOrder("pricing", "inventory");
+        // how each service ended, read back from the journal
+        assertThat(ServicePhases.fromJournal(r.services(), store.events(r.id(), 0))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "pricing", new Engine.ServiceStatus(1, Phase.ROLLED_BACK), "inventory", new Engine.ServiceStatus(1, Phase.ROLLED_BACK),
+                "catalog", new Engine.ServiceStatus(2, Phase.PENDING), "gateway", new Engine.ServiceStatus(3, Phase.PENDING)));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.glidepath.cli.validate.ReleaseFile;
 import io.glidepath.engine.EventJson;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,17 @@ public final class DeployCommand implements Callable<Integer> {
         }
         Duration took = Duration.between(start, Instant.now());
         List<JsonNode> restored = f.ofKind("trafficRestored");
+        // how each service ended (null: never started), with its wave
+        Map<String, Integer> waveOf = new LinkedHashMap<>();
+        List<List<ServiceSpec>> waves = spec.waves();
+        for (int w = 0; w < waves.size(); w++) {
+            for (ServiceSpec s : waves.get(w)) {
+                waveOf.put(s.name(), w + 1);
+            }
+        }
+        Map<String, JsonNode> ended = new LinkedHashMap<>();
+        waveOf.keySet().forEach(name -> ended.put(name, null));
+        f.ofKind("phase").forEach(e -> ended.put(e.path("service").asText(), e));
         if (output == Output.JSON) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.put("release", id);
@@ -110,20 +122,23 @@ public final class DeployCommand implements Callable<Integer> {
             n.put("message", end.path("message").asText());
             n.put("seconds", took.toMillis() / 1000.0);
             ObjectNode svc = n.putObject("services");
-            Map<String, JsonNode> lastPhase = new LinkedHashMap<>();
-            f.ofKind("phase").forEach(e -> lastPhase.put(e.path("service").asText(), e));
-            lastPhase.forEach((name, e) -> svc.putObject(name).put("phase", e.path("phase").asText()).put("version", e.path("version").asText()));
-            if (!restored.isEmpty()) {
-                n.put("decisionToStableMillis", restored.get(0).path("millis").asLong());
-            }
+            ended.forEach((name, e) -> svc.putObject(name).put("wave", waveOf.get(name)).put("phase", e == null ? "PENDING" : e.path("phase").asText())
+                    .put("version", spec.service(name).orElseThrow().version()));
+            restored.stream().filter(r -> !r.has("service")).findFirst().or(() -> restored.stream().findFirst())
+                    .ifPresent(r -> n.put("decisionToStableMillis", r.path("millis").asLong()));
             System.out.println(n.toPrettyString());
         } else {
             System.out.println();
             String msg = end.path("message").asText();
             System.out.println(term.bold(f.succeeded() ? term.green(msg) : term.red(msg)) + String.format(Locale.ROOT, " (%.1fs)", took.toMillis() / 1000.0));
-            if (!restored.isEmpty()) {
-                System.out.println("  traffic was back on the previous version " + restored.get(0).path("millis").asLong() + " ms after the rollback decision");
+            if (ended.size() > 1) {
+                ended.forEach((name, e) -> System.out.println(String.format(Locale.ROOT, "  wave %d  %-16s %-10s %s", waveOf.get(name), name,
+                        spec.service(name).orElseThrow().version(), e == null ? "not started" : PhaseText.of(e.path("phase").asText()))));
             }
+            // the release-wide figure when there is one (several services flipped back), else the service's
+            restored.stream().filter(r -> !r.has("service")).findFirst().or(() -> restored.stream().findFirst()).ifPresent(r -> System.out.println(
+                    "  traffic was back on the previous version" + (r.has("service") ? "" : "s") + " " + r.path("millis").asLong()
+                            + " ms after the rollback decision"));
         }
         return f.succeeded() ? Main.OK : Main.FAILED;
     }

@@ -10,6 +10,7 @@ import io.glidepath.engine.Engine;
 import io.glidepath.engine.EventJson;
 import io.glidepath.engine.ReleaseEvent;
 import io.glidepath.engine.ServiceBusyException;
+import io.glidepath.engine.ServicePhases;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.router.admin.JsonApi;
@@ -38,6 +39,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -154,7 +156,10 @@ public final class ServerApi implements AutoCloseable {
         blocking(ctx, () -> store.release(id).map(rec -> {
             ObjectNode n = release(rec);
             ObjectNode phases = n.putObject("phases");
-            engine.phases(id).forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
+            // a running release's phases from the engine; a finished one's from its journal: how each service ended
+            Map<String, Engine.ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id)
+                    : ServicePhases.fromJournal(rec.services(), store.events(id, 0));
+            now.forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
             return withQueue(n);
         }), r -> {
             if (r.isEmpty()) {

@@ -99,6 +99,9 @@ class ShopReleaseEndToEndTest {
                 JsonNode back = stack.awaitEnd(v3, MAX);
                 assertThat(back.path("state").asText()).as(back.toString()).isEqualTo("ROLLED_BACK");
                 assertThat(back.path("reason").asText()).startsWith("gateway: ");
+                assertThat(back.path("phases").toString()).as("each service's outcome").isEqualTo("{\"gateway\":{\"wave\":3,\"phase\":\"ROLLED_BACK\"},"
+                        + "\"catalog\":{\"wave\":2,\"phase\":\"ROLLED_BACK\"},\"pricing\":{\"wave\":1,\"phase\":\"ROLLED_BACK\"},"
+                        + "\"inventory\":{\"wave\":1,\"phase\":\"ROLLED_BACK\"}}");
                 events = stack.events(v3);
                 for (String s : List.of("inventory", "pricing", "catalog")) {
                     assertThat(events).as(s + " was promoted in this release").anyMatch(promotedOf(s));
