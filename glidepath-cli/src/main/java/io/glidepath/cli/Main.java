@@ -1,5 +1,7 @@
 package io.glidepath.cli;
 
+import io.glidepath.cli.access.AuditCommand;
+import io.glidepath.cli.access.TokenCommand;
 import io.glidepath.cli.demo.DemoCommand;
 import io.glidepath.cli.deploy.ControlCommands;
 import io.glidepath.cli.deploy.DeployCommand;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Command;
         description = "Ships backend services to production with zero downtime.",
         subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
                 HistoryCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class,
-                ServerCommand.class, SampleServiceCommand.class, CommandLine.HelpCommand.class})
+                ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */
     public static final int OK = 0;

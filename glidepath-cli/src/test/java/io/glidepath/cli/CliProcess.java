@@ -25,6 +25,11 @@ final class CliProcess implements AutoCloseable {
     }
 
     static CliProcess start(String... args) throws IOException {
+        return start(java.util.Map.of(), args);
+    }
+
+    /** With {@code env} added to this JVM's environment. */
+    static CliProcess start(java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -37,7 +42,9 @@ final class CliProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("glidepath-cli", ".out");
         Path err = Files.createTempFile("glidepath-cli", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         return new CliProcess(p, out, err);
     }
 

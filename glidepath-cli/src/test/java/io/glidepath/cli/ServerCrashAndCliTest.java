@@ -60,7 +60,12 @@ class ServerCrashAndCliTest {
     }
 
     int run(int timeoutSeconds, String... args) throws Exception {
-        try (CliProcess p = CliProcess.start(args)) {
+        return runAs(null, timeoutSeconds, args);
+    }
+
+    /** As a holder of {@code token} (GLIDEPATH_TOKEN), or with the server's own token when null. */
+    int runAs(String token, int timeoutSeconds, String... args) throws Exception {
+        try (CliProcess p = CliProcess.start(token == null ? java.util.Map.of() : java.util.Map.of(ServerClient.TOKEN_ENV, token), args)) {
             int code = p.waitFor(timeoutSeconds);
             lastOut = p.out();
             lastErr = p.err();
@@ -147,6 +152,26 @@ class ServerCrashAndCliTest {
         assertThat(lastOut).contains(id).contains("ROLLED_BACK").contains("PROMOTED");
         assertThat(run(30, "logs", "shop", "--version", "v1", "--data-dir", d)).isZero();
         assertThat(lastOut).contains("| sample-service sample v1 listening on 127.0.0.1:");
+        // named tokens and roles, from the CLI; the token never reaches the server's log
+        assertThat(run(30, "token", "create", "viewer-1", "--role", "viewer", "--data-dir", d)).as(lastErr).isZero();
+        String viewer = lastOut.lines().filter(l -> l.startsWith("gpt_")).findFirst().orElseThrow();
+        assertThat(runAs(viewer, 30, "history", "--data-dir", d)).as(lastErr).isZero();
+        assertThat(lastOut).contains(id);
+        assertThat(runAs(viewer, 30, "abort", id, "--data-dir", d)).isEqualTo(Main.FAILED);
+        assertThat(lastErr).contains("this call needs the deployer role; token 'viewer-1' has the viewer role");
+        assertThat(run(30, "token", "create", "Bad", "--role", "boss", "--data-dir", d)).isEqualTo(Main.INVALID_INPUT);
+        assertThat(lastErr).contains("/name: a token name is").contains("/role: is not a role: viewer, deployer or admin");
+        assertThat(run(30, "token", "list", "--data-dir", d)).isZero();
+        assertThat(lastOut).containsPattern("viewer-1 +viewer ").doesNotContain(viewer);
+        assertThat(run(30, "token", "revoke", "viewer-1", "--data-dir", d)).isZero();
+        assertThat(runAs(viewer, 30, "history", "--data-dir", d)).isEqualTo(Main.FAILED);
+        assertThat(lastErr).contains("missing, wrong or revoked bearer token");
+        assertThat(run(30, "audit", "--output", "json", "--data-dir", d)).isZero();
+        JsonNode audit = EventJson.MAPPER.readTree(lastOut).path("entries");
+        assertThat(audit.findValuesAsText("action")).contains("token.create", "token.revoke", "release.abort", "release.submit");
+        assertThat(audit.toString()).contains("\"token\":\"viewer-1\",\"user\":\"" + System.getProperty("user.name") + "\",\"action\":\"release.abort\"");
+        assertThat(Files.readString(dir.run().resolve("server.log"))).doesNotContain(viewer);
+
         Path bad = work.resolve("bad.yaml");
         Files.writeString(bad, "services:\n  - name: shop\n    version: v9\n");
         assertThat(run(30, "deploy", "--data-dir", d, bad.toString())).isEqualTo(Main.INVALID_INPUT);

@@ -9,6 +9,7 @@ import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterMetricSource;
 import io.glidepath.router.client.RouterTraffic;
+import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
 import io.glidepath.server.store.SqliteStore;
 import io.glidepath.time.Clock;
@@ -54,7 +55,7 @@ public final class Server implements AutoCloseable {
 
     public static Server start(Config c) throws IOException {
         Files.createDirectories(c.dataDir().resolve("server"));
-        BearerToken token = BearerToken.loadOrCreate(c.tokenFile(), true);
+        BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
         SqliteStore store = SqliteStore.open(c.dataDir().resolve("server").resolve("glidepath.db"));
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
@@ -62,7 +63,8 @@ public final class Server implements AutoCloseable {
         new Recovery(store, platform, traffic, c.clock()).rollBackUnfinished();
         Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),
                 store);
-        ServerApi api = new ServerApi(engine, store, platform, traffic, token);
+        Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
+        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens);
         InetSocketAddress bound;
         try {
             bound = api.start(c.host(), c.port());

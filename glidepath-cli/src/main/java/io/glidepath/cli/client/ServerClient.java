@@ -54,10 +54,20 @@ public final class ServerClient {
         this.token = token;
     }
 
-    /** A client for the server that {@code glidepath up} started in this data directory. */
+    /** The environment variable holding a named token (glidepath token create) to use instead of the server's own token file. */
+    public static final String TOKEN_ENV = "GLIDEPATH_TOKEN";
+
+    /**
+     * A client for the server that {@code glidepath up} started in this data directory, with the token
+     * from $GLIDEPATH_TOKEN when set, else the server's own token file.
+     */
     public static ServerClient of(DataDir dir) throws Unreachable {
         var e = dir.endpoints().orElseThrow(() -> new Unreachable("Glidepath is not running here (no " + dir.run().resolve("endpoints.json")
                 + "); start it with: glidepath up", null));
+        String fromEnv = System.getenv(TOKEN_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return new ServerClient(URI.create("http://" + e.api()), fromEnv.strip());
+        }
         try {
             return new ServerClient(URI.create("http://" + e.api()), Files.readString(dir.serverToken()).strip());
         } catch (IOException ex) {
@@ -94,6 +104,23 @@ public final class ServerClient {
 
     public JsonNode services() throws Unreachable, ApiError {
         return send(request("/v1/services").GET());
+    }
+
+    public JsonNode createToken(String name, String role) throws Unreachable, ApiError {
+        String body = EventJson.MAPPER.createObjectNode().put("name", name).put("role", role).toString();
+        return send(request("/v1/tokens").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    public JsonNode tokens() throws Unreachable, ApiError {
+        return send(request("/v1/tokens").GET());
+    }
+
+    public JsonNode revokeToken(String name) throws Unreachable, ApiError {
+        return send(request("/v1/tokens/" + name).DELETE());
+    }
+
+    public JsonNode audit(int limit) throws Unreachable, ApiError {
+        return send(request("/v1/audit?limit=" + limit).GET());
     }
 
     public JsonNode health() throws Unreachable, ApiError {

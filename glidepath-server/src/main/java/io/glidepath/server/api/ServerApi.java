@@ -2,10 +2,7 @@ package io.glidepath.server.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import static io.glidepath.router.admin.JsonApi.error;
-import static io.glidepath.router.admin.JsonApi.json;
 
-import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
 import io.glidepath.engine.EventJson;
 import io.glidepath.engine.ReleaseEvent;
@@ -14,6 +11,12 @@ import io.glidepath.engine.ServicePhases;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.router.admin.JsonApi;
+import io.glidepath.server.access.AccessStore;
+import io.glidepath.server.access.AuditEntry;
+import io.glidepath.server.access.Caller;
+import io.glidepath.server.access.Role;
+import io.glidepath.server.access.TokenRecord;
+import io.glidepath.server.access.Tokens;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteState;
 import io.glidepath.spec.InvalidSpecException;
@@ -26,7 +29,9 @@ import io.glidepath.store.Store;
 import io.glidepath.store.StoredEvent;
 import io.glidepath.traffic.TrafficException;
 import io.glidepath.traffic.TrafficRouter;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -37,17 +42,22 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's REST and SSE API (Vert.x Web). Every call needs the bearer token. A release is
+ * The server's REST and SSE API (Vert.x Web). Every call needs a bearer token whose role allows it
+ * (viewer reads, deployer deploys, admin manages tokens); every call that changes something is
+ * written to the audit log with the token's name and how it ended. A release is
  * submitted as its file's text (YAML or JSON); invalid files get 400 with the same located errors
  * as {@code glidepath validate}; a busy service gets 409 naming the release that holds it.
  */
@@ -62,37 +72,41 @@ public final class ServerApi implements AutoCloseable {
     private final Store store;
     private final Platform platform;
     private final TrafficRouter router;
-    private final BearerToken token;
+    private static final String CALLER = "glidepath.caller";
+    private static final String AUDIT_TARGET = "glidepath.audit.target";
+    private static final String AUDIT_RESULT = "glidepath.audit.result";
+
+    private final AccessStore access;
+    private final Tokens tokens;
     private HttpServer server;
 
-    public ServerApi(Engine engine, Store store, Platform platform, TrafficRouter router, BearerToken token) {
+    public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens) {
         this.engine = engine;
         this.store = store;
+        this.access = access;
         this.platform = platform;
         this.router = router;
-        this.token = token;
+        this.tokens = tokens;
     }
 
     public InetSocketAddress start(String host, int port) throws IOException {
         Router r = Router.router(vertx);
-        r.route().handler(ctx -> {
-            if (token.accepts(ctx.request().getHeader("Authorization"))) {
-                ctx.next();
-            } else {
-                ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"glidepath\"");
-                error(ctx, 401, "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token from the server's server.token file");
-            }
-        });
+        r.route().handler(this::authenticate);
         r.route().handler(BodyHandler.create().setBodyLimit(4 << 20).setHandleFileUploads(false));
-        r.get("/v1/health").handler(ctx -> json(ctx, 200, Json.object().put("status", "ok")));
-        r.post("/v1/releases").handler(this::submit);
-        r.get("/v1/releases").handler(this::list);
-        r.get("/v1/releases/:id").handler(this::get);
-        r.get("/v1/releases/:id/events").handler(this::events);
-        r.get("/v1/releases/:id/stream").handler(this::stream);
-        r.post("/v1/releases/:id/promote").handler(ctx -> control(ctx, true));
-        r.post("/v1/releases/:id/abort").handler(ctx -> control(ctx, false));
-        r.get("/v1/services").handler(this::services);
+        r.get("/v1/health").handler(need(Role.VIEWER)).handler(ctx -> json(ctx, 200, Json.object().put("status", "ok")));
+        r.get("/v1/whoami").handler(need(Role.VIEWER)).handler(this::whoami);
+        r.post("/v1/releases").handler(audited("release.submit")).handler(need(Role.DEPLOYER)).handler(this::submit);
+        r.get("/v1/releases").handler(need(Role.VIEWER)).handler(this::list);
+        r.get("/v1/releases/:id").handler(need(Role.VIEWER)).handler(this::get);
+        r.get("/v1/releases/:id/events").handler(need(Role.VIEWER)).handler(this::events);
+        r.get("/v1/releases/:id/stream").handler(need(Role.VIEWER)).handler(this::stream);
+        r.post("/v1/releases/:id/promote").handler(audited("release.promote")).handler(need(Role.DEPLOYER)).handler(ctx -> control(ctx, true));
+        r.post("/v1/releases/:id/abort").handler(audited("release.abort")).handler(need(Role.DEPLOYER)).handler(ctx -> control(ctx, false));
+        r.get("/v1/services").handler(need(Role.VIEWER)).handler(this::services);
+        r.post("/v1/tokens").handler(audited("token.create")).handler(need(Role.ADMIN)).handler(this::createToken);
+        r.get("/v1/tokens").handler(need(Role.ADMIN)).handler(this::listTokens);
+        r.delete("/v1/tokens/:name").handler(audited("token.revoke")).handler(need(Role.ADMIN)).handler(this::revokeToken);
+        r.get("/v1/audit").handler(need(Role.ADMIN)).handler(this::audit);
         r.route().last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
         r.errorHandler(500, ctx -> {
             log.error("API failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
@@ -108,7 +122,8 @@ public final class ServerApi implements AutoCloseable {
     private void submit(RoutingContext ctx) {
         String file = Optional.ofNullable(ctx.request().getHeader(FILE_HEADER)).filter(f -> !f.isBlank()).orElse("release.yaml");
         String baseDir = Optional.ofNullable(ctx.request().getHeader(BASE_DIR_HEADER)).orElse(System.getProperty("user.dir"));
-        String user = Optional.ofNullable(ctx.request().getHeader(USER_HEADER)).filter(u -> u.matches("[\\w.@-]{1,64}")).orElse("api");
+        String user = caller(ctx).who();
+        ctx.put(AUDIT_TARGET, file);
         String text = ctx.body() == null ? "" : ctx.body().asString();
         String queueParam = ctx.request().getParam("queue", "false");
         if (!queueParam.equals("true") && !queueParam.equals("false")) {
@@ -124,6 +139,8 @@ public final class ServerApi implements AutoCloseable {
             ReleaseSpec spec = ReleaseReader.read(file, text);
             return withQueue(release(engine.submit(spec, file, text, Path.of(baseDir), user, queue)));
         }, rec -> {
+            ctx.put(AUDIT_TARGET, rec.path("id").asText());
+            ctx.put(AUDIT_RESULT, rec.path("state").asText("RUNNING"));
             ctx.response().putHeader("Location", "/v1/releases/" + rec.path("id").asText());
             json(ctx, 202, rec);
         });
@@ -276,13 +293,14 @@ public final class ServerApi implements AutoCloseable {
 
     private void control(RoutingContext ctx, boolean promote) {
         String id = ctx.pathParam("id");
-        String user = Optional.ofNullable(ctx.request().getHeader(USER_HEADER)).filter(u -> u.matches("[\\w.@-]{1,64}")).orElse("api");
+        String user = caller(ctx).who();
         boolean done = promote ? engine.promote(id) : engine.abort(id, user);
         if (!done) {
             blocking(ctx, () -> store.release(id), r -> error(ctx, r.isEmpty() ? 404 : 409, r.isEmpty() ? "no release " + id
                     : "release " + id + " is not running" + r.get().outcome().map(o -> " (it ended " + o + ")").orElse("")));
             return;
         }
+        ctx.put(AUDIT_RESULT, promote ? "promote sent" : "abort sent");
         json(ctx, 202, Json.object().put("release", id).put(promote ? "promoted" : "aborted", true));
     }
 
@@ -326,6 +344,218 @@ public final class ServerApi implements AutoCloseable {
         }
         return endpoints.stream().map(e -> live.stream().filter(i -> i.address().equals(e)).map(Instance::version).findFirst().orElse(e.toString()))
                 .distinct().reduce((x, y) -> x + "," + y).orElse(null);
+    }
+
+    // --- access: tokens, roles, audit -------------------------------------------------------------------
+
+    /** Finds the caller from the bearer token; none: 401 (audited when the call would have changed something). */
+    private void authenticate(RoutingContext ctx) {
+        String user = Optional.ofNullable(ctx.request().getHeader(USER_HEADER)).filter(u -> u.matches("[\\w.@-]{1,64}")).orElse(null);
+        Optional<Caller> caller = tokens.authenticate(ctx.request().getHeader("Authorization"), user);
+        if (caller.isEmpty()) {
+            if (ctx.request().method() != io.vertx.core.http.HttpMethod.GET) {
+                ctx.put(AUDIT_TARGET, ctx.request().method() + " " + ctx.request().path());
+                record(ctx, new Caller("-", Role.VIEWER, user), "unauthenticated");
+            }
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"glidepath\"");
+            error(ctx, 401, "missing, wrong or revoked bearer token: send 'Authorization: Bearer <token>' with the server's server.token "
+                    + "or a token from glidepath token create");
+            return;
+        }
+        ctx.put(CALLER, caller.get());
+        ctx.next();
+    }
+
+    /** Lets the call through when the caller's role includes {@code role}; else 403 naming the role needed. */
+    private static Handler<RoutingContext> need(Role role) {
+        return ctx -> {
+            Caller c = caller(ctx);
+            if (c.role().includes(role)) {
+                ctx.next();
+            } else {
+                error(ctx, 403, "this call needs the " + role.label() + " role; token '" + c.token() + "' has the " + c.role().label() + " role");
+            }
+        };
+    }
+
+    /** Writes the call to the audit log once its answer has gone out, with its status and result. */
+    private Handler<RoutingContext> audited(String action) {
+        return ctx -> {
+            record(ctx, caller(ctx), action);
+            ctx.next();
+        };
+    }
+
+    private void record(RoutingContext ctx, Caller c, String action) {
+        String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+        ctx.addEndHandler(done -> {
+            int status = ctx.response().getStatusCode();
+            // what the call was about: set by the handler, else the release or token in the path, else the file submitted
+            String target = Stream.of(ctx.<String>get(AUDIT_TARGET), ctx.pathParam("id"), ctx.pathParam("name"),
+                    action.equals("release.submit") ? ctx.request().getHeader(FILE_HEADER) : null)
+                    .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            String result = Optional.<String>ofNullable(ctx.get(AUDIT_RESULT)).orElse(ctx.response().getStatusMessage());
+            AuditEntry e = new AuditEntry(Instant.now(), c.token(), c.user(), action, target, status, result, remote);
+            vertx.executeBlocking(() -> {
+                access.appendAudit(e);
+                return null;
+            }).onFailure(f -> log.error("could not write the audit log entry for {} by {}", action, c.token(), f));
+        });
+    }
+
+    private static Caller caller(RoutingContext ctx) {
+        return ctx.get(CALLER);
+    }
+
+    private void whoami(RoutingContext ctx) {
+        Caller c = caller(ctx);
+        ObjectNode n = Json.object().put("token", c.token()).put("role", c.role().label());
+        if (c.user() != null) {
+            n.put("user", c.user());
+        }
+        json(ctx, 200, n);
+    }
+
+    private void createToken(RoutingContext ctx) {
+        JsonNode body;
+        try {
+            body = EventJson.MAPPER.readTree(ctx.body() == null ? "" : ctx.body().asString());
+        } catch (IOException e) {
+            fieldErrors(ctx, List.of(new FieldError("", "the body is not valid JSON; send {\"name\": \"ci-bot\", \"role\": \"deployer\"}")));
+            return;
+        }
+        List<FieldError> errors = new ArrayList<>();
+        if (body == null || !body.isObject()) {
+            errors.add(new FieldError("", "send a JSON object: {\"name\": \"ci-bot\", \"role\": \"deployer\"}"));
+            fieldErrors(ctx, errors);
+            return;
+        }
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("name") && !f.equals("role")) {
+                errors.add(new FieldError("/" + f, "unknown field; a token has a name and a role"));
+            }
+        }
+        String name = body.path("name").isTextual() ? body.path("name").asText() : null;
+        if (name == null) {
+            errors.add(new FieldError("/name", "is required: a text such as \"ci-bot\""));
+        } else {
+            ctx.put(AUDIT_TARGET, name);
+            if (!Tokens.NAME.matcher(name).matches()) {
+                errors.add(new FieldError("/name", Tokens.NAME_RULE));
+            }
+        }
+        Optional<Role> role = body.path("role").isTextual() ? Role.parse(body.path("role").asText()) : Optional.empty();
+        if (role.isEmpty()) {
+            errors.add(new FieldError("/role", (body.has("role") ? "is not a role" : "is required") + ": " + Role.choices()));
+        }
+        if (!errors.isEmpty()) {
+            fieldErrors(ctx, errors);
+            return;
+        }
+        String by = caller(ctx).token();
+        blocking(ctx, () -> {
+            try {
+                return tokens.issue(name, role.get(), by, Instant.now());
+            } catch (Tokens.Refused e) {
+                return e;
+            }
+        }, issued -> {
+            if (issued instanceof Tokens.Refused e) {
+                if (e.status() == 400) {
+                    fieldErrors(ctx, List.of(new FieldError(e.pointer(), e.getMessage())));
+                } else {
+                    error(ctx, e.status(), e.getMessage());
+                }
+                return;
+            }
+            Tokens.Issued t = (Tokens.Issued) issued;
+            ctx.put(AUDIT_RESULT, "created with role " + t.record().role().label());
+            json(ctx, 201, token(t.record()).put("token", t.secret()));
+        });
+    }
+
+    private void listTokens(RoutingContext ctx) {
+        blocking(ctx, tokens::all, all -> {
+            ObjectNode n = Json.object();
+            ArrayNode a = n.putArray("tokens");
+            a.addObject().put("name", Tokens.SERVER_TOKEN_NAME).put("role", Role.ADMIN.label()).put("source", "the server's token file");
+            all.forEach(t -> a.add(token(t)));
+            json(ctx, 200, n);
+        });
+    }
+
+    private void revokeToken(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        blocking(ctx, () -> {
+            try {
+                return tokens.revoke(name, Instant.now());
+            } catch (Tokens.Refused e) {
+                return e;
+            }
+        }, revoked -> {
+            if (revoked instanceof Tokens.Refused e) {
+                error(ctx, e.status(), e.getMessage());
+                return;
+            }
+            ctx.put(AUDIT_RESULT, "revoked");
+            json(ctx, 200, token((TokenRecord) revoked));
+        });
+    }
+
+    private void audit(RoutingContext ctx) {
+        int limit;
+        try {
+            limit = Integer.parseInt(ctx.request().getParam("limit", "100"));
+            if (limit < 1 || limit > 10000) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            error(ctx, 400, "query parameter limit must be a whole number from 1 to 10000");
+            return;
+        }
+        blocking(ctx, () -> access.audit(limit), entries -> {
+            ObjectNode n = Json.object();
+            ArrayNode a = n.putArray("entries");
+            for (AuditEntry e : entries) {
+                ObjectNode o = a.addObject().put("at", e.at().toString()).put("token", e.token());
+                if (e.user() != null) {
+                    o.put("user", e.user());
+                }
+                o.put("action", e.action()).put("target", e.target()).put("status", e.status()).put("result", e.result()).put("remote", e.remote());
+            }
+            json(ctx, 200, n);
+        });
+    }
+
+    private static ObjectNode token(TokenRecord t) {
+        ObjectNode o = Json.object().put("name", t.name()).put("role", t.role().label()).put("created", t.created().toString())
+                .put("createdBy", t.createdBy());
+        t.revoked().ifPresent(r -> o.put("revoked", r.toString()));
+        return o;
+    }
+
+    /** 400 with the JSON pointer of each bad field. */
+    private record FieldError(String pointer, String message) {
+    }
+
+    private static void fieldErrors(RoutingContext ctx, List<FieldError> errors) {
+        ObjectNode n = Json.object();
+        n.put("error", errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid");
+        ArrayNode a = n.putArray("errors");
+        errors.forEach(e -> a.addObject().put("pointer", e.pointer()).put("message", e.message()));
+        ctx.put(AUDIT_RESULT, errors.get(0).pointer() + ": " + errors.get(0).message());
+        json(ctx, 400, n);
+    }
+
+    /** {@code {"error": message}}, the message also being the audit log's result for a changing call. */
+    private static void error(RoutingContext ctx, int status, String message) {
+        ctx.put(AUDIT_RESULT, message);
+        JsonApi.error(ctx, status, message);
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonNode body) {
+        JsonApi.json(ctx, status, body);
     }
 
     // --- JSON ------------------------------------------------------------------------------------------
@@ -381,6 +611,7 @@ public final class ServerApi implements AutoCloseable {
                 invalid(ctx, e.errors());
             } else if (f instanceof ServiceBusyException e) {
                 ObjectNode n = Json.object().put("error", e.getMessage()).put("holder", e.holder());
+                ctx.put(AUDIT_RESULT, e.getMessage());
                 json(ctx, 409, n);
             } else {
                 log.error("API call failed", f);
@@ -392,6 +623,7 @@ public final class ServerApi implements AutoCloseable {
     private static void invalid(RoutingContext ctx, List<SpecError> errors) {
         ObjectNode n = Json.object();
         n.put("error", errors.size() + (errors.size() == 1 ? " error" : " errors") + " in the release file; nothing was started");
+        ctx.put(AUDIT_RESULT, n.path("error").asText());
         ArrayNode a = n.putArray("errors");
         for (SpecError e : errors) {
             a.addObject().put("file", e.location().file()).put("line", e.location().line()).put("column", e.location().column())

@@ -7,6 +7,10 @@ import io.glidepath.engine.Outcome;
 import io.glidepath.engine.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.server.access.AccessStore;
+import io.glidepath.server.access.AuditEntry;
+import io.glidepath.server.access.Role;
+import io.glidepath.server.access.TokenRecord;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
@@ -29,7 +33,7 @@ import java.util.Optional;
  * One connection, used under this object's lock: SQLite takes one writer at a time anyway, and the
  * control plane writes a few events per second. The schema version is kept in {@code user_version}.
  */
-public final class SqliteStore implements Store {
+public final class SqliteStore implements Store, AccessStore {
     private static final List<String> MIGRATIONS = List.of("""
             CREATE TABLE releases (id TEXT PRIMARY KEY, file TEXT NOT NULL, source TEXT NOT NULL, base_dir TEXT NOT NULL,
               services TEXT NOT NULL, submitted_by TEXT NOT NULL, submitted TEXT NOT NULL, outcome TEXT, reason TEXT, finished TEXT);
@@ -40,6 +44,11 @@ public final class SqliteStore implements Store {
             CREATE TABLE locks (service TEXT PRIMARY KEY, release_id TEXT NOT NULL);
             CREATE TABLE instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, version TEXT NOT NULL, address TEXT NOT NULL,
               pid INTEGER NOT NULL, process_start TEXT NOT NULL, log TEXT NOT NULL, started_at TEXT NOT NULL);
+            """, """
+            CREATE TABLE tokens (name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL, created TEXT NOT NULL, created_by TEXT NOT NULL,
+              revoked TEXT);
+            CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, token TEXT NOT NULL, user_name TEXT, action TEXT NOT NULL,
+              target TEXT, status INTEGER NOT NULL, result TEXT NOT NULL, remote TEXT);
             """);
 
     private final Connection db;
@@ -200,6 +209,43 @@ public final class SqliteStore implements Store {
                 Instant.parse(rs.getString("process_start")), Path.of(rs.getString("log")), Instant.parse(rs.getString("started_at"))));
     }
 
+    // --- tokens and audit --------------------------------------------------------------------------
+
+    @Override
+    public synchronized boolean createToken(TokenRecord t) {
+        if (!query("SELECT name FROM tokens WHERE name = ?", rs -> rs.getString(1), t.name()).isEmpty()) {
+            return false;
+        }
+        update("INSERT INTO tokens (name, role, digest, created, created_by, revoked) VALUES (?, ?, ?, ?, ?, ?)", t.name(), t.role().name(),
+                t.digest(), t.created().toString(), t.createdBy(), t.revoked().map(Instant::toString).orElse(null));
+        return true;
+    }
+
+    @Override
+    public synchronized List<TokenRecord> tokens() {
+        return query("SELECT * FROM tokens ORDER BY created, name", rs -> new TokenRecord(rs.getString("name"), Role.valueOf(rs.getString("role")),
+                rs.getString("digest"), Instant.parse(rs.getString("created")), rs.getString("created_by"),
+                Optional.ofNullable(rs.getString("revoked")).map(Instant::parse)));
+    }
+
+    @Override
+    public synchronized boolean revokeToken(String name, Instant at) {
+        return updateCount("UPDATE tokens SET revoked = ? WHERE name = ? AND revoked IS NULL", at.toString(), name) == 1;
+    }
+
+    @Override
+    public synchronized void appendAudit(AuditEntry e) {
+        update("INSERT INTO audit (at, token, user_name, action, target, status, result, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e.at().toString(),
+                e.token(), e.user(), e.action(), e.target(), e.status(), e.result(), e.remote());
+    }
+
+    @Override
+    public synchronized List<AuditEntry> audit(int limit) {
+        return query("SELECT * FROM audit ORDER BY seq DESC LIMIT ?", rs -> new AuditEntry(Instant.parse(rs.getString("at")), rs.getString("token"),
+                rs.getString("user_name"), rs.getString("action"), rs.getString("target"), rs.getInt("status"), rs.getString("result"),
+                rs.getString("remote")), limit);
+    }
+
     @Override
     public synchronized void close() {
         try {
@@ -232,9 +278,13 @@ public final class SqliteStore implements Store {
     }
 
     private void update(String sql, Object... args) {
+        updateCount(sql, args);
+    }
+
+    private int updateCount(String sql, Object... args) {
         try (PreparedStatement ps = db.prepareStatement(sql)) {
             bind(ps, args);
-            ps.executeUpdate();
+            return ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("store: " + e.getMessage(), e);
         }

@@ -7,6 +7,9 @@ import io.glidepath.engine.Phase;
 import io.glidepath.engine.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.server.access.AuditEntry;
+import io.glidepath.server.access.Role;
+import io.glidepath.server.access.TokenRecord;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import java.nio.file.Path;
@@ -59,6 +62,29 @@ class SqliteStoreTest {
             assertThat(s.instances()).containsExactly(inst);
             s.remove(inst.id());
             assertThat(s.instances()).isEmpty();
+        }
+    }
+
+    @Test
+    void keepsTokenDigestsAndTheAuditLogAcrossReopening() {
+        try (SqliteStore s = SqliteStore.open(dir.resolve("g.db"))) {
+            assertThat(s.createToken(new TokenRecord("ci-bot", Role.DEPLOYER, "ab12", T, "server.token", Optional.empty()))).isTrue();
+            assertThat(s.createToken(new TokenRecord("ci-bot", Role.ADMIN, "cd34", T, "server.token", Optional.empty()))).as("names are unique").isFalse();
+            s.createToken(new TokenRecord("dash", Role.VIEWER, "ef56", T.plusSeconds(1), "ops", Optional.empty()));
+            assertThat(s.revokeToken("dash", T.plusSeconds(5))).isTrue();
+            assertThat(s.revokeToken("dash", T.plusSeconds(6))).as("already revoked").isFalse();
+            assertThat(s.revokeToken("ghost", T)).isFalse();
+            s.appendAudit(new AuditEntry(T, "ci-bot", "alice", "release.submit", "shop-1", 202, "RUNNING", "127.0.0.1"));
+            s.appendAudit(new AuditEntry(T.plusSeconds(1), "-", null, "unauthenticated", "POST /v1/releases", 401, "missing token", null));
+        }
+        try (SqliteStore s = SqliteStore.open(dir.resolve("g.db"))) {
+            assertThat(s.tokens()).containsExactly(
+                    new TokenRecord("ci-bot", Role.DEPLOYER, "ab12", T, "server.token", Optional.empty()),
+                    new TokenRecord("dash", Role.VIEWER, "ef56", T.plusSeconds(1), "ops", Optional.of(T.plusSeconds(5))));
+            assertThat(s.audit(10)).containsExactly(
+                    new AuditEntry(T.plusSeconds(1), "-", null, "unauthenticated", "POST /v1/releases", 401, "missing token", null),
+                    new AuditEntry(T, "ci-bot", "alice", "release.submit", "shop-1", 202, "RUNNING", "127.0.0.1"));
+            assertThat(s.audit(1)).hasSize(1);
         }
     }
 }
