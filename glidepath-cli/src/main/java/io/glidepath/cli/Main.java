@@ -8,6 +8,7 @@ import io.glidepath.cli.deploy.DeployCommand;
 import io.glidepath.cli.ops.DownCommand;
 import io.glidepath.cli.ops.HistoryCommand;
 import io.glidepath.cli.ops.LogsCommand;
+import io.glidepath.cli.ops.ShowCommand;
 import io.glidepath.cli.ops.StatusCommand;
 import io.glidepath.cli.ops.UpCommand;
 import io.glidepath.cli.plan.PlanCommand;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
         subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
-                HistoryCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class,
+                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class,
                 ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */

@@ -149,7 +149,17 @@ class ServerCrashAndCliTest {
 
         // history, logs, exit codes
         assertThat(run(30, "history", "--data-dir", d)).isZero();
-        assertThat(lastOut).contains(id).contains("ROLLED_BACK").contains("PROMOTED");
+        assertThat(lastOut).contains(id).contains("ROLLED_BACK").contains("PROMOTED").contains("shop v2 canary");
+        assertThat(run(30, "show", id, "--data-dir", d)).as(lastErr).isZero();
+        assertThat(lastOut).contains("release " + id + " (").contains(": ROLLED_BACK after ").contains("reason: ")
+                .contains("the server stopped while the release ran").containsPattern("wave 1 +shop +v2 +canary +rolled back")
+                .contains("timeline:").containsPattern("\\+ *0\\.\\ds  release +release " + id + " submitted");
+        assertThat(run(30, "show", id, "--output", "json", "--data-dir", d)).isZero();
+        JsonNode shown = EventJson.MAPPER.readTree(lastOut);
+        assertThat(shown.path("release").path("changes").get(0).path("strategy").asText()).isEqualTo("canary");
+        assertThat(shown.path("events").findValuesAsText("kind")).startsWith("submitted").endsWith("finished");
+        assertThat(run(30, "show", "no-such-release", "--data-dir", d)).isEqualTo(Main.FAILED);
+        assertThat(lastErr).contains("no release no-such-release");
         assertThat(run(30, "logs", "shop", "--version", "v1", "--data-dir", d)).isZero();
         assertThat(lastOut).contains("| sample-service sample v1 listening on 127.0.0.1:");
         // named tokens and roles, from the CLI; the token never reaches the server's log

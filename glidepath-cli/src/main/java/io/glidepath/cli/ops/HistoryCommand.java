@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code glidepath history [SERVICE]}: releases, newest first. */
-@Command(name = "history", mixinStandardHelpOptions = true, description = "Lists releases, newest first: who, when, services, outcome, duration, reason.")
+@Command(name = "history", mixinStandardHelpOptions = true, description = "Lists releases, newest first: who, when, each service's version and strategy, outcome, duration, rollback reason.")
 public final class HistoryCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
 
@@ -57,12 +57,20 @@ public final class HistoryCommand implements Callable<Integer> {
             Instant sub = Instant.parse(r.path("submitted").asText());
             String took = r.has("finished") ? fmt(Duration.between(sub, Instant.parse(r.path("finished").asText()))) : "-";
             List<String> services = new ArrayList<>();
-            r.path("services").forEach(s -> services.add(s.asText()));
+            r.path("changes").forEach(c -> services.add(c.path("service").asText() + " " + c.path("version").asText() + " " + c.path("strategy").asText()));
+            if (services.isEmpty()) {
+                r.path("services").forEach(s -> services.add(s.asText()));
+            }
             System.out.println(String.format(Locale.ROOT, "%-34s %-20s %-10s %-12s %-8s %s%s", r.path("id").asText(),
-                    sub.toString().substring(0, 19).replace('T', ' '), r.path("submittedBy").asText(), r.path("state").asText(), took,
-                    String.join(",", services), r.has("reason") ? "  " + r.path("reason").asText() : ""));
+                    day(sub), r.path("submittedBy").asText(), r.path("state").asText(), took,
+                    String.join(", ", services), r.has("reason") ? "  " + r.path("reason").asText() : ""));
         }
         return Main.OK;
+    }
+
+    /** "2026-11-27 10:00:00" (UTC). */
+    static String day(Instant at) {
+        return at.toString().substring(0, 19).replace('T', ' ');
     }
 
     static String fmt(Duration d) {

@@ -22,6 +22,7 @@ import io.glidepath.route.RouteState;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
@@ -570,17 +571,38 @@ public final class ServerApi implements AutoCloseable {
         return release;
     }
 
-    static ObjectNode release(ReleaseRecord r) {
+    /** What a release changes, by service: version and strategy, read back from its file once and remembered. */
+    private final Map<String, List<ServiceSpec>> changes = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<ServiceSpec>> eldest) {
+            return size() > 2000;
+        }
+    });
+
+    private List<ServiceSpec> changes(ReleaseRecord r) {
+        return changes.computeIfAbsent(r.id(), id -> {
+            try {
+                return ReleaseReader.read(r.file(), r.source()).services();
+            } catch (InvalidSpecException e) {
+                // a file accepted by an older version: the list of services still says what it touched
+                return List.of();
+            }
+        });
+    }
+
+    private ObjectNode release(ReleaseRecord r) {
         ObjectNode n = Json.object();
         n.put("id", r.id());
         n.put("file", r.file());
         ArrayNode s = n.putArray("services");
         r.services().forEach(s::add);
+        ArrayNode c = n.putArray("changes");
+        changes(r).forEach(spec -> c.addObject().put("service", spec.name()).put("version", spec.version()).put("strategy", spec.strategy().id()));
         n.put("submittedBy", r.submittedBy());
         n.put("submitted", r.submitted().toString());
         n.put("state", r.outcome().map(Enum::name).orElse("RUNNING"));
         r.reason().ifPresent(x -> n.put("reason", x));
-        r.finished().ifPresent(f -> n.put("finished", f.toString()));
+        r.finished().ifPresent(f -> n.put("finished", f.toString()).put("seconds", java.time.Duration.between(r.submitted(), f).toMillis() / 1000.0));
         return n;
     }
 

@@ -1,0 +1,102 @@
+package io.glidepath.cli.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.cli.Main;
+import io.glidepath.cli.client.ServerClient;
+import io.glidepath.cli.deploy.PhaseText;
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.engine.EventJson;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code glidepath show RELEASE}: one release, its services and its whole timeline with every verdict's numbers. */
+@Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Shows a release: who, when, outcome and reason, each service's version, strategy and end, and the full event timeline "
+                + "with every analysis verdict and its numbers.")
+public final class ShowCommand implements Callable<Integer> {
+    enum Output { TEXT, JSON }
+
+    @Parameters(index = "0", paramLabel = "RELEASE", description = "The release id (glidepath history lists them).")
+    String id;
+
+    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--output", defaultValue = "text", description = "text or json.")
+    Output output;
+
+    @Override
+    public Integer call() {
+        JsonNode release;
+        JsonNode events;
+        try {
+            ServerClient c = ServerClient.of(DataDir.of(dataDir));
+            release = c.release(id);
+            events = c.events(id, 0).path("events");
+        } catch (ServerClient.Unreachable e) {
+            System.err.println("glidepath show: " + e.getMessage());
+            return Main.UNREACHABLE;
+        } catch (ServerClient.ApiError e) {
+            System.err.println("glidepath show: " + e.getMessage() + (e.status() == 404 ? "; glidepath history lists the releases" : ""));
+            return Main.FAILED;
+        }
+        if (output == Output.JSON) {
+            ObjectNode n = EventJson.MAPPER.createObjectNode();
+            n.set("release", release);
+            n.set("events", events);
+            System.out.println(n.toPrettyString());
+            return Main.OK;
+        }
+        System.out.print(text(release, events));
+        return Main.OK;
+    }
+
+    /** The release as a person reads it. */
+    static String text(JsonNode r, JsonNode events) {
+        StringBuilder out = new StringBuilder();
+        Instant submitted = Instant.parse(r.path("submitted").asText());
+        out.append("release ").append(r.path("id").asText()).append(" (").append(r.path("file").asText()).append(")\n");
+        out.append("submitted ").append(HistoryCommand.day(submitted)).append(" UTC by ").append(r.path("submittedBy").asText()).append(": ")
+                .append(r.path("state").asText());
+        if (r.has("finished")) {
+            out.append(" after ").append(HistoryCommand.fmt(Duration.between(submitted, Instant.parse(r.path("finished").asText()))));
+        }
+        out.append('\n');
+        if (r.has("reason")) {
+            out.append("reason: ").append(r.path("reason").asText()).append('\n');
+        }
+        out.append("\nservices:\n");
+        for (JsonNode c : r.path("changes")) {
+            JsonNode phase = r.path("phases").path(c.path("service").asText());
+            out.append(String.format(Locale.ROOT, "  wave %-2d %-16s %-12s %-10s %s%n", phase.path("wave").asInt(1), c.path("service").asText(),
+                    c.path("version").asText(), c.path("strategy").asText(), PhaseText.of(phase.path("phase").asText("PENDING"))));
+        }
+        out.append("\ntimeline:\n");
+        for (JsonNode e : events) {
+            double at = Duration.between(submitted, Instant.parse(e.path("at").asText())).toMillis() / 1000.0;
+            out.append(String.format(Locale.ROOT, "  %+8.1fs  %-14s %s%n", at, e.path("service").asText("release"), e.path("message").asText()));
+            if (e.path("kind").asText().equals("verdict")) {
+                out.append(String.format(Locale.ROOT, "  %9s  %-14s %s: canary %s errors over %d requests, p99 %s; stable %s over %d, p99 %s%n", "", "",
+                        e.path("outcome").asText(), pct(e.path("canaryErrorRate").asDouble()), e.path("canaryRequests").asLong(),
+                        ms(e.path("canaryP99Millis")), pct(e.path("stableErrorRate").asDouble()), e.path("stableRequests").asLong(),
+                        ms(e.path("stableP99Millis"))));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String pct(double rate) {
+        return String.format(Locale.ROOT, "%.2f%%", rate * 100);
+    }
+
+    private static String ms(JsonNode millis) {
+        return millis.isNumber() ? String.format(Locale.ROOT, "%.0f ms", millis.asDouble()) : "n/a";
+    }
+}
