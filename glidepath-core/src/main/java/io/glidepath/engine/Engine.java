@@ -50,6 +50,7 @@ public final class Engine implements AutoCloseable {
     private final Store store;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final List<Waiting> queue = new ArrayList<>();
+    private final Optional<Failpoint> failpoint;
     private final Map<String, List<Consumer<StoredEvent>>> followers = new ConcurrentHashMap<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private boolean closing; // guarded by this: once closing, queued releases are cancelled, not started
@@ -75,8 +76,14 @@ public final class Engine implements AutoCloseable {
     }
 
     public Engine(ServiceDeployment.Seams seams, Store store) {
+        this(seams, store, Optional.empty());
+    }
+
+    /** With a failpoint: the engine dies on purpose right after journaling that event (crash-recovery tests). */
+    public Engine(ServiceDeployment.Seams seams, Store store, Optional<Failpoint> failpoint) {
         this.seams = seams;
         this.store = store;
+        this.failpoint = failpoint;
     }
 
     /** Takes a checked release and starts it; returns its record at once. */
@@ -472,6 +479,7 @@ public final class Engine implements AutoCloseable {
     /** Journals, then tells the followers. */
     private void emit(String releaseId, ReleaseEvent e) {
         long seq = store.append(releaseId, e);
+        failpoint.ifPresent(f -> f.after(releaseId, e));
         StoredEvent stored = new StoredEvent(releaseId, seq, e);
         log.info("[{}] {}", releaseId, e.message());
         for (Consumer<StoredEvent> f : followers.getOrDefault(releaseId, List.of())) {

@@ -26,6 +26,16 @@ public final class EventJson {
         }
     }
 
+    private static final java.util.Map<Class<?>, String> KINDS = java.util.Arrays.stream(
+            ReleaseEvent.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class).value())
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(com.fasterxml.jackson.annotation.JsonSubTypes.Type::value,
+                    com.fasterxml.jackson.annotation.JsonSubTypes.Type::name));
+
+    /** The event's {@code kind} as written in JSON ("traffic", "verdict", ...). */
+    public static String kind(ReleaseEvent e) {
+        return KINDS.get(e.getClass());
+    }
+
     public static ReleaseEvent read(String json) {
         try {
             return MAPPER.readValue(json, ReleaseEvent.class);

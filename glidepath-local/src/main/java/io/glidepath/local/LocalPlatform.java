@@ -47,8 +47,12 @@ public final class LocalPlatform implements Platform {
     private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
     private static final Duration RECENT_PORT = Duration.ofMinutes(1);
     private static final Pattern ERRNO = Pattern.compile("error[=:] ?(\\d+)");
+    /** Set in every instance's environment: which data directory started it, and as which instance (how strays are found). */
+    public static final String DATA_DIR_ENV = "GLIDEPATH_DATA_DIR";
+    public static final String INSTANCE_ENV = "GLIDEPATH_INSTANCE";
 
     private final Path logsDir;
+    private final String dataDir;
     private final InstanceRegistry registry;
     private final Function<String, Optional<String>> hostEnv;
     private final Clock clock;
@@ -64,6 +68,7 @@ public final class LocalPlatform implements Platform {
     public LocalPlatform(Path dataDir, InstanceRegistry registry, Function<String, Optional<String>> hostEnv, Clock clock,
                          Optional<EndpointAddress> router) {
         this.logsDir = dataDir.resolve("logs");
+        this.dataDir = dataDir.toAbsolutePath().normalize().toString();
         this.registry = registry;
         this.hostEnv = hostEnv;
         this.clock = clock;
@@ -127,6 +132,8 @@ public final class LocalPlatform implements Platform {
         Path logFile = logFile(sv.service(), sv.version(), id);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workdir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        pb.environment().put(DATA_DIR_ENV, dataDir);
+        pb.environment().put(INSTANCE_ENV, id);
         Process p;
         try {
             Files.createDirectories(logFile.getParent());
@@ -196,6 +203,53 @@ public final class LocalPlatform implements Platform {
     @Override
     public List<Instance> list(String service) {
         return registry.instances().stream().filter(i -> i.service().equals(service)).filter(this::isAlive).toList();
+    }
+
+    /**
+     * Stops the processes this data directory's platform started that the registry does not know:
+     * a server killed between starting a process and recording it leaves such a stray. Found by the
+     * marker every instance carries in its environment (readable in /proc for processes of this
+     * user). Returns their pids.
+     */
+    public List<Long> stopStrays(Duration grace) {
+        Set<String> known = new java.util.HashSet<>();
+        registry.instances().forEach(i -> known.add(i.id()));
+        List<ProcessHandle> strays = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(h -> {
+            Map<String, String> env = environ(h.pid());
+            String instance = env.get(INSTANCE_ENV);
+            if (instance != null && dataDir.equals(env.get(DATA_DIR_ENV)) && !known.contains(instance)) {
+                strays.add(h);
+            }
+        });
+        for (ProcessHandle h : strays) {
+            log.warn("stopping pid {}: an instance this platform started but never recorded (the server died in between)", h.pid());
+            h.destroy();
+        }
+        for (ProcessHandle h : strays) {
+            if (!waitFor(h, grace)) {
+                h.destroyForcibly();
+                waitFor(h, Duration.ofSeconds(5));
+            }
+        }
+        return strays.stream().map(ProcessHandle::pid).toList();
+    }
+
+    /** A process's environment from /proc (empty when it is gone or not ours to read). */
+    static Map<String, String> environ(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "environ"));
+            Map<String, String> env = new HashMap<>();
+            for (String kv : new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    env.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            return env;
+        } catch (IOException | SecurityException e) {
+            return Map.of();
+        }
     }
 
     /** Every instance in the registry whose process is gone (crashed while nobody watched). */

@@ -1,36 +1,63 @@
 package io.glidepath.server;
 
 import io.glidepath.engine.Outcome;
+import io.glidepath.engine.Phase;
 import io.glidepath.engine.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
+import io.glidepath.spec.HttpCheck;
+import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
+import io.glidepath.store.StoredEvent;
 import io.glidepath.time.Clock;
 import io.glidepath.traffic.StaleRouteException;
 import io.glidepath.traffic.TrafficException;
 import io.glidepath.traffic.TrafficRouter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a starting server does with releases a previous server left unfinished: it puts each of
- * their services back on its recorded version (the store changes a service's version only after a
- * promotion has been watched), in one route update per service, then stops the instances of any
- * other version. Conservative on purpose; resuming where the journal proves it safe comes with
- * full crash recovery. The journal is kept and continued. Releases still queued (never started)
- * end CANCELLED.
+ * What a starting server does with what a previous server left behind, before it takes new work.
+ * It reconciles each unfinished release's journal with what the platform (live instances) and the
+ * router (routes) really show, then finishes it:
+ * <ul>
+ * <li>never started (queued): CANCELLED;</li>
+ * <li>every service promoted and watched, the verify checks passed, and the router serving the new
+ * versions: the journal proves the release succeeded, so it is finished PROMOTED (the crash came
+ * between its last step and its end);</li>
+ * <li>anything else (mid-start, mid-canary, mid-rollback): rolled back as a whole, a rollback it had
+ * begun is finished. Each service goes back to the version it ran before the release, on the live
+ * instances of that version (adopted, never restarted), one route update per service in reverse
+ * dependency order; in-flight requests drain; then the release's instances stop.</li>
+ * </ul>
+ * Nothing is ever started. Finally it sweeps: instances of versions no service runs any more
+ * (keep-warm versions whose retirement the crash interrupted) leave the routes and stop.
  */
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+    private static final Duration DRAIN_POLL = Duration.ofMillis(50);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final Store store;
     private final Platform platform;
@@ -44,59 +71,308 @@ final class Recovery {
         this.clock = clock;
     }
 
-    void rollBackUnfinished() {
-        for (ReleaseRecord r : store.releases(1000)) {
+    /** Finishes every release a previous server left unfinished, oldest first, then sweeps what they left. */
+    void recoverUnfinished() throws TrafficException {
+        List<ReleaseRecord> all = new ArrayList<>(store.releases(1000));
+        all.sort(Comparator.comparing(ReleaseRecord::submitted));
+        for (ReleaseRecord r : all) {
+            List<StoredEvent> journal = store.events(r.id(), 0);
             if (r.isFinished()) {
+                // finished in the store, but the server died before its last event: followers wait for it
+                if (journal.stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Finished)) {
+                    store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " ended "
+                            + r.outcome().orElseThrow() + r.reason().map(x -> ": " + x).orElse(""), r.outcome().orElseThrow()));
+                }
                 continue;
             }
-            if (neverStarted(r)) {
-                String reason = "the server stopped while it waited in the queue; nothing was deployed";
-                store.updateRelease(r.finish(Outcome.CANCELLED, reason, clock.now()));
-                store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " cancelled: " + reason, Outcome.CANCELLED));
-                continue;
-            }
-            log.warn("release {} was left unfinished by a stopped server: rolling it back", r.id());
-            store.append(r.id(), new ReleaseEvent.Note(clock.now(), null, "the server restarted while this release ran: rolling it back"));
-            for (String service : r.services()) {
-                restore(r, service);
-            }
-            String reason = "the server stopped while the release ran; every service is back on its previous version";
-            store.updateRelease(r.finish(Outcome.ROLLED_BACK, reason, clock.now()));
-            store.unlock(r.services(), r.id());
-            store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " rolled back: " + reason, Outcome.ROLLED_BACK));
+            recover(r, journal);
         }
+        sweep();
     }
 
-    /** A queued release's journal has no Submitted event until it starts. */
-    private boolean neverStarted(ReleaseRecord r) {
-        return store.events(r.id(), 0).stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Submitted);
-    }
-
-    private void restore(ReleaseRecord r, String service) {
-        Optional<String> version = store.service(service).map(ServiceRecord::currentVersion);
-        List<Instance> live = platform.list(service);
-        List<Instance> keep = live.stream().filter(i -> version.filter(i.version()::equals).isPresent()).toList();
-        List<Instance> drop = live.stream().filter(i -> !keep.contains(i)).toList();
+    private void recover(ReleaseRecord r, List<StoredEvent> journal) throws TrafficException {
+        if (journal.stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Submitted)) {
+            String reason = "the server stopped while it waited in the queue; nothing was deployed";
+            end(r, Outcome.CANCELLED, reason, "release " + r.id() + " cancelled: " + reason);
+            return;
+        }
+        Optional<ReleaseSpec> spec;
         try {
-            Optional<RouteState> current = router.current(service);
-            if (keep.isEmpty()) {
-                router.remove(service);
-            } else if (current.isPresent()) {
-                RouteSpec s = current.get().spec();
-                List<EndpointAddress> stable = keep.stream().map(Instance::address).toList();
-                router.apply(s.withStable(stable).withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0), OptionalLong.empty());
+            spec = Optional.of(ReleaseReader.read(r.file(), r.source()));
+        } catch (InvalidSpecException e) {
+            // accepted by an older version of Glidepath: without its plan, rolling back is the safe way
+            spec = Optional.empty();
+        }
+        Journal j = new Journal(journal);
+        if (spec.isPresent() && j.allUnchanged(spec.get())) {
+            end(r, Outcome.UNCHANGED, null, "release " + r.id() + ": every service already ran its version; nothing changed");
+        } else if (spec.isPresent() && j.workComplete(spec.get()) && servesNewVersions(spec.get())) {
+            completePromotion(r, spec.get());
+        } else {
+            rollBack(r, spec, j);
+        }
+    }
+
+    // --- the release had done its work: finish it --------------------------------------------------
+
+    /** Every promoted service's route has exactly the live instances of its new version as stable, and no canary. */
+    private boolean servesNewVersions(ReleaseSpec spec) throws TrafficException {
+        for (ServiceSpec s : spec.services()) {
+            Set<EndpointAddress> fresh = addresses(platform.list(s.name()).stream().filter(i -> i.version().equals(s.version())).toList());
+            Optional<RouteState> route = router.current(s.name());
+            if (fresh.isEmpty() || route.isEmpty() || !Set.copyOf(route.get().spec().stable()).equals(fresh) || route.get().spec().canaryWeight() != 0) {
+                return false;
             }
-            store.append(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), service, version.map(v -> "all traffic back on " + v)
-                    .orElse("route removed: " + service + " had no previous version"), 0));
-        } catch (TrafficException | StaleRouteException e) {
-            store.append(r.id(), new ReleaseEvent.Note(clock.now(), service, "could not restore the route: " + e.getMessage()));
         }
-        for (Instance i : drop) {
-            platform.stop(i, Duration.ofSeconds(10));
+        return true;
+    }
+
+    private void completePromotion(ReleaseRecord r, ReleaseSpec spec) throws TrafficException {
+        log.warn("release {} had promoted every service when its server stopped: finishing it", r.id());
+        store.append(r.id(), new ReleaseEvent.Note(clock.now(), null, "the server restarted after every service of this release was promoted and "
+                + "watched: finishing it"));
+        for (ServiceSpec s : spec.services()) {
+            Optional<ServiceRecord> rec = store.service(s.name());
+            if (rec.isEmpty() || !rec.get().currentVersion().equals(s.version())) {
+                store.saveService(new ServiceRecord(s.name(), s.version(), before(rec, r), r.id(), clock.now()));
+            }
+            // the previous version was kept warm for a flip back that can no longer come: it retires now
+            retireOthers(r, s.name(), s.version());
         }
-        if (!drop.isEmpty()) {
-            store.append(r.id(), new ReleaseEvent.InstancesStopped(clock.now(), service, "stopped " + drop.size() + " instances left by the release",
-                    drop.get(0).version(), drop.stream().map(Instance::id).toList()));
+        end(r, Outcome.PROMOTED, null, "release " + r.id() + " promoted (finished by the restarted server)");
+    }
+
+    // --- anything else: roll the release back ---------------------------------------------------------
+
+    private void rollBack(ReleaseRecord r, Optional<ReleaseSpec> spec, Journal j) throws TrafficException {
+        log.warn("release {} was left unfinished by a stopped server: rolling it back", r.id());
+        Instant decided = clock.now();
+        String reason = "the server stopped while the release ran";
+        store.append(r.id(), new ReleaseEvent.Note(decided, null, "the server restarted while this release ran: "
+                + (j.rollbackBegun ? "finishing the rollback it had begun" : "rolling it back")));
+        if (!j.rollbackBegun) {
+            store.append(r.id(), new ReleaseEvent.RollbackDecided(clock.now(), null, "rolling the release back: every service goes back to the "
+                    + "version it ran before", reason));
+        }
+        // reverse dependency order: the front first, so it never calls a backend older than it expects
+        List<String> order = new ArrayList<>(r.services());
+        spec.ifPresent(sp -> {
+            order.clear();
+            sp.waves().reversed().forEach(w -> w.forEach(s -> order.add(s.name())));
+        });
+        Map<String, List<Instance>> leaving = new LinkedHashMap<>();
+        List<String> stuck = new ArrayList<>();
+        for (String service : order) {
+            Optional<ServiceRecord> rec = store.service(service);
+            Optional<String> target = before(rec, r);
+            List<Instance> live = platform.list(service);
+            List<Instance> keep = live.stream().filter(i -> target.filter(i.version()::equals).isPresent()).toList();
+            Optional<RouteState> route = router.current(service);
+            if (target.isPresent() && keep.isEmpty()) {
+                // the version to go back to has no live instance: leave the route serving what it serves, and say so
+                stuck.add(service + " (no live instance of " + target.get() + ")");
+                store.append(r.id(), new ReleaseEvent.Note(clock.now(), service, "cannot go back to " + target.get() + ": none of its instances "
+                        + "is alive; the route is left as it is"));
+                continue;
+            }
+            if (target.isEmpty()) {
+                if (route.isPresent()) {
+                    router.remove(service);
+                }
+            } else if (route.isPresent()) {
+                RouteSpec s = route.get().spec();
+                put(s.withStable(addresses(keep).stream().toList()).withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0));
+            }
+            store.append(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), service, target.map(v -> "all traffic back on " + v)
+                    .orElse("route removed: " + service + " had no version before this release"), clock.since(decided).toMillis()));
+            if (rec.isPresent() && rec.get().lastRelease().equals(r.id())) {
+                // the server died while it recorded this release's versions: the record goes back too
+                store.saveService(new ServiceRecord(service, target.orElseThrow(), Optional.empty(), r.id(), clock.now()));
+            }
+            leaving.put(service, live.stream().filter(i -> !keep.contains(i)).toList());
+        }
+        if (leaving.size() > 1) {
+            store.append(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), null, "every service of the release is back on its previous version "
+                    + clock.since(decided).toMillis() + " ms after the restart's decision", clock.since(decided).toMillis()));
+        }
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            leaving.forEach((service, instances) -> ex.submit(() -> {
+                drainThenStop(r, service, instances, spec.flatMap(sp -> sp.service(service)));
+                Phase last = j.lastPhase.get(service);
+                if (last != null && last != Phase.ROLLED_BACK && last != Phase.UNCHANGED) {
+                    store.append(r.id(), new ReleaseEvent.PhaseChanged(clock.now(), service, service + " rolled back: " + reason, Phase.ROLLED_BACK,
+                            j.version.get(service)));
+                }
+                return null;
+            }));
+        }
+        if (stuck.isEmpty()) {
+            String why = reason + "; every service is back on its previous version";
+            end(r, Outcome.ROLLED_BACK, why, "release " + r.id() + " rolled back: " + why);
+        } else {
+            String why = reason + "; could not roll back " + String.join(", ", stuck);
+            end(r, Outcome.FAILED, why, "release " + r.id() + " failed: " + why);
+        }
+    }
+
+    /** Waits for the leaving instances' in-flight requests (bounded by the route's drain timeout), then stops them. */
+    private void drainThenStop(ReleaseRecord r, String service, List<Instance> leaving, Optional<ServiceSpec> spec) throws InterruptedException {
+        if (leaving.isEmpty()) {
+            return;
+        }
+        Set<EndpointAddress> addresses = addresses(leaving);
+        Instant deadline = clock.now().plus(spec.map(s -> s.route().drainTimeout()).orElse(Duration.ofSeconds(30))).plusSeconds(1);
+        try {
+            while (clock.now().isBefore(deadline)) {
+                Map<EndpointAddress, Integer> inflight = router.inflight(service);
+                if (addresses.stream().mapToInt(a -> inflight.getOrDefault(a, 0)).sum() == 0) {
+                    break;
+                }
+                clock.sleep(DRAIN_POLL);
+            }
+        } catch (TrafficException e) {
+            log.warn("could not read {}'s in-flight requests ({}); stopping after the drain timeout", service, e.getMessage());
+        }
+        Duration grace = spec.map(s -> s.run().stopGrace()).orElse(STOP_GRACE);
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            leaving.forEach(i -> ex.submit(() -> platform.stop(i, grace)));
+        }
+        store.append(r.id(), new ReleaseEvent.InstancesStopped(clock.now(), service, "stopped " + leaving.size() + " instances left by the release",
+                leaving.get(0).version(), leaving.stream().map(Instance::id).toList()));
+    }
+
+    // --- the sweep -----------------------------------------------------------------------------------
+
+    /**
+     * Instances of a version the service no longer runs, outside any release (none runs while the
+     * server starts): keep-warm versions whose retirement a crash interrupted, or instances of a
+     * service that never got a version. They leave the route's spare tracks, then stop.
+     */
+    private void sweep() throws TrafficException {
+        Set<String> services = new HashSet<>();
+        store.instances().forEach(i -> services.add(i.service()));
+        for (String service : services) {
+            Optional<ServiceRecord> rec = store.service(service);
+            Optional<RouteState> route = router.current(service);
+            Set<EndpointAddress> stable = route.map(rs -> Set.copyOf(rs.spec().stable())).orElse(Set.of());
+            List<Instance> stray = platform.list(service).stream()
+                    .filter(i -> rec.map(x -> !x.currentVersion().equals(i.version())).orElse(true))
+                    .filter(i -> !stable.contains(i.address()))
+                    .toList();
+            if (stray.isEmpty()) {
+                continue;
+            }
+            log.warn("stopping {} instances of {} that no release needs any more: {}", stray.size(), service, stray.stream().map(Instance::id).toList());
+            if (route.isPresent() && (!route.get().spec().preview().isEmpty() || !route.get().spec().canary().isEmpty())) {
+                RouteSpec s = route.get().spec();
+                put(s.withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0));
+            }
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                stray.forEach(i -> ex.submit(() -> platform.stop(i, STOP_GRACE)));
+            }
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------------
+
+    /** Retires every instance of another version than {@code version} (route first, then stop). */
+    private void retireOthers(ReleaseRecord r, String service, String version) throws TrafficException {
+        List<Instance> others = platform.list(service).stream().filter(i -> !i.version().equals(version)).toList();
+        Optional<RouteState> route = router.current(service);
+        if (route.isPresent() && (!route.get().spec().preview().isEmpty() || !route.get().spec().canary().isEmpty())) {
+            put(route.get().spec().withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0));
+        }
+        if (!others.isEmpty()) {
+            try {
+                drainThenStop(r, service, others, Optional.empty());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The version a service ran before release {@code r} (the store records a release's versions only at its end). */
+    private static Optional<String> before(Optional<ServiceRecord> rec, ReleaseRecord r) {
+        if (rec.isEmpty()) {
+            return Optional.empty();
+        }
+        return rec.get().lastRelease().equals(r.id()) ? rec.get().previousVersion() : Optional.of(rec.get().currentVersion());
+    }
+
+    private void end(ReleaseRecord r, Outcome outcome, String reason, String message) {
+        store.updateRelease(r.finish(outcome, reason, clock.now()));
+        store.unlock(r.services(), r.id());
+        store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, message, outcome));
+    }
+
+    /** A route update without a generation check: recovery runs alone, before the engine. */
+    private void put(RouteSpec spec) throws TrafficException {
+        try {
+            router.apply(spec, OptionalLong.empty());
+        } catch (StaleRouteException e) {
+            throw new IllegalStateException("a route update without a generation check was refused as stale", e);
+        }
+    }
+
+    private static Set<EndpointAddress> addresses(List<Instance> instances) {
+        Set<EndpointAddress> out = new HashSet<>();
+        instances.forEach(i -> out.add(i.address()));
+        return out;
+    }
+
+    /** What a release's journal proves. */
+    static final class Journal {
+        final Map<String, Phase> lastPhase = new LinkedHashMap<>();
+        final Map<String, String> version = new LinkedHashMap<>();
+        final boolean rollbackBegun;
+        /** Verify checks that passed after the last service ended. */
+        final Set<String> verifiedAfterLastService = new HashSet<>();
+
+        Journal(List<StoredEvent> events) {
+            boolean rb = false;
+            for (StoredEvent se : events) {
+                switch (se.event()) {
+                    case ReleaseEvent.PhaseChanged p -> {
+                        lastPhase.put(p.service(), p.phase());
+                        version.put(p.service(), p.version());
+                        verifiedAfterLastService.clear();
+                        if (p.phase() == Phase.ROLLING_BACK || p.phase() == Phase.ROLLED_BACK) {
+                            rb = true;
+                        }
+                    }
+                    case ReleaseEvent.RollbackDecided d -> rb = true;
+                    case ReleaseEvent.CheckResult c when c.service() == null -> {
+                        if (c.passed()) {
+                            verifiedAfterLastService.add(c.check());
+                        } else {
+                            rb = true;
+                        }
+                    }
+                    default -> {
+                        // other events prove nothing about the outcome
+                    }
+                }
+            }
+            this.rollbackBegun = rb;
+        }
+
+        boolean allUnchanged(ReleaseSpec spec) {
+            return spec.services().stream().allMatch(s -> lastPhase.get(s.name()) == Phase.UNCHANGED);
+        }
+
+        /** Every service promoted and watched (or unchanged), no rollback begun, every verify check passed after the last one. */
+        boolean workComplete(ReleaseSpec spec) {
+            if (rollbackBegun) {
+                return false;
+            }
+            for (ServiceSpec s : spec.services()) {
+                Phase p = lastPhase.get(s.name());
+                if (p != Phase.DONE && p != Phase.UNCHANGED) {
+                    return false;
+                }
+            }
+            boolean anyChanged = spec.services().stream().anyMatch(s -> lastPhase.get(s.name()) == Phase.DONE);
+            return anyChanged && spec.verify().stream().map(HttpCheck::name).allMatch(verifiedAfterLastService::contains);
         }
     }
 }

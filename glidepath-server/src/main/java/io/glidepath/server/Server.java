@@ -2,6 +2,7 @@ package io.glidepath.server;
 
 import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
+import io.glidepath.engine.Failpoint;
 import io.glidepath.engine.HttpProber;
 import io.glidepath.engine.ServiceDeployment;
 import io.glidepath.local.LocalPlatform;
@@ -13,11 +14,14 @@ import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
 import io.glidepath.server.store.SqliteStore;
 import io.glidepath.time.Clock;
+import io.glidepath.traffic.TrafficException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +64,24 @@ public final class Server implements AutoCloseable {
         SqliteStore store = SqliteStore.open(c.dataDir().resolve("server").resolve("glidepath.db"));
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
-        new Recovery(store, platform, traffic, c.clock()).rollBackUnfinished();
+        List<Long> strays = platform.stopStrays(Duration.ofSeconds(5));
+        if (!strays.isEmpty()) {
+            log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
+        }
+        try {
+            new Recovery(store, platform, traffic, c.clock()).recoverUnfinished();
+        } catch (TrafficException e) {
+            store.close();
+            throw new IOException("cannot finish the releases a previous server left (the router at " + c.routerAdmin() + " did not answer: "
+                    + e.getMessage() + "); start the router, then the server", e);
+        }
+        Optional<Failpoint> failpoint = Failpoint.parse(System.getenv("GLIDEPATH_FAILPOINT"), () -> {
+            log.error("failpoint {} reached: halting the server now, as a crash would", System.getenv("GLIDEPATH_FAILPOINT"));
+            Runtime.getRuntime().halt(137);
+        });
+        failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),
-                store);
+                store, failpoint);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens);
         InetSocketAddress bound;
