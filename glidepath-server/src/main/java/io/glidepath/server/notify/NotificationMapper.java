@@ -14,13 +14,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * the release starts (a queued one when it leaves the queue), {@code promoted} when it ends PROMOTED
  * or UNCHANGED (outcome tells which), {@code rolledBack} and {@code failed} when it ends so, with the
  * reason; a CANCELLED release never started, so it is not announced. Service level:
- * {@code started} when its deployment starts, {@code step} on each route change, {@code promoted}
+ * {@code started} when its deployment starts, {@code step} when the split users see changes (stable
+ * version, canary version or canary weight; not the preview route for smoke tests), {@code promoted}
  * when it becomes stable, {@code failed} when it fails by itself (not when aborted or flipped back
  * because of another service), {@code rolledBack} once it is back on its previous version and its
  * new instances are stopped. Every other event is not announced.
  *
- * <p>It remembers, per running release, its services, each service's version and rollback reason
- * (events that announce the end do not carry them); forgotten when the release ends. Called on the
+ * <p>It remembers, per running release, its services, each service's version, route and rollback
+ * reason (later events do not carry them); forgotten when the release ends. A service's first route
+ * of a release is the baseline: the engine's fixed sequence puts the new version on the preview
+ * track for smoke tests before users' traffic moves, and that route leaves users' split as it was.
+ * A step is announced when a later route changes the split. Called on the
  * engine's threads, possibly at once for services of one release: cheap, and no blocking.
  */
 final class NotificationMapper {
@@ -30,11 +34,16 @@ final class NotificationMapper {
         final List<String> services;
         final Map<String, String> versions = new ConcurrentHashMap<>();
         final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
+        final Map<String, Split> splits = new ConcurrentHashMap<>();
         volatile String releaseRollbackReason;
 
         ReleaseState(List<String> services) {
             this.services = List.copyOf(services);
         }
+    }
+
+    /** What users' traffic sees of a service's route. */
+    private record Split(String stableVersion, String canaryVersion, int canaryWeight) {
     }
 
     Optional<Notification> map(StoredEvent stored) {
@@ -60,8 +69,14 @@ final class NotificationMapper {
                     default -> Optional.empty();
                 };
             }
-            case ReleaseEvent.TrafficChanged t -> Optional.of(ofService(stored, WebhookEvent.STEP, state(id).versions.get(t.service()), null, null,
-                    t.message(), new Notification.Traffic(t.stableVersion(), t.canaryVersion(), t.canaryWeight() / 100.0)));
+            case ReleaseEvent.TrafficChanged t -> {
+                ReleaseState st = state(id);
+                Split split = new Split(t.stableVersion(), t.canaryVersion(), t.canaryWeight());
+                Split before = st.splits.put(t.service(), split);
+                yield before == null || before.equals(split) ? Optional.empty() : Optional.of(ofService(stored, WebhookEvent.STEP,
+                        st.versions.get(t.service()), null, null, t.message(),
+                        new Notification.Traffic(t.stableVersion(), t.canaryVersion(), t.canaryWeight() / 100.0)));
+            }
             case ReleaseEvent.RollbackDecided r -> {
                 ReleaseState st = state(id);
                 if (r.service() == null) {

@@ -36,6 +36,8 @@ class NotificationMapperTest {
         assertThat(map("r1",
                 submitted("r1", "shop"),
                 new ReleaseEvent.PhaseChanged(T, "shop", "starting 2 instances of shop v2", Phase.STARTING, "v2"),
+                new ReleaseEvent.TrafficChanged(T, "shop", "new instances on the preview route for smoke tests", "v1", null, 0, 2),
+                new ReleaseEvent.TrafficChanged(T, "shop", "canary v2 in the route at 0%", "v1", "v2", 0, 3),
                 new ReleaseEvent.TrafficChanged(T, "shop", "canary v2 at 50%", "v1", "v2", 5000, 4),
                 new ReleaseEvent.VerdictGiven(T, "shop", "fail", "FAIL", 100, 0, 50, 1.0, 10.0, 10.0),
                 new ReleaseEvent.RollbackDecided(T, "shop", "rolling back shop v2: " + reason, reason),
@@ -48,6 +50,7 @@ class NotificationMapperTest {
                 .containsExactly(
                         "started null null null | Release r1 submitted by bob: shop",
                         "started shop null null | Release r1, shop: deploying v2",
+                        "step shop null null | Release r1, shop: canary v2 in the route at 0%",
                         "step shop null null | Release r1, shop: canary v2 at 50%",
                         "failed shop null " + reason + " | Release r1, shop: v2 failed: " + reason + "; rolling back",
                         "step shop null null | Release r1, shop: route: stable v1",
@@ -60,25 +63,33 @@ class NotificationMapperTest {
         String why = "checkout: smoke test 'pay' failed";
         assertThat(map("r2",
                 submitted("r2", "cart", "checkout"),
+                new ReleaseEvent.TrafficChanged(T, "cart", "new instances on the preview route for smoke tests", "v6", null, 0, 1),
+                new ReleaseEvent.TrafficChanged(T, "cart", "switched all traffic to v7 in one update; v6 stays warm", "v7", null, 0, 2),
                 new ReleaseEvent.PhaseChanged(T, "cart", "cart v7 is stable", Phase.PROMOTED, "v7"),
                 new ReleaseEvent.PhaseChanged(T, "checkout", "starting", Phase.STARTING, "v3"),
                 new ReleaseEvent.RollbackDecided(T, "checkout", "rolling back checkout v3: smoke test 'pay' failed", "smoke test 'pay' failed"),
                 new ReleaseEvent.RollbackDecided(T, null, "rolling the release back", why),
                 new ReleaseEvent.PhaseChanged(T, "cart", "flipping back to v6: " + why, Phase.ROLLING_BACK, "v7"),
+                new ReleaseEvent.TrafficChanged(T, "cart", "all traffic back on v6", "v6", null, 0, 3),
                 new ReleaseEvent.PhaseChanged(T, "cart", "cart rolled back to v6: " + why, Phase.ROLLED_BACK, "v7"),
                 new ReleaseEvent.PhaseChanged(T, "checkout", "checkout rolled back", Phase.ROLLED_BACK, "v3")))
                 .containsExactly(
                         "started null null null | Release r2 submitted by bob: cart, checkout",
+                        "step cart null null | Release r2, cart: switched all traffic to v7 in one update; v6 stays warm",
                         "promoted cart PROMOTED null | Release r2, cart: v7 promoted to stable",
                         "started checkout null null | Release r2, checkout: deploying v3",
                         "failed checkout null smoke test 'pay' failed | Release r2, checkout: v3 failed: smoke test 'pay' failed; rolling back",
+                        "step cart null null | Release r2, cart: all traffic back on v6",
                         "rolledBack cart ROLLED_BACK " + why + " | Release r2, cart: v7 rolled back: " + why,
                         "rolledBack checkout ROLLED_BACK smoke test 'pay' failed | Release r2, checkout: v3 rolled back: smoke test 'pay' failed");
         // aborted by someone, or rolled back because another service failed: rolled back, not failed
         assertThat(map("r3",
                 submitted("r3", "shop"),
                 new ReleaseEvent.PhaseChanged(T, "shop", "starting", Phase.STARTING, "v4"),
+                new ReleaseEvent.TrafficChanged(T, "shop", "new instances on the preview route for smoke tests", "v3", null, 0, 7),
                 new ReleaseEvent.RollbackDecided(T, "shop", "rolling back", Engine.ABORTED_BY + "tester"),
+                // users' split never changed: putting the route back is no step
+                new ReleaseEvent.TrafficChanged(T, "shop", "route: stable v3", "v3", null, 0, 8),
                 new ReleaseEvent.PhaseChanged(T, "shop", "rolled back", Phase.ROLLED_BACK, "v4")))
                 .containsExactly(
                         "started null null null | Release r3 submitted by bob: shop",

@@ -71,6 +71,7 @@ class NotifierTest {
                 ev(release, new ReleaseEvent.PhaseChanged(T, service, "starting 2 instances of " + service + " v2", Phase.STARTING, "v2")),
                 ev(release, new ReleaseEvent.InstanceReady(T, service, "instance i1 is ready after 80 ms", "i1", 80)),
                 ev(release, new ReleaseEvent.PhaseChanged(T, service, "all 2 new instances are ready", Phase.READY, "v2")),
+                ev(release, new ReleaseEvent.TrafficChanged(T, service, "new instances on the preview route for smoke tests", "v1", null, 0, 6)),
                 ev(release, new ReleaseEvent.TrafficChanged(T, service, "canary v2 at 20%", "v1", "v2", 2000, 7)),
                 ev(release, new ReleaseEvent.VerdictGiven(T, service, "pass", "PASS", 100, 0, 20, 0, 12.0, 11.0)),
                 ev(release, new ReleaseEvent.TrafficChanged(T, service, "promoted v2 to stable; v1 stays warm", "v2", null, 0, 8)),
@@ -151,9 +152,9 @@ class NotifierTest {
             List<StoredEvent> events = canaryPromotion("shop-1", "shop");
             notifier.accept(events.get(0)); // 503 three times: gives up after 2 back-offs
             notifier.accept(events.get(1)); // 401: not retried
-            notifier.accept(events.get(4)); // delivered
+            notifier.accept(events.get(8)); // the service promoted: delivered
             await().atMost(WAIT).until(() -> r.deliveries().size() == 5);
-            assertThat(r.events()).containsExactly("started", "started", "started", "started", "step");
+            assertThat(r.events()).containsExactly("started", "started", "started", "started", "promoted");
             await().atMost(WAIT).until(() -> logs.lines().stream().anyMatch(l -> l.contains("refused")));
             assertThat(logs.lines()).contains(
                     "WARN webhook team: gave up on started of release shop-1 after 3 attempts to http://127.0.0.1:" + r.url().getPort()
@@ -211,7 +212,7 @@ class NotifierTest {
     static boolean isNotified(StoredEvent e) {
         return switch (e.event()) {
             case ReleaseEvent.Submitted s -> true;
-            case ReleaseEvent.TrafficChanged t -> true;
+            case ReleaseEvent.TrafficChanged t -> t.canaryWeight() > 0 || t.stableVersion().equals("v2");
             case ReleaseEvent.Finished f -> true;
             case ReleaseEvent.PhaseChanged p -> p.phase() == Phase.STARTING || p.phase() == Phase.PROMOTED;
             default -> false;
@@ -233,6 +234,7 @@ class NotifierTest {
                         List.of(List.of("shop", "cart")))),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "shop", "starting", Phase.STARTING, "v3")),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "cart", "starting", Phase.STARTING, "v7")),
+                ev("both-1", new ReleaseEvent.TrafficChanged(T, "cart", "new instances on the preview route for smoke tests", "v6", null, 0, 2)),
                 ev("both-1", new ReleaseEvent.TrafficChanged(T, "cart", "canary v7 at 50%", "v6", "v7", 5000, 3)),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "shop", "shop v3 is stable", Phase.PROMOTED, "v3")),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "cart", "cart v7 is stable", Phase.PROMOTED, "v7")),
