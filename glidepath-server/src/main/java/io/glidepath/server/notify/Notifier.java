@@ -49,9 +49,10 @@ public final class Notifier implements AutoCloseable {
     private final Settings settings;
     private volatile boolean closed;
 
+    /** With no webhook it does nothing and starts no thread. */
     public Notifier(List<Webhook> webhooks, Settings settings) {
         this.settings = settings;
-        this.http = HttpClient.newBuilder()
+        this.http = webhooks.isEmpty() ? null : HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -94,7 +95,9 @@ public final class Notifier implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            http.shutdownNow();
+            if (http != null) {
+                http.shutdownNow();
+            }
         }
     }
 }
