@@ -46,12 +46,18 @@ public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
+    /** The start of a rollback reason the engine gives a service it aborts: someone (or the stopping server) asked. */
+    public static final String ABORTED_BY = "aborted by ";
+    /** The start of a rollback reason the engine gives a service because its release rolls back for something else. */
+    public static final String RELEASE_ROLLING_BACK = "release rolling back: ";
+
     private final ServiceDeployment.Seams seams;
     private final Store store;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final List<Waiting> queue = new ArrayList<>();
     private final Optional<Failpoint> failpoint;
     private final Map<String, List<Consumer<StoredEvent>>> followers = new ConcurrentHashMap<>();
+    private final List<Consumer<StoredEvent>> followersOfAll = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private boolean closing; // guarded by this: once closing, queued releases are cancelled, not started
 
@@ -322,7 +328,7 @@ public final class Engine implements AutoCloseable {
             flip = new ArrayList<>(r.promoted);
         }
         for (ServiceDeployment d : r.deployments.values()) {
-            d.abort("release rolling back: " + reason);
+            d.abort(RELEASE_ROLLING_BACK + reason);
         }
         try {
             for (ServiceDeployment d : r.deployments.values()) {
@@ -374,7 +380,7 @@ public final class Engine implements AutoCloseable {
             case FAILED -> "release " + id + " failed: " + reason;
             case CANCELLED -> "release " + id + " cancelled: " + reason;
         };
-        emit(id, new ReleaseEvent.Finished(at, null, message, outcome));
+        emit(id, new ReleaseEvent.Finished(at, null, message, outcome, reason));
         synchronized (running) {
             running.remove(id);
             running.notifyAll();
@@ -430,7 +436,7 @@ public final class Engine implements AutoCloseable {
         if (r == null) {
             return false;
         }
-        r.abortReason = "aborted by " + who;
+        r.abortReason = ABORTED_BY + who;
         r.deployments.values().forEach(d -> d.abort(r.abortReason));
         return true;
     }
@@ -457,7 +463,7 @@ public final class Engine implements AutoCloseable {
         queue.remove(w.get());
         Instant at = seams.clock().now();
         store.updateRelease(w.get().record().finish(Outcome.CANCELLED, reason, at));
-        emit(releaseId, new ReleaseEvent.Finished(at, null, "release " + releaseId + " cancelled: " + reason, Outcome.CANCELLED));
+        emit(releaseId, new ReleaseEvent.Finished(at, null, "release " + releaseId + " cancelled: " + reason, Outcome.CANCELLED, reason));
         return true;
     }
 
@@ -489,12 +495,38 @@ public final class Engine implements AutoCloseable {
                 log.warn("a follower of release {} failed", releaseId, ex);
             }
         }
+        for (Consumer<StoredEvent> f : followersOfAll) {
+            try {
+                f.accept(stored);
+            } catch (RuntimeException ex) {
+                log.warn("a follower of every release failed on an event of release {}", releaseId, ex);
+            }
+        }
+    }
+
+    /**
+     * True when a service's rollback {@code reason} was asked from outside the service (an abort,
+     * or its release rolling back for another service or a verify check); false when the service
+     * itself failed (readiness, smoke tests, analysis, a dying instance, the platform, the router).
+     */
+    public static boolean askedFromOutside(String reason) {
+        return reason != null && (reason.startsWith(ABORTED_BY) || reason.startsWith(RELEASE_ROLLING_BACK));
     }
 
     /** Calls {@code follower} with each new event of the release; returns a handle to stop. */
     public Runnable follow(String releaseId, Consumer<StoredEvent> follower) {
         followers.computeIfAbsent(releaseId, k -> new CopyOnWriteArrayList<>()).add(follower);
         return () -> followers.getOrDefault(releaseId, List.of()).remove(follower);
+    }
+
+    /**
+     * Calls {@code follower} with each new event of every release (the notifier), on the thread
+     * that journaled it, after the release's own followers: it must return at once. Returns a
+     * handle to stop.
+     */
+    public Runnable followAll(Consumer<StoredEvent> follower) {
+        followersOfAll.add(follower);
+        return () -> followersOfAll.remove(follower);
     }
 
     private static String shortRandom() {

@@ -74,7 +74,11 @@ public sealed interface ReleaseEvent {
     record InstancesStopped(Instant at, String service, String message, String version, List<String> instances) implements ReleaseEvent {
     }
 
-    record Finished(Instant at, String service, String message, Outcome outcome) implements ReleaseEvent {
+    /** The release ended; {@code reason} says why when it did not promote (null in journals written before it existed). */
+    record Finished(Instant at, String service, String message, Outcome outcome, String reason) implements ReleaseEvent {
+        public Finished(Instant at, String service, String message, Outcome outcome) {
+            this(at, service, message, outcome, null);
+        }
     }
 
     record Note(Instant at, String service, String message) implements ReleaseEvent {

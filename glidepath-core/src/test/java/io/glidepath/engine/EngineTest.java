@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -281,6 +282,34 @@ class EngineTest {
         assertThat(updates.get(1).preview()).containsExactlyInAnyOrderElementsOf(v1.stream().map(Instance::address).toList());
         assertThat(updates.get(2).stable()).containsExactlyInAnyOrderElementsOf(v1.stream().map(Instance::address).toList());
         assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).contains("new version error rate 50%"));
+    }
+
+    @Test
+    void aFollowerOfEveryReleaseSeesEachEventAsJournaledUntilItStops() throws Exception {
+        List<StoredEvent> seen = new CopyOnWriteArrayList<>();
+        Runnable stop = engine.followAll(seen::add);
+        ReleaseRecord first = deploy("1.0.0", "");
+        platform.failStartWith = "cannot start catalog 2.0.0: out of memory";
+        ReleaseRecord failed = deploy("2.0.0", "");
+        assertThat(seen.stream().filter(e -> e.releaseId().equals(first.id())).toList()).containsExactlyElementsOf(store.events(first.id(), 0));
+        assertThat(seen.stream().filter(e -> e.releaseId().equals(failed.id())).toList()).containsExactlyElementsOf(store.events(failed.id(), 0));
+        // the finished event carries the reason for programs
+        assertThat(seen.getLast().event()).isEqualTo(new ReleaseEvent.Finished(seen.getLast().event().at(), null,
+                "release " + failed.id() + " rolled back: catalog: cannot start catalog 2.0.0: out of memory", Outcome.ROLLED_BACK,
+                "catalog: cannot start catalog 2.0.0: out of memory"));
+        stop.run();
+        int before = seen.size();
+        platform.failStartWith = null;
+        deploy("3.0.0", "");
+        assertThat(seen).hasSize(before);
+    }
+
+    @Test
+    void aRollbackAskedFromOutsideAServiceIsToldFromItsOwnFailure() {
+        assertThat(Engine.askedFromOutside(Engine.ABORTED_BY + "bob")).isTrue();
+        assertThat(Engine.askedFromOutside(Engine.RELEASE_ROLLING_BACK + "catalog: smoke test failed")).isTrue();
+        assertThat(Engine.askedFromOutside("analysis failed 2 intervals in a row")).isFalse();
+        assertThat(Engine.askedFromOutside(null)).isFalse();
     }
 
     @Test

@@ -22,7 +22,8 @@ class EventJsonTest {
                 new ReleaseEvent.RollbackDecided(AT, "catalog", "rolling back", "bad"),
                 new ReleaseEvent.TrafficRestored(AT, "catalog", "back", 8),
                 new ReleaseEvent.InstancesStopped(AT, "catalog", "stopped", "2.0.0", List.of("i1")),
-                new ReleaseEvent.Finished(AT, null, "done", Outcome.ROLLED_BACK),
+                new ReleaseEvent.Finished(AT, null, "done", Outcome.ROLLED_BACK, "catalog: smoke test failed"),
+                new ReleaseEvent.Finished(AT, null, "done", Outcome.PROMOTED),
                 new ReleaseEvent.Note(AT, "catalog", "note"),
                 new ReleaseEvent.WaveChanged(AT, null, "wave 2 of 3", 2, List.of("catalog"), "STARTED"),
                 new ReleaseEvent.Queued(AT, null, "queued", "shop-7"));
@@ -33,6 +34,8 @@ class EventJsonTest {
         // journals written before waves existed still read
         ReleaseEvent old = EventJson.read("{\"kind\":\"submitted\",\"at\":\"2026-11-27T10:00:00.123Z\",\"message\":\"m\",\"services\":[\"a\"]}");
         assertThat(((ReleaseEvent.Submitted) old).waves()).isEmpty();
+        ReleaseEvent oldEnd = EventJson.read("{\"kind\":\"finished\",\"at\":\"2026-11-27T10:00:00.123Z\",\"message\":\"m\",\"outcome\":\"ROLLED_BACK\"}");
+        assertThat(((ReleaseEvent.Finished) oldEnd).reason()).isNull();
         assertThat(EventJson.write(events.get(1))).startsWith("{\"kind\":\"phase\",\"at\":\"2026-11-27T10:00:00.123Z\",\"service\":\"catalog\"");
     }
 }

@@ -12,6 +12,10 @@ import io.glidepath.router.client.RouterMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
+import io.glidepath.server.notify.InvalidWebhooksException;
+import io.glidepath.server.notify.Notifier;
+import io.glidepath.server.notify.Webhook;
+import io.glidepath.server.notify.WebhooksFile;
 import io.glidepath.server.store.SqliteStore;
 import io.glidepath.time.Clock;
 import io.glidepath.traffic.TrafficException;
@@ -37,27 +41,52 @@ public final class Server implements AutoCloseable {
     /**
      * How to run. {@code dataDir} holds {@code server/} (database, token) and {@code logs/} (instances).
      * The router is reached at {@code routerAdmin} with the token in {@code routerTokenFile}; users'
-     * traffic enters at {@code routerEntry}.
+     * traffic enters at {@code routerEntry}. {@code webhooksFile} (null: DATA/server/webhooks.yaml
+     * when it exists) configures notifications.
      */
-    public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
+    public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                         Path webhooksFile) {
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, null);
+        }
+
         public Path tokenFile() {
             return dataDir.resolve("server").resolve("server.token");
         }
+
+        /** The webhooks file to read: the one named, else the data directory's when it exists. */
+        public Optional<Path> webhooks() {
+            if (webhooksFile != null) {
+                return Optional.of(webhooksFile);
+            }
+            Path dflt = defaultWebhooksFile(dataDir);
+            return Files.exists(dflt) ? Optional.of(dflt) : Optional.empty();
+        }
+    }
+
+    /** Where the server looks for webhooks when none is named. */
+    public static Path defaultWebhooksFile(Path dataDir) {
+        return dataDir.resolve("server").resolve("webhooks.yaml");
     }
 
     private final SqliteStore store;
     private final Engine engine;
+    private final Notifier notifier;
     private final ServerApi api;
     private final InetSocketAddress address;
 
-    private Server(SqliteStore store, Engine engine, ServerApi api, InetSocketAddress address) {
+    private Server(SqliteStore store, Engine engine, Notifier notifier, ServerApi api, InetSocketAddress address) {
         this.store = store;
         this.engine = engine;
+        this.notifier = notifier;
         this.api = api;
         this.address = address;
     }
 
+    /** Starts; a webhooks file with errors stops it before anything else happens (an {@link InvalidWebhooksException} lists them). */
     public static Server start(Config c) throws IOException {
+        Optional<Path> webhooksFile = c.webhooks();
+        List<Webhook> webhooks = webhooksFile.isPresent() ? WebhooksFile.read(webhooksFile.get()) : List.of();
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
@@ -82,6 +111,8 @@ public final class Server implements AutoCloseable {
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),
                 store, failpoint);
+        Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
+        engine.followAll(notifier::accept);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens);
         InetSocketAddress bound;
@@ -89,11 +120,13 @@ public final class Server implements AutoCloseable {
             bound = api.start(c.host(), c.port());
         } catch (IOException e) {
             api.close();
+            notifier.close();
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API on {}, data in {}", bound, c.dataDir().toAbsolutePath());
-        return new Server(store, engine, api, bound);
+        log.info("server API on {}, data in {}{}", bound, c.dataDir().toAbsolutePath(),
+                webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""));
+        return new Server(store, engine, notifier, api, bound);
     }
 
     public InetSocketAddress address() {
@@ -112,6 +145,7 @@ public final class Server implements AutoCloseable {
     public void close() {
         api.close();
         engine.close();
+        notifier.close(); // after the engine: the rollbacks of its stop are announced too
         store.close();
     }
 }

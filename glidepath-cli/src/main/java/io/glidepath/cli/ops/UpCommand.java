@@ -7,6 +7,8 @@ import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.server.Server;
+import io.glidepath.server.notify.WebhooksFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,10 @@ public final class UpCommand implements Callable<Integer> {
             description = "The server's API (default ${DEFAULT-VALUE}; port 0 picks a free one).")
     HostPort api;
 
+    @Option(names = "--webhooks", paramLabel = "FILE",
+            description = "Webhooks the server notifies of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
+    Path webhooks;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
@@ -45,8 +51,19 @@ public final class UpCommand implements Callable<Integer> {
         if (running.routerAlive() && running.serverAlive()) {
             System.out.println("Glidepath already runs in " + dir.root() + ": router " + running.endpoints().map(e -> "proxy " + e.proxy()).orElse("?")
                     + " (pid " + running.routerPid() + "), server " + running.endpoints().map(e -> "api " + e.api()).orElse("?")
-                    + " (pid " + running.serverPid() + ")");
+                    + " (pid " + running.serverPid() + ")" + (webhooks == null ? "" : "; --webhooks applies when the server starts: glidepath down first"));
             return Main.OK;
+        }
+        // a bad webhooks file stops everything before anything starts, with every error located
+        Optional<Path> hooks = Optional.ofNullable(webhooks).map(Path::toAbsolutePath)
+                .or(() -> Optional.of(Server.defaultWebhooksFile(dir.root())).filter(Files::exists));
+        if (hooks.isPresent()) {
+            try {
+                WebhooksFile.read(hooks.get());
+            } catch (IOException e) {
+                System.err.println("glidepath up: " + e.getMessage());
+                return Main.INVALID_INPUT;
+            }
         }
         if (running.serverAlive()) {
             System.err.println("glidepath up: the server runs without its router in " + dir.root() + "; run glidepath down first, then glidepath up");
@@ -57,7 +74,8 @@ public final class UpCommand implements Callable<Integer> {
         if (running.routerAlive() && running.endpoints().isPresent()) {
             // the server stopped (or crashed) under a running router: start the server alone; it finishes what the last one left
             DataDir.Endpoints e = running.endpoints().get();
-            Optional<EndpointAddress> apiAddr = startServer(dir, jvm, e.routerAdmin(), e.proxy(), new HostPort(e.api().host(), e.api().port()));
+            Optional<EndpointAddress> apiAddr = startServer(dir, jvm, e.routerAdmin(), e.proxy(), new HostPort(e.api().host(), e.api().port()),
+                    Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
             if (apiAddr.isEmpty()) {
                 return Main.FAILED;
             }
@@ -79,7 +97,7 @@ public final class UpCommand implements Callable<Integer> {
         String[] r = router.readyLine().substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
         EndpointAddress proxy = EndpointAddress.parse(r[1]).orElseThrow();
         EndpointAddress admin = EndpointAddress.parse(r[3]).orElseThrow();
-        Optional<EndpointAddress> apiAddr = startServer(dir, jvm, admin, proxy, api);
+        Optional<EndpointAddress> apiAddr = startServer(dir, jvm, admin, proxy, api, Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
         if (apiAddr.isEmpty()) {
             router.stop(Duration.ofSeconds(10));
             return Main.FAILED;
@@ -93,14 +111,18 @@ public final class UpCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Starts the server in the background; its API address, or empty (reported) when it did not start. */
-    private static Optional<EndpointAddress> startServer(DataDir dir, List<String> jvm, EndpointAddress admin, EndpointAddress proxy, HostPort api)
-            throws IOException {
+    /**
+     * Starts the server in the background (with {@code webhooks}, else the data directory's own when
+     * it has one); its API address, or empty (reported) when it did not start.
+     */
+    private static Optional<EndpointAddress> startServer(DataDir dir, List<String> jvm, EndpointAddress admin, EndpointAddress proxy, HostPort api,
+                                                         Optional<Path> webhooks) throws IOException {
         ChildProcess server;
+        List<String> args = new ArrayList<>(List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(),
+                "--router-admin", admin.toString(), "--router-entry", proxy.toString()));
+        webhooks.ifPresent(w -> args.addAll(List.of("--webhooks", w.toString())));
         try {
-            server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(),
-                    List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(), "--router-admin", admin.toString(),
-                            "--router-entry", proxy.toString()),
+            server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(), args,
                     l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());

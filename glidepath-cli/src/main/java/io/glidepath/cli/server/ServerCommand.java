@@ -5,6 +5,7 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
+import io.glidepath.server.notify.InvalidWebhooksException;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,6 +40,10 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Where users' traffic enters the router, for smoke tests (default ${DEFAULT-VALUE}).")
     HostPort routerEntry;
 
+    @Option(names = "--webhooks", paramLabel = "FILE",
+            description = "Webhooks to notify of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
+    Path webhooks;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
@@ -53,7 +58,10 @@ public final class ServerCommand implements Callable<Integer> {
         Server server;
         try {
             server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
-                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system()));
+                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(), webhooks));
+        } catch (InvalidWebhooksException e) {
+            System.err.println("glidepath server: " + e.getMessage());
+            return Main.INVALID_INPUT;
         } catch (java.io.IOException | RuntimeException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.FAILED;

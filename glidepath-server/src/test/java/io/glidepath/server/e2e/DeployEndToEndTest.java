@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.engine.EventJson;
 import io.glidepath.load.LoadGenerator;
+import io.glidepath.server.notify.WebhookReceiver;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ class DeployEndToEndTest {
     Path data;
     Stack stack;
     LoadGenerator load;
+    WebhookReceiver receiver;
 
     @AfterEach
     void stop() throws Exception {
@@ -35,6 +38,9 @@ class DeployEndToEndTest {
         }
         if (stack != null) {
             stack.close();
+        }
+        if (receiver != null) {
+            receiver.close();
         }
     }
 
@@ -131,7 +137,12 @@ class DeployEndToEndTest {
     }
 
     @Test
-    void pauseAndPromoteTheLockTheNoOpAndAbort() throws Exception {
+    void pauseAndPromoteTheLockTheNoOpAndAbortEachAnnouncedToASignedWebhook() throws Exception {
+        // a webhook in the data directory's default place; the key beside it
+        receiver = WebhookReceiver.start("e2e-key");
+        Files.createDirectories(data.resolve("server"));
+        Files.writeString(data.resolve("server/hook.secret"), "e2e-key\n");
+        Files.writeString(data.resolve("server/webhooks.yaml"), "webhooks:\n  - {name: team, url: \"" + receiver.url() + "\", secretFile: hook.secret}\n");
         startWithV1UnderLoad();
         String paused = stack.submit(Stack.release("v2", Map.of(), "    steps: [{weight: 10}, {pause: manual}, {weight: 50}, {bake: 1s}]\n"));
         await().atMost(MAX).until(() -> stack.events(paused).stream().anyMatch(e -> e.path("message").asText().startsWith("paused at 10%")));
@@ -156,6 +167,34 @@ class DeployEndToEndTest {
         assertThat(a.path("reason").asText()).isEqualTo("shop: aborted by tester");
         assertThat(stack.post("/v1/releases/" + aborted + "/abort", null).statusCode()).as("not running any more").isEqualTo(409);
         assertUsersSawNoFailure();
+
+        // the webhook heard each release, in order, signed; nothing for the refused one
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(told(aborted)).endsWith("rolledBack null"));
+        assertThat(receiver.deliveries()).allSatisfy(d -> assertThat(d.signatureValid()).as(d.text()).isTrue());
+        assertThat(told(paused)).containsExactly("started null", "started shop", "step shop 0.0", "step shop 10.0", "step shop 50.0",
+                "step shop 0.0", "promoted shop", "promoted null");
+        assertThat(texts(paused)).contains("Release " + paused + ", shop: canary v2 at 10%", "Release " + paused + " promoted");
+        assertThat(told(noop.path("id").asText())).containsExactly("started null", "promoted null");
+        assertThat(receiver.deliveries().stream().filter(d -> d.json().path("release").asText().equals(noop.path("id").asText())).toList().get(1)
+                .json().path("outcome").asText()).isEqualTo("UNCHANGED");
+        // an abort is a rollback, not a failure; the reason comes along
+        assertThat(told(aborted)).containsExactly("started null", "started shop", "step shop 0.0", "step shop 30.0", "step shop 0.0",
+                "rolledBack shop", "rolledBack null");
+        assertThat(texts(aborted)).containsSubsequence("Release " + aborted + ", shop: v3 rolled back: aborted by tester",
+                "Release " + aborted + " rolled back: shop: aborted by tester");
+        assertThat(receiver.deliveries()).filteredOn(d -> d.json().path("release").asText().equals(aborted) && d.event().equals("rolledBack"))
+                .extracting(d -> d.json().path("reason").asText()).containsExactly("aborted by tester", "shop: aborted by tester");
+    }
+
+    /** What the webhook was told of a release: each event and service (canary share for steps), in arrival order. */
+    List<String> told(String release) {
+        return receiver.deliveries().stream().filter(d -> d.json().path("release").asText().equals(release))
+                .map(d -> d.event() + " " + d.json().path("service").asText(null)
+                        + (d.event().equals("step") ? " " + d.json().path("traffic").path("canaryPercent").asDouble() : "")).toList();
+    }
+
+    List<String> texts(String release) {
+        return receiver.deliveries().stream().filter(d -> d.json().path("release").asText().equals(release)).map(WebhookReceiver.Delivery::text).toList();
     }
 
     @Test
