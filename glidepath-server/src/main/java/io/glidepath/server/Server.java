@@ -11,7 +11,8 @@ import io.glidepath.router.client.RouterMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
-import io.glidepath.server.store.SqliteStore;
+import io.glidepath.server.store.JdbcStore;
+import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane, wired: SQLite store, local platform, the router through its admin API, the
+ * The control plane, wired: the store (SQLite or PostgreSQL), local platform, the router through its admin API, the
  * engine, the API. On start it deals with releases a previous server left unfinished before it
  * takes new ones.
  */
@@ -33,31 +34,48 @@ public final class Server implements AutoCloseable {
     /**
      * How to run. {@code dataDir} holds {@code server/} (database, token) and {@code logs/} (instances).
      * The router is reached at {@code routerAdmin} with the token in {@code routerTokenFile}; users'
-     * traffic enters at {@code routerEntry}.
+     * traffic enters at {@code routerEntry}. The store is at {@code store} (by default SQLite in
+     * {@link #defaultDatabase}).
      */
-    public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
+    public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                         StoreUrl store) {
+        /** With the default store, SQLite in the data directory. */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, StoreUrl.sqlite(defaultDatabase(dataDir)));
+        }
+
         public Path tokenFile() {
             return dataDir.resolve("server").resolve("server.token");
         }
     }
 
-    private final SqliteStore store;
+    /** Where the server keeps its SQLite store unless told otherwise. */
+    public static Path defaultDatabase(Path dataDir) {
+        return dataDir.resolve("server").resolve("glidepath.db");
+    }
+
+    private final JdbcStore store;
     private final Engine engine;
     private final ServerApi api;
     private final InetSocketAddress address;
 
-    private Server(SqliteStore store, Engine engine, ServerApi api, InetSocketAddress address) {
+    private Server(JdbcStore store, Engine engine, ServerApi api, InetSocketAddress address) {
         this.store = store;
         this.engine = engine;
         this.api = api;
         this.address = address;
     }
 
+    /**
+     * Starts the server.
+     *
+     * @throws IllegalStateException when the store cannot be opened (the message names it, without its password, and what to check)
+     */
     public static Server start(Config c) throws IOException {
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
-        SqliteStore store = SqliteStore.open(c.dataDir().resolve("server").resolve("glidepath.db"));
+        JdbcStore store = JdbcStore.open(c.store());
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         new Recovery(store, platform, traffic, c.clock()).rollBackUnfinished();
@@ -73,7 +91,7 @@ public final class Server implements AutoCloseable {
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API on {}, data in {}", bound, c.dataDir().toAbsolutePath());
+        log.info("server API on {}, data in {}, store {}", bound, c.dataDir().toAbsolutePath(), store.url());
         return new Server(store, engine, api, bound);
     }
 

@@ -3,8 +3,10 @@ package io.glidepath.cli.server;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
+import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,6 +41,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Where users' traffic enters the router, for smoke tests (default ${DEFAULT-VALUE}).")
     HostPort routerEntry;
 
+    @Option(names = "--store", converter = StoreUrlConverter.class, paramLabel = "JDBC_URL",
+            description = {"Where releases, journals, tokens and the audit log are kept: " + StoreUrlConverter.DESCRIPTION + ".",
+                    "Default: SQLite in DATA_DIR/server/glidepath.db."})
+    StoreUrl store;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
@@ -53,7 +60,8 @@ public final class ServerCommand implements Callable<Integer> {
         Server server;
         try {
             server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
-                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system()));
+                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(),
+                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root()))));
         } catch (java.io.IOException | RuntimeException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.FAILED;
