@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane, wired: the store (SQLite or PostgreSQL), local platform, the router through its admin API, the
- * engine, the API. On start it deals with releases a previous server left unfinished before it
- * takes new ones.
+ * The control plane, wired: the store (SQLite or PostgreSQL), local platform, the router through its
+ * admin API, the engine, the API. On start it deals with releases a previous server left unfinished
+ * before it takes new ones.
  */
 public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);

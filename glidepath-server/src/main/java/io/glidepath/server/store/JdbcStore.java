@@ -72,8 +72,7 @@ public final class JdbcStore implements Store, AccessStore {
             try {
                 Files.createDirectories(file.toAbsolutePath().getParent());
             } catch (IOException e) {
-                throw new IllegalStateException("cannot open the store " + url + ": cannot make its directory: " + e.getMessage() + "; "
-                        + url.dialect().hint(), e);
+                throw new IllegalStateException(cannotOpen(url, new IOException("cannot make its directory: " + e.getMessage(), e)), e);
             }
         }
         Connection c = connect(url);
@@ -81,8 +80,7 @@ public final class JdbcStore implements Store, AccessStore {
             Schema.migrate(url, c);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(c);
-            throw e instanceof IllegalStateException ise ? ise
-                    : new IllegalStateException("cannot open the store " + url + ": " + e.getMessage() + "; " + url.dialect().hint(), e);
+            throw e instanceof IllegalStateException ise ? ise : new IllegalStateException(cannotOpen(url, e), e);
         }
         return new JdbcStore(url, c);
     }
@@ -106,8 +104,14 @@ public final class JdbcStore implements Store, AccessStore {
             return c;
         } catch (SQLException e) {
             closeQuietly(c);
-            throw new IllegalStateException("cannot open the store " + url + ": " + e.getMessage() + "; " + url.dialect().hint(), e);
+            throw new IllegalStateException(cannotOpen(url, e), e);
         }
+    }
+
+    /** Names the store (never its password), says what went wrong and what to check. */
+    private static String cannotOpen(StoreUrl url, Exception e) {
+        String what = String.valueOf(e.getMessage()).strip();
+        return "cannot open the store " + url + ": " + (what.endsWith(".") ? what.substring(0, what.length() - 1) : what) + "; " + url.dialect().hint();
     }
 
     private Connection db() {
