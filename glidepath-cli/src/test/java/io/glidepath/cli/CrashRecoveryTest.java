@@ -273,7 +273,7 @@ class CrashRecoveryTest {
 
     /** The journal read straight from the store file while no server runs. */
     private static List<String> messages(DataDir dir, String id) {
-        try (var store = io.glidepath.server.store.SqliteStore.open(dir.server().resolve("glidepath.db"))) {
+        try (var store = io.glidepath.server.store.JdbcStore.open(io.glidepath.server.store.StoreUrl.sqlite(dir.server().resolve("glidepath.db")))) {
             return store.events(id, 0).stream().map(e -> e.event().message()).toList();
         }
     }

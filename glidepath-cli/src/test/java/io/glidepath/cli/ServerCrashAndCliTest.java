@@ -9,7 +9,7 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.engine.EventJson;
 import io.glidepath.examples.SampleService;
 import io.glidepath.load.LoadGenerator;
-import io.glidepath.server.store.SqliteStore;
+import io.glidepath.server.store.JdbcStore;
 import io.glidepath.store.StoredEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,7 +123,7 @@ class ServerCrashAndCliTest {
         assertThat(load.snapshot().byVersion()).containsKeys("v1", "v2");
 
         // the journal survived the kill
-        try (SqliteStore store = SqliteStore.open(dir.database())) {
+        try (JdbcStore store = JdbcStore.sqlite(dir.database())) {
             List<StoredEvent> journal = store.events(id, 0);
             assertThat(journal).extracting(e -> e.event().message()).contains("canary v2 at 30%");
             assertThat(store.release(id).orElseThrow().isFinished()).isFalse();

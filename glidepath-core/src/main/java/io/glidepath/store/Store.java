@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * What the control plane keeps: releases, their append-only journals, each service's current and
  * previous version, which release holds which service, and the platform's instances. SQLite by
- * default; PostgreSQL later.
+ * default, or PostgreSQL.
  */
 public interface Store extends InstanceRegistry, AutoCloseable {
 

@@ -16,7 +16,8 @@ import io.glidepath.server.notify.InvalidWebhooksException;
 import io.glidepath.server.notify.Notifier;
 import io.glidepath.server.notify.Webhook;
 import io.glidepath.server.notify.WebhooksFile;
-import io.glidepath.server.store.SqliteStore;
+import io.glidepath.server.store.JdbcStore;
+import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
 import io.glidepath.traffic.TrafficException;
 import java.io.IOException;
@@ -31,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane, wired: SQLite store, local platform, the router through its admin API, the
- * engine, the API. On start it deals with releases a previous server left unfinished before it
- * takes new ones.
+ * The control plane, wired: the store (SQLite or PostgreSQL), local platform, the router through its
+ * admin API, the engine, the API. On start it deals with releases a previous server left unfinished
+ * before it takes new ones.
  */
 public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
@@ -41,13 +42,27 @@ public final class Server implements AutoCloseable {
     /**
      * How to run. {@code dataDir} holds {@code server/} (database, token) and {@code logs/} (instances).
      * The router is reached at {@code routerAdmin} with the token in {@code routerTokenFile}; users'
-     * traffic enters at {@code routerEntry}. {@code webhooksFile} (null: DATA/server/webhooks.yaml
-     * when it exists) configures notifications.
+     * traffic enters at {@code routerEntry}. The store is at {@code store} (by default SQLite in
+     * {@link #defaultDatabase}). {@code webhooksFile} (null: DATA/server/webhooks.yaml when it
+     * exists) configures notifications.
      */
     public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
-                         Path webhooksFile) {
+                         StoreUrl store, Path webhooksFile) {
+        /** With the default store, SQLite in the data directory, and the default webhooks. */
         public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
-            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, null);
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, StoreUrl.sqlite(defaultDatabase(dataDir)), null);
+        }
+
+        /** With the default webhooks. */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                      StoreUrl store) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, null);
+        }
+
+        /** With the default store. */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                      Path webhooksFile) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, StoreUrl.sqlite(defaultDatabase(dataDir)), webhooksFile);
         }
 
         public Path tokenFile() {
@@ -69,13 +84,18 @@ public final class Server implements AutoCloseable {
         return dataDir.resolve("server").resolve("webhooks.yaml");
     }
 
-    private final SqliteStore store;
+    /** Where the server keeps its SQLite store unless told otherwise. */
+    public static Path defaultDatabase(Path dataDir) {
+        return dataDir.resolve("server").resolve("glidepath.db");
+    }
+
+    private final JdbcStore store;
     private final Engine engine;
     private final Notifier notifier;
     private final ServerApi api;
     private final InetSocketAddress address;
 
-    private Server(SqliteStore store, Engine engine, Notifier notifier, ServerApi api, InetSocketAddress address) {
+    private Server(JdbcStore store, Engine engine, Notifier notifier, ServerApi api, InetSocketAddress address) {
         this.store = store;
         this.engine = engine;
         this.notifier = notifier;
@@ -83,14 +103,19 @@ public final class Server implements AutoCloseable {
         this.address = address;
     }
 
-    /** Starts; a webhooks file with errors stops it before anything else happens (an {@link InvalidWebhooksException} lists them). */
+    /**
+     * Starts the server. A webhooks file with errors stops it before anything else happens (an
+     * {@link InvalidWebhooksException} lists them).
+     *
+     * @throws IllegalStateException when the store cannot be opened (the message names it, without its password, and what to check)
+     */
     public static Server start(Config c) throws IOException {
         Optional<Path> webhooksFile = c.webhooks();
         List<Webhook> webhooks = webhooksFile.isPresent() ? WebhooksFile.read(webhooksFile.get()) : List.of();
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
-        SqliteStore store = SqliteStore.open(c.dataDir().resolve("server").resolve("glidepath.db"));
+        JdbcStore store = JdbcStore.open(c.store());
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         List<Long> strays = platform.stopStrays(Duration.ofSeconds(5));
@@ -124,7 +149,7 @@ public final class Server implements AutoCloseable {
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API on {}, data in {}{}", bound, c.dataDir().toAbsolutePath(),
+        log.info("server API on {}, data in {}, store {}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
                 webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""));
         return new Server(store, engine, notifier, api, bound);
     }

@@ -79,7 +79,7 @@ public final class DeployBench {
         } finally {
             server.close();
             // the instances of the last version: the bench leaves nothing running
-            try (var store = io.glidepath.server.store.SqliteStore.open(data.resolve("server/glidepath.db"))) {
+            try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
                 var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
                 store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
             }
@@ -136,7 +136,7 @@ public final class DeployBench {
         finished.await(5, TimeUnit.MINUTES);
         retired.await(30, TimeUnit.SECONDS);
         stop.run();
-        try (var store = io.glidepath.server.store.SqliteStore.open(data.resolve("server/glidepath.db"))) {
+        try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
             store.events(rec.id(), 0).stream().map(StoredEvent::event).forEach(journal::add);
         }
         return journal;

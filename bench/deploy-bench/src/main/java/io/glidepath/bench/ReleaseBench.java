@@ -89,7 +89,7 @@ public final class ReleaseBench {
             System.out.printf(Locale.ROOT, "%-56s %10d %10s   %s%n", "failed requests seen by users (all runs)", load.failureCount(), "", "0");
         } finally {
             server.close();
-            try (var store = io.glidepath.server.store.SqliteStore.open(data.resolve("server/glidepath.db"))) {
+            try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
                 var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
                 store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
             }
@@ -164,7 +164,7 @@ public final class ReleaseBench {
         retired.await(60, TimeUnit.SECONDS);
         stop.run();
         Thread.sleep(1_000); // the last log lines and process exits settle before the next run
-        try (var store = io.glidepath.server.store.SqliteStore.open(data.resolve("server/glidepath.db"))) {
+        try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
             return store.events(rec.id(), 0).stream().map(StoredEvent::event).toList();
         }
     }

@@ -2,8 +2,10 @@ package io.glidepath.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteJson;
+import io.glidepath.server.store.StoreUrl;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -13,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The data directory of a local Glidepath (default {@code .glidepath/} in the working directory):
- * {@code router/} (routes, admin token), {@code server/} (database, API token), {@code logs/}
+ * {@code router/} (routes, admin token), {@code server/} (database, API token, the store's URL when it is
+ * not the default), {@code logs/}
  * (instances' output), {@code run/} (pid files, the router's and server's logs, and
  * {@code endpoints.json} with the addresses {@code glidepath up} chose).
  */
@@ -49,6 +52,37 @@ public record DataDir(Path root) {
 
     public Path database() {
         return server().resolve("glidepath.db");
+    }
+
+    /** Where {@code glidepath up --store} records the store this directory's server uses: its URL, never its password. */
+    public Path storeRecord() {
+        return server().resolve("store.url");
+    }
+
+    /**
+     * The store of this data directory's server: the one {@code glidepath up --store} recorded (its password,
+     * if it needs one, from $GLIDEPATH_STORE_PASSWORD), else SQLite in {@link #database()}.
+     *
+     * @throws IllegalArgumentException when the recorded URL cannot be read (masked in the message)
+     */
+    public StoreUrl store() {
+        try {
+            if (Files.exists(storeRecord())) {
+                return StoreUrl.parse(Files.readString(storeRecord()), StoreUrlConverter.passwordFromEnv());
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + storeRecord() + ": " + e.getMessage(), e);
+        }
+        return StoreUrl.sqlite(database());
+    }
+
+    /** Whether a store other than the default was recorded. */
+    public boolean storeRecorded() {
+        return Files.exists(storeRecord());
+    }
+
+    public void recordStore(StoreUrl store) throws IOException {
+        writeAtomically(storeRecord(), store.url() + "\n");
     }
 
     public Path logs() {

@@ -4,7 +4,8 @@ import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.platform.Instance;
-import io.glidepath.server.store.SqliteStore;
+import io.glidepath.server.store.JdbcStore;
+import io.glidepath.server.store.StoreUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,10 +38,22 @@ public final class DownCommand implements Callable<Integer> {
             dir.forgetEndpoints();
             return Main.OK;
         }
+        // the instance registry is in the server's store: opened first, so that a store out of reach stops nothing
+        Optional<JdbcStore> registry = Optional.empty();
+        if (!keepInstances && (dir.storeRecorded() || Files.exists(dir.database()))) {
+            try {
+                registry = Optional.of(JdbcStore.open(dir.store()));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                System.err.println("glidepath down: " + e.getMessage());
+                System.err.println("Nothing was stopped. Make the store reachable (its password in $" + StoreUrl.PASSWORD_ENV
+                        + ") and run glidepath down again, or pass --keep-instances to stop only the server and the router.");
+                return Main.FAILED;
+            }
+        }
         st.server().ifPresent(p -> stop("server", p, Duration.ofSeconds(90)));
         int stopped = 0;
-        if (!keepInstances && Files.exists(dir.database())) {
-            try (SqliteStore store = SqliteStore.open(dir.database())) {
+        if (registry.isPresent()) {
+            try (JdbcStore store = registry.get()) {
                 LocalPlatform platform = LocalPlatform.onThisHost(dir.root(), store);
                 List<Instance> live = store.instances().stream().filter(platform::isAlive).toList();
                 try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {

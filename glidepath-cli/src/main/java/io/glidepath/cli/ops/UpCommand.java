@@ -3,18 +3,21 @@ package io.glidepath.cli.ops;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
 import io.glidepath.server.notify.WebhooksFile;
+import io.glidepath.server.store.StoreUrl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,9 +47,22 @@ public final class UpCommand implements Callable<Integer> {
             description = "Webhooks the server notifies of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
     Path webhooks;
 
+    @Option(names = "--store", converter = StoreUrlConverter.class, paramLabel = "JDBC_URL",
+            description = {"The server's store: " + StoreUrlConverter.DESCRIPTION + ".",
+                    "Recorded (without its password) in DATA_DIR/server/store.url for the next up and down;",
+                    "default: the recorded one, else SQLite in DATA_DIR/server/glidepath.db."})
+    StoreUrl store;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
+        StoreUrl chosen;
+        try {
+            chosen = store != null ? store : dir.store();
+        } catch (IllegalArgumentException e) {
+            System.err.println("glidepath up: " + e.getMessage() + "; fix " + dir.storeRecord() + " or pass --store");
+            return Main.FAILED;
+        }
         var running = Status.of(dir);
         if (running.routerAlive() && running.serverAlive()) {
             System.out.println("Glidepath already runs in " + dir.root() + ": router " + running.endpoints().map(e -> "proxy " + e.proxy()).orElse("?")
@@ -75,7 +91,7 @@ public final class UpCommand implements Callable<Integer> {
             // the server stopped (or crashed) under a running router: start the server alone; it finishes what the last one left
             DataDir.Endpoints e = running.endpoints().get();
             Optional<EndpointAddress> apiAddr = startServer(dir, jvm, e.routerAdmin(), e.proxy(), new HostPort(e.api().host(), e.api().port()),
-                    Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
+                    chosen, Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
             if (apiAddr.isEmpty()) {
                 return Main.FAILED;
             }
@@ -97,7 +113,7 @@ public final class UpCommand implements Callable<Integer> {
         String[] r = router.readyLine().substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
         EndpointAddress proxy = EndpointAddress.parse(r[1]).orElseThrow();
         EndpointAddress admin = EndpointAddress.parse(r[3]).orElseThrow();
-        Optional<EndpointAddress> apiAddr = startServer(dir, jvm, admin, proxy, api, Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
+        Optional<EndpointAddress> apiAddr = startServer(dir, jvm, admin, proxy, api, chosen, Optional.ofNullable(webhooks).map(Path::toAbsolutePath));
         if (apiAddr.isEmpty()) {
             router.stop(Duration.ofSeconds(10));
             return Main.FAILED;
@@ -107,22 +123,25 @@ public final class UpCommand implements Callable<Integer> {
         System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
         System.out.println("  server  API on " + apiAddr.get() + "  (pid " + dir.process("server").map(ProcessHandle::pid).orElse(-1L)
                 + ", log " + dir.log("server") + ")");
+        System.out.println("  store   " + chosen);
         System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
         return Main.OK;
     }
 
     /**
-     * Starts the server in the background (with {@code webhooks}, else the data directory's own when
-     * it has one); its API address, or empty (reported) when it did not start.
+     * Starts the server in the background on {@code store} (its URL on the command line, its password, if any, in the
+     * child's environment only) with {@code webhooks} (else the data directory's own when it has one); its API address,
+     * or empty (reported) when it did not start. A store given with {@code --store} is recorded once the server has opened it.
      */
-    private static Optional<EndpointAddress> startServer(DataDir dir, List<String> jvm, EndpointAddress admin, EndpointAddress proxy, HostPort api,
-                                                         Optional<Path> webhooks) throws IOException {
+    private Optional<EndpointAddress> startServer(DataDir dir, List<String> jvm, EndpointAddress admin, EndpointAddress proxy, HostPort api,
+                                                  StoreUrl store, Optional<Path> webhooks) throws IOException {
         ChildProcess server;
         List<String> args = new ArrayList<>(List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(),
-                "--router-admin", admin.toString(), "--router-entry", proxy.toString()));
+                "--router-admin", admin.toString(), "--router-entry", proxy.toString(), "--store", store.url()));
         webhooks.ifPresent(w -> args.addAll(List.of("--webhooks", w.toString())));
         try {
             server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(), args,
+                    store.password().map(p -> Map.of(StoreUrl.PASSWORD_ENV, p)).orElse(Map.of()),
                     l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());
@@ -130,6 +149,9 @@ public final class UpCommand implements Callable<Integer> {
             return Optional.empty();
         }
         dir.writePid("server", server.pid());
+        if (this.store != null) {
+            dir.recordStore(store);
+        }
         return EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]);
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -52,6 +53,15 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static ChildProcess startJava(String name, List<String> jvmArgs, String mainClass, List<String> args,
                                          Predicate<String> ready, Path log, Duration timeout, boolean detached) throws IOException {
+        return startJava(name, jvmArgs, mainClass, args, Map.of(), ready, log, timeout, detached);
+    }
+
+    /**
+     * Like {@link #startJava}, with {@code env} added to this process's environment: the way to hand a child a
+     * secret, which its arguments would show to anyone listing processes.
+     */
+    public static ChildProcess startJava(String name, List<String> jvmArgs, String mainClass, List<String> args, Map<String, String> env,
+                                         Predicate<String> ready, Path log, Duration timeout, boolean detached) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (detached && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
@@ -65,8 +75,10 @@ public final class ChildProcess implements AutoCloseable {
         Files.createDirectories(log.toAbsolutePath().getParent());
         // output to a file, not a pipe: the child must not depend on this process staying alive
         long logStart = Files.exists(log) ? Files.size(log) : 0;
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        builder.environment().putAll(env);
+        Process p = builder.start();
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (true) {

@@ -3,9 +3,11 @@ package io.glidepath.cli.server;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
 import io.glidepath.server.notify.InvalidWebhooksException;
+import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Path;
@@ -44,6 +46,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Webhooks to notify of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
     Path webhooks;
 
+    @Option(names = "--store", converter = StoreUrlConverter.class, paramLabel = "JDBC_URL",
+            description = {"Where releases, journals, tokens and the audit log are kept: " + StoreUrlConverter.DESCRIPTION + ".",
+                    "Default: SQLite in DATA_DIR/server/glidepath.db."})
+    StoreUrl store;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
@@ -58,7 +65,8 @@ public final class ServerCommand implements Callable<Integer> {
         Server server;
         try {
             server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
-                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(), webhooks));
+                    token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(),
+                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks));
         } catch (InvalidWebhooksException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.INVALID_INPUT;
