@@ -11,6 +11,9 @@ import io.glidepath.router.client.RouterMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
+import io.glidepath.server.dashboard.DashboardFiles;
+import io.glidepath.server.live.LiveBoard;
+import io.glidepath.server.live.LiveFeed;
 import io.glidepath.server.store.SqliteStore;
 import io.glidepath.time.Clock;
 import java.io.IOException;
@@ -18,17 +21,20 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The control plane, wired: SQLite store, local platform, the router through its admin API, the
- * engine, the API. On start it deals with releases a previous server left unfinished before it
- * takes new ones.
+ * engine, the live view's feed, the API and the web dashboard. On start it deals with releases a
+ * previous server left unfinished before it takes new ones.
  */
 public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
+    /** How often the dashboard's live view is read and sent. */
+    static final Duration LIVE_PERIOD = Duration.ofSeconds(1);
 
     /**
      * How to run. {@code dataDir} holds {@code server/} (database, token) and {@code logs/} (instances).
@@ -44,12 +50,14 @@ public final class Server implements AutoCloseable {
     private final SqliteStore store;
     private final Engine engine;
     private final ServerApi api;
+    private final LiveFeed live;
     private final InetSocketAddress address;
 
-    private Server(SqliteStore store, Engine engine, ServerApi api, InetSocketAddress address) {
+    private Server(SqliteStore store, Engine engine, ServerApi api, LiveFeed live, InetSocketAddress address) {
         this.store = store;
         this.engine = engine;
         this.api = api;
+        this.live = live;
         this.address = address;
     }
 
@@ -61,20 +69,22 @@ public final class Server implements AutoCloseable {
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         new Recovery(store, platform, traffic, c.clock()).rollBackUnfinished();
-        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),
-                store);
+        RouterMetricSource metrics = new RouterMetricSource(admin);
+        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, metrics, new HttpProber(), e -> { }, c.clock()), store);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
-        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens);
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, metrics, c.clock()), c.clock(), LIVE_PERIOD).start();
+        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load());
         InetSocketAddress bound;
         try {
             bound = api.start(c.host(), c.port());
         } catch (IOException e) {
             api.close();
+            live.close();
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API on {}, data in {}", bound, c.dataDir().toAbsolutePath());
-        return new Server(store, engine, api, bound);
+        log.info("server API and dashboard on {}, data in {}", bound, c.dataDir().toAbsolutePath());
+        return new Server(store, engine, api, live, bound);
     }
 
     public InetSocketAddress address() {
@@ -91,6 +101,7 @@ public final class Server implements AutoCloseable {
      */
     @Override
     public void close() {
+        live.close(); // first: no frame is handed to a closing API
         api.close();
         engine.close();
         store.close();
