@@ -81,7 +81,7 @@ class ServerCrashAndCliTest {
         dir = new DataDir(work.resolve("gp"));
         String d = dir.root().toString();
         assertThat(run(90, "up", "--data-dir", d, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).as(lastErr).isZero();
-        assertThat(lastOut).contains("Glidepath is up in " + d);
+        assertThat(lastOut).contains("Glidepath is up in " + d).containsPattern("  dashboard  http://127\\.0\\.0\\.1:\\d+/  ");
         assertThat(run(90, "up", "--data-dir", d)).isZero();
         assertThat(lastOut).as("a second up reports what runs").contains("Glidepath already runs in " + d);
 
@@ -97,6 +97,11 @@ class ServerCrashAndCliTest {
         assertThat(plan.at("/waves/0/services/0/from").asText()).isEqualTo("v1");
 
         var endpoints = dir.endpoints().orElseThrow();
+        // the server serves its dashboard page at the URL up printed
+        var page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(endpoints.dashboardUrl())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>Glidepath</title>");
         load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 8).withRate(300).withUsersPerConnection(32)).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 200);
 
@@ -110,7 +115,7 @@ class ServerCrashAndCliTest {
         assertThat(lastOut).contains("queued release").contains("behind release " + id);
         String queued = lastOut.replaceAll("(?s).*queued release (\\S+) behind.*", "$1").strip();
         assertThat(run(30, "status", "--data-dir", d)).isZero();
-        assertThat(lastOut).contains("RELEASE " + id + "  running").contains("  wave 1  shop             shifting")
+        assertThat(lastOut).contains(", dashboard " + endpoints.dashboardUrl()).contains("RELEASE " + id + "  running").contains("  wave 1  shop             shifting")
                 .contains("RELEASE " + queued + "  queued behind release " + id);
 
         // kill -9 the server mid-canary: the router goes on serving stable and canary

@@ -66,6 +66,8 @@ public final class Engine implements AutoCloseable {
         final ReleaseRecord record;
         final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
         final Map<String, Integer> waveOf = new LinkedHashMap<>();
+        /** The version each service deploys, from the release file (known before its wave starts). */
+        final Map<String, String> versionOf = new LinkedHashMap<>();
         volatile String abortReason;
         /** Services this release promoted, in promotion order; guarded by this. */
         final List<ServiceDeployment> promoted = new ArrayList<>();
@@ -134,6 +136,7 @@ public final class Engine implements AutoCloseable {
         for (int w = 0; w < waves.size(); w++) {
             for (ServiceSpec s : waves.get(w)) {
                 r.waveOf.put(s.name(), w + 1);
+                r.versionOf.put(s.name(), s.version());
             }
         }
         running.put(record.id(), r);
@@ -480,6 +483,47 @@ public final class Engine implements AutoCloseable {
 
     /** A service's place in a running release. */
     public record ServiceStatus(int wave, Phase phase) {
+    }
+
+    /**
+     * The releases in progress, as a live view shows them: the running ones, oldest first, then
+     * the queued ones in the order they will start; each service with its wave, phase and the
+     * version it deploys (a queued release's services are all PENDING).
+     */
+    public List<InProgress> inProgress() {
+        List<InProgress> out = new ArrayList<>();
+        running.values().stream().sorted(Comparator.comparing((Running r) -> r.record.submitted()).thenComparing(r -> r.record.id())).forEach(r -> {
+            List<ServiceInProgress> services = new ArrayList<>();
+            r.waveOf.forEach((s, w) -> services.add(new ServiceInProgress(s, w, Optional.ofNullable(r.deployments.get(s))
+                    .map(ServiceDeployment::phase).orElse(Phase.PENDING), r.versionOf.get(s))));
+            out.add(new InProgress(r.record, false, services));
+        });
+        List<Waiting> waiting;
+        synchronized (this) {
+            waiting = List.copyOf(queue);
+        }
+        for (Waiting w : waiting) {
+            List<ServiceInProgress> services = new ArrayList<>();
+            List<List<ServiceSpec>> waves = w.spec().waves();
+            for (int i = 0; i < waves.size(); i++) {
+                for (ServiceSpec s : waves.get(i)) {
+                    services.add(new ServiceInProgress(s.name(), i + 1, Phase.PENDING, s.version()));
+                }
+            }
+            out.add(new InProgress(w.record(), true, services));
+        }
+        return out;
+    }
+
+    /** A release in progress: running, or queued behind another one. */
+    public record InProgress(ReleaseRecord record, boolean queued, List<ServiceInProgress> services) {
+        public InProgress {
+            services = List.copyOf(services);
+        }
+    }
+
+    /** One service of a release in progress. */
+    public record ServiceInProgress(String name, int wave, Phase phase, String version) {
     }
 
     /** Journals, then tells the followers. */

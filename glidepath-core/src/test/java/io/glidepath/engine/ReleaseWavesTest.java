@@ -196,6 +196,16 @@ class ReleaseWavesTest {
                 "c.yaml", "", Path.of("."), "carol", true);
         assertThat(engine.isQueued(c.id())).isTrue();
         assertThat(messages(c.id())).containsExactly("release " + c.id() + " queued behind release " + a.id() + " (it holds some of the same services)");
+        // what a live view shows: the running releases, oldest first, then the queued one with its services pending
+        List<Engine.InProgress> now = engine.inProgress();
+        assertThat(now).extracting(p -> p.record().id() + (p.queued() ? " queued" : " running"))
+                .containsExactly(a.id() + " running", b.id() + " running", c.id() + " queued");
+        assertThat(now.get(0).services()).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("a");
+            assertThat(s.wave()).isEqualTo(1);
+            assertThat(s.version()).isEqualTo("1");
+        });
+        assertThat(now.get(2).services()).containsExactly(new Engine.ServiceInProgress("a", 1, Phase.PENDING, "2"));
         clock.autoAdvance(true);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> store.release(c.id()).flatMap(ReleaseRecord::outcome).isPresent());

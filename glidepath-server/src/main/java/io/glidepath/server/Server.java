@@ -12,6 +12,9 @@ import io.glidepath.router.client.RouterMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
+import io.glidepath.server.dashboard.DashboardFiles;
+import io.glidepath.server.live.LiveBoard;
+import io.glidepath.server.live.LiveFeed;
 import io.glidepath.server.notify.InvalidWebhooksException;
 import io.glidepath.server.notify.Notifier;
 import io.glidepath.server.notify.Webhook;
@@ -33,11 +36,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The control plane, wired: the store (SQLite or PostgreSQL), local platform, the router through its
- * admin API, the engine, the API. On start it deals with releases a previous server left unfinished
- * before it takes new ones.
+ * admin API, the engine, webhook notifications, the live view's feed, the API and the web dashboard.
+ * On start it finishes what a previous server left unfinished before it takes new work.
  */
 public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
+    /** How often the dashboard's live view is read and sent. */
+    static final Duration LIVE_PERIOD = Duration.ofSeconds(1);
 
     /**
      * How to run. {@code dataDir} holds {@code server/} (database, token) and {@code logs/} (instances).
@@ -93,13 +98,15 @@ public final class Server implements AutoCloseable {
     private final Engine engine;
     private final Notifier notifier;
     private final ServerApi api;
+    private final LiveFeed live;
     private final InetSocketAddress address;
 
-    private Server(JdbcStore store, Engine engine, Notifier notifier, ServerApi api, InetSocketAddress address) {
+    private Server(JdbcStore store, Engine engine, Notifier notifier, ServerApi api, LiveFeed live, InetSocketAddress address) {
         this.store = store;
         this.engine = engine;
         this.notifier = notifier;
         this.api = api;
+        this.live = live;
         this.address = address;
     }
 
@@ -134,24 +141,27 @@ public final class Server implements AutoCloseable {
             Runtime.getRuntime().halt(137);
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
-        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, new RouterMetricSource(admin), new HttpProber(), e -> { }, c.clock()),
+        RouterMetricSource metrics = new RouterMetricSource(admin);
+        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, metrics, new HttpProber(), e -> { }, c.clock()),
                 store, failpoint);
         Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         engine.followAll(notifier::accept);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
-        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens);
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, metrics, c.clock()), c.clock(), LIVE_PERIOD).start();
+        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load());
         InetSocketAddress bound;
         try {
             bound = api.start(c.host(), c.port());
         } catch (IOException e) {
             api.close();
             notifier.close();
+            live.close();
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API on {}, data in {}, store {}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
+        log.info("server API and dashboard on {}, data in {}, store {}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
                 webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""));
-        return new Server(store, engine, notifier, api, bound);
+        return new Server(store, engine, notifier, api, live, bound);
     }
 
     public InetSocketAddress address() {
@@ -168,6 +178,7 @@ public final class Server implements AutoCloseable {
      */
     @Override
     public void close() {
+        live.close(); // first: no frame is handed to a closing API
         api.close();
         engine.close();
         notifier.close(); // after the engine: the rollbacks of its stop are announced too

@@ -24,6 +24,11 @@ public record DataDir(Path root) {
 
     /** Where things listen. */
     public record Endpoints(EndpointAddress proxy, EndpointAddress routerAdmin, EndpointAddress api) {
+        /** The web dashboard, served by the server at the root of its API (a wildcard listen address is opened on loopback). */
+        public String dashboardUrl() {
+            String host = api.host().equals("0.0.0.0") || api.host().equals("::") ? "127.0.0.1" : api.host();
+            return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + api.port() + "/";
+        }
     }
 
     public static DataDir of(Path flag) {

@@ -54,7 +54,8 @@ public final class StatusCommand implements Callable<Integer> {
             n.putObject("router").put("running", st.routerAlive()).put("pid", st.routerPid())
                     .put("proxy", st.endpoints().map(e -> e.proxy().toString()).orElse(null));
             n.putObject("server").put("running", st.serverAlive()).put("pid", st.serverPid())
-                    .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null));
+                    .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null))
+                    .put("dashboard", st.endpoints().map(DataDir.Endpoints::dashboardUrl).orElse(null));
             if (services != null) {
                 n.set("services", services);
                 inProgress.forEach(n.putArray("releases")::add);
@@ -64,7 +65,8 @@ public final class StatusCommand implements Callable<Integer> {
         }
         System.out.println("router  " + (st.routerAlive() ? "running, pid " + st.routerPid() + st.endpoints().map(e -> ", users' traffic on " + e.proxy()).orElse("")
                 : "not running"));
-        System.out.println("server  " + (st.serverAlive() ? "running, pid " + st.serverPid() + st.endpoints().map(e -> ", API on " + e.api()).orElse("")
+        System.out.println("server  " + (st.serverAlive() ? "running, pid " + st.serverPid()
+                + st.endpoints().map(e -> ", API on " + e.api() + ", dashboard " + e.dashboardUrl()).orElse("")
                 : "not running") + (serverError != null ? " (" + serverError + ")" : ""));
         if (!st.routerAlive() || !st.serverAlive()) {
             System.out.println("Start with: glidepath up");

@@ -68,6 +68,7 @@ public final class UpCommand implements Callable<Integer> {
             System.out.println("Glidepath already runs in " + dir.root() + ": router " + running.endpoints().map(e -> "proxy " + e.proxy()).orElse("?")
                     + " (pid " + running.routerPid() + "), server " + running.endpoints().map(e -> "api " + e.api()).orElse("?")
                     + " (pid " + running.serverPid() + ")" + (webhooks == null ? "" : "; --webhooks applies when the server starts: glidepath down first"));
+            running.endpoints().ifPresent(e -> System.out.println("Dashboard: " + e.dashboardUrl()));
             return Main.OK;
         }
         // a bad webhooks file stops everything before anything starts, with every error located
@@ -95,8 +96,10 @@ public final class UpCommand implements Callable<Integer> {
             if (apiAddr.isEmpty()) {
                 return Main.FAILED;
             }
-            dir.writeEndpoints(new DataDir.Endpoints(e.proxy(), e.routerAdmin(), apiAddr.get()));
-            System.out.println("Glidepath's server is up again in " + dir.root() + " (the router kept serving): API on " + apiAddr.get());
+            DataDir.Endpoints now = new DataDir.Endpoints(e.proxy(), e.routerAdmin(), apiAddr.get());
+            dir.writeEndpoints(now);
+            System.out.println("Glidepath's server is up again in " + dir.root() + " (the router kept serving): API on " + apiAddr.get()
+                    + ", dashboard " + now.dashboardUrl());
             return Main.OK;
         }
         ChildProcess router;
@@ -118,12 +121,14 @@ public final class UpCommand implements Callable<Integer> {
             router.stop(Duration.ofSeconds(10));
             return Main.FAILED;
         }
-        dir.writeEndpoints(new DataDir.Endpoints(proxy, admin, apiAddr.get()));
+        DataDir.Endpoints endpoints = new DataDir.Endpoints(proxy, admin, apiAddr.get());
+        dir.writeEndpoints(endpoints);
         System.out.println("Glidepath is up in " + dir.root());
         System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
         System.out.println("  server  API on " + apiAddr.get() + "  (pid " + dir.process("server").map(ProcessHandle::pid).orElse(-1L)
                 + ", log " + dir.log("server") + ")");
-        System.out.println("  store   " + chosen);
+        System.out.println("  store      " + chosen);
+        System.out.println("  dashboard  " + endpoints.dashboardUrl() + "  (sign in with a token: glidepath token create NAME --role viewer)");
         System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
         return Main.OK;
     }

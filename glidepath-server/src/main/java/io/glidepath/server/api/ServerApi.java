@@ -17,6 +17,8 @@ import io.glidepath.server.access.Caller;
 import io.glidepath.server.access.Role;
 import io.glidepath.server.access.TokenRecord;
 import io.glidepath.server.access.Tokens;
+import io.glidepath.server.dashboard.DashboardFiles;
+import io.glidepath.server.live.LiveFeed;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteState;
 import io.glidepath.spec.InvalidSpecException;
@@ -61,6 +63,8 @@ import org.slf4j.LoggerFactory;
  * written to the audit log with the token's name and how it ended. A release is
  * submitted as its file's text (YAML or JSON); invalid files get 400 with the same located errors
  * as {@code glidepath validate}; a busy service gets 409 naming the release that holds it.
+ * {@code GET /v1/live} streams the live view's snapshots; the web dashboard's static files are
+ * served without a token, everything else needs one.
  */
 public final class ServerApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServerApi.class);
@@ -79,19 +83,30 @@ public final class ServerApi implements AutoCloseable {
 
     private final AccessStore access;
     private final Tokens tokens;
+    private final LiveFeed live;
+    private final DashboardFiles dashboard;
     private HttpServer server;
 
-    public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens) {
+    public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens, LiveFeed live,
+                     DashboardFiles dashboard) {
         this.engine = engine;
         this.store = store;
         this.access = access;
         this.platform = platform;
         this.router = router;
         this.tokens = tokens;
+        this.live = live;
+        this.dashboard = dashboard;
     }
 
     public InetSocketAddress start(String host, int port) throws IOException {
         Router r = Router.router(vertx);
+        // the dashboard's static files need no token (they hold no data); everything after this does
+        dashboard.mount(r);
+        r.route().handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
         r.route().handler(this::authenticate);
         r.route().handler(BodyHandler.create().setBodyLimit(4 << 20).setHandleFileUploads(false));
         r.get("/v1/health").handler(need(Role.VIEWER)).handler(ctx -> json(ctx, 200, Json.object().put("status", "ok")));
@@ -104,6 +119,7 @@ public final class ServerApi implements AutoCloseable {
         r.post("/v1/releases/:id/promote").handler(audited("release.promote")).handler(need(Role.DEPLOYER)).handler(ctx -> control(ctx, true));
         r.post("/v1/releases/:id/abort").handler(audited("release.abort")).handler(need(Role.DEPLOYER)).handler(ctx -> control(ctx, false));
         r.get("/v1/services").handler(need(Role.VIEWER)).handler(this::services);
+        r.get("/v1/live").handler(need(Role.VIEWER)).handler(this::live);
         r.post("/v1/tokens").handler(audited("token.create")).handler(need(Role.ADMIN)).handler(this::createToken);
         r.get("/v1/tokens").handler(need(Role.ADMIN)).handler(this::listTokens);
         r.delete("/v1/tokens/:name").handler(audited("token.revoke")).handler(need(Role.ADMIN)).handler(this::revokeToken);
@@ -303,6 +319,27 @@ public final class ServerApi implements AutoCloseable {
         }
         ctx.put(AUDIT_RESULT, promote ? "promote sent" : "abort sent");
         json(ctx, 202, Json.object().put("release", id).put(promote ? "promoted" : "aborted", true));
+    }
+
+    // --- live view -------------------------------------------------------------------------------------
+
+    /**
+     * Server-sent events: a snapshot of the releases in progress every second (the feed reads it
+     * once for every watcher). A watcher that cannot keep up misses frames instead of queueing them:
+     * the next one says everything again.
+     */
+    private void live(RoutingContext ctx) {
+        Context c = vertx.getOrCreateContext();
+        HttpServerResponse resp = ctx.response();
+        resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store")
+                .putHeader("X-Accel-Buffering", "no");
+        resp.write(": glidepath live view, a snapshot every " + live.period().toMillis() + " ms\n\n");
+        Runnable unwatch = live.watch(f -> c.runOnContext(v -> {
+            if (!resp.closed() && !resp.ended() && !resp.writeQueueFull()) {
+                resp.write("id: " + f.seq() + "\nevent: snapshot\ndata: " + f.json() + "\n\n");
+            }
+        }));
+        resp.closeHandler(v -> unwatch.run());
     }
 
     // --- services ------------------------------------------------------------------------------------
