@@ -126,7 +126,11 @@ class CrashRecoveryTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
                 c.abort(id, "tester");
             }
-            await("the server halts at " + p.failpoint()).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
+            try {
+                await("the server halts at " + p.failpoint()).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the server did not halt at " + p.failpoint() + "; the release's journal: " + messages(c, id), e);
+            }
             assertThat(messages(dir, id)).as("the release did not finish before the crash at " + p.failpoint()).noneMatch(m -> m.contains(" promoted")
                     && m.startsWith("release "));
 
