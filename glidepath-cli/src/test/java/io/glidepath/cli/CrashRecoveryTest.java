@@ -248,7 +248,7 @@ class CrashRecoveryTest {
                         route: {pathPrefix: %s, drainTimeout: 5s}
                         readiness: {path: /ready, interval: 100ms, deadline: %s}
                         smoke: [{name: home, request: {path: /}, expect: {status: 200}}]
-                        analysis: {interval: 500ms, minRequests: 5, postPromotion: 1s}
+                        analysis: {interval: 1s, minRequests: 5, postPromotion: 1s}
                         keepPrevious: 1s
                         strategy: %s
                     """.formatted(name, k, i > 0 ? "    dependsOn: [" + services.get(i - 1) + "]\n" : "", java, cp,

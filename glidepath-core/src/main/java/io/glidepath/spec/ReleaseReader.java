@@ -508,7 +508,8 @@ public final class ReleaseReader {
             return d;
         }
         known(m, p, ReleaseFields.ANALYSIS);
-        Duration interval = duration(m.get("interval"), p + ".interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(5));
+        // the router keeps its figures per second: a shorter interval would never get a window to judge
+        Duration interval = duration(m.get("interval"), p + ".interval", d.interval(), Duration.ofSeconds(1), Duration.ofMinutes(5));
         long minRequests = integer(m.get("minRequests"), p + ".minRequests", (int) d.minRequests(), 0, 1_000_000);
         int failAfter = integer(m.get("failAfter"), p + ".failAfter", d.failAfter(), 1, 100);
         Duration post = duration(m.get("postPromotion"), p + ".postPromotion", d.postPromotion(), Duration.ZERO, Duration.ofHours(1));

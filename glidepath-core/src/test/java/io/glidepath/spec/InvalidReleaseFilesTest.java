@@ -83,6 +83,8 @@ class InvalidReleaseFilesTest {
                         "r.yaml:6:58: services[0].readiness.deadline: is shorter than healthyAfter x interval (5s)"),
                 Arguments.of("readiness threshold zero", with("    readiness: {healthyAfter: 0}\n"),
                         "r.yaml:6:31: services[0].readiness.healthyAfter: must be between 1 and 100; got 0"),
+                Arguments.of("analysis interval under the router's one-second figures", with("    analysis: {interval: 500ms}\n"),
+                        "r.yaml:6:26: services[0].analysis.interval: must be between 1s and 5m; got 500ms"),
                 // smoke tests
                 Arguments.of("smoke not a list", with("    smoke: {name: home}\n"), "r.yaml:6:12: services[0].smoke: must be a list of checks"),
                 Arguments.of("smoke with unknown method", with("    smoke: [{name: home, request: {method: FETCH, path: /}}]\n"),
