@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process (as {@code glidepath up} starts it) with a failpoint armed: it halts right after
  * journaling a chosen event, before the step that event announces (as abruptly as SIGKILL). Then
  * {@code glidepath up} starts a new server, which must finish the release: PROMOTED when the
- * journal proves every step was done, else ROLLED_BACK. After each of the 24 points the store, the
+ * journal proves every step was done, else ROLLED_BACK. After each of the 21 points the store, the
  * platform and the router must agree (every service on one version everywhere, no canary, no
  * preview, no lock), no process may be left that the registry does not know, and the users behind
  * the router, under load the whole time, must see zero failed requests.
@@ -64,9 +64,7 @@ class CrashRecoveryTest {
                 Point.of("submitted@release", "ROLLED_BACK"),
                 Point.of("phase.STARTING@bg", "ROLLED_BACK"),
                 Point.of("instancesStarted@bg", "ROLLED_BACK"),
-                Point.of("instanceReady@bg", "ROLLED_BACK"),
                 Point.of("check@bg#2", "ROLLED_BACK"),
-                Point.of("phase.SMOKE_TESTED@bg", "ROLLED_BACK"),
                 Point.of("traffic@bg#2", "ROLLED_BACK"),
                 Point.of("phase.PROMOTED@bg", "ROLLED_BACK"),
                 Point.of("phase.DONE@bg", "PROMOTED")));
@@ -78,13 +76,41 @@ class CrashRecoveryTest {
         run("cn", List.of("cn"), List.of("/"), List.of(
                 Point.of("traffic@cn#3", "ROLLED_BACK"),
                 Point.of("verdict@cn", "ROLLED_BACK"),
-                Point.of("traffic@cn#4", "ROLLED_BACK"),
                 Point.of("traffic@cn#5", "ROLLED_BACK"),
                 new Point("rollbackDecided@cn", "ROLLED_BACK", pause, true),
                 new Point("phase.ROLLING_BACK@cn", "ROLLED_BACK", pause, true),
                 new Point("trafficRestored@cn", "ROLLED_BACK", pause, true),
                 new Point("instancesStopped@cn", "ROLLED_BACK", pause, true)));
+        killTheRouterUnderLoad("cn", "v0");
     }
+
+    /** The router killed with SIGKILL under load: `glidepath up` starts it again on the same addresses, with its routes. */
+    private void killTheRouterUnderLoad(String service, String version) throws Exception {
+        var endpoints = dir.endpoints().orElseThrow();
+        load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 6).withRate(200).withUsersPerConnection(16)).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
+        assertThat(load.failures()).isEmpty();
+
+        ProcessHandle router = dir.process("router").orElseThrow();
+        long killed = load.elapsedMillis();
+        router.destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !router.isAlive());
+        assertThat(up(null)).isZero();
+        long upAgain = load.elapsedMillis();
+        long served = load.requestCount();
+        await("users' requests go through again").atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > served + 300);
+        int failedInGap = load.failures().size();
+        long settled = load.requestCount();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > settled + 300);
+        assertThat(load.failures()).as("no failure once the router is back").hasSize(failedInGap);
+        long gap = load.failures().stream().mapToLong(LoadGenerator.Failure::atMillis).max().orElse(killed) - killed;
+        System.out.printf("crash-recovery: router killed under load: up took %d ms, users saw failures for %d ms (%d failed requests)%n",
+                upAgain - killed, gap, failedInGap);
+        assertThat(load.failures()).allMatch(f -> f.atMillis() >= killed);
+        // its routes came back from its state file: the same version, the server unaware of the gap
+        assertAgreement(ServerClient.of(dir), List.of(service), version, "the router's restart");
+    }
+
 
     @Test
     void aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback() throws Exception {
@@ -138,7 +164,9 @@ class CrashRecoveryTest {
 
             System.out.printf("crash-recovery: %s crashed at %s after %d ms%n", id, p.failpoint(), System.currentTimeMillis() - t0);
             String next = k < points.size() ? group + "-" + (k + 1) + ":" + points.get(k).failpoint() : null;
+            long restart = System.currentTimeMillis();
             assertThat(up(next)).as("restart after " + p.failpoint()).isZero();
+            System.out.printf("crash-recovery: %s glidepath up (server start and recovery) took %d ms%n", id, System.currentTimeMillis() - restart);
             ServerClient again = ServerClient.of(dir);
             JsonNode end = again.release(id);
             assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end).isEqualTo(p.expect());
@@ -277,10 +305,18 @@ class CrashRecoveryTest {
         return m;
     }
 
-    /** The journal read straight from the store file while no server runs. */
-    private static List<String> messages(DataDir dir, String id) {
-        try (var store = io.glidepath.server.store.JdbcStore.open(io.glidepath.server.store.StoreUrl.sqlite(dir.server().resolve("glidepath.db")))) {
-            return store.events(id, 0).stream().map(e -> e.event().message()).toList();
+    /** The journal read straight from the store file while no server runs (plain JDBC: opening the store would migrate it). */
+    private static List<String> messages(DataDir dir, String id) throws Exception {
+        List<String> m = new ArrayList<>();
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.server().resolve("glidepath.db"));
+             var ps = c.prepareStatement("SELECT json FROM events WHERE release_id = ? ORDER BY seq")) {
+            ps.setString(1, id);
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    m.add(io.glidepath.engine.EventJson.read(rs.getString(1)).message());
+                }
+            }
         }
+        return m;
     }
 }

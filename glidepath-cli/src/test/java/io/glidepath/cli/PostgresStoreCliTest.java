@@ -105,7 +105,7 @@ class PostgresStoreCliTest {
         // the password written in the URL: up hands it to the server by its environment, never its arguments
         assertThat(run(90, Map.of(), "up", "--data-dir", d, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--store", url() + "&password=" + PASSWORD))
                 .as(lastErr).isZero();
-        assertThat(lastOut).contains("store   " + url()).doesNotContain(PASSWORD);
+        assertThat(lastOut).contains("store      " + url()).doesNotContain(PASSWORD);
         ProcessHandle server = dir.process("server").orElseThrow();
         List<String> argv = List.of(Files.readString(Path.of("/proc/" + server.pid() + "/cmdline")).split("\0"));
         assertThat(argv).contains("--store", url()).noneMatch(a -> a.contains(PASSWORD));

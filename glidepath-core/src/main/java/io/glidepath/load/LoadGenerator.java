@@ -209,6 +209,11 @@ public final class LoadGenerator implements AutoCloseable {
         return List.copyOf(failureLog);
     }
 
+    /** Milliseconds since the load started: the clock of {@link Failure#atMillis()}. */
+    public long elapsedMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
     public long requestCount() {
         return requests.sum();
     }

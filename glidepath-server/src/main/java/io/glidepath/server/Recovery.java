@@ -34,6 +34,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,12 +64,20 @@ final class Recovery {
     private final Platform platform;
     private final TrafficRouter router;
     private final Clock clock;
+    private final Consumer<StoredEvent> journaled;
 
-    Recovery(Store store, Platform platform, TrafficRouter router, Clock clock) {
+    /** {@code journaled} hears of each event recovery journals (the server's metrics). */
+    Recovery(Store store, Platform platform, TrafficRouter router, Clock clock, Consumer<StoredEvent> journaled) {
         this.store = store;
         this.platform = platform;
         this.router = router;
         this.clock = clock;
+        this.journaled = journaled;
+    }
+
+    private void journal(String releaseId, ReleaseEvent e) {
+        long seq = store.append(releaseId, e);
+        journaled.accept(new StoredEvent(releaseId, seq, e));
     }
 
     /** Finishes every release a previous server left unfinished, oldest first, then sweeps what they left. */
@@ -80,7 +89,7 @@ final class Recovery {
             if (r.isFinished()) {
                 // finished in the store, but the server died before its last event: followers wait for it
                 if (journal.stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Finished)) {
-                    store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " ended "
+                    journal(r.id(), new ReleaseEvent.Finished(clock.now(), null, "release " + r.id() + " ended "
                             + r.outcome().orElseThrow() + r.reason().map(x -> ": " + x).orElse(""), r.outcome().orElseThrow()));
                 }
                 continue;
@@ -129,7 +138,7 @@ final class Recovery {
 
     private void completePromotion(ReleaseRecord r, ReleaseSpec spec) throws TrafficException {
         log.warn("release {} had promoted every service when its server stopped: finishing it", r.id());
-        store.append(r.id(), new ReleaseEvent.Note(clock.now(), null, "the server restarted after every service of this release was promoted and "
+        journal(r.id(), new ReleaseEvent.Note(clock.now(), null, "the server restarted after every service of this release was promoted and "
                 + "watched: finishing it"));
         for (ServiceSpec s : spec.services()) {
             Optional<ServiceRecord> rec = store.service(s.name());
@@ -148,10 +157,10 @@ final class Recovery {
         log.warn("release {} was left unfinished by a stopped server: rolling it back", r.id());
         Instant decided = clock.now();
         String reason = "the server stopped while the release ran";
-        store.append(r.id(), new ReleaseEvent.Note(decided, null, "the server restarted while this release ran: "
+        journal(r.id(), new ReleaseEvent.Note(decided, null, "the server restarted while this release ran: "
                 + (j.rollbackBegun ? "finishing the rollback it had begun" : "rolling it back")));
         if (!j.rollbackBegun) {
-            store.append(r.id(), new ReleaseEvent.RollbackDecided(clock.now(), null, "rolling the release back: every service goes back to the "
+            journal(r.id(), new ReleaseEvent.RollbackDecided(clock.now(), null, "rolling the release back: every service goes back to the "
                     + "version it ran before", reason));
         }
         // reverse dependency order: the front first, so it never calls a backend older than it expects
@@ -167,11 +176,15 @@ final class Recovery {
             Optional<String> target = before(rec, r);
             List<Instance> live = platform.list(service);
             List<Instance> keep = live.stream().filter(i -> target.filter(i.version()::equals).isPresent()).toList();
+            if (!j.lastPhase.containsKey(service) && keep.size() == live.size()) {
+                // its wave never started and nothing of it is out of place: nothing to put back
+                continue;
+            }
             Optional<RouteState> route = router.current(service);
             if (target.isPresent() && keep.isEmpty()) {
                 // the version to go back to has no live instance: leave the route serving what it serves, and say so
                 stuck.add(service + " (no live instance of " + target.get() + ")");
-                store.append(r.id(), new ReleaseEvent.Note(clock.now(), service, "cannot go back to " + target.get() + ": none of its instances "
+                journal(r.id(), new ReleaseEvent.Note(clock.now(), service, "cannot go back to " + target.get() + ": none of its instances "
                         + "is alive; the route is left as it is"));
                 continue;
             }
@@ -183,7 +196,7 @@ final class Recovery {
                 RouteSpec s = route.get().spec();
                 put(s.withStable(addresses(keep).stream().toList()).withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0));
             }
-            store.append(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), service, target.map(v -> "all traffic back on " + v)
+            journal(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), service, target.map(v -> "all traffic back on " + v)
                     .orElse("route removed: " + service + " had no version before this release"), clock.since(decided).toMillis()));
             if (rec.isPresent() && rec.get().lastRelease().equals(r.id())) {
                 // the server died while it recorded this release's versions: the record goes back too
@@ -192,7 +205,7 @@ final class Recovery {
             leaving.put(service, live.stream().filter(i -> !keep.contains(i)).toList());
         }
         if (leaving.size() > 1) {
-            store.append(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), null, "every service of the release is back on its previous version "
+            journal(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), null, "every service of the release is back on its previous version "
                     + clock.since(decided).toMillis() + " ms after the restart's decision", clock.since(decided).toMillis()));
         }
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -200,7 +213,7 @@ final class Recovery {
                 drainThenStop(r, service, instances, spec.flatMap(sp -> sp.service(service)));
                 Phase last = j.lastPhase.get(service);
                 if (last != null && last != Phase.ROLLED_BACK && last != Phase.UNCHANGED) {
-                    store.append(r.id(), new ReleaseEvent.PhaseChanged(clock.now(), service, service + " rolled back: " + reason, Phase.ROLLED_BACK,
+                    journal(r.id(), new ReleaseEvent.PhaseChanged(clock.now(), service, service + " rolled back: " + reason, Phase.ROLLED_BACK,
                             j.version.get(service)));
                 }
                 return null;
@@ -237,7 +250,7 @@ final class Recovery {
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             leaving.forEach(i -> ex.submit(() -> platform.stop(i, grace)));
         }
-        store.append(r.id(), new ReleaseEvent.InstancesStopped(clock.now(), service, "stopped " + leaving.size() + " instances left by the release",
+        journal(r.id(), new ReleaseEvent.InstancesStopped(clock.now(), service, "stopped " + leaving.size() + " instances left by the release",
                 leaving.get(0).version(), leaving.stream().map(Instance::id).toList()));
     }
 
@@ -250,7 +263,14 @@ final class Recovery {
      */
     private void sweep() throws TrafficException {
         Set<String> services = new HashSet<>();
-        store.instances().forEach(i -> services.add(i.service()));
+        for (Instance i : store.instances()) {
+            if (platform.isAlive(i)) {
+                services.add(i.service());
+            } else {
+                // it died while no server watched (or was stopped by one that died before forgetting it)
+                store.remove(i.id());
+            }
+        }
         for (String service : services) {
             Optional<ServiceRecord> rec = store.service(service);
             Optional<RouteState> route = router.current(service);
@@ -302,7 +322,7 @@ final class Recovery {
     private void end(ReleaseRecord r, Outcome outcome, String reason, String message) {
         store.updateRelease(r.finish(outcome, reason, clock.now()));
         store.unlock(r.services(), r.id());
-        store.append(r.id(), new ReleaseEvent.Finished(clock.now(), null, message, outcome));
+        journal(r.id(), new ReleaseEvent.Finished(clock.now(), null, message, outcome));
     }
 
     /** A route update without a generation check: recovery runs alone, before the engine. */

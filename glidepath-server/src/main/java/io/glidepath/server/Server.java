@@ -15,6 +15,7 @@ import io.glidepath.server.api.ServerApi;
 import io.glidepath.server.dashboard.DashboardFiles;
 import io.glidepath.server.live.LiveBoard;
 import io.glidepath.server.live.LiveFeed;
+import io.glidepath.server.metrics.ServerMetrics;
 import io.glidepath.server.notify.InvalidWebhooksException;
 import io.glidepath.server.notify.Notifier;
 import io.glidepath.server.notify.Webhook;
@@ -125,12 +126,13 @@ public final class Server implements AutoCloseable {
         JdbcStore store = JdbcStore.open(c.store());
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
+        ServerMetrics metrics = new ServerMetrics();
         List<Long> strays = platform.stopStrays(Duration.ofSeconds(5));
         if (!strays.isEmpty()) {
             log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
         }
         try {
-            new Recovery(store, platform, traffic, c.clock()).recoverUnfinished();
+            new Recovery(store, platform, traffic, c.clock(), metrics::accept).recoverUnfinished();
         } catch (TrafficException e) {
             store.close();
             throw new IOException("cannot finish the releases a previous server left (the router at " + c.routerAdmin() + " did not answer: "
@@ -141,14 +143,15 @@ public final class Server implements AutoCloseable {
             Runtime.getRuntime().halt(137);
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
-        RouterMetricSource metrics = new RouterMetricSource(admin);
-        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, metrics, new HttpProber(), e -> { }, c.clock()),
+        RouterMetricSource figures = new RouterMetricSource(admin);
+        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, figures, new HttpProber(), e -> { }, c.clock()),
                 store, failpoint);
+        engine.followAll(metrics::accept);
         Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         engine.followAll(notifier::accept);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
-        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, metrics, c.clock()), c.clock(), LIVE_PERIOD).start();
-        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load());
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, figures, c.clock()), c.clock(), LIVE_PERIOD).start();
+        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);
         InetSocketAddress bound;
         try {
             bound = api.start(c.host(), c.port());

@@ -82,12 +82,29 @@ public final class UpCommand implements Callable<Integer> {
                 return Main.INVALID_INPUT;
             }
         }
-        if (running.serverAlive()) {
-            System.err.println("glidepath up: the server runs without its router in " + dir.root() + "; run glidepath down first, then glidepath up");
-            return Main.FAILED;
-        }
         Files.createDirectories(dir.run());
         List<String> jvm = new ArrayList<>(ChildProcess.jvmFlags());
+        if (running.serverAlive()) {
+            if (running.endpoints().isEmpty()) {
+                System.err.println("glidepath up: the server runs without its router in " + dir.root() + " and " + dir.run().resolve("endpoints.json")
+                        + " is gone; run glidepath down first, then glidepath up");
+                return Main.FAILED;
+            }
+            // the router stopped (or crashed) under a running server: the same router again, on the same addresses, its routes from its state file
+            DataDir.Endpoints e = running.endpoints().get();
+            try {
+                ChildProcess router = startRouter(dir, jvm, new HostPort(e.proxy().host(), e.proxy().port()),
+                        new HostPort(e.routerAdmin().host(), e.routerAdmin().port()));
+                dir.writePid("router", router.pid());
+            } catch (IOException ex) {
+                System.err.println("glidepath up: the router did not start again: " + ex.getMessage());
+                System.err.println(tail(dir.log("router")));
+                return Main.FAILED;
+            }
+            System.out.println("Glidepath's router is up again in " + dir.root() + " (its routes restored from " + dir.routerState() + "): users' traffic on "
+                    + e.proxy());
+            return Main.OK;
+        }
         if (running.routerAlive() && running.endpoints().isPresent()) {
             // the server stopped (or crashed) under a running router: start the server alone; it finishes what the last one left
             DataDir.Endpoints e = running.endpoints().get();
@@ -104,9 +121,7 @@ public final class UpCommand implements Callable<Integer> {
         }
         ChildProcess router;
         try {
-            router = ChildProcess.startJava("router", withHeap(jvm, "512m"), Main.class.getName(),
-                    List.of("router", "--listen", listen.toString(), "--admin", routerAdmin.toString(), "--state-dir", dir.routerState().toString()),
-                    l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
+            router = startRouter(dir, jvm, listen, routerAdmin);
         } catch (IOException e) {
             System.err.println("glidepath up: the router did not start: " + e.getMessage());
             System.err.println(tail(dir.log("router")));
@@ -158,6 +173,12 @@ public final class UpCommand implements Callable<Integer> {
             dir.recordStore(store);
         }
         return EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]);
+    }
+
+    private static ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
+        return ChildProcess.startJava("router", withHeap(jvm, "512m"), Main.class.getName(),
+                List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir", dir.routerState().toString()),
+                l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
     }
 
     static List<String> withHeap(List<String> flags, String heap) {

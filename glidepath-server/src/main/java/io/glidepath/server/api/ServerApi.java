@@ -17,6 +17,7 @@ import io.glidepath.server.access.Caller;
 import io.glidepath.server.access.Role;
 import io.glidepath.server.access.TokenRecord;
 import io.glidepath.server.access.Tokens;
+import io.glidepath.server.metrics.ServerMetrics;
 import io.glidepath.server.dashboard.DashboardFiles;
 import io.glidepath.server.live.LiveFeed;
 import io.glidepath.route.EndpointAddress;
@@ -83,12 +84,14 @@ public final class ServerApi implements AutoCloseable {
 
     private final AccessStore access;
     private final Tokens tokens;
+    private final ServerMetrics metrics;
     private final LiveFeed live;
     private final DashboardFiles dashboard;
     private HttpServer server;
 
     public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens, LiveFeed live,
-                     DashboardFiles dashboard) {
+                     DashboardFiles dashboard, ServerMetrics metrics) {
+        this.metrics = metrics;
         this.engine = engine;
         this.store = store;
         this.access = access;
@@ -109,6 +112,8 @@ public final class ServerApi implements AutoCloseable {
         });
         r.route().handler(this::authenticate);
         r.route().handler(BodyHandler.create().setBodyLimit(4 << 20).setHandleFileUploads(false));
+        r.get("/metrics").handler(need(Role.VIEWER)).handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .putHeader("Cache-Control", "no-store").end(metrics.scrape()));
         r.get("/v1/health").handler(need(Role.VIEWER)).handler(ctx -> json(ctx, 200, Json.object().put("status", "ok")));
         r.get("/v1/whoami").handler(need(Role.VIEWER)).handler(this::whoami);
         r.post("/v1/releases").handler(audited("release.submit")).handler(need(Role.DEPLOYER)).handler(this::submit);

@@ -63,6 +63,12 @@ class AccessEndToEndTest {
             assertThat(call(stack, deployer, "POST", "/v1/releases/" + release + "/abort", null).statusCode()).isEqualTo(202);
             assertThat(stack.awaitEnd(release, Duration.ofSeconds(60)).path("state").asText()).isIn("ROLLED_BACK", "CANCELLED");
             assertThat(json(call(stack, deployer, "GET", "/v1/tokens", null)).path("error").asText()).contains("needs the admin role");
+            // the server's Prometheus figures, for any role
+            HttpResponse<String> metrics = call(stack, deployer, "GET", "/metrics", null);
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("glidepath_releases_total{outcome=\"" + stack.get("/v1/releases/" + release).path("state").asText()
+                    .toLowerCase(java.util.Locale.ROOT) + "\"} 1.0").contains("glidepath_releases_running 0.0");
+            assertThat(call(stack, null, "GET", "/metrics", null).statusCode()).isEqualTo(401);
             assertThat(call(stack, deployer, "GET", "/v1/audit", null).statusCode()).isEqualTo(403);
 
             // bad bodies: every bad field with its pointer, nothing made

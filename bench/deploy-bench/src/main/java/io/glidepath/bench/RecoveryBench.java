@@ -1,0 +1,266 @@
+package io.glidepath.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.engine.EventJson;
+import io.glidepath.examples.SampleService;
+import io.glidepath.load.LoadGenerator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The control plane and the data plane dying under load, as users run Glidepath ({@code glidepath
+ * up}: router and server as their own processes):
+ * <ol>
+ * <li>RUNS times, the server killed with SIGKILL mid-canary (30% on the canary, baking): the time
+ * {@code glidepath up} takes to start a new server, which finishes the release first, and users'
+ * failed requests (must be 0: the router serves throughout);</li>
+ * <li>RUNS times, the router killed with SIGKILL: the time {@code glidepath up} takes to start it
+ * again (its routes from its state file), and how long users saw failures, with how many;</li>
+ * <li>the anchor, in the same run: nginx (one process, proxying to the same instance) killed with
+ * SIGKILL and started again, measured the same way.</li>
+ * </ol>
+ * Arguments: the glidepath launcher. Settings: RUNS=5.
+ */
+public final class RecoveryBench {
+    private final String launcher;
+    private final Path data;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private String api;
+    private String token;
+
+    private RecoveryBench(String launcher, Path data) {
+        this.launcher = launcher;
+        this.data = data;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "5"));
+        RecoveryBench b = new RecoveryBench(args[0], Files.createTempDirectory("glidepath-recovery-bench-"));
+        b.glidepath("up", "--listen", "127.0.0.1:0", "--router-admin", "127.0.0.1:0", "--api", "127.0.0.1:0");
+        try {
+            JsonNode endpoints = EventJson.MAPPER.readTree(Files.readString(b.data.resolve("run/endpoints.json")));
+            b.api = "http://" + endpoints.path("api").asText();
+            b.token = Files.readString(b.data.resolve("server/server.token")).strip();
+            int proxy = Integer.parseInt(endpoints.path("proxy").asText().replaceAll(".*:", ""));
+            b.await(b.submit("v0", ""), "PROMOTED");
+            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", proxy, 8).withRate(300).withUsersPerConnection(32)).start();
+            b.waitFor(() -> load.requestCount() > 300, Duration.ofSeconds(10));
+
+            List<double[]> server = new ArrayList<>();
+            for (int i = 1; i <= runs; i++) {
+                String id = b.submit("v" + i, "    steps: [{weight: 30}, {bake: 5m}]\n");
+                b.waitFor(() -> b.messages(id).stream().anyMatch(m -> m.endsWith(" at 30%")), Duration.ofSeconds(60));
+                kill(b.data.resolve("run/server.pid"));
+                long t0 = System.nanoTime();
+                b.glidepath("up");
+                double up = (System.nanoTime() - t0) / 1e6;
+                String state = b.state(id);
+                server.add(new double[] {up, state.equals("ROLLED_BACK") ? 1 : 0});
+                System.err.printf(Locale.ROOT, "server killed mid-canary %d/%d: up (start + recovery) %.0f ms, release %s%n", i, runs, up, state);
+            }
+            long serverFailures = load.failures().size();
+
+            List<double[]> router = new ArrayList<>();
+            for (int i = 1; i <= runs; i++) {
+                router.add(gap(load, () -> {
+                    kill(b.data.resolve("run/router.pid"));
+                    long t0 = System.nanoTime();
+                    b.glidepath("up");
+                    return (System.nanoTime() - t0) / 1e6;
+                }));
+                System.err.printf(Locale.ROOT, "router killed %d/%d: up %.0f ms, users saw failures for %.0f ms (%.0f failed)%n", i, runs,
+                        router.getLast()[0], router.getLast()[1], router.getLast()[2]);
+            }
+            load.close();
+
+            List<double[]> nginx = b.nginxAnchor(runs);
+
+            System.out.println("Crash recovery under load (300 requests/s, 8 keep-alive connections), " + runs + " runs each, median / worst");
+            System.out.printf(Locale.ROOT, "%-64s %10s %10s%n", "", "median", "worst");
+            row("server SIGKILL mid-canary: glidepath up, recovery included, ms", server, 0);
+            System.out.printf(Locale.ROOT, "%-64s %10d%n", "  releases rolled back by the new server (of " + runs + ")",
+                    server.stream().mapToLong(r -> (long) r[1]).sum());
+            System.out.printf(Locale.ROOT, "%-64s %10d%n", "  users' failed requests while the server was dead or recovering", serverFailures);
+            row("router SIGKILL: glidepath up (router start, routes restored), ms", router, 0);
+            row("router SIGKILL: users saw failures for, ms", router, 1);
+            row("router SIGKILL: users' failed requests", router, 2);
+            row("anchor nginx SIGKILL: restart, ms", nginx, 0);
+            row("anchor nginx SIGKILL: users saw failures for, ms", nginx, 1);
+            row("anchor nginx SIGKILL: users' failed requests", nginx, 2);
+        } finally {
+            b.glidepath("down");
+        }
+    }
+
+    @FunctionalInterface
+    interface Restart {
+        double restart() throws Exception;
+    }
+
+    /** Kills and restarts through {@code restart}; returns {restart ms, ms users saw failures, failed requests}. */
+    static double[] gap(LoadGenerator load, Restart restart) throws Exception {
+        int before = load.failures().size();
+        long killed = load.elapsedMillis();
+        double took = restart.restart();
+        long served = load.requestCount();
+        waitFor(() -> load.requestCount() > served + 300, Duration.ofSeconds(30), "users' requests to go through again");
+        List<LoadGenerator.Failure> failures = load.failures().subList(before, load.failures().size());
+        long last = failures.stream().mapToLong(LoadGenerator.Failure::atMillis).max().orElse(killed);
+        return new double[] {took, Math.max(0, last - killed), failures.size()};
+    }
+
+    /** nginx, one process (no master: killing it kills the listener), in front of the instance the router serves. */
+    private List<double[]> nginxAnchor(int runs) throws Exception {
+        JsonNode svc = get("/v1/services").path("services").get(0);
+        String upstream = svc.path("instances").get(0).path("address").asText();
+        Path dir = Files.createTempDirectory("glidepath-recovery-nginx-");
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("nginx.conf"), """
+                master_process off; daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log;
+                events { worker_connections 1024; }
+                http { access_log off;
+                  upstream app { server %2$s; keepalive 32; }
+                  server { listen 127.0.0.1:%3$d; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+                """.formatted(dir, upstream, port));
+        Process nginx = startNginx(dir, port);
+        LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
+        waitFor(() -> load.requestCount() > 300, Duration.ofSeconds(10), "nginx to serve");
+        List<double[]> out = new ArrayList<>();
+        Process[] current = {nginx};
+        try {
+            for (int i = 0; i < runs; i++) {
+                out.add(gap(load, () -> {
+                    current[0].toHandle().destroyForcibly();
+                    current[0].waitFor(5, TimeUnit.SECONDS);
+                    long t0 = System.nanoTime();
+                    current[0] = startNginx(dir, port);
+                    return (System.nanoTime() - t0) / 1e6;
+                }));
+            }
+        } finally {
+            load.close();
+            current[0].toHandle().destroyForcibly();
+        }
+        return out;
+    }
+
+    private static Process startNginx(Path dir, int port) throws Exception {
+        Process p = new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+        waitFor(() -> {
+            try (var s = new java.net.Socket("127.0.0.1", port)) {
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(10), "nginx to listen");
+        return p;
+    }
+
+    private static void kill(Path pidFile) throws Exception {
+        ProcessHandle h = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
+        h.destroyForcibly();
+        h.onExit().get(10, TimeUnit.SECONDS);
+    }
+
+    private void glidepath(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(launcher));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--data-dir", data.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(data.resolve("cli.log").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("glidepath " + String.join(" ", args) + " failed: " + Files.readString(data.resolve("cli.log")));
+        }
+    }
+
+    private String submit(String version, String steps) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String cp = Path.of(SampleService.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String yaml = """
+                services:
+                  - name: app
+                    version: %s
+                    run:
+                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx64m, -cp, %s, io.glidepath.examples.SampleService]
+                      env: {PORT: "{{port}}", VERSION: "{{version}}"}
+                      replicas: 1
+                    route: {pathPrefix: /, drainTimeout: 5s}
+                    readiness: {path: /ready, interval: 100ms}
+                    analysis: {interval: 1s, minRequests: 20, postPromotion: 1s}
+                    keepPrevious: 1s
+                %s""".formatted(version, java, cp, steps);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/releases")).header("Authorization", "Bearer " + token)
+                .header("X-Glidepath-Base-Dir", data.toAbsolutePath().toString()).POST(HttpRequest.BodyPublishers.ofString(yaml)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) {
+            throw new IllegalStateException("submit: " + r.statusCode() + " " + r.body());
+        }
+        return EventJson.MAPPER.readTree(r.body()).path("id").asText();
+    }
+
+    private JsonNode get(String path) throws Exception {
+        return EventJson.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private String state(String id) throws Exception {
+        return get("/v1/releases/" + id).path("state").asText();
+    }
+
+    private void await(String id, String state) throws Exception {
+        waitFor(() -> !messages(id).isEmpty() && !stateOrEmpty(id).equals("RUNNING"), Duration.ofSeconds(120));
+        if (!state(id).equals(state)) {
+            throw new IllegalStateException("release " + id + " ended " + state(id) + ": " + messages(id));
+        }
+    }
+
+    private String stateOrEmpty(String id) {
+        try {
+            return state(id);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private List<String> messages(String id) {
+        try {
+            List<String> m = new ArrayList<>();
+            get("/v1/releases/" + id + "/events").path("events").forEach(e -> m.add(e.path("message").asText()));
+            return m;
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private void waitFor(BooleanSupplier done, Duration max) throws InterruptedException {
+        waitFor(done, max, "a condition");
+    }
+
+    static void waitFor(BooleanSupplier done, Duration max, String what) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void row(String label, List<double[]> runs, int column) {
+        double[] v = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        System.out.printf(Locale.ROOT, "%-64s %10.0f %10.0f%n", label, v[v.length / 2], v[v.length - 1]);
+    }
+}
