@@ -77,6 +77,8 @@ public final class LoadGenerator implements AutoCloseable {
     private final LongAdder failures = new LongAdder();
     private final Map<String, LongAdder> byVersion = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Failure> failureLog = new ConcurrentLinkedQueue<>();
+    /** When the last failure happened (ms since start; -1: none), kept past the log's cap. */
+    private final java.util.concurrent.atomic.AtomicLong lastFailureMillis = new java.util.concurrent.atomic.AtomicLong(-1);
     private final Recorder latency = new Recorder(3);
     private final Histogram total = new Histogram(3);
     private volatile boolean running;
@@ -171,8 +173,10 @@ public final class LoadGenerator implements AutoCloseable {
 
     private void fail(String path, String reason) {
         failures.increment();
+        long at = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        lastFailureMillis.accumulateAndGet(at, Math::max);
         if (failureLog.size() < MAX_FAILURES_KEPT) {
-            failureLog.add(new Failure(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), path, reason));
+            failureLog.add(new Failure(at, path, reason));
         }
     }
 
@@ -220,6 +224,11 @@ public final class LoadGenerator implements AutoCloseable {
 
     public long failureCount() {
         return failures.sum();
+    }
+
+    /** Milliseconds since the start at the last failure, or -1 when none failed. */
+    public long lastFailureMillis() {
+        return lastFailureMillis.get();
     }
 
     /** Stops every client after its current request and waits for them. */

@@ -68,7 +68,7 @@ public final class RecoveryBench {
                 server.add(new double[] {up, state.equals("ROLLED_BACK") ? 1 : 0});
                 System.err.printf(Locale.ROOT, "server killed mid-canary %d/%d: up (start + recovery) %.0f ms, release %s%n", i, runs, up, state);
             }
-            long serverFailures = load.failures().size();
+            long serverFailures = load.failureCount();
 
             List<double[]> router = new ArrayList<>();
             for (int i = 1; i <= runs; i++) {
@@ -109,14 +109,13 @@ public final class RecoveryBench {
 
     /** Kills and restarts through {@code restart}; returns {restart ms, ms users saw failures, failed requests}. */
     static double[] gap(LoadGenerator load, Restart restart) throws Exception {
-        int before = load.failures().size();
+        long before = load.failureCount();
         long killed = load.elapsedMillis();
         double took = restart.restart();
         long served = load.requestCount();
         waitFor(() -> load.requestCount() > served + 300, Duration.ofSeconds(30), "users' requests to go through again");
-        List<LoadGenerator.Failure> failures = load.failures().subList(before, load.failures().size());
-        long last = failures.stream().mapToLong(LoadGenerator.Failure::atMillis).max().orElse(killed);
-        return new double[] {took, Math.max(0, last - killed), failures.size()};
+        long failed = load.failureCount() - before;
+        return new double[] {took, failed == 0 ? 0 : Math.max(0, load.lastFailureMillis() - killed), failed};
     }
 
     /** nginx, one process (no master: killing it kills the listener), in front of the instance the router serves. */
