@@ -26,8 +26,13 @@ class ServerCrashAndCliTest {
     DataDir dir;
     LoadGenerator load;
 
+    com.sun.net.httpserver.HttpServer receiver;
+
     @AfterEach
     void down() throws Exception {
+        if (receiver != null) {
+            receiver.stop(0);
+        }
         if (load != null) {
             load.close();
         }
@@ -80,6 +85,19 @@ class ServerCrashAndCliTest {
     void killingTheServerMidCanaryNeverTouchesUsersAndTheNextServerRollsTheReleaseBack() throws Exception {
         dir = new DataDir(work.resolve("gp"));
         String d = dir.root().toString();
+        // a webhook receiver: what the server that finishes the killed server's release announces
+        List<String> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", x -> {
+            hooks.add(new String(x.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        receiver.start();
+        Files.createDirectories(dir.server());
+        Files.writeString(dir.server().resolve("hook.secret"), "test-key\n");
+        Files.writeString(dir.server().resolve("webhooks.yaml"), "webhooks:\n  - name: test\n    url: http://127.0.0.1:"
+                + receiver.getAddress().getPort() + "/hook\n    secretFile: hook.secret\n");
         assertThat(run(90, "up", "--data-dir", d, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).as(lastErr).isZero();
         assertThat(lastOut).contains("Glidepath is up in " + d).containsPattern("  dashboard  http://127\\.0\\.0\\.1:\\d+/  ");
         assertThat(run(90, "up", "--data-dir", d)).isZero();
@@ -140,6 +158,9 @@ class ServerCrashAndCliTest {
         ServerClient again = ServerClient.of(dir);
         await().atMost(Duration.ofSeconds(30)).until(() -> again.release(id).path("state").asText().equals("ROLLED_BACK"));
         assertThat(again.release(id).path("reason").asText()).contains("the server stopped while the release ran");
+        await("the recovered release announced").atMost(Duration.ofSeconds(20)).until(() -> hooks.stream().anyMatch(h ->
+                h.contains("\"event\":\"rolledBack\"") && h.contains("\"release\":\"" + id + "\"") && h.contains("\"outcome\":\"ROLLED_BACK\"")
+                        && h.contains("the server stopped while the release ran")));
         assertThat(again.release(queued).path("state").asText()).as("the queued release never started").isEqualTo("CANCELLED");
         assertThat(again.release(queued).path("reason").asText()).contains("the server stopped while it waited in the queue");
         await().atMost(Duration.ofSeconds(20)).until(() -> {

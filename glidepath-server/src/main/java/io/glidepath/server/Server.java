@@ -127,13 +127,19 @@ public final class Server implements AutoCloseable {
         LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         ServerMetrics metrics = new ServerMetrics();
+        Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         List<Long> strays = platform.stopStrays(Duration.ofSeconds(5));
         if (!strays.isEmpty()) {
             log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
         }
         try {
-            new Recovery(store, platform, traffic, c.clock(), metrics::accept).recoverUnfinished();
+            // what recovery journals is counted and announced like the engine's events
+            new Recovery(store, platform, traffic, c.clock(), e -> {
+                metrics.accept(e);
+                notifier.accept(e);
+            }).recoverUnfinished();
         } catch (TrafficException e) {
+            notifier.close();
             store.close();
             throw new IOException("cannot finish the releases a previous server left (the router at " + c.routerAdmin() + " did not answer: "
                     + e.getMessage() + "); start the router, then the server", e);
@@ -147,7 +153,6 @@ public final class Server implements AutoCloseable {
         Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, figures, new HttpProber(), e -> { }, c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
-        Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         engine.followAll(notifier::accept);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, figures, c.clock()), c.clock(), LIVE_PERIOD).start();
