@@ -27,11 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * The control plane dies at the worst moments and users never notice. The server runs as its own
  * process (as {@code glidepath up} starts it) with a failpoint armed: it halts right after
  * journaling a chosen event, before the step that event announces (as abruptly as SIGKILL). Then
- * {@code glidepath up} starts a new server, which must finish the release: PROMOTED when the
- * journal proves every step was done, else ROLLED_BACK. After each of the 21 points the store, the
- * platform and the router must agree (every service on one version everywhere, no canary, no
- * preview, no lock), no process may be left that the registry does not know, and the users behind
- * the router, under load the whole time, must see zero failed requests.
+ * {@code glidepath up} starts a new server, which must finish the release: it goes on from where the
+ * journal proves it was (PROMOTED, with the instances the dead server started, never started
+ * twice), finishes a rollback that had begun (ROLLED_BACK), and rolls back when it cannot go on
+ * (an instance of the new version died while no server watched). After each of the 27 points the
+ * store, the platform and the router must agree (every service on one version everywhere, no
+ * canary, no preview, no lock), no process may be left that the registry does not know, and the
+ * users behind the router, under load the whole time, must see zero failed requests.
  */
 class CrashRecoveryTest {
     @TempDir
@@ -39,10 +41,25 @@ class CrashRecoveryTest {
     DataDir dir;
     LoadGenerator load;
 
+    /** What the test does around a crash, besides keeping users' load on. */
+    enum Act {
+        NOTHING,
+        /** aborts the release at its manual pause, so the server dies mid-rollback */
+        ABORT_AT_PAUSE,
+        /** promotes the release at its manual pause once the restarted server has paused it again */
+        PROMOTE_AFTER_RESTART,
+        /** kills the new version's instances of the last service while no server runs: the release cannot go on */
+        KILL_NEW_WHILE_DOWN
+    }
+
     /** Where the server dies, what the new server must make of it, and what the test does meanwhile. */
-    record Point(String failpoint, String expect, String variant, boolean abortAtPause) {
+    record Point(String failpoint, String expect, String variant, Act act) {
         static Point of(String failpoint, String expect) {
-            return new Point(failpoint, expect, "", false);
+            return new Point(failpoint, expect, "", Act.NOTHING);
+        }
+
+        static Point of(String failpoint, String expect, Act act) {
+            return new Point(failpoint, expect, "", act);
         }
     }
 
@@ -61,27 +78,31 @@ class CrashRecoveryTest {
     @Test
     void blueGreenSurvivesTheServerDyingAtEachStep() throws Exception {
         run("bg", List.of("bg"), List.of("/"), List.of(
-                Point.of("submitted@release", "ROLLED_BACK"),
-                Point.of("phase.STARTING@bg", "ROLLED_BACK"),
-                Point.of("instancesStarted@bg", "ROLLED_BACK"),
-                Point.of("check@bg#2", "ROLLED_BACK"),
-                Point.of("traffic@bg#2", "ROLLED_BACK"),
-                Point.of("phase.PROMOTED@bg", "ROLLED_BACK"),
+                Point.of("submitted@release", "PROMOTED"),
+                Point.of("phase.STARTING@bg", "PROMOTED"),
+                Point.of("instancesStarted@bg", "PROMOTED"),
+                Point.of("instancesStarted@bg", "ROLLED_BACK", Act.KILL_NEW_WHILE_DOWN),
+                Point.of("check@bg#2", "PROMOTED"),
+                Point.of("traffic@bg#2", "PROMOTED"),
+                Point.of("phase.PROMOTED@bg", "PROMOTED"),
                 Point.of("phase.DONE@bg", "PROMOTED")));
     }
 
     @Test
     void canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback() throws Exception {
         String pause = "    steps: [{weight: 20}, {pause: manual}]\n";
-        run("cn", List.of("cn"), List.of("/"), List.of(
-                Point.of("traffic@cn#3", "ROLLED_BACK"),
-                Point.of("verdict@cn", "ROLLED_BACK"),
-                Point.of("traffic@cn#5", "ROLLED_BACK"),
-                new Point("rollbackDecided@cn", "ROLLED_BACK", pause, true),
-                new Point("phase.ROLLING_BACK@cn", "ROLLED_BACK", pause, true),
-                new Point("trafficRestored@cn", "ROLLED_BACK", pause, true),
-                new Point("instancesStopped@cn", "ROLLED_BACK", pause, true)));
-        killTheRouterUnderLoad("cn", "v0");
+        String promoted = run("cn", List.of("cn"), List.of("/"), List.of(
+                Point.of("traffic@cn#3", "PROMOTED"),
+                Point.of("verdict@cn", "PROMOTED"),
+                Point.of("step@cn#2", "PROMOTED"),
+                Point.of("verdict@cn#2", "ROLLED_BACK", Act.KILL_NEW_WHILE_DOWN),
+                Point.of("traffic@cn#5", "PROMOTED"),
+                new Point("note@cn", "PROMOTED", pause, Act.PROMOTE_AFTER_RESTART),
+                new Point("rollbackDecided@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE),
+                new Point("phase.ROLLING_BACK@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE),
+                new Point("trafficRestored@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE),
+                new Point("instancesStopped@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE)));
+        killTheRouterUnderLoad("cn", promoted);
     }
 
     /** The router killed with SIGKILL under load: `glidepath up` starts it again on the same addresses, with its routes. */
@@ -116,21 +137,24 @@ class CrashRecoveryTest {
     void aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback() throws Exception {
         String failingFront = "FAIL_READINESS";
         run("ms", List.of("back", "front"), List.of("/", "/back"), List.of(
-                Point.of("wave@release#2", "ROLLED_BACK"),
-                Point.of("traffic@front#2", "ROLLED_BACK"),
-                // every service promoted and watched, but the last verify check not yet run: the journal proves no success
-                Point.of("phase.DONE@front", "ROLLED_BACK"),
+                Point.of("wave@release#2", "PROMOTED"),
+                // back promoted in wave 1, front's new instance dead while no server ran: the release rolls back as a whole
+                Point.of("instancesStarted@front", "ROLLED_BACK", Act.KILL_NEW_WHILE_DOWN),
+                Point.of("traffic@front#2", "PROMOTED"),
+                // every service promoted and watched, but the last verify check not yet run: it runs after the restart
+                Point.of("phase.DONE@front", "PROMOTED"),
                 Point.of("check@release#2", "PROMOTED"),
-                new Point("rollbackDecided@release", "ROLLED_BACK", failingFront, false),
-                new Point("phase.ROLLING_BACK@back", "ROLLED_BACK", failingFront, false),
-                new Point("trafficRestored@release", "ROLLED_BACK", failingFront, false)));
+                new Point("rollbackDecided@release", "ROLLED_BACK", failingFront, Act.NOTHING),
+                new Point("phase.ROLLING_BACK@back", "ROLLED_BACK", failingFront, Act.NOTHING),
+                new Point("trafficRestored@release", "ROLLED_BACK", failingFront, Act.NOTHING)));
     }
 
     /**
      * One data directory, one router, load on {@code paths} throughout; a first release {@code
-     * GROUP-0} promoted normally, then one release per point, each killing its server.
+     * GROUP-0} promoted normally, then one release per point, each killing its server. Returns the
+     * version the services run at the end.
      */
-    private void run(String group, List<String> services, List<String> paths, List<Point> points) throws Exception {
+    private String run(String group, List<String> services, List<String> paths, List<Point> points) throws Exception {
         dir = new DataDir(work.resolve(group));
         String d = dir.root().toString();
         assertThat(up(group + "-1:" + points.get(0).failpoint(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
@@ -150,7 +174,7 @@ class CrashRecoveryTest {
             ServerClient c = ServerClient.of(dir);
             ProcessHandle server = dir.process("server").orElseThrow();
             String id = submit(c, group, k, services, p.variant());
-            if (p.abortAtPause()) {
+            if (p.act() == Act.ABORT_AT_PAUSE) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
                 c.abort(id, "tester");
             }
@@ -163,24 +187,44 @@ class CrashRecoveryTest {
                     && m.startsWith("release "));
 
             System.out.printf("crash-recovery: %s crashed at %s after %d ms%n", id, p.failpoint(), System.currentTimeMillis() - t0);
+            if (p.act() == Act.KILL_NEW_WHILE_DOWN) {
+                assertThat(killInstancesOf(services.getLast(), "v" + k)).as("instances of v" + k + " to kill").isPositive();
+            }
             String next = k < points.size() ? group + "-" + (k + 1) + ":" + points.get(k).failpoint() : null;
             long restart = System.currentTimeMillis();
             assertThat(up(next)).as("restart after " + p.failpoint()).isZero();
             System.out.printf("crash-recovery: %s glidepath up (server start and recovery) took %d ms%n", id, System.currentTimeMillis() - restart);
             ServerClient again = ServerClient.of(dir);
+            if (p.act() == Act.PROMOTE_AFTER_RESTART) {
+                // the restarted server goes on to the manual pause again, and waits there for a person
+                await().atMost(Duration.ofSeconds(60)).until(() -> messages(again, id).stream().filter(m -> m.startsWith("paused at")).count() == 2);
+                again.promote(id, "tester");
+            }
+            await("release " + id + " ends after the restart").atMost(Duration.ofSeconds(90))
+                    .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
             JsonNode end = again.release(id);
-            assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end).isEqualTo(p.expect());
+            assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end + "\n" + String.join("\n", messages(again, id)))
+                    .isEqualTo(p.expect());
             List<String> journal = messages(again, id);
             assertThat(journal.getLast()).as("the journal ends the release").startsWith("release " + id);
+            assertThat(journal).as("the restarted server goes on or rolls back, and says which").anyMatch(m -> m.startsWith("the server restarted"));
             if (p.expect().equals("PROMOTED")) {
                 current = "v" + k;
+                // it went on with what the dead server started: no instance started twice
+                String startedNew = "started 1 instances of v" + k;
+                assertThat(journal.stream().filter(m -> m.startsWith(startedNew)).count())
+                        .as("instances of v" + k + " started, one per service").isEqualTo(services.size());
             }
-            assertAgreement(again, services, current, p.failpoint());
+            String version = current;
+            // a promoted release's previous versions retire after keepPrevious (1s), counted from its end
+            await("store, platform and router agree after " + p.failpoint()).atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .untilAsserted(() -> assertAgreement(again, services, version, p.failpoint()));
             System.out.printf("crash-recovery: %s recovered %s at %d ms%n", id, p.expect(), System.currentTimeMillis() - t0);
         }
         load.close();
         assertThat(load.failures()).as("users' failed requests across " + points.size() + " server crashes").isEmpty();
         assertThat(load.snapshot().byVersion()).as("users were served by the versions promoted").containsKey(current);
+        return current;
     }
 
     /** The store, the platform and the router tell the same story, and no process runs that the registry does not know. */
@@ -209,6 +253,22 @@ class CrashRecoveryTest {
             });
         }
         assertThat(instanceProcesses()).as("processes this data directory's platform started, after " + point).isEqualTo(registered);
+    }
+
+    /** Kills (SIGKILL) every instance process of this data directory running {@code version} of {@code service}; returns how many. */
+    private int killInstancesOf(String service, String version) {
+        String root = dir.root().toAbsolutePath().normalize().toString();
+        List<ProcessHandle> victims = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(h -> {
+            Map<String, String> env = environ(h.pid());
+            if (root.equals(env.get("GLIDEPATH_DATA_DIR")) && env.containsKey("GLIDEPATH_INSTANCE") && version.equals(env.get("VERSION"))
+                    && env.get("GLIDEPATH_INSTANCE").startsWith(service + "-")) {
+                victims.add(h);
+            }
+        });
+        victims.forEach(ProcessHandle::destroyForcibly);
+        victims.forEach(h -> h.onExit().join());
+        return victims.size();
     }
 
     /** Every live process carrying this data directory's instance marker, by instance id. */

@@ -14,6 +14,7 @@ import io.glidepath.store.StoredEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,7 @@ class ServerCrashAndCliTest {
     String lastErr;
 
     @Test
-    void killingTheServerMidCanaryNeverTouchesUsersAndTheNextServerRollsTheReleaseBack() throws Exception {
+    void killingTheServerMidCanaryNeverTouchesUsersAndTheNextServerGoesOnWithTheRelease() throws Exception {
         dir = new DataDir(work.resolve("gp"));
         String d = dir.root().toString();
         // a webhook receiver: what the server that finishes the killed server's release announces
@@ -137,6 +138,8 @@ class ServerCrashAndCliTest {
                 .contains("RELEASE " + queued + "  queued behind release " + id);
 
         // kill -9 the server mid-canary: the router goes on serving stable and canary
+        List<String> canary = instancesOf(api, "v2");
+        assertThat(canary).hasSize(2);
         ProcessHandle server = dir.process("server").orElseThrow();
         server.destroyForcibly();
         await().atMost(Duration.ofSeconds(10)).until(() -> !server.isAlive());
@@ -152,15 +155,21 @@ class ServerCrashAndCliTest {
             assertThat(store.release(id).orElseThrow().isFinished()).isFalse();
         }
 
-        // a new server finishes the release: it rolls it back (traffic first), stops the canary
+        // a new server goes on with the release where its journal says it was, with the same canary instance
         assertThat(run(90, "up", "--data-dir", d)).as(lastErr).isZero();
         assertThat(lastOut).contains("server is up again");
         ServerClient again = ServerClient.of(dir);
+        await().atMost(Duration.ofSeconds(30)).until(() -> messages(again, id).contains("going on after step 1 of 2: canary v2 at 30%"));
+        assertThat(again.release(id).path("state").asText()).isEqualTo("RUNNING");
+        assertThat(instancesOf(again, "v2")).as("the canary adopted, not restarted").isEqualTo(canary);
+        assertThat(messages(again, id)).filteredOn(m -> m.startsWith("started 2 instances of v2")).hasSize(1);
+        // a person aborts it from the CLI: the restarted server rolls it back (traffic first), stops the canary
+        assertThat(run(30, "abort", id, "--data-dir", d)).as(lastErr).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> again.release(id).path("state").asText().equals("ROLLED_BACK"));
-        assertThat(again.release(id).path("reason").asText()).contains("the server stopped while the release ran");
-        await("the recovered release announced").atMost(Duration.ofSeconds(20)).until(() -> hooks.stream().anyMatch(h ->
+        assertThat(again.release(id).path("reason").asText()).contains("aborted by");
+        await("the resumed release's end announced").atMost(Duration.ofSeconds(20)).until(() -> hooks.stream().anyMatch(h ->
                 h.contains("\"event\":\"rolledBack\"") && h.contains("\"release\":\"" + id + "\"") && h.contains("\"outcome\":\"ROLLED_BACK\"")
-                        && h.contains("the server stopped while the release ran")));
+                        && h.contains("aborted by")));
         assertThat(again.release(queued).path("state").asText()).as("the queued release never started").isEqualTo("CANCELLED");
         assertThat(again.release(queued).path("reason").asText()).contains("the server stopped while it waited in the queue");
         await().atMost(Duration.ofSeconds(20)).until(() -> {
@@ -178,7 +187,7 @@ class ServerCrashAndCliTest {
         assertThat(lastOut).contains(id).contains("ROLLED_BACK").contains("PROMOTED").contains("shop v2 canary");
         assertThat(run(30, "show", id, "--data-dir", d)).as(lastErr).isZero();
         assertThat(lastOut).contains("release " + id + " (").contains(": ROLLED_BACK after ").contains("reason: ")
-                .contains("the server stopped while the release ran").containsPattern("wave 1 +shop +v2 +canary +rolled back")
+                .contains("aborted by").containsPattern("wave 1 +shop +v2 +canary +rolled back")
                 .contains("timeline:").containsPattern("\\+ *0\\.\\ds  release +release " + id + " submitted");
         assertThat(run(30, "show", id, "--output", "json", "--data-dir", d)).isZero();
         JsonNode shown = EventJson.MAPPER.readTree(lastOut);
@@ -225,6 +234,18 @@ class ServerCrashAndCliTest {
         assertThat(run(30, "deploy", "--data-dir", d, release("v4", "", "").toString())).as("server gone").isEqualTo(Main.UNREACHABLE);
         assertThat(lastErr).contains("glidepath up");
         dir = null;
+    }
+
+    /** The ids of shop's live instances of {@code version}. */
+    static List<String> instancesOf(ServerClient api, String version) throws Exception {
+        List<String> ids = new ArrayList<>();
+        api.services().path("services").get(0).path("instances").forEach(i -> {
+            if (i.path("version").asText().equals(version)) {
+                ids.add(i.path("id").asText());
+            }
+        });
+        ids.sort(null);
+        return ids;
     }
 
     static List<String> messages(ServerClient api, String id) throws Exception {

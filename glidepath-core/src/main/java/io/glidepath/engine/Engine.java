@@ -73,9 +73,12 @@ public final class Engine implements AutoCloseable {
         final List<ServiceDeployment> promoted = new ArrayList<>();
         /** Set once the release-wide flip back has begun (guarded by this): a service promoted after it flips back on its own. */
         String flipReason;
+        /** Resumed by a restarted server: where each service it had begun goes on from. */
+        final Map<String, ServiceDeployment.Resume> resumeAt;
 
-        Running(ReleaseRecord record) {
+        Running(ReleaseRecord record, Map<String, ServiceDeployment.Resume> resumeAt) {
             this.record = record;
+            this.resumeAt = Map.copyOf(resumeAt);
         }
     }
 
@@ -131,7 +134,18 @@ public final class Engine implements AutoCloseable {
     }
 
     private void start(ReleaseRecord record, ReleaseSpec spec, Path baseDir) {
-        Running r = new Running(record);
+        Running r = running(record, spec, Map.of());
+        List<List<ServiceSpec>> waves = spec.waves();
+        emit(record.id(), new ReleaseEvent.Submitted(seams.clock().now(), null, "release " + record.id() + " submitted by " + record.submittedBy()
+                + ": " + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList())
+                + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services(),
+                waves.stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList()));
+        Thread t = Thread.ofVirtual().name("release-" + record.id()).start(() -> run(r, spec, baseDir, waves, 0));
+        threads.add(t);
+    }
+
+    private Running running(ReleaseRecord record, ReleaseSpec spec, Map<String, ServiceDeployment.Resume> resumeAt) {
+        Running r = new Running(record, resumeAt);
         List<List<ServiceSpec>> waves = spec.waves();
         for (int w = 0; w < waves.size(); w++) {
             for (ServiceSpec s : waves.get(w)) {
@@ -140,20 +154,40 @@ public final class Engine implements AutoCloseable {
             }
         }
         running.put(record.id(), r);
-        emit(record.id(), new ReleaseEvent.Submitted(seams.clock().now(), null, "release " + record.id() + " submitted by " + record.submittedBy()
-                + ": " + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList())
-                + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services(),
-                waves.stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList()));
-        Thread t = Thread.ofVirtual().name("release-" + record.id()).start(() -> run(r, spec, baseDir, waves));
+        return r;
+    }
+
+    /**
+     * Goes on with a release a stopped server left unfinished, where its journal proves it safe (the
+     * server's recovery decides that; the release still holds its services). Waves journaled done
+     * are not run again; services the release had promoted ({@code resumeAt} reached DONE) join it
+     * as promoted, to flip back if it rolls back; the others go on from their point, or start when
+     * they have none. Returns at once; the release runs on its own thread like any other.
+     */
+    public void resume(ReleaseRecord record, ReleaseSpec spec, Path baseDir, int wavesDone, Map<String, ServiceDeployment.Resume> resumeAt) {
+        Running r = running(record, spec, resumeAt);
+        List<List<ServiceSpec>> waves = spec.waves();
+        for (ServiceSpec s : spec.services()) {
+            ServiceDeployment.Resume at = resumeAt.get(s.name());
+            if (at != null && at.reached() == Phase.DONE) {
+                ServiceDeployment d = ServiceDeployment.promotedBeforeRestart(seams.withEvents(e -> emit(record.id(), e)), s, baseDir, current(s.name()), at);
+                r.deployments.put(s.name(), d);
+                r.promoted.add(d);
+            }
+        }
+        emit(record.id(), new ReleaseEvent.Note(seams.clock().now(), null, "the server restarted while release " + record.id() + " ran: its "
+                + "journal and what runs agree, so it goes on where it was" + (waves.size() > 1 ? ", at wave " + Math.min(wavesDone + 1, waves.size())
+                + " of " + waves.size() : "")));
+        Thread t = Thread.ofVirtual().name("release-" + record.id()).start(() -> run(r, spec, baseDir, waves, wavesDone));
         threads.add(t);
     }
 
-    private void run(Running r, ReleaseSpec spec, Path baseDir, List<List<ServiceSpec>> waves) {
+    private void run(Running r, ReleaseSpec spec, Path baseDir, List<List<ServiceSpec>> waves, int wavesDone) {
         String id = r.record.id();
         String failure = null;
-        boolean changed = false;
+        boolean changed = !r.promoted.isEmpty();
         try {
-            for (int w = 0; w < waves.size() && failure == null; w++) {
+            for (int w = wavesDone; w < waves.size() && failure == null; w++) {
                 List<ServiceSpec> wave = waves.get(w);
                 List<String> names = wave.stream().map(ServiceSpec::name).toList();
                 if (r.abortReason != null) {
@@ -237,7 +271,11 @@ public final class Engine implements AutoCloseable {
                             emit(id, new ReleaseEvent.Note(seams.clock().now(), svc.name(), "not started: the release is rolling back"));
                             return;
                         }
-                        ServiceDeployment d = new ServiceDeployment(seams.withEvents(e -> emit(id, e)), svc, baseDir, current(svc.name()));
+                        if (r.deployments.containsKey(svc.name())) {
+                            return; // promoted before the server restarted
+                        }
+                        ServiceDeployment d = new ServiceDeployment(seams.withEvents(e -> emit(id, e)), svc, baseDir, current(svc.name()),
+                                Optional.ofNullable(r.resumeAt.get(svc.name())));
                         d.onRollback((reason, decided) -> {
                             String why = svc.name() + ": " + reason;
                             failures.addIfAbsent(why);

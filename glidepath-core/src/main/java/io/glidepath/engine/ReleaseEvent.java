@@ -18,6 +18,7 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.CheckResult.class, name = "check"),
         @JsonSubTypes.Type(value = ReleaseEvent.TrafficChanged.class, name = "traffic"),
         @JsonSubTypes.Type(value = ReleaseEvent.VerdictGiven.class, name = "verdict"),
+        @JsonSubTypes.Type(value = ReleaseEvent.StepDone.class, name = "step"),
         @JsonSubTypes.Type(value = ReleaseEvent.RollbackDecided.class, name = "rollbackDecided"),
         @JsonSubTypes.Type(value = ReleaseEvent.TrafficRestored.class, name = "trafficRestored"),
         @JsonSubTypes.Type(value = ReleaseEvent.InstancesStopped.class, name = "instancesStopped"),
@@ -62,6 +63,13 @@ public sealed interface ReleaseEvent {
 
     record VerdictGiven(Instant at, String service, String message, String outcome, long stableRequests, double stableErrorRate,
                         long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis) implements ReleaseEvent {
+    }
+
+    /**
+     * A canary step is done: its weight set, its bake watched, its manual pause promoted. {@code step}
+     * counts from 1 among the service's {@code of} steps; a restarted server goes on after the last one.
+     */
+    record StepDone(Instant at, String service, String message, int step, int of) implements ReleaseEvent {
     }
 
     record RollbackDecided(Instant at, String service, String message, String reason) implements ReleaseEvent {

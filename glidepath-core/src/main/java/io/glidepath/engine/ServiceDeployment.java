@@ -79,6 +79,23 @@ public final class ServiceDeployment {
                          List<Instance> serving) {
     }
 
+    /**
+     * How far a deployment had come when its server stopped, as its journal proves it: a restarted
+     * server goes on from there with the instances it had started (adopted, never restarted).
+     *
+     * @param reached the last phase journaled (PENDING: none yet)
+     * @param fresh the new version's live instances; empty when none had been started
+     * @param switched a journaled route change had given the new version all traffic (its phase may not say so yet)
+     * @param stepsDone canary steps journaled done
+     * @param failuresInARow failing verdicts in a row at the end of the journal (they still count)
+     * @param generation the route's generation at the restart (what a later guarded route update expects)
+     */
+    public record Resume(Phase reached, List<Instance> fresh, boolean switched, int stepsDone, int failuresInARow, long generation) {
+        public Resume {
+            fresh = List.copyOf(fresh);
+        }
+    }
+
     /** A failure that ends the deployment in a rollback; its message is the reason users read. */
     static final class Failed extends Exception {
         Failed(String reason) {
@@ -90,6 +107,7 @@ public final class ServiceDeployment {
     private final ServiceSpec spec;
     private final Path baseDir;
     private final Current before;
+    private final Optional<Resume> resume;
     private volatile Phase phase = Phase.PENDING;
     private volatile Thread runner;
     private volatile String failure;
@@ -113,10 +131,32 @@ public final class ServiceDeployment {
     }
 
     public ServiceDeployment(Seams seams, ServiceSpec spec, Path baseDir, Current before) {
+        this(seams, spec, baseDir, before, Optional.empty());
+    }
+
+    /** A deployment a restarted server goes on with, from where its journal says it was ({@link Resume}). */
+    public ServiceDeployment(Seams seams, ServiceSpec spec, Path baseDir, Current before, Optional<Resume> resume) {
         this.s = seams;
         this.spec = spec;
         this.baseDir = baseDir;
         this.before = before;
+        this.resume = resume;
+        resume.ifPresent(r -> {
+            phase = r.reached();
+            failuresInARow = r.failuresInARow();
+            generation = r.generation();
+        });
+    }
+
+    /**
+     * A service its release had promoted and watched before the server stopped ({@code at} reached
+     * DONE): it only takes part in the release's end (flipped back if the release rolls back, else
+     * its previous version retires).
+     */
+    public static ServiceDeployment promotedBeforeRestart(Seams seams, ServiceSpec spec, Path baseDir, Current before, Resume at) {
+        ServiceDeployment d = new ServiceDeployment(seams, spec, baseDir, before, Optional.of(at));
+        d.fresh = at.fresh();
+        return d;
     }
 
     public String service() {
@@ -151,7 +191,7 @@ public final class ServiceDeployment {
     public Result run() {
         runner = Thread.currentThread();
         try {
-            if (before.version().filter(spec.version()::equals).isPresent() && !before.instances().isEmpty()) {
+            if (phase == Phase.PENDING && before.version().filter(spec.version()::equals).isPresent() && !before.instances().isEmpty()) {
                 move(Phase.UNCHANGED, spec.name() + " " + spec.version() + " already runs (" + before.instances().size()
                         + " instances): nothing to do");
                 return new Result(Outcome.UNCHANGED, phase, "already running", Optional.empty(), Optional.empty(), before.instances());
@@ -177,30 +217,57 @@ public final class ServiceDeployment {
 
     // --- the way forward -----------------------------------------------------------------------------
 
+    /**
+     * The sequence, from the start or, for a resumed deployment, from the phase its journal reached:
+     * a phase journaled is not done again, except the cheap proofs on adopted instances (readiness)
+     * and route changes, which are idempotent (the route the journal last proves is set again).
+     */
     private void deploy() throws Failed, InterruptedException {
-        move(Phase.STARTING, "starting " + spec.run().replicas() + " instance" + (spec.run().replicas() == 1 ? "" : "s") + " of "
-                + spec.name() + " " + spec.version());
-        start();
-        awaitReadiness();
-        move(Phase.READY, "all " + fresh.size() + " new instances are ready");
-        smokeTests();
-        move(Phase.SMOKE_TESTED, spec.smoke().isEmpty() ? "no smoke tests configured" : "smoke tests passed on every instance and through the router");
-        if (before.instances().isEmpty()) {
-            route(fresh, List.of(), List.of(), 0, "first deployment: " + spec.version() + " takes all traffic");
-            promoted(false);
-        } else if (spec.strategy() == Strategy.BLUE_GREEN) {
-            route(fresh, List.of(), before.instances(), 0, "switched all traffic to " + spec.version() + " in one update; "
-                    + before.version().orElse("?") + " stays warm");
-            promoted(true);
+        List<Instance> adopted = resume.map(Resume::fresh).orElse(List.of());
+        if (adopted.isEmpty()) {
+            if (phase == Phase.PENDING) {
+                move(Phase.STARTING, "starting " + spec.run().replicas() + " instance" + (spec.run().replicas() == 1 ? "" : "s") + " of "
+                        + spec.name() + " " + spec.version());
+            }
+            start();
         } else {
-            move(Phase.SHIFTING, "canary " + spec.version() + " beside stable " + before.version().orElse("?"));
-            canarySteps();
-            route(fresh, List.of(), before.instances(), 0, "promoted " + spec.version() + " to stable; " + before.version().orElse("?")
-                    + " stays warm");
-            promoted(true);
+            adopt(adopted);
+        }
+        awaitReadiness();
+        if (isBefore(Phase.READY)) {
+            move(Phase.READY, "all " + fresh.size() + " new instances are ready");
+        }
+        if (isBefore(Phase.SMOKE_TESTED)) {
+            smokeTests();
+            move(Phase.SMOKE_TESTED, spec.smoke().isEmpty() ? "no smoke tests configured" : "smoke tests passed on every instance and through the router");
+        }
+        if (isBefore(Phase.PROMOTED)) {
+            if (before.instances().isEmpty()) {
+                route(fresh, List.of(), List.of(), 0, "first deployment: " + spec.version() + " takes all traffic");
+                promoted(false);
+            } else if (spec.strategy() == Strategy.BLUE_GREEN) {
+                route(fresh, List.of(), before.instances(), 0, "switched all traffic to " + spec.version() + " in one update; "
+                        + before.version().orElse("?") + " stays warm");
+                promoted(true);
+            } else {
+                if (!resume.map(Resume::switched).orElse(false)) {
+                    if (isBefore(Phase.SHIFTING)) {
+                        move(Phase.SHIFTING, "canary " + spec.version() + " beside stable " + before.version().orElse("?"));
+                    }
+                    canarySteps();
+                }
+                route(fresh, List.of(), before.instances(), 0, "promoted " + spec.version() + " to stable; " + before.version().orElse("?")
+                        + " stays warm");
+                promoted(true);
+            }
         }
         watch(spec.analysis().postPromotion(), true);
         move(Phase.DONE, spec.name() + " " + spec.version() + " serves all traffic");
+    }
+
+    /** True while the deployment has not reached {@code p} (the forward phases are in order). */
+    private boolean isBefore(Phase p) {
+        return phase.ordinal() < p.ordinal();
     }
 
     private void promoted(boolean hadPrevious) {
@@ -219,6 +286,19 @@ public final class ServiceDeployment {
                 .map(i -> new ReleaseEvent.StartedInstance(i.id(), i.address().toString(), i.pid(), i.log().toString())).toList();
         emit(new ReleaseEvent.InstancesStarted(now(), spec.name(), "started " + fresh.size() + " instances of " + spec.version()
                 + " on " + String.join(", ", fresh.stream().map(i -> i.address().toString()).toList()), spec.version(), started));
+        watchExits();
+    }
+
+    /** A restarted server goes on with the instances the stopped one started: they are proven ready again, not restarted. */
+    private void adopt(List<Instance> instances) {
+        fresh = instances;
+        emit(new ReleaseEvent.Note(now(), spec.name(), "the server restarted at " + phase + ": going on with the " + fresh.size() + " running instance"
+                + (fresh.size() == 1 ? "" : "s") + " of " + spec.version() + " (" + String.join(", ", fresh.stream().map(Instance::id).toList()) + ")"));
+        watchExits();
+    }
+
+    /** The death of a new instance before the deployment is done rolls it back. */
+    private void watchExits() {
         for (Instance i : fresh) {
             s.platform().exited(i).thenRun(() -> {
                 if (!phase.isTerminal() && phase != Phase.DONE) {
@@ -301,9 +381,19 @@ public final class ServiceDeployment {
     }
 
     private void canarySteps() throws Failed, InterruptedException {
+        List<Step> steps = spec.steps();
+        int first = resume.map(Resume::stepsDone).orElse(0);
         int weight = 0;
-        route(before.instances(), fresh, List.of(), 0, "canary " + spec.version() + " in the route at 0%");
-        for (Step step : spec.steps()) {
+        for (Step done : steps.subList(0, Math.min(first, steps.size()))) {
+            if (done instanceof Step.Weight w) {
+                weight = w.basisPoints();
+            }
+        }
+        // resumed: the route the journal proves, set again (lower, never higher, than one set and not journaled)
+        route(before.instances(), fresh, List.of(), weight, first == 0 ? "canary " + spec.version() + " in the route at " + percent(weight)
+                : "going on after step " + first + " of " + steps.size() + ": canary " + spec.version() + " at " + percent(weight));
+        for (int n = first; n < steps.size(); n++) {
+            Step step = steps.get(n);
             checkFailure();
             switch (step) {
                 case Step.Weight w -> {
@@ -321,10 +411,19 @@ public final class ServiceDeployment {
                     while (!promoteRequested) {
                         watch(spec.analysis().interval(), false);
                     }
-                    emit(new ReleaseEvent.Note(now(), spec.name(), "promote received: going on"));
                 }
             }
+            emit(new ReleaseEvent.StepDone(now(), spec.name(), stepDone(step, n + 1, steps.size(), weight), n + 1, steps.size()));
         }
+    }
+
+    private String stepDone(Step step, int n, int of, int weight) {
+        String what = switch (step) {
+            case Step.Weight w -> "canary at " + percent(weight);
+            case Step.Bake b -> "baked " + Durations.format(b.duration()) + " at " + percent(weight);
+            case Step.ManualPause p -> "promote received at " + percent(weight) + ": going on";
+        };
+        return "step " + n + " of " + of + " done: " + what;
     }
 
     /**

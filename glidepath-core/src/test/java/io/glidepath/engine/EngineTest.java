@@ -240,7 +240,7 @@ class EngineTest {
         engine.awaitAll(Duration.ofSeconds(20));
         assertThat(store.release(id[0]).orElseThrow().outcome()).contains(Outcome.PROMOTED);
         assertThat(router.weights()).containsSubsequence(2000, 6000);
-        assertThat(messages(id[0])).contains("paused at 20%: waiting for glidepath promote", "promote received: going on");
+        assertThat(messages(id[0])).contains("paused at 20%: waiting for glidepath promote", "step 2 of 3 done: promote received at 20%: going on");
     }
 
     @Test

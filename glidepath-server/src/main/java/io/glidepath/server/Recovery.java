@@ -3,6 +3,7 @@ package io.glidepath.server;
 import io.glidepath.engine.Outcome;
 import io.glidepath.engine.Phase;
 import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.engine.ServiceDeployment;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
@@ -21,6 +22,7 @@ import io.glidepath.time.Clock;
 import io.glidepath.traffic.StaleRouteException;
 import io.glidepath.traffic.TrafficException;
 import io.glidepath.traffic.TrafficRouter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,13 +49,18 @@ import org.slf4j.LoggerFactory;
  * <li>every service promoted and watched, the verify checks passed, and the router serving the new
  * versions: the journal proves the release succeeded, so it is finished PROMOTED (the crash came
  * between its last step and its end);</li>
- * <li>anything else (mid-start, mid-canary, mid-rollback): rolled back as a whole, a rollback it had
- * begun is finished. Each service goes back to the version it ran before the release, on the live
- * instances of that version (adopted, never restarted), one route update per service in reverse
- * dependency order; in-flight requests drain; then the release's instances stop.</li>
+ * <li>no rollback begun, and every instance the journal says it started still running, the versions
+ * before the release still running, their routes in place: the release goes on where its journal
+ * says it was ({@link Resumable}, handed to the engine once it runs): adopted instances are proven
+ * ready again, never restarted; a phase, wave or canary step journaled done is not done again;
+ * a bake the crash cut short is watched again in full;</li>
+ * <li>anything else (a rollback begun, an instance that died meanwhile): rolled back as a whole, a
+ * rollback it had begun is finished. Each service goes back to the version it ran before the release,
+ * on the live instances of that version (adopted, never restarted), one route update per service in
+ * reverse dependency order; in-flight requests drain; then the release's instances stop.</li>
  * </ul>
- * Nothing is ever started. Finally it sweeps: instances of versions no service runs any more
- * (keep-warm versions whose retirement the crash interrupted) leave the routes and stop.
+ * Recovery itself never starts anything. Finally it sweeps: instances of versions no service runs
+ * any more (keep-warm versions whose retirement the crash interrupted) leave the routes and stop.
  */
 final class Recovery {
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
@@ -80,8 +87,19 @@ final class Recovery {
         journaled.accept(new StoredEvent(releaseId, seq, e));
     }
 
-    /** Finishes every release a previous server left unfinished, oldest first, then sweeps what they left. */
-    void recoverUnfinished() throws TrafficException {
+    /** A release to go on with, from the points its journal proves. */
+    record Resumable(ReleaseRecord record, ReleaseSpec spec, int wavesDone, Map<String, ServiceDeployment.Resume> resumeAt) {
+        Path baseDir() {
+            return Path.of(record.baseDir());
+        }
+    }
+
+    /**
+     * Finishes every release a previous server left unfinished, oldest first, then sweeps what they
+     * left. Returns the releases to go on with (the engine resumes them).
+     */
+    List<Resumable> recoverUnfinished() throws TrafficException {
+        List<Resumable> goOn = new ArrayList<>();
         List<ReleaseRecord> all = new ArrayList<>(store.releases(1000));
         all.sort(Comparator.comparing(ReleaseRecord::submitted));
         for (ReleaseRecord r : all) {
@@ -94,16 +112,19 @@ final class Recovery {
                 }
                 continue;
             }
-            recover(r, journal);
+            recover(r, journal).ifPresent(goOn::add);
         }
-        sweep();
+        Set<String> resumed = new HashSet<>();
+        goOn.forEach(g -> resumed.addAll(g.record().services()));
+        sweep(resumed);
+        return goOn;
     }
 
-    private void recover(ReleaseRecord r, List<StoredEvent> journal) throws TrafficException {
+    private Optional<Resumable> recover(ReleaseRecord r, List<StoredEvent> journal) throws TrafficException {
         if (journal.stream().noneMatch(e -> e.event() instanceof ReleaseEvent.Submitted)) {
             String reason = "the server stopped while it waited in the queue; nothing was deployed";
             end(r, Outcome.CANCELLED, reason, "release " + r.id() + " cancelled: " + reason);
-            return;
+            return Optional.empty();
         }
         Optional<ReleaseSpec> spec;
         try {
@@ -118,8 +139,68 @@ final class Recovery {
         } else if (spec.isPresent() && j.workComplete(spec.get()) && servesNewVersions(spec.get())) {
             completePromotion(r, spec.get());
         } else {
-            rollBack(r, spec, j);
+            GoOn plan = spec.isPresent() ? plan(r, spec.get(), j) : GoOn.not("its release file no longer reads: without its plan, rolling back is the safe way");
+            if (plan.cannot() == null) {
+                // the engine journals that it goes on, and from where
+                log.warn("release {} was left unfinished by a stopped server: going on with it", r.id());
+                return Optional.of(new Resumable(r, spec.get(), j.wavesDone, plan.resumeAt()));
+            }
+            rollBack(r, spec, j, plan.cannot());
         }
+        return Optional.empty();
+    }
+
+    // --- the journal proves where the release was: go on ---------------------------------------------
+
+    /** Where each begun service goes on from, or why the release cannot go on. */
+    private record GoOn(Map<String, ServiceDeployment.Resume> resumeAt, String cannot) {
+        static GoOn not(String why) {
+            return new GoOn(Map.of(), why);
+        }
+    }
+
+    /**
+     * The release can go on when no rollback had begun, every instance its journal says it started
+     * still runs, and every service's previous version still runs with its route in place (so a
+     * later rollback can still flip it back).
+     */
+    private GoOn plan(ReleaseRecord r, ReleaseSpec spec, Journal j) throws TrafficException {
+        if (j.rollbackBegun) {
+            return GoOn.not("it had begun rolling back");
+        }
+        Map<String, ServiceDeployment.Resume> at = new LinkedHashMap<>();
+        for (ServiceSpec s : spec.services()) {
+            Phase reached = j.lastPhase.get(s.name());
+            if (reached == Phase.UNCHANGED) {
+                continue;
+            }
+            Optional<String> previous = before(store.service(s.name()), r);
+            List<Instance> live = platform.list(s.name());
+            if (previous.isPresent()) {
+                if (live.stream().noneMatch(i -> i.version().equals(previous.get()))) {
+                    return GoOn.not("no instance of " + s.name() + " " + previous.get() + " runs to go back to");
+                }
+                if (router.current(s.name()).isEmpty()) {
+                    return GoOn.not("the router has no route for " + s.name());
+                }
+            }
+            if (reached == null) {
+                continue; // its wave had not started it
+            }
+            Set<String> started = j.started.getOrDefault(s.name(), Set.of());
+            List<Instance> fresh = live.stream().filter(i -> started.contains(i.id())).toList();
+            if (started.isEmpty() && live.stream().anyMatch(i -> i.version().equals(s.version()))) {
+                return GoOn.not("instances of " + s.name() + " " + s.version() + " run that its journal does not record");
+            }
+            if (fresh.size() < started.size()) {
+                List<String> gone = started.stream().filter(id -> fresh.stream().noneMatch(i -> i.id().equals(id))).sorted().toList();
+                return GoOn.not("instance " + String.join(", ", gone) + " of " + s.name() + " " + s.version() + " stopped while no server watched it");
+            }
+            long generation = router.current(s.name()).map(RouteState::generation).orElse(0L);
+            at.put(s.name(), new ServiceDeployment.Resume(reached, fresh, j.switched.contains(s.name()), j.stepsDone.getOrDefault(s.name(), 0),
+                    j.failuresInARow.getOrDefault(s.name(), 0), generation));
+        }
+        return new GoOn(at, null);
     }
 
     // --- the release had done its work: finish it --------------------------------------------------
@@ -153,12 +234,12 @@ final class Recovery {
 
     // --- anything else: roll the release back ---------------------------------------------------------
 
-    private void rollBack(ReleaseRecord r, Optional<ReleaseSpec> spec, Journal j) throws TrafficException {
-        log.warn("release {} was left unfinished by a stopped server: rolling it back", r.id());
+    private void rollBack(ReleaseRecord r, Optional<ReleaseSpec> spec, Journal j, String cannotGoOn) throws TrafficException {
+        log.warn("release {} was left unfinished by a stopped server: rolling it back ({})", r.id(), cannotGoOn);
         Instant decided = clock.now();
-        String reason = "the server stopped while the release ran";
+        String reason = "the server stopped while the release ran" + (j.rollbackBegun ? "" : ", and it cannot go on: " + cannotGoOn);
         journal(r.id(), new ReleaseEvent.Note(decided, null, "the server restarted while this release ran: "
-                + (j.rollbackBegun ? "finishing the rollback it had begun" : "rolling it back")));
+                + (j.rollbackBegun ? "finishing the rollback it had begun" : "rolling it back, as it cannot go on: " + cannotGoOn)));
         if (!j.rollbackBegun) {
             journal(r.id(), new ReleaseEvent.RollbackDecided(clock.now(), null, "rolling the release back: every service goes back to the "
                     + "version it ran before", reason));
@@ -261,11 +342,13 @@ final class Recovery {
      * server starts): keep-warm versions whose retirement a crash interrupted, or instances of a
      * service that never got a version. They leave the route's spare tracks, then stop.
      */
-    private void sweep() throws TrafficException {
+    private void sweep(Set<String> resumed) throws TrafficException {
         Set<String> services = new HashSet<>();
         for (Instance i : store.instances()) {
             if (platform.isAlive(i)) {
-                services.add(i.service());
+                if (!resumed.contains(i.service())) { // a release going on needs its instances, old and new
+                    services.add(i.service());
+                }
             } else {
                 // it died while no server watched (or was stopped by one that died before forgetting it)
                 store.remove(i.id());
@@ -347,11 +430,32 @@ final class Recovery {
         final boolean rollbackBegun;
         /** Verify checks that passed after the last service ended. */
         final Set<String> verifiedAfterLastService = new HashSet<>();
+        /** Instances each service started (their ids). */
+        final Map<String, Set<String>> started = new LinkedHashMap<>();
+        /** Services whose new version a journaled route change gave all traffic. */
+        final Set<String> switched = new HashSet<>();
+        final Map<String, Integer> stepsDone = new LinkedHashMap<>();
+        final Map<String, Integer> failuresInARow = new LinkedHashMap<>();
+        /** Waves journaled done (verify checks passed after them). */
+        final int wavesDone;
 
         Journal(List<StoredEvent> events) {
             boolean rb = false;
+            int waves = 0;
             for (StoredEvent se : events) {
                 switch (se.event()) {
+                    case ReleaseEvent.InstancesStarted i -> i.instances().forEach(x -> started.computeIfAbsent(i.service(), k -> new HashSet<>()).add(x.id()));
+                    case ReleaseEvent.TrafficChanged t when t.canaryVersion() == null && t.stableVersion() != null
+                            && t.stableVersion().equals(version.get(t.service())) -> switched.add(t.service());
+                    case ReleaseEvent.StepDone d -> stepsDone.merge(d.service(), d.step(), Math::max);
+                    case ReleaseEvent.VerdictGiven v -> {
+                        if (v.outcome().equals("FAIL")) {
+                            failuresInARow.merge(v.service(), 1, Integer::sum);
+                        } else if (v.outcome().equals("PASS")) {
+                            failuresInARow.put(v.service(), 0);
+                        }
+                    }
+                    case ReleaseEvent.WaveChanged w when w.state().equals("DONE") -> waves = Math.max(waves, w.wave());
                     case ReleaseEvent.PhaseChanged p -> {
                         lastPhase.put(p.service(), p.phase());
                         version.put(p.service(), p.version());
@@ -374,6 +478,7 @@ final class Recovery {
                 }
             }
             this.rollbackBegun = rb;
+            this.wavesDone = waves;
         }
 
         boolean allUnchanged(ReleaseSpec spec) {

@@ -132,9 +132,10 @@ public final class Server implements AutoCloseable {
         if (!strays.isEmpty()) {
             log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
         }
+        List<Recovery.Resumable> goOn;
         try {
             // what recovery journals is counted and announced like the engine's events
-            new Recovery(store, platform, traffic, c.clock(), e -> {
+            goOn = new Recovery(store, platform, traffic, c.clock(), e -> {
                 metrics.accept(e);
                 notifier.accept(e);
             }).recoverUnfinished();
@@ -154,6 +155,7 @@ public final class Server implements AutoCloseable {
                 store, failpoint);
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);
+        goOn.forEach(g -> engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt()));
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, figures, c.clock()), c.clock(), LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);

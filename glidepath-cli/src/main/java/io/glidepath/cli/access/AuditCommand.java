@@ -3,32 +3,31 @@ package io.glidepath.cli.access;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
-import io.glidepath.cli.local.DataDir;
-import java.nio.file.Path;
+import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.OutputOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code glidepath audit}: every API call that changed something, or tried to, newest first (needs an admin token). */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Shows the audit log: who (token, user), what, on what, and the result; newest first.")
 public final class AuditCommand implements Callable<Integer> {
-    enum Output { TEXT, JSON }
-
     @Option(names = "--limit", defaultValue = "50", description = "How many entries (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
-    @Option(names = "--output", defaultValue = "text", description = "text or json.")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
         JsonNode log;
         try {
-            log = ServerClient.of(DataDir.of(dataDir)).audit(limit);
+            log = ServerClient.of(dataDir.dir()).audit(limit);
         } catch (ServerClient.Unreachable e) {
             System.err.println("glidepath audit: " + e.getMessage());
             return Main.UNREACHABLE;
@@ -36,7 +35,7 @@ public final class AuditCommand implements Callable<Integer> {
             System.err.println("glidepath audit: " + e.getMessage());
             return e.status() == 400 ? Main.INVALID_INPUT : Main.FAILED;
         }
-        if (output == Output.JSON) {
+        if (output.json()) {
             System.out.println(log.toPrettyString());
             return Main.OK;
         }

@@ -3,11 +3,12 @@ package io.glidepath.cli.access;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
-import io.glidepath.cli.local.DataDir;
-import java.nio.file.Path;
+import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.OutputOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,19 +16,17 @@ import picocli.CommandLine.Parameters;
 @Command(name = "token", mixinStandardHelpOptions = true, description = "Creates, lists and revokes the server's named tokens (viewer, deployer, admin).",
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 public final class TokenCommand implements Runnable {
-    enum Output { TEXT, JSON }
-
     @Override
     public void run() {
         System.err.println("glidepath token: say create, list or revoke (glidepath token --help)");
     }
 
     abstract static class Call implements Callable<Integer> {
-        @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-        Path dataDir;
+        @Mixin
+        DataDirOption dataDir;
 
-        @Option(names = "--output", defaultValue = "text", description = "text or json.")
-        Output output;
+        @Mixin
+        OutputOption output;
 
         abstract JsonNode send(ServerClient c) throws ServerClient.Unreachable, ServerClient.ApiError;
 
@@ -37,7 +36,7 @@ public final class TokenCommand implements Runnable {
         public Integer call() {
             JsonNode answer;
             try {
-                answer = send(ServerClient.of(DataDir.of(dataDir)));
+                answer = send(ServerClient.of(dataDir.dir()));
             } catch (ServerClient.Unreachable e) {
                 System.err.println("glidepath token: " + e.getMessage());
                 return Main.UNREACHABLE;
@@ -46,7 +45,7 @@ public final class TokenCommand implements Runnable {
                 e.body().path("errors").forEach(x -> System.err.println("  " + x.path("pointer").asText() + ": " + x.path("message").asText()));
                 return e.status() == 400 ? Main.INVALID_INPUT : Main.FAILED;
             }
-            if (output == Output.JSON) {
+            if (output.json()) {
                 System.out.println(answer.toPrettyString());
             } else {
                 print(answer);

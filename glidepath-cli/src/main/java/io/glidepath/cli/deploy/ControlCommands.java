@@ -2,11 +2,10 @@ package io.glidepath.cli.deploy;
 
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
-import io.glidepath.cli.local.DataDir;
-import java.nio.file.Path;
+import io.glidepath.cli.options.DataDirOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code glidepath promote|abort RELEASE}. */
@@ -18,8 +17,8 @@ public final class ControlCommands {
         @Parameters(index = "0", paramLabel = "RELEASE", description = "The release id (glidepath history lists them).")
         String release;
 
-        @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-        Path dataDir;
+        @Mixin
+        DataDirOption dataDir;
 
         abstract String verb();
 
@@ -28,7 +27,7 @@ public final class ControlCommands {
         @Override
         public Integer call() {
             try {
-                send(ServerClient.of(DataDir.of(dataDir)), System.getProperty("user.name", "cli"));
+                send(ServerClient.of(dataDir.dir()), System.getProperty("user.name", "cli"));
                 System.out.println(verb() + " " + release);
                 return Main.OK;
             } catch (ServerClient.Unreachable e) {

@@ -2,12 +2,12 @@ package io.glidepath.cli.ops;
 
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.platform.Instance;
 import io.glidepath.server.store.JdbcStore;
 import io.glidepath.server.store.StoreUrl;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code glidepath down}: the server (releases in progress roll back), the services' instances, then the router. */
@@ -23,15 +24,15 @@ import picocli.CommandLine.Option;
         description = {"Stops what glidepath up started: the server first (releases in progress roll back),",
                 "then every service instance it runs, then the router. Routes and history stay for the next up."})
 public final class DownCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
     @Option(names = "--keep-instances", description = "Leave the services' instances running (the next up adopts them).")
     boolean keepInstances;
 
     @Override
     public Integer call() throws Exception {
-        DataDir dir = DataDir.of(dataDir);
+        DataDir dir = dataDir.dir();
         Status st = Status.of(dir);
         if (!st.routerAlive() && !st.serverAlive()) {
             System.out.println("Glidepath is not running in " + dir.root());

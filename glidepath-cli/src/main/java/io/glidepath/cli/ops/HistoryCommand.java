@@ -3,8 +3,8 @@ package io.glidepath.cli.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
-import io.glidepath.cli.local.DataDir;
-import java.nio.file.Path;
+import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.OutputOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,31 +12,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code glidepath history [SERVICE]}: releases, newest first. */
 @Command(name = "history", mixinStandardHelpOptions = true, description = "Lists releases, newest first: who, when, each service's version and strategy, outcome, duration, rollback reason.")
 public final class HistoryCommand implements Callable<Integer> {
-    enum Output { TEXT, JSON }
-
     @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE", description = "Only releases touching this service.")
     String service;
 
     @Option(names = "--limit", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
-    @Option(names = "--output", defaultValue = "text", description = "text or json.")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
         JsonNode list;
         try {
-            list = ServerClient.of(DataDir.of(dataDir)).releases(limit, service);
+            list = ServerClient.of(dataDir.dir()).releases(limit, service);
         } catch (ServerClient.Unreachable e) {
             System.err.println("glidepath history: " + e.getMessage());
             return Main.UNREACHABLE;
@@ -44,7 +43,7 @@ public final class HistoryCommand implements Callable<Integer> {
             System.err.println("glidepath history: " + e.getMessage());
             return e.status() == 400 ? Main.INVALID_INPUT : Main.FAILED;
         }
-        if (output == Output.JSON) {
+        if (output.json()) {
             System.out.println(list.toPrettyString());
             return Main.OK;
         }

@@ -1,7 +1,7 @@
 package io.glidepath.cli.ops;
 
 import io.glidepath.cli.Main;
-import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DataDirOption;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,12 +32,12 @@ public final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-f", "--follow"}, description = "Keep printing new lines (and new instances) until Ctrl-C.")
     boolean follow;
 
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
     @Override
     public Integer call() throws Exception {
-        Path base = DataDir.of(dataDir).logs().resolve(service.replaceAll("[^A-Za-z0-9._-]", "_"));
+        Path base = dataDir.dir().logs().resolve(service.replaceAll("[^A-Za-z0-9._-]", "_"));
         if (!Files.isDirectory(base)) {
             System.err.println("glidepath logs: no logs for service " + service + " in " + base.getParent());
             return Main.INVALID_INPUT;

@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.deploy.PhaseText;
-import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.OutputOption;
 import io.glidepath.engine.EventJson;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code glidepath show RELEASE}: one release, its services and its whole timeline with every verdict's numbers. */
@@ -21,23 +21,21 @@ import picocli.CommandLine.Parameters;
         description = "Shows a release: who, when, outcome and reason, each service's version, strategy and end, and the full event timeline "
                 + "with every analysis verdict and its numbers.")
 public final class ShowCommand implements Callable<Integer> {
-    enum Output { TEXT, JSON }
-
     @Parameters(index = "0", paramLabel = "RELEASE", description = "The release id (glidepath history lists them).")
     String id;
 
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
-    @Option(names = "--output", defaultValue = "text", description = "text or json.")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
         JsonNode release;
         JsonNode events;
         try {
-            ServerClient c = ServerClient.of(DataDir.of(dataDir));
+            ServerClient c = ServerClient.of(dataDir.dir());
             release = c.release(id);
             events = c.events(id, 0).path("events");
         } catch (ServerClient.Unreachable e) {
@@ -47,7 +45,7 @@ public final class ShowCommand implements Callable<Integer> {
             System.err.println("glidepath show: " + e.getMessage() + (e.status() == 404 ? "; glidepath history lists the releases" : ""));
             return Main.FAILED;
         }
-        if (output == Output.JSON) {
+        if (output.json()) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.set("release", release);
             n.set("events", events);

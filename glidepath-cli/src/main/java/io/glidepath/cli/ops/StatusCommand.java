@@ -6,31 +6,30 @@ import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.OutputOption;
 import io.glidepath.engine.EventJson;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code glidepath status}: the router, the server, and every service's versions and weights. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Shows the router, the server, every service's versions, instances and weights, and the releases in progress by wave.")
 public final class StatusCommand implements Callable<Integer> {
-    enum Output { TEXT, JSON }
+    @Mixin
+    DataDirOption dataDir;
 
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
-
-    @Option(names = "--output", defaultValue = "text", description = "text or json.")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() throws Exception {
-        DataDir dir = DataDir.of(dataDir);
+        DataDir dir = dataDir.dir();
         Status st = Status.of(dir);
         JsonNode services = null;
         List<JsonNode> inProgress = new ArrayList<>();
@@ -48,7 +47,7 @@ public final class StatusCommand implements Callable<Integer> {
                 serverError = e.getMessage();
             }
         }
-        if (output == Output.JSON) {
+        if (output.json()) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.put("dataDir", dir.root().toString());
             n.putObject("router").put("running", st.routerAlive()).put("pid", st.routerPid())

@@ -2,6 +2,7 @@ package io.glidepath.cli.ops;
 
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code glidepath up}: a router and a server in the background, in a data directory. */
@@ -28,8 +30,8 @@ import picocli.CommandLine.Option;
         description = {"Starts a router and a server in the background (pid files and logs in DATA_DIR/run),",
                 "or reports that they already run. Stop them with: glidepath down"})
 public final class UpCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", description = "Default .glidepath (or $GLIDEPATH_DATA_DIR).")
-    Path dataDir;
+    @Mixin
+    DataDirOption dataDir;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
             description = "Where users' traffic arrives (default ${DEFAULT-VALUE}; port 0 picks a free one).")
@@ -55,7 +57,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DataDir dir = DataDir.of(dataDir);
+        DataDir dir = dataDir.dir();
         StoreUrl chosen;
         try {
             chosen = store != null ? store : dir.store();

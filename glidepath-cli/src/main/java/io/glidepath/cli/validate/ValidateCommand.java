@@ -3,6 +3,7 @@ package io.glidepath.cli.validate;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
+import io.glidepath.cli.options.OutputOption;
 import io.glidepath.route.RouteJson;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseSpec;
@@ -13,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code glidepath validate FILE}: every error of a release file at once, located; nothing is started. */
@@ -21,13 +22,11 @@ import picocli.CommandLine.Parameters;
         description = {"Checks a release file and prints every error with file:line:column, the field and what to do.",
                 "Exit codes: 0 valid, 2 invalid or unreadable. Nothing is started."})
 public final class ValidateCommand implements Callable<Integer> {
-    enum Output { TEXT, JSON }
-
     @Parameters(index = "0", paramLabel = "FILE", description = "The release file (YAML or JSON).")
     Path file;
 
-    @Option(names = "--output", defaultValue = "text", description = "text or json.")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Override
     public Integer call() {
@@ -39,7 +38,7 @@ public final class ValidateCommand implements Callable<Integer> {
     }
 
     private int report(List<SpecError> errors, ReleaseSpec spec) {
-        if (output == Output.JSON) {
+        if (output.json()) {
             ObjectNode n = RouteJson.MAPPER.createObjectNode();
             n.put("file", file.toString());
             n.put("valid", errors.isEmpty());
