@@ -185,10 +185,23 @@ public final class RecoveryBench {
         return p;
     }
 
+    /**
+     * SIGKILL, then wait until the process is dead: gone, or a zombie waiting for init to reap it (which
+     * init here does about 1.5 s late; {@code glidepath up} counts a zombie as stopped).
+     */
     private static void kill(Path pidFile) throws Exception {
         ProcessHandle h = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
         h.destroyForcibly();
-        h.onExit().get(10, TimeUnit.SECONDS);
+        waitFor(() -> !h.isAlive() || zombie(h.pid()), Duration.ofSeconds(10), "the killed process to die");
+    }
+
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // gone
+        }
     }
 
     private void glidepath(String... args) throws Exception {
