@@ -2,10 +2,11 @@
 # Crash recovery under load: the server killed with SIGKILL mid-canary (glidepath up starts a new one,
 # which finishes the release first), the router killed with SIGKILL (glidepath up starts it again with
 # its routes), and the anchor: nginx killed and restarted, same load, same run.
-# Settings through the environment: RUNS=5. Needs nginx (apt-get install nginx).
+# Settings through the environment: RUNS=5, PARTS=server,router,nginx (e.g. PARTS=router for the router
+# kill alone). Needs nginx (apt-get install nginx).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/java-bench.sh"
-command -v nginx >/dev/null || { echo "needs nginx: apt-get install -y nginx" >&2; exit 2; }
+[[ "${PARTS:-nginx}" != *nginx* ]] || command -v nginx >/dev/null || { echo "needs nginx: apt-get install -y nginx" >&2; exit 2; }
 run_bench io.glidepath.bench.RecoveryBench "$root/glidepath"
 # the floor under every `glidepath up` above: the launcher and a JVM doing nothing (median of 5)
 times=()

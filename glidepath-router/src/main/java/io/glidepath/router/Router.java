@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The router process's parts, wired: state file, route registry (with health checks), drainer,
- * proxy listener and admin API. Routes come back from the state file and every endpoint is checked
- * before the listener opens.
+ * proxy listener and admin API. Routes come back from the state file with each endpoint's last known
+ * health: healthy ones serve from the first request (checked at once, out on the first failure);
+ * endpoints of unknown health are checked before the listener opens.
  */
 public final class Router implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Router.class);

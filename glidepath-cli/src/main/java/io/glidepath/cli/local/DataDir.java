@@ -135,13 +135,33 @@ public record DataDir(Path root) {
         Files.deleteIfExists(run().resolve("endpoints.json"));
     }
 
-    /** The live process whose pid is in {@code what}.pid, if any. */
+    /** The live process whose pid is in {@code what}.pid, if any (a zombie is not live: see {@link #running}). */
     public Optional<ProcessHandle> process(String what) {
         try {
             long pid = Long.parseLong(Files.readString(pidFile(what)).strip());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            return ProcessHandle.of(pid).filter(DataDir::running);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Alive and not a zombie. A router or server that died (SIGKILL, a crash) after its parent {@code up}
+     * exited waits as a zombie until init reaps it, which some inits do late (here about 1.5 s) or, as
+     * pid 1 of a container without an init, never; {@link ProcessHandle#isAlive} counts a zombie as
+     * alive, which would keep {@code up} from starting a new one. A zombie holds no socket.
+     */
+    public static boolean running(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            int afterName = stat.lastIndexOf(')'); // the command name, in parentheses, may hold anything
+            char state = afterName >= 0 && afterName + 2 < stat.length() ? stat.charAt(afterName + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return p.isAlive(); // no /proc (or gone meanwhile): what the JDK says
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,12 +74,14 @@ public final class DownCommand implements Callable<Integer> {
 
     private static void stop(String what, ProcessHandle p, Duration grace) {
         p.destroy();
-        try {
-            p.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+        // not onExit(): for a process that is not our child it waits until init reaps it (late, or never, for some inits)
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (DataDir.running(p) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(20_000_000L); // waiting on another process
+        }
+        if (DataDir.running(p)) {
             System.err.println("glidepath down: the " + what + " (pid " + p.pid() + ") did not stop within " + grace.toSeconds() + " s: killing it");
             p.destroyForcibly();
         }
-        Optional.of(p).filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroyForcibly);
     }
 }

@@ -6,6 +6,7 @@ import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
+import io.glidepath.cli.proc.ClassDataSharing;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
@@ -162,7 +163,7 @@ public final class UpCommand implements Callable<Integer> {
                 "--router-admin", admin.toString(), "--router-entry", proxy.toString(), "--store", store.url()));
         webhooks.ifPresent(w -> args.addAll(List.of("--webhooks", w.toString())));
         try {
-            server = ChildProcess.startJava("server", withHeap(jvm, "512m"), Main.class.getName(), args,
+            server = ChildProcess.startJava("server", withArchive(withHeap(jvm, "512m"), "server"), Main.class.getName(), args,
                     store.password().map(p -> Map.of(StoreUrl.PASSWORD_ENV, p)).orElse(Map.of()),
                     l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
         } catch (IOException e) {
@@ -178,7 +179,7 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     private static ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
-        return ChildProcess.startJava("router", withHeap(jvm, "512m"), Main.class.getName(),
+        return ChildProcess.startJava("router", withArchive(withHeap(jvm, "512m"), "router"), Main.class.getName(),
                 List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir", dir.routerState().toString()),
                 l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
     }
@@ -186,6 +187,13 @@ public final class UpCommand implements Callable<Integer> {
     static List<String> withHeap(List<String> flags, String heap) {
         List<String> all = new ArrayList<>(flags);
         all.add("-Xmx" + heap);
+        return all;
+    }
+
+    /** The launcher's class-data sharing for this kind of child (see ClassDataSharing), when it set one up. */
+    static List<String> withArchive(List<String> flags, String role) {
+        List<String> all = new ArrayList<>(flags);
+        all.addAll(ClassDataSharing.flags(role));
         return all;
     }
 

@@ -28,6 +28,8 @@ public final class Endpoint {
     private final AtomicInteger inflight = new AtomicInteger();
     private final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
     private volatile Health health = Health.PENDING;
+    /** Health restored from the state file, not yet confirmed by a check or a connection since the restart. */
+    private volatile boolean unconfirmed;
     private volatile Phase phase = Phase.ACTIVE;
     private volatile long ejectedUntilNanos;
     private volatile long ejectionNanos;
@@ -63,10 +65,31 @@ public final class Endpoint {
     }
 
     public void setHealth(Health h) {
+        unconfirmed = false;
         health = h;
         if (h == Health.HEALTHY) {
             clearEjection();
         }
+    }
+
+    /**
+     * Health as the state file last knew it, after a restart: a HEALTHY one takes traffic at once, on
+     * probation until its first check or connection proves it (a failed connect ejects it at once
+     * rather than after {@value #EJECT_AFTER_CONNECT_FAILURES} in a row).
+     */
+    public void restoreHealth(Health h) {
+        health = h;
+        unconfirmed = h != Health.PENDING;
+    }
+
+    /** A check confirmed the restored health. */
+    public void confirm() {
+        unconfirmed = false;
+    }
+
+    /** Restored health that no check or connection has confirmed yet. */
+    public boolean isUnconfirmed() {
+        return unconfirmed;
     }
 
     public boolean isEjected(long nowNanos) {
@@ -92,7 +115,9 @@ public final class Endpoint {
     /** A connect failed: after a few in a row the endpoint sits out, twice as long each time. */
     public void connectFailed(long nowNanos) {
         metrics.recordConnectFailure();
-        if (consecutiveConnectFailures.incrementAndGet() >= EJECT_AFTER_CONNECT_FAILURES) {
+        boolean onProbation = unconfirmed;
+        unconfirmed = false;
+        if (consecutiveConnectFailures.incrementAndGet() >= EJECT_AFTER_CONNECT_FAILURES || onProbation) {
             long next = ejectionNanos == 0 ? FIRST_EJECTION_NANOS : Math.min(ejectionNanos * 2, MAX_EJECTION_NANOS);
             ejectionNanos = next;
             ejectedUntilNanos = nowNanos + next;
@@ -101,6 +126,9 @@ public final class Endpoint {
     }
 
     public void connectSucceeded() {
+        if (unconfirmed) {
+            unconfirmed = false;
+        }
         if (consecutiveConnectFailures.get() != 0) {
             consecutiveConnectFailures.set(0);
         }

@@ -26,14 +26,25 @@ public final class HealthChecker implements AutoCloseable {
     @FunctionalInterface
     public interface Listener {
         void healthChanged(TargetKey key, Health health);
+
+        /** A restored target's first check kept the health it was restored with. */
+        default void confirmed(TargetKey key, Health health) {
+        }
     }
 
     /** A route's endpoint. */
     public record TargetKey(String route, EndpointAddress address) {
     }
 
-    /** What to check and where its health stands now. */
-    public record Target(TargetKey key, HealthCheck check, Health current) {
+    /**
+     * What to check and where its health stands now. {@code restored}: the health came from the state
+     * file after a restart and no check has confirmed it; such a target is checked at once, and a
+     * HEALTHY one leaves on its first failed check instead of after {@code unhealthyThreshold}.
+     */
+    public record Target(TargetKey key, HealthCheck check, Health current, boolean restored) {
+        public Target(TargetKey key, HealthCheck check, Health current) {
+            this(key, check, current, false);
+        }
     }
 
     private final Listener listener;
@@ -84,14 +95,17 @@ public final class HealthChecker implements AutoCloseable {
         Health health;
         int passes;
         int failures;
+        /** Restored health not yet confirmed: the next result decides (one failure takes a HEALTHY one out). */
+        boolean onProbation;
 
         Running(Target t) {
             this.key = t.key();
             this.check = t.check();
             this.health = t.current();
+            this.onProbation = t.restored() && health != Health.PENDING;
             long every = check.interval().toMillis();
-            // a pending endpoint is checked at once; the others one interval from now
-            long first = health == Health.PENDING ? 0 : every;
+            // a pending endpoint, or one whose health was restored from the state file, is checked at once; the others one interval from now
+            long first = health == Health.PENDING || onProbation ? 0 : every;
             this.schedule = timer.scheduleWithFixedDelay(this::tick, first, every, TimeUnit.MILLISECONDS);
         }
 
@@ -114,6 +128,8 @@ public final class HealthChecker implements AutoCloseable {
 
         void record(boolean passed) {
             Health next;
+            boolean changed;
+            boolean wasOnProbation;
             synchronized (this) {
                 if (cancelled) {
                     return;
@@ -125,18 +141,23 @@ public final class HealthChecker implements AutoCloseable {
                     failures++;
                     passes = 0;
                 }
+                wasOnProbation = onProbation;
+                onProbation = false;
+                int unhealthyAfter = wasOnProbation ? 1 : check.unhealthyThreshold();
                 next = switch (health) {
                     case PENDING -> passed ? Health.HEALTHY : failures >= check.unhealthyThreshold() ? Health.UNHEALTHY : Health.PENDING;
-                    case HEALTHY -> failures >= check.unhealthyThreshold() ? Health.UNHEALTHY : Health.HEALTHY;
+                    case HEALTHY -> failures >= unhealthyAfter ? Health.UNHEALTHY : Health.HEALTHY;
                     case UNHEALTHY -> passes >= check.healthyThreshold() ? Health.HEALTHY : Health.UNHEALTHY;
                 };
-                if (next == health) {
-                    return;
-                }
+                changed = next != health;
                 health = next;
             }
-            log.info("endpoint {} of route {} is now {}", key.address(), key.route(), next);
-            listener.healthChanged(key, next);
+            if (changed) {
+                log.info("endpoint {} of route {} is now {}", key.address(), key.route(), next);
+                listener.healthChanged(key, next);
+            } else if (wasOnProbation) {
+                listener.confirmed(key, next);
+            }
         }
 
         void cancel() {

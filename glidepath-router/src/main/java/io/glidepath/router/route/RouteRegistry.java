@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * written to the state file, then published as a new immutable {@link RoutingTable} in one volatile
  * write, so a request sees the old table or the new one. New endpoints are probed before the table
  * that sends them traffic is published; endpoints that leave a route start draining.
+ *
+ * <p>The state file also keeps each endpoint's last known health, rewritten when a check flips one.
+ * After a restart, endpoints the file knew HEALTHY take traffic at once and are checked at once (one
+ * failed check, or one failed connect, takes such an endpoint out); endpoints it does not know (new
+ * ones, or a file written before it kept health) are probed before the first table that holds them,
+ * as any new endpoint is.
  */
 public final class RouteRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouteRegistry.class);
@@ -63,10 +69,26 @@ public final class RouteRegistry implements AutoCloseable {
     private volatile RoutingTable table = RoutingTable.EMPTY;
     private Map<String, RouteState> states = new TreeMap<>();
     private long generation;
+    /** The health last written to the state file, by route and address (HEALTHY and UNHEALTHY only). */
+    private Map<String, Map<EndpointAddress, Endpoint.Health>> writtenHealth = Map.of();
 
     public RouteRegistry(StateFile stateFile) {
         this.stateFile = stateFile;
-        this.healthChecker = new HealthChecker(this::healthChanged);
+        this.healthChecker = new HealthChecker(new HealthChecker.Listener() {
+            @Override
+            public void healthChanged(TargetKey key, Endpoint.Health health) {
+                RouteRegistry.this.healthChanged(key, health);
+            }
+
+            @Override
+            public void confirmed(TargetKey key, Endpoint.Health health) {
+                RouteRuntime rt = runtimes.get(key.route());
+                Endpoint e = rt == null ? null : rt.find(key.address());
+                if (e != null) {
+                    e.confirm();
+                }
+            }
+        });
     }
 
     /** Called with every published table (metrics registration, for one). */
@@ -96,12 +118,28 @@ public final class RouteRegistry implements AutoCloseable {
         return s;
     }
 
-    /** Loads the routes of the state file, probes every endpoint once, then publishes them. */
+    /**
+     * Loads the routes of the state file and publishes them. Endpoints with a last known health start
+     * with it (checked at once: a HEALTHY one serves until a check or a connect fails); the others are
+     * probed once first, as new endpoints are.
+     */
     public synchronized void restore(StateFile.Contents contents) {
         generation = contents.generation();
         Map<String, RouteState> next = new TreeMap<>();
-        contents.routes().forEach(r -> next.put(r.name(), r));
-        publish(next);
+        Set<TargetKey> restored = new HashSet<>();
+        for (RouteState r : contents.routes()) {
+            next.put(r.name(), r);
+            RouteRuntime rt = runtimes.computeIfAbsent(r.name(), RouteRuntime::new);
+            for (EndpointAddress a : r.spec().allEndpoints()) {
+                contents.health(r.name(), a).ifPresent(h -> {
+                    rt.endpoint(a).restoreHealth(h);
+                    restored.add(new TargetKey(r.name(), a));
+                });
+            }
+        }
+        writtenHealth = contents.health();
+        publish(next, restored);
+        persistHealth();
     }
 
     /** Creates or replaces a route. */
@@ -142,18 +180,23 @@ public final class RouteRegistry implements AutoCloseable {
         Map<String, RouteState> next = new TreeMap<>(states);
         next.remove(name);
         long g = generation + 1;
-        stateFile.write(new StateFile.Contents(g, List.copyOf(next.values())));
+        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(next);
+        stateFile.write(new StateFile.Contents(g, List.copyOf(next.values()), health));
+        writtenHealth = health;
         generation = g;
-        publish(next);
+        publish(next, Set.of());
         return g;
     }
 
     private RouteState commit(RouteState changed) throws IOException {
         Map<String, RouteState> next = new TreeMap<>(states);
         next.put(changed.name(), changed);
-        stateFile.write(new StateFile.Contents(changed.generation(), List.copyOf(next.values())));
+        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(next);
+        stateFile.write(new StateFile.Contents(changed.generation(), List.copyOf(next.values()), health));
+        writtenHealth = health;
         generation = changed.generation();
-        publish(next);
+        publish(next, Set.of());
+        persistHealth(); // new endpoints were probed: their health goes to the file too
         return changed;
     }
 
@@ -170,7 +213,7 @@ public final class RouteRegistry implements AutoCloseable {
     }
 
     /** Resolves endpoints, probes new ones, publishes the table, starts drains and re-aims health checks. */
-    private void publish(Map<String, RouteState> next) {
+    private void publish(Map<String, RouteState> next, Set<TargetKey> restored) {
         long now = System.nanoTime();
         Set<Endpoint> fresh = new HashSet<>();
         List<ActiveRoute> active = new ArrayList<>();
@@ -207,7 +250,7 @@ public final class RouteRegistry implements AutoCloseable {
                 }
             }
         }
-        healthChecker.reconcile(targets(published));
+        healthChecker.reconcile(targets(published, restored));
         listeners.forEach(l -> l.accept(published));
     }
 
@@ -230,12 +273,13 @@ public final class RouteRegistry implements AutoCloseable {
         }
     }
 
-    private List<Target> targets(RoutingTable t) {
+    private List<Target> targets(RoutingTable t, Set<TargetKey> restored) {
         List<Target> targets = new ArrayList<>();
         for (ActiveRoute r : t.routes().values()) {
             for (EndpointAddress a : r.spec().allEndpoints()) {
                 Endpoint e = r.runtime().endpoint(a);
-                targets.add(new Target(new TargetKey(r.name(), a), r.spec().health(), e.health()));
+                TargetKey key = new TargetKey(r.name(), a);
+                targets.add(new Target(key, r.spec().health(), e.health(), restored.contains(key)));
             }
         }
         return targets;
@@ -244,7 +288,44 @@ public final class RouteRegistry implements AutoCloseable {
     private void healthChanged(TargetKey key, Endpoint.Health health) {
         RouteRuntime rt = runtimes.get(key.route());
         if (rt != null) {
-            rt.endpoint(key.address()).setHealth(health);
+            rt.endpoint(key.address()).setHealth(health); // the data path sees it now; the file follows
+            persistHealth();
+        }
+    }
+
+    /** Each endpoint's known health (HEALTHY or UNHEALTHY) in {@code routes}, as the state file keeps it. */
+    private Map<String, Map<EndpointAddress, Endpoint.Health>> healthOf(Map<String, RouteState> routes) {
+        Map<String, Map<EndpointAddress, Endpoint.Health>> health = new TreeMap<>();
+        for (RouteState s : routes.values()) {
+            RouteRuntime rt = runtimes.get(s.name());
+            if (rt == null) {
+                continue;
+            }
+            Map<EndpointAddress, Endpoint.Health> known = new HashMap<>();
+            for (EndpointAddress a : s.spec().allEndpoints()) {
+                Endpoint e = rt.find(a);
+                if (e != null && e.health() != Endpoint.Health.PENDING) {
+                    known.put(a, e.health());
+                }
+            }
+            if (!known.isEmpty()) {
+                health.put(s.name(), Map.copyOf(known));
+            }
+        }
+        return Map.copyOf(health);
+    }
+
+    /** Rewrites the state file when the endpoints' health differs from what it holds (same routes, same generation). */
+    private synchronized void persistHealth() {
+        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(states);
+        if (health.equals(writtenHealth)) {
+            return;
+        }
+        try {
+            stateFile.write(new StateFile.Contents(generation, List.copyOf(states.values()), health));
+            writtenHealth = health;
+        } catch (IOException e) {
+            log.warn("could not write the endpoints' health to {}: {} (a restart will check them before traffic)", stateFile.path(), e.toString());
         }
     }
 

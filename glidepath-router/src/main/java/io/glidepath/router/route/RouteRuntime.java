@@ -44,6 +44,11 @@ public final class RouteRuntime {
         return endpoints.computeIfAbsent(address, a -> new Endpoint(a, MetricSeries.systemClock()));
     }
 
+    /** The endpoint for this address, or null when the route has none (never creates one). */
+    public Endpoint find(EndpointAddress address) {
+        return endpoints.get(address);
+    }
+
     public Collection<Endpoint> endpoints() {
         return endpoints.values();
     }

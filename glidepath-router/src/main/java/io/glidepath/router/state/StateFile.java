@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
+import io.glidepath.router.endpoint.Endpoint.Health;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,21 +20,64 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The router's routing table on disk. Written atomically on every change (temp file, fsync, rename),
  * with the previous good file kept as {@code routes.json.bak}; there is always one complete file under
  * the state name, whatever moment a crash picks.
+ *
+ * <p>Beside the routes the file keeps each endpoint's health as last known (HEALTHY or UNHEALTHY, by
+ * route and address; as HAProxy's {@code server-state-file} does), rewritten when a health check flips
+ * one, so that a restarted router serves healthy endpoints at once. The health is advisory: a file
+ * without it (written before it existed) loads with every endpoint unknown, and an entry that cannot
+ * be read is left out rather than stopping the start. It sits at the top level, beside the routes, so
+ * that a router which does not know it reads the file as before.
  */
 public final class StateFile {
     public static final String NAME = "routes.json";
     public static final String BACKUP = "routes.json.bak";
     private static final int FORMAT = 1;
 
-    /** What the file holds: the last generation handed out and the routes. */
-    public record Contents(long generation, List<RouteState> routes) {
+    /**
+     * What the file holds: the last generation handed out, the routes and, by route name and endpoint
+     * address, each endpoint's last known health (only HEALTHY and UNHEALTHY; an endpoint not named
+     * is unknown).
+     */
+    public record Contents(long generation, List<RouteState> routes, Map<String, Map<EndpointAddress, Health>> health) {
         public static final Contents EMPTY = new Contents(0, List.of());
+
+        public Contents {
+            routes = List.copyOf(routes);
+            Map<String, Map<EndpointAddress, Health>> copy = new TreeMap<>();
+            health.forEach((route, byAddress) -> {
+                Map<EndpointAddress, Health> known = new LinkedHashMap<>();
+                byAddress.forEach((a, h) -> {
+                    if (h != Health.PENDING) {
+                        known.put(a, h);
+                    }
+                });
+                if (!known.isEmpty()) {
+                    copy.put(route, Map.copyOf(known));
+                }
+            });
+            health = Map.copyOf(copy);
+        }
+
+        /** Routes only: every endpoint's health unknown. */
+        public Contents(long generation, List<RouteState> routes) {
+            this(generation, routes, Map.of());
+        }
+
+        /** The last known health of {@code address} in route {@code route}, if the file knows it. */
+        public Optional<Health> health(String route, EndpointAddress address) {
+            return Optional.ofNullable(health.getOrDefault(route, Map.of()).get(address));
+        }
     }
 
     private final Path dir;
@@ -91,7 +136,36 @@ public final class StateFile {
                 throw corrupt("route '" + name + "' is invalid: " + e.getMessage());
             }
         }
-        return new Contents(maxGeneration, routes);
+        return new Contents(maxGeneration, routes, readHealth(root.path("health")));
+    }
+
+    /** {"route": {"host:port": "healthy" | "unhealthy"}}; anything else is left out (health is advisory). */
+    private static Map<String, Map<EndpointAddress, Health>> readHealth(JsonNode node) {
+        Map<String, Map<EndpointAddress, Health>> health = new TreeMap<>();
+        if (!node.isObject()) {
+            return health;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> routes = node.fields(); routes.hasNext(); ) {
+            Map.Entry<String, JsonNode> route = routes.next();
+            if (!route.getValue().isObject()) {
+                continue;
+            }
+            Map<EndpointAddress, Health> byAddress = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> es = route.getValue().fields(); es.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = es.next();
+                Optional<EndpointAddress> address = EndpointAddress.parse(e.getKey());
+                Health h = switch (e.getValue().asText("")) {
+                    case "healthy" -> Health.HEALTHY;
+                    case "unhealthy" -> Health.UNHEALTHY;
+                    default -> null;
+                };
+                if (address.isPresent() && h != null) {
+                    byAddress.put(address.get(), h);
+                }
+            }
+            health.put(route.getKey(), byAddress);
+        }
+        return health;
     }
 
     private CorruptStateException corrupt(String why) {
@@ -109,6 +183,14 @@ public final class StateFile {
         root.put("generation", contents.generation());
         ArrayNode routes = root.putArray("routes");
         contents.routes().forEach(r -> routes.add(RouteJson.write(r)));
+        if (!contents.health().isEmpty()) {
+            ObjectNode health = root.putObject("health");
+            new TreeMap<>(contents.health()).forEach((route, byAddress) -> {
+                ObjectNode r = health.putObject(route);
+                byAddress.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(EndpointAddress::toString)))
+                        .forEach(e -> r.put(e.getKey().toString(), e.getValue() == Health.HEALTHY ? "healthy" : "unhealthy"));
+            });
+        }
         byte[] bytes = RouteJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
 
         Path tmp = dir.resolve(NAME + ".tmp");

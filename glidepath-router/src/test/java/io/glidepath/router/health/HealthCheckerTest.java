@@ -72,4 +72,44 @@ class HealthCheckerTest {
         await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(() -> true);
         assertThat(changes).isEmpty();
     }
+
+    @Test
+    void aRestoredHealthyEndpointIsCheckedAtOnceAndLeavesOnItsFirstFailure() {
+        status.set(503);
+        // a long interval and a threshold of 3: only the immediate first check of a restored endpoint can act in time
+        HealthCheck check = new HealthCheck("/health", Duration.ofSeconds(30), Duration.ofMillis(500), 2, 3);
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY, true)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> changes.equals(List.of(Health.UNHEALTHY)));
+    }
+
+    @Test
+    void aRestoredHealthyEndpointThatPassesIsConfirmedWithoutAChange() {
+        List<Health> confirmed = new CopyOnWriteArrayList<>();
+        checker.close();
+        checker = new HealthChecker(new HealthChecker.Listener() {
+            @Override
+            public void healthChanged(TargetKey k, Health h) {
+                changes.add(h);
+            }
+
+            @Override
+            public void confirmed(TargetKey k, Health h) {
+                confirmed.add(h);
+            }
+        });
+        HealthCheck check = new HealthCheck("/health", Duration.ofSeconds(30), Duration.ofMillis(500), 2, 3);
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY, true)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> confirmed.equals(List.of(Health.HEALTHY)));
+        assertThat(changes).isEmpty();
+    }
+
+    @Test
+    void aHealthyEndpointNotRestoredKeepsItsThresholdAndInterval() {
+        status.set(503);
+        HealthCheck check = new HealthCheck("/health", Duration.ofMillis(300), Duration.ofMillis(500), 2, 3);
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY)));
+        // three failures one interval apart: not before about 900 ms
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(changes::isEmpty);
+        await().atMost(Duration.ofSeconds(3)).until(() -> changes.equals(List.of(Health.UNHEALTHY)));
+    }
 }
