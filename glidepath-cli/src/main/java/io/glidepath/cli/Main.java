@@ -13,6 +13,7 @@ import io.glidepath.cli.ops.StatusCommand;
 import io.glidepath.cli.ops.UpCommand;
 import io.glidepath.cli.plan.PlanCommand;
 import io.glidepath.cli.router.RouterCommand;
+import io.glidepath.cli.router.SuperviseRouterCommand;
 import io.glidepath.cli.sample.SampleServiceCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.cli.validate.ValidateCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
         subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
-                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class,
+                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class,
                 ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */

@@ -11,7 +11,9 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The data directory of a local Glidepath (default {@code .glidepath/} in the working directory):
@@ -163,6 +165,18 @@ public record DataDir(Path root) {
         } catch (IOException | RuntimeException e) {
             return p.isAlive(); // no /proc (or gone meanwhile): what the JDK says
         }
+    }
+
+    /**
+     * Waits until {@code p} is no longer {@link #running}, at most {@code max}; whether it stopped. Polls:
+     * onExit() of a process that is not this JVM's child waits for init to reap it (late, or never, for some inits).
+     */
+    public static boolean awaitGone(ProcessHandle p, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (running(p) && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(20_000_000L); // waiting on another process
+        }
+        return !running(p);
     }
 
     public void writePid(String what, long pid) throws IOException {

@@ -3,6 +3,7 @@ package io.glidepath.cli.ops;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.router.SuperviseRouterCommand;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.platform.Instance;
 import io.glidepath.server.store.JdbcStore;
@@ -14,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +34,7 @@ public final class DownCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DataDir dir = dataDir.dir();
         Status st = Status.of(dir);
-        if (!st.routerAlive() && !st.serverAlive()) {
+        if (!st.routerAlive() && !st.serverAlive() && dir.process(SuperviseRouterCommand.PID_NAME).isEmpty()) {
             System.out.println("Glidepath is not running in " + dir.root());
             dir.forgetEndpoints();
             return Main.OK;
@@ -64,7 +64,10 @@ public final class DownCommand implements Callable<Integer> {
                 stopped = live.size();
             }
         }
-        st.router().ifPresent(p -> stop("router", p, Duration.ofSeconds(40)));
+        // the router's supervisor first (it stops the router, and would start it again after anyone else stopped it), then the router if left
+        dir.process(SuperviseRouterCommand.PID_NAME).ifPresent(p -> stop("router's supervisor", p, Duration.ofSeconds(45)));
+        st.router().filter(DataDir::running).ifPresent(p -> stop("router", p, Duration.ofSeconds(40)));
+        Files.deleteIfExists(dir.pidFile(SuperviseRouterCommand.PID_NAME));
         Files.deleteIfExists(dir.pidFile("router"));
         Files.deleteIfExists(dir.pidFile("server"));
         dir.forgetEndpoints();
@@ -74,12 +77,7 @@ public final class DownCommand implements Callable<Integer> {
 
     private static void stop(String what, ProcessHandle p, Duration grace) {
         p.destroy();
-        // not onExit(): for a process that is not our child it waits until init reaps it (late, or never, for some inits)
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (DataDir.running(p) && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(20_000_000L); // waiting on another process
-        }
-        if (DataDir.running(p)) {
+        if (!DataDir.awaitGone(p, grace)) {
             System.err.println("glidepath down: the " + what + " (pid " + p.pid() + ") did not stop within " + grace.toSeconds() + " s: killing it");
             p.destroyForcibly();
         }

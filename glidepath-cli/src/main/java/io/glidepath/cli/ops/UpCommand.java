@@ -8,6 +8,7 @@ import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.proc.ClassDataSharing;
 import io.glidepath.cli.router.RouterCommand;
+import io.glidepath.cli.router.SuperviseRouterCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,10 +97,20 @@ public final class UpCommand implements Callable<Integer> {
             }
             // the router stopped (or crashed) under a running server: the same router again, on the same addresses, its routes from its state file
             DataDir.Endpoints e = running.endpoints().get();
+            if (dir.process(SuperviseRouterCommand.PID_NAME).isPresent()) {
+                // its supervisor is starting it again already: wait for it rather than race it for the port
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (dir.process("router").isEmpty() && dir.process(SuperviseRouterCommand.PID_NAME).isPresent() && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(20_000_000L); // waiting on another process
+                }
+                if (dir.process("router").isPresent()) {
+                    System.out.println("Glidepath's router is up again in " + dir.root() + " (its supervisor restarted it, with its routes from "
+                            + dir.routerState() + "): users' traffic on " + e.proxy());
+                    return Main.OK;
+                }
+            }
             try {
-                ChildProcess router = startRouter(dir, jvm, new HostPort(e.proxy().host(), e.proxy().port()),
-                        new HostPort(e.routerAdmin().host(), e.routerAdmin().port()));
-                dir.writePid("router", router.pid());
+                startRouter(dir, jvm, new HostPort(e.proxy().host(), e.proxy().port()), new HostPort(e.routerAdmin().host(), e.routerAdmin().port()));
             } catch (IOException ex) {
                 System.err.println("glidepath up: the router did not start again: " + ex.getMessage());
                 System.err.println(tail(dir.log("router")));
@@ -122,6 +134,12 @@ public final class UpCommand implements Callable<Integer> {
                     + ", dashboard " + now.dashboardUrl());
             return Main.OK;
         }
+        // a supervisor left without its router (crashing in a row) would race a new one for the port
+        Optional<ProcessHandle> oldSupervisor = dir.process(SuperviseRouterCommand.PID_NAME);
+        if (oldSupervisor.isPresent()) {
+            oldSupervisor.get().destroy();
+            DataDir.awaitGone(oldSupervisor.get(), Duration.ofSeconds(45));
+        }
         ChildProcess router;
         try {
             router = startRouter(dir, jvm, listen, routerAdmin);
@@ -130,7 +148,6 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println(tail(dir.log("router")));
             return Main.FAILED;
         }
-        dir.writePid("router", router.pid());
         String[] r = router.readyLine().substring(RouterCommand.READY_PREFIX.length()).trim().split(" ");
         EndpointAddress proxy = EndpointAddress.parse(r[1]).orElseThrow();
         EndpointAddress admin = EndpointAddress.parse(r[3]).orElseThrow();
@@ -142,7 +159,8 @@ public final class UpCommand implements Callable<Integer> {
         DataDir.Endpoints endpoints = new DataDir.Endpoints(proxy, admin, apiAddr.get());
         dir.writeEndpoints(endpoints);
         System.out.println("Glidepath is up in " + dir.root());
-        System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid " + router.pid() + ", log " + dir.log("router") + ")");
+        System.out.println("  router  users' traffic on " + proxy + ", admin API on " + admin + "  (pid "
+                + dir.process("router").map(ProcessHandle::pid).orElse(-1L) + ", kept running by pid " + router.pid() + ", log " + dir.log("router") + ")");
         System.out.println("  server  API on " + apiAddr.get() + "  (pid " + dir.process("server").map(ProcessHandle::pid).orElse(-1L)
                 + ", log " + dir.log("server") + ")");
         System.out.println("  store      " + chosen);
@@ -178,10 +196,19 @@ public final class UpCommand implements Callable<Integer> {
         return EndpointAddress.parse(server.readyLine().substring(ServerCommand.READY_PREFIX.length()).trim().split(" ")[1]);
     }
 
+    /**
+     * Starts the router's supervisor in the background, which starts the router (and starts it again
+     * whenever it dies: see {@link SuperviseRouterCommand}) and writes its pid; returns the supervisor
+     * once the router is ready (its ready line).
+     */
     private static ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
-        return ChildProcess.startJava("router", withArchive(withHeap(jvm, "512m"), "router"), Main.class.getName(),
-                List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir", dir.routerState().toString()),
+        List<String> small = new ArrayList<>(withHeap(jvm, "32m"));
+        small.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        ChildProcess supervisor = ChildProcess.startJava("router", withArchive(small, "supervisor"), Main.class.getName(),
+                List.of("supervise-router", "--data-dir", dir.root().toString(), "--listen", listen.toString(), "--admin", admin.toString()),
                 l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
+        dir.writePid(SuperviseRouterCommand.PID_NAME, supervisor.pid());
+        return supervisor;
     }
 
     static List<String> withHeap(List<String> flags, String heap) {

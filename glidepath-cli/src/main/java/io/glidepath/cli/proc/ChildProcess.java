@@ -117,6 +117,11 @@ public final class ChildProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Waits until the child exits (this JVM hears of its own child's exit at once); its exit code. */
+    public int waitFor() throws InterruptedException {
+        return process.waitFor();
+    }
+
     public Path log() {
         return log;
     }

@@ -1,0 +1,105 @@
+package io.glidepath.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.router.SuperviseRouterCommand;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The router {@code glidepath up} starts is kept running by a supervisor: killed, it is back on its
+ * addresses without anyone running {@code up}; stopped cleanly, it stays stopped; {@code down}
+ * stops both.
+ */
+class RouterSupervisorTest {
+    @TempDir
+    Path work;
+    DataDir dir;
+
+    @AfterEach
+    void down() throws Exception {
+        if (dir != null) {
+            glidepath("down");
+        }
+    }
+
+    @Test
+    void aKilledRouterIsStartedAgainOnItsAddressesACleanStopIsRespectedAndDownStopsBoth() throws Exception {
+        dir = new DataDir(work.resolve("gp"));
+        assertThat(glidepath("up", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--router-admin", "127.0.0.1:0")).isZero();
+        var endpoints = dir.endpoints().orElseThrow();
+        ProcessHandle supervisor = dir.process(SuperviseRouterCommand.PID_NAME).orElseThrow();
+        ProcessHandle first = dir.process("router").orElseThrow();
+        assertThat(first.parent().map(ProcessHandle::pid)).contains(supervisor.pid());
+        assertThat(answers(endpoints.proxy().port())).isTrue();
+
+        first.destroyForcibly();
+        await("the router started again by its supervisor").atMost(Duration.ofSeconds(30))
+                .until(() -> dir.process("router").filter(p -> p.pid() != first.pid()).isPresent());
+        ProcessHandle second = dir.process("router").orElseThrow();
+        assertThat(answers(endpoints.proxy().port())).as("on the same address").isTrue();
+        assertThat(dir.endpoints().orElseThrow()).isEqualTo(endpoints);
+        assertThat(Files.readString(dir.log("router"))).contains("died (exit 137, SIGKILL): starting it again on " + endpoints.proxy());
+
+        // a clean stop (SIGTERM, exit 0) is what someone wanted: the supervisor leaves it stopped and ends
+        second.destroy();
+        assertThat(DataDir.awaitGone(second, Duration.ofSeconds(40))).isTrue();
+        assertThat(DataDir.awaitGone(supervisor, Duration.ofSeconds(10))).as("the supervisor ends with it").isTrue();
+        assertThat(dir.process("router")).isEmpty();
+        assertThat(Files.readString(dir.log("router"))).contains("stopped cleanly: not starting it again");
+
+        // up starts a router again, with a supervisor of its own, on the same addresses
+        assertThat(glidepath("up")).isZero();
+        ProcessHandle again = dir.process(SuperviseRouterCommand.PID_NAME).orElseThrow();
+        assertThat(again.pid()).isNotEqualTo(supervisor.pid());
+        ProcessHandle third = dir.process("router").orElseThrow();
+        assertThat(answers(endpoints.proxy().port())).isTrue();
+
+        assertThat(glidepath("down")).isZero();
+        assertThat(DataDir.running(again)).isFalse();
+        assertThat(DataDir.running(third)).isFalse();
+        dir = null;
+    }
+
+    @Test
+    void crashesInARowBackOffUpToTenSeconds() {
+        assertThat(SuperviseRouterCommand.backoff(1)).isZero();
+        assertThat(SuperviseRouterCommand.backoff(2)).isEqualTo(Duration.ofMillis(500));
+        assertThat(SuperviseRouterCommand.backoff(3)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(SuperviseRouterCommand.backoff(7)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(SuperviseRouterCommand.backoff(1000)).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    /** Whether the router answers HTTP on {@code port} (no route yet: its own 404 is an answer). */
+    private static boolean answers(int port) {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() > 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private int glidepath(String... args) throws Exception {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--data-dir";
+        all[args.length + 1] = dir.root().toString();
+        try (CliProcess p = CliProcess.start(all)) {
+            int code = p.waitFor(120);
+            assertThat(code).as(p.out() + p.err()).isZero();
+            return code;
+        }
+    }
+}
