@@ -82,6 +82,8 @@ public final class RecoveryBench {
 
             List<double[]> router = new ArrayList<>();
             for (int i = 1; parts.contains("router") && i <= runs; i++) {
+                // one crash, not a crash loop: the supervisor backs off crashes within 10 s of a router's start
+                Thread.sleep(11_000);
                 router.add(gap(load, () -> {
                     Path pidFile = b.data.resolve("run/router.pid");
                     String killed = Files.readString(pidFile).strip();
