@@ -16,14 +16,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,14 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
  * store, the platform and the router must agree (every service on one version everywhere, no
  * canary, no preview, no lock), no process may be left that the registry does not know, and the
  * users behind the router, under load the whole time, must see zero failed requests. The three
- * releases run side by side (each with its own data directory, router, server and load).
+ * releases run side by side, each with its own data directory, router, server and load.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class CrashRecoveryTest {
     @TempDir
     Path work;
-    DataDir dir;
-    LoadGenerator load;
+    final List<Scenario> scenarios = new CopyOnWriteArrayList<>();
 
     /** What the test does around a crash, besides keeping users' load on. */
     enum Act {
@@ -70,19 +73,47 @@ class CrashRecoveryTest {
 
     @AfterEach
     void down() throws Exception {
-        if (load != null) {
-            load.close();
-        }
-        if (dir != null) {
-            try (CliProcess p = CliProcess.start("down", "--data-dir", dir.root().toString())) {
+        for (Scenario sc : scenarios) {
+            if (sc.load != null) {
+                sc.load.close();
+            }
+            try (CliProcess p = CliProcess.start("down", "--data-dir", sc.dir.root().toString())) {
                 p.waitFor(120);
             }
         }
     }
 
+    /**
+     * The three releases side by side, each with its own data directory, router, server, instances
+     * and load (most of their time is waiting for crashes, restarts and bakes); within this one test,
+     * so that no other test class, some of which look for stray processes, runs meanwhile.
+     */
     @Test
-    void blueGreenSurvivesTheServerDyingAtEachStep() throws Exception {
-        run("bg", List.of("bg"), List.of("/"), List.of(
+    void theServerDiesAtEachStepOfABlueGreenACanaryAndATwoWaveReleaseAndTheRouterDiesUnderLoad() throws Exception {
+        Map<String, Callable<Void>> all = new LinkedHashMap<>();
+        all.put("blue-green", () -> blueGreenSurvivesTheServerDyingAtEachStep(new Scenario("bg")));
+        all.put("canary", () -> canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback(new Scenario("cn")));
+        all.put("two waves", () -> aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback(new Scenario("ms")));
+        AssertionError failed = new AssertionError("a crash-recovery scenario failed (each one's failure is attached)");
+        try (ExecutorService ex = Executors.newFixedThreadPool(all.size())) {
+            Map<String, Future<Void>> running = new LinkedHashMap<>();
+            all.forEach((name, scenario) -> running.put(name, ex.submit(scenario)));
+            for (var r : running.entrySet()) {
+                try {
+                    r.getValue().get();
+                } catch (ExecutionException e) {
+                    AssertionError one = new AssertionError(r.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                    failed.addSuppressed(one);
+                }
+            }
+        }
+        if (failed.getSuppressed().length > 0) {
+            throw failed;
+        }
+    }
+
+    private Void blueGreenSurvivesTheServerDyingAtEachStep(Scenario sc) throws Exception {
+        sc.run("bg", List.of("bg"), List.of("/"), List.of(
                 Point.of("submitted@release", "PROMOTED"),
                 Point.of("phase.STARTING@bg", "PROMOTED"),
                 Point.of("instancesStarted@bg", "PROMOTED"),
@@ -91,12 +122,12 @@ class CrashRecoveryTest {
                 Point.of("traffic@bg#2", "PROMOTED"),
                 Point.of("phase.PROMOTED@bg", "PROMOTED"),
                 Point.of("phase.DONE@bg", "PROMOTED")));
+        return null;
     }
 
-    @Test
-    void canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback() throws Exception {
+    private Void canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback(Scenario sc) throws Exception {
         String pause = "    steps: [{weight: 20}, {pause: manual}]\n";
-        String promoted = run("cn", List.of("cn"), List.of("/"), List.of(
+        String promoted = sc.run("cn", List.of("cn"), List.of("/"), List.of(
                 Point.of("traffic@cn#3", "PROMOTED"),
                 Point.of("verdict@cn", "PROMOTED"),
                 Point.of("step@cn#2", "PROMOTED"),
@@ -107,47 +138,13 @@ class CrashRecoveryTest {
                 new Point("phase.ROLLING_BACK@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE),
                 new Point("trafficRestored@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE),
                 new Point("instancesStopped@cn", "ROLLED_BACK", pause, Act.ABORT_AT_PAUSE)));
-        killTheRouterUnderLoad("cn", promoted);
+        sc.killTheRouterUnderLoad("cn", promoted);
+        return null;
     }
 
-    /**
-     * The router killed with SIGKILL under load, and nobody runs {@code glidepath up}: its supervisor
-     * starts it again on the same addresses, with its routes (and their endpoints' health) from its state file.
-     */
-    private void killTheRouterUnderLoad(String service, String version) throws Exception {
-        var endpoints = dir.endpoints().orElseThrow();
-        load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 6).withRate(200).withUsersPerConnection(16)).start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
-        assertThat(load.failures()).isEmpty();
-
-        ProcessHandle router = dir.process("router").orElseThrow();
-        long killed = load.elapsedMillis();
-        router.destroyForcibly();
-        await("the router started again by its supervisor").atMost(Duration.ofSeconds(30))
-                .until(() -> dir.process("router").filter(p -> p.pid() != router.pid()).isPresent());
-        long upAgain = load.elapsedMillis();
-        long served = load.requestCount();
-        await("users' requests go through again").atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > served + 300);
-        long failedInGap = load.failureCount();
-        long settled = load.requestCount();
-        await().atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > settled + 300);
-        assertThat(load.failureCount()).as("no failure once the router is back").isEqualTo(failedInGap);
-        long gap = failedInGap == 0 ? 0 : load.lastFailureMillis() - killed;
-        System.out.printf("crash-recovery: router killed under load: its supervisor had it ready again in %d ms, users saw failures for %d ms "
-                + "(%d failed requests)%n", upAgain - killed, gap, failedInGap);
-        assertThat(load.failures()).allMatch(f -> f.atMillis() >= killed);
-        // glidepath up finds everything running
-        assertThat(up(null)).isZero();
-        assertThat(dir.process("router")).isPresent();
-        // its routes came back from its state file: the same version, the server unaware of the gap
-        assertAgreement(ServerClient.of(dir), List.of(service), version, "the router's restart");
-    }
-
-
-    @Test
-    void aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback() throws Exception {
+    private Void aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback(Scenario sc) throws Exception {
         String failingFront = "FAIL_READINESS";
-        run("ms", List.of("back", "front"), List.of("/", "/back"), List.of(
+        sc.run("ms", List.of("back", "front"), List.of("/", "/back"), List.of(
                 Point.of("wave@release#2", "PROMOTED"),
                 // back promoted in wave 1, front's new instance dead while no server ran: the release rolls back as a whole
                 Point.of("instancesStarted@front", "ROLLED_BACK", Act.KILL_NEW_WHILE_DOWN),
@@ -158,143 +155,198 @@ class CrashRecoveryTest {
                 new Point("rollbackDecided@release", "ROLLED_BACK", failingFront, Act.NOTHING),
                 new Point("phase.ROLLING_BACK@back", "ROLLED_BACK", failingFront, Act.NOTHING),
                 new Point("trafficRestored@release", "ROLLED_BACK", failingFront, Act.NOTHING)));
+        return null;
     }
 
-    /**
-     * One data directory, one router, load on {@code paths} throughout; a first release {@code
-     * GROUP-0} promoted normally, then one release per point, each killing its server. Returns the
-     * version the services run at the end.
-     */
-    private String run(String group, List<String> services, List<String> paths, List<Point> points) throws Exception {
-        dir = new DataDir(work.resolve(group));
-        String d = dir.root().toString();
-        assertThat(up(group + "-1:" + points.get(0).failpoint(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
-        ServerClient api = ServerClient.of(dir);
-        String first = submit(api, group, 0, services, "");
-        await("the first release").atMost(Duration.ofSeconds(60)).until(() -> !api.release(first).path("state").asText().equals("RUNNING"));
-        assertThat(api.release(first).path("state").asText()).as(String.join("\n", messages(api, first))).isEqualTo("PROMOTED");
-        var endpoints = dir.endpoints().orElseThrow();
-        load = new LoadGenerator(new LoadGenerator.Config("127.0.0.1", endpoints.proxy().port(), paths, 6, 16, 200, Duration.ofSeconds(10),
-                Map.of(), "X-Version")).start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
+    /** One release's world: its data directory (router, server, instances) and the users' load on it. */
+    final class Scenario {
+        final DataDir dir;
+        volatile LoadGenerator load;
 
-        String current = "v0";
-        for (int k = 1; k <= points.size(); k++) {
-            Point p = points.get(k - 1);
-            long t0 = System.currentTimeMillis();
-            ServerClient c = ServerClient.of(dir);
-            ProcessHandle server = dir.process("server").orElseThrow();
-            String id = submit(c, group, k, services, p.variant());
-            if (p.act() == Act.ABORT_AT_PAUSE) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
-                c.abort(id, "tester");
-            }
-            try {
-                await("the server halts at " + p.failpoint()).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                throw new AssertionError("the server did not halt at " + p.failpoint() + "; the release's journal: " + messages(c, id), e);
-            }
-            assertThat(messages(dir, id)).as("the release did not finish before the crash at " + p.failpoint()).noneMatch(m -> m.contains(" promoted")
-                    && m.startsWith("release "));
-
-            System.out.printf("crash-recovery: %s crashed at %s after %d ms%n", id, p.failpoint(), System.currentTimeMillis() - t0);
-            if (p.act() == Act.KILL_NEW_WHILE_DOWN) {
-                assertThat(killInstancesOf(services.getLast(), "v" + k)).as("instances of v" + k + " to kill").isPositive();
-            }
-            String next = k < points.size() ? group + "-" + (k + 1) + ":" + points.get(k).failpoint() : null;
-            long restart = System.currentTimeMillis();
-            assertThat(up(next)).as("restart after " + p.failpoint()).isZero();
-            System.out.printf("crash-recovery: %s glidepath up (server start and recovery) took %d ms%n", id, System.currentTimeMillis() - restart);
-            ServerClient again = ServerClient.of(dir);
-            if (p.act() == Act.PROMOTE_AFTER_RESTART) {
-                // the restarted server goes on to the manual pause again, and waits there for a person
-                await().atMost(Duration.ofSeconds(60)).until(() -> messages(again, id).stream().filter(m -> m.startsWith("paused at")).count() == 2);
-                again.promote(id, "tester");
-            }
-            await("release " + id + " ends after the restart").atMost(Duration.ofSeconds(90))
-                    .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
-            JsonNode end = again.release(id);
-            assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end + "\n" + String.join("\n", messages(again, id)))
-                    .isEqualTo(p.expect());
-            List<String> journal = messages(again, id);
-            // the release's end is journaled (a promoted release's previous versions retire after it, keepPrevious later)
-            assertThat(journal).as("the journal ends the release").anyMatch(m -> m.startsWith("release " + id + " " + p.expect().toLowerCase(Locale.ROOT)
-                    .replace('_', ' ')));
-            assertThat(journal).as("the restarted server goes on or rolls back, and says which").anyMatch(m -> m.startsWith("the server restarted"));
-            if (p.expect().equals("PROMOTED")) {
-                current = "v" + k;
-                // it went on with what the dead server started: no instance started twice
-                String startedNew = "started 1 instances of v" + k;
-                assertThat(journal.stream().filter(m -> m.startsWith(startedNew)).count())
-                        .as("instances of v" + k + " started, one per service").isEqualTo(services.size());
-            }
-            String version = current;
-            // a promoted release's previous versions retire after keepPrevious (1s), counted from its end
-            await("store, platform and router agree after " + p.failpoint()).atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                    .untilAsserted(() -> assertAgreement(again, services, version, p.failpoint()));
-            System.out.printf("crash-recovery: %s recovered %s at %d ms%n", id, p.expect(), System.currentTimeMillis() - t0);
+        Scenario(String group) {
+            this.dir = new DataDir(work.resolve(group));
+            scenarios.add(this);
         }
-        load.close();
-        assertThat(load.failures()).as("users' failed requests across " + points.size() + " server crashes").isEmpty();
-        assertThat(load.snapshot().byVersion()).as("users were served by the versions promoted").containsKey(current);
-        return current;
-    }
 
-    /** The store, the platform and the router tell the same story, and no process runs that the registry does not know. */
-    private void assertAgreement(ServerClient api, List<String> services, String version, String point) throws Exception {
-        JsonNode all = api.services().path("services");
-        Set<String> registered = new HashSet<>();
-        for (String name : services) {
-            JsonNode s = null;
-            for (JsonNode x : all) {
-                if (x.path("name").asText().equals(name)) {
-                    s = x;
+        /**
+         * The router killed with SIGKILL under load, and nobody runs {@code glidepath up}: its supervisor
+         * starts it again on the same addresses, with its routes (and their endpoints' health) from its state file.
+         */
+        private void killTheRouterUnderLoad(String service, String version) throws Exception {
+            var endpoints = dir.endpoints().orElseThrow();
+            load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 6).withRate(200).withUsersPerConnection(16)).start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
+            assertThat(load.failures()).isEmpty();
+
+            ProcessHandle router = dir.process("router").orElseThrow();
+            long killed = load.elapsedMillis();
+            router.destroyForcibly();
+            await("the router started again by its supervisor").atMost(Duration.ofSeconds(30))
+                    .until(() -> dir.process("router").filter(p -> p.pid() != router.pid()).isPresent());
+            long upAgain = load.elapsedMillis();
+            long served = load.requestCount();
+            await("users' requests go through again").atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > served + 300);
+            long failedInGap = load.failureCount();
+            long settled = load.requestCount();
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.requestCount() > settled + 300);
+            assertThat(load.failureCount()).as("no failure once the router is back").isEqualTo(failedInGap);
+            long gap = failedInGap == 0 ? 0 : load.lastFailureMillis() - killed;
+            System.out.printf("crash-recovery: router killed under load: its supervisor had it ready again in %d ms, users saw failures for %d ms "
+                    + "(%d failed requests)%n", upAgain - killed, gap, failedInGap);
+            assertThat(load.failures()).allMatch(f -> f.atMillis() >= killed);
+            // glidepath up finds everything running
+            assertThat(up(null)).isZero();
+            assertThat(dir.process("router")).isPresent();
+            // its routes came back from its state file: the same version, the server unaware of the gap
+            assertAgreement(ServerClient.of(dir), List.of(service), version, "the router's restart");
+        }
+
+        /**
+         * One data directory, one router, load on {@code paths} throughout; a first release {@code
+         * GROUP-0} promoted normally, then one release per point, each killing its server. Returns the
+         * version the services run at the end.
+         */
+        private String run(String group, List<String> services, List<String> paths, List<Point> points) throws Exception {
+            String d = dir.root().toString();
+            assertThat(up(group + "-1:" + points.get(0).failpoint(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
+            ServerClient api = ServerClient.of(dir);
+            String first = submit(api, group, 0, services, "");
+            await("the first release").atMost(Duration.ofSeconds(60)).until(() -> !api.release(first).path("state").asText().equals("RUNNING"));
+            assertThat(api.release(first).path("state").asText()).as(String.join("\n", messages(api, first))).isEqualTo("PROMOTED");
+            var endpoints = dir.endpoints().orElseThrow();
+            load = new LoadGenerator(new LoadGenerator.Config("127.0.0.1", endpoints.proxy().port(), paths, 6, 16, 200, Duration.ofSeconds(10),
+                    Map.of(), "X-Version")).start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
+
+            String current = "v0";
+            for (int k = 1; k <= points.size(); k++) {
+                Point p = points.get(k - 1);
+                long t0 = System.currentTimeMillis();
+                ServerClient c = ServerClient.of(dir);
+                ProcessHandle server = dir.process("server").orElseThrow();
+                String id = submit(c, group, k, services, p.variant());
+                if (p.act() == Act.ABORT_AT_PAUSE) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
+                    c.abort(id, "tester");
                 }
+                try {
+                    await("the server halts at " + p.failpoint()).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("the server did not halt at " + p.failpoint() + "; the release's journal: " + messages(c, id), e);
+                }
+                assertThat(messages(dir, id)).as("the release did not finish before the crash at " + p.failpoint()).noneMatch(m -> m.contains(" promoted")
+                        && m.startsWith("release "));
+
+                System.out.printf("crash-recovery: %s crashed at %s after %d ms%n", id, p.failpoint(), System.currentTimeMillis() - t0);
+                if (p.act() == Act.KILL_NEW_WHILE_DOWN) {
+                    assertThat(killInstancesOf(services.getLast(), "v" + k)).as("instances of v" + k + " to kill").isPositive();
+                }
+                String next = k < points.size() ? group + "-" + (k + 1) + ":" + points.get(k).failpoint() : null;
+                long restart = System.currentTimeMillis();
+                assertThat(up(next)).as("restart after " + p.failpoint()).isZero();
+                System.out.printf("crash-recovery: %s glidepath up (server start and recovery) took %d ms%n", id, System.currentTimeMillis() - restart);
+                ServerClient again = ServerClient.of(dir);
+                if (p.act() == Act.PROMOTE_AFTER_RESTART) {
+                    // the restarted server goes on to the manual pause again, and waits there for a person
+                    await().atMost(Duration.ofSeconds(60)).until(() -> messages(again, id).stream().filter(m -> m.startsWith("paused at")).count() == 2);
+                    again.promote(id, "tester");
+                }
+                await("release " + id + " ends after the restart").atMost(Duration.ofSeconds(90))
+                        .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
+                JsonNode end = again.release(id);
+                assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end + "\n" + String.join("\n", messages(again, id)))
+                        .isEqualTo(p.expect());
+                List<String> journal = messages(again, id);
+                // the release's end is journaled (a promoted release's previous versions retire after it, keepPrevious later)
+                assertThat(journal).as("the journal ends the release").anyMatch(m -> m.startsWith("release " + id + " " + p.expect().toLowerCase(Locale.ROOT)
+                        .replace('_', ' ')));
+                assertThat(journal).as("the restarted server goes on or rolls back, and says which").anyMatch(m -> m.startsWith("the server restarted"));
+                if (p.expect().equals("PROMOTED")) {
+                    current = "v" + k;
+                    // it went on with what the dead server started: no instance started twice
+                    String startedNew = "started 1 instances of v" + k;
+                    assertThat(journal.stream().filter(m -> m.startsWith(startedNew)).count())
+                            .as("instances of v" + k + " started, one per service").isEqualTo(services.size());
+                }
+                String version = current;
+                // a promoted release's previous versions retire after keepPrevious (1s), counted from its end
+                await("store, platform and router agree after " + p.failpoint()).atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .untilAsserted(() -> assertAgreement(again, services, version, p.failpoint()));
+                System.out.printf("crash-recovery: %s recovered %s at %d ms%n", id, p.expect(), System.currentTimeMillis() - t0);
             }
-            assertThat(s).as(name + " after " + point).isNotNull();
-            String what = name + " after a crash at " + point + ": " + s;
-            assertThat(s.path("currentVersion").asText()).as(what).isEqualTo(version);
-            assertThat(s.has("heldBy")).as(what).isFalse();
-            assertThat(s.path("route").path("stable").asText()).as(what).isEqualTo(version);
-            assertThat(s.path("route").path("canary").isNull()).as(what).isTrue();
-            assertThat(s.path("route").path("preview").isNull()).as(what).isTrue();
-            assertThat(s.path("route").path("canaryWeight").asInt()).as(what).isZero();
-            assertThat(s.path("instances")).as(what).hasSize(1);
-            s.path("instances").forEach(i -> {
-                assertThat(i.path("version").asText()).as(what).isEqualTo(version);
-                registered.add(i.path("id").asText());
-            });
+            load.close();
+            assertThat(load.failures()).as("users' failed requests across " + points.size() + " server crashes").isEmpty();
+            assertThat(load.snapshot().byVersion()).as("users were served by the versions promoted").containsKey(current);
+            return current;
         }
-        assertThat(instanceProcesses()).as("processes this data directory's platform started, after " + point).isEqualTo(registered);
-    }
 
-    /** Kills (SIGKILL) every instance process of this data directory running {@code version} of {@code service}; returns how many. */
-    private int killInstancesOf(String service, String version) {
-        String root = dir.root().toAbsolutePath().normalize().toString();
-        List<ProcessHandle> victims = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(h -> {
-            Map<String, String> env = environ(h.pid());
-            if (root.equals(env.get("GLIDEPATH_DATA_DIR")) && env.containsKey("GLIDEPATH_INSTANCE") && version.equals(env.get("VERSION"))
-                    && env.get("GLIDEPATH_INSTANCE").startsWith(service + "-")) {
-                victims.add(h);
+        /** The store, the platform and the router tell the same story, and no process runs that the registry does not know. */
+        private void assertAgreement(ServerClient api, List<String> services, String version, String point) throws Exception {
+            JsonNode all = api.services().path("services");
+            Set<String> registered = new HashSet<>();
+            for (String name : services) {
+                JsonNode s = null;
+                for (JsonNode x : all) {
+                    if (x.path("name").asText().equals(name)) {
+                        s = x;
+                    }
+                }
+                assertThat(s).as(name + " after " + point).isNotNull();
+                String what = name + " after a crash at " + point + ": " + s;
+                assertThat(s.path("currentVersion").asText()).as(what).isEqualTo(version);
+                assertThat(s.has("heldBy")).as(what).isFalse();
+                assertThat(s.path("route").path("stable").asText()).as(what).isEqualTo(version);
+                assertThat(s.path("route").path("canary").isNull()).as(what).isTrue();
+                assertThat(s.path("route").path("preview").isNull()).as(what).isTrue();
+                assertThat(s.path("route").path("canaryWeight").asInt()).as(what).isZero();
+                assertThat(s.path("instances")).as(what).hasSize(1);
+                s.path("instances").forEach(i -> {
+                    assertThat(i.path("version").asText()).as(what).isEqualTo(version);
+                    registered.add(i.path("id").asText());
+                });
             }
-        });
-        victims.forEach(ProcessHandle::destroyForcibly);
-        victims.forEach(h -> h.onExit().join());
-        return victims.size();
-    }
+            assertThat(instanceProcesses()).as("processes this data directory's platform started, after " + point).isEqualTo(registered);
+        }
 
-    /** Every live process carrying this data directory's instance marker, by instance id. */
-    private Set<String> instanceProcesses() {
-        String root = dir.root().toAbsolutePath().normalize().toString();
-        Set<String> ids = new HashSet<>();
-        ProcessHandle.allProcesses().forEach(h -> {
-            Map<String, String> env = environ(h.pid());
-            if (root.equals(env.get("GLIDEPATH_DATA_DIR")) && env.containsKey("GLIDEPATH_INSTANCE")) {
-                ids.add(env.get("GLIDEPATH_INSTANCE"));
+        /** Kills (SIGKILL) every instance process of this data directory running {@code version} of {@code service}; returns how many. */
+        private int killInstancesOf(String service, String version) {
+            String root = dir.root().toAbsolutePath().normalize().toString();
+            List<ProcessHandle> victims = new ArrayList<>();
+            ProcessHandle.allProcesses().forEach(h -> {
+                Map<String, String> env = environ(h.pid());
+                if (root.equals(env.get("GLIDEPATH_DATA_DIR")) && env.containsKey("GLIDEPATH_INSTANCE") && version.equals(env.get("VERSION"))
+                        && env.get("GLIDEPATH_INSTANCE").startsWith(service + "-")) {
+                    victims.add(h);
+                }
+            });
+            victims.forEach(ProcessHandle::destroyForcibly);
+            victims.forEach(h -> h.onExit().join());
+            return victims.size();
+        }
+
+        /** Every live process carrying this data directory's instance marker, by instance id. */
+        private Set<String> instanceProcesses() {
+            String root = dir.root().toAbsolutePath().normalize().toString();
+            Set<String> ids = new HashSet<>();
+            ProcessHandle.allProcesses().forEach(h -> {
+                Map<String, String> env = environ(h.pid());
+                if (root.equals(env.get("GLIDEPATH_DATA_DIR")) && env.containsKey("GLIDEPATH_INSTANCE")) {
+                    ids.add(env.get("GLIDEPATH_INSTANCE"));
+                }
+            });
+            return ids;
+        }
+
+        /** {@code glidepath up}, with the server's failpoint armed for the next release (none when null). */
+        private int up(String failpoint, String... more) throws Exception {
+            List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.root().toString()));
+            args.addAll(List.of(more));
+            try (CliProcess p = CliProcess.start(failpoint == null ? Map.of() : Map.of("GLIDEPATH_FAILPOINT", failpoint), args.toArray(String[]::new))) {
+                int code = p.waitFor(120);
+                assertThat(code).as(p.out() + p.err()).isZero();
+                return code;
             }
-        });
-        return ids;
+        }
     }
 
     private static Map<String, String> environ(long pid) {
@@ -310,17 +362,6 @@ class CrashRecoveryTest {
             // the process ended, or is not ours
         }
         return env;
-    }
-
-    /** {@code glidepath up}, with the server's failpoint armed for the next release (none when null). */
-    private int up(String failpoint, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.root().toString()));
-        args.addAll(List.of(more));
-        try (CliProcess p = CliProcess.start(failpoint == null ? Map.of() : Map.of("GLIDEPATH_FAILPOINT", failpoint), args.toArray(String[]::new))) {
-            int code = p.waitFor(120);
-            assertThat(code).as(p.out() + p.err()).isZero();
-            return code;
-        }
     }
 
     /**
