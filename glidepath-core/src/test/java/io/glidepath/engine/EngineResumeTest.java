@@ -3,10 +3,6 @@ package io.glidepath.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.analysis.TrackFigures;
-import io.glidepath.engine.Doubles.MemoryPlatform;
-import io.glidepath.engine.Doubles.MemoryRouter;
-import io.glidepath.engine.Doubles.ScriptedMetrics;
-import io.glidepath.engine.Doubles.ScriptedProber;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.ServiceVersion;
 import io.glidepath.route.EndpointAddress;
@@ -16,15 +12,12 @@ import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.StoredEvent;
-import io.glidepath.time.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,20 +25,7 @@ import org.junit.jupiter.api.Test;
  * stopped server left (instances it started, the route it set, the locks) is built by hand here,
  * then {@link Engine#resume} must finish the release without starting anything twice.
  */
-class EngineResumeTest {
-    final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T10:00:00Z")).autoAdvance(true);
-    final MemoryStore store = new MemoryStore();
-    final MemoryPlatform platform = new MemoryPlatform(store);
-    final MemoryRouter router = new MemoryRouter(clock);
-    final ScriptedMetrics metrics = new ScriptedMetrics(clock);
-    final ScriptedProber prober = new ScriptedProber();
-    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
-
-    @AfterEach
-    void close() {
-        engine.close();
-    }
-
+class EngineResumeTest extends EngineFixture {
     static final String CANARY = "    steps: [{weight: 5}, {bake: 3s}, {weight: 50}, {bake: 3s}]\n";
 
     static ReleaseSpec catalog(String version, String extra) throws Exception {
@@ -94,6 +74,18 @@ class EngineResumeTest {
         return platform.start(new ServiceVersion(s.name(), s.version(), s.run(), Path.of(".")), s.run().replicas());
     }
 
+    /** catalog 1.0.0 promoted, then what a server that stopped while releasing 2.0.0 ({@code extra}) as r2 left: the instances it started. */
+    record Left(List<Instance> v1, ReleaseSpec spec, ReleaseRecord record, List<Instance> v2) {
+    }
+
+    Left catalogTwoLeftRunning(String extra) throws Exception {
+        promote(catalog("1.0.0", ""));
+        List<Instance> v1 = live("catalog", "1.0.0");
+        ReleaseSpec spec = catalog("2.0.0", extra);
+        ReleaseRecord r = leftRunning("r2", spec);
+        return new Left(v1, spec, r, startedBefore(spec.services().get(0)));
+    }
+
     List<Instance> live(String service, String version) {
         return platform.list(service).stream().filter(i -> i.version().equals(version)).toList();
     }
@@ -118,11 +110,11 @@ class EngineResumeTest {
 
     @Test
     void aCanaryGoesOnAfterItsLastJournaledStepWithTheInstancesItHadStarted() throws Exception {
-        promote(catalog("1.0.0", ""));
-        List<Instance> v1 = live("catalog", "1.0.0");
-        ReleaseSpec spec = catalog("2.0.0", CANARY);
-        ReleaseRecord r = leftRunning("r2", spec);
-        List<Instance> v2 = startedBefore(spec.services().get(0));
+        Left left = catalogTwoLeftRunning(CANARY);
+        List<Instance> v1 = left.v1();
+        ReleaseSpec spec = left.spec();
+        ReleaseRecord r = left.record();
+        List<Instance> v2 = left.v2();
         // the stopped server had set 5% and baked (steps 1 and 2 journaled done), then set 50% without journaling it
         RouteSpec base = router.last();
         router.apply(base.withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(5000), OptionalLong.empty());
@@ -147,11 +139,11 @@ class EngineResumeTest {
 
     @Test
     void failingVerdictsJournaledBeforeTheRestartStillCount() throws Exception {
-        promote(catalog("1.0.0", ""));
-        List<Instance> v1 = live("catalog", "1.0.0");
-        ReleaseSpec spec = catalog("2.0.0", CANARY);
-        ReleaseRecord r = leftRunning("r2", spec);
-        List<Instance> v2 = startedBefore(spec.services().get(0));
+        Left left = catalogTwoLeftRunning(CANARY);
+        List<Instance> v1 = left.v1();
+        ReleaseSpec spec = left.spec();
+        ReleaseRecord r = left.record();
+        List<Instance> v2 = left.v2();
         router.apply(router.last().withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(500), OptionalLong.empty());
         metrics.figures = (t, canary) -> new TrackFigures(200, canary ? 60 : 0, Map.of(99.0, 15.0));
 
@@ -169,10 +161,10 @@ class EngineResumeTest {
 
     @Test
     void aBlueGreenSmokeTestedBeforeTheRestartIsProvenReadyAgainNotSmokeTestedAgain() throws Exception {
-        promote(catalog("1.0.0", ""));
-        ReleaseSpec spec = catalog("2.0.0", "    strategy: blueGreen\n");
-        ReleaseRecord r = leftRunning("r2", spec);
-        List<Instance> v2 = startedBefore(spec.services().get(0));
+        Left left = catalogTwoLeftRunning("    strategy: blueGreen\n");
+        ReleaseSpec spec = left.spec();
+        ReleaseRecord r = left.record();
+        List<Instance> v2 = left.v2();
         int smokes = prober.smokeTargets.size();
 
         ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.SMOKE_TESTED, v2, false, 0, 0, gen("catalog"))));
@@ -187,11 +179,11 @@ class EngineResumeTest {
 
     @Test
     void aDeploymentResumedWhileWatchedAfterPromotionRetiresItsPreviousVersionFromTheRoute() throws Exception {
-        promote(catalog("1.0.0", ""));
-        List<Instance> v1 = live("catalog", "1.0.0");
-        ReleaseSpec spec = catalog("2.0.0", "    strategy: blueGreen\n");
-        ReleaseRecord r = leftRunning("r2", spec);
-        List<Instance> v2 = startedBefore(spec.services().get(0));
+        Left left = catalogTwoLeftRunning("    strategy: blueGreen\n");
+        List<Instance> v1 = left.v1();
+        ReleaseSpec spec = left.spec();
+        ReleaseRecord r = left.record();
+        List<Instance> v2 = left.v2();
         router.apply(router.last().withStable(addresses(v2)).withPreview(addresses(v1)), OptionalLong.empty());
 
         ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.PROMOTED, v2, true, 0, 0, gen("catalog"))));
@@ -206,11 +198,11 @@ class EngineResumeTest {
 
     @Test
     void anAdoptedInstanceThatDiesRollsTheResumedDeploymentBack() throws Exception {
-        promote(catalog("1.0.0", ""));
-        List<Instance> v1 = live("catalog", "1.0.0");
-        ReleaseSpec spec = catalog("2.0.0", CANARY);
-        ReleaseRecord r = leftRunning("r2", spec);
-        List<Instance> v2 = startedBefore(spec.services().get(0));
+        Left left = catalogTwoLeftRunning(CANARY);
+        List<Instance> v1 = left.v1();
+        ReleaseSpec spec = left.spec();
+        ReleaseRecord r = left.record();
+        List<Instance> v2 = left.v2();
         router.apply(router.last().withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(500), OptionalLong.empty());
         metrics.figures = (t, canary) -> {
             if (canary && live("catalog", "2.0.0").size() == 2) {

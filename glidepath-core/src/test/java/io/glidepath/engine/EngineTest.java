@@ -4,43 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.glidepath.analysis.TrackFigures;
-import io.glidepath.engine.Doubles.MemoryPlatform;
-import io.glidepath.engine.Doubles.MemoryRouter;
-import io.glidepath.engine.Doubles.ScriptedMetrics;
-import io.glidepath.engine.Doubles.ScriptedProber;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.StoredEvent;
-import io.glidepath.time.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The engine on in-memory seams and a manual clock: each path of a deployment, in milliseconds. */
-class EngineTest {
-    static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
-
-    final ManualClock clock = new ManualClock(T0).autoAdvance(true);
-    final MemoryStore store = new MemoryStore();
-    final MemoryPlatform platform = new MemoryPlatform(store);
-    final MemoryRouter router = new MemoryRouter(clock);
-    final ScriptedMetrics metrics = new ScriptedMetrics(clock);
-    final ScriptedProber prober = new ScriptedProber();
-    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
-
-    @AfterEach
-    void close() {
-        engine.close();
-    }
-
+class EngineTest extends EngineFixture {
     static ReleaseSpec release(String version, String extra) throws Exception {
         return ReleaseReader.read("r.yaml", """
                 services:

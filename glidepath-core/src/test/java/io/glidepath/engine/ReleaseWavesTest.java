@@ -3,41 +3,21 @@ package io.glidepath.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.analysis.TrackFigures;
-import io.glidepath.engine.Doubles.MemoryPlatform;
-import io.glidepath.engine.Doubles.MemoryRouter;
-import io.glidepath.engine.Doubles.ScriptedMetrics;
-import io.glidepath.engine.Doubles.ScriptedProber;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.StoredEvent;
-import io.glidepath.time.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Several services as one release: waves, verify checks, atomic rollback, queueing. */
-class ReleaseWavesTest {
-    final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T10:00:00Z")).autoAdvance(true);
-    final MemoryStore store = new MemoryStore();
-    final MemoryPlatform platform = new MemoryPlatform(store);
-    final MemoryRouter router = new MemoryRouter(clock);
-    final ScriptedMetrics metrics = new ScriptedMetrics(clock);
-    final ScriptedProber prober = new ScriptedProber();
-    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
-
-    @AfterEach
-    void close() {
-        engine.close();
-    }
-
+class ReleaseWavesTest extends EngineFixture {
     /** gateway -> catalog, pricing; catalog -> inventory. */
     static String shop(String version, String extra, String release) {
         String svc = """

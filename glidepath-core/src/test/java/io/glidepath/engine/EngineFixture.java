@@ -1,0 +1,27 @@
+package io.glidepath.engine;
+
+import io.glidepath.engine.Doubles.MemoryPlatform;
+import io.glidepath.engine.Doubles.MemoryRouter;
+import io.glidepath.engine.Doubles.ScriptedMetrics;
+import io.glidepath.engine.Doubles.ScriptedProber;
+import io.glidepath.time.ManualClock;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+
+/** What the engine's tests share: the engine on in-memory seams and a manual clock that moves itself. */
+abstract class EngineFixture {
+    static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    final ManualClock clock = new ManualClock(T0).autoAdvance(true);
+    final MemoryStore store = new MemoryStore();
+    final MemoryPlatform platform = new MemoryPlatform(store);
+    final MemoryRouter router = new MemoryRouter(clock);
+    final ScriptedMetrics metrics = new ScriptedMetrics(clock);
+    final ScriptedProber prober = new ScriptedProber();
+    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+}
