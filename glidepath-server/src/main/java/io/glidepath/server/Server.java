@@ -155,7 +155,10 @@ public final class Server implements AutoCloseable {
                 store, failpoint);
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);
-        goOn.forEach(g -> engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt()));
+        goOn.forEach(g -> {
+            metrics.resumed(g.record().id(), g.record().submitted());
+            engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt());
+        });
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, figures, c.clock()), c.clock(), LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);

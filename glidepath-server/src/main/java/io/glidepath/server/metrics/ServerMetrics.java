@@ -33,6 +33,14 @@ public final class ServerMetrics {
         Gauge.builder("glidepath_releases_running", started, Map::size).description("Releases running now").register(registry);
     }
 
+    /**
+     * A release a previous server submitted and this one goes on with: it runs now, and its duration
+     * counts from its submission (its Submitted event went with the dead server).
+     */
+    public void resumed(String releaseId, Instant submitted) {
+        started.put(releaseId, submitted);
+    }
+
     /** Takes every journaled event (a follower of the engine, and of recovery). */
     public void accept(StoredEvent stored) {
         switch (stored.event()) {

@@ -45,4 +45,14 @@ class ServerMetricsTest {
                 .contains("glidepath_analysis_verdicts_total{outcome=\"fail\"} 1.0");
         assertThat(m.count("glidepath_releases", "outcome", "cancelled")).isZero();
     }
+
+    @Test
+    void aReleaseThisServerGoesOnWithRunsAndItsDurationCountsFromItsSubmission() {
+        m.resumed("c", T);
+        assertThat(m.scrape()).contains("glidepath_releases_running 1.0");
+        event("c", new ReleaseEvent.Note(T.plusSeconds(40), null, "the server restarted while release c ran: it goes on"));
+        event("c", new ReleaseEvent.Finished(T.plusSeconds(70), null, "promoted", Outcome.PROMOTED));
+        assertThat(m.scrape()).contains("glidepath_releases_running 0.0")
+                .contains("glidepath_release_duration_seconds_sum{outcome=\"promoted\"} 70.0");
+    }
 }
