@@ -86,6 +86,13 @@ class EngineResumeTest extends EngineFixture {
         return new Left(v1, spec, r, startedBefore(spec.services().get(0)));
     }
 
+    /** {@link #catalogTwoLeftRunning} as a canary, the route the stopped server set: 2.0.0 beside 1.0.0 at {@code basisPoints}. */
+    Left canaryLeftAt(int basisPoints) throws Exception {
+        Left left = catalogTwoLeftRunning(CANARY);
+        router.apply(router.last().withStable(addresses(left.v1())).withCanary(addresses(left.v2())).withCanaryWeight(basisPoints), OptionalLong.empty());
+        return left;
+    }
+
     List<Instance> live(String service, String version) {
         return platform.list(service).stream().filter(i -> i.version().equals(version)).toList();
     }
@@ -108,19 +115,19 @@ class EngineResumeTest extends EngineFixture {
         return store.release(r.id()).orElseThrow();
     }
 
+    /** Resumes r2 as a restarted server would, catalog at {@code reached} with the instances it had started. */
+    ReleaseRecord resumeCatalog(Left left, Phase reached, boolean switched, int stepsDone, int failuresInARow) throws Exception {
+        return resumeAndWait(left.record(), left.spec(), 0, Map.of("catalog", new ServiceDeployment.Resume(reached, left.v2(), switched, stepsDone,
+                failuresInARow, gen("catalog"))));
+    }
+
     @Test
     void aCanaryGoesOnAfterItsLastJournaledStepWithTheInstancesItHadStarted() throws Exception {
-        Left left = catalogTwoLeftRunning(CANARY);
-        List<Instance> v1 = left.v1();
-        ReleaseSpec spec = left.spec();
-        ReleaseRecord r = left.record();
-        List<Instance> v2 = left.v2();
         // the stopped server had set 5% and baked (steps 1 and 2 journaled done), then set 50% without journaling it
-        RouteSpec base = router.last();
-        router.apply(base.withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(5000), OptionalLong.empty());
+        Left left = canaryLeftAt(5000);
         int routesBefore = router.applied.size();
 
-        ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.SHIFTING, v2, false, 2, 0, gen("catalog"))));
+        ReleaseRecord done = resumeCatalog(left, Phase.SHIFTING, false, 2, 0);
 
         assertThat(done.outcome()).contains(Outcome.PROMOTED);
         // the route the journal proves (5%) first, never the unjournaled 50%, then step 3 sets 50% again
@@ -130,8 +137,8 @@ class EngineResumeTest extends EngineFixture {
                 .containsExactly(3, 4);
         // nothing started twice: the adopted instances serve, the previous version retired after keepPrevious
         assertThat(events("r2")).noneMatch(e -> e instanceof ReleaseEvent.InstancesStarted || e instanceof ReleaseEvent.Submitted);
-        assertThat(platform.list("catalog")).containsExactlyInAnyOrderElementsOf(v2);
-        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(v2));
+        assertThat(platform.list("catalog")).containsExactlyInAnyOrderElementsOf(left.v2());
+        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(left.v2()));
         assertThat(store.service("catalog").orElseThrow().currentVersion()).isEqualTo("2.0.0");
         assertThat(store.service("catalog").orElseThrow().previousVersion()).contains("1.0.0");
         assertThat(store.holder("catalog")).isEmpty();
@@ -139,83 +146,66 @@ class EngineResumeTest extends EngineFixture {
 
     @Test
     void failingVerdictsJournaledBeforeTheRestartStillCount() throws Exception {
-        Left left = catalogTwoLeftRunning(CANARY);
-        List<Instance> v1 = left.v1();
-        ReleaseSpec spec = left.spec();
-        ReleaseRecord r = left.record();
-        List<Instance> v2 = left.v2();
-        router.apply(router.last().withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(500), OptionalLong.empty());
+        Left left = canaryLeftAt(500);
         metrics.figures = (t, canary) -> new TrackFigures(200, canary ? 60 : 0, Map.of(99.0, 15.0));
 
         // failAfter is 2: one failure journaled before the restart, so the first after it rolls back
-        ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.SHIFTING, v2, false, 1, 1, gen("catalog"))));
+        ReleaseRecord done = resumeCatalog(left, Phase.SHIFTING, false, 1, 1);
 
         assertThat(done.outcome()).contains(Outcome.ROLLED_BACK);
         assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).contains("analysis failed 2 intervals in a row"));
         assertThat(events("r2")).filteredOn(e -> e instanceof ReleaseEvent.VerdictGiven).hasSize(1);
-        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(v1));
+        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(left.v1()));
         assertThat(router.last().canary()).isEmpty();
         assertThat(live("catalog", "2.0.0")).isEmpty();
-        assertThat(platform.stopped).containsAll(v2.stream().map(Instance::id).toList());
+        assertThat(platform.stopped).containsAll(left.v2().stream().map(Instance::id).toList());
     }
 
     @Test
     void aBlueGreenSmokeTestedBeforeTheRestartIsProvenReadyAgainNotSmokeTestedAgain() throws Exception {
         Left left = catalogTwoLeftRunning("    strategy: blueGreen\n");
-        ReleaseSpec spec = left.spec();
-        ReleaseRecord r = left.record();
-        List<Instance> v2 = left.v2();
         int smokes = prober.smokeTargets.size();
 
-        ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.SMOKE_TESTED, v2, false, 0, 0, gen("catalog"))));
+        ReleaseRecord done = resumeCatalog(left, Phase.SMOKE_TESTED, false, 0, 0);
 
         assertThat(done.outcome()).contains(Outcome.PROMOTED);
         assertThat(prober.smokeTargets).hasSize(smokes);
         assertThat(events("r2")).filteredOn(e -> e instanceof ReleaseEvent.InstanceReady).hasSize(2);
         assertThat(events("r2")).filteredOn(e -> e instanceof ReleaseEvent.PhaseChanged).extracting(e -> ((ReleaseEvent.PhaseChanged) e).phase())
                 .containsExactly(Phase.PROMOTED, Phase.DONE);
-        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(v2));
+        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(left.v2()));
     }
 
     @Test
     void aDeploymentResumedWhileWatchedAfterPromotionRetiresItsPreviousVersionFromTheRoute() throws Exception {
         Left left = catalogTwoLeftRunning("    strategy: blueGreen\n");
-        List<Instance> v1 = left.v1();
-        ReleaseSpec spec = left.spec();
-        ReleaseRecord r = left.record();
-        List<Instance> v2 = left.v2();
-        router.apply(router.last().withStable(addresses(v2)).withPreview(addresses(v1)), OptionalLong.empty());
+        router.apply(router.last().withStable(addresses(left.v2())).withPreview(addresses(left.v1())), OptionalLong.empty());
 
-        ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.PROMOTED, v2, true, 0, 0, gen("catalog"))));
+        ReleaseRecord done = resumeCatalog(left, Phase.PROMOTED, true, 0, 0);
 
         assertThat(done.outcome()).contains(Outcome.PROMOTED);
         // after keepPrevious, 1.0.0 left the route (a guarded update, expecting the generation at the restart), then stopped
-        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(v2));
+        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(left.v2()));
         assertThat(router.last().preview()).isEmpty();
         assertThat(live("catalog", "1.0.0")).isEmpty();
-        assertThat(platform.stopped).containsAll(v1.stream().map(Instance::id).toList());
+        assertThat(platform.stopped).containsAll(left.v1().stream().map(Instance::id).toList());
     }
 
     @Test
     void anAdoptedInstanceThatDiesRollsTheResumedDeploymentBack() throws Exception {
-        Left left = catalogTwoLeftRunning(CANARY);
-        List<Instance> v1 = left.v1();
-        ReleaseSpec spec = left.spec();
-        ReleaseRecord r = left.record();
-        List<Instance> v2 = left.v2();
-        router.apply(router.last().withStable(addresses(v1)).withCanary(addresses(v2)).withCanaryWeight(500), OptionalLong.empty());
+        Left left = canaryLeftAt(500);
         metrics.figures = (t, canary) -> {
             if (canary && live("catalog", "2.0.0").size() == 2) {
-                platform.kill(v2.get(0)); // dies during the first bake after the restart
+                platform.kill(left.v2().get(0)); // dies during the first bake after the restart
             }
             return new TrackFigures(200, 0, Map.of(99.0, 15.0));
         };
 
-        ReleaseRecord done = resumeAndWait(r, spec, 0, Map.of("catalog", new ServiceDeployment.Resume(Phase.SHIFTING, v2, false, 1, 0, gen("catalog"))));
+        ReleaseRecord done = resumeCatalog(left, Phase.SHIFTING, false, 1, 0);
 
         assertThat(done.outcome()).contains(Outcome.ROLLED_BACK);
-        assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).contains("instance " + v2.get(0).id() + " of 2.0.0 died"));
-        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(v1));
+        assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).contains("instance " + left.v2().get(0).id() + " of 2.0.0 died"));
+        assertThat(router.last().stable()).containsExactlyInAnyOrderElementsOf(addresses(left.v1()));
     }
 
     @Test
