@@ -2,6 +2,7 @@ package io.glidepath.engine;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 
@@ -25,7 +26,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.Finished.class, name = "finished"),
         @JsonSubTypes.Type(value = ReleaseEvent.Note.class, name = "note"),
         @JsonSubTypes.Type(value = ReleaseEvent.WaveChanged.class, name = "wave"),
-        @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued")})
+        @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued"),
+        @JsonSubTypes.Type(value = ReleaseEvent.RouteBefore.class, name = "routeBefore")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -94,6 +96,14 @@ public sealed interface ReleaseEvent {
 
     /** A wave starts (its services) or is done. Waves count from 1. */
     record WaveChanged(Instant at, String service, String message, int wave, List<String> services, String state) implements ReleaseEvent {
+    }
+
+    /**
+     * The service's route as it was before the deployment changed it, in the router's JSON form
+     * (docs/router.md, without its preview key): what a rollback puts back, match, stickiness and each
+     * previous endpoint's health check included, even after a restart.
+     */
+    record RouteBefore(Instant at, String service, String message, JsonNode route) implements ReleaseEvent {
     }
 
     /** The release waits for another one holding some of its services. */

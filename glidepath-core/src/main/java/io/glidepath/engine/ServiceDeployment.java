@@ -11,6 +11,8 @@ import io.glidepath.platform.PlatformException;
 import io.glidepath.platform.ServiceVersion;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.HealthCheck;
+import io.glidepath.route.RouteJson;
+import io.glidepath.route.RouteMatch;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
 import io.glidepath.spec.Analysis;
@@ -89,8 +91,10 @@ public final class ServiceDeployment {
      * @param stepsDone canary steps journaled done
      * @param failuresInARow failing verdicts in a row at the end of the journal (they still count)
      * @param generation the route's generation at the restart (what a later guarded route update expects)
+     * @param routeBefore the route before the deployment, as journaled (empty in journals written before it was)
      */
-    public record Resume(Phase reached, List<Instance> fresh, boolean switched, int stepsDone, int failuresInARow, long generation) {
+    public record Resume(Phase reached, List<Instance> fresh, boolean switched, int stepsDone, int failuresInARow, long generation,
+                         Optional<RouteSpec> routeBefore) {
         public Resume {
             fresh = List.copyOf(fresh);
         }
@@ -116,6 +120,8 @@ public final class ServiceDeployment {
     private List<Instance> fresh = List.of();
     private long generation;
     private String previewKey;
+    /** The routes this deployment sets; known once the route before it was read. */
+    private RouteSpecs routes;
     private Instant rollbackDecided;
     private Duration decisionToStable;
     /** Failing verdicts in a row, across steps: a canary failing at the end of one bake is not forgiven by the next. */
@@ -156,6 +162,12 @@ public final class ServiceDeployment {
     public static ServiceDeployment promotedBeforeRestart(Seams seams, ServiceSpec spec, Path baseDir, Current before, Resume at) {
         ServiceDeployment d = new ServiceDeployment(seams, spec, baseDir, before, Optional.of(at));
         d.fresh = at.fresh();
+        try {
+            d.routes = new RouteSpecs(spec, d.routeBefore());
+        } catch (Failed e) {
+            d.emit(new ReleaseEvent.Note(d.now(), spec.name(), e.getMessage() + ": a flip back will use " + spec.version() + "'s route settings"));
+            d.routes = new RouteSpecs(spec, Optional.empty());
+        }
         return d;
     }
 
@@ -196,6 +208,7 @@ public final class ServiceDeployment {
                         + " instances): nothing to do");
                 return new Result(Outcome.UNCHANGED, phase, "already running", Optional.empty(), Optional.empty(), before.instances());
             }
+            routes = new RouteSpecs(spec, routeBefore());
             deploy();
             return new Result(Outcome.PROMOTED, phase, "promoted", Optional.empty(), Optional.empty(), fresh);
         } catch (Failed | InterruptedException | RuntimeException e) {
@@ -243,10 +256,10 @@ public final class ServiceDeployment {
         }
         if (isBefore(Phase.PROMOTED)) {
             if (before.instances().isEmpty()) {
-                route(fresh, List.of(), List.of(), 0, "first deployment: " + spec.version() + " takes all traffic");
+                route(routes.firstDeployment(fresh), "first deployment: " + spec.version() + " takes all traffic");
                 promoted(false);
             } else if (spec.strategy() == Strategy.BLUE_GREEN) {
-                route(fresh, List.of(), before.instances(), 0, "switched all traffic to " + spec.version() + " in one update; "
+                route(routes.promoted(fresh, before.instances()), "switched all traffic to " + spec.version() + " in one update; "
                         + before.version().orElse("?") + " stays warm");
                 promoted(true);
             } else {
@@ -256,7 +269,7 @@ public final class ServiceDeployment {
                     }
                     canarySteps();
                 }
-                route(fresh, List.of(), before.instances(), 0, "promoted " + spec.version() + " to stable; " + before.version().orElse("?")
+                route(routes.promoted(fresh, before.instances()), "promoted " + spec.version() + " to stable; " + before.version().orElse("?")
                         + " stays warm");
                 promoted(true);
             }
@@ -351,11 +364,11 @@ public final class ServiceDeployment {
             }
         }
         // the new version joins the route on the preview track: reachable only with the preview key
-        RouteState st = route(before.instances(), List.of(), fresh, 0, "new instances on the preview route for smoke tests");
+        RouteState st = route(routes.preview(before.instances(), fresh), "new instances on the preview route for smoke tests");
         previewKey = st.previewKey();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(RouteSpec.PREVIEW_KEY_HEADER, previewKey);
-        hostFor().ifPresent(h -> headers.put("Host", h));
+        hostFor(st.spec().match()).ifPresent(h -> headers.put("Host", h));
         for (HttpCheck c : spec.smoke()) {
             checkFailure();
             smoke(c, s.router().entry(), "the router (preview)", headers);
@@ -372,8 +385,9 @@ public final class ServiceDeployment {
         }
     }
 
-    private Optional<String> hostFor() {
-        String host = spec.route().match().host();
+    /** The Host a smoke request through the router names: the route's (the stable version's match while it serves). */
+    private static Optional<String> hostFor(RouteMatch match) {
+        String host = match.host();
         if (host == null) {
             return Optional.empty();
         }
@@ -390,7 +404,7 @@ public final class ServiceDeployment {
             }
         }
         // resumed: the route the journal proves, set again (lower, never higher, than one set and not journaled)
-        route(before.instances(), fresh, List.of(), weight, first == 0 ? "canary " + spec.version() + " in the route at " + percent(weight)
+        route(routes.canary(before.instances(), fresh, weight), first == 0 ? "canary " + spec.version() + " in the route at " + percent(weight)
                 : "going on after step " + first + " of " + steps.size() + ": canary " + spec.version() + " at " + percent(weight));
         for (int n = first; n < steps.size(); n++) {
             Step step = steps.get(n);
@@ -402,7 +416,7 @@ public final class ServiceDeployment {
                         watch(spec.analysis().interval(), false);
                     }
                     weight = w.basisPoints();
-                    route(before.instances(), fresh, List.of(), weight, "canary " + spec.version() + " at " + percent(weight));
+                    route(routes.canary(before.instances(), fresh, weight), "canary " + spec.version() + " at " + percent(weight));
                 }
                 case Step.Bake b -> watch(b.duration(), false);
                 case Step.ManualPause p -> {
@@ -475,11 +489,13 @@ public final class ServiceDeployment {
         emit(new ReleaseEvent.RollbackDecided(rollbackDecided, spec.name(), "rolling back " + spec.name() + " " + spec.version() + ": " + reason, reason));
         move(Phase.ROLLING_BACK, "rolling back: " + reason);
         // 1. traffic first: one router update back to the previous version
-        try {
+        if (routes == null) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "the route was never changed (it could not be read): nothing to put back"));
+        } else try {
             if (before.instances().isEmpty()) {
                 s.router().remove(spec.name());
             } else {
-                RouteState st = s.router().apply(routeSpec(before.instances(), List.of(), List.of(), 0), OptionalLong.empty());
+                RouteState st = s.router().apply(routes.restored(before.instances()), OptionalLong.empty());
                 generation = st.generation();
             }
             decisionToStable = s.clock().since(rollbackDecided);
@@ -517,7 +533,7 @@ public final class ServiceDeployment {
             if (before.instances().isEmpty()) {
                 s.router().remove(spec.name());
             } else {
-                generation = s.router().apply(routeSpec(before.instances(), List.of(), List.of(), 0), OptionalLong.empty()).generation();
+                generation = s.router().apply(routes.restored(before.instances()), OptionalLong.empty()).generation();
             }
             emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), before.version().map(v -> "all traffic back on " + v)
                     .orElse("route removed: " + spec.name() + " had no previous version"), before.version().orElse(null), null, 0, generation));
@@ -556,7 +572,7 @@ public final class ServiceDeployment {
         }
         s.clock().sleep(spec.keepPrevious());
         try {
-            s.router().apply(routeSpec(fresh, List.of(), List.of(), 0), OptionalLong.of(generation));
+            s.router().apply(routes.promoted(fresh, List.of()), OptionalLong.of(generation));
         } catch (StaleRouteException e) {
             emit(new ReleaseEvent.Note(now(), spec.name(), "the route changed since promotion; retiring "
                     + before.version().orElse("?") + " without touching it"));
@@ -601,29 +617,53 @@ public final class ServiceDeployment {
 
     // --- plumbing ------------------------------------------------------------------------------------
 
-    private RouteState route(List<Instance> stable, List<Instance> canary, List<Instance> preview, int weight, String message) throws Failed {
+    private RouteState route(RouteSpec next, String message) throws Failed {
         RouteState st;
         try {
-            st = s.router().apply(routeSpec(stable, canary, preview, weight), OptionalLong.empty());
+            st = s.router().apply(next, OptionalLong.empty());
         } catch (TrafficException | StaleRouteException e) {
             throw new Failed("the router refused a route change: " + e.getMessage());
         }
         generation = st.generation();
-        String stableVersion = stable.isEmpty() ? null : stable.get(0).version();
-        String canaryVersion = canary.isEmpty() ? null : canary.get(0).version();
-        emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), message, stableVersion, canaryVersion, weight, st.generation()));
+        emit(new ReleaseEvent.TrafficChanged(now(), spec.name(), message, versionOn(next.stable()), versionOn(next.canary()), next.canaryWeight(),
+                st.generation()));
         return st;
     }
 
-    RouteSpec routeSpec(List<Instance> stable, List<Instance> canary, List<Instance> preview, int weight) {
-        var r = spec.route();
-        HealthCheck health = new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2);
-        return new RouteSpec(spec.name(), r.match(), addresses(stable), addresses(canary), addresses(preview), weight, r.sticky(),
-                RouteSpec.DEFAULT_OVERRIDE_HEADER, r.shield(), health, r.drainTimeout());
+    /** The version these endpoints run (null for none): the new one's or the previous one's. */
+    private String versionOn(List<EndpointAddress> endpoints) {
+        if (endpoints.isEmpty()) {
+            return null;
+        }
+        return fresh.stream().anyMatch(i -> i.address().equals(endpoints.get(0))) ? spec.version() : before.version().orElse(null);
     }
 
-    private static List<EndpointAddress> addresses(List<Instance> instances) {
-        return instances.stream().map(Instance::address).toList();
+    /**
+     * The route before this deployment: journaled when first read, so that a rollback after a
+     * restart puts back the same route; a resumed deployment takes it from its journal.
+     */
+    private Optional<RouteSpec> routeBefore() throws Failed {
+        Optional<RouteSpec> journaled = resume.flatMap(Resume::routeBefore);
+        if (journaled.isPresent()) {
+            return journaled;
+        }
+        Optional<RouteState> current;
+        try {
+            current = s.router().current(spec.name());
+        } catch (TrafficException e) {
+            throw new Failed("could not read the route of " + spec.name() + ": " + e.getMessage());
+        }
+        if (current.isPresent() && resume.isEmpty()) {
+            RouteSpec r = current.get().spec();
+            emit(new ReleaseEvent.RouteBefore(now(), spec.name(), "the route before: " + describe(r), RouteJson.writeSpec(r)));
+        }
+        return current.map(RouteState::spec);
+    }
+
+    private static String describe(RouteSpec r) {
+        return "host " + (r.match().host() == null ? "(any)" : r.match().host()) + ", path " + r.match().pathPrefix() + ", sticky "
+                + r.sticky().mode().name().toLowerCase(java.util.Locale.ROOT) + ", shield " + (r.shield() ? "on" : "off") + ", "
+                + r.allEndpoints().size() + " endpoint" + (r.allEndpoints().size() == 1 ? "" : "s");
     }
 
     private void move(Phase next, String message) {

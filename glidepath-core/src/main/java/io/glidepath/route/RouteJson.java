@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -28,9 +30,10 @@ public final class RouteJson {
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     private static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     private static final Set<String> ROUTE_FIELDS = Set.of("name", "generation", "previewKey", "match", "stable",
-            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout");
+            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
     private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
+    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout");
     private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
     private RouteJson() {
@@ -80,13 +83,13 @@ public final class RouteJson {
                 shield = s.asBoolean();
             }
         }
-        HealthCheck health = r.health(doc.get("health"));
-        Duration drain = r.duration(doc.get("drainTimeout"), "/drainTimeout", RouteSpec.DEFAULT_DRAIN_TIMEOUT,
-                Duration.ZERO, Duration.ofHours(1));
+        HealthCheck health = r.health(doc.get("health"), "/health", HealthCheck.tcpDefault());
+        Duration drain = r.drainTimeout(doc.get("drainTimeout"), "/drainTimeout", RouteSpec.DEFAULT_DRAIN_TIMEOUT);
+        Map<EndpointAddress, EndpointSettings> settings = r.endpointSettings(doc.get("endpointSettings"), seen, health, drain);
         if (!r.errors.isEmpty()) {
             throw new InvalidRouteException(r.errors);
         }
-        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain);
+        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain, settings);
     }
 
     /** Reads the body of a weight change: {@code {"canaryWeight": 2500}}. */
@@ -152,16 +155,31 @@ public final class RouteJson {
         }
         n.put("overrideHeader", spec.overrideHeader());
         n.put("shield", spec.shield());
-        ObjectNode h = n.putObject("health");
-        if (spec.health().path() != null) {
-            h.put("path", spec.health().path());
-        }
-        h.put("interval", Durations.format(spec.health().interval()));
-        h.put("timeout", Durations.format(spec.health().timeout()));
-        h.put("healthyThreshold", spec.health().healthyThreshold());
-        h.put("unhealthyThreshold", spec.health().unhealthyThreshold());
+        writeHealth(n.putObject("health"), spec.health());
         n.put("drainTimeout", Durations.format(spec.drainTimeout()));
+        Set<EndpointAddress> present = spec.allEndpoints();
+        ObjectNode settings = MAPPER.createObjectNode();
+        spec.endpointSettings().forEach((a, es) -> {
+            if (present.contains(a)) {
+                ObjectNode e = settings.putObject(a.toString());
+                writeHealth(e.putObject("health"), es.health());
+                e.put("drainTimeout", Durations.format(es.drainTimeout()));
+            }
+        });
+        if (!settings.isEmpty()) {
+            n.set("endpointSettings", settings);
+        }
         return n;
+    }
+
+    private static void writeHealth(ObjectNode h, HealthCheck health) {
+        if (health.path() != null) {
+            h.put("path", health.path());
+        }
+        h.put("interval", Durations.format(health.interval()));
+        h.put("timeout", Durations.format(health.timeout()));
+        h.put("healthyThreshold", health.healthyThreshold());
+        h.put("unhealthyThreshold", health.unhealthyThreshold());
     }
 
     /** Collects errors while reading; each method returns a usable default when its field is bad. */
@@ -284,30 +302,71 @@ public final class RouteJson {
             return new Stickiness(mode, name);
         }
 
-        HealthCheck health(JsonNode h) {
-            HealthCheck d = HealthCheck.tcpDefault();
+        /** A health check at {@code at}; fields left out take {@code d}'s values. */
+        HealthCheck health(JsonNode h, String at, HealthCheck d) {
             if (h == null || h.isNull()) {
                 return d;
             }
             if (!h.isObject()) {
-                error("/health", "must be an object such as {\"path\": \"/health\", \"interval\": \"1s\"}");
+                error(at, "must be an object such as {\"path\": \"/health\", \"interval\": \"1s\"}");
                 return d;
             }
-            unknownFields(h, "/health", HEALTH_FIELDS);
-            String path = null;
+            unknownFields(h, at, HEALTH_FIELDS);
+            String path = h.has("path") ? null : d.path();
             JsonNode p = h.get("path");
             if (p != null && !p.isNull()) {
                 if (!p.isTextual() || !p.asText().startsWith("/") || p.asText().chars().anyMatch(c -> c <= ' ' || c >= 127)) {
-                    error("/health/path", "must be a path starting with \"/\" such as \"/health\"; leave it out for a TCP connect check");
+                    error(at + "/path", "must be a path starting with \"/\" such as \"/health\"; leave it out for a TCP connect check");
                 } else {
                     path = p.asText();
                 }
             }
-            Duration interval = duration(h.get("interval"), "/health/interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(10));
-            Duration timeout = duration(h.get("timeout"), "/health/timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
-            int healthy = count(h.get("healthyThreshold"), "/health/healthyThreshold", d.healthyThreshold());
-            int unhealthy = count(h.get("unhealthyThreshold"), "/health/unhealthyThreshold", d.unhealthyThreshold());
+            Duration interval = duration(h.get("interval"), at + "/interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(10));
+            Duration timeout = duration(h.get("timeout"), at + "/timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
+            int healthy = count(h.get("healthyThreshold"), at + "/healthyThreshold", d.healthyThreshold());
+            int unhealthy = count(h.get("unhealthyThreshold"), at + "/unhealthyThreshold", d.unhealthyThreshold());
             return new HealthCheck(path, interval, timeout, healthy, unhealthy);
+        }
+
+        Duration drainTimeout(JsonNode n, String at, Duration dflt) {
+            return duration(n, at, dflt, Duration.ZERO, Duration.ofHours(1));
+        }
+
+        /**
+         * Per-endpoint settings, keyed by an endpoint of the route ({@code present}); what an entry
+         * leaves out is the route's.
+         */
+        Map<EndpointAddress, EndpointSettings> endpointSettings(JsonNode doc, Set<EndpointAddress> present, HealthCheck health, Duration drain) {
+            Map<EndpointAddress, EndpointSettings> out = new LinkedHashMap<>();
+            if (doc == null || doc.isNull()) {
+                return out;
+            }
+            if (!doc.isObject()) {
+                error("/endpointSettings", "must be an object keyed by endpoint, such as {\"127.0.0.1:9001\": {\"health\": {\"path\": \"/ready\"}}}");
+                return out;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                String at = "/endpointSettings/" + escape(f.getKey());
+                Optional<EndpointAddress> a = EndpointAddress.parse(f.getKey());
+                if (a.isEmpty()) {
+                    error(at, "must be keyed by \"host:port\", such as \"127.0.0.1:9001\"");
+                    continue;
+                }
+                if (!present.contains(a.get())) {
+                    error(at, "endpoint " + a.get() + " is in none of the route's tracks: add it to stable, canary or preview, or leave its settings out");
+                    continue;
+                }
+                JsonNode e = f.getValue();
+                if (!e.isObject()) {
+                    error(at, "must be an object such as {\"health\": {\"path\": \"/ready\"}, \"drainTimeout\": \"30s\"}");
+                    continue;
+                }
+                unknownFields(e, at, ENDPOINT_SETTINGS_FIELDS);
+                out.put(a.get(), new EndpointSettings(health(e.get("health"), at + "/health", health),
+                        drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain)));
+            }
+            return out;
         }
 
         int count(JsonNode n, String at, int dflt) {

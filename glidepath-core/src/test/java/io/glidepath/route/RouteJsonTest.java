@@ -47,6 +47,40 @@ class RouteJsonTest {
     }
 
     @Test
+    void eachEndpointMayCarryItsVersionsHealthCheckAndDrainTimeoutTheRestComingFromTheRoute() throws Exception {
+        RouteSpec s = RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"], "canary": ["127.0.0.1:9002"], "canaryWeight": 1000,
+                 "health": {"path": "/health", "interval": "2s"}, "drainTimeout": "10s",
+                 "endpointSettings": {"127.0.0.1:9001": {"health": {"path": "/web/"}, "drainTimeout": "1m"},
+                                      "127.0.0.1:9002": {"health": {"timeout": "300ms"}}}}
+                """));
+        EndpointAddress old = new EndpointAddress("127.0.0.1", 9001);
+        EndpointAddress fresh = new EndpointAddress("127.0.0.1", 9002);
+        assertThat(s.healthOf(old)).isEqualTo(new HealthCheck("/web/", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 2));
+        assertThat(s.drainTimeoutOf(old)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(s.healthOf(fresh)).isEqualTo(new HealthCheck("/health", Duration.ofSeconds(2), Duration.ofMillis(300), 2, 2));
+        assertThat(s.drainTimeoutOf(fresh)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(RouteJson.readSpec("web", RouteJson.writeSpec(s))).isEqualTo(s);
+        // an endpoint that leaves takes its settings with it
+        assertThat(RouteJson.writeSpec(s.without(java.util.Set.of(old))).path("endpointSettings").has("127.0.0.1:9001")).isFalse();
+        assertThat(s.without(java.util.Set.of(old)).healthOf(old)).isEqualTo(s.health());
+    }
+
+    @Test
+    void endpointSettingsMustNameAnEndpointOfTheRoute() {
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"],
+                 "endpointSettings": {"127.0.0.1:9009": {"health": {"path": "/ready"}}, "nonsense": {}, "127.0.0.1:9001": {"helth": {}}}}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer, FieldError::message)
+                        .containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9009", "endpoint 127.0.0.1:9009 is in none of the "
+                                        + "route's tracks: add it to stable, canary or preview, or leave its settings out"),
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/nonsense", "must be keyed by \"host:port\", such as \"127.0.0.1:9001\""),
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/helth", "unknown field \"helth\": did you mean \"health\"?")));
+    }
+
+    @Test
     void writingThenReadingGivesTheSameRoute() throws Exception {
         RouteSpec s = RouteSpec.of("web", new RouteMatch("shop.example.com", "/"), List.of(new EndpointAddress("10.0.0.1", 80)))
                 .withCanary(List.of(new EndpointAddress("10.0.0.2", 80))).withCanaryWeight(500)

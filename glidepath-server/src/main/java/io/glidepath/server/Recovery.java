@@ -7,6 +7,9 @@ import io.glidepath.engine.ServiceDeployment;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.EndpointSettings;
+import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
 import io.glidepath.spec.HttpCheck;
@@ -198,7 +201,7 @@ final class Recovery {
             }
             long generation = router.current(s.name()).map(RouteState::generation).orElse(0L);
             at.put(s.name(), new ServiceDeployment.Resume(reached, fresh, j.switched.contains(s.name()), j.stepsDone.getOrDefault(s.name(), 0),
-                    j.failuresInARow.getOrDefault(s.name(), 0), generation));
+                    j.failuresInARow.getOrDefault(s.name(), 0), generation, Optional.ofNullable(j.routeBefore.get(s.name()))));
         }
         return new GoOn(at, null);
     }
@@ -274,8 +277,13 @@ final class Recovery {
                     router.remove(service);
                 }
             } else if (route.isPresent()) {
-                RouteSpec s = route.get().spec();
-                put(s.withStable(addresses(keep).stream().toList()).withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0));
+                // the route as it was before the release (its match, stickiness, each endpoint's check) when the journal has it
+                RouteSpec s = Optional.ofNullable(j.routeBefore.get(service)).orElse(route.get().spec());
+                Map<EndpointAddress, EndpointSettings> settings = new LinkedHashMap<>();
+                keep.forEach(i -> settings.put(i.address(), s.allEndpoints().contains(i.address()) ? s.settingsOf(i.address())
+                        : route.get().spec().settingsOf(i.address())));
+                put(s.withStable(addresses(keep).stream().toList()).withCanary(List.of()).withPreview(List.of()).withCanaryWeight(0)
+                        .withEndpointSettings(settings));
             }
             journal(r.id(), new ReleaseEvent.TrafficRestored(clock.now(), service, target.map(v -> "all traffic back on " + v)
                     .orElse("route removed: " + service + " had no version before this release"), clock.since(decided).toMillis()));
@@ -436,6 +444,8 @@ final class Recovery {
         final Set<String> switched = new HashSet<>();
         final Map<String, Integer> stepsDone = new LinkedHashMap<>();
         final Map<String, Integer> failuresInARow = new LinkedHashMap<>();
+        /** Each service's route before the release changed it, as journaled. */
+        final Map<String, RouteSpec> routeBefore = new LinkedHashMap<>();
         /** Waves journaled done (verify checks passed after them). */
         final int wavesDone;
 
@@ -448,6 +458,14 @@ final class Recovery {
                     case ReleaseEvent.TrafficChanged t when t.canaryVersion() == null && t.stableVersion() != null
                             && t.stableVersion().equals(version.get(t.service())) -> switched.add(t.service());
                     case ReleaseEvent.StepDone d -> stepsDone.merge(d.service(), d.step(), Math::max);
+                    case ReleaseEvent.RouteBefore b -> {
+                        try {
+                            routeBefore.put(b.service(), RouteJson.readSpec(b.service(), b.route()));
+                        } catch (InvalidRouteException e) {
+                            log.warn("release {}: the journaled route of {} before it no longer reads ({}); using the router's", se.releaseId(),
+                                    b.service(), e.getMessage());
+                        }
+                    }
                     case ReleaseEvent.VerdictGiven v -> {
                         if (v.outcome().equals("FAIL")) {
                             failuresInARow.merge(v.service(), 1, Integer::sum);

@@ -14,6 +14,7 @@ import io.glidepath.router.health.Probe;
 import io.glidepath.router.state.StateFile;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,7 +28,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -215,7 +215,7 @@ public final class RouteRegistry implements AutoCloseable {
     /** Resolves endpoints, probes new ones, publishes the table, starts drains and re-aims health checks. */
     private void publish(Map<String, RouteState> next, Set<TargetKey> restored) {
         long now = System.nanoTime();
-        Set<Endpoint> fresh = new HashSet<>();
+        Map<Endpoint, HealthCheck> fresh = new HashMap<>();
         List<ActiveRoute> active = new ArrayList<>();
         for (RouteState s : next.values()) {
             RouteRuntime rt = runtimes.computeIfAbsent(s.name(), RouteRuntime::new);
@@ -228,24 +228,25 @@ public final class RouteRegistry implements AutoCloseable {
                     e.cancelDrain();
                 }
                 if (e.health() == Endpoint.Health.PENDING) {
-                    fresh.add(e);
+                    fresh.put(e, s.spec().healthOf(a));
                 }
             }
             active.add(new ActiveRoute(s, rt));
         }
-        probeFirst(fresh, next);
+        probeFirst(fresh);
         RoutingTable published = new RoutingTable(active, generation);
         Map<String, RouteState> previous = states;
         table = published;
         states = next;
-        // endpoints that left their route (or whose route went) drain from now on
+        // endpoints that left their route (or whose route went) drain from now on, each by the drain timeout of
+        // the route it left (its own version's when the route gave it one)
         for (RouteRuntime rt : runtimes.values()) {
-            RouteState s = next.containsKey(rt.name()) ? next.get(rt.name()) : previous.get(rt.name());
-            Set<EndpointAddress> kept = next.containsKey(rt.name()) ? s.spec().allEndpoints() : Set.of();
-            long drainNanos = (s != null ? s.spec().drainTimeout() : RouteSpec.DEFAULT_DRAIN_TIMEOUT).toNanos();
+            RouteState left = previous.containsKey(rt.name()) ? previous.get(rt.name()) : next.get(rt.name());
+            Set<EndpointAddress> kept = next.containsKey(rt.name()) ? next.get(rt.name()).spec().allEndpoints() : Set.of();
             for (Endpoint e : rt.endpoints()) {
                 if (e.phase() == Endpoint.Phase.ACTIVE && !kept.contains(e.address())) {
-                    e.startDrain(now + drainNanos);
+                    Duration drain = left != null ? left.spec().drainTimeoutOf(e.address()) : RouteSpec.DEFAULT_DRAIN_TIMEOUT;
+                    e.startDrain(now + drain.toNanos());
                     log.info("endpoint {} left route {}: draining ({} in flight)", e.address(), rt.name(), e.inflight());
                 }
             }
@@ -254,22 +255,17 @@ public final class RouteRegistry implements AutoCloseable {
         listeners.forEach(l -> l.accept(published));
     }
 
-    /** Probes endpoints that have never been checked, in parallel, so they take traffic only when up. */
-    private static void probeFirst(Set<Endpoint> fresh, Map<String, RouteState> routes) {
+    /** Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only when up. */
+    private static void probeFirst(Map<Endpoint, HealthCheck> fresh) {
         if (fresh.isEmpty()) {
             return;
         }
-        Map<EndpointAddress, HealthCheck> checks = new HashMap<>();
-        routes.values().forEach(s -> s.spec().allEndpoints().forEach(a -> checks.putIfAbsent(a, s.spec().health())));
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> running = new ArrayList<>();
-            for (Endpoint e : fresh) {
-                running.add(ex.submit(() -> {
-                    if (Probe.passes(e.address(), checks.get(e.address()))) {
-                        e.setHealth(Endpoint.Health.HEALTHY);
-                    }
-                }));
-            }
+            fresh.forEach((e, check) -> ex.submit(() -> {
+                if (Probe.passes(e.address(), check)) {
+                    e.setHealth(Endpoint.Health.HEALTHY);
+                }
+            }));
         }
     }
 
@@ -279,7 +275,7 @@ public final class RouteRegistry implements AutoCloseable {
             for (EndpointAddress a : r.spec().allEndpoints()) {
                 Endpoint e = r.runtime().endpoint(a);
                 TargetKey key = new TargetKey(r.name(), a);
-                targets.add(new Target(key, r.spec().health(), e.health(), restored.contains(key)));
+                targets.add(new Target(key, r.spec().healthOf(a), e.health(), restored.contains(key)));
             }
         }
         return targets;

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  */
 final class Stack implements AutoCloseable {
     final Path data;
-    final Router router;
+    Router router;
     final Server server;
     final String token;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -47,6 +47,17 @@ final class Stack implements AutoCloseable {
     static Server startServer(Path data, Router router) throws Exception {
         return Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
                 data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system()));
+    }
+
+    /**
+     * Stops the router and starts it again on the same addresses from its state file, as its
+     * supervisor does after a crash: the routes and each endpoint's last known health come back.
+     */
+    void restartRouter() throws Exception {
+        int proxy = router.proxyAddress().getPort();
+        int admin = router.adminAddress().getPort();
+        router.close();
+        router = Router.start(Router.Config.loopback(data.resolve("router")).withListen("127.0.0.1", proxy).withAdmin("127.0.0.1", admin));
     }
 
     int proxyPort() {
