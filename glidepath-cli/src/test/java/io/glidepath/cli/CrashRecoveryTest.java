@@ -427,7 +427,7 @@ class CrashRecoveryTest {
             ps.setString(1, id);
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    m.add(io.glidepath.engine.EventJson.read(rs.getString(1)).message());
+                    m.add(io.glidepath.journal.EventJson.read(rs.getString(1)).message());
                 }
             }
         }

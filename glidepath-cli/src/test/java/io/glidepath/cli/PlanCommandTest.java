@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.plan.PlanView;
 import io.glidepath.cli.plan.RunningService;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.spec.ReleasePlan;
 import io.glidepath.spec.ReleaseReader;
 import java.io.ByteArrayOutputStream;

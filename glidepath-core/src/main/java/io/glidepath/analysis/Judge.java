@@ -1,109 +1,33 @@
 package io.glidepath.analysis;
 
-import io.glidepath.spec.Analysis;
-import io.glidepath.spec.Durations;
-import io.glidepath.spec.Percentages;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+import io.glidepath.spec.ServiceSpec;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Turns a window of canary and stable traffic plus the rules into a verdict. Too few canary
- * requests is inconclusive (no verdict either way); otherwise every rule is checked and each broken
- * one is named with its numbers.
+ * Turns one window of the new version's and the baseline's figures into a verdict a person can
+ * read. A seam: each service's deployment gets its own judge from a {@link Factory} (so a judge may
+ * keep state from window to window, as a sequential test does), and a new kind of judge is added
+ * without touching the engine. The engine counts failing verdicts in a row against {@code failAfter}.
  */
-public final class Judge {
-    private Judge() {
+public interface Judge {
+
+    /** The latency percentiles this judge reads, for the metric source. */
+    Set<Double> percentiles();
+
+    /** The canary against stable, during bakes and pauses. */
+    Verdict canary(TrafficWindow w);
+
+    /** The new version alone after its promotion (the window's stable track is the new version). */
+    Verdict promoted(TrafficWindow w);
+
+    /** Chooses the judge of each service's deployment. */
+    @FunctionalInterface
+    interface Factory {
+        Judge forService(ServiceSpec service);
     }
 
-    /** The percentiles the rules ask about, for the metric source. */
-    public static Set<Double> percentiles(Analysis analysis) {
-        Set<Double> p = new TreeSet<>();
-        for (Analysis.Rule r : analysis.rules()) {
-            if (r instanceof Analysis.Rule.Latency l) {
-                p.add(l.percentile());
-            }
-        }
-        return p;
-    }
-
-    /** Canary against stable (during bakes and pauses). */
-    public static Verdict canary(TrafficWindow w, Analysis analysis) {
-        return judge(w, w.canary(), w.stable(), analysis, "canary");
-    }
-
-    /**
-     * The new version alone, after promotion (stable is the new version; there is no baseline, so
-     * {@code maxIncrease} does not apply).
-     */
-    public static Verdict promoted(TrafficWindow w, Analysis analysis) {
-        return judge(w, w.stable(), null, analysis, "new version");
-    }
-
-    private static Verdict judge(TrafficWindow w, TrackFigures subject, TrackFigures baseline, Analysis analysis, String who) {
-        String over = " over the last " + Durations.format(w.window());
-        if (subject.requests() < analysis.minRequests()) {
-            return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: " + who + " had " + subject.requests() + " requests" + over
-                    + ", fewer than the " + analysis.minRequests() + " needed for a verdict", List.of(), w);
-        }
-        List<String> failures = new ArrayList<>();
-        List<String> held = new ArrayList<>();
-        for (Analysis.Rule r : analysis.rules()) {
-            switch (r) {
-                case Analysis.Rule.ErrorRate e -> {
-                    double rate = subject.errorRate();
-                    e.max().ifPresent(max -> {
-                        String s = who + " error rate " + pct(rate) + " (" + subject.errors() + " of " + subject.requests() + ")";
-                        if (rate > max) {
-                            failures.add(s + " is above the " + pct(max) + " allowed");
-                        } else {
-                            held.add(s + " within " + pct(max));
-                        }
-                    });
-                    if (baseline != null) {
-                        e.maxIncrease().ifPresent(inc -> {
-                            double diff = rate - baseline.errorRate();
-                            String s = who + " error rate " + pct(rate) + " vs stable " + pct(baseline.errorRate());
-                            if (diff > inc) {
-                                failures.add(s + ": " + pct(diff) + " higher, more than the " + pct(inc) + " allowed");
-                            } else {
-                                held.add(s + " within +" + pct(inc));
-                            }
-                        });
-                    }
-                }
-                case Analysis.Rule.Latency l -> {
-                    Double value = subject.latencyMillis().get(l.percentile());
-                    if (value == null) {
-                        continue;
-                    }
-                    String p = "p" + trim(l.percentile());
-                    String s = who + " " + p + " latency " + ms(value);
-                    if (value > l.max().toNanos() / 1e6) {
-                        failures.add(s + " is above the " + Durations.format(l.max()) + " allowed");
-                    } else {
-                        held.add(s + " within " + Durations.format(l.max()));
-                    }
-                }
-            }
-        }
-        if (!failures.isEmpty()) {
-            return new Verdict(Verdict.Outcome.FAIL, "fail: " + String.join("; ", failures) + over, failures, w);
-        }
-        return new Verdict(Verdict.Outcome.PASS, "pass: " + String.join("; ", held) + over, List.of(), w);
-    }
-
-    static String pct(double fraction) {
-        return Percentages.format(Math.round(fraction * 1_000_000) / 1_000_000.0);
-    }
-
-    static String ms(double millis) {
-        return String.format(Locale.ROOT, millis < 10 ? "%.1fms" : "%.0fms", millis);
-    }
-
-    static String trim(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    /** Every service judged by fixed thresholds ({@link ThresholdJudge}). */
+    static Factory thresholds() {
+        return service -> new ThresholdJudge(service.analysis());
     }
 }

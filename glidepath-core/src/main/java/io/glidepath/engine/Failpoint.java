@@ -1,5 +1,8 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.EventJson;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -54,7 +57,7 @@ public final class Failpoint {
     }
 
     /** Called after each journal write; crashes when this is the point. */
-    void after(String releaseId, ReleaseEvent e) {
+    public void after(String releaseId, ReleaseEvent e) {
         if (!releaseId.equals(release) || !EventJson.kind(e).equals(kind)) {
             return;
         }

@@ -1,6 +1,6 @@
 package io.glidepath.store;
 
-import io.glidepath.engine.Outcome;
+import io.glidepath.journal.Outcome;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package io.glidepath.store;
 
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.platform.InstanceRegistry;
 import java.util.List;
 import java.util.Optional;

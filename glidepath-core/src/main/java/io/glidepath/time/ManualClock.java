@@ -2,6 +2,7 @@ package io.glidepath.time;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -65,19 +66,29 @@ public final class ManualClock implements Clock {
 
     @Override
     public void sleep(Duration d) throws InterruptedException {
+        sleep(d, null);
+    }
+
+    /** Blocks until time passed {@code d} from now (auto-advance: moves it there) or, checked every few milliseconds, {@code wakeup} is set. */
+    @Override
+    public boolean sleep(Duration d, Wakeup wakeup) throws InterruptedException {
         lock.lockInterruptibly();
         try {
             Instant until = now.plus(d);
             sleepers++;
             try {
                 while (now.isBefore(until)) {
+                    if (wakeup != null && wakeup.isSet()) {
+                        return true;
+                    }
                     if (autoAdvance) {
                         now = until;
                         moved.signalAll();
                         break;
                     }
-                    moved.await();
+                    moved.await(5, TimeUnit.MILLISECONDS);
                 }
+                return wakeup != null && wakeup.isSet();
             } finally {
                 sleepers--;
             }

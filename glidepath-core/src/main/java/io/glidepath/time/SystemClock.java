@@ -18,4 +18,9 @@ final class SystemClock implements Clock {
             Thread.sleep(d); // the engine's clock: the one place where waiting is a sleep
         }
     }
+
+    @Override
+    public boolean sleep(Duration d, Wakeup wakeup) throws InterruptedException {
+        return wakeup.isSet() || wakeup.await(d);
+    }
 }

@@ -1,5 +1,6 @@
 package io.glidepath.engine;
 
+import io.glidepath.probe.Prober;
 import io.glidepath.analysis.MetricSource;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;

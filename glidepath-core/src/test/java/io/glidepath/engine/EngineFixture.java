@@ -18,7 +18,7 @@ abstract class EngineFixture {
     final MemoryRouter router = new MemoryRouter(clock);
     final ScriptedMetrics metrics = new ScriptedMetrics(clock);
     final ScriptedProber prober = new ScriptedProber();
-    final Engine engine = new Engine(new ServiceDeployment.Seams(platform, router, metrics, prober, e -> { }, clock), store);
+    final Engine engine = new Engine(new EngineSeams(platform, router, metrics, prober, clock), store);
 
     @AfterEach
     void closeEngine() {

@@ -1,5 +1,8 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.analysis.TrackFigures;
@@ -11,7 +14,7 @@ import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -109,7 +112,7 @@ class EngineResumeTest extends EngineFixture {
         return store.events(id, 0).stream().map(StoredEvent::event).toList();
     }
 
-    ReleaseRecord resumeAndWait(ReleaseRecord r, ReleaseSpec spec, int wavesDone, Map<String, ServiceDeployment.Resume> at) throws Exception {
+    ReleaseRecord resumeAndWait(ReleaseRecord r, ReleaseSpec spec, int wavesDone, Map<String, ResumePoint> at) throws Exception {
         engine.resume(r, spec, Path.of("."), wavesDone, at);
         engine.awaitAll(Duration.ofSeconds(30));
         return store.release(r.id()).orElseThrow();
@@ -117,7 +120,7 @@ class EngineResumeTest extends EngineFixture {
 
     /** Resumes r2 as a restarted server would, catalog at {@code reached} with the instances it had started. */
     ReleaseRecord resumeCatalog(Left left, Phase reached, boolean switched, int stepsDone, int failuresInARow) throws Exception {
-        return resumeAndWait(left.record(), left.spec(), 0, Map.of("catalog", new ServiceDeployment.Resume(reached, left.v2(), switched, stepsDone,
+        return resumeAndWait(left.record(), left.spec(), 0, Map.of("catalog", new ResumePoint(reached, left.v2(), switched, stepsDone,
                 failuresInARow, gen("catalog"), Optional.empty())));
     }
 
@@ -221,7 +224,7 @@ class EngineResumeTest extends EngineFixture {
         // front 2 never gets ready
         prober.ready = a -> live("front", "2").stream().noneMatch(i -> i.address().equals(a));
 
-        ReleaseRecord done = resumeAndWait(r, spec, 1, Map.of("back", new ServiceDeployment.Resume(Phase.DONE, back2, true, 0, 0, gen("back"), Optional.empty())));
+        ReleaseRecord done = resumeAndWait(r, spec, 1, Map.of("back", new ResumePoint(Phase.DONE, back2, true, 0, 0, gen("back"), Optional.empty())));
 
         assertThat(done.outcome()).contains(Outcome.ROLLED_BACK);
         assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("front: "));

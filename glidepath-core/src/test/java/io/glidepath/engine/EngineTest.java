@@ -1,15 +1,20 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.RollbackCause;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.glidepath.analysis.TrackFigures;
+import io.glidepath.analysis.Verdict;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.store.ReleaseRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +82,7 @@ class EngineTest extends EngineFixture {
         assertThat(r.outcome()).contains(Outcome.PROMOTED);
         assertThat(router.weights()).containsExactly(0, 500, 5000);
         assertThat(events(r.id())).filteredOn(e -> e instanceof ReleaseEvent.VerdictGiven).isNotEmpty()
-                .allSatisfy(e -> assertThat(((ReleaseEvent.VerdictGiven) e).outcome()).isEqualTo("PASS"));
+                .allSatisfy(e -> assertThat(((ReleaseEvent.VerdictGiven) e).outcome()).isEqualTo(Verdict.Outcome.PASS));
         // after keepPrevious the old version left the route and stopped
         assertThat(live("1.0.0")).isEmpty();
         assertThat(platform.stopped).containsAll(v1.stream().map(Instance::id).toList());
@@ -275,7 +280,7 @@ class EngineTest extends EngineFixture {
         // the finished event carries the reason for programs
         assertThat(seen.getLast().event()).isEqualTo(new ReleaseEvent.Finished(seen.getLast().event().at(), null,
                 "release " + failed.id() + " rolled back: catalog: cannot start catalog 2.0.0: out of memory", Outcome.ROLLED_BACK,
-                "catalog: cannot start catalog 2.0.0: out of memory"));
+                "catalog: cannot start catalog 2.0.0: out of memory", RollbackCause.PLATFORM));
         stop.run();
         int before = seen.size();
         platform.failStartWith = null;
@@ -284,11 +289,11 @@ class EngineTest extends EngineFixture {
     }
 
     @Test
-    void aRollbackAskedFromOutsideAServiceIsToldFromItsOwnFailure() {
-        assertThat(Engine.askedFromOutside(Engine.ABORTED_BY + "bob")).isTrue();
-        assertThat(Engine.askedFromOutside(Engine.RELEASE_ROLLING_BACK + "catalog: smoke test failed")).isTrue();
-        assertThat(Engine.askedFromOutside("analysis failed 2 intervals in a row")).isFalse();
-        assertThat(Engine.askedFromOutside(null)).isFalse();
+    void aRollbackAskedFromOutsideAServiceIsToldFromItsOwnFailureByItsCause() {
+        assertThat(RollbackCause.ABORTED.askedFromOutside()).isTrue();
+        assertThat(RollbackCause.RELEASE.askedFromOutside()).isTrue();
+        assertThat(java.util.EnumSet.complementOf(java.util.EnumSet.of(RollbackCause.ABORTED, RollbackCause.RELEASE)))
+                .noneMatch(RollbackCause::askedFromOutside);
     }
 
     @Test

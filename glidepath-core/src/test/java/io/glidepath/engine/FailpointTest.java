@@ -1,5 +1,8 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.RollbackCause;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Phase;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,9 +46,9 @@ class FailpointTest {
         assertThat(crashes).hasValue(1);
 
         Failpoint whole = point("r:rollbackDecided@release");
-        whole.after("r", new ReleaseEvent.RollbackDecided(AT, "web", "m", "why"));
+        whole.after("r", new ReleaseEvent.RollbackDecided(AT, "web", "m", "why", RollbackCause.ANALYSIS));
         assertThat(crashes).hasValue(1);
-        whole.after("r", new ReleaseEvent.RollbackDecided(AT, null, "m", "why"));
+        whole.after("r", new ReleaseEvent.RollbackDecided(AT, null, "m", "why", RollbackCause.ANALYSIS));
         assertThat(crashes).hasValue(2);
 
         Failpoint any = point("r:submitted");

@@ -1,10 +1,11 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -40,8 +41,16 @@ final class MemoryStore implements Store {
         return releases.values().stream().sorted(Comparator.comparing(ReleaseRecord::submitted).reversed()).limit(limit).toList();
     }
 
+    /** Runs before each append, outside the store's lock (a test may hold a write there, as a slow database would). */
+    volatile java.util.function.Consumer<ReleaseEvent> beforeAppend = e -> { };
+
     @Override
-    public synchronized long append(String releaseId, ReleaseEvent event) {
+    public long append(String releaseId, ReleaseEvent event) {
+        beforeAppend.accept(event);
+        return appendNow(releaseId, event);
+    }
+
+    private synchronized long appendNow(String releaseId, ReleaseEvent event) {
         List<StoredEvent> l = events.computeIfAbsent(releaseId, k -> new ArrayList<>());
         l.add(new StoredEvent(releaseId, l.size() + 1, event));
         return l.size();

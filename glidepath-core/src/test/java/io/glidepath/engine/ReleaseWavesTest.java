@@ -1,5 +1,10 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.journal.ServiceStatus;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.analysis.TrackFigures;
@@ -7,7 +12,7 @@ import io.glidepath.platform.Instance;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.store.ReleaseRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,9 +143,9 @@ class ReleaseWavesTest extends EngineFixture {
         assertThat(store.events(r.id(), 0)).map(StoredEvent::event).filteredOn(e -> e instanceof ReleaseEvent.InstancesStarted)
                 .extracting(ReleaseEvent::service).containsExactlyInAnyOrder("pricing", "inventory");
         // how each service ended, read back from the journal
-        assertThat(ServicePhases.fromJournal(r.services(), store.events(r.id(), 0))).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "pricing", new Engine.ServiceStatus(1, Phase.ROLLED_BACK), "inventory", new Engine.ServiceStatus(1, Phase.ROLLED_BACK),
-                "catalog", new Engine.ServiceStatus(2, Phase.PENDING), "gateway", new Engine.ServiceStatus(3, Phase.PENDING)));
+        assertThat(ReleaseHistory.of(store.events(r.id(), 0)).statuses(r.services())).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "pricing", new ServiceStatus(1, Phase.ROLLED_BACK), "inventory", new ServiceStatus(1, Phase.ROLLED_BACK),
+                "catalog", new ServiceStatus(2, Phase.PENDING), "gateway", new ServiceStatus(3, Phase.PENDING)));
     }
 
     @Test

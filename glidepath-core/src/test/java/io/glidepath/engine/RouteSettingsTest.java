@@ -1,5 +1,7 @@
 package io.glidepath.engine;
 
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.analysis.TrackFigures;
@@ -11,7 +13,7 @@ import io.glidepath.route.Stickiness;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.store.ReleaseRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

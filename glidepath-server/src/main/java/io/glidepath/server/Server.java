@@ -3,8 +3,9 @@ package io.glidepath.server;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
 import io.glidepath.engine.Failpoint;
-import io.glidepath.engine.HttpProber;
-import io.glidepath.engine.ServiceDeployment;
+import io.glidepath.probe.HttpProber;
+import io.glidepath.engine.EngineSeams;
+import io.glidepath.engine.recovery.Recovery;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.client.RouterAdminClient;
@@ -132,7 +133,7 @@ public final class Server implements AutoCloseable {
         if (!strays.isEmpty()) {
             log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
         }
-        List<Recovery.Resumable> goOn;
+        List<Recovery.ResumableRelease> goOn;
         try {
             // what recovery journals is counted and announced like the engine's events
             goOn = new Recovery(store, platform, traffic, c.clock(), e -> {
@@ -151,7 +152,7 @@ public final class Server implements AutoCloseable {
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         RouterMetricSource figures = new RouterMetricSource(admin);
-        Engine engine = new Engine(new ServiceDeployment.Seams(platform, traffic, figures, new HttpProber(), e -> { }, c.clock()),
+        Engine engine = new Engine(new EngineSeams(platform, traffic, figures, new HttpProber(), c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);

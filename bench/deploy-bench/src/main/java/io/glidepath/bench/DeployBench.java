@@ -1,7 +1,7 @@
 package io.glidepath.bench;
 
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.examples.SampleService;
 import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.EndpointAddress;
@@ -9,7 +9,7 @@ import io.glidepath.router.Router;
 import io.glidepath.server.Server;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
 package io.glidepath.bench;
 
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.WaveState;
 import io.glidepath.examples.SampleService;
 import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.EndpointAddress;
@@ -11,7 +12,7 @@ import io.glidepath.router.Router;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.server.Server;
 import io.glidepath.spec.ReleaseReader;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Files;
@@ -174,9 +175,9 @@ public final class ReleaseBench {
         List<double[]> out = new ArrayList<>();
         for (int w = 1; w <= SERVICES / PER_WAVE; w++) {
             int wave = w;
-            Instant started = journal.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged c && c.wave() == wave && c.state().equals("STARTED"))
+            Instant started = journal.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged c && c.wave() == wave && c.state() == WaveState.STARTED)
                     .findFirst().orElseThrow().at();
-            Instant done = journal.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged c && c.wave() == wave && c.state().equals("DONE"))
+            Instant done = journal.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged c && c.wave() == wave && c.state() == WaveState.DONE)
                     .findFirst().orElseThrow().at();
             List<String> services = IntStream.rangeClosed((w - 1) * PER_WAVE + 1, w * PER_WAVE).mapToObj(ReleaseBench::name).toList();
             long slowest = 0;

@@ -2,7 +2,7 @@ package io.glidepath.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.local.DataDir;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.server.api.ServerApi;
 import java.io.IOException;
 import java.net.URI;

@@ -8,7 +8,7 @@ import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.deploy.ReleaseFollower;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.term.Terminal;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.examples.SampleService;
 import io.glidepath.examples.ShopExample;
 import io.glidepath.load.LoadGenerator;

@@ -7,7 +7,7 @@ import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.term.Terminal;
 import io.glidepath.cli.validate.ReleaseFile;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;

@@ -7,7 +7,7 @@ import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;

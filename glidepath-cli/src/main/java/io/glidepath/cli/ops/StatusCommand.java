@@ -8,7 +8,7 @@ import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

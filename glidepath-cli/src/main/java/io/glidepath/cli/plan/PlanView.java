@@ -3,7 +3,7 @@ package io.glidepath.cli.plan;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.validate.SpecText;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleasePlan;

@@ -7,6 +7,7 @@ import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.proc.ClassDataSharing;
 import java.io.IOException;
+import io.glidepath.time.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class SuperviseRouterCommand implements Callable<Integer> {
     /** A router that dies sooner than this after its start counts as crashing in a row. */
     static final Duration QUICK = Duration.ofSeconds(10);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final Backoff RESTARTS = new Backoff(Duration.ofMillis(500), MAX_BACKOFF, Backoff.UNLIMITED);
     private static final Duration ROUTER_GRACE = Duration.ofSeconds(40);
 
     @Mixin
@@ -101,11 +103,7 @@ public final class SuperviseRouterCommand implements Callable<Integer> {
 
     /** The first crash restarts at once; crashes in a row wait 0.5 s, 1 s, 2 s... up to {@link #MAX_BACKOFF}. */
     public static Duration backoff(int crashesInARow) {
-        if (crashesInARow <= 1) {
-            return Duration.ZERO;
-        }
-        long millis = 250L << Math.min(crashesInARow - 1, 10);
-        return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
+        return crashesInARow <= 1 ? Duration.ZERO : RESTARTS.delay(crashesInARow - 1);
     }
 
     private ChildProcess start(DataDir dir) throws IOException {

@@ -2,7 +2,7 @@ package io.glidepath.cli.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import org.junit.jupiter.api.Test;
 
 class ShowCommandTest {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.glidepath.engine.Engine;
-import io.glidepath.engine.EventJson;
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.EventJson;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.engine.ReleaseExistsException;
 import io.glidepath.engine.ServiceBusyException;
-import io.glidepath.engine.ServicePhases;
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.journal.ServiceStatus;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.Platform;
 import io.glidepath.router.admin.JsonApi;
@@ -30,7 +32,7 @@ import io.glidepath.spec.SpecError;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import io.glidepath.traffic.TrafficException;
 import io.glidepath.traffic.TrafficRouter;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -196,8 +198,8 @@ public final class ServerApi implements AutoCloseable {
             ObjectNode n = release(rec);
             ObjectNode phases = n.putObject("phases");
             // a running release's phases from the engine; a finished one's from its journal: how each service ended
-            Map<String, Engine.ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id)
-                    : ServicePhases.fromJournal(rec.services(), store.events(id, 0));
+            Map<String, ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id)
+                    : ReleaseHistory.of(store.events(id, 0)).statuses(rec.services());
             now.forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
             return withQueue(n);
         }), r -> {
@@ -677,6 +679,9 @@ public final class ServerApi implements AutoCloseable {
                 ObjectNode n = Json.object().put("error", e.getMessage()).put("holder", e.holder());
                 ctx.put(AUDIT_RESULT, e.getMessage());
                 json(ctx, 409, n);
+            } else if (f instanceof ReleaseExistsException e) {
+                ctx.put(AUDIT_RESULT, e.getMessage());
+                error(ctx, 409, e.getMessage());
             } else {
                 log.error("API call failed", f);
                 error(ctx, 500, f.getMessage());

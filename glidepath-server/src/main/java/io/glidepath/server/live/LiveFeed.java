@@ -2,7 +2,7 @@ package io.glidepath.server.live;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.glidepath.server.live;
 
-import io.glidepath.engine.Phase;
+import io.glidepath.journal.Phase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

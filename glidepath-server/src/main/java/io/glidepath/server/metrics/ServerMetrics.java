@@ -1,7 +1,7 @@
 package io.glidepath.server.metrics;
 
-import io.glidepath.engine.ReleaseEvent;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -62,7 +62,7 @@ public final class ServerMetrics {
             case ReleaseEvent.RollbackDecided d -> Counter.builder("glidepath_rollbacks").description("Rollback decisions; scope service or release")
                     .tag("scope", d.service() == null ? "release" : "service").register(registry).increment();
             case ReleaseEvent.VerdictGiven v -> Counter.builder("glidepath_analysis_verdicts").description("Analysis verdicts, by outcome")
-                    .tag("outcome", v.outcome().toLowerCase(Locale.ROOT)).register(registry).increment();
+                    .tag("outcome", v.outcome().name().toLowerCase(Locale.ROOT)).register(registry).increment();
             default -> {
                 // other events are not counted
             }

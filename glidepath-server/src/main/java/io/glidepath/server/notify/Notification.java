@@ -2,7 +2,7 @@ package io.glidepath.server.notify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

@@ -1,10 +1,9 @@
 package io.glidepath.server.notify;
 
-import io.glidepath.engine.Engine;
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.ReleaseEvent;
-import io.glidepath.store.StoredEvent;
-import java.util.List;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.journal.StoredEvent;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,79 +19,56 @@ import java.util.concurrent.ConcurrentHashMap;
  * because of another service), {@code rolledBack} once it is back on its previous version and its
  * new instances are stopped. Every other event is not announced.
  *
- * <p>It remembers, per running release, its services, each service's version, route and rollback
- * reason (later events do not carry them); forgotten when the release ends. A service's first route
- * of a release is the baseline: the engine's fixed sequence puts the new version on the preview
- * track for smoke tests before users' traffic moves, and that route leaves users' split as it was.
- * A step is announced when a later route changes the split. Called on the
- * engine's threads, possibly at once for services of one release: cheap, and no blocking.
+ * <p>It keeps, per running release, the release's journal as folded so far ({@link ReleaseHistory},
+ * the one reading of a journal): its services, each service's version, split and rollback reason
+ * (later events do not carry them); forgotten when the release ends. A service's first route of a
+ * release is the baseline: the engine's fixed sequence puts the new version on the preview track for
+ * smoke tests before users' traffic moves, and that route leaves users' split as it was. A step is
+ * announced when a later route changes the split. Called on the engine's threads, possibly at once
+ * for services of one release: cheap, and each release's fold under its own lock.
  */
 final class NotificationMapper {
-    private final Map<String, ReleaseState> releases = new ConcurrentHashMap<>();
+    private final Map<String, ReleaseHistory> releases = new ConcurrentHashMap<>();
 
-    private static final class ReleaseState {
-        final List<String> services;
-        final Map<String, String> versions = new ConcurrentHashMap<>();
-        final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
-        final Map<String, Split> splits = new ConcurrentHashMap<>();
-        volatile String releaseRollbackReason;
-
-        ReleaseState(List<String> services) {
-            this.services = List.copyOf(services);
+    Optional<Notification> map(StoredEvent stored) {
+        ReleaseHistory h = stored.event() instanceof ReleaseEvent.Finished ? releases.remove(stored.releaseId()) : history(stored.releaseId());
+        if (h == null) {
+            h = new ReleaseHistory();
+        }
+        synchronized (h) {
+            Optional<ReleaseHistory.Split> splitBefore = stored.event().service() == null ? Optional.empty() : h.service(stored.event().service()).split();
+            h.apply(stored);
+            return map(stored, h, splitBefore);
         }
     }
 
-    /** What users' traffic sees of a service's route. */
-    private record Split(String stableVersion, String canaryVersion, int canaryWeight) {
-    }
-
-    Optional<Notification> map(StoredEvent stored) {
+    private Optional<Notification> map(StoredEvent stored, ReleaseHistory h, Optional<ReleaseHistory.Split> splitBefore) {
         String id = stored.releaseId();
         return switch (stored.event()) {
-            case ReleaseEvent.Submitted s -> {
-                releases.put(id, new ReleaseState(s.services()));
-                yield Optional.of(ofRelease(stored, WebhookEvent.STARTED, null, null, capitalized(s.message())));
-            }
-            case ReleaseEvent.PhaseChanged p -> {
-                ReleaseState st = state(id);
-                st.versions.put(p.service(), p.version());
-                yield switch (p.phase()) {
-                    case STARTING -> Optional.of(ofService(stored, WebhookEvent.STARTED, p.version(), null, null,
-                            "deploying " + p.version(), null));
-                    case PROMOTED -> Optional.of(ofService(stored, WebhookEvent.PROMOTED, p.version(), Outcome.PROMOTED.name(), null,
-                            p.version() + " promoted to stable", null));
-                    case ROLLED_BACK -> {
-                        String reason = Optional.ofNullable(st.rollbackReasons.get(p.service())).orElse(st.releaseRollbackReason);
-                        yield Optional.of(ofService(stored, WebhookEvent.ROLLED_BACK, p.version(), Outcome.ROLLED_BACK.name(), reason,
-                                p.version() + " rolled back" + (reason == null ? "" : ": " + reason), null));
-                    }
-                    default -> Optional.empty();
-                };
-            }
+            case ReleaseEvent.Submitted s -> Optional.of(ofRelease(stored, h, WebhookEvent.STARTED, capitalized(s.message())));
+            case ReleaseEvent.PhaseChanged p -> switch (p.phase()) {
+                case STARTING -> Optional.of(ofService(stored, h, WebhookEvent.STARTED, p.version(), null, null, "deploying " + p.version(), null));
+                case PROMOTED -> Optional.of(ofService(stored, h, WebhookEvent.PROMOTED, p.version(), Outcome.PROMOTED.name(), null,
+                        p.version() + " promoted to stable", null));
+                case ROLLED_BACK -> {
+                    String reason = h.service(p.service()).rollback().or(h::releaseRollback).map(ReleaseHistory.Rollback::reason).orElse(null);
+                    yield Optional.of(ofService(stored, h, WebhookEvent.ROLLED_BACK, p.version(), Outcome.ROLLED_BACK.name(), reason,
+                            p.version() + " rolled back" + (reason == null ? "" : ": " + reason), null));
+                }
+                default -> Optional.empty();
+            };
             case ReleaseEvent.TrafficChanged t -> {
-                ReleaseState st = state(id);
-                Split split = new Split(t.stableVersion(), t.canaryVersion(), t.canaryWeight());
-                Split before = st.splits.put(t.service(), split);
-                yield before == null || before.equals(split) ? Optional.empty() : Optional.of(ofService(stored, WebhookEvent.STEP,
-                        st.versions.get(t.service()), null, null, t.message(),
+                ReleaseHistory.Split split = h.service(t.service()).split().orElseThrow();
+                yield splitBefore.isEmpty() || splitBefore.get().equals(split) ? Optional.empty() : Optional.of(ofService(stored, h, WebhookEvent.STEP,
+                        h.service(t.service()).version().orElse(null), null, null, t.message(),
                         new Notification.Traffic(t.stableVersion(), t.canaryVersion(), t.canaryWeight() / 100.0)));
             }
-            case ReleaseEvent.RollbackDecided r -> {
-                ReleaseState st = state(id);
-                if (r.service() == null) {
-                    st.releaseRollbackReason = r.reason();
-                    yield Optional.empty();
-                }
-                st.rollbackReasons.put(r.service(), r.reason());
-                if (Engine.askedFromOutside(r.reason())) {
-                    yield Optional.empty();
-                }
-                String version = st.versions.get(r.service());
-                yield Optional.of(ofService(stored, WebhookEvent.FAILED, version, null, r.reason(),
+            case ReleaseEvent.RollbackDecided r when r.service() != null && (r.cause() == null || !r.cause().askedFromOutside()) -> {
+                String version = h.service(r.service()).version().orElse(null);
+                yield Optional.of(ofService(stored, h, WebhookEvent.FAILED, version, null, r.reason(),
                         (version == null ? "" : version + " ") + "failed: " + r.reason() + "; rolling back", null));
             }
             case ReleaseEvent.Finished f -> {
-                ReleaseState st = releases.remove(id);
                 WebhookEvent event = switch (f.outcome()) {
                     case PROMOTED, UNCHANGED -> WebhookEvent.PROMOTED;
                     case ROLLED_BACK -> WebhookEvent.ROLLED_BACK;
@@ -100,29 +76,27 @@ final class NotificationMapper {
                     case CANCELLED -> null;
                 };
                 yield event == null ? Optional.empty() : Optional.of(new Notification(event, id, null, null, f.outcome().name(), f.reason(),
-                        f.at(), stored.seq(), capitalized(f.message()), null, st == null ? List.of() : st.services));
+                        f.at(), stored.seq(), capitalized(f.message()), null, h.services()));
             }
             default -> Optional.empty();
         };
     }
 
-    /** A release seen without its start (only in tests of single events): what is known is nothing. */
-    private ReleaseState state(String releaseId) {
-        return releases.computeIfAbsent(releaseId, k -> new ReleaseState(List.of()));
+    /** The release's fold so far (a release seen without its start, as in tests of single events: what is known is nothing). */
+    private ReleaseHistory history(String releaseId) {
+        return releases.computeIfAbsent(releaseId, k -> new ReleaseHistory());
     }
 
-    private Notification ofRelease(StoredEvent stored, WebhookEvent event, String outcome, String reason, String text) {
-        ReleaseEvent e = stored.event();
-        return new Notification(event, stored.releaseId(), null, null, outcome, reason, e.at(), stored.seq(), text, null,
-                state(stored.releaseId()).services);
+    private static Notification ofRelease(StoredEvent stored, ReleaseHistory h, WebhookEvent event, String text) {
+        return new Notification(event, stored.releaseId(), null, null, null, null, stored.event().at(), stored.seq(), text, null, h.services());
     }
 
     /** Service events read "Release R, catalog: ..." so a channel with several services and releases stays clear. */
-    private Notification ofService(StoredEvent stored, WebhookEvent event, String version, String outcome, String reason, String sentence,
-                                   Notification.Traffic traffic) {
+    private static Notification ofService(StoredEvent stored, ReleaseHistory h, WebhookEvent event, String version, String outcome, String reason,
+                                          String sentence, Notification.Traffic traffic) {
         ReleaseEvent e = stored.event();
         return new Notification(event, stored.releaseId(), e.service(), version, outcome, reason, e.at(), stored.seq(),
-                "Release " + stored.releaseId() + ", " + e.service() + ": " + sentence, traffic, state(stored.releaseId()).services);
+                "Release " + stored.releaseId() + ", " + e.service() + ": " + sentence, traffic, h.services());
     }
 
     private static String capitalized(String s) {

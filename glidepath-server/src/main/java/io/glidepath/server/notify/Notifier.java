@@ -1,7 +1,8 @@
 package io.glidepath.server.notify;
 
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.net.http.HttpClient;
+import io.glidepath.time.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,13 +31,12 @@ public final class Notifier implements AutoCloseable {
      * waits between attempts (their count is the number of retries); how long closing may take to
      * flush the queues.
      */
-    public record Settings(int queueCapacity, Duration timeout, List<Duration> backoff, Duration closeWithin) {
-        public static final Settings DEFAULTS = new Settings(1000, Duration.ofSeconds(5),
-                List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16)),
+    public record Settings(int queueCapacity, Duration timeout, Backoff backoff, Duration closeWithin) {
+        /** Retries after 1 s, 2 s, 4 s, 8 s and 16 s. */
+        public static final Settings DEFAULTS = new Settings(1000, Duration.ofSeconds(5), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(16), 5),
                 Duration.ofSeconds(5));
 
         public Settings {
-            backoff = List.copyOf(backoff);
             if (queueCapacity < 1) {
                 throw new IllegalArgumentException("queueCapacity must be at least 1");
             }

@@ -100,7 +100,7 @@ final class WebhookSender {
                 .header(Notifier.SIGNATURE_HEADER, hook.key().signature(body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        int attempts = settings.backoff().size() + 1;
+        int attempts = settings.backoff().retries() + 1;
         for (int attempt = 1; ; attempt++) {
             String problem;
             try {
@@ -124,7 +124,7 @@ final class WebhookSender {
                         attempts, hook.where(), problem);
                 return;
             }
-            Duration wait = settings.backoff().get(attempt - 1);
+            Duration wait = settings.backoff().delay(attempt);
             log.debug("webhook {}: attempt {} of {} failed ({}); again in {} ms", hook.name(), attempt, attempts, problem, wait.toMillis());
             Thread.sleep(wait);
         }

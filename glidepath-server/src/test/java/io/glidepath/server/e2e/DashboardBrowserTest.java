@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.load.LoadGenerator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.load.LoadGenerator;
 import io.glidepath.server.notify.WebhookReceiver;
 import java.net.http.HttpResponse;

@@ -1,7 +1,7 @@
 package io.glidepath.server.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

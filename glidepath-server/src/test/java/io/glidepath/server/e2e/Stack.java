@@ -1,7 +1,7 @@
 package io.glidepath.server.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.engine.EventJson;
+import io.glidepath.journal.EventJson;
 import io.glidepath.examples.SampleService;
 import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.EndpointAddress;

@@ -2,9 +2,11 @@ package io.glidepath.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.ReleaseEvent;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.RollbackCause;
+import io.glidepath.analysis.Verdict;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,12 +25,12 @@ class ServerMetricsTest {
         event("a", new ReleaseEvent.Submitted(T, null, "go", List.of("web"), List.of(List.of("web"))));
         event("b", new ReleaseEvent.Submitted(T, null, "go", List.of("api"), List.of(List.of("api"))));
         assertThat(m.scrape()).contains("glidepath_releases_running 2.0");
-        event("a", new ReleaseEvent.VerdictGiven(T.plusSeconds(5), "web", "pass", "PASS", 100, 0, 30, 0, 12.0, 11.0));
-        event("a", new ReleaseEvent.VerdictGiven(T.plusSeconds(6), "web", "fail", "FAIL", 100, 0, 30, 0.5, 12.0, 11.0));
-        event("a", new ReleaseEvent.RollbackDecided(T.plusSeconds(6), "web", "rolling back", "errors"));
+        event("a", new ReleaseEvent.VerdictGiven(T.plusSeconds(5), "web", "pass", Verdict.Outcome.PASS, 100, 0, 30, 0, 12.0, 11.0));
+        event("a", new ReleaseEvent.VerdictGiven(T.plusSeconds(6), "web", "fail", Verdict.Outcome.FAIL, 100, 0, 30, 0.5, 12.0, 11.0));
+        event("a", new ReleaseEvent.RollbackDecided(T.plusSeconds(6), "web", "rolling back", "errors", RollbackCause.ANALYSIS));
         event("a", new ReleaseEvent.TrafficRestored(T.plusSeconds(6), "web", "back", 42));
-        event("a", new ReleaseEvent.Finished(T.plusSeconds(20), null, "rolled back", Outcome.ROLLED_BACK));
-        event("b", new ReleaseEvent.Finished(T.plusSeconds(90), null, "promoted", Outcome.PROMOTED));
+        event("a", new ReleaseEvent.Finished(T.plusSeconds(20), null, "rolled back", Outcome.ROLLED_BACK, "errors", RollbackCause.ANALYSIS));
+        event("b", new ReleaseEvent.Finished(T.plusSeconds(90), null, "promoted", Outcome.PROMOTED, null, null));
 
         String text = m.scrape();
         assertThat(text).contains("glidepath_releases_running 0.0")
@@ -51,7 +53,7 @@ class ServerMetricsTest {
         m.resumed("c", T);
         assertThat(m.scrape()).contains("glidepath_releases_running 1.0");
         event("c", new ReleaseEvent.Note(T.plusSeconds(40), null, "the server restarted while release c ran: it goes on"));
-        event("c", new ReleaseEvent.Finished(T.plusSeconds(70), null, "promoted", Outcome.PROMOTED));
+        event("c", new ReleaseEvent.Finished(T.plusSeconds(70), null, "promoted", Outcome.PROMOTED, null, null));
         assertThat(m.scrape()).contains("glidepath_releases_running 0.0")
                 .contains("glidepath_release_duration_seconds_sum{outcome=\"promoted\"} 70.0");
     }

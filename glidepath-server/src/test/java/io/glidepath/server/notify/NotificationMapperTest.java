@@ -2,11 +2,12 @@ package io.glidepath.server.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.glidepath.engine.Engine;
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.Phase;
-import io.glidepath.engine.ReleaseEvent;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.RollbackCause;
+import io.glidepath.analysis.Verdict;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -39,14 +40,14 @@ class NotificationMapperTest {
                 new ReleaseEvent.TrafficChanged(T, "shop", "new instances on the preview route for smoke tests", "v1", null, 0, 2),
                 new ReleaseEvent.TrafficChanged(T, "shop", "canary v2 in the route at 0%", "v1", "v2", 0, 3),
                 new ReleaseEvent.TrafficChanged(T, "shop", "canary v2 at 50%", "v1", "v2", 5000, 4),
-                new ReleaseEvent.VerdictGiven(T, "shop", "fail", "FAIL", 100, 0, 50, 1.0, 10.0, 10.0),
-                new ReleaseEvent.RollbackDecided(T, "shop", "rolling back shop v2: " + reason, reason),
+                new ReleaseEvent.VerdictGiven(T, "shop", "fail", Verdict.Outcome.FAIL, 100, 0, 50, 1.0, 10.0, 10.0),
+                new ReleaseEvent.RollbackDecided(T, "shop", "rolling back shop v2: " + reason, reason, RollbackCause.ANALYSIS),
                 new ReleaseEvent.PhaseChanged(T, "shop", "rolling back: " + reason, Phase.ROLLING_BACK, "v2"),
                 new ReleaseEvent.TrafficRestored(T, "shop", "all traffic back on v1 3 ms after the decision", 3),
                 new ReleaseEvent.TrafficChanged(T, "shop", "route: stable v1", "v1", null, 0, 5),
                 new ReleaseEvent.InstancesStopped(T, "shop", "stopped the new instances of v2", "v2", List.of("i1")),
                 new ReleaseEvent.PhaseChanged(T, "shop", "shop rolled back to v1: " + reason, Phase.ROLLED_BACK, "v2"),
-                new ReleaseEvent.Finished(T, null, "release r1 rolled back: shop: " + reason, Outcome.ROLLED_BACK, "shop: " + reason)))
+                new ReleaseEvent.Finished(T, null, "release r1 rolled back: shop: " + reason, Outcome.ROLLED_BACK, "shop: " + reason, RollbackCause.ANALYSIS)))
                 .containsExactly(
                         "started null null null | Release r1 submitted by bob: shop",
                         "started shop null null | Release r1, shop: deploying v2",
@@ -67,8 +68,8 @@ class NotificationMapperTest {
                 new ReleaseEvent.TrafficChanged(T, "cart", "switched all traffic to v7 in one update; v6 stays warm", "v7", null, 0, 2),
                 new ReleaseEvent.PhaseChanged(T, "cart", "cart v7 is stable", Phase.PROMOTED, "v7"),
                 new ReleaseEvent.PhaseChanged(T, "checkout", "starting", Phase.STARTING, "v3"),
-                new ReleaseEvent.RollbackDecided(T, "checkout", "rolling back checkout v3: smoke test 'pay' failed", "smoke test 'pay' failed"),
-                new ReleaseEvent.RollbackDecided(T, null, "rolling the release back", why),
+                new ReleaseEvent.RollbackDecided(T, "checkout", "rolling back checkout v3: smoke test 'pay' failed", "smoke test 'pay' failed", RollbackCause.SMOKE_TEST),
+                new ReleaseEvent.RollbackDecided(T, null, "rolling the release back", why, RollbackCause.SMOKE_TEST),
                 new ReleaseEvent.PhaseChanged(T, "cart", "flipping back to v6: " + why, Phase.ROLLING_BACK, "v7"),
                 new ReleaseEvent.TrafficChanged(T, "cart", "all traffic back on v6", "v6", null, 0, 3),
                 new ReleaseEvent.PhaseChanged(T, "cart", "cart rolled back to v6: " + why, Phase.ROLLED_BACK, "v7"),
@@ -87,7 +88,7 @@ class NotificationMapperTest {
                 submitted("r3", "shop"),
                 new ReleaseEvent.PhaseChanged(T, "shop", "starting", Phase.STARTING, "v4"),
                 new ReleaseEvent.TrafficChanged(T, "shop", "new instances on the preview route for smoke tests", "v3", null, 0, 7),
-                new ReleaseEvent.RollbackDecided(T, "shop", "rolling back", Engine.ABORTED_BY + "tester"),
+                new ReleaseEvent.RollbackDecided(T, "shop", "rolling back", "aborted by tester", RollbackCause.ABORTED),
                 // users' split never changed: putting the route back is no step
                 new ReleaseEvent.TrafficChanged(T, "shop", "route: stable v3", "v3", null, 0, 8),
                 new ReleaseEvent.PhaseChanged(T, "shop", "rolled back", Phase.ROLLED_BACK, "v4")))
@@ -95,7 +96,7 @@ class NotificationMapperTest {
                         "started null null null | Release r3 submitted by bob: shop",
                         "started shop null null | Release r3, shop: deploying v4",
                         "rolledBack shop ROLLED_BACK aborted by tester | Release r3, shop: v4 rolled back: aborted by tester");
-        assertThat(map("r4", new ReleaseEvent.RollbackDecided(T, "web", "rolling back", Engine.RELEASE_ROLLING_BACK + why))).isEmpty();
+        assertThat(map("r4", new ReleaseEvent.RollbackDecided(T, "web", "rolling back", "release rolling back: " + why, RollbackCause.RELEASE))).isEmpty();
     }
 
     @Test
@@ -103,14 +104,14 @@ class NotificationMapperTest {
         assertThat(map("r5",
                 submitted("r5", "shop"),
                 new ReleaseEvent.PhaseChanged(T, "shop", "shop v2 already runs (2 instances): nothing to do", Phase.UNCHANGED, "v2"),
-                new ReleaseEvent.Finished(T, null, "release r5: every service already ran its version; nothing changed", Outcome.UNCHANGED)))
+                new ReleaseEvent.Finished(T, null, "release r5: every service already ran its version; nothing changed", Outcome.UNCHANGED, null, null)))
                 .containsExactly(
                         "started null null null | Release r5 submitted by bob: shop",
                         "promoted null UNCHANGED null | Release r5: every service already ran its version; nothing changed");
         assertThat(map("r6",
                 new ReleaseEvent.Queued(T, null, "release r6 queued behind release r5", "r5"),
-                new ReleaseEvent.Finished(T, null, "release r6 cancelled: aborted", Outcome.CANCELLED, "aborted"))).isEmpty();
-        assertThat(map("r7", submitted("r7", "shop"), new ReleaseEvent.Finished(T, null, "release r7 failed: no platform", Outcome.FAILED, "no platform")))
+                new ReleaseEvent.Finished(T, null, "release r6 cancelled: aborted", Outcome.CANCELLED, "aborted", null))).isEmpty();
+        assertThat(map("r7", submitted("r7", "shop"), new ReleaseEvent.Finished(T, null, "release r7 failed: no platform", Outcome.FAILED, "no platform", RollbackCause.SERVER_RESTARTED)))
                 .containsExactly("started null null null | Release r7 submitted by bob: shop", "failed null FAILED no platform | Release r7 failed: no platform");
     }
 
@@ -119,7 +120,7 @@ class NotificationMapperTest {
         String reason = "p99 latency 900 ms > 300 ms & error rate 3% > 1% <canary>";
         mapper.map(new StoredEvent("r8", 1, submitted("r8", "shop")));
         Notification n = mapper.map(new StoredEvent("r8", 2, new ReleaseEvent.Finished(T, null, "release r8 rolled back: " + reason,
-                Outcome.ROLLED_BACK, reason))).orElseThrow();
+                Outcome.ROLLED_BACK, reason, RollbackCause.ANALYSIS))).orElseThrow();
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(n.body(UUID.randomUUID()), StandardCharsets.UTF_8));
         assertThat(json.path("text").asText()).isEqualTo("Release r8 rolled back: p99 latency 900 ms &gt; 300 ms &amp; error rate 3% &gt; 1% &lt;canary&gt;");
         assertThat(json.path("reason").asText()).isEqualTo(reason);

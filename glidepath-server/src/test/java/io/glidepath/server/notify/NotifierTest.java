@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.Phase;
-import io.glidepath.engine.ReleaseEvent;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.time.Backoff;
+import io.glidepath.analysis.Verdict;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,7 +28,7 @@ class NotifierTest {
     static final String KEY = "s3cr3t-key-for-tests";
     static final Duration WAIT = Duration.ofSeconds(10);
     /** Short back-offs so retries take milliseconds. */
-    static final Notifier.Settings FAST = new Notifier.Settings(100, Duration.ofSeconds(2), List.of(Duration.ofMillis(10), Duration.ofMillis(20)),
+    static final Notifier.Settings FAST = new Notifier.Settings(100, Duration.ofSeconds(2), new Backoff(Duration.ofMillis(10), Duration.ofMillis(20), 2),
             Duration.ofSeconds(2));
 
     final List<AutoCloseable> toClose = new ArrayList<>();
@@ -76,11 +78,11 @@ class NotifierTest {
                 ev(release, new ReleaseEvent.PhaseChanged(T, service, "all 2 new instances are ready", Phase.READY, "v2")),
                 ev(release, new ReleaseEvent.TrafficChanged(T, service, "new instances on the preview route for smoke tests", "v1", null, 0, 6)),
                 ev(release, new ReleaseEvent.TrafficChanged(T, service, "canary v2 at 20%", "v1", "v2", 2000, 7)),
-                ev(release, new ReleaseEvent.VerdictGiven(T, service, "pass", "PASS", 100, 0, 20, 0, 12.0, 11.0)),
+                ev(release, new ReleaseEvent.VerdictGiven(T, service, "pass", Verdict.Outcome.PASS, 100, 0, 20, 0, 12.0, 11.0)),
                 ev(release, new ReleaseEvent.TrafficChanged(T, service, "promoted v2 to stable; v1 stays warm", "v2", null, 0, 8)),
                 ev(release, new ReleaseEvent.PhaseChanged(T, service, service + " v2 is stable; watching it for 2s", Phase.PROMOTED, "v2")),
                 ev(release, new ReleaseEvent.PhaseChanged(T, service, service + " v2 serves all traffic", Phase.DONE, "v2")),
-                ev(release, new ReleaseEvent.Finished(T.plusSeconds(9), null, "release " + release + " promoted", Outcome.PROMOTED)));
+                ev(release, new ReleaseEvent.Finished(T.plusSeconds(9), null, "release " + release + " promoted", Outcome.PROMOTED, null, null)));
     }
 
     @Test
@@ -187,7 +189,7 @@ class NotifierTest {
         WebhookReceiver stuck = receiver();
         stuck.holdRequests();
         WebhookReceiver fine = receiver();
-        Notifier.Settings settings = new Notifier.Settings(3, Duration.ofMinutes(1), List.of(Duration.ofMillis(10)), Duration.ofMillis(200));
+        Notifier.Settings settings = new Notifier.Settings(3, Duration.ofMinutes(1), new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), 1), Duration.ofMillis(200));
         try (LogCapture logs = new LogCapture()) {
             Notifier notifier = notifier(settings, hook("stuck", stuck), hook("fine", fine));
             List<StoredEvent> events = canaryPromotion("shop-1", "shop");
@@ -232,7 +234,7 @@ class NotifierTest {
                 ev("both-1", new ReleaseEvent.TrafficChanged(T, "cart", "canary v7 at 50%", "v6", "v7", 5000, 3)),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "shop", "shop v3 is stable", Phase.PROMOTED, "v3")),
                 ev("both-1", new ReleaseEvent.PhaseChanged(T, "cart", "cart v7 is stable", Phase.PROMOTED, "v7")),
-                ev("both-1", new ReleaseEvent.Finished(T, null, "release both-1 promoted", Outcome.PROMOTED))));
+                ev("both-1", new ReleaseEvent.Finished(T, null, "release both-1 promoted", Outcome.PROMOTED, null, null))));
         both.forEach(notifier::accept);
         // each sender keeps order: once the last event a webhook wants has arrived, so has everything before it
         await().atMost(WAIT).untilAsserted(() -> {

@@ -3,7 +3,7 @@ package io.glidepath.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.server.store.EmbeddedPostgresExtension.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,14 +3,14 @@ package io.glidepath.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.access.AuditEntry;
 import io.glidepath.server.access.Role;
 import io.glidepath.server.access.TokenRecord;
 import io.glidepath.store.ServiceRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -2,9 +2,9 @@ package io.glidepath.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.glidepath.engine.Outcome;
-import io.glidepath.engine.Phase;
-import io.glidepath.engine.ReleaseEvent;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.access.AuditEntry;
@@ -12,7 +12,7 @@ import io.glidepath.server.access.Role;
 import io.glidepath.server.access.TokenRecord;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
-import io.glidepath.store.StoredEvent;
+import io.glidepath.journal.StoredEvent;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ abstract class StoreContractTest {
             s.createRelease(release("r1", T));
             s.createRelease(release("r2", T.plusSeconds(5)));
             assertThat(s.append("r1", new ReleaseEvent.PhaseChanged(T, "catalog", "starting", Phase.STARTING, "2"))).isEqualTo(1);
-            assertThat(s.append("r1", new ReleaseEvent.Finished(T, null, "done", Outcome.PROMOTED))).isEqualTo(2);
+            assertThat(s.append("r1", new ReleaseEvent.Finished(T, null, "done", Outcome.PROMOTED, null, null))).isEqualTo(2);
             assertThat(s.append("r2", new ReleaseEvent.Note(T, null, "other"))).isEqualTo(1);
             s.updateRelease(release("r1", T).finish(Outcome.PROMOTED, null, T.plusSeconds(60)));
             s.saveService(new ServiceRecord("catalog", "1", Optional.empty(), "r0", T));

@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.journal;
 
 /** How a release (or one service of it) ended. */
 public enum Outcome {
@@ -8,7 +8,10 @@ public enum Outcome {
     ROLLED_BACK,
     /** Every service already ran the asked version: nothing was done. */
     UNCHANGED,
-    /** The release could not even start (for example, the server stopped under it). */
+    /**
+     * The release could not be rolled back: some service could not be put back on its previous
+     * version (a restarted server found none of its instances alive), and the route was left as it was.
+     */
     FAILED,
     /** The release never started: aborted (or its server stopped) while it waited in the queue. Nothing was deployed. */
     CANCELLED

@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.journal;
 
 import java.util.EnumSet;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.probe;
 
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;

@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.journal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.engine.internal;
 
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
@@ -89,6 +89,12 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
         }
         return before.filter(r -> r.allEndpoints().contains(i.address())).map(r -> r.settingsOf(i.address()))
                 .orElseGet(() -> new EndpointSettings(HealthCheck.tcpDefault(), before.map(RouteSpec::drainTimeout).orElse(RouteSpec.DEFAULT_DRAIN_TIMEOUT)));
+    }
+
+    /** How long the previous version's instances may drain: the longest of their own drain timeouts. */
+    Duration previousDrainTimeout(List<Instance> previous) {
+        return previous.stream().map(this::settingsOf).map(EndpointSettings::drainTimeout).max(Duration::compareTo)
+                .orElse(spec.route().drainTimeout());
     }
 
     private static List<EndpointAddress> addresses(List<Instance> instances) {

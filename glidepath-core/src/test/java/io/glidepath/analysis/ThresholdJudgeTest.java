@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class JudgeTest {
+class ThresholdJudgeTest {
     static final Analysis RULES = new Analysis(Duration.ofSeconds(1), 50, 2, Duration.ofSeconds(30), List.of(
             new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.of(0.005)),
             new Analysis.Rule.Latency(99, Duration.ofMillis(300))));
@@ -21,7 +21,7 @@ class JudgeTest {
 
     @Test
     void aHealthyCanaryPassesAndSaysWhy() {
-        Verdict v = Judge.canary(window(1000, 1, 100, 0, 40), RULES);
+        Verdict v = new ThresholdJudge(RULES).canary(window(1000, 1, 100, 0, 40));
         assertThat(v.outcome()).isEqualTo(Verdict.Outcome.PASS);
         assertThat(v.summary()).isEqualTo("pass: canary error rate 0% (0 of 100) within 1%; canary error rate 0% vs stable 0.1% within +0.5%; "
                 + "canary p99 latency 40ms within 300ms over the last 1s");
@@ -29,14 +29,14 @@ class JudgeTest {
 
     @Test
     void tooFewCanaryRequestsIsInconclusive() {
-        Verdict v = Judge.canary(window(1000, 0, 12, 12, 40), RULES);
+        Verdict v = new ThresholdJudge(RULES).canary(window(1000, 0, 12, 12, 40));
         assertThat(v.outcome()).isEqualTo(Verdict.Outcome.INCONCLUSIVE);
         assertThat(v.summary()).isEqualTo("inconclusive: canary had 12 requests over the last 1s, fewer than the 50 needed for a verdict");
     }
 
     @Test
     void anErrorRateAboveTheMaxFailsWithItsNumbers() {
-        Verdict v = Judge.canary(window(1000, 0, 200, 25, 40), RULES);
+        Verdict v = new ThresholdJudge(RULES).canary(window(1000, 0, 200, 25, 40));
         assertThat(v.failed()).isTrue();
         assertThat(v.failures()).containsExactly(
                 "canary error rate 12.5% (25 of 200) is above the 1% allowed",
@@ -47,29 +47,29 @@ class JudgeTest {
     void anIncreaseOverStableFailsEvenUnderTheMax() {
         Analysis incOnly = new Analysis(Duration.ofSeconds(1), 50, 2, Duration.ofSeconds(30),
                 List.of(new Analysis.Rule.ErrorRate(Optional.empty(), Optional.of(0.005))));
-        assertThat(Judge.canary(window(1000, 0, 1000, 8, 40), incOnly).failures())
+        assertThat(new ThresholdJudge(incOnly).canary(window(1000, 0, 1000, 8, 40)).failures())
                 .containsExactly("canary error rate 0.8% vs stable 0%: 0.8% higher, more than the 0.5% allowed");
-        assertThat(Judge.canary(window(1000, 5, 1000, 8, 40), incOnly).outcome()).isEqualTo(Verdict.Outcome.PASS);
+        assertThat(new ThresholdJudge(incOnly).canary(window(1000, 5, 1000, 8, 40)).outcome()).isEqualTo(Verdict.Outcome.PASS);
     }
 
     @Test
     void slowCanaryLatencyFails() {
-        assertThat(Judge.canary(window(1000, 0, 100, 0, 450), RULES).failures())
+        assertThat(new ThresholdJudge(RULES).canary(window(1000, 0, 100, 0, 450)).failures())
                 .containsExactly("canary p99 latency 450ms is above the 300ms allowed");
     }
 
     @Test
     void afterPromotionTheNewVersionIsJudgedAloneWithoutTheIncreaseRule() {
         TrafficWindow w = new TrafficWindow(Duration.ofSeconds(1), new TrackFigures(500, 3, Map.of(99.0, 10.0)), TrackFigures.none());
-        Verdict v = Judge.promoted(w, RULES);
+        Verdict v = new ThresholdJudge(RULES).promoted(w);
         assertThat(v.outcome()).isEqualTo(Verdict.Outcome.PASS);
         assertThat(v.summary()).doesNotContain("vs stable").contains("new version error rate 0.6% (3 of 500) within 1%");
         TrafficWindow bad = new TrafficWindow(Duration.ofSeconds(1), new TrackFigures(500, 50, Map.of(99.0, 10.0)), TrackFigures.none());
-        assertThat(Judge.promoted(bad, RULES).failures()).containsExactly("new version error rate 10% (50 of 500) is above the 1% allowed");
+        assertThat(new ThresholdJudge(RULES).promoted(bad).failures()).containsExactly("new version error rate 10% (50 of 500) is above the 1% allowed");
     }
 
     @Test
     void asksTheSourceForThePercentilesTheRulesUse() {
-        assertThat(Judge.percentiles(RULES)).containsExactly(99.0);
+        assertThat(new ThresholdJudge(RULES).percentiles()).containsExactly(99.0);
     }
 }

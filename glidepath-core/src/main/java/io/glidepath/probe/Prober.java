@@ -1,4 +1,4 @@
-package io.glidepath.engine;
+package io.glidepath.probe;
 
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.spec.HttpCheck;

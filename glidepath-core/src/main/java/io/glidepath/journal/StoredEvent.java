@@ -1,6 +1,5 @@
-package io.glidepath.store;
+package io.glidepath.journal;
 
-import io.glidepath.engine.ReleaseEvent;
 
 /** A journaled event with its position in the release's journal (from 1). */
 public record StoredEvent(String releaseId, long seq, ReleaseEvent event) {

@@ -1,8 +1,9 @@
-package io.glidepath.engine;
+package io.glidepath.journal;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.analysis.Verdict;
 import java.time.Instant;
 import java.util.List;
 
@@ -63,7 +64,7 @@ public sealed interface ReleaseEvent {
                           int canaryWeight, long generation) implements ReleaseEvent {
     }
 
-    record VerdictGiven(Instant at, String service, String message, String outcome, long stableRequests, double stableErrorRate,
+    record VerdictGiven(Instant at, String service, String message, Verdict.Outcome outcome, long stableRequests, double stableErrorRate,
                         long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis) implements ReleaseEvent {
     }
 
@@ -74,7 +75,8 @@ public sealed interface ReleaseEvent {
     record StepDone(Instant at, String service, String message, int step, int of) implements ReleaseEvent {
     }
 
-    record RollbackDecided(Instant at, String service, String message, String reason) implements ReleaseEvent {
+    /** A rollback begins: {@code reason} for people, {@code cause} for programs (null in journals written before causes). */
+    record RollbackDecided(Instant at, String service, String message, String reason, RollbackCause cause) implements ReleaseEvent {
     }
 
     /** Traffic is back on the previous version; {@code millis} from the decision. */
@@ -84,18 +86,18 @@ public sealed interface ReleaseEvent {
     record InstancesStopped(Instant at, String service, String message, String version, List<String> instances) implements ReleaseEvent {
     }
 
-    /** The release ended; {@code reason} says why when it did not promote (null in journals written before it existed). */
-    record Finished(Instant at, String service, String message, Outcome outcome, String reason) implements ReleaseEvent {
-        public Finished(Instant at, String service, String message, Outcome outcome) {
-            this(at, service, message, outcome, null);
-        }
+    /**
+     * The release ended; {@code reason} says why when it did not promote, {@code cause} why it rolled
+     * back (each null when not, and in journals written before they existed).
+     */
+    record Finished(Instant at, String service, String message, Outcome outcome, String reason, RollbackCause cause) implements ReleaseEvent {
     }
 
     record Note(Instant at, String service, String message) implements ReleaseEvent {
     }
 
     /** A wave starts (its services) or is done. Waves count from 1. */
-    record WaveChanged(Instant at, String service, String message, int wave, List<String> services, String state) implements ReleaseEvent {
+    record WaveChanged(Instant at, String service, String message, int wave, List<String> services, WaveState state) implements ReleaseEvent {
     }
 
     /**

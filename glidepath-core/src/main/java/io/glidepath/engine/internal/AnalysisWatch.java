@@ -1,0 +1,84 @@
+package io.glidepath.engine.internal;
+
+import io.glidepath.analysis.Judge;
+import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricsUnavailableException;
+import io.glidepath.analysis.TrafficWindow;
+import io.glidepath.analysis.Verdict;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.RollbackCause;
+import io.glidepath.spec.Analysis;
+import io.glidepath.time.Clock;
+import io.glidepath.time.Wakeup;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Watches the new version while it takes traffic: one verdict per interval from the service's
+ * judge, journaled; {@code failAfter} failing verdicts in a row end the deployment. The count runs
+ * across steps (a canary failing at the end of one bake is not forgiven by the next) and across a
+ * restart (it starts from what the journal proves).
+ */
+final class AnalysisWatch {
+    private final String service;
+    private final Analysis analysis;
+    private final Judge judge;
+    private final MetricSource metrics;
+    private final Clock clock;
+    private final EventSink events;
+    private final Proofs.Check check;
+    private final Wakeup wakeup;
+    private int failuresInARow;
+
+    AnalysisWatch(String service, Analysis analysis, Judge judge, MetricSource metrics, Clock clock, EventSink events, Proofs.Check check,
+                  Wakeup wakeup, int failuresInARow) {
+        this.service = service;
+        this.analysis = analysis;
+        this.judge = judge;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.events = events;
+        this.check = check;
+        this.wakeup = wakeup;
+        this.failuresInARow = failuresInARow;
+    }
+
+    /** Failing verdicts in a row so far. */
+    int failuresInARow() {
+        return failuresInARow;
+    }
+
+    /** One verdict per interval for {@code duration}: the canary against stable, or after promotion the new version alone. */
+    void watch(Duration duration, boolean afterPromotion) throws Failed, InterruptedException {
+        Instant end = clock.now().plus(duration);
+        while (clock.now().isBefore(end)) {
+            Duration left = Duration.between(clock.now(), end);
+            clock.sleep(analysis.interval().compareTo(left) < 0 ? analysis.interval() : left, wakeup);
+            check.failIfFailed();
+            TrafficWindow w;
+            try {
+                w = metrics.window(service, analysis.interval(), judge.percentiles());
+            } catch (MetricsUnavailableException e) {
+                events.emit(new ReleaseEvent.Note(clock.now(), service, "no figures this interval (" + e.getMessage() + "): inconclusive"));
+                continue;
+            }
+            Verdict v = afterPromotion ? judge.promoted(w) : judge.canary(w);
+            events.emit(verdictEvent(v));
+            if (v.failed()) {
+                failuresInARow++;
+                if (failuresInARow >= analysis.failAfter()) {
+                    throw new Failed(RollbackCause.ANALYSIS, "analysis failed " + failuresInARow + " interval" + (failuresInARow == 1 ? "" : "s")
+                            + " in a row: " + String.join("; ", v.failures()));
+                }
+            } else if (v.outcome() == Verdict.Outcome.PASS) {
+                failuresInARow = 0;
+            }
+        }
+    }
+
+    private ReleaseEvent.VerdictGiven verdictEvent(Verdict v) {
+        TrafficWindow w = v.figures();
+        return new ReleaseEvent.VerdictGiven(clock.now(), service, v.summary(), v.outcome(), w.stable().requests(), w.stable().errorRate(),
+                w.canary().requests(), w.canary().errorRate(), w.canary().latencyMillis().get(99.0), w.stable().latencyMillis().get(99.0));
+    }
+}

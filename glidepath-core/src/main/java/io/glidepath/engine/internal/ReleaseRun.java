@@ -1,0 +1,394 @@
+package io.glidepath.engine.internal;
+
+import io.glidepath.engine.EngineSeams;
+import io.glidepath.engine.ResumePoint;
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.Phase;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.RollbackCause;
+import io.glidepath.journal.ServiceStatus;
+import io.glidepath.journal.WaveState;
+import io.glidepath.probe.Prober;
+import io.glidepath.spec.HttpCheck;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
+import io.glidepath.store.ReleaseRecord;
+import io.glidepath.store.ServiceRecord;
+import io.glidepath.store.Store;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One release's run, on its own virtual thread: its services in waves (a wave's services in
+ * parallel, at most {@code maxParallel}; the next wave once every service of this one is promoted and
+ * the verify checks passed through the router), then the end. A release is atomic: when a service
+ * fails, a verify check fails or someone aborts, the services still deploying roll back and those
+ * already promoted flip back to their previous version, last wave first, traffic first for all of
+ * them ({@link #flipBack}, once per release); only then do new instances drain and stop. The
+ * previous versions stay warm for {@code keepPrevious} counted from the end of the release.
+ */
+public final class ReleaseRun {
+    private static final Logger log = LoggerFactory.getLogger(ReleaseRun.class);
+    /** How long the flip waits for a failing service's own traffic to be back before flipping the rest anyway. */
+    private static final Duration TRAFFIC_BACK_WAIT = Duration.ofSeconds(2);
+
+    private final EngineSeams seams;
+    private final Store store;
+    private final ReleaseRecord record;
+    private final ReleaseSpec spec;
+    private final Path baseDir;
+    private final EventSink events;
+    private final Function<String, Previous> previous;
+    private final Map<String, ResumePoint> resumeAt;
+    private final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
+    private final Map<String, Integer> waveOf = new LinkedHashMap<>();
+    private final Map<String, String> versionOf = new LinkedHashMap<>();
+    /** Services this release promoted, in promotion order; guarded by this. */
+    private final List<ServiceDeployment> promoted = new ArrayList<>();
+    /** Set once the release-wide flip back has begun (guarded by this): a service promoted after it flips back on its own. */
+    private String flipReason;
+    private Instant flipDecided;
+    private volatile Failed aborted;
+
+    /**
+     * @param previous the version serving a service now and its live instances
+     * @param resumeAt for a release a restarted server goes on with: where each service it had begun goes on from
+     */
+    public ReleaseRun(EngineSeams seams, Store store, ReleaseRecord record, ReleaseSpec spec, Path baseDir, EventSink events,
+                      Function<String, Previous> previous, Map<String, ResumePoint> resumeAt) {
+        this.seams = seams;
+        this.store = store;
+        this.record = record;
+        this.spec = spec;
+        this.baseDir = baseDir;
+        this.events = events;
+        this.previous = previous;
+        this.resumeAt = Map.copyOf(resumeAt);
+        List<List<ServiceSpec>> waves = spec.waves();
+        for (int w = 0; w < waves.size(); w++) {
+            for (ServiceSpec s : waves.get(w)) {
+                waveOf.put(s.name(), w + 1);
+                versionOf.put(s.name(), s.version());
+            }
+        }
+        for (ServiceSpec s : spec.services()) {
+            ResumePoint at = resumeAt.get(s.name());
+            if (at != null && at.reached() == Phase.DONE) {
+                ServiceDeployment d = ServiceDeployment.promotedBeforeRestart(seams, s, baseDir, previous.apply(s.name()), at, events);
+                deployments.put(s.name(), d);
+                promoted.add(d);
+            }
+        }
+    }
+
+    public ReleaseRecord record() {
+        return record;
+    }
+
+    /** Each service: its wave and phase (PENDING while its wave waits). */
+    public Map<String, ServiceStatus> statuses() {
+        Map<String, ServiceStatus> m = new LinkedHashMap<>();
+        waveOf.forEach((s, w) -> m.put(s, new ServiceStatus(w, phaseOf(s))));
+        return m;
+    }
+
+    /** The version each service deploys. */
+    public Map<String, String> versions() {
+        return Map.copyOf(versionOf);
+    }
+
+    private Phase phaseOf(String service) {
+        return Optional.ofNullable(deployments.get(service)).map(ServiceDeployment::phase).orElse(Phase.PENDING);
+    }
+
+    /** Lets every manual pause of the release go on. */
+    public void promote() {
+        deployments.values().forEach(ServiceDeployment::promote);
+    }
+
+    /** Rolls the release back now (traffic first). */
+    public void abort(String who) {
+        aborted = new Failed(RollbackCause.ABORTED, "aborted by " + who);
+        deployments.values().forEach(d -> d.abort(RollbackCause.ABORTED, aborted.reason()));
+    }
+
+    /**
+     * Runs the waves from {@code wavesDone}, then ends the release and calls {@code ended}; then the
+     * kept-warm versions retire after {@code keepPrevious}. Blocking; returns how the release ended.
+     */
+    public Outcome run(int wavesDone, Runnable ended) {
+        List<List<ServiceSpec>> waves = spec.waves();
+        Failed failure = null;
+        boolean changed = !promoted.isEmpty();
+        try {
+            for (int w = wavesDone; w < waves.size() && failure == null; w++) {
+                List<String> names = waves.get(w).stream().map(ServiceSpec::name).toList();
+                if (aborted != null) {
+                    failure = aborted;
+                    break;
+                }
+                if (waves.size() > 1) {
+                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " of " + waves.size() + ": " + String.join(", ", names),
+                            w + 1, names, WaveState.STARTED));
+                }
+                failure = runWave(waves.get(w));
+                changed |= deployments.values().stream().anyMatch(d -> d.phase() != Phase.UNCHANGED);
+                if (failure == null && changed && !spec.verify().isEmpty()) {
+                    failure = verify(w + 1);
+                }
+                if (failure == null && waves.size() > 1) {
+                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " done", w + 1, names, WaveState.DONE));
+                }
+                if (failure != null && w + 1 < waves.size()) {
+                    List<String> left = waves.subList(w + 1, waves.size()).stream().flatMap(List::stream).map(ServiceSpec::name).toList();
+                    events.emit(new ReleaseEvent.Note(now(), null, "not deployed: " + String.join(", ", left)));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("release {} failed", record.id(), e);
+            failure = new Failed(RollbackCause.INTERNAL, "internal error: " + e.getMessage());
+        }
+        List<ServiceDeployment> done;
+        synchronized (this) {
+            done = List.copyOf(promoted);
+        }
+        Outcome outcome;
+        if (failure != null) {
+            // a failing service began the flip already; a failed verify check or an abort between waves begins it here
+            flipBack(failure, now());
+            retireNew(done, failure.reason());
+            outcome = Outcome.ROLLED_BACK;
+        } else {
+            outcome = done.isEmpty() ? Outcome.UNCHANGED : Outcome.PROMOTED;
+            for (ServiceDeployment d : done) {
+                store.saveService(new ServiceRecord(d.service(), d.version(), d.previousVersion(), record.id(), now()));
+            }
+        }
+        try {
+            finish(outcome, failure);
+        } finally {
+            ended.run();
+        }
+        if (outcome == Outcome.PROMOTED) {
+            retirePrevious(done);
+        }
+        return outcome;
+    }
+
+    /**
+     * Deploys a wave, {@code maxParallel} at a time (0: all). The first failure stops the wave:
+     * services not started yet are not, services still deploying are aborted (they roll back), and
+     * as soon as the failing service's own traffic is back, the services promoted earlier flip back
+     * too. Returns the failure, or null.
+     */
+    private Failed runWave(List<ServiceSpec> wave) {
+        Semaphore slots = new Semaphore(spec.maxParallel() <= 0 ? wave.size() : spec.maxParallel());
+        CopyOnWriteArrayList<Failed> failures = new CopyOnWriteArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ServiceSpec svc : wave) {
+                ex.submit(() -> {
+                    try {
+                        slots.acquire();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    try {
+                        deployOne(svc, failures);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        // an abort that came while the wave ran, or before it started anything, fails the release too
+        return !failures.isEmpty() ? failures.get(0) : aborted;
+    }
+
+    private void deployOne(ServiceSpec svc, List<Failed> failures) {
+        if (!failures.isEmpty() || aborted != null) {
+            events.emit(new ReleaseEvent.Note(now(), svc.name(), "not started: the release is rolling back"));
+            return;
+        }
+        if (deployments.containsKey(svc.name())) {
+            return; // promoted before the server restarted
+        }
+        ServiceDeployment d = new ServiceDeployment(seams, svc, baseDir, previous.apply(svc.name()), Optional.ofNullable(resumeAt.get(svc.name())),
+                events);
+        d.onRollback((f, decided) -> {
+            Failed why = new Failed(f.rollbackCause(), svc.name() + ": " + f.reason());
+            failures.add(why);
+            flipBack(why, decided);
+        });
+        deployments.put(svc.name(), d);
+        Failed abort = aborted;
+        if (abort != null) {
+            d.abort(abort.rollbackCause(), abort.reason());
+        }
+        ServiceDeployment.Result res = d.run();
+        if (res.outcome() == Outcome.PROMOTED) {
+            promoted(d);
+        } else if (res.outcome() == Outcome.ROLLED_BACK && failures.isEmpty()) {
+            failures.add(new Failed(res.cause(), svc.name() + ": " + res.reason()));
+        }
+    }
+
+    /** Records a promoted service; when the release is already flipping back, this one flips back now. */
+    private void promoted(ServiceDeployment d) {
+        String flipping;
+        Instant decided;
+        synchronized (this) {
+            promoted.add(d);
+            flipping = flipReason;
+            decided = flipDecided;
+        }
+        if (flipping != null) {
+            d.restoreTraffic(flipping, decided);
+        }
+    }
+
+    /**
+     * The release's verify checks through the router after {@code wave}; the first failure, or null.
+     * A check whose path is served by a service deployed for the first time in a later wave waits for
+     * that wave (there is nothing to answer it yet); after the last wave every check runs.
+     */
+    private Failed verify(int wave) {
+        for (HttpCheck c : spec.verify()) {
+            Optional<ServiceSpec> server = servedBy(spec, c);
+            if (server.isPresent() && waveOf.getOrDefault(server.get().name(), 0) > wave && previous.apply(server.get().name()).version().isEmpty()) {
+                events.emit(new ReleaseEvent.Note(now(), null, "verify check '" + c.name() + "' waits after wave " + wave + ": "
+                        + server.get().name() + ", which answers " + c.path() + ", arrives in wave " + waveOf.get(server.get().name())));
+                continue;
+            }
+            Prober.Result res = seams.prober().check(seams.router().entry(), c, Map.of());
+            String msg = "verify check '" + c.name() + "' " + (res.passed() ? "passed" : "failed") + " after wave " + wave + ": " + c.method() + " "
+                    + c.path() + " -> " + res.detail();
+            events.emit(new ReleaseEvent.CheckResult(now(), null, msg, c.name(), "the router", res.passed()));
+            if (!res.passed()) {
+                return new Failed(RollbackCause.VERIFY_CHECK, msg);
+            }
+        }
+        return null;
+    }
+
+    /** The release's service whose route takes the check's request: a named host before any host, then the longest path prefix. */
+    public static Optional<ServiceSpec> servedBy(ReleaseSpec spec, HttpCheck check) {
+        String host = check.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Host")).map(Map.Entry::getValue)
+                .findFirst().map(h -> h.replaceFirst(":\\d+$", "").toLowerCase(Locale.ROOT)).orElse("");
+        String path = check.path().replaceFirst("[?#].*$", "");
+        return spec.services().stream()
+                .filter(s -> s.route().match().matchesHost(host) && s.route().match().matchesPath(path))
+                .max(Comparator.comparing((ServiceSpec s) -> s.route().match().host() == null ? 0 : s.route().match().isWildcardHost() ? 1 : 2)
+                        .thenComparing(s -> s.route().match().pathPrefix().length()));
+    }
+
+    /**
+     * Atomic rollback, traffic part, once per release: the services still deploying roll back, then
+     * every service the release promoted flips back to its previous version, wave by wave from the
+     * last (one route update each; a wave's services together, as they do not depend on each other).
+     * Runs on the failing service's thread as soon as its own traffic is back, so the release is on
+     * its previous versions within a second of {@code decided}, while the failing version still drains.
+     */
+    private void flipBack(Failed failure, Instant decided) {
+        List<ServiceDeployment> flip;
+        synchronized (this) {
+            if (flipReason != null) {
+                return;
+            }
+            flipReason = failure.reason();
+            flipDecided = decided;
+            flip = new ArrayList<>(promoted);
+        }
+        RollbackCause asked = failure.rollbackCause() == RollbackCause.ABORTED ? RollbackCause.ABORTED : RollbackCause.RELEASE;
+        for (ServiceDeployment d : deployments.values()) {
+            d.abort(asked, asked == RollbackCause.ABORTED ? failure.reason() : "release rolling back: " + failure.reason());
+        }
+        try {
+            for (ServiceDeployment d : deployments.values()) {
+                if (!flip.contains(d) && d.phase() != Phase.UNCHANGED && d.phase() != Phase.DONE && !d.awaitTrafficBack(TRAFFIC_BACK_WAIT)) {
+                    log.warn("release {}: {} took over {} s to put its traffic back; flipping the rest anyway", record.id(), d.service(),
+                            TRAFFIC_BACK_WAIT.toSeconds());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (flip.isEmpty()) {
+            return;
+        }
+        events.emit(new ReleaseEvent.RollbackDecided(now(), null, "rolling the release back: " + flip.size() + " promoted service"
+                + (flip.size() == 1 ? "" : "s") + " flip back to their previous versions, in reverse order", failure.reason(), failure.rollbackCause()));
+        flip.sort((a, b) -> Integer.compare(waveOf.getOrDefault(b.service(), 0), waveOf.getOrDefault(a.service(), 0)));
+        int i = 0;
+        while (i < flip.size()) {
+            int wave = waveOf.getOrDefault(flip.get(i).service(), 0);
+            List<ServiceDeployment> same = new ArrayList<>();
+            while (i < flip.size() && waveOf.getOrDefault(flip.get(i).service(), 0) == wave) {
+                same.add(flip.get(i++));
+            }
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                same.forEach(d -> ex.submit(() -> d.restoreTraffic(failure.reason(), decided)));
+            }
+        }
+        Duration took = seams.clock().since(decided);
+        events.emit(new ReleaseEvent.TrafficRestored(now(), null, "every service of the release is back on its previous version "
+                + took.toMillis() + " ms after the decision", took.toMillis()));
+    }
+
+    /** Atomic rollback, second part: the promoted services' new instances drain and stop. */
+    private static void retireNew(List<ServiceDeployment> promoted, String reason) {
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            promoted.forEach(d -> ex.submit(() -> d.retireNew(reason)));
+        }
+    }
+
+    /** keepPrevious counts from the end of the release, for every service at once. */
+    private static void retirePrevious(List<ServiceDeployment> promoted) {
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ServiceDeployment d : promoted) {
+                ex.submit(() -> {
+                    try {
+                        d.retirePrevious();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+        }
+    }
+
+    private void finish(Outcome outcome, Failed failure) {
+        String id = record.id();
+        String reason = failure == null ? null : failure.reason();
+        Instant at = now();
+        store.updateRelease(record.finish(outcome, reason, at));
+        store.unlock(record.services(), id);
+        String message = switch (outcome) {
+            case PROMOTED -> "release " + id + " promoted";
+            case ROLLED_BACK -> "release " + id + " rolled back: " + reason;
+            case UNCHANGED -> "release " + id + ": every service already ran its version; nothing changed";
+            case FAILED -> "release " + id + " failed: " + reason;
+            case CANCELLED -> "release " + id + " cancelled: " + reason;
+        };
+        events.emit(new ReleaseEvent.Finished(at, null, message, outcome, reason, failure == null ? null : failure.rollbackCause()));
+    }
+
+    private Instant now() {
+        return seams.clock().now();
+    }
+}

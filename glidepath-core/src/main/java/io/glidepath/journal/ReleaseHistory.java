@@ -1,0 +1,274 @@
+package io.glidepath.journal;
+
+import io.glidepath.analysis.Verdict;
+import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteJson;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.spec.HttpCheck;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The one reading of a release's journal: where the release and each of its services stand, as
+ * its events prove. Every reader folds the journal here (the API's view of a finished release,
+ * webhooks, a restarted server's recovery), so they agree on what an event means.
+ *
+ * <p>Built whole with {@link #of} or event by event with {@link #apply} (a follower). Not thread-safe:
+ * one thread at a time, or the caller's lock.
+ */
+public final class ReleaseHistory {
+
+    /** What users' traffic sees of a service's route: its stable and canary versions and the canary's weight. */
+    public record Split(String stableVersion, String canaryVersion, int canaryWeight) {
+    }
+
+    /** A rollback decided: the sentence, and the cause (null in journals written before causes). */
+    public record Rollback(String reason, RollbackCause cause) {
+    }
+
+    /** What the journal proves of one service. */
+    public static final class Service {
+        private final String name;
+        private int wave = 1;
+        private Phase phase = Phase.PENDING;
+        private String version;
+        private final Set<String> started = new LinkedHashSet<>();
+        private int stepsDone;
+        private int failuresInARow;
+        private boolean switched;
+        private RouteSpec routeBefore;
+        private Split split;
+        private Rollback rollback;
+
+        private Service(String name) {
+            this.name = name;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        /** Its wave, from 1 (1 for a release without waves). */
+        public int wave() {
+            return wave;
+        }
+
+        /** Its last phase; PENDING when its wave never started it. */
+        public Phase phase() {
+            return phase;
+        }
+
+        /** True when a phase was journaled for it (its wave began it). */
+        public boolean begun() {
+            return phase != Phase.PENDING;
+        }
+
+        /** The version it deploys, as its phases say; empty before its first phase. */
+        public Optional<String> version() {
+            return Optional.ofNullable(version);
+        }
+
+        /** The ids of the instances it started. */
+        public Set<String> started() {
+            return Set.copyOf(started);
+        }
+
+        /** Canary steps journaled done. */
+        public int stepsDone() {
+            return stepsDone;
+        }
+
+        /** Failing verdicts in a row at the end of the journal (inconclusive ones neither count nor forgive). */
+        public int failuresInARow() {
+            return failuresInARow;
+        }
+
+        /** True once a journaled route change gave its new version all traffic (its phase may not say so yet). */
+        public boolean switched() {
+            return switched;
+        }
+
+        /** Its route before the release changed it; empty in journals written before it was journaled. */
+        public Optional<RouteSpec> routeBefore() {
+            return Optional.ofNullable(routeBefore);
+        }
+
+        /** The split users see, as last journaled; empty before its first route change. */
+        public Optional<Split> split() {
+            return Optional.ofNullable(split);
+        }
+
+        /** Its own rollback decision, if one was journaled. */
+        public Optional<Rollback> rollback() {
+            return Optional.ofNullable(rollback);
+        }
+
+        public ServiceStatus status() {
+            return new ServiceStatus(wave, phase);
+        }
+    }
+
+    private final Map<String, Service> services = new LinkedHashMap<>();
+    private List<String> serviceOrder = List.of();
+    private boolean submitted;
+    private boolean rollbackBegun;
+    private Rollback releaseRollback;
+    private final Set<String> verifiedAfterLastService = new HashSet<>();
+    private int wavesDone;
+    private ReleaseEvent.Finished finished;
+
+    public static ReleaseHistory of(List<StoredEvent> journal) {
+        ReleaseHistory h = new ReleaseHistory();
+        journal.forEach(h::apply);
+        return h;
+    }
+
+    /** Takes the next event of the journal. */
+    public void apply(StoredEvent stored) {
+        ReleaseEvent event = stored.event();
+        switch (event) {
+            case ReleaseEvent.Submitted s -> {
+                submitted = true;
+                serviceOrder = List.copyOf(s.services());
+                s.services().forEach(this::track);
+                for (int w = 0; w < s.waves().size(); w++) {
+                    for (String name : s.waves().get(w)) {
+                        track(name).wave = w + 1;
+                    }
+                }
+            }
+            case ReleaseEvent.PhaseChanged p -> {
+                Service s = track(p.service());
+                s.phase = p.phase();
+                s.version = p.version();
+                verifiedAfterLastService.clear();
+                if (p.phase() == Phase.ROLLING_BACK || p.phase() == Phase.ROLLED_BACK) {
+                    rollbackBegun = true;
+                }
+            }
+            case ReleaseEvent.InstancesStarted i -> i.instances().forEach(x -> track(i.service()).started.add(x.id()));
+            case ReleaseEvent.TrafficChanged t -> {
+                Service s = track(t.service());
+                s.split = new Split(t.stableVersion(), t.canaryVersion(), t.canaryWeight());
+                if (t.canaryVersion() == null && t.stableVersion() != null && t.stableVersion().equals(s.version)) {
+                    s.switched = true;
+                }
+            }
+            case ReleaseEvent.StepDone d -> track(d.service()).stepsDone = Math.max(track(d.service()).stepsDone, d.step());
+            case ReleaseEvent.VerdictGiven v -> {
+                Service s = track(v.service());
+                if (v.outcome() == Verdict.Outcome.FAIL) {
+                    s.failuresInARow++;
+                } else if (v.outcome() == Verdict.Outcome.PASS) {
+                    s.failuresInARow = 0;
+                }
+            }
+            case ReleaseEvent.RouteBefore b -> track(b.service()).routeBefore = readRoute(b);
+            case ReleaseEvent.WaveChanged w when w.state() == WaveState.DONE -> wavesDone = Math.max(wavesDone, w.wave());
+            case ReleaseEvent.RollbackDecided d -> {
+                rollbackBegun = true;
+                Rollback r = new Rollback(d.reason(), d.cause());
+                if (d.service() == null) {
+                    releaseRollback = r;
+                } else {
+                    track(d.service()).rollback = r;
+                }
+            }
+            case ReleaseEvent.CheckResult c when c.service() == null -> {
+                if (c.passed()) {
+                    verifiedAfterLastService.add(c.check());
+                } else {
+                    rollbackBegun = true;
+                }
+            }
+            case ReleaseEvent.Finished f -> finished = f;
+            default -> {
+                // the other events prove nothing about where the release stands
+            }
+        }
+    }
+
+    private static RouteSpec readRoute(ReleaseEvent.RouteBefore b) {
+        try {
+            return RouteJson.readSpec(b.service(), b.route());
+        } catch (InvalidRouteException e) {
+            return null; // written by a Glidepath whose route form this one no longer reads: as if it was not journaled
+        }
+    }
+
+    private Service track(String name) {
+        return services.computeIfAbsent(name, Service::new);
+    }
+
+    /** True once the release left the queue and started. */
+    public boolean submitted() {
+        return submitted;
+    }
+
+    /** The release's services, in its order (from its start; those seen since, after them). */
+    public List<String> services() {
+        List<String> names = new ArrayList<>(serviceOrder);
+        services.keySet().stream().filter(n -> !names.contains(n)).forEach(names::add);
+        return names;
+    }
+
+    /** One service as the journal proves it (PENDING and empty when it has no event). */
+    public Service service(String name) {
+        return services.getOrDefault(name, new Service(name));
+    }
+
+    /** Each of {@code names}, in that order: its wave and last phase. */
+    public Map<String, ServiceStatus> statuses(List<String> names) {
+        Map<String, ServiceStatus> out = new LinkedHashMap<>();
+        names.forEach(n -> out.put(n, Optional.ofNullable(services.get(n)).map(Service::status).orElse(new ServiceStatus(1, Phase.PENDING))));
+        return out;
+    }
+
+    /** True once any rollback began: a service's or the release's, or a failed verify check. */
+    public boolean rollbackBegun() {
+        return rollbackBegun;
+    }
+
+    /** The release-wide rollback decision, if one was journaled. */
+    public Optional<Rollback> releaseRollback() {
+        return Optional.ofNullable(releaseRollback);
+    }
+
+    /** Waves journaled done. */
+    public int wavesDone() {
+        return wavesDone;
+    }
+
+    public Optional<ReleaseEvent.Finished> finished() {
+        return Optional.ofNullable(finished);
+    }
+
+    /** Every service of {@code spec} ended UNCHANGED: it already ran its version. */
+    public boolean allUnchanged(ReleaseSpec spec) {
+        return spec.services().stream().allMatch(s -> phaseOf(s) == Phase.UNCHANGED);
+    }
+
+    /**
+     * The release did its work: no rollback begun, every service promoted and watched (DONE) or
+     * UNCHANGED, at least one changed, and every verify check passed after the last service ended.
+     */
+    public boolean workComplete(ReleaseSpec spec) {
+        if (rollbackBegun || !spec.services().stream().allMatch(s -> phaseOf(s) == Phase.DONE || phaseOf(s) == Phase.UNCHANGED)) {
+            return false;
+        }
+        return spec.services().stream().anyMatch(s -> phaseOf(s) == Phase.DONE)
+                && spec.verify().stream().map(HttpCheck::name).allMatch(verifiedAfterLastService::contains);
+    }
+
+    private Phase phaseOf(ServiceSpec s) {
+        return Optional.ofNullable(services.get(s.name())).map(Service::phase).orElse(Phase.PENDING);
+    }
+}
