@@ -47,13 +47,9 @@ public final class JsonBodies {
 
     /**
      * Parses {@code text} as one JSON value. An empty or blank text, invalid JSON and nesting deeper
-     * than {@link #MAX_DEPTH} are {@link Parsed.Invalid}, with the line and column where reading stopped.
+     * than {@link #MAX_DEPTH} are {@link Parsed.Invalid}, with the line and column where reading
+     * stopped, each message ending with {@code example} (a good body) when given.
      */
-    public static Parsed parse(String text) {
-        return parse(text, null);
-    }
-
-    /** As {@link #parse(String)}, each error ending with {@code example} (a good body) when given. */
     public static Parsed parse(String text, String example) {
         String send = example == null ? "" : "; send a JSON object such as " + example;
         if (text == null || text.isBlank()) {
