@@ -1,15 +1,17 @@
 package io.glidepath.router.admin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.glidepath.api.JsonApi.error;
+import static io.glidepath.api.JsonApi.json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import static io.glidepath.router.admin.JsonApi.error;
-import static io.glidepath.router.admin.JsonApi.json;
-
+import io.glidepath.api.Failures;
+import io.glidepath.api.JsonApi;
+import io.glidepath.api.JsonBodies;
+import io.glidepath.api.VertxServers;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.route.EndpointAddress;
-import io.glidepath.route.FieldError;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
@@ -30,12 +32,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -51,7 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final String JSON = "application/json";
     private static final int BODY_LIMIT = 1 << 20;
 
     private final Vertx vertx;
@@ -70,7 +69,7 @@ public final class AdminServer implements AutoCloseable {
     public InetSocketAddress start(String host, int port) throws IOException {
         Router r = Router.router(vertx);
         r.route().handler(this::authenticate);
-        r.route().handler(BodyHandler.create().setBodyLimit(BODY_LIMIT).setHandleFileUploads(false));
+        r.route().handler(JsonBodies.handler(BODY_LIMIT));
         r.get("/v1/health").handler(this::health);
         r.get("/v1/routes").handler(this::listRoutes);
         r.get("/v1/routes/:name").handler(this::getRoute);
@@ -84,12 +83,8 @@ public final class AdminServer implements AutoCloseable {
                 .end(metrics.scrape()));
         r.route().last().handler(ctx -> error(ctx, 404, "no such admin endpoint: " + ctx.request().method() + " " + ctx.request().path()
                 + "; see docs/router.md for the API"));
-        r.errorHandler(500, ctx -> {
-            log.error("admin API failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-            error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown" : ctx.failure().getMessage()));
-        });
-        r.errorHandler(413, ctx -> error(ctx, 413, "request body is larger than " + BODY_LIMIT + " bytes"));
-        server = JsonApi.await(vertx.createHttpServer().requestHandler(r).listen(port, host), "the admin API did not start");
+        r.route().failureHandler(Failures.handler(log, "admin API", "request body is larger than " + BODY_LIMIT + " bytes"));
+        server = VertxServers.await(vertx.createHttpServer().requestHandler(r).listen(port, host), "the admin API did not start");
         InetSocketAddress bound = new InetSocketAddress(host, server.actualPort());
         log.info("admin API listening on {}", bound);
         return bound;
@@ -102,8 +97,8 @@ public final class AdminServer implements AutoCloseable {
             ctx.next();
             return;
         }
-        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"glidepath-router\"");
-        error(ctx, 401, "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token from the router's admin.token file");
+        JsonApi.unauthorized(ctx, "glidepath-router",
+                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token from the router's admin.token file");
     }
 
     private void health(RoutingContext ctx) {
@@ -129,7 +124,7 @@ public final class AdminServer implements AutoCloseable {
     private void putRoute(RoutingContext ctx) {
         String name = ctx.pathParam("name");
         Optional<OptionalLong> expected = ifMatch(ctx);
-        Optional<JsonNode> body = body(ctx);
+        Optional<JsonNode> body = JsonBodies.read(ctx, null);
         if (expected.isEmpty() || body.isEmpty()) {
             return;
         }
@@ -137,7 +132,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             spec = RouteJson.readSpec(name, body.get());
         } catch (InvalidRouteException e) {
-            invalid(ctx, e.errors());
+            JsonApi.fieldErrors(ctx, e.errors());
             return;
         }
         boolean existed = registry.table().route(name) != null;
@@ -147,7 +142,7 @@ public final class AdminServer implements AutoCloseable {
     private void setWeight(RoutingContext ctx) {
         String name = ctx.pathParam("name");
         Optional<OptionalLong> expected = ifMatch(ctx);
-        Optional<JsonNode> body = body(ctx);
+        Optional<JsonNode> body = JsonBodies.read(ctx, null);
         if (expected.isEmpty() || body.isEmpty()) {
             return;
         }
@@ -155,7 +150,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             weight = RouteJson.readWeight(body.get());
         } catch (InvalidRouteException e) {
-            invalid(ctx, e.errors());
+            JsonApi.fieldErrors(ctx, e.errors());
             return;
         }
         blocking(ctx, () -> registry.setWeight(name, weight, expected.get()), s -> routeResponse(ctx, 200, s));
@@ -164,7 +159,7 @@ public final class AdminServer implements AutoCloseable {
     private void drain(RoutingContext ctx) {
         String name = ctx.pathParam("name");
         Optional<OptionalLong> expected = ifMatch(ctx);
-        Optional<JsonNode> body = body(ctx);
+        Optional<JsonNode> body = JsonBodies.read(ctx, null);
         if (expected.isEmpty() || body.isEmpty()) {
             return;
         }
@@ -172,7 +167,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             endpoints = RouteJson.readDrain(body.get());
         } catch (InvalidRouteException e) {
-            invalid(ctx, e.errors());
+            JsonApi.fieldErrors(ctx, e.errors());
             return;
         }
         blocking(ctx, () -> registry.drain(name, endpoints, expected.get()), s -> routeResponse(ctx, 200, s));
@@ -328,10 +323,10 @@ public final class AdminServer implements AutoCloseable {
             } else if (f instanceof StaleGenerationException) {
                 error(ctx, 409, f.getMessage());
             } else if (f instanceof InvalidRouteException e) {
-                invalid(ctx, e.errors());
+                JsonApi.fieldErrors(ctx, e.errors());
             } else {
                 log.error("admin change failed", f);
-                error(ctx, 500, "the change was not applied: " + f.getMessage());
+                error(ctx, 500, "the change was not applied: " + Failures.describe(f));
             }
         });
     }
@@ -366,40 +361,10 @@ public final class AdminServer implements AutoCloseable {
         return Optional.empty();
     }
 
-    private Optional<JsonNode> body(RoutingContext ctx) {
-        String text = ctx.body() == null ? null : ctx.body().asString();
-        if (text == null || text.isBlank()) {
-            invalid(ctx, List.of(new FieldError("", "the request body is empty; send a JSON object")));
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(RouteJson.MAPPER.readTree(text));
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            invalid(ctx, List.of(new FieldError("", "the body is not valid JSON" + where + ": " + e.getOriginalMessage())));
-            return Optional.empty();
-        }
-    }
-
-    private static void invalid(RoutingContext ctx, List<FieldError> errors) {
-        ObjectNode n = RouteJson.MAPPER.createObjectNode();
-        n.put("error", errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid");
-        ArrayNode a = n.putArray("errors");
-        for (FieldError e : errors) {
-            ObjectNode o = a.addObject();
-            o.put("pointer", e.pointer());
-            o.put("message", e.message());
-        }
-        json(ctx, 400, n);
-    }
-
-
-
-
     @Override
     public void close() {
         try {
-            JsonApi.close(server, vertx);
+            VertxServers.close(server, vertx);
         } catch (IOException e) {
             log.warn("admin API did not close cleanly", e);
         }

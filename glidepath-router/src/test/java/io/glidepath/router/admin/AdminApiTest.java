@@ -162,6 +162,20 @@ class AdminApiTest {
     }
 
     @Test
+    void aDeeplyNestedBodyGets400WithItsLocationAndChangesNothing() throws Exception {
+        HttpResponse<String> arrays = call("PUT", "/v1/routes/web", "{\"stable\": " + "[".repeat(20_000), bearer(), null);
+        assertThat(arrays.statusCode()).isEqualTo(400);
+        JsonNode error = RouteJson.MAPPER.readTree(arrays.body()).path("errors").get(0);
+        assertThat(error.path("message").asText()).startsWith("the body nests deeper than 64 levels at line 1, column ");
+        assertThat(error.path("pointer").asText()).startsWith("/stable/0/0/");
+        HttpResponse<String> objects = call("PUT", "/v1/routes/web", "{\"match\":\n".repeat(5_000), bearer(), null);
+        assertThat(objects.statusCode()).isEqualTo(400);
+        assertThat(RouteJson.MAPPER.readTree(objects.body()).path("errors").get(0).path("message").asText())
+                .startsWith("the body nests deeper than 64 levels at line 65, column ");
+        assertThat(router.admin().routes()).isEmpty();
+    }
+
+    @Test
     void twoRoutesCannotTakeTheSameHostAndPrefix() throws Exception {
         router.route("one", List.of(v1.address()));
         assertThatThrownBy(() -> router.route("two", List.of(v2.address())))

@@ -1,0 +1,175 @@
+package io.glidepath.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.api.JsonApi;
+import io.glidepath.engine.Engine;
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.journal.ServiceStatus;
+import io.glidepath.server.access.Role;
+import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.store.Store;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Releases: submit a release file (YAML or JSON; invalid files get 400 with the same located errors
+ * as {@code glidepath validate}, a busy service 409 naming the release that holds it), list, show,
+ * read the journal, promote and abort.
+ */
+final class ReleasesApi implements ApiRoutes {
+    private static final Logger log = LoggerFactory.getLogger(ReleasesApi.class);
+
+    private final Engine engine;
+    private final Store store;
+    private final ReleaseJson json;
+    private final Guard guard;
+    private final Calls calls;
+
+    ReleasesApi(Engine engine, Store store, ReleaseJson json, Guard guard, Calls calls) {
+        this.engine = engine;
+        this.store = store;
+        this.json = json;
+        this.guard = guard;
+        this.calls = calls;
+    }
+
+    @Override
+    public void mount(Router r) {
+        r.post("/v1/releases").handler(guard.audited("release.submit")).handler(Guard.need(Role.DEPLOYER)).handler(this::submit);
+        r.get("/v1/releases").handler(Guard.need(Role.VIEWER)).handler(this::list);
+        r.get("/v1/releases/:id").handler(Guard.need(Role.VIEWER)).handler(this::get);
+        r.get("/v1/releases/:id/events").handler(Guard.need(Role.VIEWER)).handler(this::events);
+        r.post("/v1/releases/:id/promote").handler(guard.audited("release.promote")).handler(Guard.need(Role.DEPLOYER)).handler(ctx -> control(ctx, true));
+        r.post("/v1/releases/:id/abort").handler(guard.audited("release.abort")).handler(Guard.need(Role.DEPLOYER)).handler(ctx -> control(ctx, false));
+    }
+
+    private void submit(RoutingContext ctx) {
+        String file = Optional.ofNullable(ctx.request().getHeader(ServerApi.FILE_HEADER)).filter(f -> !f.isBlank()).orElse("release.yaml");
+        String baseDir = Optional.ofNullable(ctx.request().getHeader(ServerApi.BASE_DIR_HEADER)).orElse(System.getProperty("user.dir"));
+        String user = Guard.caller(ctx).who();
+        Guard.target(ctx, file);
+        String text = ctx.body() == null ? "" : ctx.body().asString();
+        String queueParam = ctx.request().getParam("queue", "false");
+        if (!queueParam.equals("true") && !queueParam.equals("false")) {
+            JsonApi.error(ctx, 400, "query parameter queue must be true or false; got " + queueParam);
+            return;
+        }
+        boolean queue = queueParam.equals("true");
+        if (!Path.of(baseDir).isAbsolute()) {
+            JsonApi.error(ctx, 400, "header " + ServerApi.BASE_DIR_HEADER + " must be an absolute directory; got " + baseDir);
+            return;
+        }
+        calls.blocking(ctx, () -> json.withQueue(json.release(engine.submit(read(file, text), file, text, Path.of(baseDir), user, queue))), rec -> {
+            Guard.target(ctx, rec.path("id").asText());
+            JsonApi.outcome(ctx, rec.path("state").asText("RUNNING"));
+            ctx.response().putHeader("Location", "/v1/releases/" + rec.path("id").asText());
+            JsonApi.json(ctx, 202, rec);
+        });
+    }
+
+    /** The submitted file as a release; whatever else the reader throws on it is the file's problem too (400), never a 500. */
+    private static ReleaseSpec read(String file, String text) throws InvalidSpecException, UnreadableReleaseException {
+        try {
+            return ReleaseReader.read(file, text);
+        } catch (StackOverflowError e) {
+            // its thousand frames say nothing more than its name
+            log.warn("the release reader overflowed its stack on the submitted file {} (nested too deeply)", file);
+            throw new UnreadableReleaseException(file, e);
+        } catch (RuntimeException e) {
+            log.warn("the release reader failed on the submitted file {}", file, e);
+            throw new UnreadableReleaseException(file, e);
+        }
+    }
+
+    private void list(RoutingContext ctx) {
+        OptionalInt limit = Calls.limit(ctx, 20, 1000);
+        if (limit.isEmpty()) {
+            return;
+        }
+        String service = ctx.request().getParam("service");
+        calls.blocking(ctx, () -> store.releases(service == null ? limit.getAsInt() : 1000).stream()
+                .filter(r -> service == null || r.services().contains(service)).limit(limit.getAsInt())
+                .map(r -> json.withQueue(json.release(r))).toList(), list -> {
+            ObjectNode n = JsonApi.object();
+            ArrayNode a = n.putArray("releases");
+            list.forEach(a::add);
+            JsonApi.json(ctx, 200, n);
+        });
+    }
+
+    private void get(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        // the engine's answers (phases, queue) are read on a worker thread: the engine may be busy for a moment
+        calls.blocking(ctx, () -> store.release(id).map(rec -> {
+            ObjectNode n = json.release(rec);
+            ObjectNode phases = n.putObject("phases");
+            // a running release's phases from the engine; a finished one's from its journal: how each service ended
+            Map<String, ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id)
+                    : ReleaseHistory.of(store.events(id, 0)).statuses(rec.services());
+            now.forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
+            return json.withQueue(n);
+        }), r -> {
+            if (r.isEmpty()) {
+                JsonApi.error(ctx, 404, "no release " + id);
+                return;
+            }
+            JsonApi.json(ctx, 200, r.get());
+        });
+    }
+
+    private void events(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        OptionalLong after = after(ctx);
+        if (after.isEmpty()) {
+            return;
+        }
+        calls.blocking(ctx, () -> store.release(id).map(r -> store.events(id, after.getAsLong())), ev -> {
+            if (ev.isEmpty()) {
+                JsonApi.error(ctx, 404, "no release " + id);
+                return;
+            }
+            ObjectNode n = JsonApi.object();
+            ArrayNode a = n.putArray("events");
+            ev.get().forEach(e -> a.add(ReleaseJson.event(e)));
+            JsonApi.json(ctx, 200, n);
+        });
+    }
+
+    /** The event number to go on after: {@code Last-Event-ID}, else {@code ?after=}, else 0; a bad one is answered with 400. */
+    static OptionalLong after(RoutingContext ctx) {
+        String a = Optional.ofNullable(ctx.request().getHeader("Last-Event-ID")).orElse(ctx.request().getParam("after", "0"));
+        try {
+            long v = Long.parseLong(a.trim());
+            if (v >= 0) {
+                return OptionalLong.of(v);
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        JsonApi.error(ctx, 400, "after (or Last-Event-ID) must be an event number, 0 or more; got " + a);
+        return OptionalLong.empty();
+    }
+
+    private void control(RoutingContext ctx, boolean promote) {
+        String id = ctx.pathParam("id");
+        String user = Guard.caller(ctx).who();
+        boolean done = promote ? engine.promote(id) : engine.abort(id, user);
+        if (!done) {
+            calls.blocking(ctx, () -> store.release(id), r -> JsonApi.error(ctx, r.isEmpty() ? 404 : 409, r.isEmpty() ? "no release " + id
+                    : "release " + id + " is not running" + r.get().outcome().map(o -> " (it ended " + o + ")").orElse("")));
+            return;
+        }
+        JsonApi.outcome(ctx, promote ? "promote sent" : "abort sent");
+        JsonApi.json(ctx, 202, JsonApi.object().put("release", id).put(promote ? "promoted" : "aborted", true));
+    }
+}

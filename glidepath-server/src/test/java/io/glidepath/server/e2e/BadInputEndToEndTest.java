@@ -1,0 +1,67 @@
+package io.glidepath.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.journal.EventJson;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bodies built to hurt the real server's API: nested thousands of levels deep, larger than the
+ * limit, or release files that exhaust the release reader. Each gets a 4xx whose error says what is
+ * wrong (never null, never a stack trace), and nothing is made or started.
+ */
+class BadInputEndToEndTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void deepOrHugeBodiesGetA4xxWithAMessageAndChangeNothing() throws Exception {
+        try (Stack stack = Stack.start(data)) {
+            // a JSON body nested thousands of levels deep: 400 at its line and column, and the pointer where it got too deep
+            HttpResponse<String> token = call(stack, "POST", "/v1/tokens", "{\"name\": " + "[".repeat(20_000));
+            assertThat(token.statusCode()).as(token.body()).isEqualTo(400);
+            JsonNode error = json(token).path("errors").get(0);
+            assertThat(error.path("message").asText()).startsWith("the body nests deeper than 64 levels at line 1, column ")
+                    .endsWith("send a JSON object such as {\"name\": \"ci-bot\", \"role\": \"deployer\"}");
+            assertThat(error.path("pointer").asText()).startsWith("/name/0/0/");
+            HttpResponse<String> objects = call(stack, "POST", "/v1/tokens", "{\"a\":\n".repeat(5_000));
+            assertThat(objects.statusCode()).isEqualTo(400);
+            assertThat(json(objects).path("errors").get(0).path("message").asText()).contains("at line 65, column ");
+            assertThat(json(call(stack, "GET", "/v1/tokens", null)).path("tokens")).hasSize(1);
+
+            // release files nested thousands of levels deep (flow YAML, JSON): the reader's failure is the file's, 400 with a message
+            for (String file : new String[] {"[".repeat(20_000), "{a: ".repeat(20_000), "{\"services\": " + "[".repeat(20_000)}) {
+                HttpResponse<String> submitted = call(stack, "POST", "/v1/releases", file);
+                assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(400);
+                assertThat(json(submitted).path("error").isTextual()).as(submitted.body()).isTrue();
+                assertThat(json(submitted).path("error").asText()).as(submitted.body()).isNotBlank().contains("nothing was started");
+                assertThat(submitted.body()).doesNotContain("\\tat ").doesNotContain("Exception");
+            }
+            assertThat(json(call(stack, "GET", "/v1/releases", null)).path("releases")).isEmpty();
+
+            // larger than the limit, or nowhere: JSON answers with a message
+            HttpResponse<String> huge = call(stack, "POST", "/v1/releases", "#".repeat(5 << 20));
+            assertThat(huge.statusCode()).isEqualTo(413);
+            assertThat(json(huge).path("error").asText()).isEqualTo("the release file is larger than 4 MiB");
+            HttpResponse<String> nowhere = call(stack, "GET", "/v1/nowhere", null);
+            assertThat(nowhere.statusCode()).isEqualTo(404);
+            assertThat(json(nowhere).path("error").asText()).isEqualTo("no such endpoint: GET /v1/nowhere");
+        }
+    }
+
+    private static HttpResponse<String> call(Stack stack, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(stack.api(path)).header("Authorization", "Bearer " + stack.token)
+                .header(io.glidepath.server.api.ServerApi.BASE_DIR_HEADER, stack.data.toAbsolutePath().toString())
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return stack.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return EventJson.MAPPER.readTree(r.body());
+    }
+}
