@@ -373,7 +373,7 @@ public final class AdminServer implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(RouteJson.MAPPER.readTree(text));
+            return Optional.of(RouteJson.readTree(text));
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             invalid(ctx, List.of(new FieldError("", "the body is not valid JSON" + where + ": " + e.getOriginalMessage())));
