@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.route.RouteJson;
+import io.glidepath.spec.ReleaseLimits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,5 +84,60 @@ class ValidateCommandTest {
     void aMissingFileIsInvalidInput() {
         assertThat(Main.run("validate", dir.resolve("nope.yaml").toString())).isEqualTo(Main.INVALID_INPUT);
         assertThat(err.toString()).contains("nope.yaml:1:1: cannot read the file: no such file");
+    }
+
+    static final String SERVICE = """
+            services:
+              - name: catalog
+                version: 2.4.0
+                run: {command: [java, -jar, app.jar]}
+                route: {pathPrefix: /catalog}
+            """;
+
+    /** Validates {@code f}: exit 2, exactly one located error starting with {@code expected}, and no stack trace. */
+    void refused(Path f, String expected) {
+        out.reset();
+        err.reset();
+        assertThat(Main.run("validate", f.toString())).as(f.getFileName().toString()).isEqualTo(Main.INVALID_INPUT);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertThat(text).as(f.getFileName().toString()).startsWith(f + ":" + expected)
+                .endsWith("\n1 error in " + f + "; nothing was started.\n")
+                .doesNotContain("Exception", "Error:", "\tat ");
+        assertThat(text.lines()).hasSize(2);
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void hostileFilesAreInvalidInputWithOneLocatedMessageAndNoStackTrace() throws Exception {
+        refused(file("brackets.yaml", "services: " + "[".repeat(10_000)), "1:42: nested more than 32 levels deep");
+        refused(file("braces.json", "{\"services\": " + "{\"a\": ".repeat(10_000)), "1:200: nested more than 32 levels deep");
+        refused(file("dashes.yaml", "services:\n" + "- ".repeat(10_000) + "x\n"), "2:63: nested more than 32 levels deep");
+        StringBuilder laughs = new StringBuilder("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (char c = 'b'; c <= 'i'; c++) {
+            laughs.append(c).append(": &").append(c).append(" [").append(String.join(", ", java.util.Collections.nCopies(9, "*" + (char) (c - 1))))
+                    .append("]\n");
+        }
+        refused(file("laughs.yaml", laughs + "services: *i\n"), "7:28: more than 50 aliases (*name) in one file");
+        refused(file("scalar.yaml", SERVICE.replace("2.4.0", "9".repeat(1_000_000))),
+                "3:14: this value is 1000000 characters long; a key or value may be at most 65536 characters");
+        Path binary = dir.resolve("binary.yaml");
+        Files.write(binary, new byte[] {'s', 'e', 'r', 'v', (byte) 0xff, (byte) 0xd8, 0, 0});
+        refused(binary, "1:5: the file is not UTF-8 text: byte 0xFF at offset 4 cannot be read; is this a binary file?");
+        refused(file("nul.yaml", SERVICE.replace("app.jar", "app.jar\0")), "4:40: the file holds a NUL character (U+0000)");
+    }
+
+    @Test
+    void validMeansTheServerTakesIt() throws Exception {
+        // exactly the server's body limit (4 MiB) is valid; the 53 MB file of the report is not
+        String head = SERVICE + "# ";
+        Path atLimit = file("at-limit.yaml", head + "x".repeat(ReleaseLimits.MAX_BYTES - head.length() - 1) + "\n");
+        assertThat(Files.size(atLimit)).isEqualTo(ReleaseLimits.MAX_BYTES);
+        assertThat(Main.run("validate", atLimit.toString())).isZero();
+        assertThat(out.toString()).startsWith(atLimit + " is valid: 1 service");
+
+        Path big = file("big.yaml", SERVICE + ("# " + "x".repeat(97) + "\n").repeat(530_000));
+        refused(big, "1:1: the file is " + Files.size(big) + " bytes, over the limit of 4 MiB (4194304 bytes), the largest release the server accepts");
+        assertThat(Main.run("plan", big.toString())).isEqualTo(Main.INVALID_INPUT);
+        assertThat(err.toString()).contains("over the limit of 4 MiB");
     }
 }

@@ -1,11 +1,20 @@
 package io.glidepath.route;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.spec.Durations;
+import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.Suggestions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,7 +32,13 @@ import java.util.regex.Pattern;
  * Reading validates everything at once and reports each bad field by JSON pointer with a hint.
  */
 public final class RouteJson {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Routes and the router's state file are a few levels deep; the nesting limit (the release files' one)
+     * refuses a document of thousands of brackets long before anything walks it.
+     */
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(ReleaseLimits.STANDARD.maxDepth()).build())
+            .build());
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
@@ -37,6 +52,41 @@ public final class RouteJson {
     private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
     private RouteJson() {
+    }
+
+    /**
+     * Reads a JSON document into a tree. A syntax error and a document past the read limits both come back as a
+     * {@link JsonProcessingException} with a line and column (Jackson's limit errors carry none of their own: theirs
+     * is the token that went past the limit, such as the 33rd bracket).
+     */
+    public static JsonNode readTree(byte[] json) throws JsonProcessingException {
+        try (JsonParser p = MAPPER.createParser(json)) {
+            return readTree(p);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: no I/O to fail
+        }
+    }
+
+    /** {@link #readTree(byte[])} for text. */
+    public static JsonNode readTree(String json) throws JsonProcessingException {
+        try (JsonParser p = MAPPER.createParser(json)) {
+            return readTree(p);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode readTree(JsonParser p) throws IOException {
+        try {
+            return MAPPER.readTree(p);
+        } catch (StreamConstraintsException e) {
+            throw new JsonParseException(p, e.getOriginalMessage().replaceAll(", from `StreamReadConstraints\\.\\w+\\(\\)`", ""),
+                    p.currentTokenLocation());
+        }
     }
 
     public static boolean isValidRouteName(String name) {

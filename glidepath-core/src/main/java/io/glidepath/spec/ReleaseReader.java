@@ -33,6 +33,7 @@ public final class ReleaseReader {
     static final Pattern PREFIX = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern NOTHING = Pattern.compile("(?!)");
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
     /** Defaults, documented in docs/spec.md. */
@@ -258,7 +259,10 @@ public final class ReleaseReader {
         }
         known(m, p, ReleaseFields.ROUTE);
         String host = optionalText(m, "host", p + ".host").map(h -> h.toLowerCase(Locale.ROOT))
-                .flatMap(h -> matches(m.get("host"), p + ".host", h, HOST, "a host name such as catalog.example.com or *.example.com, without port or scheme"))
+                // a host name has at most 253 characters; the length goes first because the pattern's repeated group
+                // recurses once per label in java.util.regex, and thousands of labels would overflow the stack
+                .flatMap(h -> matches(m.get("host"), p + ".host", h, h.length() <= 253 ? HOST : NOTHING,
+                        "a host name of at most 253 characters such as catalog.example.com or *.example.com, without port or scheme"))
                 .orElse(null);
         String prefix = optionalText(m, "pathPrefix", p + ".pathPrefix")
                 .flatMap(x -> matches(m.get("pathPrefix"), p + ".pathPrefix", x, PREFIX, "a path starting with /, without query, such as /catalog"))
@@ -595,7 +599,8 @@ public final class ReleaseReader {
             if (!fields.contains(f.key())) {
                 String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
                         .orElse("known fields here: " + String.join(", ", fields.stream().sorted().toList()));
-                error(f.keyLocation(), join(path, f.key()), "unknown field \"" + f.key() + "\"; " + hint);
+                String key = SpecNode.abbreviate(f.key());
+                error(f.keyLocation(), join(path, key), "unknown field \"" + key + "\"; " + hint);
             }
         }
     }
@@ -630,7 +635,7 @@ public final class ReleaseReader {
         if (p.matcher(value).matches()) {
             return Optional.of(value);
         }
-        error(node.location(), path, "\"" + value + "\" is not valid: use " + expected);
+        error(node.location(), path, "\"" + SpecNode.abbreviate(value) + "\" is not valid: use " + expected);
         return Optional.empty();
     }
 

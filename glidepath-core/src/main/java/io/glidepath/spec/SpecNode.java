@@ -14,6 +14,11 @@ public sealed interface SpecNode {
     /** What the node is, in the words an error message uses. */
     String describe();
 
+    /** {@code text} as an error message quotes it: a long one cut to its start and its length. */
+    static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 60) + "... (" + text.length() + " characters)";
+    }
+
     /** A mapping; keys keep their own locations (an unknown field is reported at its key). */
     record MapNode(Location location, Map<String, Field> fields) implements SpecNode {
         public MapNode {
@@ -53,9 +58,9 @@ public sealed interface SpecNode {
         @Override
         public String describe() {
             return switch (kind) {
-                case STRING -> "the text \"" + text + "\"";
+                case STRING -> "the text \"" + SpecNode.abbreviate(text) + "\"";
                 case NULL -> "nothing (null)";
-                default -> text;
+                default -> SpecNode.abbreviate(text);
             };
         }
     }

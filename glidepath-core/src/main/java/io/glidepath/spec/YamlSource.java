@@ -5,12 +5,15 @@ import io.glidepath.spec.SpecNode.ListNode;
 import io.glidepath.spec.SpecNode.MapNode;
 import io.glidepath.spec.SpecNode.Scalar;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -20,29 +23,43 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Reads YAML 1.2 (and so JSON) into a located {@link SpecNode} tree. YAML 1.2's core schema means
  * {@code no} stays the text "no" and {@code 010} is the number 10. Syntax errors and repeated keys
- * come back located like every other error.
+ * come back located like every other error, and so does input past {@link ReleaseLimits} (size,
+ * characters, nesting, aliases, values, scalar length): it is refused before anything recurses on it.
  */
 public final class YamlSource {
-    static final int MAX_CHARS = 4 * 1024 * 1024;
-
     private YamlSource() {
     }
 
-    /** Parses {@code text}; {@code file} names it in locations. */
+    /** Parses {@code text} with the {@link ReleaseLimits#STANDARD} limits; {@code file} names it in locations. */
     public static SpecNode parse(String file, String text) throws InvalidSpecException {
+        return parse(file, text, ReleaseLimits.STANDARD);
+    }
+
+    /** Parses {@code text} within {@code limits}; {@code file} names it in locations. */
+    public static SpecNode parse(String file, String text, ReleaseLimits limits) throws InvalidSpecException {
+        SourceText.check(file, text, limits);
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
-                .setCodePointLimit(MAX_CHARS)
-                .setMaxAliasesForCollections(50)
+                .setCodePointLimit(limits.maxBytes())
+                .setMaxAliasesForCollections(limits.maxAliases())
                 .setAllowRecursiveKeys(false)
+                // the whole text in one window: with the default 1 KiB the reader copies its window each time a long
+                // scalar needs more, and a megabyte scalar takes seconds
+                .setBufferSize(text.length() + 1)
                 .build();
         Optional<Node> root;
         try {
-            root = new Compose(settings).composeString(text);
+            Parser parser = new LimitedParser(new ParserImpl(settings, new StreamReader(settings, text)), file, limits);
+            root = new Composer(settings, parser).getSingleNode();
+        } catch (LimitedParser.Exceeded e) {
+            throw new InvalidSpecException(List.of(e.error));
         } catch (MarkedYamlEngineException e) {
             Location at = e.getProblemMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
             throw new InvalidSpecException(List.of(new SpecError(at, "", "this is not valid YAML: " + e.getProblem()
@@ -53,44 +70,86 @@ public final class YamlSource {
         if (root.isEmpty()) {
             throw new InvalidSpecException(List.of(new SpecError(new Location(file, 1, 1), "", "the file is empty; a release needs at least a services list")));
         }
-        List<SpecError> errors = new ArrayList<>();
-        SpecNode tree = convert(file, root.get(), errors);
-        if (!errors.isEmpty()) {
-            throw new InvalidSpecException(errors);
+        Converter converter = new Converter(file, limits);
+        SpecNode tree;
+        try {
+            tree = converter.convert(root.get(), 1);
+        } catch (LimitedParser.Exceeded e) {
+            throw new InvalidSpecException(List.of(e.error));
+        }
+        if (!converter.errors.isEmpty()) {
+            throw new InvalidSpecException(converter.errors);
         }
         return tree;
     }
 
-    private static SpecNode convert(String file, Node node, List<SpecError> errors) {
-        Location loc = node.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
-        if (node instanceof MappingNode m) {
+    /**
+     * The composed node graph as a tree. Aliases make it a graph (a node used twice, or inside itself), so
+     * the limits on depth and values are checked again here, on the tree as it unfolds, and a loop is refused.
+     */
+    private static final class Converter {
+        private final String file;
+        private final ReleaseLimits limits;
+        private final List<SpecError> errors = new ArrayList<>();
+        private final Set<Node> ancestors = Collections.newSetFromMap(new IdentityHashMap<>());
+        private int nodes;
+
+        Converter(String file, ReleaseLimits limits) {
+            this.file = file;
+            this.limits = limits;
+        }
+
+        SpecNode convert(Node node, int depth) {
+            Location loc = node.getStartMark().map(m -> at(file, m)).orElse(new Location(file, 1, 1));
+            if (++nodes > limits.maxNodes()) {
+                throw new LimitedParser.Exceeded(loc, LimitedParser.tooMany(limits));
+            }
+            if (node instanceof ScalarNode sc) {
+                return new Scalar(loc, sc.getValue(), kindOf(sc.getTag()));
+            }
+            if (depth > limits.maxDepth()) {
+                throw new LimitedParser.Exceeded(loc, LimitedParser.tooDeep(limits) + " (aliases included)");
+            }
+            if (!ancestors.add(node)) {
+                throw new LimitedParser.Exceeded(loc, "an alias here refers to a mapping or list that contains it, which never ends;"
+                        + " write the value out");
+            }
+            try {
+                if (node instanceof MappingNode m) {
+                    return mapping(m, loc, depth);
+                }
+                List<SpecNode> items = new ArrayList<>();
+                for (Node item : ((SequenceNode) node).getValue()) {
+                    items.add(convert(item, depth + 1));
+                }
+                return new ListNode(loc, items);
+            } finally {
+                ancestors.remove(node);
+            }
+        }
+
+        private MapNode mapping(MappingNode m, Location loc, int depth) {
             Map<String, Field> fields = new LinkedHashMap<>();
             for (NodeTuple t : m.getValue()) {
                 Node k = t.getKeyNode();
                 Location keyLoc = k.getStartMark().map(mk -> at(file, mk)).orElse(loc);
+                if (++nodes > limits.maxNodes()) {
+                    throw new LimitedParser.Exceeded(keyLoc, LimitedParser.tooMany(limits));
+                }
                 if (!(k instanceof ScalarNode key)) {
                     errors.add(new SpecError(keyLoc, "", "a key must be a plain name, not a list or mapping"));
                     continue;
                 }
                 Field previous = fields.get(key.getValue());
                 if (previous != null) {
-                    errors.add(new SpecError(keyLoc, "", "\"" + key.getValue() + "\" appears twice in this mapping (first at line "
+                    errors.add(new SpecError(keyLoc, "", "\"" + SpecNode.abbreviate(key.getValue()) + "\" appears twice in this mapping (first at line "
                             + previous.keyLocation().line() + "); keep one"));
                     continue;
                 }
-                fields.put(key.getValue(), new Field(key.getValue(), keyLoc, convert(file, t.getValueNode(), errors)));
+                fields.put(key.getValue(), new Field(key.getValue(), keyLoc, convert(t.getValueNode(), depth + 1)));
             }
             return new MapNode(loc, fields);
         }
-        if (node instanceof SequenceNode s) {
-            List<SpecNode> items = new ArrayList<>();
-            for (Node item : s.getValue()) {
-                items.add(convert(file, item, errors));
-            }
-            return new ListNode(loc, items);
-        }
-        ScalarNode sc = (ScalarNode) node;
-        return new Scalar(loc, sc.getValue(), kindOf(sc.getTag()));
     }
 
     private static Scalar.Kind kindOf(Tag tag) {

@@ -143,7 +143,73 @@ class InvalidReleaseFilesTest {
                             version: 1.0.0
                             run: {command: [java]}
                             route: {pathPrefix: /catalog}
-                        """, "r.yaml:6:5: services[1].route: service 'catalog' already takes host (any) and path prefix /catalog"));
+                        """, "r.yaml:6:5: services[1].route: service 'catalog' already takes host (any) and path prefix /catalog"),
+                // hostile input: refused at the place it goes past a limit (ReleaseLimits.STANDARD), never a stack overflow
+                Arguments.of("thousands of [ (flow)", "services: " + "[".repeat(5_000),
+                        "r.yaml:1:42: nested more than 32 levels deep"),
+                Arguments.of("thousands of { (flow)", "services: " + "{a: ".repeat(5_000),
+                        "r.yaml:1:135: nested more than 32 levels deep"),
+                Arguments.of("thousands of [ in JSON", "{\"services\": " + "[".repeat(5_000) + "]".repeat(5_000) + "}",
+                        "r.yaml:1:45: nested more than 32 levels deep"),
+                Arguments.of("thousands of nested block lists", "services:\n" + "- ".repeat(5_000) + "x\n",
+                        "r.yaml:2:63: nested more than 32 levels deep"),
+                Arguments.of("thousands of nested block mappings", "services:\n" + blockMappings(2_000),
+                        "r.yaml:33:33: nested more than 32 levels deep"),
+                Arguments.of("billion laughs", billionLaughs(), "r.yaml:7:28: more than 50 aliases (*name) in one file"),
+                Arguments.of("few aliases that unfold into millions of values", doublingAliases(24),
+                        "r.yaml:1:13: the file holds more than 100000 keys and values (an alias counting each time it is used)"),
+                Arguments.of("an alias inside itself", "a: &a [*a]\nservices: *a\n",
+                        "r.yaml:1:4: an alias here refers to a mapping or list that contains it"),
+                Arguments.of("a huge scalar", BASE.replace("2.4.0", "x".repeat(300_000)),
+                        "r.yaml:3:14: this value is 300000 characters long; a key or value may be at most 65536 characters"),
+                Arguments.of("a huge key (explicit: YAML allows implicit keys of 1024 characters)", with("    ? " + "k".repeat(70_000) + "\n    : 1\n"),
+                        "r.yaml:6:7: this value is 70000 characters long"),
+                Arguments.of("a file over the server's limit", with("# " + "x".repeat(ReleaseLimits.MAX_BYTES) + "\n"),
+                        "r.yaml:1:1: the file is " + (BASE.length() + ReleaseLimits.MAX_BYTES + 3)
+                                + " bytes, over the limit of 4 MiB (4194304 bytes), the largest release the server accepts"),
+                Arguments.of("a file over the limit in bytes though not in characters", with("# " + "\u00e9".repeat(ReleaseLimits.MAX_BYTES / 2) + "\n"),
+                        "r.yaml:1:1: the file is " + (BASE.length() + ReleaseLimits.MAX_BYTES + 3) + " bytes, over the limit of 4 MiB"),
+                Arguments.of("too many values", "services: [" + "1, ".repeat(150_000) + "]\n",
+                        "r.yaml:1:300003: the file holds more than 100000 keys and values"),
+                Arguments.of("a NUL byte", BASE.replace("app.jar", "app\u0000.jar"),
+                        "r.yaml:4:36: the file holds a NUL character (U+0000): is this a binary file?"),
+                Arguments.of("a control character", with("    strategy: canary\u0007\n"),
+                        "r.yaml:6:21: the file holds the character U+0007, which YAML does not allow"),
+                Arguments.of("a lone surrogate", with("    strategy: \"\ud800\"\n"),
+                        "r.yaml:6:16: the file holds a lone surrogate (U+D800)"),
+                Arguments.of("a host name of thousands of labels", BASE.replace("{pathPrefix: /catalog}", "{host: " + "a.".repeat(30_000) + "a}"),
+                        "r.yaml:5:19: services[0].route.host: \"a.a.a."));
+    }
+
+    /** {@code a:} nested {@code depth} times, each one space further in. */
+    static String blockMappings(int depth) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= depth; i++) {
+            b.append(" ".repeat(i)).append("a:\n");
+        }
+        return b.toString();
+    }
+
+    /** The classic alias bomb: nine lists of nine aliases to the list before, a billion "lol"s unfolded. */
+    static String billionLaughs() {
+        StringBuilder b = new StringBuilder("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (char c = 'b'; c <= 'i'; c++) {
+            b.append(c).append(": &").append(c).append(" [");
+            for (int i = 0; i < 9; i++) {
+                b.append(i == 0 ? "" : ", ").append('*').append((char) (c - 1));
+            }
+            b.append("]\n");
+        }
+        return b.append("services: *i\n").toString();
+    }
+
+    /** Two aliases a level, {@code levels} levels: under the alias limit, yet 2^levels values unfolded. */
+    static String doublingAliases(int levels) {
+        StringBuilder b = new StringBuilder("a0: &a0 [x, x]\n");
+        for (int i = 1; i <= levels; i++) {
+            b.append("a").append(i).append(": &a").append(i).append(" [*a").append(i - 1).append(", *a").append(i - 1).append("]\n");
+        }
+        return b.append("services: *a").append(levels).append("\n").toString();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -136,4 +136,62 @@ class ReleaseReaderTest {
                 "r.yaml:6:27: services[0].readiness.interval: must be a duration such as 500ms, 30s or 5m; got the text \"soon\"",
                 "r.yaml:7:19: services[0].keepPrevious: must be a duration such as 500ms, 30s or 5m; got the text \"1d\""));
     }
+
+    @Test
+    void aFileOfExactlyTheServersLimitIsReadAndOneByteMoreIsRefused() throws Exception {
+        String head = MINIMAL + "# ";
+        String atLimit = head + "x".repeat(ReleaseLimits.MAX_BYTES - head.length() - 1) + "\n";
+        assertThat(atLimit.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(ReleaseLimits.MAX_BYTES);
+        assertThat(ReleaseReader.read("r.yaml", atLimit).services()).hasSize(1);
+        assertThatThrownBy(() -> ReleaseReader.read("r.yaml", atLimit + " ")).isInstanceOfSatisfying(InvalidSpecException.class,
+                e -> assertThat(e.errors()).extracting(SpecError::toString).singleElement().asString()
+                        .startsWith("r.yaml:1:1: the file is 4194305 bytes, over the limit of 4 MiB (4194304 bytes), the largest release the server accepts"));
+    }
+
+    @Test
+    void nestingUpToTheLimitIsReadAndOneLevelMoreIsRefusedWhereItBegins() throws Exception {
+        int max = ReleaseLimits.STANDARD.maxDepth();
+        assertThat(YamlSource.parse("r.yaml", "[".repeat(max) + "]".repeat(max))).isInstanceOf(SpecNode.ListNode.class);
+        assertThatThrownBy(() -> YamlSource.parse("r.yaml", "[".repeat(max + 1) + "]".repeat(max + 1)))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).extracting(SpecError::toString)
+                        .singleElement().asString().startsWith("r.yaml:1:" + (max + 1) + ": nested more than " + max + " levels deep"));
+    }
+
+    @Test
+    void aliasesWithinTheLimitsReadAsIfTheValueWereWrittenOut() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("r.yaml", """
+                services:
+                  - name: catalog
+                    version: 2.4.0
+                    run: &run {command: [java, -jar, app.jar], replicas: 2}
+                    route: {pathPrefix: /catalog}
+                  - name: pricing
+                    version: 1.0.0
+                    run: *run
+                    route: {pathPrefix: /pricing}
+                """);
+        assertThat(r.services().get(1).run()).isEqualTo(r.services().get(0).run());
+        assertThat(r.services().get(1).run().replicas()).isEqualTo(2);
+    }
+
+    @Test
+    void anAliasCannotCarryAValuePastTheDepthLimitNorValuesPastTheCount() {
+        ReleaseLimits shallow = new ReleaseLimits(ReleaseLimits.MAX_BYTES, 3, 1_000, 50, 1_000);
+        // each list on its own is 2 or 3 deep; b's alias puts a's two levels under b's two
+        assertThatThrownBy(() -> YamlSource.parse("r.yaml", "a: &a [[x]]\nb: [*a]\n", shallow))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).extracting(SpecError::toString)
+                        .singleElement().asString().startsWith("r.yaml:1:8: nested more than 3 levels deep").contains("(aliases included)"));
+        ReleaseLimits few = new ReleaseLimits(ReleaseLimits.MAX_BYTES, 32, 20, 50, 1_000);
+        assertThatThrownBy(() -> YamlSource.parse("r.yaml", "a: &a [x, x, x, x, x]\nb: [*a, *a, *a]\n", few))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).extracting(SpecError::toString)
+                        .singleElement().asString().startsWith("r.yaml:1:").contains("more than 20 keys and values"));
+    }
+
+    @Test
+    void longValuesAreCutShortInMessages() {
+        assertThatThrownBy(() -> ReleaseReader.read("r.yaml", MINIMAL.replace("version: 2.4.0", "version: \"" + "v ".repeat(5_000) + "\"")))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.errors()).extracting(SpecError::toString)
+                        .singleElement().asString().startsWith("r.yaml:3:14: services[0].version: \"v v v").contains("... (10000 characters)\" is not valid")
+                        .hasSizeLessThan(300));
+    }
 }

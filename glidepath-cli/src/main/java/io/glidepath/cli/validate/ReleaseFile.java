@@ -3,24 +3,28 @@ package io.glidepath.cli.validate;
 import io.glidepath.cli.Main;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.Location;
+import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.SourceText;
 import io.glidepath.spec.SpecError;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A release file read and checked the way every command does it: its text, and its spec or every located error. */
+/**
+ * A release file read and checked the way every command does it: its text, and its spec or every located error.
+ * The text is read within {@link ReleaseLimits#STANDARD}, the limits the server applies to a submitted release, so a
+ * file this calls valid is one the server takes.
+ */
 public record ReleaseFile(Path path, String text, ReleaseSpec spec) {
 
     /** Reads and checks {@code path}; an unreadable file is one error at its 1:1. */
     public static ReleaseFile read(Path path) throws InvalidSpecException {
         String text;
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            text = SourceText.read(path, ReleaseLimits.STANDARD);
         } catch (IOException e) {
             String why = e instanceof NoSuchFileException ? "no such file" : e.getMessage();
             throw new InvalidSpecException(List.of(new SpecError(new Location(path.toString(), 1, 1), "", "cannot read the file: " + why)));

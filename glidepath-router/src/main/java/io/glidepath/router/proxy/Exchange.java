@@ -606,18 +606,23 @@ final class Exchange {
                 dispatch(t, lost);
                 return;
             }
-            route.runtime().metrics(t).recordResponse(502, (System.nanoTime() - attemptStartNanos) / 1_000);
-            if (lost != null) {
-                lost.metrics().recordResponse(502, 0);
-            }
+            recordLost(t, lost, latency);
             answer(HttpResponseStatus.BAD_GATEWAY, "the backend of route '" + route.name() + "' closed the connection before answering",
                     clientKeepAlive && requestComplete);
             return;
         }
         // the response was cut in the middle: the client must see the connection end
-        route.runtime().metrics(t).recordResponse(502, (System.nanoTime() - attemptStartNanos) / 1_000);
+        recordLost(t, lost, latency);
         done = true;
         front.close();
+    }
+
+    /** A 502 for a lost backend, in the track's and the endpoint's figures alike: the same status, the same latency. */
+    private void recordLost(Track t, Endpoint lost, long latencyMicros) {
+        route.runtime().metrics(t).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
+        if (lost != null) {
+            lost.metrics().recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
+        }
     }
 
     private static boolean isIdempotent(HttpMethod m) {

@@ -111,9 +111,10 @@ public final class StateFile {
         }
         JsonNode root;
         try {
-            root = RouteJson.MAPPER.readTree(bytes);
+            root = RouteJson.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw corrupt("it is not valid JSON (" + e.getOriginalMessage() + ")");
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw corrupt("it is not valid JSON" + where + " (" + e.getOriginalMessage() + ")");
         }
         if (root == null || !root.isObject() || root.path("format").asInt() != FORMAT || !root.path("routes").isArray()
                 || !root.path("generation").canConvertToLong()) {

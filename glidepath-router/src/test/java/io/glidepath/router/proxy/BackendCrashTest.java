@@ -3,9 +3,16 @@ package io.glidepath.router.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.glidepath.http.ClientRequest;
 import io.glidepath.load.LoadGenerator;
+import io.glidepath.route.RouteMatch;
+import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Track;
 import io.glidepath.router.client.EndpointStatus;
+import io.glidepath.router.client.RouteStats;
+import io.glidepath.router.client.TrafficStats;
+import io.glidepath.router.testkit.HangUpBackend;
+import io.glidepath.router.testkit.Http;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
 import java.nio.file.Path;
@@ -80,5 +87,35 @@ class BackendCrashTest {
             EndpointStatus dead = router.admin().endpoints("web").stream().filter(e -> e.address().equals(a.address())).findFirst().orElseThrow();
             assertThat(dead.isHealthy()).isFalse();
         });
+    }
+
+    @Test
+    void aBackendThatHangsUpCountsWithItsRealLatencyOnTheTrackAndTheEndpointAlike() throws Exception {
+        Duration hold = Duration.ofMillis(300);
+        try (HangUpBackend silent = HangUpBackend.silent(hold); HangUpBackend cut = HangUpBackend.midResponse(hold)) {
+            router = RouterHarness.start(dir);
+            router.admin().put(RouteSpec.of("silent", new RouteMatch(null, "/silent"), List.of(silent.address())), OptionalLong.empty());
+            router.admin().put(RouteSpec.of("cut", new RouteMatch(null, "/cut"), List.of(cut.address())), OptionalLong.empty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> router.admin().endpoints("silent").get(0).isHealthy()
+                    && router.admin().endpoints("cut").get(0).isHealthy());
+
+            // a POST is not retried: the router answers 502 itself once the backend hangs up
+            assertThat(Http.send(router.port(), ClientRequest.get("/silent/order").withBody("POST", "x")).status()).isEqualTo(502);
+            // a response cut in the middle: the client sees the connection end
+            assertThat(Http.raw(router.port(), "GET /cut/page HTTP/1.1\r\nHost: shop\r\n\r\n")).startsWith("HTTP/1.1 200").endsWith("partial");
+
+            for (var h : List.of(silent, cut)) {
+                String route = h == silent ? "silent" : "cut";
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    RouteStats stats = router.admin().stats(route, Duration.ofSeconds(60));
+                    TrafficStats track = stats.track(Track.STABLE);
+                    TrafficStats endpoint = stats.endpoints().get(h.address().toString());
+                    assertThat(track.status5xx()).as(route + ": the track counts the 502").isEqualTo(1);
+                    assertThat(track.maxMillis()).as(route + ": the track's latency").isGreaterThanOrEqualTo(hold.toMillis() * 0.9);
+                    assertThat(endpoint.status5xx()).as(route + ": the endpoint counts the same 502").isEqualTo(1);
+                    assertThat(endpoint.maxMillis()).as(route + ": the endpoint's latency is the track's").isEqualTo(track.maxMillis());
+                });
+            }
+        }
     }
 }

@@ -71,4 +71,15 @@ class RestartTest {
             assertThat(again.admin().route("web")).isPresent();
         }
     }
+
+    @Test
+    void aDeeplyNestedStateFileStopsTheStartLikeAnyCorruptOne() throws Exception {
+        Path state = dir.resolve(StateFile.NAME);
+        Files.writeString(state, "{\"format\": 1, \"routes\": [" + "{\"stable\": [".repeat(5_000));
+        assertThatThrownBy(() -> RouterHarness.start(dir))
+                .isInstanceOf(CorruptStateException.class)
+                .hasMessageStartingWith("state file " + state + " cannot be used: it is not valid JSON at line 1, column ")
+                .hasMessageContaining("nesting depth")
+                .hasMessageContaining("there is no backup; fix or remove " + state);
+    }
 }

@@ -60,6 +60,24 @@ class StateFileTest {
     }
 
     @Test
+    void refusesADeeplyNestedFileSayingWhereReadingStopped() throws Exception {
+        Path state = dir.resolve(StateFile.NAME);
+        Files.writeString(state, "{\"format\": 1, \"generation\": 3, \"routes\": " + "[".repeat(10_000));
+        assertThatThrownBy(() -> new StateFile(dir).load()).isInstanceOf(CorruptStateException.class)
+                .hasMessageStartingWith("state file " + state + " cannot be used: it is not valid JSON at line 1, column 73 "
+                        + "(Document nesting depth (33) exceeds the maximum allowed (32))")
+                .hasMessageContaining("there is no backup");
+    }
+
+    @Test
+    void refusesBinaryContentSayingWhere() throws Exception {
+        Path state = dir.resolve(StateFile.NAME);
+        Files.write(state, new byte[] {'{', '"', 'f', (byte) 0xff, 0, 0, '"'});
+        assertThatThrownBy(() -> new StateFile(dir).load()).isInstanceOf(CorruptStateException.class)
+                .hasMessageStartingWith("state file " + state + " cannot be used: it is not valid JSON at line 1, column ");
+    }
+
+    @Test
     void refusesAFileOfAnotherFormat() throws Exception {
         Files.writeString(dir.resolve(StateFile.NAME), "[1, 2, 3]");
         assertThatThrownBy(() -> new StateFile(dir).load()).isInstanceOf(CorruptStateException.class)

@@ -2,6 +2,8 @@ package io.glidepath.server.notify;
 
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.Location;
+import io.glidepath.spec.ReleaseLimits;
+import io.glidepath.spec.SourceText;
 import io.glidepath.spec.SpecError;
 import io.glidepath.spec.SpecNode;
 import io.glidepath.spec.SpecNode.Field;
@@ -53,9 +55,12 @@ public final class WebhooksFile {
     public static List<Webhook> read(Path file) throws IOException {
         String text;
         try {
-            text = Files.readString(file);
+            // the release files' limits: size, characters (a binary file), then nesting and aliases when parsed
+            text = SourceText.read(file, ReleaseLimits.STANDARD);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "no such webhooks file");
+        } catch (InvalidSpecException e) {
+            throw new InvalidWebhooksException(file, e.errors());
         }
         WebhooksFile reader = new WebhooksFile(file);
         List<Webhook> hooks = reader.webhooks(text);

@@ -153,6 +153,27 @@ class WebhooksFileTest {
     }
 
     @Test
+    void hostileFilesGetOneLocatedErrorLikeReleaseFiles() throws Exception {
+        String f = file.toString();
+        assertThat(errors("webhooks: " + "[".repeat(5_000))).singleElement().asString()
+                .startsWith(f + ":1:42: nested more than 32 levels deep");
+        assertThat(errors("webhooks:\n  - " + "{a: ".repeat(5_000))).singleElement().asString()
+                .startsWith(f + ":2:125: nested more than 32 levels deep");
+        assertThat(errors("webhooks:\n  - name: " + "t".repeat(100_000) + "\n")).singleElement().asString()
+                .startsWith(f + ":2:11: this value is 100000 characters long");
+        assertThat(errors("a: &a [*a]\nwebhooks: *a\n")).singleElement().asString()
+                .startsWith(f + ":1:4: an alias here refers to a mapping or list that contains it");
+        assertThat(errors("webhooks:\n  - name: team\0\n")).singleElement().asString()
+                .startsWith(f + ":2:15: the file holds a NUL character (U+0000)");
+        Files.write(file, new byte[] {'w', 'e', 'b', (byte) 0xc3, '(', '\n'});
+        assertThatThrownBy(() -> WebhooksFile.read(file)).isInstanceOfSatisfying(InvalidWebhooksException.class,
+                e -> assertThat(e.errors()).extracting(SpecError::toString).singleElement().asString()
+                        .startsWith(f + ":1:4: the file is not UTF-8 text: byte 0xC3 at offset 3"));
+        assertThat(errors("webhooks: []\n# " + "x".repeat(5 << 20) + "\n")).singleElement().asString()
+                .startsWith(f + ":1:1: the file is " + (16 + (5 << 20)) + " bytes, over the limit of 4 MiB");
+    }
+
+    @Test
     void aBadOrMissingFileStopsTheServerBeforeItTouchesAnything() throws Exception {
         Path data = dir.resolve("data");
         Files.writeString(file, "webhooks:\n  - {name: team, url: \"https://a.example.com/x\", secretFile: nope.secret}\n");
