@@ -54,7 +54,6 @@ final class Calls {
     static void failed(RoutingContext ctx, Throwable f) {
         switch (f) {
             case InvalidSpecException e -> invalid(ctx, e.errors());
-            case UnreadableReleaseException e -> JsonApi.error(ctx, 400, e.getMessage());
             case ServiceBusyException e -> {
                 JsonApi.outcome(ctx, e.getMessage());
                 JsonApi.json(ctx, 409, JsonApi.object().put("error", e.getMessage()).put("holder", e.holder()));

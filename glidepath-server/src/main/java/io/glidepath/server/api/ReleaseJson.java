@@ -70,7 +70,7 @@ final class ReleaseJson {
         return changes.computeIfAbsent(r.id(), id -> {
             try {
                 return ReleaseReader.read(r.file(), r.source()).services();
-            } catch (InvalidSpecException | RuntimeException | StackOverflowError e) {
+            } catch (InvalidSpecException | RuntimeException e) {
                 // a file accepted by an older version: the list of services still says what it touched
                 return List.of();
             }

@@ -8,7 +8,9 @@ import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.server.access.Role;
 import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.SourceText;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.store.Store;
 import io.vertx.ext.web.Router;
@@ -18,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Releases: submit a release file (YAML or JSON; invalid files get 400 with the same located errors
@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  * read the journal, promote and abort.
  */
 final class ReleasesApi implements ApiRoutes {
-    private static final Logger log = LoggerFactory.getLogger(ReleasesApi.class);
 
     private final Engine engine;
     private final Store store;
@@ -58,7 +57,7 @@ final class ReleasesApi implements ApiRoutes {
         String baseDir = Optional.ofNullable(ctx.request().getHeader(ServerApi.BASE_DIR_HEADER)).orElse(System.getProperty("user.dir"));
         String user = Guard.caller(ctx).who();
         Guard.target(ctx, file);
-        String text = ctx.body() == null ? "" : ctx.body().asString();
+        byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         String queueParam = ctx.request().getParam("queue", "false");
         if (!queueParam.equals("true") && !queueParam.equals("false")) {
             JsonApi.error(ctx, 400, "query parameter queue must be true or false; got " + queueParam);
@@ -69,26 +68,16 @@ final class ReleasesApi implements ApiRoutes {
             JsonApi.error(ctx, 400, "header " + ServerApi.BASE_DIR_HEADER + " must be an absolute directory; got " + baseDir);
             return;
         }
-        calls.blocking(ctx, () -> json.withQueue(json.release(engine.submit(read(file, text), file, text, Path.of(baseDir), user, queue))), rec -> {
+        calls.blocking(ctx, () -> {
+            // the limits glidepath validate applies: "valid" there means deployable here
+            String text = SourceText.decode(file, body, ReleaseLimits.STANDARD);
+            return json.withQueue(json.release(engine.submit(ReleaseReader.read(file, text), file, text, Path.of(baseDir), user, queue)));
+        }, rec -> {
             Guard.target(ctx, rec.path("id").asText());
             JsonApi.outcome(ctx, rec.path("state").asText("RUNNING"));
             ctx.response().putHeader("Location", "/v1/releases/" + rec.path("id").asText());
             JsonApi.json(ctx, 202, rec);
         });
-    }
-
-    /** The submitted file as a release; whatever else the reader throws on it is the file's problem too (400), never a 500. */
-    private static ReleaseSpec read(String file, String text) throws InvalidSpecException, UnreadableReleaseException {
-        try {
-            return ReleaseReader.read(file, text);
-        } catch (StackOverflowError e) {
-            // its thousand frames say nothing more than its name
-            log.warn("the release reader overflowed its stack on the submitted file {} (nested too deeply)", file);
-            throw new UnreadableReleaseException(file, e);
-        } catch (RuntimeException e) {
-            log.warn("the release reader failed on the submitted file {}", file, e);
-            throw new UnreadableReleaseException(file, e);
-        }
     }
 
     private void list(RoutingContext ctx) {

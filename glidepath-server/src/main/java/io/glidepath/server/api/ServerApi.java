@@ -6,6 +6,7 @@ import io.glidepath.api.JsonBodies;
 import io.glidepath.api.VertxServers;
 import io.glidepath.engine.Engine;
 import io.glidepath.platform.Platform;
+import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.server.access.AccessStore;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.dashboard.DashboardFiles;
@@ -36,7 +37,8 @@ public final class ServerApi implements AutoCloseable {
     public static final String FILE_HEADER = "X-Glidepath-File";
     public static final String BASE_DIR_HEADER = "X-Glidepath-Base-Dir";
     public static final String USER_HEADER = "X-Glidepath-User";
-    private static final int BODY_LIMIT = 4 << 20;
+    /** A release file may be as large as glidepath validate accepts; other bodies are far smaller. */
+    private static final int BODY_LIMIT = ReleaseLimits.MAX_BYTES;
 
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(8));
     private final DashboardFiles dashboard;
