@@ -26,7 +26,11 @@ import org.junit.jupiter.api.Test;
 /** The engine on in-memory seams and a manual clock: each path of a deployment, in milliseconds. */
 class EngineTest extends EngineFixture {
     static ReleaseSpec release(String version, String extra) throws Exception {
-        return ReleaseReader.read("r.yaml", """
+        return ReleaseReader.read("r.yaml", source(version, extra));
+    }
+
+    static String source(String version, String extra) {
+        return """
                 services:
                   - name: catalog
                     version: %s
@@ -36,7 +40,7 @@ class EngineTest extends EngineFixture {
                     smoke: [{name: home, request: {path: /catalog}}]
                     analysis: {interval: 1s, minRequests: 50, failAfter: 2, postPromotion: 10s, rules: [{errorRate: {max: 1%%}}]}
                     keepPrevious: 1m
-                %s""".formatted(version, extra));
+                %s""".formatted(version, extra);
     }
 
     ReleaseRecord deploy(String version, String extra) throws Exception {
@@ -235,6 +239,17 @@ class EngineTest extends EngineFixture {
         assertThat(r.outcome()).contains(Outcome.UNCHANGED);
         assertThat(messages(r.id())).contains("catalog 1.0.0 already runs (2 instances): nothing to do");
         assertThat(router.applied).hasSize(updates);
+    }
+
+    @Test
+    void aReleaseIdThatExistsIsRefusedAsTakenNotAsHeld() throws Exception {
+        ReleaseRecord first = engine.submit(ReleaseReader.read("r.yaml", "release: shop-1\n" + source("1.0.0", "")), "r.yaml", "", Path.of("."), "alice");
+        engine.awaitAll(Duration.ofSeconds(20));
+        assertThatThrownBy(() -> engine.submit(ReleaseReader.read("r.yaml", "release: shop-1\n" + source("2.0.0", "")), "r.yaml", "", Path.of("."), "bob"))
+                .isInstanceOf(ReleaseExistsException.class)
+                .hasMessage("release shop-1 already exists; name the new one differently or leave 'release:' out");
+        assertThat(first.id()).isEqualTo("shop-1");
+        assertThat(store.holder("catalog")).isEmpty();
     }
 
     @Test

@@ -54,6 +54,19 @@ class BadInputEndToEndTest {
         }
     }
 
+    @Test
+    void aReleaseIdThatExistsIsRefusedSayingSoWithoutNamingAHolder() throws Exception {
+        try (Stack stack = Stack.start(data)) {
+            String file = "release: shop-1\n" + Stack.release("v1", java.util.Map.of(), "");
+            assertThat(stack.awaitEnd(stack.submit(file), java.time.Duration.ofSeconds(60)).path("state").asText()).isEqualTo("PROMOTED");
+            HttpResponse<String> again = call(stack, "POST", "/v1/releases", file);
+            assertThat(again.statusCode()).isEqualTo(409);
+            assertThat(json(again).path("error").asText()).isEqualTo("release shop-1 already exists; name the new one differently or leave "
+                    + "'release:' out");
+            assertThat(json(again).has("holder")).as("no release holds anything: the id is taken").isFalse();
+        }
+    }
+
     private static HttpResponse<String> call(Stack stack, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(stack.api(path)).header("Authorization", "Bearer " + stack.token)
                 .header(io.glidepath.server.api.ServerApi.BASE_DIR_HEADER, stack.data.toAbsolutePath().toString())
