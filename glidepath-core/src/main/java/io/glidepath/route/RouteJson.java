@@ -12,18 +12,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.ReleaseLimits;
-import io.glidepath.spec.Suggestions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -41,15 +36,9 @@ public final class RouteJson {
             .build());
 
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-    private static final Pattern HOST = Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
-    private static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     private static final Set<String> ROUTE_FIELDS = Set.of("name", "generation", "previewKey", "match", "stable",
             "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings");
-    private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
-    private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
-    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout");
-    private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
     private RouteJson() {
     }
@@ -95,7 +84,7 @@ public final class RouteJson {
 
     /** Reads a route document for the route called {@code name}; every bad field is reported at once. */
     public static RouteSpec readSpec(String name, JsonNode doc) throws InvalidRouteException {
-        Reader r = new Reader();
+        RouteFieldReader r = new RouteFieldReader();
         if (!isValidRouteName(name)) {
             r.error("", "route name '" + name + "' is not valid: use 1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit");
         }
@@ -144,7 +133,7 @@ public final class RouteJson {
 
     /** Reads the body of a weight change: {@code {"canaryWeight": 2500}}. */
     public static int readWeight(JsonNode doc) throws InvalidRouteException {
-        Reader r = new Reader();
+        RouteFieldReader r = new RouteFieldReader();
         if (doc == null || !doc.isObject()) {
             r.error("", "expected a JSON object such as {\"canaryWeight\": 2500}");
             throw new InvalidRouteException(r.errors);
@@ -162,7 +151,7 @@ public final class RouteJson {
 
     /** Reads the body of a drain: {@code {"endpoints": ["127.0.0.1:9001"]}}. */
     public static Set<EndpointAddress> readDrain(JsonNode doc) throws InvalidRouteException {
-        Reader r = new Reader();
+        RouteFieldReader r = new RouteFieldReader();
         if (doc == null || !doc.isObject()) {
             r.error("", "expected a JSON object such as {\"endpoints\": [\"127.0.0.1:9001\"]}");
             throw new InvalidRouteException(r.errors);
@@ -230,221 +219,6 @@ public final class RouteJson {
         h.put("timeout", Durations.format(health.timeout()));
         h.put("healthyThreshold", health.healthyThreshold());
         h.put("unhealthyThreshold", health.unhealthyThreshold());
-    }
-
-    /** Collects errors while reading; each method returns a usable default when its field is bad. */
-    private static final class Reader {
-        final List<FieldError> errors = new ArrayList<>();
-
-        void error(String pointer, String message) {
-            errors.add(new FieldError(pointer, message));
-        }
-
-        void unknownFields(JsonNode obj, String at, Set<String> known) {
-            Iterator<String> names = obj.fieldNames();
-            while (names.hasNext()) {
-                String f = names.next();
-                if (!known.contains(f)) {
-                    String hint = Suggestions.closest(f, known).map(s -> ": did you mean \"" + s + "\"?")
-                            .orElse(": known fields are " + String.join(", ", known.stream().sorted().toList()));
-                    error(at + "/" + escape(f), "unknown field \"" + f + "\"" + hint);
-                }
-            }
-        }
-
-        RouteMatch match(JsonNode m) {
-            if (m == null || m.isNull()) {
-                return RouteMatch.any();
-            }
-            if (!m.isObject()) {
-                error("/match", "must be an object such as {\"host\": \"shop.example.com\", \"pathPrefix\": \"/\"}");
-                return RouteMatch.any();
-            }
-            unknownFields(m, "/match", MATCH_FIELDS);
-            String host = null;
-            JsonNode h = m.get("host");
-            if (h != null && !h.isNull()) {
-                String v = h.isTextual() ? h.asText().toLowerCase(Locale.ROOT) : null;
-                if (v == null || v.length() > 253 || !HOST.matcher(v).matches()) {
-                    error("/match/host", "must be a host name such as \"shop.example.com\" or \"*.example.com\" (no port, no scheme)");
-                } else {
-                    host = v;
-                }
-            }
-            String prefix = "/";
-            JsonNode p = m.get("pathPrefix");
-            if (p != null && !p.isNull()) {
-                if (!p.isTextual() || !PATH.matcher(p.asText()).matches()) {
-                    error("/match/pathPrefix", "must be a path starting with \"/\" without query or spaces, such as \"/api\"");
-                } else {
-                    prefix = p.asText();
-                }
-            }
-            return new RouteMatch(host, prefix);
-        }
-
-        List<EndpointAddress> endpoints(JsonNode arr, String at, Set<EndpointAddress> seen) {
-            List<EndpointAddress> list = new ArrayList<>();
-            if (arr == null || arr.isNull()) {
-                return list;
-            }
-            if (!arr.isArray()) {
-                error(at, "must be an array of \"host:port\" strings such as [\"127.0.0.1:9001\"]");
-                return list;
-            }
-            for (int i = 0; i < arr.size(); i++) {
-                JsonNode e = arr.get(i);
-                Optional<EndpointAddress> a = e.isTextual() ? EndpointAddress.parse(e.asText()) : Optional.empty();
-                if (a.isEmpty()) {
-                    error(at + "/" + i, "must be \"host:port\" with a port in 1..65535, such as \"127.0.0.1:9001\"; got " + e);
-                } else if (!seen.add(a.get())) {
-                    error(at + "/" + i, "endpoint " + a.get() + " appears twice in this route: an endpoint belongs to one track");
-                } else {
-                    list.add(a.get());
-                }
-            }
-            return list;
-        }
-
-        int weight(JsonNode w, String at) {
-            if (w == null || w.isNull()) {
-                return 0;
-            }
-            if (!w.isIntegralNumber() || w.asLong() < 0 || w.asLong() > RouteSpec.FULL_WEIGHT) {
-                error(at, "must be a whole number of basis points in 0..10000 (2500 = 25%); got " + w);
-                return 0;
-            }
-            return w.asInt();
-        }
-
-        Stickiness sticky(JsonNode s) {
-            if (s == null || s.isNull()) {
-                return Stickiness.cookie();
-            }
-            if (!s.isObject()) {
-                error("/sticky", "must be an object such as {\"mode\": \"cookie\"} or {\"mode\": \"header\", \"name\": \"X-User-Id\"}");
-                return Stickiness.cookie();
-            }
-            unknownFields(s, "/sticky", STICKY_FIELDS);
-            JsonNode modeNode = s.get("mode");
-            Stickiness.Mode mode = Stickiness.Mode.COOKIE;
-            if (modeNode != null) {
-                try {
-                    mode = Stickiness.Mode.valueOf(modeNode.asText().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    error("/sticky/mode", "must be \"cookie\", \"header\" or \"none\"; got " + modeNode);
-                    return Stickiness.cookie();
-                }
-            }
-            JsonNode nameNode = s.get("name");
-            String name = null;
-            if (nameNode != null && !nameNode.isNull()) {
-                if (!nameNode.isTextual() || !TOKEN.matcher(nameNode.asText()).matches()) {
-                    error("/sticky/name", "must be a cookie or header name made of letters, digits and -_.; got " + nameNode);
-                    return Stickiness.cookie();
-                }
-                name = nameNode.asText();
-            }
-            if (mode == Stickiness.Mode.HEADER && name == null) {
-                error("/sticky/name", "is required with mode \"header\": the request header that identifies a client, such as \"X-User-Id\"");
-                return Stickiness.cookie();
-            }
-            return new Stickiness(mode, name);
-        }
-
-        /** A health check at {@code at}; fields left out take {@code d}'s values. */
-        HealthCheck health(JsonNode h, String at, HealthCheck d) {
-            if (h == null || h.isNull()) {
-                return d;
-            }
-            if (!h.isObject()) {
-                error(at, "must be an object such as {\"path\": \"/health\", \"interval\": \"1s\"}");
-                return d;
-            }
-            unknownFields(h, at, HEALTH_FIELDS);
-            String path = h.has("path") ? null : d.path();
-            JsonNode p = h.get("path");
-            if (p != null && !p.isNull()) {
-                if (!p.isTextual() || !p.asText().startsWith("/") || p.asText().chars().anyMatch(c -> c <= ' ' || c >= 127)) {
-                    error(at + "/path", "must be a path starting with \"/\" such as \"/health\"; leave it out for a TCP connect check");
-                } else {
-                    path = p.asText();
-                }
-            }
-            Duration interval = duration(h.get("interval"), at + "/interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(10));
-            Duration timeout = duration(h.get("timeout"), at + "/timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
-            int healthy = count(h.get("healthyThreshold"), at + "/healthyThreshold", d.healthyThreshold());
-            int unhealthy = count(h.get("unhealthyThreshold"), at + "/unhealthyThreshold", d.unhealthyThreshold());
-            return new HealthCheck(path, interval, timeout, healthy, unhealthy);
-        }
-
-        Duration drainTimeout(JsonNode n, String at, Duration dflt) {
-            return duration(n, at, dflt, Duration.ZERO, Duration.ofHours(1));
-        }
-
-        /**
-         * Per-endpoint settings, keyed by an endpoint of the route ({@code present}); what an entry
-         * leaves out is the route's.
-         */
-        Map<EndpointAddress, EndpointSettings> endpointSettings(JsonNode doc, Set<EndpointAddress> present, HealthCheck health, Duration drain) {
-            Map<EndpointAddress, EndpointSettings> out = new LinkedHashMap<>();
-            if (doc == null || doc.isNull()) {
-                return out;
-            }
-            if (!doc.isObject()) {
-                error("/endpointSettings", "must be an object keyed by endpoint, such as {\"127.0.0.1:9001\": {\"health\": {\"path\": \"/ready\"}}}");
-                return out;
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                String at = "/endpointSettings/" + escape(f.getKey());
-                Optional<EndpointAddress> a = EndpointAddress.parse(f.getKey());
-                if (a.isEmpty()) {
-                    error(at, "must be keyed by \"host:port\", such as \"127.0.0.1:9001\"");
-                    continue;
-                }
-                if (!present.contains(a.get())) {
-                    error(at, "endpoint " + a.get() + " is in none of the route's tracks: add it to stable, canary or preview, or leave its settings out");
-                    continue;
-                }
-                JsonNode e = f.getValue();
-                if (!e.isObject()) {
-                    error(at, "must be an object such as {\"health\": {\"path\": \"/ready\"}, \"drainTimeout\": \"30s\"}");
-                    continue;
-                }
-                unknownFields(e, at, ENDPOINT_SETTINGS_FIELDS);
-                out.put(a.get(), new EndpointSettings(health(e.get("health"), at + "/health", health),
-                        drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain)));
-            }
-            return out;
-        }
-
-        int count(JsonNode n, String at, int dflt) {
-            if (n == null || n.isNull()) {
-                return dflt;
-            }
-            if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 100) {
-                error(at, "must be a whole number in 1..100; got " + n);
-                return dflt;
-            }
-            return n.asInt();
-        }
-
-        Duration duration(JsonNode n, String at, Duration dflt, Duration min, Duration max) {
-            if (n == null || n.isNull()) {
-                return dflt;
-            }
-            Optional<Duration> d = n.isTextual() ? Durations.parse(n.asText()) : Optional.empty();
-            if (d.isEmpty()) {
-                error(at, "must be a duration such as \"500ms\", \"30s\" or \"5m\"; got " + n);
-                return dflt;
-            }
-            if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
-                error(at, "must be between " + Durations.format(min) + " and " + Durations.format(max) + "; got " + n);
-                return dflt;
-            }
-            return d.get();
-        }
     }
 
     /** Escapes a field name for use in a JSON pointer (RFC 6901). */

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  * Reads and checks a release file. Every error is collected (not only the first), each with
  * file:line:column, the field's path and what to do; a file with any error yields no release. The
  * field names of each level are in {@link ReleaseFields}, which the published JSON Schema mirrors.
+ *
+ * <p>Why one class of this size: it is one walk over the file's tree, a method per field group, all
+ * adding to one list of errors with their locations so that every error is reported at once; the
+ * field names themselves live apart, in {@link ReleaseFields}.
  */
 public final class ReleaseReader {
     static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");

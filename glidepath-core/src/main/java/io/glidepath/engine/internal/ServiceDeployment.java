@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * version. Every step is journaled before its side effect. A failure from another thread (an
  * abort, a dying instance) wakes the deployment's waits; it never interrupts it, so no journal
  * write or router call is ever cut in the middle.
+ *
+ * <p>Why one class of this size: the way forward and the way back share the deployment's phase,
+ * failure, instances and route generation; what does not need them is apart ({@link Proofs},
+ * {@link TrafficPlan}, {@link AnalysisWatch}, {@link RouteSpecs}, {@link TrafficRollback},
+ * {@link Retirement}).
  */
 public final class ServiceDeployment {
     private static final Logger log = LoggerFactory.getLogger(ServiceDeployment.class);

@@ -36,6 +36,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * lost its backend before any response byte is retried once; a canary's 5xx to a GET or HEAD is
  * served from stable instead), and the response relayed back as it arrives. Everything runs on the
  * client connection's event loop.
+ *
+ * <p>Why one class of this size: it is the router's hot path, a state machine per request whose
+ * states (attempt, retry, shield, relay) share the request's fields and run on one event loop;
+ * splitting it would add allocation and indirection per request for no reader's gain.
  */
 final class Exchange {
     private static final AsciiString PREVIEW_KEY = AsciiString.cached(RouteSpec.PREVIEW_KEY_HEADER);

@@ -43,6 +43,9 @@ import java.util.function.Predicate;
  * inserts that do nothing when the row exists, all in one transaction, in name order (so two
  * releases never wait on each other in a cycle). Every write is committed when its method returns.
  * A PostgreSQL connection that breaks fails the call in progress; the next call opens a new one.
+ *
+ * <p>Why one class of this size: every query shares the one connection, its lock and its reopening;
+ * each method is one statement or one transaction, with nothing else in it.
  */
 public final class JdbcStore implements Store, AccessStore {
     private static final String SQLITE_PREFIX = "jdbc:sqlite:";
