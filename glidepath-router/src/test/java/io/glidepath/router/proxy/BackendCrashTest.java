@@ -3,11 +3,11 @@ package io.glidepath.router.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.Track;
 import io.glidepath.router.client.EndpointStatus;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

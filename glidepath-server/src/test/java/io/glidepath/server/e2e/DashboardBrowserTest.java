@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.glidepath.engine.EventJson;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
