@@ -5,12 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code glidepath ...} as a real child process from the test classpath. Its output goes to files,
+ * {@code glidepath ...} as a real child process, from the test classpath's classes packed in jars and
+ * with class-data sharing, as the launcher runs the shaded jar ({@link CliJvm}). Its output goes to files,
  * not pipes: a pipe's last lines can be lost when the process exits while a reader is blocked.
  */
 final class CliProcess implements AutoCloseable {
@@ -30,19 +30,19 @@ final class CliProcess implements AutoCloseable {
 
     /** With {@code env} added to this JVM's environment. */
     static CliProcess start(java.util.Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        CliJvm jvm = CliJvm.get();
+        List<String> cmd = CliJvm.javaAndFlags();
+        if (args.length > 0) {
+            cmd.addAll(jvm.flags(args[0]));
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(jvm.classpath());
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("glidepath-cli", ".out");
         Path err = Files.createTempFile("glidepath-cli", ".err");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(jvm.env());
         pb.environment().putAll(env);
         Process p = pb.start();
         return new CliProcess(p, out, err);

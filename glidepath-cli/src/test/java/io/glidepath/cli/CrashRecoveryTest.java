@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.examples.SampleService;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

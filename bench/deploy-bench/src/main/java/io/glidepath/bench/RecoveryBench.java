@@ -3,7 +3,7 @@ package io.glidepath.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.journal.EventJson;
 import io.glidepath.examples.SampleService;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

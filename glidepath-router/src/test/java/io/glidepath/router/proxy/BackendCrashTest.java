@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.glidepath.http.ClientRequest;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import io.glidepath.route.RouteMatch;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Track;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;
-import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.RouteState;
 import io.glidepath.route.Track;
 import io.glidepath.router.client.RouteStats;
 import io.glidepath.router.testkit.Http;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

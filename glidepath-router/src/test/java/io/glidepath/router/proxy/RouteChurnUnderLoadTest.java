@@ -2,7 +2,6 @@ package io.glidepath.router.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.glidepath.load.LoadGenerator;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.HealthCheck;
 import io.glidepath.route.RouteMatch;
@@ -11,6 +10,7 @@ import io.glidepath.route.RouteState;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

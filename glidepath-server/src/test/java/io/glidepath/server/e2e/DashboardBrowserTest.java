@@ -7,13 +7,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.glidepath.journal.EventJson;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -41,6 +42,12 @@ class DashboardBrowserTest {
     HeadlessChromium browser;
 
     final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @BeforeAll
+    static void browserInstalled() {
+        // before the stack starts: a missing browser fails at once, with what to install
+        HeadlessChromium.requireInstalled();
+    }
 
     @AfterEach
     void stop() throws Exception {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.journal.EventJson;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import io.glidepath.server.notify.WebhookReceiver;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Stickiness;
 import io.glidepath.router.client.EndpointStatus;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.journal.EventJson;
 import io.glidepath.examples.SampleService;
 import io.glidepath.examples.ShopExample;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -1,4 +1,4 @@
-package io.glidepath.load;
+package io.glidepath.testkit.load;
 
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;
