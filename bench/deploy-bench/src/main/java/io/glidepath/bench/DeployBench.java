@@ -114,6 +114,11 @@ public final class DeployBench {
                     analysis: {interval: 1s, minRequests: 20, failAfter: 2, postPromotion: 1s}
                     keepPrevious: 0s
                 %s""".formatted(version, java, cp, faults, extra);
+        return run(yaml);
+    }
+
+    /** Submits the release file and waits for the end and for the retirement of the version before; returns the release's journal. */
+    List<ReleaseEvent> run(String yaml) throws Exception {
         ReleaseSpec spec = ReleaseReader.read("bench.yaml", yaml);
         var rec = server.engine().submit(spec, "bench.yaml", yaml, data, "bench");
         List<ReleaseEvent> journal = new ArrayList<>();
