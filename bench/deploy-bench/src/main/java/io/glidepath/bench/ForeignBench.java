@@ -2,7 +2,7 @@ package io.glidepath.bench;
 
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.Router;
 import io.glidepath.server.Server;

@@ -3,7 +3,7 @@ package io.glidepath.bench;
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;
 import io.glidepath.http.HttpConnection;
-import io.glidepath.load.LoadGenerator;
+import io.glidepath.testkit.load.LoadGenerator;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
