@@ -1,5 +1,6 @@
 package io.glidepath.bench;
 
+import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.testkit.load.LoadGenerator;
@@ -58,7 +59,7 @@ public final class ForeignBench {
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "3"));
         Path data = Files.createTempDirectory("glidepath-foreign-bench-");
-        ForeignReleases servers = new ForeignReleases(data.resolve("servers"));
+        ForeignServers servers = new ForeignServers(data.resolve("servers"));
         Router router = Router.start(Router.Config.loopback(data.resolve("router")));
         Server server = Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
                 data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system()));

@@ -1,5 +1,6 @@
 package io.glidepath.bench;
 
+import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;
 import io.glidepath.http.HttpConnection;
@@ -35,17 +36,17 @@ final class NginxSwitchAnchor implements AutoCloseable {
     private record Backend(String name, int port, Process process) {
     }
 
-    private final ForeignReleases servers;
+    private final ForeignServers servers;
     private final Path dir;
     private final String nginx;
     private final int listen;
     private final List<Process> started = new ArrayList<>();
     private Process master;
 
-    NginxSwitchAnchor(ForeignReleases servers, Path dir) throws IOException {
+    NginxSwitchAnchor(ForeignServers servers, Path dir) throws IOException {
         this.servers = servers;
         this.dir = dir;
-        this.nginx = ForeignReleases.executable("nginx");
+        this.nginx = ForeignServers.executable("nginx");
         this.listen = freePort();
     }
 
@@ -94,9 +95,8 @@ final class NginxSwitchAnchor implements AutoCloseable {
     private Backend start(String name) throws Exception {
         int port = freePort();
         ProcessBuilder pb = name.equals("python")
-                ? new ProcessBuilder(servers.python, "-m", "http.server", String.valueOf(port), "--bind", "127.0.0.1", "--directory",
-                        servers.dir.resolve("site").toString())
-                : new ProcessBuilder(servers.haproxy, "-db", "-f", servers.haproxyConfig("anchor", "/health", 200).toString());
+                ? new ProcessBuilder(servers.pythonArgv(port))
+                : new ProcessBuilder(servers.haproxyArgv("anchor", "/health", 200));
         pb.environment().put("PORT", String.valueOf(port));
         pb.environment().put("VERSION", "anchor");
         Process p = track(pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start());
@@ -134,7 +134,7 @@ final class NginxSwitchAnchor implements AutoCloseable {
         waitFor(() -> {
             try (HttpConnection c = HttpConnection.open("127.0.0.1", port, Duration.ofSeconds(1), Duration.ofSeconds(2))) {
                 ClientResponse r = c.send(ClientRequest.get("/index.html"));
-                return r.status() == 200 && r.bodyText().contains(ForeignReleases.PYTHON_BODY.strip()) == name.equals("python");
+                return r.status() == 200 && r.bodyText().contains(ForeignServers.PYTHON_BODY.strip()) == name.equals("python");
             } catch (IOException e) {
                 return false;
             }

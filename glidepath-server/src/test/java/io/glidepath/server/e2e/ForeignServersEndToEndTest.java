@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.testkit.load.LoadGenerator;
 import io.glidepath.route.RouteSpec;
+import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.route.Stickiness;
 import io.glidepath.router.client.EndpointStatus;
 import io.glidepath.router.client.RouterAdminClient;
