@@ -3,15 +3,11 @@ package io.glidepath.bench;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.examples.SampleService;
-import io.glidepath.route.EndpointAddress;
-import io.glidepath.router.Router;
 import io.glidepath.server.Server;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.testkit.load.LoadGenerator;
-import io.glidepath.time.Clock;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,14 +35,10 @@ public final class DeployBench {
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "10"));
-        Path data = Files.createTempDirectory("glidepath-deploy-bench-");
-        Router router = Router.start(Router.Config.loopback(data.resolve("router")));
-        Server server = Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
-                data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system()));
-        DeployBench b = new DeployBench(server, data);
-        try {
+        try (BenchStack stack = BenchStack.start("deploy")) {
+            DeployBench b = new DeployBench(stack);
             b.deploy("v0", "", "");
-            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.proxyAddress().getPort(), 8).withRate(300)
+            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", stack.proxyPort(), 8).withRate(300)
                     .withUsersPerConnection(32)).start();
             List<double[]> bg = new ArrayList<>();
             List<double[]> canary = new ArrayList<>();
@@ -76,23 +68,15 @@ public final class DeployBench {
             row("bad canary: onset -> rollback decision (ms)", column(bad, 0), "<= 2500 (1s x 2 + 0.5s)");
             row("bad canary: decision -> 100% stable (ms)", column(bad, 1), "<= 100");
             System.out.printf(Locale.ROOT, "%-44s %10d %10s   %s%n", "failed requests seen by users (all runs)", load.failureCount(), "", "0");
-        } finally {
-            server.close();
-            // the instances of the last version: the bench leaves nothing running
-            try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
-                var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
-                store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
-            }
-            router.close();
         }
     }
 
+    private final BenchStack stack;
     private final Server server;
-    private final Path data;
 
-    DeployBench(Server server, Path data) {
-        this.server = server;
-        this.data = data;
+    DeployBench(BenchStack stack) {
+        this.stack = stack;
+        this.server = stack.server;
     }
 
     /** Deploys and waits for the end; returns the release's journal. */
@@ -120,7 +104,7 @@ public final class DeployBench {
     /** Submits the release file and waits for the end and for the retirement of the version before; returns the release's journal. */
     List<ReleaseEvent> run(String yaml) throws Exception {
         ReleaseSpec spec = ReleaseReader.read("bench.yaml", yaml);
-        var rec = server.engine().submit(spec, "bench.yaml", yaml, data, "bench");
+        var rec = server.engine().submit(spec, "bench.yaml", yaml, stack.data, "bench");
         List<ReleaseEvent> journal = new ArrayList<>();
         // the release ends, then (keepPrevious 0s) its previous version is retired: wait for both, so runs do not overlap
         CountDownLatch finished = new CountDownLatch(1);
@@ -141,7 +125,7 @@ public final class DeployBench {
         finished.await(5, TimeUnit.MINUTES);
         retired.await(30, TimeUnit.SECONDS);
         stop.run();
-        try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
+        try (var store = stack.store()) {
             store.events(rec.id(), 0).stream().map(StoredEvent::event).forEach(journal::add);
         }
         return journal;

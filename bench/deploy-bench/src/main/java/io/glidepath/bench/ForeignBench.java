@@ -4,11 +4,6 @@ import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.testkit.load.LoadGenerator;
-import io.glidepath.route.EndpointAddress;
-import io.glidepath.router.Router;
-import io.glidepath.server.Server;
-import io.glidepath.time.Clock;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,20 +53,19 @@ public final class ForeignBench {
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "3"));
-        Path data = Files.createTempDirectory("glidepath-foreign-bench-");
-        ForeignServers servers = new ForeignServers(data.resolve("servers"));
-        Router router = Router.start(Router.Config.loopback(data.resolve("router")));
-        Server server = Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
-                data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system()));
-        DeployBench releases = new DeployBench(server, data);
         List<Deployment> deployments = new ArrayList<>();
         LoadGenerator load;
-        try {
+        ForeignServers servers;
+        Path data;
+        try (BenchStack stack = BenchStack.start("foreign")) {
+            data = stack.data;
+            servers = new ForeignServers(data.resolve("servers"));
+            DeployBench releases = new DeployBench(stack);
             Outcome first = ((ReleaseEvent.Finished) DeployBench.find(releases.run(servers.python("v0-python", "")), ReleaseEvent.Finished.class)).outcome();
             if (first != Outcome.PROMOTED) {
                 throw new IllegalStateException("the first Python version ended " + first);
             }
-            load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.proxyAddress().getPort(), 8).withRate(300)
+            load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", stack.proxyPort(), 8).withRate(300)
                     .withUsersPerConnection(32).withPaths(List.of("/index.html"))).start();
             for (int i = 1; i <= runs; i++) {
                 deployments.add(deploy(releases, load, Kind.CANARY, servers.haproxy("c" + i + "-haproxy", "/health", 200, CANARY)));
@@ -79,14 +73,6 @@ public final class ForeignBench {
                 deployments.add(deploy(releases, load, Kind.BLUE_GREEN, servers.python("c" + i + "-python", BLUE_GREEN)));
             }
             load.close();
-        } finally {
-            server.close();
-            // the instances of the last version: the bench leaves nothing running
-            try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
-                var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
-                store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
-            }
-            router.close();
         }
 
         NginxSwitchAnchor.Result nginx;

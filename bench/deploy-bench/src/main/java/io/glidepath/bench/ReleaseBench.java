@@ -13,7 +13,6 @@ import io.glidepath.server.Server;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.testkit.load.LoadGenerator;
-import io.glidepath.time.Clock;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,15 +43,11 @@ public final class ReleaseBench {
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getenv().getOrDefault("RUNS", "5"));
-        Path data = Files.createTempDirectory("glidepath-release-bench-");
-        Router router = Router.start(Router.Config.loopback(data.resolve("router")));
-        Server server = Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
-                data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system()));
-        ReleaseBench b = new ReleaseBench(server, data);
-        try {
+        try (BenchStack stack = BenchStack.start("release")) {
+            ReleaseBench b = new ReleaseBench(stack);
             check(b.release("v0", false), Outcome.PROMOTED);
             List<String> paths = IntStream.rangeClosed(1, SERVICES).mapToObj(i -> "/" + name(i)).toList();
-            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.proxyAddress().getPort(), 8).withRate(400)
+            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", stack.proxyPort(), 8).withRate(400)
                     .withUsersPerConnection(32).withPaths(paths)).start();
             List<Double> overhead = new ArrayList<>();
             List<Double> starts = new ArrayList<>();
@@ -78,7 +73,7 @@ public final class ReleaseBench {
                         promotedAtDecision, back.millis());
             }
             load.close();
-            List<Double> anchor = b.routeUpdates(router, 50);
+            List<Double> anchor = b.routeUpdates(stack.router, 50);
             System.out.printf(Locale.ROOT, "release benchmark: %d runs, %d services in %d waves of %d, blue-green, %s watch each, load %d requests (400/s over %d paths)%n",
                     runs, SERVICES, SERVICES / PER_WAVE, PER_WAVE, "1s", load.requestCount(), SERVICES);
             System.out.printf(Locale.ROOT, "%-56s %10s %10s   %s%n", "figure", "median", "worst", "target");
@@ -88,22 +83,15 @@ public final class ReleaseBench {
             DeployBench.row(56, "release rollback, 20 promoted: decision -> all back (ms)", sorted(rollback), "<= 1000");
             DeployBench.row(56, "anchor: one route update via the admin API (ms)", sorted(anchor), "");
             System.out.printf(Locale.ROOT, "%-56s %10d %10s   %s%n", "failed requests seen by users (all runs)", load.failureCount(), "", "0");
-        } finally {
-            server.close();
-            try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
-                var platform = io.glidepath.local.LocalPlatform.onThisHost(data, store);
-                store.instances().forEach(i -> platform.stop(i, Duration.ofSeconds(5)));
-            }
-            router.close();
         }
     }
 
+    private final BenchStack stack;
     private final Server server;
-    private final Path data;
 
-    ReleaseBench(Server server, Path data) {
-        this.server = server;
-        this.data = data;
+    ReleaseBench(BenchStack stack) {
+        this.stack = stack;
+        this.server = stack.server;
     }
 
     static String name(int i) {
@@ -142,7 +130,7 @@ public final class ReleaseBench {
     /** Submits a release and waits for it and its previous versions' retirement; returns its journal. */
     List<ReleaseEvent> release(String version, boolean bug) throws Exception {
         String yaml = yaml(version, bug);
-        var rec = server.engine().submit(ReleaseReader.read("release.yaml", yaml), "release.yaml", yaml, data, "bench");
+        var rec = server.engine().submit(ReleaseReader.read("release.yaml", yaml), "release.yaml", yaml, stack.data, "bench");
         CountDownLatch finished = new CountDownLatch(1);
         // keepPrevious 0s: after a promotion each service's previous version is retired at once (none before the first release)
         CountDownLatch retired = new CountDownLatch(version.equals("v0") ? 0 : SERVICES);
@@ -165,7 +153,7 @@ public final class ReleaseBench {
         retired.await(60, TimeUnit.SECONDS);
         stop.run();
         Thread.sleep(1_000); // the last log lines and process exits settle before the next run
-        try (var store = io.glidepath.server.store.JdbcStore.sqlite(data.resolve("server/glidepath.db"))) {
+        try (var store = stack.store()) {
             return store.events(rec.id(), 0).stream().map(StoredEvent::event).toList();
         }
     }
@@ -200,7 +188,7 @@ public final class ReleaseBench {
     /** The anchor: {@code n} route updates on a scratch route through the admin API, each timed. */
     List<Double> routeUpdates(Router router, int n) throws Exception {
         RouterAdminClient admin = new RouterAdminClient(URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
-                Files.readString(data.resolve("router/admin.token")).strip());
+                Files.readString(stack.data.resolve("router/admin.token")).strip());
         List<EndpointAddress> a = List.of(new EndpointAddress("127.0.0.1", 1));
         List<EndpointAddress> b = List.of(new EndpointAddress("127.0.0.1", 2));
         var state = admin.put(RouteSpec.of("anchor", new RouteMatch("anchor.invalid", "/"), a), OptionalLong.empty());
