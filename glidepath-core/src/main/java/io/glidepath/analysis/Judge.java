@@ -1,7 +1,7 @@
 package io.glidepath.analysis;
 
 import io.glidepath.spec.ServiceSpec;
-import java.util.Set;
+import java.time.Duration;
 
 /**
  * Turns one window of the new version's and the baseline's figures into a verdict a person can
@@ -11,8 +11,8 @@ import java.util.Set;
  */
 public interface Judge {
 
-    /** The latency percentiles this judge reads, for the metric source. */
-    Set<Double> percentiles();
+    /** What this judge reads of the next window of {@code interval} (it may depend on what it saw so far). */
+    MetricQuery query(Duration interval);
 
     /** The canary against stable, during bakes and pauses. */
     Verdict canary(TrafficWindow w);

@@ -1,11 +1,9 @@
 package io.glidepath.analysis;
 
-import java.time.Duration;
-import java.util.Set;
 
-/** Per-track figures of a route: the embedded router's stats first, Prometheus later. */
+/** Per-track figures of a service's traffic: the embedded router's stats, or Prometheus. */
 public interface MetricSource {
 
-    /** The last {@code window} of traffic, with latency at each of {@code percentiles} (such as 99). */
-    TrafficWindow window(String route, Duration window, Set<Double> percentiles) throws MetricsUnavailableException;
+    /** The last {@code query.window()} of {@code target}'s traffic, stable and canary side by side. */
+    TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException;
 }

@@ -3,6 +3,7 @@ package io.glidepath.analysis;
 import io.glidepath.spec.Analysis;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.Percentages;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +22,13 @@ public final class ThresholdJudge implements Judge {
         this.analysis = analysis;
     }
 
-    /** The percentiles the rules ask about (p99 when none does, for the figures people read). */
     @Override
-    public Set<Double> percentiles() {
+    public MetricQuery query(Duration interval) {
+        return MetricQuery.of(interval, percentiles());
+    }
+
+    /** The percentiles the rules ask about (p99 when none does, for the figures people read). */
+    Set<Double> percentiles() {
         Set<Double> p = new TreeSet<>();
         for (Analysis.Rule r : analysis.rules()) {
             if (r instanceof Analysis.Rule.Latency l) {

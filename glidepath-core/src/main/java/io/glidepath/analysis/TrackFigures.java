@@ -1,12 +1,22 @@
 package io.glidepath.analysis;
 
+import java.time.Duration;
 import java.util.Map;
 
-/** One track's traffic over a window: requests, 5xx answers, and latency at the asked percentiles. */
-public record TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis) {
+/**
+ * One track's traffic over a window: requests, 5xx answers, latency at the asked percentiles, and how
+ * many requests took longer than each asked duration.
+ */
+public record TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis, Map<Duration, Long> slowerThan) {
 
     public TrackFigures {
         latencyMillis = Map.copyOf(latencyMillis);
+        slowerThan = Map.copyOf(slowerThan);
+    }
+
+    /** Figures with no slow-request counts (none were asked). */
+    public TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis) {
+        this(requests, errors, latencyMillis, Map.of());
     }
 
     public static TrackFigures none() {

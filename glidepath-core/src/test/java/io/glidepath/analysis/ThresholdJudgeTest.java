@@ -70,6 +70,6 @@ class ThresholdJudgeTest {
 
     @Test
     void asksTheSourceForThePercentilesTheRulesUse() {
-        assertThat(new ThresholdJudge(RULES).percentiles()).containsExactly(99.0);
+        assertThat(new ThresholdJudge(RULES).query(java.time.Duration.ofSeconds(1))).isEqualTo(MetricQuery.of(java.time.Duration.ofSeconds(1), java.util.Set.of(99.0)));
     }
 }

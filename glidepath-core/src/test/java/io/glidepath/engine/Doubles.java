@@ -1,7 +1,9 @@
 package io.glidepath.engine;
 
 import io.glidepath.probe.Prober;
+import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricTarget;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;
 import io.glidepath.platform.Instance;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -160,9 +161,9 @@ final class Doubles {
         }
 
         @Override
-        public TrafficWindow window(String route, Duration window, Set<Double> percentiles) {
+        public TrafficWindow window(MetricTarget target, MetricQuery query) {
             Instant now = clock.now();
-            return new TrafficWindow(window, figures.apply(now, false), figures.apply(now, true));
+            return new TrafficWindow(query.window(), figures.apply(now, false), figures.apply(now, true));
         }
     }
 

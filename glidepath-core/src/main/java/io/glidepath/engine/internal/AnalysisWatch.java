@@ -2,6 +2,7 @@ package io.glidepath.engine.internal;
 
 import io.glidepath.analysis.Judge;
 import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricTarget;
 import io.glidepath.analysis.MetricsUnavailableException;
 import io.glidepath.analysis.TrafficWindow;
 import io.glidepath.analysis.Verdict;
@@ -12,6 +13,7 @@ import io.glidepath.time.Clock;
 import io.glidepath.time.Wakeup;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Watches the new version while it takes traffic: one verdict per interval from the service's
@@ -21,6 +23,9 @@ import java.time.Instant;
  */
 final class AnalysisWatch {
     private final String service;
+    /** The version users had before (empty on a first deployment) and the one being judged: a metric source may name them. */
+    private final Optional<String> previousVersion;
+    private final String newVersion;
     private final Analysis analysis;
     private final Judge judge;
     private final MetricSource metrics;
@@ -30,9 +35,11 @@ final class AnalysisWatch {
     private final Wakeup wakeup;
     private int failuresInARow;
 
-    AnalysisWatch(String service, Analysis analysis, Judge judge, MetricSource metrics, Clock clock, EventSink events, Proofs.Check check,
+    AnalysisWatch(String service, Optional<String> previousVersion, String newVersion, Analysis analysis, Judge judge, MetricSource metrics, Clock clock, EventSink events, Proofs.Check check,
                   Wakeup wakeup, int failuresInARow) {
         this.service = service;
+        this.previousVersion = previousVersion;
+        this.newVersion = newVersion;
         this.analysis = analysis;
         this.judge = judge;
         this.metrics = metrics;
@@ -57,7 +64,9 @@ final class AnalysisWatch {
             check.failIfFailed();
             TrafficWindow w;
             try {
-                w = metrics.window(service, analysis.interval(), judge.percentiles());
+                MetricTarget target = afterPromotion ? new MetricTarget(service, Optional.of(newVersion), Optional.empty())
+                        : new MetricTarget(service, previousVersion, Optional.of(newVersion));
+                w = metrics.window(target, judge.query(analysis.interval()));
             } catch (MetricsUnavailableException e) {
                 events.emit(new ReleaseEvent.Note(clock.now(), service, "no figures this interval (" + e.getMessage() + "): inconclusive"));
                 continue;

@@ -1,15 +1,15 @@
 package io.glidepath.router.client;
 
+import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricTarget;
 import io.glidepath.analysis.MetricsUnavailableException;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;
 import io.glidepath.route.Track;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The engine's {@link MetricSource} on the router's per-track stats. */
 public final class RouterMetricSource implements MetricSource {
@@ -20,10 +20,10 @@ public final class RouterMetricSource implements MetricSource {
     }
 
     @Override
-    public TrafficWindow window(String route, Duration window, Set<Double> percentiles) throws MetricsUnavailableException {
+    public TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException {
         try {
-            RouteStats stats = admin.stats(route, window, List.copyOf(percentiles));
-            return new TrafficWindow(window, figures(stats.track(Track.STABLE)), figures(stats.track(Track.CANARY)));
+            RouteStats stats = admin.stats(target.service(), query.window(), List.copyOf(query.percentiles()));
+            return new TrafficWindow(query.window(), figures(stats.track(Track.STABLE)), figures(stats.track(Track.CANARY)));
         } catch (RouterAdminException e) {
             throw new MetricsUnavailableException(e.getMessage(), e);
         }

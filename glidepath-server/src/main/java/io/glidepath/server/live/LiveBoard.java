@@ -1,6 +1,8 @@
 package io.glidepath.server.live;
 
+import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.MetricSource;
+import io.glidepath.analysis.MetricTarget;
 import io.glidepath.analysis.MetricsUnavailableException;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;
@@ -79,7 +81,7 @@ public final class LiveBoard implements LiveSource {
         LiveSnapshot.Rates stable = null;
         LiveSnapshot.Rates canary = null;
         try {
-            TrafficWindow w = metrics.window(s.name(), WINDOW, PERCENTILES);
+            TrafficWindow w = metrics.window(MetricTarget.of(s.name()), MetricQuery.of(WINDOW, PERCENTILES));
             stable = rates(w.stable());
             canary = spec.canary().isEmpty() ? null : rates(w.canary());
         } catch (MetricsUnavailableException e) {

@@ -1,0 +1,21 @@
+package io.glidepath.analysis;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * What a judge asks of one window of traffic: latency at these percentiles (such as 99), and how many
+ * requests took longer than each of these durations (a sequential judge counts slow requests above a
+ * threshold it chose before the window, such as stable's own trailing p99).
+ */
+public record MetricQuery(Duration window, Set<Double> percentiles, Set<Duration> slowerThan) {
+
+    public MetricQuery {
+        percentiles = Set.copyOf(percentiles);
+        slowerThan = Set.copyOf(slowerThan);
+    }
+
+    public static MetricQuery of(Duration window, Set<Double> percentiles) {
+        return new MetricQuery(window, percentiles, Set.of());
+    }
+}
