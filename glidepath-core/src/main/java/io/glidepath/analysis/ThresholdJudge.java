@@ -1,5 +1,6 @@
 package io.glidepath.analysis;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.spec.Analysis;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.Percentages;
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -20,6 +22,23 @@ public final class ThresholdJudge implements Judge {
 
     public ThresholdJudge(Analysis analysis) {
         this.analysis = analysis;
+    }
+
+    @Override
+    public int failAfter() {
+        return analysis.failAfter();
+    }
+
+    /** Each window was judged on its own: nothing is left to conclude. */
+    @Override
+    public Verdict conclude() {
+        return new Verdict(Verdict.Outcome.PASS, "pass: every window was judged on its own", List.of(),
+                new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none()));
+    }
+
+    @Override
+    public Optional<JsonNode> state() {
+        return Optional.empty();
     }
 
     @Override

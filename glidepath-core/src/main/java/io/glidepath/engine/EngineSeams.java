@@ -10,8 +10,8 @@ import io.glidepath.traffic.TrafficRouter;
 /** What the engine needs from the outside, each behind its seam; engine tests give in-memory ones. */
 public record EngineSeams(Platform platform, TrafficRouter router, MetricSource metrics, Prober prober, Judge.Factory judges, Clock clock) {
 
-    /** The seams with each service judged by fixed thresholds. */
+    /** The seams with each service judged as its release file says. */
     public EngineSeams(Platform platform, TrafficRouter router, MetricSource metrics, Prober prober, Clock clock) {
-        this(platform, router, metrics, prober, Judge.thresholds(), clock);
+        this(platform, router, metrics, prober, Judge.byReleaseFile(), clock);
     }
 }

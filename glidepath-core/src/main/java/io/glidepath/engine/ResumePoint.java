@@ -1,5 +1,6 @@
 package io.glidepath.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.journal.Phase;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.RouteSpec;
@@ -17,9 +18,10 @@ import java.util.Optional;
  * @param failuresInARow failing verdicts in a row at the end of the journal (they still count)
  * @param generation the route's generation at the restart (what a later guarded route update expects)
  * @param routeBefore the route before the deployment, as journaled (empty in journals written before it was)
+ * @param judgeState the judge's state with its last verdict (a sequential judge's evidence), when it keeps one
  */
 public record ResumePoint(Phase reached, List<Instance> fresh, boolean switched, int stepsDone, int failuresInARow, long generation,
-                          Optional<RouteSpec> routeBefore) {
+                          Optional<RouteSpec> routeBefore, Optional<JsonNode> judgeState) {
     public ResumePoint {
         fresh = List.copyOf(fresh);
     }

@@ -64,8 +64,20 @@ public sealed interface ReleaseEvent {
                           int canaryWeight, long generation) implements ReleaseEvent {
     }
 
+    /**
+     * An analysis verdict with its figures. A sequential judge adds its evidence ({@code evidence}
+     * against the canary so far, {@code needed} to roll back, each metric's) and its {@code state}
+     * (what a restarted server goes on from); null for a judge of each window alone.
+     */
     record VerdictGiven(Instant at, String service, String message, Verdict.Outcome outcome, long stableRequests, double stableErrorRate,
-                        long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis) implements ReleaseEvent {
+                        long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis, Double evidence,
+                        Double needed, List<Verdict.MetricEvidence> metrics, JsonNode state) implements ReleaseEvent {
+        /** A verdict of a judge that keeps no evidence. */
+        public VerdictGiven(Instant at, String service, String message, Verdict.Outcome outcome, long stableRequests, double stableErrorRate,
+                            long canaryRequests, double canaryErrorRate, Double canaryP99Millis, Double stableP99Millis) {
+            this(at, service, message, outcome, stableRequests, stableErrorRate, canaryRequests, canaryErrorRate, canaryP99Millis, stableP99Millis,
+                    null, null, null, null);
+        }
     }
 
     /**

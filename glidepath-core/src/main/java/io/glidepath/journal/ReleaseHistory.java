@@ -1,5 +1,6 @@
 package io.glidepath.journal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.analysis.Verdict;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
@@ -47,6 +48,7 @@ public final class ReleaseHistory {
         private RouteSpec routeBefore;
         private Split split;
         private Rollback rollback;
+        private JsonNode judgeState;
 
         private Service(String name) {
             this.name = name;
@@ -104,6 +106,11 @@ public final class ReleaseHistory {
         /** The split users see, as last journaled; empty before its first route change. */
         public Optional<Split> split() {
             return Optional.ofNullable(split);
+        }
+
+        /** Its judge's state with the last verdict, when the judge keeps one (a sequential judge's evidence). */
+        public Optional<JsonNode> judgeState() {
+            return Optional.ofNullable(judgeState);
         }
 
         /** Its own rollback decision, if one was journaled. */
@@ -165,6 +172,9 @@ public final class ReleaseHistory {
             case ReleaseEvent.StepDone d -> track(d.service()).stepsDone = Math.max(track(d.service()).stepsDone, d.step());
             case ReleaseEvent.VerdictGiven v -> {
                 Service s = track(v.service());
+                if (v.state() != null) {
+                    s.judgeState = v.state();
+                }
                 if (v.outcome() == Verdict.Outcome.FAIL) {
                     s.failuresInARow++;
                 } else if (v.outcome() == Verdict.Outcome.PASS) {

@@ -5,15 +5,38 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How the canary is judged against stable: every {@code interval}, over that interval's requests,
- * each rule gives a verdict; {@code failAfter} failing intervals in a row roll back. Fewer than
- * {@code minRequests} canary requests is inconclusive, not failing. After promotion the new version
- * is watched for {@code postPromotion}.
+ * How the canary is judged against stable, every {@code interval}. With the {@code thresholds} judge,
+ * each rule gives a verdict over that interval's requests; {@code failAfter} failing intervals in a
+ * row roll back; fewer than {@code minRequests} canary requests is inconclusive, not failing. With
+ * the {@code sequential} judge, evidence accumulates over the whole canary and it rolls back as soon as
+ * the evidence reaches {@code 1/alpha} ({@link Judging}). After promotion the new version is watched
+ * for {@code postPromotion}.
  */
-public record Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules) {
+public record Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules, Judging judging) {
 
     public Analysis {
         rules = List.copyOf(rules);
+    }
+
+    /** An analysis judged by fixed thresholds (the judge of release files that name none). */
+    public Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules) {
+        this(interval, minRequests, failAfter, postPromotion, rules, Judging.THRESHOLDS);
+    }
+
+    /**
+     * Which judge and its settings. {@code alpha}: the most a healthy canary may be rolled back, over
+     * its whole analysis however often it is judged (sequential only). {@code tolerance}: how much worse
+     * than stable's a canary's error or slow-request rate may be before it counts as a regression (a
+     * ratio; sequential only). {@code inconclusive}: what a canary that served fewer than
+     * {@code minRequests} requests over its steps gets (sequential only: too little traffic to judge).
+     */
+    public record Judging(Kind kind, double alpha, double tolerance, Inconclusive inconclusive) {
+        public static final Judging THRESHOLDS = new Judging(Kind.THRESHOLDS, 0.01, 1.1, Inconclusive.PROMOTE);
+        public static final Judging SEQUENTIAL = new Judging(Kind.SEQUENTIAL, 0.01, 1.1, Inconclusive.PROMOTE);
+
+        public enum Kind { THRESHOLDS, SEQUENTIAL }
+
+        public enum Inconclusive { PROMOTE, ROLLBACK }
     }
 
     /** One thing the canary must satisfy. */

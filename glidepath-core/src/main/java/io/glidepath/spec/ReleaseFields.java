@@ -18,7 +18,8 @@ public final class ReleaseFields {
     public static final Set<String> REQUEST = Set.of("method", "path", "headers", "body");
     public static final Set<String> EXPECT = Set.of("status", "bodyContains");
     public static final Set<String> STEP = Set.of("weight", "bake", "pause");
-    public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules");
+    public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules", "judge", "alpha",
+            "tolerance", "inconclusive");
     public static final Set<String> RULE = Set.of("errorRate", "latency");
     public static final Set<String> ERROR_RATE = Set.of("max", "maxIncrease");
     public static final Set<String> LATENCY = Set.of("percentile", "max");

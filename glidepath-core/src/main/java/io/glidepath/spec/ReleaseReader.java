@@ -536,7 +536,80 @@ public final class ReleaseReader {
                 }
             }
         }
-        return new Analysis(interval, minRequests, failAfter, post, rules);
+        return new Analysis(interval, minRequests, failAfter, post, rules, judging(m, p));
+    }
+
+    /** The judge and its settings; the sequential judge's settings are refused with the thresholds judge, which has no use for them. */
+    private Analysis.Judging judging(MapNode m, String p) {
+        Analysis.Judging.Kind kind = choice(m.get("judge"), p + ".judge", Analysis.Judging.Kind.class, Analysis.Judging.Kind.THRESHOLDS);
+        Analysis.Judging d = kind == Analysis.Judging.Kind.SEQUENTIAL ? Analysis.Judging.SEQUENTIAL : Analysis.Judging.THRESHOLDS;
+        if (kind == Analysis.Judging.Kind.THRESHOLDS) {
+            for (String f : List.of("alpha", "tolerance", "inconclusive")) {
+                if (m.get(f) != null) {
+                    error(m.get(f).location(), p + "." + f, "is a setting of the sequential judge: add judge: sequential, or leave it out");
+                }
+            }
+            return d;
+        }
+        double alpha = d.alpha();
+        SpecNode an = m.get("alpha");
+        if (an != null) {
+            Optional<Double> a = percentage(an, p + ".alpha");
+            if (a.isPresent() && (a.get() < 0.0001 || a.get() > 0.1)) {
+                error(an.location(), p + ".alpha", "must be from 0.01% to 10% (the most a healthy canary may be rolled back, such as 1%); got "
+                        + an.describe());
+            } else if (a.isPresent()) {
+                alpha = a.get();
+            }
+        }
+        double tolerance = d.tolerance();
+        SpecNode tn = m.get("tolerance");
+        if (tn != null) {
+            if (tn instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)
+                    && Double.parseDouble(s.text()) >= 1 && Double.parseDouble(s.text()) <= 3) {
+                tolerance = Double.parseDouble(s.text());
+            } else {
+                error(tn.location(), p + ".tolerance", "must be a ratio from 1 to 3, such as 1.1 (the canary may be 10% worse than stable); got "
+                        + tn.describe());
+            }
+        }
+        Analysis.Judging.Inconclusive inconclusive = choice(m.get("inconclusive"), p + ".inconclusive", Analysis.Judging.Inconclusive.class,
+                d.inconclusive());
+        return new Analysis.Judging(kind, alpha, tolerance, inconclusive);
+    }
+
+    /** One of an enum's values, written in lower camel case ({@code blueGreen}, {@code sequential}). */
+    private <E extends Enum<E>> E choice(SpecNode node, String path, Class<E> type, E dflt) {
+        if (node == null) {
+            return dflt;
+        }
+        List<String> words = java.util.Arrays.stream(type.getEnumConstants()).map(ReleaseReader::word).toList();
+        if (node instanceof Scalar s && s.kind() == Scalar.Kind.STRING) {
+            for (E e : type.getEnumConstants()) {
+                if (word(e).equals(s.text())) {
+                    return e;
+                }
+            }
+        }
+        String seen = node instanceof Scalar s ? s.text() : "";
+        String hint = Suggestions.closest(seen, java.util.Set.copyOf(words)).map(w -> "; did you mean " + w + "?").orElse("");
+        error(node.location(), path, "must be " + String.join(" or ", words) + "; got " + node.describe() + hint);
+        return dflt;
+    }
+
+    private static String word(Enum<?> e) {
+        String lower = e.name().toLowerCase(java.util.Locale.ROOT);
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : lower.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
     }
 
     private Analysis.Rule rule(SpecNode node, String p) {

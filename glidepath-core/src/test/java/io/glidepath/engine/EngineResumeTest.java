@@ -121,7 +121,7 @@ class EngineResumeTest extends EngineFixture {
     /** Resumes r2 as a restarted server would, catalog at {@code reached} with the instances it had started. */
     ReleaseRecord resumeCatalog(Left left, Phase reached, boolean switched, int stepsDone, int failuresInARow) throws Exception {
         return resumeAndWait(left.record(), left.spec(), 0, Map.of("catalog", new ResumePoint(reached, left.v2(), switched, stepsDone,
-                failuresInARow, gen("catalog"), Optional.empty())));
+                failuresInARow, gen("catalog"), Optional.empty(), Optional.empty())));
     }
 
     @Test
@@ -224,7 +224,7 @@ class EngineResumeTest extends EngineFixture {
         // front 2 never gets ready
         prober.ready = a -> live("front", "2").stream().noneMatch(i -> i.address().equals(a));
 
-        ReleaseRecord done = resumeAndWait(r, spec, 1, Map.of("back", new ResumePoint(Phase.DONE, back2, true, 0, 0, gen("back"), Optional.empty())));
+        ReleaseRecord done = resumeAndWait(r, spec, 1, Map.of("back", new ResumePoint(Phase.DONE, back2, true, 0, 0, gen("back"), Optional.empty(), Optional.empty())));
 
         assertThat(done.outcome()).contains(Outcome.ROLLED_BACK);
         assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("front: "));

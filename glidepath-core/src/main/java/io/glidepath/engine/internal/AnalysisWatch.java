@@ -75,7 +75,7 @@ final class AnalysisWatch {
             events.emit(verdictEvent(v));
             if (v.failed()) {
                 failuresInARow++;
-                if (failuresInARow >= analysis.failAfter()) {
+                if (failuresInARow >= judge.failAfter()) {
                     throw new Failed(RollbackCause.ANALYSIS, "analysis failed " + failuresInARow + " interval" + (failuresInARow == 1 ? "" : "s")
                             + " in a row: " + String.join("; ", v.failures()));
                 }
@@ -85,9 +85,31 @@ final class AnalysisWatch {
         }
     }
 
+    /**
+     * At the end of the canary's steps, the judge concludes: a canary it could not judge (too little
+     * traffic) promotes or rolls back as the release file says.
+     */
+    void conclude() throws Failed {
+        Verdict v = judge.conclude();
+        switch (v.outcome()) {
+            case FAIL -> throw new Failed(RollbackCause.ANALYSIS, "analysis failed at the end of the canary: " + String.join("; ", v.failures()));
+            case INCONCLUSIVE -> {
+                boolean rollback = analysis.judging().inconclusive() == Analysis.Judging.Inconclusive.ROLLBACK;
+                events.emit(new ReleaseEvent.Note(clock.now(), service, v.summary() + (rollback ? ": rolling back, as the release file asks"
+                        : ": promoting, as the release file asks")));
+                if (rollback) {
+                    throw new Failed(RollbackCause.ANALYSIS, v.summary());
+                }
+            }
+            case PASS -> { } // nothing to add: every window's verdict is journaled
+        }
+    }
+
     private ReleaseEvent.VerdictGiven verdictEvent(Verdict v) {
         TrafficWindow w = v.figures();
         return new ReleaseEvent.VerdictGiven(clock.now(), service, v.summary(), v.outcome(), w.stable().requests(), w.stable().errorRate(),
-                w.canary().requests(), w.canary().errorRate(), w.canary().latencyMillis().get(99.0), w.stable().latencyMillis().get(99.0));
+                w.canary().requests(), w.canary().errorRate(), w.canary().latencyMillis().get(99.0), w.stable().latencyMillis().get(99.0),
+                v.evidence().map(Verdict.Evidence::eValue).orElse(null), v.evidence().map(Verdict.Evidence::needed).orElse(null),
+                v.evidence().map(Verdict.Evidence::metrics).orElse(null), judge.state().orElse(null));
     }
 }

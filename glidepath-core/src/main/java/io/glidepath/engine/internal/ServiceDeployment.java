@@ -89,7 +89,7 @@ public final class ServiceDeployment {
         this.resume = resume;
         this.events = events;
         this.proofs = new Proofs(spec, seams.prober(), seams.router().entry(), seams.clock(), events, this::failIfFailed, wakeup);
-        this.analysis = new AnalysisWatch(spec.name(), before.version(), spec.version(), spec.analysis(), seams.judges().forService(spec), seams.metrics(), seams.clock(), events,
+        this.analysis = new AnalysisWatch(spec.name(), before.version(), spec.version(), spec.analysis(), seams.judges().forService(spec, resume.flatMap(ResumePoint::judgeState)), seams.metrics(), seams.clock(), events,
                 this::failIfFailed, wakeup, resume.map(ResumePoint::failuresInARow).orElse(0));
         this.trafficRollback = new TrafficRollback(seams.router(), seams.clock());
         this.retirement = new Retirement(seams.router(), seams.platform(), seams.clock());
@@ -310,6 +310,11 @@ public final class ServiceDeployment {
     /** The canary against stable for {@code duration}, a verdict every interval. */
     void watch(Duration duration) throws Failed, InterruptedException {
         analysis.watch(duration, false);
+    }
+
+    /** At the end of the canary's steps: the judge concludes (a canary too little traffic judged promotes or rolls back as the file says). */
+    void concludeAnalysis() throws Failed {
+        analysis.conclude();
     }
 
     /** A manual pause: the canary is still judged every interval until {@code glidepath promote}. */

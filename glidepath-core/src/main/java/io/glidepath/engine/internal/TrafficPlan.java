@@ -59,6 +59,7 @@ sealed interface TrafficPlan {
                     d.move(Phase.SHIFTING, "canary " + d.version() + " beside stable " + d.before().name());
                 }
                 walk(d);
+                d.concludeAnalysis();
             }
             d.route(d.routes().promoted(d.fresh(), d.before().instances()), "promoted " + d.version() + " to stable; " + d.before().name()
                     + " stays warm");

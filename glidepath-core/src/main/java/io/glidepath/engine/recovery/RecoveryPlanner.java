@@ -126,7 +126,8 @@ public final class RecoveryPlanner {
             }
             List<Instance> fresh = world.live(s.name()).stream().filter(i -> js.started().contains(i.id())).toList();
             long generation = world.route(s.name()).map(RouteState::generation).orElse(0L);
-            at.put(s.name(), new ResumePoint(js.phase(), fresh, js.switched(), js.stepsDone(), js.failuresInARow(), generation, js.routeBefore()));
+            at.put(s.name(), new ResumePoint(js.phase(), fresh, js.switched(), js.stepsDone(), js.failuresInARow(), generation, js.routeBefore(),
+                    js.judgeState()));
         }
         return at;
     }

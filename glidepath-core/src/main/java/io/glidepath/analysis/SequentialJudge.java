@@ -1,0 +1,267 @@
+package io.glidepath.analysis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.analysis.sequential.RateTest;
+import io.glidepath.analysis.sequential.RatioInterval;
+import io.glidepath.analysis.sequential.RatioTest;
+import io.glidepath.spec.Analysis;
+import io.glidepath.spec.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The sequential judge: evidence against the canary accumulates over its whole analysis, from every
+ * window, and it rolls back as soon as the evidence reaches {@code 1/alpha}; a healthy canary is
+ * rolled back with probability at most alpha however often it is judged (every second) and however
+ * long it runs. Nothing resets between weight steps, and its state is journaled, so a restarted
+ * server goes on with the evidence it had (a restart spends no fresh alpha).
+ *
+ * <p>Its metrics, each an e-process, combined by averaging their e-values:
+ * <ul>
+ * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance;</li>
+ * <li>latency against stable: counts of requests slower than stable's own trailing p99, a
+ * {@link RatioTest} too (the threshold is set from windows already seen, before the window it
+ * judges, which keeps the test valid);</li>
+ * <li>absolute guards from the rules: {@code errorRate.max} on the canary's 5xx share,
+ * {@code latency {percentile, max}} on its share of requests slower than max ({@link RateTest}).</li>
+ * </ul>
+ * After promotion only the absolute guards go on, on the new version alone.
+ */
+public final class SequentialJudge implements Judge {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Stable's percentile a slow request is measured against. */
+    static final double SLOW_PERCENTILE = 99;
+    /** How much each new window moves the slow threshold (an exponential average of stable's p99). */
+    private static final double THRESHOLD_WEIGHT = 0.2;
+    /** Stable requests a window needs before its p99 moves the threshold. */
+    private static final long THRESHOLD_MIN_REQUESTS = 20;
+
+    /** An absolute guard: the canary's share of errors, or of requests slower than {@code slowerThan}, at most the test's limit. */
+    private record Guard(String name, Optional<Duration> slowerThan, RateTest test) {
+        long events(TrackFigures f) {
+            return slowerThan.map(d -> f.slowerThan().getOrDefault(d, 0L)).orElse(f.errors());
+        }
+    }
+
+    private final Analysis analysis;
+    private final double needed;
+    private final RatioTest errors;
+    private final RatioTest slow;
+    private final List<Guard> guards;
+    private final RatioInterval errorRatio;
+    private final RatioInterval slowRatio;
+    /** Stable's trailing p99, in milliseconds; 0 until a window gave one. */
+    private double thresholdMillis;
+    private long canaryRequests;
+
+    public SequentialJudge(Analysis analysis) {
+        this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0);
+    }
+
+    private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests) {
+        this.analysis = analysis;
+        this.needed = 1 / analysis.judging().alpha();
+        this.errors = errors;
+        this.slow = slow;
+        this.guards = guards;
+        this.errorRatio = new RatioInterval(analysis.judging().alpha());
+        this.slowRatio = new RatioInterval(analysis.judging().alpha());
+        this.thresholdMillis = thresholdMillis;
+        this.canaryRequests = canaryRequests;
+    }
+
+    /**
+     * A judge going on from a state {@link #state()} journaled. The evidence so far is kept; the
+     * ratios' intervals, which are for people to read, start again.
+     */
+    public static SequentialJudge restore(Analysis analysis, JsonNode state) {
+        double tolerance = analysis.judging().tolerance();
+        return new SequentialJudge(analysis, RatioTest.restore(tolerance, doubles(state.path("errors"))),
+                RatioTest.restore(tolerance, doubles(state.path("slow"))), guards(analysis, state.path("guards")),
+                state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0));
+    }
+
+    private static List<Guard> guards(Analysis analysis, JsonNode saved) {
+        List<Guard> out = new ArrayList<>();
+        for (Analysis.Rule r : analysis.rules()) {
+            switch (r) {
+                case Analysis.Rule.ErrorRate e when e.max().isPresent() ->
+                        out.add(new Guard("errors at most " + percent(e.max().get()), Optional.empty(), rate(e.max().get(), saved, out.size())));
+                case Analysis.Rule.Latency l -> {
+                    double limit = 1 - l.percentile() / 100;
+                    out.add(new Guard("p" + trim(l.percentile()) + " at most " + Durations.format(l.max()), Optional.of(l.max()),
+                            rate(limit, saved, out.size())));
+                }
+                default -> {
+                    // maxIncrease compares with stable: the ratio test does that, with the tolerance
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static RateTest rate(double limit, JsonNode saved, int index) {
+        return saved == null || saved.path(index).isMissingNode() ? new RateTest(limit) : RateTest.restore(limit, doubles(saved.path(index)));
+    }
+
+    @Override
+    public MetricQuery query(Duration interval) {
+        Set<Double> percentiles = new LinkedHashSet<>(List.of(50.0, SLOW_PERCENTILE));
+        Set<Duration> slowerThan = new LinkedHashSet<>();
+        threshold().ifPresent(slowerThan::add);
+        guards.forEach(g -> g.slowerThan().ifPresent(slowerThan::add));
+        return new MetricQuery(interval, percentiles, slowerThan);
+    }
+
+    /** The slow threshold for the next window: stable's trailing p99, once a window gave one. */
+    private Optional<Duration> threshold() {
+        return thresholdMillis > 0 ? Optional.of(Duration.ofMillis(Math.max(1, Math.round(thresholdMillis)))) : Optional.empty();
+    }
+
+    @Override
+    public Verdict canary(TrafficWindow w) {
+        TrackFigures c = w.canary();
+        TrackFigures s = w.stable();
+        canaryRequests += c.requests();
+        errors.update(c.errors(), c.requests(), s.errors(), s.requests());
+        errorRatio.update(c.errors(), c.requests(), s.errors(), s.requests());
+        Optional<Duration> t = threshold();
+        if (t.isPresent() && c.slowerThan().containsKey(t.get()) && s.slowerThan().containsKey(t.get())) {
+            slow.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
+            slowRatio.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
+        }
+        guards.forEach(g -> g.test().update(g.events(c), c.requests()));
+        moveThreshold(s);
+        return verdict(w, true);
+    }
+
+    @Override
+    public Verdict promoted(TrafficWindow w) {
+        TrackFigures alone = w.stable();
+        guards.forEach(g -> g.test().update(g.events(alone), alone.requests()));
+        return verdict(w, false);
+    }
+
+    /** After the window was judged: its stable p99 moves the threshold a little (it never judges its own window). */
+    private void moveThreshold(TrackFigures stable) {
+        Double p99 = stable.latencyMillis().get(SLOW_PERCENTILE);
+        if (p99 == null || stable.requests() < THRESHOLD_MIN_REQUESTS) {
+            return;
+        }
+        thresholdMillis = thresholdMillis == 0 ? p99 : (1 - THRESHOLD_WEIGHT) * thresholdMillis + THRESHOLD_WEIGHT * p99;
+    }
+
+    private Verdict verdict(TrafficWindow w, boolean againstStable) {
+        List<Verdict.MetricEvidence> metrics = new ArrayList<>();
+        if (againstStable) {
+            metrics.add(ratioEvidence("errors vs stable", errors, errorRatio));
+            if (threshold().isPresent()) {
+                metrics.add(ratioEvidence("requests slower than stable's p99 vs stable", slow, slowRatio));
+            }
+        }
+        guards.forEach(g -> metrics.add(new Verdict.MetricEvidence(g.name(), g.test().eValue(), null, null, null)));
+        double e = metrics.stream().mapToDouble(Verdict.MetricEvidence::eValue).average().orElse(1);
+        Verdict.Evidence evidence = new Verdict.Evidence(e, needed, metrics);
+        String sentence = words(metrics, e);
+        if (e >= needed) {
+            List<String> failures = metrics.stream().filter(m -> m.eValue() >= needed / 4).map(SequentialJudge::describe).toList();
+            return new Verdict(Verdict.Outcome.FAIL, "fail: " + sentence, failures.isEmpty() ? List.of(sentence) : failures, w, Optional.of(evidence));
+        }
+        Verdict.Outcome outcome = w.canary().requests() + w.stable().requests() == 0 ? Verdict.Outcome.INCONCLUSIVE : Verdict.Outcome.PASS;
+        return new Verdict(outcome, (outcome == Verdict.Outcome.PASS ? "pass: " : "inconclusive: no traffic this window; ") + sentence, List.of(), w,
+                Optional.of(evidence));
+    }
+
+    private static Verdict.MetricEvidence ratioEvidence(String name, RatioTest test, RatioInterval interval) {
+        RatioInterval.Estimate est = interval.estimate();
+        return est.known() ? new Verdict.MetricEvidence(name, test.eValue(), est.ratio(), est.low(), est.high())
+                : new Verdict.MetricEvidence(name, test.eValue(), null, null, null);
+    }
+
+    /** "errors vs stable: 2.1x (95%: 1.6-2.9x)"-style words for each metric, then the evidence against the amount needed. */
+    private String words(List<Verdict.MetricEvidence> metrics, double e) {
+        String level = trim(100 * (1 - analysis.judging().alpha()));
+        List<String> parts = new ArrayList<>();
+        for (Verdict.MetricEvidence m : metrics) {
+            parts.add(m.ratio() == null ? m.metric() + ": evidence " + number(m.eValue())
+                    : m.metric() + ": " + ratio(m.ratio()) + " (" + level + "%: " + ratio(m.low()) + "-" + ratio(m.high()) + ")");
+        }
+        return String.join("; ", parts) + "; evidence " + number(e) + " of " + number(needed) + " needed to roll back";
+    }
+
+    private static String describe(Verdict.MetricEvidence m) {
+        return m.metric() + (m.ratio() == null ? "" : " " + ratio(m.ratio()) + " (" + ratio(m.low()) + "-" + ratio(m.high()) + ")")
+                + ", evidence " + number(m.eValue());
+    }
+
+    @Override
+    public int failAfter() {
+        return 1; // its failing verdict is already the decision: the evidence reached 1/alpha
+    }
+
+    /**
+     * At the end of the canary's steps: INCONCLUSIVE when the canary served fewer than
+     * {@code minRequests} requests (too little traffic for any test to have seen a regression), else PASS
+     * (the evidence never reached 1/alpha).
+     */
+    @Override
+    public Verdict conclude() {
+        TrafficWindow none = new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none());
+        if (canaryRequests < analysis.minRequests()) {
+            return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: the canary served " + canaryRequests + " requests over its steps, fewer "
+                    + "than the " + analysis.minRequests() + " needed to judge it", List.of(), none);
+        }
+        return new Verdict(Verdict.Outcome.PASS, "pass: over " + canaryRequests + " canary requests the evidence against it stayed below "
+                + number(needed), List.of(), none);
+    }
+
+    @Override
+    public Optional<JsonNode> state() {
+        ObjectNode n = JSON.createObjectNode();
+        put(n.putArray("errors"), errors.state());
+        put(n.putArray("slow"), slow.state());
+        ArrayNode g = n.putArray("guards");
+        guards.forEach(x -> put(g.addArray(), x.test().state()));
+        n.put("thresholdMillis", thresholdMillis);
+        n.put("canaryRequests", canaryRequests);
+        return Optional.of(n);
+    }
+
+    private static void put(ArrayNode a, double[] values) {
+        for (double v : values) {
+            a.add(v);
+        }
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asDouble();
+        }
+        return out;
+    }
+
+    private static String ratio(double r) {
+        return String.format(Locale.ROOT, r < 10 ? "%.2fx" : "%.0fx", r);
+    }
+
+    private static String number(double v) {
+        return v < 10 ? String.format(Locale.ROOT, "%.2f", v) : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static String percent(double fraction) {
+        return ThresholdJudge.pct(fraction);
+    }
+
+    private static String trim(double d) {
+        return ThresholdJudge.trim(d);
+    }
+}
