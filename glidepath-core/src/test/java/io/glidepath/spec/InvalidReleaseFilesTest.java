@@ -39,6 +39,17 @@ class InvalidReleaseFilesTest {
                 Arguments.of("bad release name", "release: Shop 42\n" + BASE, "r.yaml:1:10: release: \"Shop 42\" is not valid"),
                 Arguments.of("repeated key", BASE.replace("    version: 2.4.0\n", "    version: 2.4.0\n    version: 2.5.0\n"),
                         "r.yaml:4:5: \"version\" appears twice in this mapping (first at line 3)"),
+                // the judge (line 6)
+                Arguments.of("unknown judge", with("    analysis: {judge: sequentail}\n"),
+                        "r.yaml:6:23: services[0].analysis.judge: must be thresholds or sequential; got the text \"sequentail\"; did you mean sequential?"),
+                Arguments.of("alpha with the thresholds judge", with("    analysis: {alpha: 1%}\n"),
+                        "r.yaml:6:23: services[0].analysis.alpha: is a setting of the sequential judge: add judge: sequential, or leave it out"),
+                Arguments.of("alpha too large", with("    analysis: {judge: sequential, alpha: 20%}\n"),
+                        "r.yaml:6:42: services[0].analysis.alpha: must be from 0.01% to 10%"),
+                Arguments.of("tolerance below 1", with("    analysis: {judge: sequential, tolerance: 0.9}\n"),
+                        "r.yaml:6:46: services[0].analysis.tolerance: must be a ratio from 1 to 3"),
+                Arguments.of("inconclusive misspelt", with("    analysis: {judge: sequential, inconclusive: rolback}\n"),
+                        "r.yaml:6:49: services[0].analysis.inconclusive: must be promote or rollback; got the text \"rolback\"; did you mean rollback?"),
                 // a service's identity
                 Arguments.of("service without name", BASE.replace("  - name: catalog\n    version", "  - version"),
                         "r.yaml:2:5: services[0].name: is required"),

@@ -194,4 +194,24 @@ class ReleaseReaderTest {
                         .singleElement().asString().startsWith("r.yaml:3:14: services[0].version: \"v v v").contains("... (10000 characters)\" is not valid")
                         .hasSizeLessThan(300));
     }
+
+    @org.junit.jupiter.api.Test
+    void theJudgeIsNamedPerServiceWithTheSequentialJudgesSettingsAndThresholdsByDefault() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("r.yaml", """
+                services:
+                  - name: a
+                    version: "1"
+                    run: {command: [a]}
+                    route: {pathPrefix: /a}
+                    analysis: {judge: sequential, alpha: 0.5%, tolerance: 1.25, inconclusive: rollback, minRequests: 200}
+                  - name: b
+                    version: "1"
+                    run: {command: [b]}
+                    route: {pathPrefix: /b}
+                """);
+        assertThat(r.services().get(0).analysis().judging()).isEqualTo(new Analysis.Judging(Analysis.Judging.Kind.SEQUENTIAL, 0.005, 1.25,
+                Analysis.Judging.Inconclusive.ROLLBACK));
+        assertThat(r.services().get(0).analysis().minRequests()).isEqualTo(200);
+        assertThat(r.services().get(1).analysis().judging()).as("a file that names no judge keeps today's").isEqualTo(Analysis.Judging.THRESHOLDS);
+    }
 }

@@ -87,7 +87,8 @@ class RecoveryPlannerTest {
         add(new ReleaseEvent.PhaseChanged(T, "web", "", Phase.SHIFTING, "2"));
         add(new ReleaseEvent.TrafficChanged(T, "web", "", "1", "2", 1000, 8));
         add(new ReleaseEvent.StepDone(T, "web", "", 1, 4));
-        add(new ReleaseEvent.VerdictGiven(T, "web", "", Verdict.Outcome.FAIL, 100, 0, 10, 0.5, 1.0, 1.0));
+        add(new ReleaseEvent.VerdictGiven(T, "web", "", Verdict.Outcome.FAIL, 100, 0, 10, 0.5, 1.0, 1.0, 3.5, 100.0, List.of(),
+                io.glidepath.journal.EventJson.MAPPER.createObjectNode().put("canaryRequests", 10)));
     }
 
     /** What runs: the instances given, the route mid-canary (v1 stable, v2 canary at 10%), web's record at 1. */
@@ -120,6 +121,7 @@ class RecoveryPlannerTest {
             assertThat(at.failuresInARow()).isEqualTo(1);
             assertThat(at.generation()).isEqualTo(8);
             assertThat(at.routeBefore()).contains(before);
+            assertThat(at.judgeState()).hasValueSatisfying(st -> assertThat(st.path("canaryRequests").asLong()).isEqualTo(10));
         });
     }
 

@@ -1,0 +1,202 @@
+package io.glidepath.analysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.analysis.sequential.RateTest;
+import io.glidepath.analysis.sequential.RatioTest;
+import io.glidepath.spec.Analysis;
+import io.glidepath.spec.ReleaseReader;
+import java.time.Duration;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sequential judge on seeded per-second traffic: it leaves a canary as good as stable alone
+ * however often it looks, catches one that is worse as the evidence comes, goes on from its journaled
+ * state, and says when too little traffic came to judge. (The decision-quality benchmark measures the
+ * rates over thousands of runs; these are its properties on a few.)
+ */
+class SequentialJudgeTest {
+    static final Duration SECOND = Duration.ofSeconds(1);
+
+    static Analysis analysis(String extra) throws Exception {
+        return ReleaseReader.read("r.yaml", """
+                services:
+                  - name: web
+                    version: "2"
+                    run: {command: [web]}
+                    route: {pathPrefix: /}
+                    analysis: {judge: sequential%s, rules: [{errorRate: {max: 5%%}}]}
+                """.formatted(extra)).services().get(0).analysis();
+    }
+
+    /** One second of traffic: Poisson requests split between the tracks, each an error with its track's rate. */
+    static TrafficWindow second(SplittableRandom rnd, double rps, double canaryShare, double stableErrors, double canaryErrors) {
+        long nc = poisson(rnd, rps * canaryShare);
+        long ns = poisson(rnd, rps * (1 - canaryShare));
+        return new TrafficWindow(SECOND, figures(rnd, ns, stableErrors), figures(rnd, nc, canaryErrors));
+    }
+
+    static TrackFigures figures(SplittableRandom rnd, long n, double errorRate) {
+        long e = 0;
+        for (long i = 0; i < n; i++) {
+            e += rnd.nextDouble() < errorRate ? 1 : 0;
+        }
+        return new TrackFigures(n, e, Map.of(50.0, 40.0, 99.0, 120.0));
+    }
+
+    static long poisson(SplittableRandom rnd, double mean) {
+        long k = 0;
+        double p = Math.exp(-mean);
+        double s = p;
+        double u = rnd.nextDouble();
+        while (u > s && k < 100_000) {
+            k++;
+            p *= mean / k;
+            s += p;
+        }
+        return k;
+    }
+
+    /** Seconds until the judge's first failing verdict, or -1 when it never failed within {@code seconds}. */
+    static int firstFailure(Judge judge, SplittableRandom rnd, int seconds, double rps, double share, double stableErrors, double canaryErrors) {
+        for (int t = 1; t <= seconds; t++) {
+            judge.query(SECOND);
+            if (judge.canary(second(rnd, rps, share, stableErrors, canaryErrors)).failed()) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void aCanaryAsGoodAsStableIsNotRolledBackThoughItIsJudgedEverySecond() throws Exception {
+        // the outside finding: both at 0.5% errors, 480 req/s, the canary at 20%, a 30 s bake; thresholds rolled it back 5 times of 5
+        Analysis sequential = analysis("");
+        Analysis thresholds = new Analysis(SECOND, 50, 2, Duration.ofSeconds(30), sequential.rules());
+        int sequentialRollbacks = 0;
+        int thresholdRollbacks = 0;
+        for (int run = 0; run < 200; run++) {
+            sequentialRollbacks += firstFailure(new SequentialJudge(sequential), new SplittableRandom(run), 30, 480, 0.2, 0.005, 0.005) > 0 ? 1 : 0;
+            int inARow = 0;
+            SplittableRandom rnd = new SplittableRandom(run);
+            ThresholdJudge t = new ThresholdJudge(new Analysis(SECOND, 50, 2, Duration.ofSeconds(30),
+                    java.util.List.of(new Analysis.Rule.ErrorRate(java.util.Optional.of(0.01), java.util.Optional.empty()))));
+            for (int s = 0; s < 30 && inARow < t.failAfter(); s++) {
+                inARow = t.canary(second(rnd, 480, 0.2, 0.005, 0.005)).failed() ? inARow + 1 : 0;
+            }
+            thresholdRollbacks += inARow >= t.failAfter() ? 1 : 0;
+        }
+        assertThat(sequentialRollbacks).as("healthy canaries rolled back by the sequential judge, of 200").isLessThanOrEqualTo(2);
+        assertThat(thresholdRollbacks).as("healthy canaries rolled back by 1%% thresholds, of 200").isGreaterThan(100);
+        assertThat(thresholds.judging().kind()).isEqualTo(Analysis.Judging.Kind.THRESHOLDS);
+    }
+
+    @Test
+    void aCanaryWithTwiceStablesErrorsIsRolledBackAsTheEvidenceComes() throws Exception {
+        Analysis a = analysis("");
+        int caught = 0;
+        for (int run = 0; run < 100; run++) {
+            int t = firstFailure(new SequentialJudge(a), new SplittableRandom(1000 + run), 120, 500, 0.5, 0.01, 0.02);
+            caught += t > 0 ? 1 : 0;
+        }
+        // 500 req/s at 50/50 and 1% errors: 5 stable and 10 canary errors a second; a 2x ratio needs about 110 error events
+        assertThat(caught).as("caught within 2 minutes, of 100").isGreaterThanOrEqualTo(99);
+    }
+
+    @Test
+    void itsVerdictSaysTheRatioItsIntervalAndTheEvidenceAgainstWhatIsNeeded() throws Exception {
+        SequentialJudge judge = new SequentialJudge(analysis(", alpha: 1%"));
+        SplittableRandom rnd = new SplittableRandom(7);
+        Verdict v = null;
+        for (int t = 0; t < 20 && (v == null || !v.failed()); t++) {
+            judge.query(SECOND);
+            v = judge.canary(second(rnd, 500, 0.5, 0.01, 0.04));
+        }
+        assertThat(v.failed()).isTrue();
+        assertThat(v.summary()).startsWith("fail: errors vs stable: ").contains("x (99%: ").contains(" of 100 needed to roll back");
+        Verdict.MetricEvidence errors = v.evidence().orElseThrow().metrics().get(0);
+        assertThat(errors.metric()).isEqualTo("errors vs stable");
+        assertThat(errors.low()).isLessThanOrEqualTo(errors.ratio());
+        assertThat(errors.high()).isGreaterThanOrEqualTo(errors.ratio());
+        assertThat(errors.low()).as("the canary is worse: its interval is above 1").isGreaterThan(1);
+        assertThat(v.evidence().orElseThrow().needed()).isEqualTo(100);
+    }
+
+    @Test
+    void aRestartedServerGoesOnWithTheEvidenceItHadNotAFreshAlpha() throws Exception {
+        Analysis a = analysis("");
+        SequentialJudge before = new SequentialJudge(a);
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int t = 0; t < 5; t++) {
+            before.query(SECOND);
+            before.canary(second(rnd, 500, 0.5, 0.01, 0.02));
+        }
+        JsonNode state = before.state().orElseThrow();
+        SequentialJudge after = SequentialJudge.restore(a, io.glidepath.journal.EventJson.MAPPER.readTree(state.toString()));
+        TrafficWindow next = second(rnd, 500, 0.5, 0.01, 0.02);
+        before.query(SECOND);
+        after.query(SECOND);
+        assertThat(after.canary(next).evidence().orElseThrow().eValue()).isEqualTo(before.canary(next).evidence().orElseThrow().eValue());
+        assertThat(after.state()).isEqualTo(before.state());
+    }
+
+    @Test
+    void slowRequestsAreCountedAboveStablesOwnTrailingP99OnceItIsKnown() throws Exception {
+        SequentialJudge judge = new SequentialJudge(analysis(""));
+        assertThat(judge.query(SECOND).slowerThan()).as("no threshold before a window gave one").isEmpty();
+        judge.canary(new TrafficWindow(SECOND, new TrackFigures(400, 0, Map.of(99.0, 120.0)), new TrackFigures(100, 0, Map.of(99.0, 125.0))));
+        assertThat(judge.query(SECOND).slowerThan()).containsExactly(Duration.ofMillis(120));
+        // the canary's requests are slower: 20 of 100 above stable's p99, stable's 4 of 400
+        Verdict v = null;
+        for (int t = 0; t < 30 && (v == null || !v.failed()); t++) {
+            Duration tau = judge.query(SECOND).slowerThan().iterator().next();
+            v = judge.canary(new TrafficWindow(SECOND, new TrackFigures(400, 0, Map.of(99.0, 120.0), Map.of(tau, 4L)),
+                    new TrackFigures(100, 0, Map.of(99.0, 300.0), Map.of(tau, 20L))));
+        }
+        assertThat(v.failed()).isTrue();
+        assertThat(v.failures()).anySatisfy(f -> assertThat(f).startsWith("requests slower than stable's p99 vs stable"));
+    }
+
+    @Test
+    void tooLittleTrafficToJudgeIsInconclusiveAndTheReleaseFileSaysWhatItDoes() throws Exception {
+        SequentialJudge judge = new SequentialJudge(analysis(", minRequests: 50, inconclusive: rollback"));
+        for (int t = 0; t < 30; t++) {
+            judge.query(SECOND);
+            judge.canary(new TrafficWindow(SECOND, new TrackFigures(4, 0, Map.of()), new TrackFigures(t % 2, 0, Map.of())));
+        }
+        assertThat(judge.conclude().outcome()).isEqualTo(Verdict.Outcome.INCONCLUSIVE);
+        assertThat(judge.conclude().summary()).contains("the canary served 15 requests over its steps, fewer than the 50 needed");
+        assertThat(analysis(", inconclusive: rollback").judging().inconclusive()).isEqualTo(Analysis.Judging.Inconclusive.ROLLBACK);
+    }
+
+    @Test
+    void theTestsStayBelowOneOverAlphaUnderTheNullWithProbabilityAtLeastOneMinusAlpha() {
+        // Ville's inequality, seen: at the tolerance itself (the worst case of the null), 2,000 runs of 600 intervals
+        int ratioRejections = 0;
+        int rateRejections = 0;
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (int run = 0; run < 2_000; run++) {
+            RatioTest ratio = new RatioTest(1.1);
+            RateTest rate = new RateTest(0.01);
+            boolean ratioRejected = false;
+            boolean rateRejected = false;
+            for (int t = 0; t < 600; t++) {
+                long nc = poisson(rnd, 25);
+                long ns = poisson(rnd, 25);
+                long ec = poisson(rnd, nc * 0.011); // the canary at 1.1x stable's 1%
+                long es = poisson(rnd, ns * 0.01);
+                ratio.update(ec, nc, es, ns);
+                rate.update(poisson(rnd, nc * 0.01), nc); // exactly at the 1% limit
+                ratioRejected |= ratio.eValue() >= 100;
+                rateRejected |= rate.eValue() >= 100;
+            }
+            ratioRejections += ratioRejected ? 1 : 0;
+            rateRejections += rateRejected ? 1 : 0;
+        }
+        assertThat(ratioRejections).as("ratio test rejections at the tolerance, of 2,000 (alpha 1%)").isLessThanOrEqualTo(20);
+        assertThat(rateRejections).as("rate test rejections at the limit, of 2,000 (alpha 1%)").isLessThanOrEqualTo(20);
+    }
+}
