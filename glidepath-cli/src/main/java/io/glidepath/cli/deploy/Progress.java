@@ -39,6 +39,9 @@ final class Progress {
         double canaryErrors;
         Double stableP99;
         Double canaryP99;
+        /** A sequential judge's evidence against the canary so far, and what it must reach to roll back. */
+        Double evidence;
+        Double needed;
         boolean haveFigures;
     }
 
@@ -84,6 +87,8 @@ final class Progress {
                 v.canaryErrors = e.path("canaryErrorRate").asDouble();
                 v.stableP99 = e.hasNonNull("stableP99Millis") ? e.path("stableP99Millis").asDouble() : null;
                 v.canaryP99 = e.hasNonNull("canaryP99Millis") ? e.path("canaryP99Millis").asDouble() : null;
+                v.evidence = e.hasNonNull("evidence") ? e.path("evidence").asDouble() : null;
+                v.needed = e.hasNonNull("needed") ? e.path("needed").asDouble() : null;
             }
             default -> {
                 // the message says it
@@ -133,6 +138,10 @@ final class Progress {
             double secs = Math.max(1, analysisInterval.toMillis() / 1000.0);
             sb.append(String.format(Locale.ROOT, "  stable ~%.0f/s %s p99 %s | canary ~%.0f/s %s p99 %s",
                     v.stableRequests / secs, pct(v.stableErrors), ms(v.stableP99), v.canaryRequests / secs, pct(v.canaryErrors), ms(v.canaryP99)));
+            if (v.evidence != null && v.needed != null) {
+                sb.append(String.format(Locale.ROOT, " | evidence %s of %.0f", v.evidence < 10 ? String.format(Locale.ROOT, "%.1f", v.evidence)
+                        : String.format(Locale.ROOT, "%.0f", v.evidence), v.needed));
+            }
         }
         return sb.toString();
     }

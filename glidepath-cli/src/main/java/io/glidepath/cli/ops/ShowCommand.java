@@ -85,6 +85,15 @@ public final class ShowCommand implements Callable<Integer> {
                         e.path("outcome").asText(), pct(e.path("canaryErrorRate").asDouble()), e.path("canaryRequests").asLong(),
                         ms(e.path("canaryP99Millis")), pct(e.path("stableErrorRate").asDouble()), e.path("stableRequests").asLong(),
                         ms(e.path("stableP99Millis"))));
+                for (JsonNode m : e.path("metrics")) {
+                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s: evidence %.2f%s%n", "", "", m.path("metric").asText(),
+                            m.path("eValue").asDouble(), m.hasNonNull("ratio") ? String.format(Locale.ROOT, ", ratio %.2fx (%.2f-%.2fx)",
+                                    m.path("ratio").asDouble(), m.path("low").asDouble(), m.path("high").asDouble()) : ""));
+                }
+                if (e.hasNonNull("evidence")) {
+                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   evidence %.2f of %.0f needed to roll back%n", "", "",
+                            e.path("evidence").asDouble(), e.path("needed").asDouble()));
+                }
             }
         }
         return out.toString();

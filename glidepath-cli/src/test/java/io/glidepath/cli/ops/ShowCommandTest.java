@@ -36,4 +36,23 @@ class ShowCommandTest {
                      +42.5s  release        release rolled back
                 """);
     }
+
+    @Test
+    void aSequentialVerdictShowsEachMetricsEvidenceAndRatio() throws Exception {
+        var release = EventJson.MAPPER.readTree("""
+                {"id": "shop-2", "file": "shop.yaml", "submittedBy": "ci-bot", "submitted": "2026-11-27T10:00:00Z", "state": "ROLLED_BACK",
+                 "changes": [{"service": "catalog", "version": "2.0.0", "strategy": "canary"}], "phases": {"catalog": {"wave": 1, "phase": "ROLLED_BACK"}}}""");
+        var events = EventJson.MAPPER.readTree("""
+                [{"kind": "verdict", "at": "2026-11-27T10:00:12Z", "service": "catalog", "message": "fail: errors vs stable: 2.10x",
+                  "outcome": "FAIL", "stableRequests": 250, "stableErrorRate": 0.01, "canaryRequests": 250, "canaryErrorRate": 0.021,
+                  "evidence": 131.4, "needed": 100.0,
+                  "metrics": [{"metric": "errors vs stable", "eValue": 262.8, "ratio": 2.1, "low": 1.6, "high": 2.9},
+                              {"metric": "errors at most 5%", "eValue": 0.01}]}]""");
+        assertThat(ShowCommand.text(release, events)).contains("""
+                                            FAIL: canary 2.10% errors over 250 requests, p99 n/a; stable 1.00% over 250, p99 n/a
+                                              errors vs stable: evidence 262.80, ratio 2.10x (1.60-2.90x)
+                                              errors at most 5%: evidence 0.01
+                                              evidence 131.40 of 100 needed to roll back
+                """);
+    }
 }
