@@ -92,5 +92,11 @@ function timelineEntry(e, start) {
     h('span', {class: 'msg'}, e.message),
     e.kind === 'verdict' ? h('span', {class: 'figures'},
       'stable ' + e.stableRequests + ' req, ' + percent(e.stableErrorRate) + ', p99 ' + millis(e.stableP99Millis ?? null)
-      + ' · canary ' + e.canaryRequests + ' req, ' + percent(e.canaryErrorRate) + ', p99 ' + millis(e.canaryP99Millis ?? null)) : null);
+      + ' · canary ' + e.canaryRequests + ' req, ' + percent(e.canaryErrorRate) + ', p99 ' + millis(e.canaryP99Millis ?? null)
+      + (e.evidence != null ? ' · evidence ' + evidence(e.evidence) + ' of ' + Math.round(e.needed) : '')) : null);
+}
+
+/** A sequential judge's evidence: two decimals while small, whole numbers once it is large. */
+function evidence(value) {
+  return value < 10 ? value.toFixed(2) : Math.round(value).toString();
 }
