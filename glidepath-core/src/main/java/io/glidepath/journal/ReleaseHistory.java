@@ -49,6 +49,7 @@ public final class ReleaseHistory {
         private Split split;
         private Rollback rollback;
         private JsonNode judgeState;
+        private double[] lastEvidence;
 
         private Service(String name) {
             this.name = name;
@@ -113,6 +114,11 @@ public final class ReleaseHistory {
             return Optional.ofNullable(judgeState);
         }
 
+        /** A sequential judge's last evidence and what it had to reach ({@code [value, needed]}), when one judged it. */
+        public Optional<double[]> lastEvidence() {
+            return Optional.ofNullable(lastEvidence).map(double[]::clone);
+        }
+
         /** Its own rollback decision, if one was journaled. */
         public Optional<Rollback> rollback() {
             return Optional.ofNullable(rollback);
@@ -174,6 +180,9 @@ public final class ReleaseHistory {
                 Service s = track(v.service());
                 if (v.state() != null) {
                     s.judgeState = v.state();
+                }
+                if (v.evidence() != null && v.needed() != null) {
+                    s.lastEvidence = new double[] {v.evidence(), v.needed()};
                 }
                 if (v.outcome() == Verdict.Outcome.FAIL) {
                     s.failuresInARow++;

@@ -260,9 +260,9 @@ final class DeployDemo {
                     smoke: [{name: home, request: {path: /web}, expect: {status: 200, bodyContains: hello}}]
                     strategy: %s
                 %s    analysis:
+                      judge: sequential
                       interval: 1s
                       minRequests: 20
-                      failAfter: 2
                       postPromotion: 3s
                       rules: [{errorRate: {max: 1%%}}, {latency: {percentile: 99, max: 500ms}}]
                     keepPrevious: 3s

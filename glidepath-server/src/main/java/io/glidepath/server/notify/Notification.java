@@ -11,13 +11,23 @@ import java.util.UUID;
 /**
  * Something a webhook may be told, taken from one journaled event. {@code service} is null for the
  * release as a whole; {@code releaseServices} (every service the release touches) is for the
- * services filter. {@code traffic} only for {@link WebhookEvent#STEP}.
+ * services filter. {@code traffic} only for {@link WebhookEvent#STEP}. {@code cause} (a rollback's,
+ * typed) and {@code evidence} (a sequential judge's, when the analysis failed the service) may be null.
  */
 public record Notification(WebhookEvent event, String release, String service, String version, String outcome, String reason,
-                           Instant at, long seq, String text, Traffic traffic, List<String> releaseServices) {
+                           Instant at, long seq, String text, Traffic traffic, List<String> releaseServices, String cause, Evidence evidence) {
 
     public Notification {
         releaseServices = releaseServices == null ? List.of() : List.copyOf(releaseServices);
+    }
+
+    /** A sequential judge's evidence against the version when it failed, and what it had to reach. */
+    public record Evidence(double value, double needed) {
+    }
+
+    /** This notification with a rollback's typed cause and the analysis's evidence (either may be null). */
+    Notification with(String cause, Evidence evidence) {
+        return new Notification(event, release, service, version, outcome, reason, at, seq, text, traffic, releaseServices, cause, evidence);
     }
 
     /** The route a step left: stable and canary versions (null when none) and the canary's share in percent. */
@@ -37,6 +47,12 @@ public record Notification(WebhookEvent event, String release, String service, S
         n.put("at", at.toString());
         n.put("seq", seq);
         n.put("deliveryId", deliveryId.toString());
+        if (cause != null) {
+            n.put("cause", cause);
+        }
+        if (evidence != null) {
+            n.putObject("evidence").put("value", evidence.value()).put("needed", evidence.needed());
+        }
         if (traffic != null) {
             ObjectNode t = n.putObject("traffic");
             t.put("stableVersion", traffic.stableVersion());

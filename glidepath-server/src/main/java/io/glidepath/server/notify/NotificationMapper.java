@@ -3,6 +3,7 @@ package io.glidepath.server.notify;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.journal.RollbackCause;
 import io.glidepath.journal.StoredEvent;
 import java.util.Map;
 import java.util.Optional;
@@ -64,9 +65,13 @@ final class NotificationMapper {
                         new Notification.Traffic(t.stableVersion(), t.canaryVersion(), t.canaryWeight() / 100.0)));
             }
             case ReleaseEvent.RollbackDecided r when r.service() != null && (r.cause() == null || !r.cause().askedFromOutside()) -> {
-                String version = h.service(r.service()).version().orElse(null);
+                ReleaseHistory.Service s = h.service(r.service());
+                String version = s.version().orElse(null);
+                Notification.Evidence evidence = r.cause() == RollbackCause.ANALYSIS ? s.lastEvidence().map(e -> new Notification.Evidence(e[0], e[1]))
+                        .orElse(null) : null;
                 yield Optional.of(ofService(stored, h, WebhookEvent.FAILED, version, null, r.reason(),
-                        (version == null ? "" : version + " ") + "failed: " + r.reason() + "; rolling back", null));
+                        (version == null ? "" : version + " ") + "failed: " + r.reason() + "; rolling back", null)
+                        .with(r.cause() == null ? null : r.cause().name(), evidence));
             }
             case ReleaseEvent.Finished f -> {
                 WebhookEvent event = switch (f.outcome()) {
@@ -76,7 +81,7 @@ final class NotificationMapper {
                     case CANCELLED -> null;
                 };
                 yield event == null ? Optional.empty() : Optional.of(new Notification(event, id, null, null, f.outcome().name(), f.reason(),
-                        f.at(), stored.seq(), capitalized(f.message()), null, h.services()));
+                        f.at(), stored.seq(), capitalized(f.message()), null, h.services(), f.cause() == null ? null : f.cause().name(), null));
             }
             default -> Optional.empty();
         };
@@ -88,7 +93,8 @@ final class NotificationMapper {
     }
 
     private static Notification ofRelease(StoredEvent stored, ReleaseHistory h, WebhookEvent event, String text) {
-        return new Notification(event, stored.releaseId(), null, null, null, null, stored.event().at(), stored.seq(), text, null, h.services());
+        return new Notification(event, stored.releaseId(), null, null, null, null, stored.event().at(), stored.seq(), text, null, h.services(), null,
+                null);
     }
 
     /** Service events read "Release R, catalog: ..." so a channel with several services and releases stays clear. */
@@ -96,7 +102,7 @@ final class NotificationMapper {
                                           String sentence, Notification.Traffic traffic) {
         ReleaseEvent e = stored.event();
         return new Notification(event, stored.releaseId(), e.service(), version, outcome, reason, e.at(), stored.seq(),
-                "Release " + stored.releaseId() + ", " + e.service() + ": " + sentence, traffic, h.services());
+                "Release " + stored.releaseId() + ", " + e.service() + ": " + sentence, traffic, h.services(), null, null);
     }
 
     private static String capitalized(String s) {

@@ -127,4 +127,24 @@ class NotificationMapperTest {
         assertThat(json.path("outcome").asText()).isEqualTo("ROLLED_BACK");
         assertThat(json.has("traffic")).isFalse();
     }
+
+    @org.junit.jupiter.api.Test
+    void aServiceTheSequentialJudgeFailedIsAnnouncedWithItsCauseAndItsEvidence() throws Exception {
+        String reason = "analysis failed 1 interval in a row: errors vs stable 2.10x";
+        mapper.map(new StoredEvent("r9", 1, submitted("r9", "shop")));
+        mapper.map(new StoredEvent("r9", 2, new ReleaseEvent.PhaseChanged(T, "shop", "starting", Phase.STARTING, "v2")));
+        mapper.map(new StoredEvent("r9", 3, new ReleaseEvent.VerdictGiven(T, "shop", "fail", Verdict.Outcome.FAIL, 250, 0.01, 250, 0.021, null, null,
+                131.4, 100.0, java.util.List.of(), null)));
+        Notification n = mapper.map(new StoredEvent("r9", 4, new ReleaseEvent.RollbackDecided(T, "shop", "rolling back", reason,
+                RollbackCause.ANALYSIS))).orElseThrow();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(n.body(UUID.randomUUID()), StandardCharsets.UTF_8));
+        assertThat(json.path("event").asText()).isEqualTo("failed");
+        assertThat(json.path("cause").asText()).isEqualTo("ANALYSIS");
+        assertThat(json.path("evidence").path("value").asDouble()).isEqualTo(131.4);
+        assertThat(json.path("evidence").path("needed").asDouble()).isEqualTo(100.0);
+        // a release's end carries its cause too
+        Notification end = mapper.map(new StoredEvent("r9", 5, new ReleaseEvent.Finished(T, null, "release r9 rolled back: shop: " + reason,
+                Outcome.ROLLED_BACK, "shop: " + reason, RollbackCause.ANALYSIS))).orElseThrow();
+        assertThat(end.cause()).isEqualTo("ANALYSIS");
+    }
 }
