@@ -20,6 +20,7 @@ import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.metrics.MetricSeries;
 import io.glidepath.router.metrics.RouterMetrics;
+import io.glidepath.router.metrics.SlowerThan;
 import io.glidepath.router.metrics.WindowStats;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.route.RouteRegistry;
@@ -36,11 +37,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -244,24 +248,34 @@ public final class AdminServer implements AutoCloseable {
         }
         int seconds = (int) window.get().toSeconds();
         double[] percentiles;
+        List<Duration> slowerThan;
         try {
             percentiles = percentiles(ctx.request().getParam("percentiles"));
+            slowerThan = SlowerThan.parse(ctx.request().getParam("slowerThan"));
         } catch (IllegalArgumentException e) {
             error(ctx, 400, e.getMessage());
             return;
         }
+        Function<MetricSeries, WindowStats> over = s -> s.window(window.get(), percentiles, slowerThan);
         ObjectNode n = RouteJson.MAPPER.createObjectNode();
         n.put("route", name);
         n.put("generation", route.state().generation());
         n.put("canaryWeight", route.canaryWeight());
         n.put("windowSeconds", seconds);
+        RouteRuntime rt = route.runtime();
         ObjectNode tracks = n.putObject("tracks");
         for (Track t : Track.values()) {
-            writeStats(tracks.putObject(t.id()), route.runtime().metrics(t).window(window.get(), percentiles));
+            writeStats(tracks.putObject(t.id()), over.apply(rt.metrics(t)));
         }
+        // counted apart from the split's tracks, so that a judge reading stable and canary reads users' traffic only
+        ObjectNode overridden = n.putObject("overridden");
+        for (Track t : RouteRuntime.OVERRIDABLE) {
+            writeStats(overridden.putObject(t.id()), over.apply(rt.overridden(t)));
+        }
+        writeStats(n.putObject("shieldAnswers"), over.apply(rt.shieldAnswers()));
         ObjectNode eps = n.putObject("endpoints");
-        route.runtime().endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString()))
-                .forEach(e -> writeStats(eps.putObject(e.address().toString()), e.metrics().window(window.get(), percentiles)));
+        rt.endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString()))
+                .forEach(e -> writeStats(eps.putObject(e.address().toString()), over.apply(e.metrics())));
         json(ctx, 200, n);
     }
 
@@ -285,6 +299,10 @@ public final class AdminServer implements AutoCloseable {
         if (!s.latencyAt().isEmpty()) {
             ObjectNode at = l.putObject("at");
             s.latencyAt().forEach((p, v) -> at.put(String.valueOf(p), v));
+        }
+        if (!s.slowerThan().isEmpty()) {
+            ObjectNode slower = o.putObject("slowerThan");
+            new TreeMap<>(s.slowerThan()).forEach((limit, count) -> slower.put(SlowerThan.key(limit), count));
         }
     }
 

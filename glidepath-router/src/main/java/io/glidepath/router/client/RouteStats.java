@@ -1,13 +1,31 @@
 package io.glidepath.router.client;
 
 import io.glidepath.route.Track;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Per-track and per-endpoint figures of a route over a window. */
+/**
+ * Per-track and per-endpoint figures of a route over a window. {@code tracks} hold the split's
+ * requests (and the preview key's); requests the override header sent to stable or canary are in
+ * {@code overridden}, and stable's answers in place of shielded canary failures in {@code shieldAnswers}.
+ */
 public record RouteStats(String route, long generation, int canaryWeight, int windowSeconds,
-                         Map<Track, TrafficStats> tracks, Map<String, TrafficStats> endpoints) {
+                         Map<Track, TrafficStats> tracks, Map<Track, TrafficStats> overridden, TrafficStats shieldAnswers,
+                         Map<String, TrafficStats> endpoints) {
+
+    public RouteStats {
+        tracks = Map.copyOf(tracks);
+        overridden = Map.copyOf(overridden);
+        endpoints = Collections.unmodifiableMap(new LinkedHashMap<>(endpoints));
+    }
 
     public TrafficStats track(Track t) {
         return tracks.get(t);
+    }
+
+    /** Requests the override header sent to {@code t} (stable or canary). */
+    public TrafficStats overridden(Track t) {
+        return overridden.get(t);
     }
 }

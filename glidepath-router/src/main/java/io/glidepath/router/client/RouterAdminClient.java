@@ -9,6 +9,7 @@ import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
 import io.glidepath.route.Track;
+import io.glidepath.router.metrics.SlowerThan;
 import io.glidepath.spec.Durations;
 import java.io.IOException;
 import java.net.URI;
@@ -116,20 +117,43 @@ public final class RouterAdminClient {
 
     /** Figures over the last {@code window}, with latency at each of {@code percentiles} too. */
     public RouteStats stats(String route, Duration window, Collection<Double> percentiles) throws RouterAdminException {
-        String p = percentiles.isEmpty() ? "" : "&percentiles=" + String.join(",", percentiles.stream().map(String::valueOf).toList());
-        JsonNode n = call("GET", "/v1/routes/" + route + "/stats?window=" + Durations.format(window) + p, null, OptionalLong.empty());
+        return stats(route, window, percentiles, List.of());
+    }
+
+    /**
+     * Figures over the last {@code window}, with latency at each of {@code percentiles}, and how many
+     * requests took longer than each of {@code slowerThan} (at most {@link SlowerThan#MAX}, each above 0 and
+     * below {@link SlowerThan#LIMIT}; counted to the microsecond, see docs/router.md for the precision).
+     */
+    public RouteStats stats(String route, Duration window, Collection<Double> percentiles, Collection<Duration> slowerThan)
+            throws RouterAdminException {
+        StringBuilder q = new StringBuilder("?window=").append(Durations.format(window));
+        if (!percentiles.isEmpty()) {
+            q.append("&percentiles=").append(String.join(",", percentiles.stream().map(String::valueOf).toList()));
+        }
+        // each limit under the key the router answers it by; limits equal to the microsecond share one count
+        Map<String, List<Duration>> asked = new LinkedHashMap<>();
+        slowerThan.forEach(d -> asked.computeIfAbsent(SlowerThan.key(d), k -> new ArrayList<>()).add(d));
+        if (!asked.isEmpty()) {
+            q.append("&slowerThan=").append(String.join(",", asked.keySet()));
+        }
+        JsonNode n = call("GET", "/v1/routes/" + route + "/stats" + q, null, OptionalLong.empty());
         Map<Track, TrafficStats> tracks = new EnumMap<>(Track.class);
         for (Track t : Track.values()) {
-            tracks.put(t, readStats(n.path("tracks").path(t.id())));
+            tracks.put(t, readStats(n.path("tracks").path(t.id()), asked));
+        }
+        Map<Track, TrafficStats> overridden = new EnumMap<>(Track.class);
+        for (Track t : List.of(Track.STABLE, Track.CANARY)) {
+            overridden.put(t, readStats(n.path("overridden").path(t.id()), asked));
         }
         Map<String, TrafficStats> endpoints = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = n.path("endpoints").fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            endpoints.put(e.getKey(), readStats(e.getValue()));
+            endpoints.put(e.getKey(), readStats(e.getValue(), asked));
         }
         return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
-                n.path("windowSeconds").asInt(), tracks, endpoints);
+                n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints);
     }
 
     /** Prometheus text from {@code /metrics}. */
@@ -137,13 +161,25 @@ public final class RouterAdminClient {
         return send("GET", "/metrics", null, OptionalLong.empty()).body();
     }
 
-    private static TrafficStats readStats(JsonNode s) {
+    private static TrafficStats readStats(JsonNode s, Map<String, List<Duration>> asked) {
         JsonNode st = s.path("status");
         JsonNode l = s.path("latencyMillis");
         return new TrafficStats(s.path("requests").asLong(), s.path("errorRate").asDouble(), st.path("2xx").asLong(),
                 st.path("4xx").asLong(), st.path("5xx").asLong(), s.path("connectFailures").asLong(), s.path("shielded").asLong(),
                 s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble(),
-                latencyAt(l.path("at")));
+                latencyAt(l.path("at")), slowerThan(s.path("slowerThan"), asked));
+    }
+
+    /** The counts by the durations the caller asked about (the router answers by {@link SlowerThan#key}). */
+    private static Map<Duration, Long> slowerThan(JsonNode counts, Map<String, List<Duration>> asked) {
+        Map<Duration, Long> m = new LinkedHashMap<>();
+        asked.forEach((key, limits) -> {
+            JsonNode c = counts.path(key);
+            if (c.isIntegralNumber()) {
+                limits.forEach(d -> m.put(d, c.asLong()));
+            }
+        });
+        return m;
     }
 
     private static Map<Double, Double> latencyAt(JsonNode at) {

@@ -1,6 +1,8 @@
 package io.glidepath.router.metrics;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.AtomicHistogram;
@@ -79,6 +81,15 @@ public final class MetricSeries {
      * {@code percentiles} (such as 99.9) come back in {@link WindowStats#latencyAt()}.
      */
     public WindowStats window(Duration window, double... percentiles) {
+        return window(window, percentiles, List.of());
+    }
+
+    /**
+     * As {@link #window(Duration, double...)}, with how many requests took longer than each of
+     * {@code slowerThan} (each above 0 and below {@link SlowerThan#LIMIT}) in {@link WindowStats#slowerThan()}:
+     * counted here, from the merged histogram, so the data path records nothing more.
+     */
+    public WindowStats window(Duration window, double[] percentiles, Collection<Duration> slowerThan) {
         long nowMillis = epochMillis.getAsLong();
         long now = Math.floorDiv(nowMillis, 1_000);
         long from = Math.max(now - SECONDS + 1, Math.floorDiv(nowMillis - Math.max(1, window.toMillis()), 1_000));
@@ -98,7 +109,7 @@ public final class MetricSeries {
                 }
             }
         }
-        return WindowStats.of(window, sums, merged, percentiles);
+        return WindowStats.of(window, sums, merged, percentiles, slowerThan);
     }
 
     /** Running total of a counter slot since start, for Prometheus. */

@@ -104,6 +104,23 @@ public final class RouterMetrics {
                             MetricSeries::totalLatencySeconds, TimeUnit.SECONDS)
                     .tags("route", name, "track", track).register(registry));
         }
+        // apart from the tracks above, as in the stats call: a query on track="canary" reads users' traffic only
+        for (Track t : RouteRuntime.OVERRIDABLE) {
+            MetricSeries s = r.runtime().overridden(t);
+            for (int c = 0; c < CLASSES.length; c++) {
+                int slot = c;
+                meters.add(FunctionCounter.builder("glidepath_router_overridden_requests", s, x -> x.total(slot))
+                        .description("responses to requests the override header sent to a track").tags("route", name, "track", t.id(), "class", CLASSES[c])
+                        .register(registry));
+            }
+        }
+        MetricSeries shieldAnswers = r.runtime().shieldAnswers();
+        for (int c = 0; c < CLASSES.length; c++) {
+            int slot = c;
+            meters.add(FunctionCounter.builder("glidepath_router_shield_answers", shieldAnswers, x -> x.total(slot))
+                    .description("stable's answers in place of shielded canary failures").tags("route", name, "class", CLASSES[c])
+                    .register(registry));
+        }
         return meters;
     }
 

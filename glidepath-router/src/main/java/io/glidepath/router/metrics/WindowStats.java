@@ -1,24 +1,27 @@
 package io.glidepath.router.metrics;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
  * Figures of one series over a window: responses by status class, the error rate (5xx share of
- * responses), connect failures, shielded responses, drain cuts and latency percentiles in milliseconds.
+ * responses), connect failures, shielded responses, drain cuts, latency percentiles in milliseconds,
+ * and how many requests took longer than each asked duration.
  */
 public record WindowStats(Duration window, long requests, long status1xx, long status2xx, long status3xx,
                           long status4xx, long status5xx, long connectFailures, long shielded, long cut,
                           double errorRate, double p50Millis, double p90Millis, double p99Millis, double maxMillis,
-                          Map<Double, Double> latencyAt) {
+                          Map<Double, Double> latencyAt, Map<Duration, Long> slowerThan) {
 
     public WindowStats {
         latencyAt = Map.copyOf(latencyAt);
+        slowerThan = Map.copyOf(slowerThan);
     }
 
-    static WindowStats of(Duration window, long[] c, Histogram h, double... percentiles) {
+    static WindowStats of(Duration window, long[] c, Histogram h, double[] percentiles, Collection<Duration> slowerThan) {
         long requests = c[MetricSeries.C1XX] + c[MetricSeries.C2XX] + c[MetricSeries.C3XX] + c[MetricSeries.C4XX] + c[MetricSeries.C5XX];
         double errorRate = requests == 0 ? 0 : (double) c[MetricSeries.C5XX] / requests;
         boolean empty = h.getTotalCount() == 0;
@@ -26,12 +29,28 @@ public record WindowStats(Duration window, long requests, long status1xx, long s
         for (double p : percentiles) {
             at.put(p, empty ? 0 : h.getValueAtPercentile(p) / 1_000.0);
         }
+        Map<Duration, Long> slower = new TreeMap<>();
+        for (Duration limit : slowerThan) {
+            slower.put(limit, slowerThan(h, limit));
+        }
         return new WindowStats(window, requests, c[MetricSeries.C1XX], c[MetricSeries.C2XX], c[MetricSeries.C3XX],
                 c[MetricSeries.C4XX], c[MetricSeries.C5XX], c[MetricSeries.CONNECT_FAILURES], c[MetricSeries.SHIELDED],
                 c[MetricSeries.CUT], errorRate,
                 empty ? 0 : h.getValueAtPercentile(50) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(90) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(99) / 1_000.0,
-                empty ? 0 : h.getMaxValue() / 1_000.0, at);
+                empty ? 0 : h.getMaxValue() / 1_000.0, at, slower);
+    }
+
+    /**
+     * Requests recorded in the histogram's value ranges that lie wholly above {@code limit}. The
+     * histogram (2 significant digits, microseconds) cannot tell apart latencies within one range, at
+     * most 1/128 of the value wide (1 us below 256 us): the range holding {@code limit} is left out, so
+     * every request counted took longer than {@code limit}, and every one that took longer by more than
+     * that width is counted.
+     */
+    static long slowerThan(Histogram h, Duration limit) {
+        long micros = limit.toNanos() / 1_000;
+        return h.getTotalCount() - h.getCountBetweenValues(0, micros);
     }
 }

@@ -5,6 +5,7 @@ import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.endpoint.EndpointPicker;
+import io.glidepath.router.metrics.MetricSeries;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.route.RoutingTable;
 import io.glidepath.router.route.TrackSplit;
@@ -342,7 +343,7 @@ final class Exchange {
             return;
         }
         e.connectFailed(System.nanoTime());
-        route.runtime().metrics(attemptTrack).recordConnectFailure();
+        figures(attemptTrack).recordConnectFailure();
         Track t = attemptTrack;
         endAttempt(false);
         if (t == Track.CANARY && !pinned) {
@@ -542,7 +543,7 @@ final class Exchange {
 
     private void recordResponse(int code) {
         long latency = (System.nanoTime() - attemptStartNanos) / 1_000;
-        route.runtime().metrics(attemptTrack).recordResponse(code, latency);
+        figures(attemptTrack).recordResponse(code, latency);
         if (endpoint != null) {
             endpoint.metrics().recordResponse(code, latency);
         }
@@ -623,10 +624,23 @@ final class Exchange {
 
     /** A 502 for a lost backend, in the track's and the endpoint's figures alike: the same status, the same latency. */
     private void recordLost(Track t, Endpoint lost, long latencyMicros) {
-        route.runtime().metrics(t).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
+        figures(t).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
         if (lost != null) {
             lost.metrics().recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
         }
+    }
+
+    /**
+     * Where an answer on track {@code t} counts. The stable and canary figures are what a judge compares,
+     * so they hold the split's requests only, each attempt once on the track whose endpoint answered it:
+     * requests the override header pinned count apart, and so does stable's answer to a request whose
+     * canary failure was shielded (the canary's 5xx is already counted; the request is not stable's too).
+     */
+    private MetricSeries figures(Track t) {
+        if (shielded) {
+            return route.runtime().shieldAnswers();
+        }
+        return pinned && t != Track.PREVIEW ? route.runtime().overridden(t) : route.runtime().metrics(t);
     }
 
     private static boolean isIdempotent(HttpMethod m) {
@@ -641,14 +655,14 @@ final class Exchange {
     }
 
     private void failNoEndpoint(Track t) {
-        route.runtime().metrics(t).recordResponse(503, 0);
+        figures(t).recordResponse(503, 0);
         answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "route '" + route.name() + "' has no healthy " + t.id() + " endpoint",
                 clientKeepAlive && (requestComplete || !hasBody));
     }
 
     private void fail(HttpResponseStatus s, String message) {
         if (route != null && attemptTrack != null) {
-            route.runtime().metrics(attemptTrack).recordResponse(s.code(), (System.nanoTime() - attemptStartNanos) / 1_000);
+            figures(attemptTrack).recordResponse(s.code(), (System.nanoTime() - attemptStartNanos) / 1_000);
         }
         answer(s, message, clientKeepAlive && (requestComplete || !hasBody));
     }

@@ -6,24 +6,37 @@ import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.metrics.MetricSeries;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a route keeps across its generations: its endpoints by address (with their health, in-flight
  * counts and drains) and its per-track metrics. Outlives the route while its endpoints drain.
+ *
+ * <p>The stable and canary figures are the split's alone, the ones a judge compares: requests the
+ * override header sent to a track count in {@link #overridden}, and stable's answers to requests whose
+ * canary failure was shielded in {@link #shieldAnswers} (the canary's failure counts on the canary).
  */
 public final class RouteRuntime {
+    /** The tracks the override header reaches (preview needs its key). */
+    public static final List<Track> OVERRIDABLE = List.of(Track.STABLE, Track.CANARY);
+
     private final String name;
     private final long seed;
     private final Map<EndpointAddress, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<Track, MetricSeries> trackMetrics = new EnumMap<>(Track.class);
+    private final Map<Track, MetricSeries> overridden = new EnumMap<>(Track.class);
+    private final MetricSeries shieldAnswers = MetricSeries.systemClock();
 
     public RouteRuntime(String name) {
         this.name = name;
         this.seed = TrackSplit.seed(name);
         for (Track t : Track.values()) {
             trackMetrics.put(t, MetricSeries.systemClock());
+        }
+        for (Track t : OVERRIDABLE) {
+            overridden.put(t, MetricSeries.systemClock());
         }
     }
 
@@ -35,8 +48,23 @@ public final class RouteRuntime {
         return seed;
     }
 
+    /** The figures of requests the split (or the preview key) sent to {@code track}. */
     public MetricSeries metrics(Track track) {
         return trackMetrics.get(track);
+    }
+
+    /** The figures of requests the override header sent to {@code track} (stable or canary). */
+    public MetricSeries overridden(Track track) {
+        MetricSeries s = overridden.get(track);
+        if (s == null) {
+            throw new IllegalArgumentException("the override header reaches only stable and canary, not " + track.id());
+        }
+        return s;
+    }
+
+    /** The figures of stable's answers to requests whose canary failure was shielded. */
+    public MetricSeries shieldAnswers() {
+        return shieldAnswers;
     }
 
     /** The endpoint for this address, created on first use. */

@@ -212,6 +212,32 @@ class AdminApiTest {
     }
 
     @Test
+    void statsCountRequestsSlowerThanTheAskedDurationsAndRefuseBadOnesNamingTheItem() throws Exception {
+        router.route("web", List.of(v1.address()));
+        assertThat(Http.get(router.port(), "/slow?ms=300").status()).isEqualTo(200);
+        assertThat(Http.get(router.port(), "/").status()).isEqualTo(200);
+
+        HttpResponse<String> ok = call("GET", "/v1/routes/web/stats?window=1m&slowerThan=250ms,1s", null, bearer(), null);
+        assertThat(ok.statusCode()).isEqualTo(200);
+        JsonNode n = RouteJson.MAPPER.readTree(ok.body());
+        JsonNode expected = RouteJson.MAPPER.readTree("{\"250ms\": 1, \"1s\": 0}");
+        assertThat(n.path("tracks").path("stable").path("slowerThan")).isEqualTo(expected);
+        assertThat(n.path("endpoints").path(v1.address().toString()).path("slowerThan")).isEqualTo(expected);
+        assertThat(n.path("overridden").path("canary").path("slowerThan")).isEqualTo(RouteJson.MAPPER.readTree("{\"250ms\": 0, \"1s\": 0}"));
+        assertThat(n.path("shieldAnswers").path("requests").asLong()).isZero();
+
+        for (String[] bad : new String[][] {
+                {"250ms,soon", "query parameter slowerThan=250ms,soon: item 2 'soon' is not a duration"},
+                {"0ms", "item 1 '0ms' is not above 0 and below 1m"},
+                {"90s", "item 1 '90s' is not above 0 and below 1m"},
+                {"1ms,2ms,3ms,4ms,5ms,6ms,7ms,8ms,9ms", "lists 9 durations; ask for at most 8"}}) {
+            HttpResponse<String> r = call("GET", "/v1/routes/web/stats?slowerThan=" + bad[0], null, bearer(), null);
+            assertThat(r.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(RouteJson.MAPPER.readTree(r.body()).path("error").asText()).as(bad[0]).contains(bad[1]);
+        }
+    }
+
+    @Test
     void drainTakesEndpointsOutOfEveryTrack() throws Exception {
         RouteState r = router.route("web", List.of(v1.address(), v2.address()));
         RouteState after = router.admin().drain("web", List.of(v2.address()), OptionalLong.of(r.generation()));

@@ -1,8 +1,11 @@
 package io.glidepath.router.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +68,76 @@ class MetricSeriesTest {
         assertThat(w.requests()).isZero();
         assertThat(w.errorRate()).isZero();
         assertThat(w.p99Millis()).isZero();
+    }
+
+    @Test
+    void countsTheRequestsSlowerThanEachLimitAndNoneAtOrUnderIt() {
+        record(100, 240_000);
+        record(10, 250_000);   // exactly the limit: not slower
+        record(4, 250_500);    // in the limit's own value range (250 ms + under 1/128): never counted
+        record(7, 252_000);    // more than 1/128 above the limit: always counted
+        record(3, 2_000_000);
+        record(2, 90_000_000); // clamped to 60 s, still slower than any limit below it
+        WindowStats w = series.window(s(30), new double[0], List.of(ms(250), ms(1_000), Duration.ofSeconds(59), ms(1)));
+        assertThat(w.slowerThan()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                ms(250), 12L, ms(1_000), 5L, Duration.ofSeconds(59), 2L, ms(1), 126L));
+        assertThat(series.window(s(30)).slowerThan()).as("none asked, none counted").isEmpty();
+    }
+
+    @Test
+    void aSubMillisecondLimitIsCountedToTheMicrosecond() {
+        record(5, 790);
+        record(6, 800);
+        record(3, 810); // at 800 us the histogram's ranges are 4 us wide
+        assertThat(series.window(s(30), new double[0], List.of(Duration.ofNanos(800_000))).slowerThan())
+                .containsExactly(Map.entry(Duration.ofNanos(800_000), 3L));
+    }
+
+    @Test
+    void slowCountsFollowTheWindowLikeEveryOtherFigure() {
+        record(4, 500_000);
+        advanceSeconds(10);
+        record(1, 500_000);
+        assertThat(series.window(s(5), new double[0], List.of(ms(250))).slowerThan()).containsEntry(ms(250), 1L);
+        assertThat(series.window(s(30), new double[0], List.of(ms(250))).slowerThan()).containsEntry(ms(250), 5L);
+    }
+
+    @Test
+    void theLimitsParameterIsCheckedAndNamesTheBadItem() {
+        assertThat(SlowerThan.parse("250ms, 1s,0.25s")).containsExactly(ms(250), ms(1_000));
+        assertThat(SlowerThan.parse(null)).isEmpty();
+        assertThat(SlowerThan.parse(" ")).isEmpty();
+        assertThat(SlowerThan.parse("0.8ms")).containsExactly(Duration.ofNanos(800_000));
+        assertThatThrownBy(() -> SlowerThan.parse("250ms,soon")).hasMessageStartingWith("query parameter slowerThan=250ms,soon: item 2 'soon' is not a duration")
+                .hasMessageContaining("such as slowerThan=250ms,1s");
+        assertThatThrownBy(() -> SlowerThan.parse("0ms")).hasMessageContaining("item 1 '0ms' is not above 0 and below 1m");
+        assertThatThrownBy(() -> SlowerThan.parse("1s,60s")).hasMessageContaining("item 2 '60s' is not above 0 and below 1m");
+        assertThatThrownBy(() -> SlowerThan.parse("250ms,")).hasMessageContaining("item 2 '' is not a duration");
+        assertThatThrownBy(() -> SlowerThan.parse("0.0005ms")).hasMessageContaining("finer than a microsecond");
+        assertThatThrownBy(() -> SlowerThan.parse("1ms,2ms,3ms,4ms,5ms,6ms,7ms,8ms,9ms")).hasMessageContaining("lists 9 durations; ask for at most 8");
+    }
+
+    @Test
+    void aLimitsKeyIsTheProjectsDurationTextAndReadsBackAsTheSameLimit() {
+        assertThat(SlowerThan.key(ms(250))).isEqualTo("250ms");
+        assertThat(SlowerThan.key(ms(1_000))).isEqualTo("1s");
+        assertThat(SlowerThan.key(ms(1_500))).isEqualTo("1500ms");
+        assertThat(SlowerThan.key(Duration.ofNanos(12_345_000))).isEqualTo("12.345ms");
+        assertThat(SlowerThan.key(Duration.ofNanos(12_344_999))).as("rounded to the microsecond").isEqualTo("12.345ms");
+        assertThat(SlowerThan.key(Duration.ofNanos(800_000))).isEqualTo("0.8ms");
+        for (Duration d : List.of(ms(250), ms(1_500), Duration.ofNanos(12_345_000), Duration.ofNanos(800_000), Duration.ofNanos(59_999_999_000L))) {
+            assertThat(SlowerThan.parse(SlowerThan.key(d))).containsExactly(d);
+        }
+    }
+
+    private void record(int n, long latencyMicros) {
+        for (int i = 0; i < n; i++) {
+            series.recordResponse(200, latencyMicros);
+        }
+    }
+
+    static Duration ms(long n) {
+        return Duration.ofMillis(n);
     }
 
     @Test

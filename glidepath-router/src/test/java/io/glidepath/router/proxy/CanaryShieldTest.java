@@ -48,19 +48,57 @@ class CanaryShieldTest {
     void usersNeverSeeABadCanarysErrorsButTheStatsDo() throws Exception {
         startWithFailingCanaryAt(5000);
 
-        try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16)).start()) {
+        long served;
+        try (LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.port(), 16).withUsersPerConnection(8)).start()) {
             LockSupport.parkNanos(Duration.ofSeconds(5).toNanos());
             load.close();
             assertThat(load.failures()).as("errors seen by users").isEmpty();
             assertThat(load.requestCount()).isGreaterThan(1_000);
             assertThat(load.snapshot().byVersion()).containsOnlyKeys("v1");
+            served = load.requestCount();
         }
         RouteStats stats = router.admin().stats("web", Duration.ofSeconds(30));
         assertThat(stats.track(Track.CANARY).status5xx()).as("canary 5xx seen by the analysis").isGreaterThan(300);
         assertThat(stats.track(Track.CANARY).errorRate()).isEqualTo(1.0);
         assertThat(stats.track(Track.CANARY).shielded()).isEqualTo(stats.track(Track.CANARY).status5xx());
         assertThat(stats.track(Track.STABLE).status5xx()).isZero();
-        assertThat(stats.track(Track.STABLE).requests()).isGreaterThan(1_000);
+        assertThat(stats.track(Track.STABLE).requests()).as("the split's other half").isGreaterThan(300);
+        assertThat(stats.shieldAnswers().requests()).as("stable answered each shielded request, apart from its own")
+                .isEqualTo(stats.track(Track.CANARY).shielded());
+        assertThat(stats.track(Track.STABLE).requests() + stats.track(Track.CANARY).requests())
+                .as("each user request once, on stable or on the canary").isBetween(served, served + 16);
+    }
+
+    @Test
+    void aShieldedRequestCountsOnceAsTheCanarysFailureAndNotAgainAsAStableRequest() throws Exception {
+        startWithFailingCanaryAt(10_000);
+        for (int i = 0; i < 12; i++) {
+            ClientResponse r = Http.get(router.port(), "/");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("X-Version")).contains("v1");
+        }
+        RouteStats stats = router.admin().stats("web", Duration.ofSeconds(30));
+        assertThat(stats.track(Track.CANARY).requests()).isEqualTo(12);
+        assertThat(stats.track(Track.CANARY).status5xx()).isEqualTo(12);
+        assertThat(stats.track(Track.CANARY).shielded()).isEqualTo(12);
+        assertThat(stats.track(Track.STABLE).requests()).as("the split sent none of them to stable").isZero();
+        assertThat(stats.shieldAnswers().requests()).isEqualTo(12);
+        assertThat(stats.shieldAnswers().status2xx()).isEqualTo(12);
+        assertThat(stats.endpoints().get(stable.address().toString()).requests()).as("the stable endpoint counts what it answered").isEqualTo(12);
+        assertThat(stats.endpoints().get(canary.address().toString()).shielded()).isEqualTo(12);
+    }
+
+    @Test
+    void aTestersRequestToTheCanaryIsNeitherShieldedNorInTheSplitsFigures() throws Exception {
+        startWithFailingCanaryAt(0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(Http.send(router.port(), ClientRequest.get("/").withHeader("X-Glidepath-Track", "canary")).status()).isEqualTo(500);
+        }
+        RouteStats stats = router.admin().stats("web", Duration.ofSeconds(30));
+        assertThat(stats.overridden(Track.CANARY).status5xx()).isEqualTo(3);
+        assertThat(stats.overridden(Track.CANARY).shielded()).isZero();
+        assertThat(stats.track(Track.CANARY).requests()).isZero();
+        assertThat(stats.shieldAnswers().requests()).isZero();
     }
 
     @Test
