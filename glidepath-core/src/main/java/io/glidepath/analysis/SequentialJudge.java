@@ -46,8 +46,13 @@ public final class SequentialJudge implements Judge {
 
     /** An absolute guard: the canary's share of errors, or of requests slower than {@code slowerThan}, at most the test's limit. */
     private record Guard(String name, Optional<Duration> slowerThan, RateTest test) {
-        long events(TrackFigures f) {
-            return slowerThan.map(d -> f.slowerThan().getOrDefault(d, 0L)).orElse(f.errors());
+        /** Takes a window of the track it guards; a source that did not count the slow requests asked for tells it nothing. */
+        void update(TrackFigures f) {
+            if (slowerThan.isEmpty()) {
+                test.update(f.errors(), f.requests());
+            } else if (f.slowerThan().containsKey(slowerThan.get())) {
+                test.update(f.slowerThan().get(slowerThan.get()), f.requests());
+            }
         }
     }
 
@@ -138,7 +143,7 @@ public final class SequentialJudge implements Judge {
             slow.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
             slowRatio.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
         }
-        guards.forEach(g -> g.test().update(g.events(c), c.requests()));
+        guards.forEach(g -> g.update(c));
         moveThreshold(s);
         return verdict(w, true);
     }
@@ -146,7 +151,7 @@ public final class SequentialJudge implements Judge {
     @Override
     public Verdict promoted(TrafficWindow w) {
         TrackFigures alone = w.stable();
-        guards.forEach(g -> g.test().update(g.events(alone), alone.requests()));
+        guards.forEach(g -> g.update(alone));
         return verdict(w, false);
     }
 
