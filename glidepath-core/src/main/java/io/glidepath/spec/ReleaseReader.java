@@ -545,6 +545,21 @@ public final class ReleaseReader {
                     + ", too short for Prometheus: increase() and rate() need at least two scrapes in a window; use 4 scrape intervals or more"
                     + " (interval: 5s with scrape_interval: 1s, 1m with 15s)");
         }
+        if (rn instanceof ListNode list && prometheus.isPresent()) {
+            // a latency rule with no query to read it would never be checked: a silent pass
+            for (int i = 0; i < list.items().size(); i++) {
+                if (!(list.items().get(i) instanceof MapNode rm) || rm.get("latency") == null) {
+                    continue;
+                }
+                if (prometheus.get().latency().isEmpty()) {
+                    error(rm.location(), p + ".rules[" + i + "].latency", "needs a latency query to read it from Prometheus: add "
+                            + "analysis.metrics.prometheus.latency, such as histogram_quantile({{quantile}}, sum by (le) (rate(..._bucket{...}[{{window}}])))");
+                } else if (judging.kind() == Analysis.Judging.Kind.SEQUENTIAL && prometheus.get().slowerThan().isEmpty()) {
+                    error(rm.location(), p + ".rules[" + i + "].latency", "the sequential judge counts slow requests: add "
+                            + "analysis.metrics.prometheus.slowerThan, the requests slower than {{seconds}}");
+                }
+            }
+        }
         if (rn instanceof ListNode list) {
             Set<String> names = new LinkedHashSet<>();
             for (int i = 0; i < list.items().size(); i++) {

@@ -106,6 +106,12 @@ class InvalidReleaseFilesTest {
                         "r.yaml:16:26: services[0].analysis.rules[2].metric.name: metric 'checkouts' appears twice"),
                 Arguments.of("a misspelt placeholder in a metric", with(PROMETHEUS + METRIC.formatted(", min: 1").replace("{{version}}", "{{verison}}")),
                         "r.yaml:15:44: services[0].analysis.rules[1].metric.query: unknown placeholder {{verison}}: did you mean {{version}}?"),
+                Arguments.of("a latency rule Prometheus has no query for", with(PROMETHEUS + "      rules: [{latency: {max: 300ms}}]\n"),
+                        "r.yaml:13:15: services[0].analysis.rules[0].latency: needs a latency query to read it from Prometheus"),
+                Arguments.of("a latency rule the sequential judge cannot count", with(PROMETHEUS.replace("interval: 5s", "interval: 5s\n      judge: sequential")
+                                + "          latency: 'histogram_quantile({{quantile}}, sum by (le) (rate(b{track=\"{{track}}\"}[{{window}}])))'\n"
+                                + "      rules: [{latency: {max: 300ms}}]\n"),
+                        "r.yaml:15:15: services[0].analysis.rules[0].latency: the sequential judge counts slow requests: add analysis.metrics.prometheus.slowerThan"),
                 Arguments.of("a misspelt rule kind", with(PROMETHEUS + "      rules: [{metrc: {name: x}}]\n"),
                         "r.yaml:13:16: services[0].analysis.rules[0].metrc: unknown field \"metrc\"; did you mean \"metric\"?"),
                 // a service's identity
