@@ -126,9 +126,12 @@ public final class SequentialJudge implements Judge {
         return new MetricQuery(interval, percentiles, slowerThan);
     }
 
-    /** The slow threshold for the next window: stable's trailing p99, once a window gave one. */
+    /**
+     * The slow threshold for the next window: stable's trailing p99, once a window gave one, snapped up
+     * to the {@link LatencyLadder} (so Prometheus's histograms can answer it as well as the router).
+     */
     private Optional<Duration> threshold() {
-        return thresholdMillis > 0 ? Optional.of(Duration.ofMillis(Math.max(1, Math.round(thresholdMillis)))) : Optional.empty();
+        return thresholdMillis > 0 ? Optional.of(LatencyLadder.atOrAbove(thresholdMillis)) : Optional.empty();
     }
 
     @Override

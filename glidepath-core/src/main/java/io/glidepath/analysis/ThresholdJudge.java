@@ -43,7 +43,13 @@ public final class ThresholdJudge implements Judge {
 
     @Override
     public MetricQuery query(Duration interval) {
-        return MetricQuery.of(interval, percentiles());
+        Set<String> metrics = new TreeSet<>();
+        for (Analysis.Rule r : analysis.rules()) {
+            if (r instanceof Analysis.Rule.Metric m) {
+                metrics.add(m.name());
+            }
+        }
+        return new MetricQuery(interval, percentiles(), Set.of(), metrics);
     }
 
     /** The percentiles the rules ask about (p99 when none does, for the figures people read). */
@@ -76,6 +82,7 @@ public final class ThresholdJudge implements Judge {
         }
         List<String> failures = new ArrayList<>();
         List<String> held = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (Analysis.Rule r : analysis.rules()) {
             switch (r) {
                 case Analysis.Rule.ErrorRate e -> {
@@ -113,10 +120,26 @@ public final class ThresholdJudge implements Judge {
                         held.add(s + " within " + Durations.format(l.max()));
                     }
                 }
+                case Analysis.Rule.Metric m -> {
+                    Double value = subject.metrics().get(m.name());
+                    if (value == null) {
+                        missing.add(m.name()); // a rule nobody could check is no pass: the window is inconclusive
+                        continue;
+                    }
+                    String s = who + " " + m.name() + " " + number(value);
+                    m.min().ifPresent(min -> (value < min ? failures : held).add(s + (value < min ? " is below the " + number(min) + " required"
+                            : " at or above " + number(min))));
+                    m.max().ifPresent(max -> (value > max ? failures : held).add(s + (value > max ? " is above the " + number(max) + " allowed"
+                            : " at or under " + number(max))));
+                }
             }
         }
         if (!failures.isEmpty()) {
             return new Verdict(Verdict.Outcome.FAIL, "fail: " + String.join("; ", failures) + over, failures, w);
+        }
+        if (!missing.isEmpty()) {
+            return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: no figure for " + who + " " + String.join(", ", missing) + over,
+                    List.of(), w);
         }
         return new Verdict(Verdict.Outcome.PASS, "pass: " + String.join("; ", held) + over, List.of(), w);
     }
@@ -127,6 +150,15 @@ public final class ThresholdJudge implements Judge {
 
     static String ms(double millis) {
         return String.format(Locale.ROOT, millis < 10 ? "%.1fms" : "%.0fms", millis);
+    }
+
+    /** A metric's value with at most four significant digits: 0.0523, 12.5, 1234. */
+    static String number(double v) {
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros();
+        return (d.scale() < 0 ? d.setScale(0) : d).toPlainString();
     }
 
     static String trim(double d) {

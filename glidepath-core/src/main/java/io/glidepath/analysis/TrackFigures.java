@@ -4,14 +4,22 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * One track's traffic over a window: requests, 5xx answers, latency at the asked percentiles, and how
- * many requests took longer than each asked duration.
+ * One track's traffic over a window: requests, 5xx answers, latency at the asked percentiles, how
+ * many requests took longer than each asked duration, and the asked figures of the service's own
+ * ({@code metric} rules) by name. A figure the source could not give is absent from its map.
  */
-public record TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis, Map<Duration, Long> slowerThan) {
+public record TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis, Map<Duration, Long> slowerThan,
+                           Map<String, Double> metrics) {
 
     public TrackFigures {
         latencyMillis = Map.copyOf(latencyMillis);
         slowerThan = Map.copyOf(slowerThan);
+        metrics = Map.copyOf(metrics);
+    }
+
+    /** Figures with none of the service's own. */
+    public TrackFigures(long requests, long errors, Map<Double, Double> latencyMillis, Map<Duration, Long> slowerThan) {
+        this(requests, errors, latencyMillis, slowerThan, Map.of());
     }
 
     /** Figures with no slow-request counts (none were asked). */

@@ -10,8 +10,10 @@ import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.platform.Instance;
+import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.SpecError;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
@@ -61,6 +63,21 @@ public final class Engine implements AutoCloseable {
         this.seams = seams;
         this.store = store;
         this.bus = new EventBus(store, failpoint);
+    }
+
+    /**
+     * Refuses a release that reads well but that these seams cannot carry out (a service whose figures
+     * come from Prometheus when no URL names one, in the file or the server's settings), every problem
+     * located; the server checks this before {@link #submit}.
+     */
+    public void check(ReleaseSpec spec) throws InvalidSpecException {
+        List<SpecError> problems = new ArrayList<>();
+        for (int i = 0; i < spec.services().size(); i++) {
+            problems.addAll(seams.metrics().problems(spec.services().get(i), "services[" + i + "]"));
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidSpecException(problems);
+        }
     }
 
     /** Takes a checked release and starts it; returns its record at once. */

@@ -10,12 +10,19 @@ import java.util.Optional;
  * row roll back; fewer than {@code minRequests} canary requests is inconclusive, not failing. With
  * the {@code sequential} judge, evidence accumulates over the whole canary and it rolls back as soon as
  * the evidence reaches {@code 1/alpha} ({@link Judging}). After promotion the new version is watched
- * for {@code postPromotion}.
+ * for {@code postPromotion}. The figures come from the router unless {@code prometheus} names the
+ * queries that read them from Prometheus.
  */
-public record Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules, Judging judging) {
+public record Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules, Judging judging,
+                       Optional<PrometheusSpec> prometheus) {
 
     public Analysis {
         rules = List.copyOf(rules);
+    }
+
+    /** An analysis on the router's figures. */
+    public Analysis(Duration interval, long minRequests, int failAfter, Duration postPromotion, List<Rule> rules, Judging judging) {
+        this(interval, minRequests, failAfter, postPromotion, rules, judging, Optional.empty());
     }
 
     /** An analysis judged by fixed thresholds (the judge of release files that name none). */
@@ -47,6 +54,14 @@ public record Analysis(Duration interval, long minRequests, int failAfter, Durat
 
         /** A latency percentile (such as 99) must stay at or under {@code max}. */
         record Latency(double percentile, Duration max) implements Rule {
+        }
+
+        /**
+         * A figure of the service's own (a business metric such as checkouts per request), read from
+         * Prometheus by {@code query} per track and window, that must stay at or above {@code min}
+         * and/or at or under {@code max}. {@code name} names it in verdicts and in the figures.
+         */
+        record Metric(String name, String query, Optional<Double> min, Optional<Double> max) implements Rule {
         }
     }
 }

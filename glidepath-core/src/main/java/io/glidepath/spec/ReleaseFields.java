@@ -19,10 +19,13 @@ public final class ReleaseFields {
     public static final Set<String> EXPECT = Set.of("status", "bodyContains");
     public static final Set<String> STEP = Set.of("weight", "bake", "pause");
     public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules", "judge", "alpha",
-            "tolerance", "inconclusive");
-    public static final Set<String> RULE = Set.of("errorRate", "latency");
+            "tolerance", "inconclusive", "metrics");
+    public static final Set<String> METRICS = Set.of("prometheus");
+    public static final Set<String> PROMETHEUS = Set.of("url", "timeout", "requests", "errors", "latency", "slowerThan");
+    public static final Set<String> RULE = Set.of("errorRate", "latency", "metric");
     public static final Set<String> ERROR_RATE = Set.of("max", "maxIncrease");
     public static final Set<String> LATENCY = Set.of("percentile", "max");
+    public static final Set<String> METRIC = Set.of("name", "query", "min", "max");
 
     private ReleaseFields() {
     }

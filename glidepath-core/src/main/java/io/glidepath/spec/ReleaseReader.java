@@ -37,6 +37,7 @@ public final class ReleaseReader {
     static final Pattern PREFIX = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    static final Pattern METRIC_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,62}");
     private static final Pattern NOTHING = Pattern.compile("(?!)");
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -536,7 +537,101 @@ public final class ReleaseReader {
                 }
             }
         }
-        return new Analysis(interval, minRequests, failAfter, post, rules, judging(m, p));
+        Analysis.Judging judging = judging(m, p);
+        Optional<PrometheusSpec> prometheus = metrics(m.get("metrics"), p + ".metrics");
+        if (prometheus.isPresent() && interval.compareTo(PrometheusSpec.MIN_INTERVAL) < 0) {
+            SpecNode at = m.get("interval") != null ? m.get("interval") : m.get("metrics");
+            error(at.location(), p + ".interval", "is " + Durations.format(interval) + (m.get("interval") == null ? " (the default)" : "")
+                    + ", too short for Prometheus: increase() and rate() need at least two scrapes in a window; use 4 scrape intervals or more"
+                    + " (interval: 5s with scrape_interval: 1s, 1m with 15s)");
+        }
+        if (rn instanceof ListNode list && prometheus.isPresent()) {
+            // a latency rule with no query to read it would never be checked: a silent pass
+            for (int i = 0; i < list.items().size(); i++) {
+                if (!(list.items().get(i) instanceof MapNode rm) || rm.get("latency") == null) {
+                    continue;
+                }
+                if (prometheus.get().latency().isEmpty()) {
+                    error(rm.location(), p + ".rules[" + i + "].latency", "needs a latency query to read it from Prometheus: add "
+                            + "analysis.metrics.prometheus.latency, such as histogram_quantile({{quantile}}, sum by (le) (rate(..._bucket{...}[{{window}}])))");
+                } else if (judging.kind() == Analysis.Judging.Kind.SEQUENTIAL && prometheus.get().slowerThan().isEmpty()) {
+                    error(rm.location(), p + ".rules[" + i + "].latency", "the sequential judge counts slow requests: add "
+                            + "analysis.metrics.prometheus.slowerThan, the requests slower than {{seconds}}");
+                }
+            }
+        }
+        if (rn instanceof ListNode list) {
+            Set<String> names = new LinkedHashSet<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                if (!(list.items().get(i) instanceof MapNode rm) || !(rm.get("metric") instanceof MapNode mm)
+                        || !(mm.get("name") instanceof Scalar name)) {
+                    continue;
+                }
+                if (prometheus.isEmpty()) {
+                    error(rm.location(), p + ".rules[" + i + "].metric", "reads Prometheus: add analysis.metrics.prometheus (with its requests and "
+                            + "errors queries) to this service's analysis");
+                }
+                if (!names.add(name.text())) {
+                    error(name.location(), p + ".rules[" + i + "].metric.name", "metric '" + name.text() + "' appears twice; give each a name of its own");
+                }
+            }
+        }
+        return new Analysis(interval, minRequests, failAfter, post, rules, judging, prometheus);
+    }
+
+    /** {@code metrics: {prometheus: {...}}}: where the figures come from (the router when absent). */
+    private Optional<PrometheusSpec> metrics(SpecNode node, String p) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        MapNode m = map(node, p, "a mapping such as {prometheus: {url: http://127.0.0.1:9090, requests: '...', errors: '...'}}");
+        if (m == null) {
+            return Optional.empty();
+        }
+        known(m, p, ReleaseFields.METRICS);
+        SpecNode pn = m.get("prometheus");
+        if (pn == null) {
+            error(m.location(), p + ".prometheus", "is required here: leave metrics out to read the router's figures");
+            return Optional.empty();
+        }
+        String pp = p + ".prometheus";
+        MapNode pm = map(pn, pp, "a mapping with requests and errors queries (and url, timeout, latency, slowerThan)");
+        if (pm == null) {
+            return Optional.empty();
+        }
+        int before = errors.size();
+        known(pm, pp, ReleaseFields.PROMETHEUS);
+        Optional<java.net.URI> url = optionalText(pm, "url", pp + ".url").flatMap(u -> {
+            Optional<String> problem = PrometheusSpec.urlProblem(u, false);
+            problem.ifPresent(x -> error(pm.get("url").location(), pp + ".url", "\"" + SpecNode.abbreviate(u) + "\" " + x));
+            return problem.isPresent() ? Optional.empty() : Optional.of(java.net.URI.create(u));
+        });
+        Duration timeout = duration(pm.get("timeout"), pp + ".timeout", PrometheusSpec.DEFAULT_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(1));
+        String requests = query(pm, "requests", pp, null, true).orElse("");
+        String errs = query(pm, "errors", pp, null, true).orElse("");
+        Optional<String> latency = query(pm, "latency", pp, QueryTemplates.QUANTILE, false);
+        Optional<String> slower = query(pm, "slowerThan", pp, QueryTemplates.SECONDS, false);
+        if (errors.size() > before) {
+            return Optional.empty();
+        }
+        return Optional.of(new PrometheusSpec(url, timeout, requests, errs, latency, slower, pm.location()));
+    }
+
+    /** A PromQL query with its placeholders checked; {@code extra} is the placeholder it needs besides the common ones. */
+    private Optional<String> query(MapNode m, String key, String parent, String extra, boolean required) {
+        String p = parent + "." + key;
+        SpecNode n = m.get(key);
+        if (n == null) {
+            if (required) {
+                error(m.location(), p, "is required: the PromQL " + (key.equals("requests") ? "counting the requests" : "counting the 5xx answers")
+                        + " of one track in the window, such as sum(increase(glidepath_router_requests_total{route=\"{{service}}\",track=\"{{track}}\""
+                        + (key.equals("errors") ? ",class=\"5xx\"" : "") + "}[{{window}}]))");
+            }
+            return Optional.empty();
+        }
+        Optional<String> q = text(n, p);
+        q.ifPresent(x -> QueryTemplates.problems(x, extra).forEach(problem -> error(n.location(), p, problem)));
+        return q;
     }
 
     /** The judge and its settings; the sequential judge's settings are refused with the thresholds judge, which has no use for them. */
@@ -613,13 +708,13 @@ public final class ReleaseReader {
     }
 
     private Analysis.Rule rule(SpecNode node, String p) {
-        MapNode m = map(node, p, "{errorRate: {max: 1%}} or {latency: {percentile: 99, max: 300ms}}");
+        MapNode m = map(node, p, "{errorRate: {max: 1%}}, {latency: {percentile: 99, max: 300ms}} or {metric: {name: ..., query: ..., min: ...}}");
         if (m == null) {
             return null;
         }
         known(m, p, ReleaseFields.RULE);
         if (m.fields().size() != 1) {
-            error(m.location(), p, "a rule is one of errorRate or latency; write each as its own list item");
+            error(m.location(), p, "a rule is one of errorRate, latency or metric; write each as its own list item");
             return null;
         }
         Field f = m.fields().values().iterator().next();
@@ -658,7 +753,58 @@ public final class ReleaseReader {
             Duration max = duration(l.get("max"), p + ".latency.max", Duration.ofMillis(300), Duration.ofMillis(1), Duration.ofMinutes(10));
             return new Analysis.Rule.Latency(percentile, max);
         }
+        if (f.key().equals("metric")) {
+            return metricRule(f.value(), p + ".metric");
+        }
         return null; // unknown kind: reported by known()
+    }
+
+    /** {@code {metric: {name: checkouts, query: '...', min: 0.05}}}: a figure of the service's own, read from Prometheus. */
+    private Analysis.Rule metricRule(SpecNode node, String p) {
+        MapNode m = map(node, p, "a mapping such as {name: checkouts, query: 'sum(increase(checkouts_total{version=\"{{version}}\"}[{{window}}]))', min: 1}");
+        if (m == null) {
+            return null;
+        }
+        known(m, p, ReleaseFields.METRIC);
+        String name = requiredText(m, "name", p).flatMap(n -> matches(m.get("name"), p + ".name", n, METRIC_NAME,
+                "1-63 characters: letters, digits, '_', '-' and '.', starting with a letter")).orElse("?");
+        String query = "";
+        if (m.get("query") == null) {
+            error(m.location(), p + ".query", "is required: the PromQL giving this figure for one track in the window, such as "
+                    + "sum(increase(checkouts_total{version=\"{{version}}\"}[{{window}}]))");
+        } else {
+            query = query(m, "query", p, null, true).orElse("");
+        }
+        Optional<Double> min = number(m.get("min"), p + ".min");
+        Optional<Double> max = number(m.get("max"), p + ".max");
+        if (m.get("min") == null && m.get("max") == null) {
+            error(m.location(), p, "needs min and/or max: the lowest and highest acceptable values, such as {min: 1}");
+        } else if (min.isPresent() && max.isPresent() && min.get() > max.get()) {
+            error(m.get("max").location(), p + ".max", "is below min (" + trimNumber(min.get()) + "): no value could pass");
+        }
+        return new Analysis.Rule.Metric(name, query, min, max);
+    }
+
+    private Optional<Double> number(SpecNode node, String path) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (node instanceof Scalar s && (s.kind() == Scalar.Kind.INT || s.kind() == Scalar.Kind.FLOAT)) {
+            try {
+                double v = Double.parseDouble(s.text().replace("_", ""));
+                if (Double.isFinite(v)) {
+                    return Optional.of(v);
+                }
+            } catch (NumberFormatException ignored) {
+                // .inf, .nan and the like: reported below
+            }
+        }
+        error(node.location(), path, "must be a number such as 5 or 0.25; got " + node.describe());
+        return Optional.empty();
+    }
+
+    private static String trimNumber(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     // --- typed readers; each reports its own error and returns a usable default ----------------------

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  */
 public final class Templates {
     public static final Set<String> NAMES = Set.of("port", "instance", "version", "service", "router");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}]*?)\\s*}}");
+    static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}]*?)\\s*}}");
     private static final Pattern ENV = Pattern.compile("env\\.[A-Za-z_][A-Za-z0-9_]*");
 
     private Templates() {

@@ -148,7 +148,7 @@ class SequentialJudgeTest {
         SequentialJudge judge = new SequentialJudge(analysis(""));
         assertThat(judge.query(SECOND).slowerThan()).as("no threshold before a window gave one").isEmpty();
         judge.canary(new TrafficWindow(SECOND, new TrackFigures(400, 0, Map.of(99.0, 120.0)), new TrackFigures(100, 0, Map.of(99.0, 125.0))));
-        assertThat(judge.query(SECOND).slowerThan()).containsExactly(Duration.ofMillis(120));
+        assertThat(judge.query(SECOND).slowerThan()).as("stable's p99, snapped up to the ladder").containsExactly(Duration.ofMillis(125));
         // the canary's requests are slower: 20 of 100 above stable's p99, stable's 4 of 400
         Verdict v = null;
         for (int t = 0; t < 30 && (v == null || !v.failed()); t++) {
@@ -198,5 +198,14 @@ class SequentialJudgeTest {
         }
         assertThat(ratioRejections).as("ratio test rejections at the tolerance, of 2,000 (alpha 1%)").isLessThanOrEqualTo(20);
         assertThat(rateRejections).as("rate test rejections at the limit, of 2,000 (alpha 1%)").isLessThanOrEqualTo(20);
+    }
+
+    @Test
+    void theLadderSnapsAThresholdUpToItsNextStepWhichTheRoutersPrometheusBucketsShare() {
+        assertThat(LatencyLadder.atOrAbove(120)).isEqualTo(Duration.ofMillis(125));
+        assertThat(LatencyLadder.atOrAbove(125)).isEqualTo(Duration.ofMillis(125));
+        assertThat(LatencyLadder.atOrAbove(0.2)).isEqualTo(Duration.ofMillis(1));
+        assertThat(LatencyLadder.atOrAbove(61_000)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(LatencyLadder.BOUNDS_SECONDS).hasSize(41).startsWith(0.001, 0.00125, 0.0015).endsWith(8, 10);
     }
 }

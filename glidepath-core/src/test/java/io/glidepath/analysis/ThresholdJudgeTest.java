@@ -72,4 +72,46 @@ class ThresholdJudgeTest {
     void asksTheSourceForThePercentilesTheRulesUse() {
         assertThat(new ThresholdJudge(RULES).query(java.time.Duration.ofSeconds(1))).isEqualTo(MetricQuery.of(java.time.Duration.ofSeconds(1), java.util.Set.of(99.0)));
     }
+
+    static final Analysis BUSINESS = new Analysis(Duration.ofSeconds(5), 50, 2, Duration.ofSeconds(30), List.of(
+            new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.empty()),
+            new Analysis.Rule.Metric("checkouts", "q", Optional.of(0.05), Optional.empty()),
+            new Analysis.Rule.Metric("refunds", "q", Optional.empty(), Optional.of(3.0))));
+
+    static TrafficWindow withMetrics(Map<String, Double> stable, Map<String, Double> canary) {
+        return new TrafficWindow(Duration.ofSeconds(5), new TrackFigures(1000, 0, Map.of(), Map.of(), stable),
+                new TrackFigures(200, 0, Map.of(), Map.of(), canary));
+    }
+
+    @Test
+    void aJudgeWithMetricRulesAsksForThemByName() {
+        assertThat(new ThresholdJudge(BUSINESS).query(Duration.ofSeconds(5)).metrics()).containsExactlyInAnyOrder("checkouts", "refunds");
+        assertThat(new ThresholdJudge(RULES).query(Duration.ofSeconds(1)).metrics()).isEmpty();
+    }
+
+    @Test
+    void businessMetricsWithinTheirBoundsPass() {
+        Verdict v = new ThresholdJudge(BUSINESS).canary(withMetrics(Map.of(), Map.of("checkouts", 0.0712, "refunds", 1.0)));
+        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.PASS);
+        assertThat(v.summary()).contains("canary checkouts 0.0712 at or above 0.05", "canary refunds 1 at or under 3");
+    }
+
+    @Test
+    void aBusinessMetricBelowItsMinOrAboveItsMaxFails() {
+        Verdict v = new ThresholdJudge(BUSINESS).canary(withMetrics(Map.of("checkouts", 0.5), Map.of("checkouts", 0.01, "refunds", 7.25)));
+        assertThat(v.failures()).containsExactly("canary checkouts 0.01 is below the 0.05 required", "canary refunds 7.25 is above the 3 allowed");
+    }
+
+    @Test
+    void afterPromotionTheNewVersionsOwnMetricsAreJudged() {
+        Verdict v = new ThresholdJudge(BUSINESS).promoted(withMetrics(Map.of("checkouts", 0.01, "refunds", 0.0), Map.of()));
+        assertThat(v.failures()).containsExactly("new version checkouts 0.01 is below the 0.05 required");
+    }
+
+    @Test
+    void aMetricWithoutAFigureIsNoPass() {
+        Verdict v = new ThresholdJudge(BUSINESS).canary(withMetrics(Map.of(), Map.of("refunds", 1.0)));
+        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.INCONCLUSIVE);
+        assertThat(v.summary()).isEqualTo("inconclusive: no figure for canary checkouts over the last 5s");
+    }
 }

@@ -23,6 +23,23 @@ class InvalidReleaseFilesTest {
                 route: {pathPrefix: /catalog}
             """;
 
+    /** An analysis on Prometheus at lines 6-12; cases change it or add lines at 11 and on. */
+    static final String PROMETHEUS = """
+                analysis:
+                  interval: 5s
+                  metrics:
+                    prometheus:
+                      url: http://127.0.0.1:9090
+                      requests: 'sum(increase(glidepath_router_requests_total{route="{{service}}",track="{{track}}"}[{{window}}]))'
+                      errors: 'sum(increase(glidepath_router_requests_total{route="{{service}}",track="{{track}}",class="5xx"}[{{window}}]))'
+            """;
+    /** Lines 13-15: rules, the last a metric rule whose bounds are %s. */
+    static final String METRIC = """
+                  rules:
+                    - errorRate: {max: 1%%}
+                    - metric: {name: checkouts, query: 'sum(c{version="{{version}}"})'%s}
+            """;
+
     static String with(String extra) {
         return BASE + extra;
     }
@@ -50,6 +67,53 @@ class InvalidReleaseFilesTest {
                         "r.yaml:6:46: services[0].analysis.tolerance: must be a ratio from 1 to 3"),
                 Arguments.of("inconclusive misspelt", with("    analysis: {judge: sequential, inconclusive: rolback}\n"),
                         "r.yaml:6:49: services[0].analysis.inconclusive: must be promote or rollback; got the text \"rolback\"; did you mean rollback?"),
+                // Prometheus (line 6 and on)
+                Arguments.of("prometheus without its queries", with("    analysis: {interval: 5s, metrics: {prometheus: {url: http://127.0.0.1:9090}}}\n"),
+                        "r.yaml:6:52: services[0].analysis.metrics.prometheus.requests: is required: the PromQL counting the requests of one track"),
+                Arguments.of("metrics naming no source", with("    analysis: {interval: 5s, metrics: {}}\n"),
+                        "r.yaml:6:39: services[0].analysis.metrics.prometheus: is required here: leave metrics out to read the router's figures"),
+                Arguments.of("misspelt prometheus field", with(PROMETHEUS.replace("errors:", "erors:")),
+                        "r.yaml:12:11: services[0].analysis.metrics.prometheus.erors: unknown field \"erors\"; did you mean \"errors\"?"),
+                Arguments.of("misspelt placeholder in a query", with(PROMETHEUS.replace("track=\"{{track}}\"}", "track=\"{{trak}}\"}")),
+                        "r.yaml:11:21: services[0].analysis.metrics.prometheus.requests: unknown placeholder {{trak}}: did you mean {{track}}?"),
+                Arguments.of("a query that tells no track from the other", with(PROMETHEUS.replace(",track=\"{{track}}\"}", "}")),
+                        "r.yaml:11:21: services[0].analysis.metrics.prometheus.requests: names neither {{track}} nor {{version}}"),
+                Arguments.of("latency without its quantile", with(PROMETHEUS + "          latency: 'max(x_seconds{track=\"{{track}}\"})'\n"),
+                        "r.yaml:13:20: services[0].analysis.metrics.prometheus.latency: needs {{quantile}} where the percentile goes"),
+                Arguments.of("a quantile outside the latency query", with(PROMETHEUS.replace("track=\"{{track}}\"}[{{window}}]))", "track=\"{{track}}\"}[{{window}}])) * {{quantile}}")),
+                        "r.yaml:11:21: services[0].analysis.metrics.prometheus.requests: {{quantile}} belongs in the latency query only"),
+                Arguments.of("slowerThan without its seconds", with(PROMETHEUS + "          slowerThan: 'sum(x_count{track=\"{{track}}\"})'\n"),
+                        "r.yaml:13:23: services[0].analysis.metrics.prometheus.slowerThan: needs {{seconds}} where the duration goes"),
+                Arguments.of("a Prometheus URL that is not http", with(PROMETHEUS.replace("http://127.0.0.1:9090", "127.0.0.1:9090")),
+                        "r.yaml:10:16: services[0].analysis.metrics.prometheus.url: \"127.0.0.1:9090\" must start with http:// or https://"),
+                Arguments.of("credentials in a release file", with(PROMETHEUS.replace("http://", "http://ops:s3cret@")),
+                        "r.yaml:10:16: services[0].analysis.metrics.prometheus.url: \"http://ops:s3cret@127.0.0.1:9090\" holds credentials"),
+                Arguments.of("a timeout without unit", with(PROMETHEUS + "          timeout: 2\n"),
+                        "r.yaml:13:20: services[0].analysis.metrics.prometheus.timeout: must be a duration such as 500ms, 30s or 5m; got 2"),
+                Arguments.of("Prometheus read every second", with(PROMETHEUS.replace("interval: 5s", "interval: 1s")),
+                        "r.yaml:7:17: services[0].analysis.interval: is 1s, too short for Prometheus: increase() and rate() need at least two scrapes"),
+                Arguments.of("Prometheus at the default interval", with(PROMETHEUS.replace("      interval: 5s\n", "")),
+                        "r.yaml:8:9: services[0].analysis.interval: is 1s (the default), too short for Prometheus"),
+                Arguments.of("a metric rule without Prometheus", with("    analysis: {rules: [{metric: {name: checkouts, query: 'sum(c{version=\"{{version}}\"})', min: 1}}]}\n"),
+                        "r.yaml:6:24: services[0].analysis.rules[0].metric: reads Prometheus: add analysis.metrics.prometheus"),
+                Arguments.of("a metric rule without bounds", with(PROMETHEUS + METRIC.formatted("")),
+                        "r.yaml:15:19: services[0].analysis.rules[1].metric: needs min and/or max"),
+                Arguments.of("a metric rule whose max is below its min", with(PROMETHEUS + METRIC.formatted(", min: 5, max: 1")),
+                        "r.yaml:15:90: services[0].analysis.rules[1].metric.max: is below min (5): no value could pass"),
+                Arguments.of("a metric bound as text", with(PROMETHEUS + METRIC.formatted(", min: five")),
+                        "r.yaml:15:82: services[0].analysis.rules[1].metric.min: must be a number such as 5 or 0.25; got the text \"five\""),
+                Arguments.of("a metric named twice", with(PROMETHEUS + METRIC.formatted(", min: 1") + METRIC.substring(METRIC.lastIndexOf("        - ")).formatted(", max: 9")),
+                        "r.yaml:16:26: services[0].analysis.rules[2].metric.name: metric 'checkouts' appears twice"),
+                Arguments.of("a misspelt placeholder in a metric", with(PROMETHEUS + METRIC.formatted(", min: 1").replace("{{version}}", "{{verison}}")),
+                        "r.yaml:15:44: services[0].analysis.rules[1].metric.query: unknown placeholder {{verison}}: did you mean {{version}}?"),
+                Arguments.of("a latency rule Prometheus has no query for", with(PROMETHEUS + "      rules: [{latency: {max: 300ms}}]\n"),
+                        "r.yaml:13:15: services[0].analysis.rules[0].latency: needs a latency query to read it from Prometheus"),
+                Arguments.of("a latency rule the sequential judge cannot count", with(PROMETHEUS.replace("interval: 5s", "interval: 5s\n      judge: sequential")
+                                + "          latency: 'histogram_quantile({{quantile}}, sum by (le) (rate(b{track=\"{{track}}\"}[{{window}}])))'\n"
+                                + "      rules: [{latency: {max: 300ms}}]\n"),
+                        "r.yaml:15:15: services[0].analysis.rules[0].latency: the sequential judge counts slow requests: add analysis.metrics.prometheus.slowerThan"),
+                Arguments.of("a misspelt rule kind", with(PROMETHEUS + "      rules: [{metrc: {name: x}}]\n"),
+                        "r.yaml:13:16: services[0].analysis.rules[0].metrc: unknown field \"metrc\"; did you mean \"metric\"?"),
                 // a service's identity
                 Arguments.of("service without name", BASE.replace("  - name: catalog\n    version", "  - version"),
                         "r.yaml:2:5: services[0].name: is required"),

@@ -214,4 +214,55 @@ class ReleaseReaderTest {
         assertThat(r.services().get(0).analysis().minRequests()).isEqualTo(200);
         assertThat(r.services().get(1).analysis().judging()).as("a file that names no judge keeps today's").isEqualTo(Analysis.Judging.THRESHOLDS);
     }
+
+    @Test
+    void readsPrometheusQueriesAndMetricRulesWithTheirDefaults() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("r.yaml", BASE_FOR_METRICS + """
+                    analysis:
+                      interval: 5s
+                      metrics:
+                        prometheus:
+                          url: https://prometheus.example:9090/prom
+                          requests: 'sum(increase(http_requests_total{job="{{service}}",version="{{version}}"}[{{window}}]))'
+                          errors: 'sum(increase(http_requests_total{job="{{service}}",version="{{version}}",code=~"5.."}[{{window}}])) or vector(0)'
+                          latency: 'histogram_quantile({{quantile}}, sum by (le) (rate(http_seconds_bucket{version="{{version}}"}[{{window}}])))'
+                          slowerThan: 'sum(increase(http_seconds_count{version="{{version}}"}[{{window}}])) - sum(increase(http_seconds_bucket{version="{{version}}",le="{{seconds}}"}[{{window}}]))'
+                      rules:
+                        - errorRate: {max: 1%}
+                        - metric: {name: checkouts-per-request, query: 'sum(increase(checkouts_total{track="{{track}}"}[{{window}}]))', min: 0.05, max: 2}
+                  - name: pricing
+                    version: 1.0.0
+                    run: {command: [java, -jar, app.jar]}
+                    route: {pathPrefix: /pricing}
+                    analysis:
+                      interval: 1m
+                      metrics: {prometheus: {requests: 'sum(r{track="{{track}}"})', errors: 's{track="{{track}}"}', timeout: 500ms}}
+                """);
+        Analysis a = r.services().get(0).analysis();
+        PrometheusSpec p = a.prometheus().orElseThrow();
+        assertThat(p.url()).contains(java.net.URI.create("https://prometheus.example:9090/prom"));
+        assertThat(p.timeout()).isEqualTo(PrometheusSpec.DEFAULT_TIMEOUT);
+        assertThat(p.requests()).startsWith("sum(increase(http_requests_total{job=\"{{service}}\"");
+        assertThat(p.latency()).hasValueSatisfying(l -> assertThat(l).startsWith("histogram_quantile({{quantile}}"));
+        assertThat(p.slowerThan()).hasValueSatisfying(l -> assertThat(l).contains("le=\"{{seconds}}\""));
+        assertThat(p.location()).isEqualTo(new Location("r.yaml", 10, 11));
+        assertThat(a.rules()).containsExactly(new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.empty()),
+                new Analysis.Rule.Metric("checkouts-per-request", "sum(increase(checkouts_total{track=\"{{track}}\"}[{{window}}]))",
+                        Optional.of(0.05), Optional.of(2.0)));
+        PrometheusSpec q = r.services().get(1).analysis().prometheus().orElseThrow();
+        assertThat(q.url()).as("the server's URL is meant").isEmpty();
+        assertThat(q.timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(q.latency()).isEmpty();
+        assertThat(q.slowerThan()).isEmpty();
+        assertThat(ReleaseReader.read("r.yaml", BASE_FOR_METRICS).services().get(0).analysis().prometheus())
+                .as("the router's figures by default").isEmpty();
+    }
+
+    static final String BASE_FOR_METRICS = """
+            services:
+              - name: catalog
+                version: 2.4.0
+                run: {command: [java, -jar, app.jar]}
+                route: {pathPrefix: /catalog}
+            """;
 }

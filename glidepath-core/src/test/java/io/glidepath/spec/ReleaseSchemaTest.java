@@ -47,6 +47,9 @@ class ReleaseSchemaTest {
         assertThat(properties(def("rule"))).isEqualTo(new TreeSet<>(ReleaseFields.RULE));
         assertThat(properties(def("rule").path("properties").path("errorRate"))).isEqualTo(new TreeSet<>(ReleaseFields.ERROR_RATE));
         assertThat(properties(def("rule").path("properties").path("latency"))).isEqualTo(new TreeSet<>(ReleaseFields.LATENCY));
+        assertThat(properties(def("rule").path("properties").path("metric"))).isEqualTo(new TreeSet<>(ReleaseFields.METRIC));
+        assertThat(properties(def("analysis").path("properties").path("metrics"))).isEqualTo(new TreeSet<>(ReleaseFields.METRICS));
+        assertThat(properties(def("prometheus"))).isEqualTo(new TreeSet<>(ReleaseFields.PROMETHEUS));
     }
 
     @Test
@@ -57,6 +60,7 @@ class ReleaseSchemaTest {
         assertThat(duration(def("readiness"), "interval")).contains(ReleaseReader.DEFAULT_READINESS.interval());
         assertThat(duration(def("run"), "stopGrace")).contains(ReleaseReader.DEFAULT_STOP_GRACE);
         assertThat(duration(def("service"), "keepPrevious")).contains(ReleaseReader.DEFAULT_KEEP_PREVIOUS);
+        assertThat(duration(def("prometheus"), "timeout")).contains(PrometheusSpec.DEFAULT_TIMEOUT);
     }
 
     static java.util.Optional<java.time.Duration> duration(JsonNode objectSchema, String field) {

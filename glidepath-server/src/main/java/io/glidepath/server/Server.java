@@ -1,9 +1,12 @@
 package io.glidepath.server;
 
+import io.glidepath.analysis.MetricSource;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
 import io.glidepath.engine.Failpoint;
 import io.glidepath.probe.HttpProber;
+import io.glidepath.prometheus.PrometheusEndpoint;
+import io.glidepath.prometheus.PrometheusMetrics;
 import io.glidepath.engine.EngineSeams;
 import io.glidepath.engine.recovery.Recovery;
 import io.glidepath.local.LocalPlatform;
@@ -51,10 +54,17 @@ public final class Server implements AutoCloseable {
      * The router is reached at {@code routerAdmin} with the token in {@code routerTokenFile}; users'
      * traffic enters at {@code routerEntry}. The store is at {@code store} (by default SQLite in
      * {@link #defaultDatabase}). {@code webhooksFile} (null: DATA/server/webhooks.yaml when it
-     * exists) configures notifications.
+     * exists) configures notifications. {@code prometheus} (null: none) is the Prometheus that release
+     * files reading their figures from Prometheus may leave unnamed; it may carry credentials, never shown.
      */
     public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
-                         StoreUrl store, Path webhooksFile) {
+                         StoreUrl store, Path webhooksFile, URI prometheus) {
+        /** Without a Prometheus of the server's own. */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                      StoreUrl store, Path webhooksFile) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, null);
+        }
+
         /** With the default store, SQLite in the data directory, and the default webhooks. */
         public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock) {
             this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, StoreUrl.sqlite(defaultDatabase(dataDir)), null);
@@ -70,6 +80,11 @@ public final class Server implements AutoCloseable {
         public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
                       Path webhooksFile) {
             this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, StoreUrl.sqlite(defaultDatabase(dataDir)), webhooksFile);
+        }
+
+        /** The same settings with the server's own Prometheus. */
+        public Config withPrometheus(URI url) {
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, url);
         }
 
         public Path tokenFile() {
@@ -152,7 +167,9 @@ public final class Server implements AutoCloseable {
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         RouterMetricSource figures = new RouterMetricSource(admin);
-        Engine engine = new Engine(new EngineSeams(platform, traffic, figures, new HttpProber(), c.clock()),
+        // each service's figures: Prometheus where its release file names the queries, the router's otherwise
+        MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()), MetricSource.Factory.always(figures), c.clock());
+        Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);
@@ -173,8 +190,9 @@ public final class Server implements AutoCloseable {
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
-        log.info("server API and dashboard on {}, data in {}, store {}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
-                webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""));
+        log.info("server API and dashboard on {}, data in {}, store {}{}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
+                webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""),
+                c.prometheus() == null ? "" : ", Prometheus at " + PrometheusEndpoint.of(c.prometheus()));
         return new Server(store, engine, notifier, api, live, bound);
     }
 

@@ -4,6 +4,7 @@ import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.proc.ClassDataSharing;
@@ -13,11 +14,13 @@ import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
 import io.glidepath.server.notify.WebhooksFile;
+import io.glidepath.prometheus.PrometheusEndpoint;
 import io.glidepath.server.store.StoreUrl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +61,10 @@ public final class UpCommand implements Callable<Integer> {
                     "default: the recorded one, else SQLite in DATA_DIR/server/glidepath.db."})
     StoreUrl store;
 
+    @Option(names = "--prometheus", converter = PrometheusUrlConverter.class, paramLabel = "URL",
+            description = {PrometheusUrlConverter.DESCRIPTION + ".", "Handed to the server through its environment; applies when the server starts."})
+    URI prometheus;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = dataDir.dir();
@@ -72,7 +79,7 @@ public final class UpCommand implements Callable<Integer> {
         if (running.routerAlive() && running.serverAlive()) {
             System.out.println("Glidepath already runs in " + dir.root() + ": router " + running.endpoints().map(e -> "proxy " + e.proxy()).orElse("?")
                     + " (pid " + running.routerPid() + "), server " + running.endpoints().map(e -> "api " + e.api()).orElse("?")
-                    + " (pid " + running.serverPid() + ")" + (webhooks == null ? "" : "; --webhooks applies when the server starts: glidepath down first"));
+                    + " (pid " + running.serverPid() + ")" + (webhooks == null && prometheus == null ? "" : "; --webhooks and --prometheus apply when the server starts: glidepath down first"));
             running.endpoints().ifPresent(e -> System.out.println("Dashboard: " + e.dashboardUrl()));
             return Main.OK;
         }
@@ -164,6 +171,9 @@ public final class UpCommand implements Callable<Integer> {
         System.out.println("  server  API on " + apiAddr.get() + "  (pid " + dir.process("server").map(ProcessHandle::pid).orElse(-1L)
                 + ", log " + dir.log("server") + ")");
         System.out.println("  store      " + chosen);
+        if (prometheus != null) {
+            System.out.println("  prometheus " + PrometheusEndpoint.of(prometheus) + "  (for release files whose analysis reads Prometheus)");
+        }
         System.out.println("  dashboard  " + endpoints.dashboardUrl() + "  (sign in with a token: glidepath token create NAME --role viewer)");
         System.out.println("Deploy with: glidepath deploy FILE    Stop with: glidepath down");
         return Main.OK;
@@ -180,9 +190,14 @@ public final class UpCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(),
                 "--router-admin", admin.toString(), "--router-entry", proxy.toString(), "--store", store.url()));
         webhooks.ifPresent(w -> args.addAll(List.of("--webhooks", w.toString())));
+        // secrets go through the child's environment only, never its command line
+        Map<String, String> env = new java.util.HashMap<>();
+        store.password().ifPresent(p -> env.put(StoreUrl.PASSWORD_ENV, p));
+        if (prometheus != null) {
+            env.put(PrometheusUrlConverter.ENV, prometheus.toString());
+        }
         try {
-            server = ChildProcess.startJava("server", withArchive(withHeap(jvm, "512m"), "server"), Main.class.getName(), args,
-                    store.password().map(p -> Map.of(StoreUrl.PASSWORD_ENV, p)).orElse(Map.of()),
+            server = ChildProcess.startJava("server", withArchive(withHeap(jvm, "512m"), "server"), Main.class.getName(), args, env,
                     l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());

@@ -3,6 +3,7 @@ package io.glidepath.cli.server;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
+import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
@@ -51,6 +52,10 @@ public final class ServerCommand implements Callable<Integer> {
                     "Default: SQLite in DATA_DIR/server/glidepath.db."})
     StoreUrl store;
 
+    @Option(names = "--prometheus", converter = PrometheusUrlConverter.class, paramLabel = "URL",
+            defaultValue = "${env:" + PrometheusUrlConverter.ENV + "}", description = PrometheusUrlConverter.DESCRIPTION + ".")
+    URI prometheus;
+
     @Override
     public Integer call() throws Exception {
         DataDir dir = DataDir.of(dataDir);
@@ -66,7 +71,7 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
                     token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(),
-                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks));
+                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks, prometheus));
         } catch (InvalidWebhooksException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.INVALID_INPUT;

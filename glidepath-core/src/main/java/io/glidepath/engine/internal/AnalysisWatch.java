@@ -34,6 +34,9 @@ final class AnalysisWatch {
     private final Proofs.Check check;
     private final Wakeup wakeup;
     private int failuresInARow;
+    /** Windows of the canary that had figures, and why the last one that had none had none: a canary never judged is said to be so. */
+    private int canaryWindowsJudged;
+    private String lastUnavailable;
 
     AnalysisWatch(String service, Optional<String> previousVersion, String newVersion, Analysis analysis, Judge judge, MetricSource metrics, Clock clock, EventSink events, Proofs.Check check,
                   Wakeup wakeup, int failuresInARow) {
@@ -69,7 +72,11 @@ final class AnalysisWatch {
                 w = metrics.window(target, judge.query(analysis.interval()));
             } catch (MetricsUnavailableException e) {
                 events.emit(new ReleaseEvent.Note(clock.now(), service, "no figures this interval (" + e.getMessage() + "): inconclusive"));
+                lastUnavailable = e.getMessage();
                 continue;
+            }
+            if (!afterPromotion) {
+                canaryWindowsJudged++;
             }
             Verdict v = afterPromotion ? judge.promoted(w) : judge.canary(w);
             events.emit(verdictEvent(v));
@@ -90,6 +97,9 @@ final class AnalysisWatch {
      * traffic) promotes or rolls back as the release file says.
      */
     void conclude() throws Failed {
+        if (canaryWindowsJudged == 0 && lastUnavailable != null) {
+            events.emit(new ReleaseEvent.Note(clock.now(), service, "the canary was never judged: no interval had figures (last: " + lastUnavailable + ")"));
+        }
         Verdict v = judge.conclude();
         switch (v.outcome()) {
             case FAIL -> throw new Failed(RollbackCause.ANALYSIS, "analysis failed at the end of the canary: " + String.join("; ", v.failures()));

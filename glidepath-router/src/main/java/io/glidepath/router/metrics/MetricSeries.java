@@ -1,5 +1,6 @@
 package io.glidepath.router.metrics;
 
+import io.glidepath.analysis.LatencyLadder;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -11,7 +12,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Request figures of one route track or one endpoint: one-second buckets kept for {@link #SECONDS}
  * seconds (counts by status class, connect failures, shielded responses, requests cut by a drain,
- * and a latency histogram), plus running totals for Prometheus. Safe for concurrent writers (every
+ * and a latency histogram), plus running totals for Prometheus (counts, latency sum, and a classic
+ * latency histogram with fixed buckets that PromQL's histogram_quantile reads). Safe for concurrent writers (every
  * event loop) and readers (the admin API); a bucket's histogram is allocated on its first request, so
  * an idle series costs almost nothing.
  */
@@ -27,6 +29,14 @@ public final class MetricSeries {
     private final Bucket[] buckets = new Bucket[SECONDS];
     private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
     private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
+    /**
+     * Upper bounds of the Prometheus latency buckets, in seconds (a last bucket, +Inf, takes the rest):
+     * the steps a sequential judge's slow-request threshold may take, so Prometheus can answer it.
+     */
+    public static final double[] LATENCY_BOUNDS_SECONDS = LatencyLadder.BOUNDS_SECONDS;
+    private static final long[] LATENCY_BOUNDS_MICROS = java.util.Arrays.stream(LATENCY_BOUNDS_SECONDS).mapToLong(b -> Math.round(b * 1e6)).toArray();
+    /** Responses per latency bucket since start (not cumulative; the last one is above every bound). */
+    private final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BOUNDS_SECONDS.length + 1);
 
     public MetricSeries(LongSupplier epochMillis) {
         this.epochMillis = epochMillis;
@@ -47,6 +57,25 @@ public final class MetricSeries {
         b.histogram().recordValue(Math.min(Math.max(latencyMicros, 1), MAX_LATENCY_MICROS));
         totals.incrementAndGet(slot);
         latencyTotalMicros.addAndGet(0, latencyMicros);
+        latencyBuckets.incrementAndGet(latencyBucket(latencyMicros));
+    }
+
+    static int latencyBucket(long micros) {
+        for (int i = 0; i < LATENCY_BOUNDS_MICROS.length; i++) {
+            if (micros <= LATENCY_BOUNDS_MICROS[i]) {
+                return i;
+            }
+        }
+        return LATENCY_BOUNDS_MICROS.length;
+    }
+
+    /** Responses per latency bucket since start, each bucket on its own (bounds in {@link #LATENCY_BOUNDS_SECONDS}, then +Inf). */
+    public long[] latencyBucketCounts() {
+        long[] counts = new long[latencyBuckets.length()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = latencyBuckets.get(i);
+        }
+        return counts;
     }
 
     public void recordConnectFailure() {

@@ -15,6 +15,11 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +53,31 @@ public final class RouterMetrics {
                 .description("requests no route took (answered 404)").register(registry);
         FunctionCounter.builder("glidepath_router_bad_requests", badRequests, LongSupplier::getAsLong)
                 .description("requests refused as malformed (400, 414, 431)").register(registry);
+        // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is
+        // handed to the Prometheus registry beneath it directly, read from each track's buckets at scrape time
+        registry.getPrometheusRegistry().register((MultiCollector) this::latencyHistograms);
         routes.onPublish(this::sync);
+    }
+
+    /** {@code glidepath_router_request_latency_seconds}: a classic histogram per route and track. */
+    private synchronized MetricSnapshots latencyHistograms() {
+        HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("glidepath_router_request_latency_seconds")
+                .help("latency of responses by route and track (histogram_quantile reads it)");
+        double[] bounds = new double[MetricSeries.LATENCY_BOUNDS_SECONDS.length + 1];
+        System.arraycopy(MetricSeries.LATENCY_BOUNDS_SECONDS, 0, bounds, 0, MetricSeries.LATENCY_BOUNDS_SECONDS.length);
+        bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+        if (byRoute.isEmpty()) {
+            return MetricSnapshots.of();
+        }
+        byRoute.forEach((route, reg) -> {
+            for (Track t : Track.values()) {
+                MetricSeries s = reg.runtime().metrics(t);
+                h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, s.latencyBucketCounts()))
+                        .sum(s.totalLatencySeconds()).labels(Labels.of("route", route, "track", t.id())).build());
+            }
+        });
+        return MetricSnapshots.of(h.build());
     }
 
     public String scrape() {

@@ -208,7 +208,12 @@ class AdminApiTest {
         String prom = router.admin().metrics();
         assertThat(prom).contains("glidepath_router_requests_total{class=\"2xx\",route=\"web\",track=\"stable\"}")
                 .contains("glidepath_router_canary_weight{route=\"web\"} 5000")
-                .contains("glidepath_router_endpoint_inflight{endpoint=\"" + v1.address() + "\",route=\"web\"}");
+                .contains("glidepath_router_endpoint_inflight{endpoint=\"" + v1.address() + "\",route=\"web\"}")
+                .contains("# TYPE glidepath_router_request_latency_seconds histogram")
+                .contains("glidepath_router_request_latency_seconds_bucket{route=\"web\",track=\"stable\",le=\"0.001\"}")
+                .contains("glidepath_router_request_latency_seconds_bucket{route=\"web\",track=\"canary\",le=\"+Inf\"} "
+                        + stats.track(Track.CANARY).requests())
+                .contains("glidepath_router_request_latency_seconds_count{route=\"web\",track=\"stable\"} " + stats.track(Track.STABLE).requests());
     }
 
     @Test

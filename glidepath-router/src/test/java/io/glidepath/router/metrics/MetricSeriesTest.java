@@ -155,4 +155,19 @@ class MetricSeriesTest {
         }
         assertThat(series.window(s(1)).requests()).isEqualTo(200_000);
     }
+
+    @Test
+    void theLatencyHistogramCountsEachResponseInTheFirstBucketThatHoldsIt() {
+        series.recordResponse(200, 1_000);      // 1 ms: the first bucket holds its bound
+        series.recordResponse(200, 1_001);      // just above 1 ms: the next one
+        series.recordResponse(500, 250_000);    // 250 ms
+        series.recordResponse(200, 30_000_000); // 30 s: above every bound
+        long[] counts = series.latencyBucketCounts();
+        assertThat(counts).hasSize(MetricSeries.LATENCY_BOUNDS_SECONDS.length + 1);
+        assertThat(counts[0]).isEqualTo(1);
+        assertThat(counts[1]).isEqualTo(1);
+        assertThat(counts[java.util.Arrays.binarySearch(MetricSeries.LATENCY_BOUNDS_SECONDS, 0.25)]).isEqualTo(1);
+        assertThat(counts[counts.length - 1]).isEqualTo(1);
+        assertThat(java.util.Arrays.stream(counts).sum()).isEqualTo(series.totalResponses());
+    }
 }

@@ -71,7 +71,9 @@ final class ReleasesApi implements ApiRoutes {
         calls.blocking(ctx, () -> {
             // the limits glidepath validate applies: "valid" there means deployable here
             String text = SourceText.decode(file, body, ReleaseLimits.STANDARD);
-            return json.withQueue(json.release(engine.submit(ReleaseReader.read(file, text), file, text, Path.of(baseDir), user, queue)));
+            ReleaseSpec spec = ReleaseReader.read(file, text);
+            engine.check(spec); // what reads well but this server cannot carry out, such as a Prometheus no URL names
+            return json.withQueue(json.release(engine.submit(spec, file, text, Path.of(baseDir), user, queue)));
         }, rec -> {
             Guard.target(ctx, rec.path("id").asText());
             JsonApi.outcome(ctx, rec.path("state").asText("RUNNING"));

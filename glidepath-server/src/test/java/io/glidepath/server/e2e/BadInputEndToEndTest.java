@@ -67,6 +67,30 @@ class BadInputEndToEndTest {
         }
     }
 
+    @Test
+    void aReleaseReadingPrometheusWithNoUrlAnywhereIsRefusedWhereItsQueriesStand() throws Exception {
+        try (Stack stack = Stack.start(data)) { // a server started without --prometheus
+            String file = """
+                    services:
+                      - name: shop
+                        version: v1
+                        run: {command: [shop]}
+                        route: {pathPrefix: /}
+                        analysis:
+                          interval: 5s
+                          metrics:
+                            prometheus:
+                              requests: 'sum(increase(glidepath_router_requests_total{route="{{service}}",track="{{track}}"}[{{window}}]))'
+                              errors: 'sum(increase(glidepath_router_requests_total{route="{{service}}",track="{{track}}",class="5xx"}[{{window}}]))'
+                    """;
+            HttpResponse<String> refused = call(stack, "POST", "/v1/releases", file);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.body()).contains("release.yaml:10:11: services[0].analysis.metrics.prometheus.url: is not set, and this server was "
+                    + "started without --prometheus: name Prometheus here (url: http://HOST:9090), or start the server with --prometheus URL");
+            assertThat(json(call(stack, "GET", "/v1/releases", null)).path("releases")).as("nothing was made").isEmpty();
+        }
+    }
+
     private static HttpResponse<String> call(Stack stack, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(stack.api(path)).header("Authorization", "Bearer " + stack.token)
                 .header(io.glidepath.server.api.ServerApi.BASE_DIR_HEADER, stack.data.toAbsolutePath().toString())
