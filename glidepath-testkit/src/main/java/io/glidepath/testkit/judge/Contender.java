@@ -1,0 +1,69 @@
+package io.glidepath.testkit.judge;
+
+import io.glidepath.analysis.Judge;
+import io.glidepath.analysis.SequentialJudge;
+import io.glidepath.analysis.ThresholdJudge;
+import io.glidepath.spec.Analysis;
+import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleaseReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** A judge under benchmark: its name and how to make a fresh one for each run. */
+public record Contender(String name, Supplier<Judge> judge) {
+
+    /** The analysis of docs/spec.md's example, read as a release file would be, with or without {@code judge: sequential}. */
+    public static Analysis specExample(boolean sequential) {
+        String yaml = """
+                services:
+                  - name: catalog
+                    version: 2.4.0
+                    run: {command: [java, -jar, app.jar]}
+                    route: {pathPrefix: /catalog}
+                    strategy: canary
+                    steps: [ {weight: 10}, {bake: 30s} ]
+                    analysis:
+                      interval: 1s
+                      minRequests: 50
+                      failAfter: 2
+                      rules:
+                        - errorRate: { max: 1%, maxIncrease: 0.5% }
+                        - latency: { percentile: 99, max: 300ms }
+                """ + (sequential ? "      judge: sequential\n" : "");
+        try {
+            return ReleaseReader.read("bench.yaml", yaml).services().getFirst().analysis();
+        } catch (InvalidSpecException e) {
+            throw new IllegalStateException("the benchmark's release file is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    /** Today's judge: fixed thresholds, each second alone, two failing in a row roll back. */
+    public static Contender thresholds() {
+        Analysis a = specExample(false);
+        return new Contender("thresholds", () -> new ThresholdJudge(a));
+    }
+
+    /** The sequential judge with the same rules (alpha 1%, tolerance 1.1). */
+    public static Contender sequential() {
+        Analysis a = specExample(true);
+        return new Contender("sequential", () -> new SequentialJudge(a));
+    }
+
+    /** Kayenta's judgement over windows of this length. */
+    public static Contender kayenta(Duration window) {
+        return new Contender("kayenta-" + window.toMinutes() + "m", () -> new KayentaLikeJudge(window));
+    }
+
+    /** The per-second z-test with peeking. */
+    public static Contender peekingZ() {
+        Analysis a = specExample(false);
+        return new Contender("z-peeking", () -> new PeekingZJudge(a));
+    }
+
+    /** Every judge the benchmark compares, in its table's order. */
+    public static List<Contender> all() {
+        return List.of(thresholds(), kayenta(Duration.ofMinutes(5)), kayenta(Duration.ofMinutes(10)), kayenta(Duration.ofMinutes(30)),
+                sequential(), peekingZ());
+    }
+}

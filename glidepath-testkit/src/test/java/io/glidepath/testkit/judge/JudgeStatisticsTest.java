@@ -1,0 +1,81 @@
+package io.glidepath.testkit.judge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.glidepath.testkit.judge.Scenario.Effect;
+import io.glidepath.testkit.judge.Scenario.Split;
+import io.glidepath.testkit.judge.Scenario.Variant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The judges' statistical properties on seeded synthetic traffic (the decision-quality benchmark's
+ * streams, bench/judge-bench.sh): fixed seeds, so each assertion is about these runs and fails the
+ * same way every time if a judge's behaviour changes. Rates, never speed.
+ */
+class JudgeStatisticsTest {
+    static final long SEED = 20261127;
+    static ExecutorService executor;
+
+    @BeforeAll
+    static void start() {
+        executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    }
+
+    @AfterAll
+    static void stop() {
+        executor.shutdownNow();
+    }
+
+    static Tally tally(Scenario s, int runs, Contender c) throws InterruptedException {
+        return Trials.run(s, runs, SEED, List.of(c), executor)[0][0];
+    }
+
+    static Scenario healthy(double rps, double share, double errors, Variant v, int horizon) {
+        return new Scenario(rps, new Split.Constant(share), errors, v, new Effect.None(), 0, List.of(horizon));
+    }
+
+    @Test
+    void sequentialJudgeRollsBackAtMostOnePercentOfHealthyCanariesOverAFiveMinuteBake() throws Exception {
+        // a 10% canary at 500 requests a second, 0.1% errors: independent traffic, sticky heavy clients
+        // with their own error propensities, and stop-the-world pauses on either track
+        for (Variant v : List.of(Variant.IID, Variant.STICKY, Variant.GC)) {
+            Tally t = tally(healthy(500, 0.1, 0.001, v, 300), 500, Contender.sequential());
+            assertThat(t.rollbacks()).as("false rollbacks of 500 healthy canaries, %s", v.label).isLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void sequentialJudgeCatchesDoubledErrorsAtFiveHundredRequestsASecondHalfAndHalf() throws Exception {
+        Scenario loud = new Scenario(500, new Split.Constant(0.5), 0.01, Variant.IID, new Effect.Errors(2), 0, List.of(30));
+        Tally t = tally(loud, 300, Contender.sequential());
+        assertThat(t.rollbacks()).as("rollbacks within 30 s of 300 canaries serving 2%% errors against stable's 1%%").isGreaterThanOrEqualTo(297);
+
+        // ten times fewer errors: about 0.75 error events a second on both tracks, and a decision needs ~110-200 of them
+        Scenario quiet = new Scenario(500, new Split.Constant(0.5), 0.001, Variant.IID, new Effect.Errors(2), 0, List.of(600));
+        Tally q = tally(quiet, 300, Contender.sequential());
+        assertThat(q.rollbacks()).as("rollbacks within 10 min of 300 canaries serving 0.2%% errors against stable's 0.1%%").isGreaterThanOrEqualTo(297);
+    }
+
+    @Test
+    void thresholdsRollBackAHealthyCanaryInAThirtySecondBakeWhereTheSequentialJudgeDoesNot() throws Exception {
+        // the outside finding: 480 requests a second, 20% on the canary, both at 0.5% errors; each
+        // second 96 canary requests, so one error is over the 1% max, and two such seconds in a row are likely
+        Scenario s = healthy(480, 0.2, 0.005, Variant.IID, 30);
+        Tally thresholds = tally(s, 200, Contender.thresholds());
+        Tally sequential = tally(s, 200, Contender.sequential());
+        assertThat(thresholds.rollbacks()).as("thresholds' rollbacks of 200 healthy canaries").isGreaterThanOrEqualTo(180);
+        assertThat(sequential.rollbacks()).as("the sequential judge's rollbacks of the same 200").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void peekingAtAPerSecondZTestRollsBackHealthyCanariesFarMoreOftenThanItsAlpha() throws Exception {
+        // why the sequential judge exists: 1% per look, 300 looks
+        Tally t = tally(healthy(500, 0.1, 0.001, Variant.IID, 300), 200, Contender.peekingZ());
+        assertThat(t.rollbacks()).as("the z-test's rollbacks of 200 healthy canaries").isGreaterThan(100);
+    }
+}
