@@ -27,9 +27,10 @@ import java.util.Set;
  * <p>Its metrics, each an e-process, combined by averaging their e-values:
  * <ul>
  * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance;</li>
- * <li>latency against stable: counts of requests slower than stable's own trailing p99, a
- * {@link RatioTest} too (the threshold is set from windows already seen, before the window it
- * judges, which keeps the test valid);</li>
+ * <li>latency against stable, once the canary has taken traffic for the release file's
+ * {@code warmup} (a new process is slow until it is warm): counts of requests slower than stable's own
+ * trailing p99, a {@link RatioTest} too (the threshold is set from windows already seen, before the
+ * window it judges, which keeps the test valid);</li>
  * <li>absolute guards from the rules: {@code errorRate.max} on the canary's 5xx share,
  * {@code latency {percentile, max}} on its share of requests slower than max ({@link RateTest}).</li>
  * </ul>
@@ -39,10 +40,11 @@ public final class SequentialJudge implements Judge {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Stable's percentile a slow request is measured against. */
     static final double SLOW_PERCENTILE = 99;
-    /** How much each new window moves the slow threshold (an exponential average of stable's p99). */
-    private static final double THRESHOLD_WEIGHT = 0.2;
-    /** Stable requests a window needs before its p99 moves the threshold. */
-    private static final long THRESHOLD_MIN_REQUESTS = 20;
+    /**
+     * How many stable requests the slow threshold's average pools, about: a window of n stable
+     * requests moves it by n / (n + this), so a busy second counts for much and a quiet one a little.
+     */
+    private static final double THRESHOLD_POOL = 200;
 
     /** An absolute guard: the canary's share of errors, or of requests slower than {@code slowerThan}, at most the test's limit. */
     private record Guard(String name, Optional<Duration> slowerThan, RateTest test) {
@@ -66,12 +68,16 @@ public final class SequentialJudge implements Judge {
     /** Stable's trailing p99, in milliseconds; 0 until a window gave one. */
     private double thresholdMillis;
     private long canaryRequests;
+    /** How long the canary has taken traffic (windows in which it had requests): latency is compared after the warm-up. */
+    private Duration canaryTraffic;
 
     public SequentialJudge(Analysis analysis) {
-        this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0);
+        this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0,
+                Duration.ZERO);
     }
 
-    private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests) {
+    private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests,
+                            Duration canaryTraffic) {
         this.analysis = analysis;
         this.needed = 1 / analysis.judging().alpha();
         this.errors = errors;
@@ -81,6 +87,7 @@ public final class SequentialJudge implements Judge {
         this.slowRatio = new RatioInterval(analysis.judging().alpha());
         this.thresholdMillis = thresholdMillis;
         this.canaryRequests = canaryRequests;
+        this.canaryTraffic = canaryTraffic;
     }
 
     /**
@@ -89,9 +96,10 @@ public final class SequentialJudge implements Judge {
      */
     public static SequentialJudge restore(Analysis analysis, JsonNode state) {
         double tolerance = analysis.judging().tolerance();
-        return new SequentialJudge(analysis, RatioTest.restore(tolerance, doubles(state.path("errors"))),
-                RatioTest.restore(tolerance, doubles(state.path("slow"))), guards(analysis, state.path("guards")),
-                state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0));
+        return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))),
+                RatioTest.restore(tolerance, ratioState(state.path("slow"))), guards(analysis, state.path("guards")),
+                state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0),
+                Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)));
     }
 
     private static List<Guard> guards(Analysis analysis, JsonNode saved) {
@@ -139,10 +147,13 @@ public final class SequentialJudge implements Judge {
         TrackFigures c = w.canary();
         TrackFigures s = w.stable();
         canaryRequests += c.requests();
+        if (c.requests() > 0) {
+            canaryTraffic = canaryTraffic.plus(w.window());
+        }
         errors.update(c.errors(), c.requests(), s.errors(), s.requests());
         errorRatio.update(c.errors(), c.requests(), s.errors(), s.requests());
         Optional<Duration> t = threshold();
-        if (t.isPresent() && c.slowerThan().containsKey(t.get()) && s.slowerThan().containsKey(t.get())) {
+        if (warm() && t.isPresent() && c.slowerThan().containsKey(t.get()) && s.slowerThan().containsKey(t.get())) {
             slow.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
             slowRatio.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
         }
@@ -158,20 +169,26 @@ public final class SequentialJudge implements Judge {
         return verdict(w, false);
     }
 
-    /** After the window was judged: its stable p99 moves the threshold a little (it never judges its own window). */
+    /** The canary has taken traffic for the warm-up: a new process's first, cold requests are behind it. */
+    private boolean warm() {
+        return canaryTraffic.compareTo(analysis.judging().warmup()) >= 0;
+    }
+
+    /** After the window was judged: its stable p99 moves the threshold, by its share of the pooled requests (it never judges its own window). */
     private void moveThreshold(TrackFigures stable) {
         Double p99 = stable.latencyMillis().get(SLOW_PERCENTILE);
-        if (p99 == null || stable.requests() < THRESHOLD_MIN_REQUESTS) {
+        if (p99 == null || stable.requests() == 0) {
             return;
         }
-        thresholdMillis = thresholdMillis == 0 ? p99 : (1 - THRESHOLD_WEIGHT) * thresholdMillis + THRESHOLD_WEIGHT * p99;
+        double weight = stable.requests() / (stable.requests() + THRESHOLD_POOL);
+        thresholdMillis = thresholdMillis == 0 ? p99 : (1 - weight) * thresholdMillis + weight * p99;
     }
 
     private Verdict verdict(TrafficWindow w, boolean againstStable) {
         List<Verdict.MetricEvidence> metrics = new ArrayList<>();
         if (againstStable) {
             metrics.add(ratioEvidence("errors vs stable", errors, errorRatio));
-            if (threshold().isPresent()) {
+            if (threshold().isPresent() && warm()) {
                 metrics.add(ratioEvidence("requests slower than stable's p99 vs stable", slow, slowRatio));
             }
         }
@@ -234,13 +251,30 @@ public final class SequentialJudge implements Judge {
     @Override
     public Optional<JsonNode> state() {
         ObjectNode n = JSON.createObjectNode();
-        put(n.putArray("errors"), errors.state());
-        put(n.putArray("slow"), slow.state());
+        putRatio(n.putObject("errors"), errors.state());
+        putRatio(n.putObject("slow"), slow.state());
         ArrayNode g = n.putArray("guards");
         guards.forEach(x -> put(g.addArray(), x.test().state()));
         n.put("thresholdMillis", thresholdMillis);
         n.put("canaryRequests", canaryRequests);
+        n.put("canaryTrafficMillis", canaryTraffic.toMillis());
         return Optional.of(n);
+    }
+
+    private static void putRatio(ObjectNode n, RatioTest.State s) {
+        n.put("intervals", s.intervals());
+        ArrayNode copies = n.putArray("copies");
+        for (RatioTest.Copy c : s.copies()) {
+            ObjectNode o = copies.addObject();
+            o.put("startedAt", c.startedAt());
+            put(o.putArray("logL"), c.logL());
+        }
+    }
+
+    private static RatioTest.State ratioState(JsonNode n) {
+        List<RatioTest.Copy> copies = new ArrayList<>();
+        n.path("copies").forEach(c -> copies.add(new RatioTest.Copy(c.path("startedAt").asLong(), doubles(c.path("logL")))));
+        return new RatioTest.State(n.path("intervals").asLong(), copies);
     }
 
     private static void put(ArrayNode a, double[] values) {

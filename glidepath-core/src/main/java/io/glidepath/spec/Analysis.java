@@ -36,10 +36,13 @@ public record Analysis(Duration interval, long minRequests, int failAfter, Durat
      * than stable's a canary's error or slow-request rate may be before it counts as a regression (a
      * ratio; sequential only). {@code inconclusive}: what a canary that served fewer than
      * {@code minRequests} requests over its steps gets (sequential only: too little traffic to judge).
+     * {@code warmup}: how long the canary takes traffic before its latency is compared with stable's (a
+     * new process is slow until it is warm; sequential only).
      */
-    public record Judging(Kind kind, double alpha, double tolerance, Inconclusive inconclusive) {
-        public static final Judging THRESHOLDS = new Judging(Kind.THRESHOLDS, 0.01, 1.1, Inconclusive.PROMOTE);
-        public static final Judging SEQUENTIAL = new Judging(Kind.SEQUENTIAL, 0.01, 1.1, Inconclusive.PROMOTE);
+    public record Judging(Kind kind, double alpha, double tolerance, Inconclusive inconclusive, Duration warmup) {
+        public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(30);
+        public static final Judging THRESHOLDS = new Judging(Kind.THRESHOLDS, 0.01, 1.1, Inconclusive.PROMOTE, DEFAULT_WARMUP);
+        public static final Judging SEQUENTIAL = new Judging(Kind.SEQUENTIAL, 0.01, 1.1, Inconclusive.PROMOTE, DEFAULT_WARMUP);
 
         public enum Kind { THRESHOLDS, SEQUENTIAL }
 

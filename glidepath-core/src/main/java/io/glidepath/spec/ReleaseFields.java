@@ -19,7 +19,7 @@ public final class ReleaseFields {
     public static final Set<String> EXPECT = Set.of("status", "bodyContains");
     public static final Set<String> STEP = Set.of("weight", "bake", "pause");
     public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules", "judge", "alpha",
-            "tolerance", "inconclusive", "metrics");
+            "tolerance", "inconclusive", "warmup", "metrics");
     public static final Set<String> METRICS = Set.of("prometheus");
     public static final Set<String> PROMETHEUS = Set.of("url", "timeout", "requests", "errors", "latency", "slowerThan");
     public static final Set<String> RULE = Set.of("errorRate", "latency", "metric");

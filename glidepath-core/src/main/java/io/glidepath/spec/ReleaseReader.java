@@ -639,7 +639,7 @@ public final class ReleaseReader {
         Analysis.Judging.Kind kind = choice(m.get("judge"), p + ".judge", Analysis.Judging.Kind.class, Analysis.Judging.Kind.THRESHOLDS);
         Analysis.Judging d = kind == Analysis.Judging.Kind.SEQUENTIAL ? Analysis.Judging.SEQUENTIAL : Analysis.Judging.THRESHOLDS;
         if (kind == Analysis.Judging.Kind.THRESHOLDS) {
-            for (String f : List.of("alpha", "tolerance", "inconclusive")) {
+            for (String f : List.of("alpha", "tolerance", "inconclusive", "warmup")) {
                 if (m.get(f) != null) {
                     error(m.get(f).location(), p + "." + f, "is a setting of the sequential judge: add judge: sequential, or leave it out");
                 }
@@ -670,7 +670,8 @@ public final class ReleaseReader {
         }
         Analysis.Judging.Inconclusive inconclusive = choice(m.get("inconclusive"), p + ".inconclusive", Analysis.Judging.Inconclusive.class,
                 d.inconclusive());
-        return new Analysis.Judging(kind, alpha, tolerance, inconclusive);
+        Duration warmup = duration(m.get("warmup"), p + ".warmup", d.warmup(), Duration.ZERO, Duration.ofMinutes(30));
+        return new Analysis.Judging(kind, alpha, tolerance, inconclusive, warmup);
     }
 
     /** One of an enum's values, written in lower camel case ({@code blueGreen}, {@code sequential}). */

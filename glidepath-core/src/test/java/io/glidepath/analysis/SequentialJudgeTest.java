@@ -144,17 +144,23 @@ class SequentialJudgeTest {
     }
 
     @Test
-    void slowRequestsAreCountedAboveStablesOwnTrailingP99OnceItIsKnown() throws Exception {
-        SequentialJudge judge = new SequentialJudge(analysis(""));
+    void slowRequestsAreCountedAboveStablesOwnTrailingP99OnceItIsKnownAndTheCanaryIsWarm() throws Exception {
+        SequentialJudge judge = new SequentialJudge(analysis(", warmup: 3s"));
         assertThat(judge.query(SECOND).slowerThan()).as("no threshold before a window gave one").isEmpty();
         judge.canary(new TrafficWindow(SECOND, new TrackFigures(400, 0, Map.of(99.0, 120.0)), new TrackFigures(100, 0, Map.of(99.0, 125.0))));
         assertThat(judge.query(SECOND).slowerThan()).as("stable's p99, snapped up to the ladder").containsExactly(Duration.ofMillis(125));
-        // the canary's requests are slower: 20 of 100 above stable's p99, stable's 4 of 400
+        // the canary's requests are slower: 20 of 100 above stable's p99, stable's 4 of 400; its first seconds are its warm-up
         Verdict v = null;
+        int judged = 0;
         for (int t = 0; t < 30 && (v == null || !v.failed()); t++) {
             Duration tau = judge.query(SECOND).slowerThan().iterator().next();
             v = judge.canary(new TrafficWindow(SECOND, new TrackFigures(400, 0, Map.of(99.0, 120.0), Map.of(tau, 4L)),
                     new TrackFigures(100, 0, Map.of(99.0, 300.0), Map.of(tau, 20L))));
+            judged++;
+            if (judged < 2) {
+                assertThat(v.evidence().orElseThrow().metrics()).as("no latency comparison during the warm-up")
+                        .noneMatch(m -> m.metric().startsWith("requests slower"));
+            }
         }
         assertThat(v.failed()).isTrue();
         assertThat(v.failures()).anySatisfy(f -> assertThat(f).startsWith("requests slower than stable's p99 vs stable"));

@@ -203,14 +203,14 @@ class ReleaseReaderTest {
                     version: "1"
                     run: {command: [a]}
                     route: {pathPrefix: /a}
-                    analysis: {judge: sequential, alpha: 0.5%, tolerance: 1.25, inconclusive: rollback, minRequests: 200}
+                    analysis: {judge: sequential, alpha: 0.5%, tolerance: 1.25, inconclusive: rollback, warmup: 1m, minRequests: 200}
                   - name: b
                     version: "1"
                     run: {command: [b]}
                     route: {pathPrefix: /b}
                 """);
         assertThat(r.services().get(0).analysis().judging()).isEqualTo(new Analysis.Judging(Analysis.Judging.Kind.SEQUENTIAL, 0.005, 1.25,
-                Analysis.Judging.Inconclusive.ROLLBACK));
+                Analysis.Judging.Inconclusive.ROLLBACK, java.time.Duration.ofMinutes(1)));
         assertThat(r.services().get(0).analysis().minRequests()).isEqualTo(200);
         assertThat(r.services().get(1).analysis().judging()).as("a file that names no judge keeps today's").isEqualTo(Analysis.Judging.THRESHOLDS);
     }
