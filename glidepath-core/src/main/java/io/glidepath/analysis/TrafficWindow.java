@@ -1,7 +1,32 @@
 package io.glidepath.analysis;
 
 import java.time.Duration;
+import java.util.OptionalDouble;
 
-/** Stable and canary side by side over the same window. */
-public record TrafficWindow(Duration window, TrackFigures stable, TrackFigures canary) {
+/**
+ * Stable and canary side by side over the same window. On a route whose split is sticky (each client
+ * keeps its track), {@code clientShare} is the canary's share of clients: the split's weight, which
+ * the router's hash of the client id applies to clients, not to requests. A source that cannot tell
+ * leaves it empty.
+ */
+public record TrafficWindow(Duration window, TrackFigures stable, TrackFigures canary, OptionalDouble clientShare) {
+
+    public TrafficWindow {
+        if (clientShare.isPresent() && !(clientShare.getAsDouble() >= 0 && clientShare.getAsDouble() <= 1)) {
+            throw new IllegalArgumentException("the canary's share of clients must be from 0 to 1; got " + clientShare.getAsDouble());
+        }
+    }
+
+    /** A window of a split that is not sticky, or whose source does not tell. */
+    public TrafficWindow(Duration window, TrackFigures stable, TrackFigures canary) {
+        this(window, stable, canary, OptionalDouble.empty());
+    }
+
+    /**
+     * Whether the window counts clients as well as requests: the split is sticky, and both tracks
+     * report how many clients had their first error in it.
+     */
+    public boolean countsClients() {
+        return clientShare.isPresent() && stable.firstClientErrors().isPresent() && canary.firstClientErrors().isPresent();
+    }
 }
