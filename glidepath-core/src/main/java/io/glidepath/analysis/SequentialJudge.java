@@ -26,7 +26,10 @@ import java.util.Set;
  *
  * <p>Its metrics, each an e-process, combined by averaging their e-values:
  * <ul>
- * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance;</li>
+ * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance. On a
+ * sticky split the requests of one client are not independent (a heavy client with a flaky account
+ * errs on whichever track it keeps), so where the source counts clients the test counts them: each
+ * client's first error is one event, and the canary's share is its share of clients;</li>
  * <li>latency against stable, once the canary has taken traffic for the release file's
  * {@code warmup} (a new process is slow until it is warm): counts of requests slower than stable's own
  * trailing p99, a {@link RatioTest} too (the threshold is set from windows already seen, before the
@@ -70,14 +73,16 @@ public final class SequentialJudge implements Judge {
     private long canaryRequests;
     /** How long the canary has taken traffic (windows in which it had requests): latency is compared after the warm-up. */
     private Duration canaryTraffic;
+    /** Whether the errors test has counted clients (a sticky split) rather than requests. */
+    private boolean countedClients;
 
     public SequentialJudge(Analysis analysis) {
         this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0,
-                Duration.ZERO);
+                Duration.ZERO, false);
     }
 
     private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests,
-                            Duration canaryTraffic) {
+                            Duration canaryTraffic, boolean countedClients) {
         this.analysis = analysis;
         this.needed = 1 / analysis.judging().alpha();
         this.errors = errors;
@@ -88,6 +93,7 @@ public final class SequentialJudge implements Judge {
         this.thresholdMillis = thresholdMillis;
         this.canaryRequests = canaryRequests;
         this.canaryTraffic = canaryTraffic;
+        this.countedClients = countedClients;
     }
 
     /**
@@ -99,7 +105,7 @@ public final class SequentialJudge implements Judge {
         return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))),
                 RatioTest.restore(tolerance, ratioState(state.path("slow"))), guards(analysis, state.path("guards")),
                 state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0),
-                Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)));
+                Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)), state.path("countedClients").asBoolean(false));
     }
 
     private static List<Guard> guards(Analysis analysis, JsonNode saved) {
@@ -150,8 +156,16 @@ public final class SequentialJudge implements Judge {
         if (c.requests() > 0) {
             canaryTraffic = canaryTraffic.plus(w.window());
         }
-        errors.update(c.errors(), c.requests(), s.errors(), s.requests());
-        errorRatio.update(c.errors(), c.requests(), s.errors(), s.requests());
+        if (w.countsClients()) {
+            long canaryClients = c.firstClientErrors().getAsLong();
+            long stableClients = s.firstClientErrors().getAsLong();
+            errors.update(canaryClients, stableClients, w.clientShare().getAsDouble());
+            errorRatio.update(canaryClients, stableClients, w.clientShare().getAsDouble());
+            countedClients = true;
+        } else {
+            errors.update(c.errors(), c.requests(), s.errors(), s.requests());
+            errorRatio.update(c.errors(), c.requests(), s.errors(), s.requests());
+        }
         Optional<Duration> t = threshold();
         if (warm() && t.isPresent() && c.slowerThan().containsKey(t.get()) && s.slowerThan().containsKey(t.get())) {
             slow.update(c.slowerThan().get(t.get()), c.requests(), s.slowerThan().get(t.get()), s.requests());
@@ -187,7 +201,7 @@ public final class SequentialJudge implements Judge {
     private Verdict verdict(TrafficWindow w, boolean againstStable) {
         List<Verdict.MetricEvidence> metrics = new ArrayList<>();
         if (againstStable) {
-            metrics.add(ratioEvidence("errors vs stable", errors, errorRatio));
+            metrics.add(ratioEvidence(countedClients ? "clients with errors vs stable" : "errors vs stable", errors, errorRatio));
             if (threshold().isPresent() && warm()) {
                 metrics.add(ratioEvidence("requests slower than stable's p99 vs stable", slow, slowRatio));
             }
@@ -258,6 +272,7 @@ public final class SequentialJudge implements Judge {
         n.put("thresholdMillis", thresholdMillis);
         n.put("canaryRequests", canaryRequests);
         n.put("canaryTrafficMillis", canaryTraffic.toMillis());
+        n.put("countedClients", countedClients);
         return Optional.of(n);
     }
 

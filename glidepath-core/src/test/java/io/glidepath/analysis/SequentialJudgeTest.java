@@ -125,6 +125,89 @@ class SequentialJudgeTest {
         assertThat(v.evidence().orElseThrow().needed()).isEqualTo(100);
     }
 
+    /**
+     * A second of a sticky split, 10% of clients on the canary: light clients (1% errors) on both tracks,
+     * plus on the canary one heavy client (100 req/s) whose account fails 5% of its requests on any
+     * version; {@code newErringClients} clients a second have their first error, each on the canary with
+     * its client share times {@code canaryClientRatio}. With {@code countsClients} false the source gives
+     * requests only, as a source that cannot count clients does.
+     */
+    static TrafficWindow stickySecond(SplittableRandom rnd, double newErringClients, double canaryClientRatio, boolean countsClients) {
+        TrackFigures stableRequests = figures(rnd, poisson(rnd, 450), 0.01);
+        TrackFigures light = figures(rnd, poisson(rnd, 50), 0.01);
+        TrackFigures heavy = figures(rnd, poisson(rnd, 100), 0.05);
+        double canaryChance = 0.1 * canaryClientRatio / (1 + 0.1 * (canaryClientRatio - 1));
+        long canaryFirst = 0;
+        long stableFirst = 0;
+        for (long k = poisson(rnd, newErringClients); k > 0; k--) {
+            if (rnd.nextDouble() < canaryChance) {
+                canaryFirst++;
+            } else {
+                stableFirst++;
+            }
+        }
+        if (!countsClients) {
+            return new TrafficWindow(SECOND, stableRequests, new TrackFigures(light.requests() + heavy.requests(), light.errors() + heavy.errors(),
+                    light.latencyMillis()));
+        }
+        TrackFigures stable = new TrackFigures(stableRequests.requests(), stableRequests.errors(), stableRequests.latencyMillis(), Map.of(), Map.of(),
+                java.util.OptionalLong.of(stableFirst));
+        TrackFigures canary = new TrackFigures(light.requests() + heavy.requests(), light.errors() + heavy.errors(), light.latencyMillis(), Map.of(),
+                Map.of(), java.util.OptionalLong.of(canaryFirst));
+        return new TrafficWindow(SECOND, stable, canary, java.util.OptionalDouble.of(0.1));
+    }
+
+    @Test
+    void onAStickySplitItCountsClientsSoAHeavyClientOnTheCanaryIsOneClientNotARegression() throws Exception {
+        Analysis a = analysis("");
+        SequentialJudge byClients = new SequentialJudge(a);
+        SequentialJudge byRequests = new SequentialJudge(a);
+        SplittableRandom clients = new SplittableRandom(21);
+        SplittableRandom requests = new SplittableRandom(21);
+        int clientFailure = -1;
+        int requestFailure = -1;
+        Verdict last = null;
+        for (int t = 1; t <= 600 && clientFailure < 0; t++) {
+            byClients.query(SECOND);
+            last = byClients.canary(stickySecond(clients, 3, 1, true));
+            clientFailure = last.failed() ? t : -1;
+            if (requestFailure < 0) {
+                byRequests.query(SECOND);
+                requestFailure = byRequests.canary(stickySecond(requests, 3, 1, false)).failed() ? t : -1;
+            }
+        }
+        // the heavy client makes the canary's request error rate about 3.7x stable's though both versions are the same
+        assertThat(requestFailure).as("counting requests, the heavy client's errors look like a regression").isPositive();
+        assertThat(clientFailure).as("counting clients, it is one client: no rollback in 10 minutes").isEqualTo(-1);
+        assertThat(last.evidence().orElseThrow().metrics().get(0).metric()).isEqualTo("clients with errors vs stable");
+
+        JsonNode state = byClients.state().orElseThrow();
+        assertThat(state.path("countedClients").asBoolean()).isTrue();
+        SequentialJudge restored = SequentialJudge.restore(a, io.glidepath.journal.EventJson.MAPPER.readTree(state.toString()));
+        restored.query(SECOND);
+        assertThat(restored.canary(stickySecond(clients, 3, 1, true)).evidence().orElseThrow().metrics().get(0).metric())
+                .isEqualTo("clients with errors vs stable");
+    }
+
+    @Test
+    void onAStickySplitACanaryThatFailsTwiceAsManyClientsIsRolledBack() throws Exception {
+        Analysis a = analysis("");
+        int caught = 0;
+        for (int run = 0; run < 20; run++) {
+            SequentialJudge judge = new SequentialJudge(a);
+            SplittableRandom rnd = new SplittableRandom(300 + run);
+            for (int t = 1; t <= 600; t++) {
+                judge.query(SECOND);
+                if (judge.canary(stickySecond(rnd, 3, 2, true)).failed()) {
+                    caught++;
+                    break;
+                }
+            }
+        }
+        // 3 clients a second with a first error: about 0.55 a second on the canary against 0.3 expected
+        assertThat(caught).as("caught within 10 minutes, of 20").isGreaterThanOrEqualTo(19);
+    }
+
     @Test
     void aRestartedServerGoesOnWithTheEvidenceItHadNotAFreshAlpha() throws Exception {
         Analysis a = analysis("");

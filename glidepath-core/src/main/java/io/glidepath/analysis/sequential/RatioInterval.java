@@ -39,14 +39,20 @@ public final class RatioInterval {
         }
     }
 
-    /** Takes one interval's counts, as {@link RatioTest#update} does. */
+    /** Takes one interval's counts, as {@link RatioTest#update(long, long, long, long)} does. */
     public void update(long canaryEvents, long canaryRequests, long stableEvents, long stableRequests) {
+        double rho = canaryRequests == 0 || stableRequests == 0 ? 0 : (double) canaryRequests / (canaryRequests + stableRequests);
+        update(canaryEvents, stableEvents, rho);
+    }
+
+    /** Takes one interval's events with the canary's share of their units, as {@link RatioTest#update(long, long, double)} does. */
+    public void update(long canaryEvents, long stableEvents, double canaryShare) {
         long total = canaryEvents + stableEvents;
-        if (total == 0 || canaryRequests == 0 || stableRequests == 0) {
+        if (total == 0 || !(canaryShare > 0 && canaryShare < 1)) {
             return;
         }
         events += total;
-        double rho = (double) canaryRequests / (canaryRequests + stableRequests);
+        double rho = canaryShare;
         for (int c = 0; c < CANDIDATES; c++) {
             double r = candidate[c];
             double base = Math.log1p(rho * (r - 1));

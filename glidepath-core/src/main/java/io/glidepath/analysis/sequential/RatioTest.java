@@ -92,6 +92,16 @@ public final class RatioTest {
 
     /** Takes one interval's counts: events and requests on the canary and on stable. */
     public void update(long canaryEvents, long canaryRequests, long stableEvents, long stableRequests) {
+        double rho = canaryRequests == 0 || stableRequests == 0 ? 0 : (double) canaryRequests / (canaryRequests + stableRequests);
+        update(canaryEvents, stableEvents, rho);
+    }
+
+    /**
+     * Takes one interval's events on the canary and on stable, with the canary's share of the units
+     * the events come from: its realized share of requests, or on a sticky split its share of
+     * clients (each client's first error is one event).
+     */
+    public void update(long canaryEvents, long stableEvents, double canaryShare) {
         intervals++;
         if (intervals % RESTART_EVERY == 0 && intervals / RESTART_EVERY <= RESTARTS) {
             logL.add(new double[GRID.length]);
@@ -102,10 +112,10 @@ public final class RatioTest {
             }
         }
         long events = canaryEvents + stableEvents;
-        if (events == 0 || canaryRequests == 0 || stableRequests == 0) {
+        if (events == 0 || !(canaryShare > 0 && canaryShare < 1)) {
             return; // no event, or one track without traffic: the interval says nothing about the ratio
         }
-        double rho = (double) canaryRequests / (canaryRequests + stableRequests);
+        double rho = canaryShare;
         double base = Math.log1p(rho * (tolerance - 1));
         double[] step = new double[GRID.length];
         for (int j = 0; j < GRID.length; j++) {

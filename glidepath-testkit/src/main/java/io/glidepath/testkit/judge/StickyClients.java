@@ -8,7 +8,9 @@ import java.util.random.RandomGenerator;
  * its own place on the split (a client is on the canary while its place is below the canary's share,
  * so it keeps its track as the weight grows, as the router's sticky split does). The 50 heaviest
  * (60% of the traffic) are drawn one by one and come in sessions: on a third of the time, at three
- * times their mean rate, a session lasting 20 s on average; the other 950 are drawn per track in bulk.
+ * times their mean rate, a session lasting 20 s on average; the other 950 are drawn per track in bulk,
+ * and each of their errors is given to one of them by weight times propensity. As the router does on a
+ * sticky split, it counts the clients whose first error came in each second.
  */
 final class StickyClients {
     static final int CLIENTS = 1000;
@@ -22,6 +24,15 @@ final class StickyClients {
     private final double[] propensity = new double[CLIENTS];
     private final double[] place = new double[CLIENTS];
     private final boolean[] on = new boolean[HEAVY];
+    /** Clients that have had an error: each one's first error is counted once. */
+    private final boolean[] erred = new boolean[CLIENTS];
+    /** Cumulative weight times propensity of the light clients on each track, in client order, for the share last computed. */
+    private final double[] stableCumulative = new double[CLIENTS - HEAVY];
+    private final double[] canaryCumulative = new double[CLIENTS - HEAVY];
+    private final int[] stableClient = new int[CLIENTS - HEAVY];
+    private final int[] canaryClient = new int[CLIENTS - HEAVY];
+    private int stableLight;
+    private int canaryLight;
     /** The light clients' weight and propensity-weighted weight on each track, for the share last computed. */
     private double lightShare = -1;
     private double lightStable;
@@ -49,7 +60,10 @@ final class StickyClients {
         }
     }
 
-    /** Fills {@code out} with stable requests, stable errors, canary requests, canary errors for one second. */
+    /**
+     * Fills {@code out} with one second's stable requests, errors and clients' first errors, then the
+     * canary's.
+     */
     void second(RandomGenerator rng, double rate, double share, double stableErrors, double canaryErrors, long[] out) {
         for (int k = 0; k < HEAVY; k++) {
             on[k] = on[k] ? rng.nextDouble() >= ON_TO_OFF : rng.nextDouble() < OFF_TO_ON;
@@ -59,27 +73,55 @@ final class StickyClients {
             boolean canary = place[k] < share;
             long requests = Draw.poisson(rng, rate * weight[k] / DUTY);
             long errors = Draw.binomial(rng, requests, Math.min(1, (canary ? canaryErrors : stableErrors) * propensity[k]));
-            out[canary ? 2 : 0] += requests;
-            out[canary ? 3 : 1] += errors;
+            out[canary ? 3 : 0] += requests;
+            out[canary ? 4 : 1] += errors;
+            if (errors > 0 && !erred[k]) {
+                erred[k] = true;
+                out[canary ? 5 : 2]++;
+            }
         }
         if (share != lightShare) {
             lightShare = share;
             lightStable = lightStablePropensity = lightCanary = lightCanaryPropensity = 0;
+            stableLight = canaryLight = 0;
             for (int k = HEAVY; k < CLIENTS; k++) {
                 if (place[k] < share) {
                     lightCanary += weight[k];
                     lightCanaryPropensity += weight[k] * propensity[k];
+                    canaryCumulative[canaryLight] = lightCanaryPropensity;
+                    canaryClient[canaryLight++] = k;
                 } else {
                     lightStable += weight[k];
                     lightStablePropensity += weight[k] * propensity[k];
+                    stableCumulative[stableLight] = lightStablePropensity;
+                    stableClient[stableLight++] = k;
                 }
             }
         }
         long stable = Draw.poisson(rng, rate * lightStable);
         long canary = Draw.poisson(rng, rate * lightCanary);
+        long stableLightErrors = Draw.binomial(rng, stable, lightStable == 0 ? 0 : Math.min(1, stableErrors * lightStablePropensity / lightStable));
+        long canaryLightErrors = Draw.binomial(rng, canary, lightCanary == 0 ? 0 : Math.min(1, canaryErrors * lightCanaryPropensity / lightCanary));
         out[0] += stable;
-        out[1] += Draw.binomial(rng, stable, lightStable == 0 ? 0 : Math.min(1, stableErrors * lightStablePropensity / lightStable));
-        out[2] += canary;
-        out[3] += Draw.binomial(rng, canary, lightCanary == 0 ? 0 : Math.min(1, canaryErrors * lightCanaryPropensity / lightCanary));
+        out[1] += stableLightErrors;
+        out[2] += firstErrors(rng, stableLightErrors, stableCumulative, stableClient, stableLight);
+        out[3] += canary;
+        out[4] += canaryLightErrors;
+        out[5] += firstErrors(rng, canaryLightErrors, canaryCumulative, canaryClient, canaryLight);
+    }
+
+    /** Gives each of {@code errors} to a light client of one track, by weight times propensity; counts the clients it is the first error of. */
+    private int firstErrors(RandomGenerator rng, long errors, double[] cumulative, int[] client, int n) {
+        int first = 0;
+        for (long e = 0; e < errors && n > 0; e++) {
+            double u = rng.nextDouble() * cumulative[n - 1];
+            int i = java.util.Arrays.binarySearch(cumulative, 0, n, u);
+            int k = client[Math.min(i >= 0 ? i : -i - 1, n - 1)];
+            if (!erred[k]) {
+                erred[k] = true;
+                first++;
+            }
+        }
+        return first;
     }
 }

@@ -4,6 +4,8 @@ import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.TrafficWindow;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
@@ -23,8 +25,8 @@ public final class TrafficStream {
     static final double WAVE_SECONDS = 300;
     static final double WAVE_AMPLITUDE = 0.5;
 
-    /** One second of both tracks. */
-    public record Second(int second, TrackSecond stable, TrackSecond canary) {
+    /** One second of both tracks; on a sticky split, the canary's share of clients. */
+    public record Second(int second, TrackSecond stable, TrackSecond canary, OptionalDouble clientShare) {
 
         /** Draws what all these questions need, in an order that keeps every answer from the same requests. */
         public void prepare(Collection<MetricQuery> queries) {
@@ -40,7 +42,7 @@ public final class TrafficStream {
 
         /** The window a metric source would give a judge that asked {@code q}. */
         public TrafficWindow window(MetricQuery q) {
-            return new TrafficWindow(q.window(), stable.figures(q), canary.figures(q));
+            return new TrafficWindow(q.window(), stable.figures(q), canary.figures(q), clientShare);
         }
     }
 
@@ -80,24 +82,27 @@ public final class TrafficStream {
                 ? Math.min(1, stableErrors * e.multiplier()) : stableErrors;
         double rate = scenario.rps() * load;
 
-        long[] counts = new long[4]; // stable requests, stable errors, canary requests, canary errors
+        // stable requests, errors and clients' first errors, then the canary's
+        long[] counts = new long[6];
         if (clients != null) {
             clients.second(rng, rate, share, stableErrors, canaryErrors, counts);
         } else {
             counts[0] = Draw.poisson(rng, rate * (1 - share));
-            counts[2] = Draw.poisson(rng, rate * share);
+            counts[3] = Draw.poisson(rng, rate * share);
         }
-        TrackSecond stable = track(0, counts[0], counts[1], stableErrors, stableModel);
-        TrackSecond canary = track(1, counts[2], counts[3], canaryErrors, canaryModel);
-        return new Second(second, stable, canary);
+        TrackSecond stable = track(0, counts[0], counts[1], counts[2], stableErrors, stableModel);
+        TrackSecond canary = track(1, counts[3], counts[4], counts[5], canaryErrors, canaryModel);
+        return new Second(second, stable, canary, clients != null ? OptionalDouble.of(share) : OptionalDouble.empty());
     }
 
-    private TrackSecond track(int track, long requests, long clientErrors, double errorRate, LatencyModel model) {
+    private TrackSecond track(int track, long requests, long clientErrors, long firstClientErrors, double errorRate, LatencyModel model) {
         RandomGenerator own = new SplittableRandom(mix(seed, 2L * second + track));
         boolean pause = scenario.variant() == Scenario.Variant.GC && rng.nextDouble() < PAUSE_CHANCE;
         if (!pause) {
-            long errors = clients != null ? clientErrors : Draw.binomial(rng, requests, errorRate);
-            return new TrackSecond(requests, errors, Latencies.lazy(requests, model, own));
+            if (clients != null) {
+                return new TrackSecond(requests, clientErrors, Latencies.lazy(requests, model, own), OptionalLong.of(firstClientErrors));
+            }
+            return new TrackSecond(requests, Draw.binomial(rng, requests, errorRate), Latencies.lazy(requests, model, own));
         }
         // a stop-the-world pause of 100-400 ms somewhere in this second: requests arriving during it
         // wait for what is left of it, and some of those fail (callers' timeouts)

@@ -2,9 +2,15 @@ package io.glidepath.testkit.judge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.glidepath.analysis.Judge;
+import io.glidepath.analysis.MetricQuery;
+import io.glidepath.analysis.SequentialJudge;
+import io.glidepath.analysis.TrafficWindow;
+import io.glidepath.analysis.Verdict;
 import io.glidepath.testkit.judge.Scenario.Effect;
 import io.glidepath.testkit.judge.Scenario.Split;
 import io.glidepath.testkit.judge.Scenario.Variant;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,6 +52,52 @@ class JudgeStatisticsTest {
         for (Variant v : List.of(Variant.IID, Variant.STICKY, Variant.GC)) {
             Tally t = tally(healthy(500, 0.1, 0.001, v, 300), 500, Contender.sequential());
             assertThat(t.rollbacks()).as("false rollbacks of 500 healthy canaries, %s", v.label).isLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void onAStickySplitCountingClientsKeepsTheHeavyClientsMixFromRollingBackHealthyCanaries() throws Exception {
+        // 500 requests a second, 0.1% errors, half the clients on the canary, 30 minutes: the canary's
+        // heavy clients, with their own error propensities, make its request error rate differ from
+        // stable's for the whole run; a judge that counts requests rolls some back, counting clients does not
+        Scenario s = healthy(500, 0.5, 0.001, Variant.STICKY, 1800);
+        Contender requestsOnly = new Contender("sequential on requests", () -> new RequestsOnly(new SequentialJudge(Contender.specExample(true))));
+        Tally byClients = tally(s, 300, Contender.sequential());
+        Tally byRequests = tally(s, 300, requestsOnly);
+        assertThat(byRequests.rollbacks()).as("counting requests: false rollbacks of 300").isGreaterThanOrEqualTo(3);
+        assertThat(byClients.rollbacks()).as("counting clients: false rollbacks of 300").isLessThanOrEqualTo(1);
+    }
+
+    /** A judge given what a source that cannot count clients gives: requests only. */
+    record RequestsOnly(Judge judge) implements Judge {
+        @Override
+        public MetricQuery query(Duration interval) {
+            return judge.query(interval);
+        }
+
+        @Override
+        public Verdict canary(TrafficWindow w) {
+            return judge.canary(new TrafficWindow(w.window(), w.stable(), w.canary()));
+        }
+
+        @Override
+        public Verdict promoted(TrafficWindow w) {
+            return judge.promoted(new TrafficWindow(w.window(), w.stable(), w.canary()));
+        }
+
+        @Override
+        public int failAfter() {
+            return judge.failAfter();
+        }
+
+        @Override
+        public Verdict conclude() {
+            return judge.conclude();
+        }
+
+        @Override
+        public java.util.Optional<com.fasterxml.jackson.databind.JsonNode> state() {
+            return judge.state();
         }
     }
 

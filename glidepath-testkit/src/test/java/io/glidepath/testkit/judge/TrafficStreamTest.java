@@ -111,6 +111,34 @@ class TrafficStreamTest {
     }
 
     @Test
+    void onAStickySplitEachClientsFirstErrorIsCountedOnceOnItsTrack() {
+        Scenario s = new Scenario(500, new Split.Step(0.1, 0.5, 300), 0.01, Variant.STICKY, new Effect.None(), 0, List.of(600));
+        TrafficStream stream = new TrafficStream(s, 5);
+        long first = 0;
+        long errors = 0;
+        for (int t = 1; t <= 600; t++) {
+            TrafficStream.Second sec = stream.next();
+            sec.prepare(List.of(P99_AND_SLOW));
+            assertThat(sec.clientShare()).hasValue(t <= 300 ? 0.1 : 0.5);
+            for (TrackSecond track : List.of(sec.stable(), sec.canary())) {
+                long f = track.firstClientErrors().orElseThrow();
+                assertThat(f).isBetween(0L, track.errors());
+                first += f;
+                errors += track.errors();
+            }
+            assertThat(sec.window(P99_AND_SLOW).countsClients()).isTrue();
+        }
+        // 3,000 errors in ten minutes, from at most the 1,000 clients, each counted once
+        assertThat(errors).isGreaterThan(2_000);
+        assertThat(first).isBetween(100L, (long) StickyClients.CLIENTS);
+
+        TrafficStream independent = new TrafficStream(new Scenario(500, new Split.Constant(0.1), 0.01, Variant.IID, new Effect.None(), 0, List.of(10)), 5);
+        TrafficStream.Second sec = independent.next();
+        assertThat(sec.clientShare()).isEmpty();
+        assertThat(sec.stable().firstClientErrors()).isEmpty();
+    }
+
+    @Test
     void requestsFollowTheSplitAndErrorsTheBaselineTimesTheRegression() {
         for (Variant v : Variant.values()) {
             Scenario s = new Scenario(500, new Split.Constant(0.1), 0.01, v, new Effect.Errors(2), 100, List.of(600));
