@@ -124,6 +124,11 @@ public final class Router implements AutoCloseable {
         return adminAddress;
     }
 
+    /** The routing table's write side and each route's runtime (for whoever embeds the router, and tests). */
+    public RouteRegistry routes() {
+        return registry;
+    }
+
     /**
      * Graceful stop: no new connections, in-flight requests finish (up to the shutdown timeout),
      * then everything closes. Returns true when nothing had to be cut.

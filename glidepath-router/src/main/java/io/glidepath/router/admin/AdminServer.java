@@ -261,11 +261,23 @@ public final class AdminServer implements AutoCloseable {
         n.put("route", name);
         n.put("generation", route.state().generation());
         n.put("canaryWeight", route.canaryWeight());
+        // a sticky split randomizes clients, not requests: the canary's share of them, and per split track the
+        // clients whose first 5xx since the canary began came in the window (left out once the ledger is full)
+        boolean countsClients = route.sticky();
+        if (countsClients) {
+            n.put("clientShare", route.canaryWeight() / (double) RouteSpec.FULL_WEIGHT);
+        }
+        boolean ledgerWhole = !route.clientErrors().full();
         n.put("windowSeconds", seconds);
         RouteRuntime rt = route.runtime();
         ObjectNode tracks = n.putObject("tracks");
         for (Track t : Track.values()) {
-            writeStats(tracks.putObject(t.id()), over.apply(rt.metrics(t)));
+            ObjectNode o = tracks.putObject(t.id());
+            WindowStats s = over.apply(rt.metrics(t));
+            writeStats(o, s);
+            if (countsClients && ledgerWhole && t != Track.PREVIEW) {
+                o.put("firstClientErrors", s.firstClientErrors());
+            }
         }
         // counted apart from the split's tracks, so that a judge reading stable and canary reads users' traffic only
         ObjectNode overridden = n.putObject("overridden");

@@ -4,15 +4,17 @@ import io.glidepath.route.Track;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * Per-track and per-endpoint figures of a route over a window. {@code tracks} hold the split's
  * requests (and the preview key's); requests the override header sent to stable or canary are in
  * {@code overridden}, and stable's answers in place of shielded canary failures in {@code shieldAnswers}.
+ * On a sticky split, {@code clientShare} is the canary's share of clients (its weight over 10000).
  */
 public record RouteStats(String route, long generation, int canaryWeight, int windowSeconds,
                          Map<Track, TrafficStats> tracks, Map<Track, TrafficStats> overridden, TrafficStats shieldAnswers,
-                         Map<String, TrafficStats> endpoints) {
+                         Map<String, TrafficStats> endpoints, OptionalDouble clientShare) {
 
     public RouteStats {
         tracks = Map.copyOf(tracks);

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
@@ -153,7 +154,8 @@ public final class RouterAdminClient {
             endpoints.put(e.getKey(), readStats(e.getValue(), asked));
         }
         return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
-                n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints);
+                n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints,
+                n.path("clientShare").isNumber() ? OptionalDouble.of(n.path("clientShare").asDouble()) : OptionalDouble.empty());
     }
 
     /** Prometheus text from {@code /metrics}. */
@@ -167,7 +169,8 @@ public final class RouterAdminClient {
         return new TrafficStats(s.path("requests").asLong(), s.path("errorRate").asDouble(), st.path("2xx").asLong(),
                 st.path("4xx").asLong(), st.path("5xx").asLong(), s.path("connectFailures").asLong(), s.path("shielded").asLong(),
                 s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble(),
-                latencyAt(l.path("at")), slowerThan(s.path("slowerThan"), asked));
+                latencyAt(l.path("at")), slowerThan(s.path("slowerThan"), asked),
+                s.path("firstClientErrors").isIntegralNumber() ? OptionalLong.of(s.path("firstClientErrors").asLong()) : OptionalLong.empty());
     }
 
     /** The counts by the durations the caller asked about (the router answers by {@link SlowerThan#key}). */

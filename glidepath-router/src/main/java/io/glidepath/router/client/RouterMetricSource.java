@@ -17,7 +17,9 @@ import java.util.Set;
 /**
  * The engine's {@link MetricSource} on the router's per-track stats. It reads the split's stable and
  * canary figures, which leave out requests the override header pinned and stable's answers in place
- * of shielded canary failures (docs/router.md, "What the per-track figures count").
+ * of shielded canary failures (docs/router.md, "What the per-track figures count"). On a sticky split
+ * it also reads the canary's share of clients and each track's clients' first errors, so that a judge
+ * can count clients, which the split randomizes, instead of requests, which are not independent.
  */
 public final class RouterMetricSource implements MetricSource {
     private final RouterAdminClient admin;
@@ -31,7 +33,7 @@ public final class RouterMetricSource implements MetricSource {
         try {
             RouteStats stats = admin.stats(target.service(), query.window(), List.copyOf(query.percentiles()), query.slowerThan());
             return new TrafficWindow(query.window(), figures(stats.track(Track.STABLE), query.slowerThan()),
-                    figures(stats.track(Track.CANARY), query.slowerThan()));
+                    figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
         } catch (RouterAdminException e) {
             throw new MetricsUnavailableException(e.getMessage(), e);
         }
@@ -47,6 +49,6 @@ public final class RouterMetricSource implements MetricSource {
                         + "; it is older than this server: restart it from the same Glidepath version", null);
             }
         }
-        return new TrackFigures(t.requests(), t.status5xx(), latency, t.slowerThan());
+        return new TrackFigures(t.requests(), t.status5xx(), latency, t.slowerThan(), Map.of(), t.firstClientErrors());
     }
 }

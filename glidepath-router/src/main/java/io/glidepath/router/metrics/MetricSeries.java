@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Request figures of one route track or one endpoint: one-second buckets kept for {@link #SECONDS}
  * seconds (counts by status class, connect failures, shielded responses, requests cut by a drain,
- * and a latency histogram), plus running totals for Prometheus (counts, latency sum, and a classic
+ * clients' first errors on a sticky split, and a latency histogram), plus running totals for Prometheus (counts, latency sum, and a classic
  * latency histogram with fixed buckets that PromQL's histogram_quantile reads). Safe for concurrent writers (every
  * event loop) and readers (the admin API); a bucket's histogram is allocated on its first request, so
  * an idle series costs almost nothing.
@@ -22,8 +22,9 @@ public final class MetricSeries {
     static final long MAX_LATENCY_MICROS = 60_000_000L;
 
     // counter slots in a bucket and in the totals
-    static final int C1XX = 0, C2XX = 1, C3XX = 2, C4XX = 3, C5XX = 4, CONNECT_FAILURES = 5, SHIELDED = 6, CUT = 7;
-    static final int SLOTS = 8;
+    static final int C1XX = 0, C2XX = 1, C3XX = 2, C4XX = 3, C5XX = 4, CONNECT_FAILURES = 5, SHIELDED = 6, CUT = 7,
+            FIRST_CLIENT_ERRORS = 8;
+    static final int SLOTS = 9;
 
     private final LongSupplier epochMillis;
     private final Bucket[] buckets = new Bucket[SECONDS];
@@ -88,6 +89,11 @@ public final class MetricSeries {
 
     public void recordCut(int n) {
         count(CUT, n);
+    }
+
+    /** A client of a sticky split had its first 5xx since the canary began (its 5xx is recorded as a response too). */
+    public void recordFirstClientError() {
+        count(FIRST_CLIENT_ERRORS, 1);
     }
 
     private void count(int slot, int n) {

@@ -132,7 +132,16 @@ public final class RouterMetrics {
             meters.add(FunctionTimer.builder("glidepath_router_request_duration", s, MetricSeries::totalResponses,
                             MetricSeries::totalLatencySeconds, TimeUnit.SECONDS)
                     .tags("route", name, "track", track).register(registry));
+            if (t != Track.PREVIEW) {
+                meters.add(FunctionCounter.builder("glidepath_router_first_client_errors", s, x -> x.total(MetricSeries.FIRST_CLIENT_ERRORS))
+                        .description("clients of a sticky split whose first 5xx since the canary began came on this track "
+                                + "(short once glidepath_router_client_ledger_full is 1)")
+                        .tags("route", name, "track", track).register(registry));
+            }
         }
+        meters.add(Gauge.builder("glidepath_router_client_ledger_full", () -> ledgerFull(name))
+                .description("1 when the route's ledger of clients with an error turned one away: first client errors count short until the next canary")
+                .tag("route", name).register(registry));
         // apart from the tracks above, as in the stats call: a query on track="canary" reads users' traffic only
         for (Track t : RouteRuntime.OVERRIDABLE) {
             MetricSeries s = r.runtime().overridden(t);
@@ -173,6 +182,11 @@ public final class RouterMetrics {
     private double weightOf(String route) {
         ActiveRoute r = routes.table().route(route);
         return r == null ? Double.NaN : r.canaryWeight();
+    }
+
+    private double ledgerFull(String route) {
+        ActiveRoute r = routes.table().route(route);
+        return r == null ? Double.NaN : r.clientErrors().full() ? 1 : 0;
     }
 
     private double generationOf(String route) {

@@ -8,12 +8,13 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Figures of one series over a window: responses by status class, the error rate (5xx share of
- * responses), connect failures, shielded responses, drain cuts, latency percentiles in milliseconds,
- * and how many requests took longer than each asked duration.
+ * responses), connect failures, shielded responses, drain cuts, clients whose first 5xx since the
+ * canary began came in the window (a sticky split's tracks only; 0 elsewhere), latency percentiles in
+ * milliseconds, and how many requests took longer than each asked duration.
  */
 public record WindowStats(Duration window, long requests, long status1xx, long status2xx, long status3xx,
                           long status4xx, long status5xx, long connectFailures, long shielded, long cut,
-                          double errorRate, double p50Millis, double p90Millis, double p99Millis, double maxMillis,
+                          long firstClientErrors, double errorRate, double p50Millis, double p90Millis, double p99Millis, double maxMillis,
                           Map<Double, Double> latencyAt, Map<Duration, Long> slowerThan) {
 
     public WindowStats {
@@ -35,7 +36,7 @@ public record WindowStats(Duration window, long requests, long status1xx, long s
         }
         return new WindowStats(window, requests, c[MetricSeries.C1XX], c[MetricSeries.C2XX], c[MetricSeries.C3XX],
                 c[MetricSeries.C4XX], c[MetricSeries.C5XX], c[MetricSeries.CONNECT_FAILURES], c[MetricSeries.SHIELDED],
-                c[MetricSeries.CUT], errorRate,
+                c[MetricSeries.CUT], c[MetricSeries.FIRST_CLIENT_ERRORS], errorRate,
                 empty ? 0 : h.getValueAtPercentile(50) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(90) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(99) / 1_000.0,

@@ -62,6 +62,8 @@ final class Exchange {
     private ActiveRoute route;
     private boolean pinned;           // the client chose the track: no fallback, no shield
     private String newClientId;       // cookie to set on the response
+    private Track clientTrack;        // the track the sticky split gave this client; null when no split by client id chose it
+    private long clientHash;          // that client's hash on the route (the id itself is never kept)
 
     // the current attempt
     private int attemptId;
@@ -240,18 +242,25 @@ final class Exchange {
                 id = newClientId();
                 newClientId = id;
             }
-            return TrackSplit.inCanary(id, route.seed(), weight) ? Track.CANARY : Track.STABLE;
-        }
-        if (weight == 0) {
-            return Track.STABLE;
+            return splitClient(id, weight);
         }
         if (mode == Stickiness.Mode.HEADER) {
             String id = h.get(route.stickyHeader());
             if (id != null) {
-                return TrackSplit.inCanary(id, route.seed(), weight) ? Track.CANARY : Track.STABLE;
+                return splitClient(id, weight);
             }
         }
+        if (weight == 0) {
+            return Track.STABLE;
+        }
         return ThreadLocalRandom.current().nextInt(RouteSpec.FULL_WEIGHT) < weight ? Track.CANARY : Track.STABLE;
+    }
+
+    /** The sticky split of a client with this id; the client's hash stays with the exchange to count its first error. */
+    private Track splitClient(String id, int weight) {
+        clientHash = TrackSplit.clientHash(id, route.seed());
+        clientTrack = TrackSplit.inCanary(clientHash, weight) ? Track.CANARY : Track.STABLE;
+        return clientTrack;
     }
 
     static String cookieValue(HttpHeaders h, String name) {
@@ -452,6 +461,7 @@ final class Exchange {
         if (shouldShield(code)) {
             route.runtime().metrics(Track.CANARY).recordResponse(code, latency);
             route.runtime().metrics(Track.CANARY).recordShielded();
+            countClientError(Track.CANARY);
             endpoint.metrics().recordResponse(code, latency);
             endpoint.metrics().recordShielded();
             discarding = true;
@@ -543,7 +553,7 @@ final class Exchange {
 
     private void recordResponse(int code) {
         long latency = (System.nanoTime() - attemptStartNanos) / 1_000;
-        figures(attemptTrack).recordResponse(code, latency);
+        record(attemptTrack, code, latency);
         if (endpoint != null) {
             endpoint.metrics().recordResponse(code, latency);
         }
@@ -598,6 +608,7 @@ final class Exchange {
                 // not the user's; stable answers. Retrying on the canary could meet the same crash.
                 route.runtime().metrics(Track.CANARY).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latency);
                 route.runtime().metrics(Track.CANARY).recordShielded();
+                countClientError(Track.CANARY);
                 if (lost != null) {
                     lost.metrics().recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latency);
                     lost.metrics().recordShielded();
@@ -624,7 +635,7 @@ final class Exchange {
 
     /** A 502 for a lost backend, in the track's and the endpoint's figures alike: the same status, the same latency. */
     private void recordLost(Track t, Endpoint lost, long latencyMicros) {
-        figures(t).recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
+        record(t, HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
         if (lost != null) {
             lost.metrics().recordResponse(HttpResponseStatus.BAD_GATEWAY.code(), latencyMicros);
         }
@@ -643,6 +654,28 @@ final class Exchange {
         return pinned && t != Track.PREVIEW ? route.runtime().overridden(t) : route.runtime().metrics(t);
     }
 
+    /** An answer on track {@code t}, in the series {@link #figures} picks; a 5xx may be its client's first error. */
+    private void record(Track t, int code, long latencyMicros) {
+        figures(t).recordResponse(code, latencyMicros);
+        if (code >= 500) {
+            countClientError(t);
+        }
+    }
+
+    /**
+     * A 5xx on track {@code t} just recorded in the split's figures of {@code t}: when the sticky split put
+     * this client on {@code t} and it is the client's first error since the canary began, the track counts
+     * a client's first error too (docs/router.md, "Clients' first errors"). A request the split sent
+     * elsewhere than where it was answered (its canary had no endpoint left, or refused the connect) does
+     * not count: a client counts on the track its hash gave it, or the canary's share of clients is not
+     * what the split's weight says.
+     */
+    private void countClientError(Track t) {
+        if (t == clientTrack && !shielded && route.clientErrors().firstError(clientHash)) {
+            route.runtime().metrics(t).recordFirstClientError();
+        }
+    }
+
     private static boolean isIdempotent(HttpMethod m) {
         return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
                 || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
@@ -655,14 +688,14 @@ final class Exchange {
     }
 
     private void failNoEndpoint(Track t) {
-        figures(t).recordResponse(503, 0);
+        record(t, 503, 0);
         answer(HttpResponseStatus.SERVICE_UNAVAILABLE, "route '" + route.name() + "' has no healthy " + t.id() + " endpoint",
                 clientKeepAlive && (requestComplete || !hasBody));
     }
 
     private void fail(HttpResponseStatus s, String message) {
         if (route != null && attemptTrack != null) {
-            figures(attemptTrack).recordResponse(s.code(), (System.nanoTime() - attemptStartNanos) / 1_000);
+            record(attemptTrack, s.code(), (System.nanoTime() - attemptStartNanos) / 1_000);
         }
         answer(s, message, clientKeepAlive && (requestComplete || !hasBody));
     }

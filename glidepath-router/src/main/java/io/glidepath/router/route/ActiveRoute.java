@@ -5,6 +5,7 @@ import io.glidepath.route.RouteState;
 import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.metrics.ClientErrorLedger;
 import io.netty.util.AsciiString;
 import java.util.List;
 
@@ -21,6 +22,7 @@ public final class ActiveRoute {
     private final AsciiString overrideHeader;
     private final AsciiString stickyHeader;
     private final String stickyCookie;
+    private final ClientErrorLedger clientErrors;
 
     ActiveRoute(RouteState state, RouteRuntime runtime) {
         this.state = state;
@@ -33,6 +35,7 @@ public final class ActiveRoute {
         Stickiness s = spec.sticky();
         this.stickyHeader = s.mode() == Stickiness.Mode.HEADER ? AsciiString.cached(s.name()) : null;
         this.stickyCookie = s.mode() == Stickiness.Mode.COOKIE ? s.name() : null;
+        this.clientErrors = runtime.clientErrors();
     }
 
     private static Endpoint[] resolve(RouteSpec spec, Track t, RouteRuntime runtime) {
@@ -88,6 +91,16 @@ public final class ActiveRoute {
     /** The cookie that identifies a client, or null when stickiness is not by cookie. */
     public String stickyCookie() {
         return stickyCookie;
+    }
+
+    /** Whether the split keeps each client on its track (by cookie or header), so that its clients can be counted. */
+    public boolean sticky() {
+        return state.spec().sticky().mode() != Stickiness.Mode.NONE;
+    }
+
+    /** The ledger of the split's clients that have had an error since this generation's canary began. */
+    public ClientErrorLedger clientErrors() {
+        return clientErrors;
     }
 
     public String previewKey() {

@@ -6,6 +6,7 @@ import io.glidepath.route.HealthCheck;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
+import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.health.HealthChecker;
 import io.glidepath.router.health.HealthChecker.Target;
@@ -219,6 +220,9 @@ public final class RouteRegistry implements AutoCloseable {
         List<ActiveRoute> active = new ArrayList<>();
         for (RouteState s : next.values()) {
             RouteRuntime rt = runtimes.computeIfAbsent(s.name(), RouteRuntime::new);
+            if (canaryBegins(states.get(s.name()), s)) {
+                rt.canaryBegins();
+            }
             for (EndpointAddress a : s.spec().allEndpoints()) {
                 Endpoint e = rt.endpoint(a);
                 if (e.phase() == Endpoint.Phase.DRAINED) {
@@ -253,6 +257,20 @@ public final class RouteRegistry implements AutoCloseable {
         }
         healthChecker.reconcile(targets(published, restored));
         listeners.forEach(l -> l.accept(published));
+    }
+
+    /**
+     * Whether {@code after} starts a new canary on its route: its canary track has endpoints and shares none
+     * with the canary track {@code before} (a first canary, or one version in place of another). A weight
+     * step, a canary instance replaced among others, a promotion (the canary emptied) or a rollback do not.
+     */
+    static boolean canaryBegins(RouteState before, RouteState after) {
+        List<EndpointAddress> now = after.spec().endpoints(Track.CANARY);
+        if (now.isEmpty()) {
+            return false;
+        }
+        List<EndpointAddress> was = before == null ? List.of() : before.spec().endpoints(Track.CANARY);
+        return now.stream().noneMatch(was::contains);
     }
 
     /** Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only when up. */

@@ -3,6 +3,7 @@ package io.glidepath.router.route;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
+import io.glidepath.router.metrics.ClientErrorLedger;
 import io.glidepath.router.metrics.MetricSeries;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -17,6 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The stable and canary figures are the split's alone, the ones a judge compares: requests the
  * override header sent to a track count in {@link #overridden}, and stable's answers to requests whose
  * canary failure was shielded in {@link #shieldAnswers} (the canary's failure counts on the canary).
+ *
+ * <p>It also keeps the ledger of the split's clients that have had an error since the route's canary
+ * began, replaced by an empty one when a new canary begins ({@link RouteRegistry} decides when).
  */
 public final class RouteRuntime {
     /** The tracks the override header reaches (preview needs its key). */
@@ -28,6 +32,7 @@ public final class RouteRuntime {
     private final Map<Track, MetricSeries> trackMetrics = new EnumMap<>(Track.class);
     private final Map<Track, MetricSeries> overridden = new EnumMap<>(Track.class);
     private final MetricSeries shieldAnswers = MetricSeries.systemClock();
+    private volatile ClientErrorLedger clientErrors = new ClientErrorLedger();
 
     public RouteRuntime(String name) {
         this.name = name;
@@ -65,6 +70,19 @@ public final class RouteRuntime {
     /** The figures of stable's answers to requests whose canary failure was shielded. */
     public MetricSeries shieldAnswers() {
         return shieldAnswers;
+    }
+
+    /** The clients of the split that have had a 5xx since the current canary began. */
+    public ClientErrorLedger clientErrors() {
+        return clientErrors;
+    }
+
+    /**
+     * A new canary begins: its clients' first errors count from nothing. Routes published from now on
+     * hold the new ledger; a request already routed by an older generation finishes with the old one.
+     */
+    void canaryBegins() {
+        clientErrors = new ClientErrorLedger();
     }
 
     /** The endpoint for this address, created on first use. */

@@ -16,13 +16,30 @@ public final class TrackSplit {
         return mix(hash(routeName, 0x9E3779B97F4A7C15L));
     }
 
+    /**
+     * The client's 64-bit hash on this route, whose remainder by 10000 is its place. What the router
+     * keeps of a client (its error ledger) is this, never the id, which may be a user id.
+     */
+    public static long clientHash(CharSequence clientId, long routeSeed) {
+        return mix(hash(clientId, routeSeed));
+    }
+
     /** The client's place in 0..9999. */
     public static int bucket(CharSequence clientId, long routeSeed) {
-        return (int) Long.remainderUnsigned(mix(hash(clientId, routeSeed)), RouteSpec.FULL_WEIGHT);
+        return bucket(clientHash(clientId, routeSeed));
+    }
+
+    /** The place in 0..9999 of a client with this {@link #clientHash}. */
+    public static int bucket(long clientHash) {
+        return (int) Long.remainderUnsigned(clientHash, RouteSpec.FULL_WEIGHT);
     }
 
     public static boolean inCanary(CharSequence clientId, long routeSeed, int weight) {
-        return weight > 0 && (weight >= RouteSpec.FULL_WEIGHT || bucket(clientId, routeSeed) < weight);
+        return inCanary(clientHash(clientId, routeSeed), weight);
+    }
+
+    public static boolean inCanary(long clientHash, int weight) {
+        return weight > 0 && (weight >= RouteSpec.FULL_WEIGHT || bucket(clientHash) < weight);
     }
 
     /** FNV-1a over the characters, seeded. */

@@ -48,6 +48,24 @@ class MetricSeriesTest {
     }
 
     @Test
+    void countsClientsFirstErrorsInTheirSecondApartFromTheResponses() {
+        series.recordResponse(500, 1_000);
+        series.recordFirstClientError();
+        series.recordResponse(500, 1_000); // the same client again: its response counts, not the client
+        advanceSeconds(3);
+        series.recordResponse(502, 1_000);
+        series.recordFirstClientError();
+        WindowStats w = series.window(s(30));
+        assertThat(w.status5xx()).isEqualTo(3);
+        assertThat(w.requests()).as("a client's first error is not another request").isEqualTo(3);
+        assertThat(w.firstClientErrors()).isEqualTo(2);
+        assertThat(series.window(s(1)).firstClientErrors()).as("the last second only").isEqualTo(1);
+        assertThat(series.total(MetricSeries.FIRST_CLIENT_ERRORS)).isEqualTo(2);
+        advanceSeconds(MetricSeries.SECONDS);
+        assertThat(series.window(s(MetricSeries.SECONDS)).firstClientErrors()).isZero();
+    }
+
+    @Test
     void forgetsSecondsThatLeftTheWindowAndReusesTheirBuckets() {
         series.recordResponse(500, 1_000);
         advanceSeconds(10);
