@@ -37,7 +37,11 @@ import java.util.Set;
  * <li>absolute guards from the rules: {@code errorRate.max} on the canary's 5xx share,
  * {@code latency {percentile, max}} on its share of requests slower than max ({@link RateTest}).</li>
  * </ul>
- * After promotion only the absolute guards go on, on the new version alone.
+ * The service's own figures ({@code metric} rules, from Prometheus: checkouts per request and the like)
+ * have no counts to build a likelihood from; each is checked against its {@code min}/{@code max} every
+ * interval, and {@code failAfter} breaches in a row roll back, as the thresholds judge does. An
+ * interval without such a figure gets no verdict (a rule nobody could check is no pass).
+ * After promotion the absolute guards and the metric rules go on, on the new version alone.
  */
 public final class SequentialJudge implements Judge {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,6 +72,9 @@ public final class SequentialJudge implements Judge {
     private final List<Guard> guards;
     private final RatioInterval errorRatio;
     private final RatioInterval slowRatio;
+    private final List<Analysis.Rule.Metric> metricRules;
+    /** Each metric rule's breaches in a row, in the order of {@link #metricRules}. */
+    private final int[] breaches;
     /** Stable's trailing p99, in milliseconds; 0 until a window gave one. */
     private double thresholdMillis;
     private long canaryRequests;
@@ -78,11 +85,11 @@ public final class SequentialJudge implements Judge {
 
     public SequentialJudge(Analysis analysis) {
         this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0,
-                Duration.ZERO, false);
+                Duration.ZERO, false, null);
     }
 
     private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests,
-                            Duration canaryTraffic, boolean countedClients) {
+                            Duration canaryTraffic, boolean countedClients, JsonNode savedBreaches) {
         this.analysis = analysis;
         this.needed = 1 / analysis.judging().alpha();
         this.errors = errors;
@@ -94,6 +101,11 @@ public final class SequentialJudge implements Judge {
         this.canaryRequests = canaryRequests;
         this.canaryTraffic = canaryTraffic;
         this.countedClients = countedClients;
+        this.metricRules = analysis.rules().stream().filter(r -> r instanceof Analysis.Rule.Metric).map(r -> (Analysis.Rule.Metric) r).toList();
+        this.breaches = new int[metricRules.size()];
+        for (int i = 0; savedBreaches != null && i < breaches.length; i++) {
+            breaches[i] = savedBreaches.path(i).asInt(0);
+        }
     }
 
     /**
@@ -105,7 +117,8 @@ public final class SequentialJudge implements Judge {
         return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))),
                 RatioTest.restore(tolerance, ratioState(state.path("slow"))), guards(analysis, state.path("guards")),
                 state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0),
-                Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)), state.path("countedClients").asBoolean(false));
+                Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)), state.path("countedClients").asBoolean(false),
+                state.path("metricBreaches"));
     }
 
     private static List<Guard> guards(Analysis analysis, JsonNode saved) {
@@ -137,7 +150,9 @@ public final class SequentialJudge implements Judge {
         Set<Duration> slowerThan = new LinkedHashSet<>();
         threshold().ifPresent(slowerThan::add);
         guards.forEach(g -> g.slowerThan().ifPresent(slowerThan::add));
-        return new MetricQuery(interval, percentiles, slowerThan);
+        Set<String> metrics = new LinkedHashSet<>();
+        metricRules.forEach(m -> metrics.add(m.name()));
+        return new MetricQuery(interval, percentiles, slowerThan, metrics);
     }
 
     /**
@@ -173,14 +188,14 @@ public final class SequentialJudge implements Judge {
         }
         guards.forEach(g -> g.update(c));
         moveThreshold(s);
-        return verdict(w, true);
+        return verdict(w, true, checkMetrics(c, "canary"));
     }
 
     @Override
     public Verdict promoted(TrafficWindow w) {
         TrackFigures alone = w.stable();
         guards.forEach(g -> g.update(alone));
-        return verdict(w, false);
+        return verdict(w, false, checkMetrics(alone, "new version"));
     }
 
     /** The canary has taken traffic for the warm-up: a new process's first, cold requests are behind it. */
@@ -198,7 +213,31 @@ public final class SequentialJudge implements Judge {
         thresholdMillis = thresholdMillis == 0 ? p99 : (1 - weight) * thresholdMillis + weight * p99;
     }
 
-    private Verdict verdict(TrafficWindow w, boolean againstStable) {
+    /** What the service's own figures said this interval: rules breached {@code failAfter} times in a row, and figures missing. */
+    private record MetricCheck(List<String> failures, List<String> missing) {
+    }
+
+    private MetricCheck checkMetrics(TrackFigures subject, String who) {
+        List<String> failures = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < metricRules.size(); i++) {
+            Analysis.Rule.Metric m = metricRules.get(i);
+            Double value = subject.metrics().get(m.name());
+            if (value == null) {
+                missing.add(m.name());
+                continue; // no figure: neither a breach nor the end of a run of breaches
+            }
+            String breach = m.min().filter(min -> value < min).map(min -> " is below the " + ThresholdJudge.number(min) + " required")
+                    .or(() -> m.max().filter(max -> value > max).map(max -> " is above the " + ThresholdJudge.number(max) + " allowed")).orElse(null);
+            breaches[i] = breach == null ? 0 : breaches[i] + 1;
+            if (breach != null && breaches[i] >= analysis.failAfter()) {
+                failures.add(who + " " + m.name() + " " + ThresholdJudge.number(value) + breach + " (" + breaches[i] + " intervals in a row)");
+            }
+        }
+        return new MetricCheck(failures, missing);
+    }
+
+    private Verdict verdict(TrafficWindow w, boolean againstStable, MetricCheck own) {
         List<Verdict.MetricEvidence> metrics = new ArrayList<>();
         if (againstStable) {
             metrics.add(ratioEvidence(countedClients ? "clients with errors vs stable" : "errors vs stable", errors, errorRatio));
@@ -211,8 +250,20 @@ public final class SequentialJudge implements Judge {
         Verdict.Evidence evidence = new Verdict.Evidence(e, needed, metrics);
         String sentence = words(metrics, e);
         if (e >= needed) {
-            List<String> failures = metrics.stream().filter(m -> m.eValue() >= needed / 4).map(SequentialJudge::describe).toList();
-            return new Verdict(Verdict.Outcome.FAIL, "fail: " + sentence, failures.isEmpty() ? List.of(sentence) : failures, w, Optional.of(evidence));
+            List<String> failures = new ArrayList<>(metrics.stream().filter(m -> m.eValue() >= needed / 4).map(SequentialJudge::describe).toList());
+            if (failures.isEmpty()) {
+                failures.add(sentence);
+            }
+            failures.addAll(own.failures());
+            return new Verdict(Verdict.Outcome.FAIL, "fail: " + sentence, failures, w, Optional.of(evidence));
+        }
+        if (!own.failures().isEmpty()) {
+            return new Verdict(Verdict.Outcome.FAIL, "fail: " + String.join("; ", own.failures()) + "; " + sentence, own.failures(), w,
+                    Optional.of(evidence));
+        }
+        if (!own.missing().isEmpty()) {
+            return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: no figure for " + String.join(", ", own.missing()) + "; " + sentence,
+                    List.of(), w, Optional.of(evidence));
         }
         Verdict.Outcome outcome = w.canary().requests() + w.stable().requests() == 0 ? Verdict.Outcome.INCONCLUSIVE : Verdict.Outcome.PASS;
         return new Verdict(outcome, (outcome == Verdict.Outcome.PASS ? "pass: " : "inconclusive: no traffic this window; ") + sentence, List.of(), w,
@@ -273,6 +324,7 @@ public final class SequentialJudge implements Judge {
         n.put("canaryRequests", canaryRequests);
         n.put("canaryTrafficMillis", canaryTraffic.toMillis());
         n.put("countedClients", countedClients);
+        put(n.putArray("metricBreaches"), breaches);
         return Optional.of(n);
     }
 
@@ -290,6 +342,12 @@ public final class SequentialJudge implements Judge {
         List<RatioTest.Copy> copies = new ArrayList<>();
         n.path("copies").forEach(c -> copies.add(new RatioTest.Copy(c.path("startedAt").asLong(), doubles(c.path("logL")))));
         return new RatioTest.State(n.path("intervals").asLong(), copies);
+    }
+
+    private static void put(ArrayNode a, int[] values) {
+        for (int v : values) {
+            a.add(v);
+        }
     }
 
     private static void put(ArrayNode a, double[] values) {

@@ -209,6 +209,60 @@ class SequentialJudgeTest {
     }
 
     @Test
+    void theServicesOwnFiguresAreCheckedEachIntervalAndFailAfterBreachesInARowRollBack() throws Exception {
+        Analysis a = ReleaseReader.read("r.yaml", """
+                services:
+                  - name: shop
+                    version: "2"
+                    run: {command: [shop]}
+                    route: {pathPrefix: /}
+                    analysis:
+                      judge: sequential
+                      interval: 5s
+                      failAfter: 3
+                      metrics:
+                        prometheus:
+                          url: http://127.0.0.1:9090
+                          requests: 'sum(increase(r{track="{{track}}"}[{{window}}]))'
+                          errors: 'sum(increase(e{track="{{track}}"}[{{window}}]))'
+                      rules:
+                        - metric: {name: checkouts-per-request, min: 0.02, query: 'sum(c{version="{{version}}"})'}
+                """).services().get(0).analysis();
+        SequentialJudge judge = new SequentialJudge(a);
+        assertThat(judge.query(SECOND).metrics()).containsExactly("checkouts-per-request");
+        Verdict v = null;
+        double[] checkouts = {0.03, 0.01, 0.01, 0.03, 0.01, 0.01};
+        for (double c : checkouts) {
+            v = judge.canary(new TrafficWindow(SECOND, figures(500, 0), own(500, c)));
+            assertThat(v.outcome()).as("a breach at %s, not three in a row", c).isEqualTo(Verdict.Outcome.PASS);
+        }
+        // a restarted server keeps the run of breaches: the next one is the third in a row
+        SequentialJudge restored = SequentialJudge.restore(a, io.glidepath.journal.EventJson.MAPPER.readTree(judge.state().orElseThrow().toString()));
+        v = restored.canary(new TrafficWindow(SECOND, figures(500, 0), own(500, 0.005)));
+        assertThat(v.failed()).isTrue();
+        assertThat(v.failures()).containsExactly("canary checkouts-per-request 0.005 is below the 0.02 required (3 intervals in a row)");
+
+        Verdict none = new SequentialJudge(a).canary(new TrafficWindow(SECOND, figures(500, 0), figures(500, 0)));
+        assertThat(none.outcome()).isEqualTo(Verdict.Outcome.INCONCLUSIVE);
+        assertThat(none.summary()).startsWith("inconclusive: no figure for checkouts-per-request");
+
+        SequentialJudge after = new SequentialJudge(a);
+        for (int t = 0; t < 2; t++) {
+            assertThat(after.promoted(new TrafficWindow(SECOND, own(500, 0.001), TrackFigures.none())).failed()).isFalse();
+        }
+        assertThat(after.promoted(new TrafficWindow(SECOND, own(500, 0.001), TrackFigures.none())).failures())
+                .containsExactly("new version checkouts-per-request 0.001 is below the 0.02 required (3 intervals in a row)");
+    }
+
+    static TrackFigures figures(long requests, long errors) {
+        return new TrackFigures(requests, errors, Map.of(50.0, 40.0, 99.0, 120.0));
+    }
+
+    static TrackFigures own(long requests, double checkoutsPerRequest) {
+        return new TrackFigures(requests, 0, Map.of(50.0, 40.0, 99.0, 120.0), Map.of(), Map.of("checkouts-per-request", checkoutsPerRequest));
+    }
+
+    @Test
     void aRestartedServerGoesOnWithTheEvidenceItHadNotAFreshAlpha() throws Exception {
         Analysis a = analysis("");
         SequentialJudge before = new SequentialJudge(a);

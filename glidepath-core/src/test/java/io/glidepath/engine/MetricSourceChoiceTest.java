@@ -91,7 +91,7 @@ class MetricSourceChoiceTest {
                 "no figures this interval (Prometheus at http://127.0.0.1:9 did not answer query requests (canary)): inconclusive"));
         assertThat(store.events(second.id(), 0)).extracting(e -> e.event().message()).contains("the canary was never judged: no interval had "
                 + "figures (last: Prometheus at http://127.0.0.1:9 did not answer query requests (canary))");
-        assertThat(second.outcome()).as("the thresholds judge promotes a canary it never saw fail").contains(Outcome.PROMOTED);
+        assertThat(second.outcome()).as("a canary nothing checked is not promoted, whatever the judge").contains(Outcome.ROLLED_BACK);
     }
 
     @Test

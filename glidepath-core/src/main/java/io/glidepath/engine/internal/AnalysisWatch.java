@@ -94,11 +94,16 @@ final class AnalysisWatch {
 
     /**
      * At the end of the canary's steps, the judge concludes: a canary it could not judge (too little
-     * traffic) promotes or rolls back as the release file says.
+     * traffic) promotes or rolls back as the release file says. A canary no interval had figures for
+     * (the metric source never answered) is rolled back whatever the judge: nothing was checked, and
+     * promoting it would be a silent pass (Argo Rollouts and Flagger likewise fail an analysis whose
+     * provider keeps failing).
      */
     void conclude() throws Failed {
         if (canaryWindowsJudged == 0 && lastUnavailable != null) {
-            events.emit(new ReleaseEvent.Note(clock.now(), service, "the canary was never judged: no interval had figures (last: " + lastUnavailable + ")"));
+            String why = "the canary was never judged: no interval had figures (last: " + lastUnavailable + ")";
+            events.emit(new ReleaseEvent.Note(clock.now(), service, why));
+            throw new Failed(RollbackCause.ANALYSIS, why + "; a canary nothing checked is not promoted");
         }
         Verdict v = judge.conclude();
         switch (v.outcome()) {
