@@ -250,13 +250,25 @@ public final class AdminServer implements AutoCloseable {
         double[] percentiles;
         List<Duration> slowerThan;
         try {
-            percentiles = percentiles(ctx.request().getParam("percentiles"));
+            percentiles = StatsQuery.percentiles(ctx.request().getParam("percentiles"));
             slowerThan = SlowerThan.parse(ctx.request().getParam("slowerThan"));
         } catch (IllegalArgumentException e) {
             error(ctx, 400, e.getMessage());
             return;
         }
-        Function<MetricSeries, WindowStats> over = s -> s.window(window.get(), percentiles, slowerThan);
+        RouteRuntime rt = route.runtime();
+        long current = rt.metrics(Track.STABLE).currentSecond();
+        OptionalLong from;
+        try {
+            from = StatsQuery.fromSecond(ctx.request().getParam("from"), current);
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
+        // from=S: the whole seconds since S up to the one running; a judge that reads on from where its
+        // last read ended (toSecond) counts every request once, never twice
+        Function<MetricSeries, WindowStats> over = from.isPresent() ? s -> s.seconds(from.getAsLong(), current, percentiles, slowerThan)
+                : s -> s.window(window.get(), percentiles, slowerThan);
         ObjectNode n = RouteJson.MAPPER.createObjectNode();
         n.put("route", name);
         n.put("generation", route.state().generation());
@@ -268,8 +280,9 @@ public final class AdminServer implements AutoCloseable {
             n.put("clientShare", route.canaryWeight() / (double) RouteSpec.FULL_WEIGHT);
         }
         boolean ledgerWhole = !route.clientErrors().full();
-        n.put("windowSeconds", seconds);
-        RouteRuntime rt = route.runtime();
+        // a trailing window holds the running second (toSecond is the one after it); from there on, whole seconds
+        n.put("windowSeconds", from.isPresent() ? (int) Math.max(0, current - from.getAsLong()) : seconds);
+        n.put("toSecond", from.isPresent() ? Math.max(from.getAsLong(), current) : current + 1);
         ObjectNode tracks = n.putObject("tracks");
         for (Track t : Track.values()) {
             ObjectNode o = tracks.putObject(t.id());
@@ -316,26 +329,6 @@ public final class AdminServer implements AutoCloseable {
             ObjectNode slower = o.putObject("slowerThan");
             new TreeMap<>(s.slowerThan()).forEach((limit, count) -> slower.put(SlowerThan.key(limit), count));
         }
-    }
-
-    /** {@code percentiles=99,99.9}: each above 0 and below 100. */
-    static double[] percentiles(String param) {
-        if (param == null || param.isBlank()) {
-            return new double[0];
-        }
-        String[] parts = param.split(",");
-        double[] out = new double[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                out[i] = -1;
-            }
-            if (!(out[i] > 0 && out[i] < 100)) {
-                throw new IllegalArgumentException("query parameter percentiles=" + param + " must list numbers between 0 and 100, such as 99,99.9");
-            }
-        }
-        return out;
     }
 
     // --- plumbing ------------------------------------------------------------------------------------

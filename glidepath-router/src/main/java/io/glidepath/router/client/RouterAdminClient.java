@@ -128,7 +128,18 @@ public final class RouterAdminClient {
      */
     public RouteStats stats(String route, Duration window, Collection<Double> percentiles, Collection<Duration> slowerThan)
             throws RouterAdminException {
+        return stats(route, window, OptionalLong.empty(), percentiles, slowerThan);
+    }
+
+    /**
+     * As {@link #stats(String, Duration, Collection, Collection)}; with {@code fromSecond}, the whole
+     * seconds from it (an epoch second, such as the last answer's {@link RouteStats#toSecond()}) up to the
+     * router's current one instead of the last {@code window}.
+     */
+    public RouteStats stats(String route, Duration window, OptionalLong fromSecond, Collection<Double> percentiles, Collection<Duration> slowerThan)
+            throws RouterAdminException {
         StringBuilder q = new StringBuilder("?window=").append(Durations.format(window));
+        fromSecond.ifPresent(f -> q.append("&from=").append(f));
         if (!percentiles.isEmpty()) {
             q.append("&percentiles=").append(String.join(",", percentiles.stream().map(String::valueOf).toList()));
         }
@@ -155,7 +166,8 @@ public final class RouterAdminClient {
         }
         return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
                 n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints,
-                n.path("clientShare").isNumber() ? OptionalDouble.of(n.path("clientShare").asDouble()) : OptionalDouble.empty());
+                n.path("clientShare").isNumber() ? OptionalDouble.of(n.path("clientShare").asDouble()) : OptionalDouble.empty(),
+                n.path("toSecond").asLong(0));
     }
 
     /** Prometheus text from {@code /metrics}. */

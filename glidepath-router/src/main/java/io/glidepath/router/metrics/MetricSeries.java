@@ -128,6 +128,26 @@ public final class MetricSeries {
         long nowMillis = epochMillis.getAsLong();
         long now = Math.floorDiv(nowMillis, 1_000);
         long from = Math.max(now - SECONDS + 1, Math.floorDiv(nowMillis - Math.max(1, window.toMillis()), 1_000));
+        return seconds(from, now + 1, window, percentiles, slowerThan);
+    }
+
+    /** The second now running (epoch seconds): its figures are still coming in. */
+    public long currentSecond() {
+        return Math.floorDiv(epochMillis.getAsLong(), 1_000);
+    }
+
+    /**
+     * The whole seconds from {@code fromSecond} (inclusive) to {@code toSecond} (exclusive), epoch
+     * seconds, as far as they are kept (the last {@link #SECONDS}): a reader that asks from where its
+     * last read ended to {@link #currentSecond()} sees every request once, never twice.
+     */
+    public WindowStats seconds(long fromSecond, long toSecond, double[] percentiles, Collection<Duration> slowerThan) {
+        return seconds(fromSecond, toSecond, Duration.ofSeconds(Math.max(0, toSecond - fromSecond)), percentiles, slowerThan);
+    }
+
+    private WindowStats seconds(long fromSecond, long toSecond, Duration window, double[] percentiles, Collection<Duration> slowerThan) {
+        long from = Math.max(fromSecond, currentSecond() - SECONDS + 1);
+        long now = toSecond - 1;
         long[] sums = new long[SLOTS];
         Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
         for (long s = from; s <= now; s++) {

@@ -243,6 +243,34 @@ class AdminApiTest {
     }
 
     @Test
+    void statsFromASecondGiveTheWholeSecondsSinceAndWhereTheyEndAndRefuseABadSecond() throws Exception {
+        // a route of its own (the router is shared by this class's tests, whose figures must not see this request)
+        router.admin().put(io.glidepath.route.RouteSpec.of("since", new io.glidepath.route.RouteMatch(null, "/since"), List.of(v1.address())),
+                OptionalLong.empty());
+        assertThat(Http.get(router.port(), "/since").status()).isEqualTo(200);
+        JsonNode trailing = RouteJson.MAPPER.readTree(call("GET", "/v1/routes/since/stats?window=5s", null, bearer(), null).body());
+        long to = trailing.path("toSecond").asLong();
+        assertThat(to).as("after the running second").isPositive();
+        assertThat(trailing.path("tracks").path("stable").path("requests").asLong()).isEqualTo(1);
+
+        HttpResponse<String> from = call("GET", "/v1/routes/since/stats?from=" + (to - 10), null, bearer(), null);
+        assertThat(from.statusCode()).isEqualTo(200);
+        JsonNode n = RouteJson.MAPPER.readTree(from.body());
+        long current = n.path("toSecond").asLong();
+        assertThat(current).isBetween(to - 1, to + 5);
+        assertThat(n.path("windowSeconds").asLong()).isEqualTo(current - (to - 10));
+        JsonNode next = RouteJson.MAPPER.readTree(call("GET", "/v1/routes/since/stats?from=" + to, null, bearer(), null).body());
+        assertThat(next.path("toSecond").asLong()).as("never before where it was asked from").isGreaterThanOrEqualTo(to);
+
+        for (String bad : List.of("soon", "-1", String.valueOf(to + 100))) {
+            HttpResponse<String> r = call("GET", "/v1/routes/since/stats?from=" + bad, null, bearer(), null);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(RouteJson.MAPPER.readTree(r.body()).path("error").asText()).as(bad)
+                    .startsWith("query parameter from=" + bad + " must be an epoch second no later than the router's current one");
+        }
+    }
+
+    @Test
     void drainTakesEndpointsOutOfEveryTrack() throws Exception {
         RouteState r = router.route("web", List.of(v1.address(), v2.address()));
         RouteState after = router.admin().drain("web", List.of(v2.address()), OptionalLong.of(r.generation()));

@@ -23,6 +23,34 @@ class MetricSeriesTest {
     }
 
     @Test
+    void readersGoingOnFromWhereTheLastReadEndedCountEveryRequestOnceWhereTrailingWindowsCountSomeTwice() {
+        // a judge reads every second, 0.5 s into the second: a trailing one-second window holds the
+        // second before and the running half, so the half it saw comes again in the next read
+        long trailing = 0;
+        long resumed = 0;
+        long cursor = series.currentSecond();
+        for (int t = 0; t < 10; t++) {
+            for (int i = 0; i < 10; i++) {
+                series.recordResponse(i == 0 ? 500 : 200, 1_000);
+            }
+            trailing += series.window(s(1)).requests();
+            long now = series.currentSecond();
+            WindowStats w = series.seconds(cursor, now, new double[0], List.of());
+            assertThat(w.window()).isEqualTo(s(now - cursor));
+            resumed += w.requests();
+            cursor = now;
+            advanceSeconds(1);
+        }
+        resumed += series.seconds(cursor, series.currentSecond(), new double[0], List.of()).requests();
+        assertThat(resumed).as("whole seconds from the cursor: every request once").isEqualTo(100);
+        assertThat(trailing).as("trailing windows: the running second's requests twice").isEqualTo(190);
+        assertThat(series.seconds(series.currentSecond(), series.currentSecond(), new double[0], List.of()).requests())
+                .as("no whole second yet").isZero();
+        assertThat(series.seconds(0, series.currentSecond(), new double[0], List.of()).requests())
+                .as("from long ago: the seconds kept").isEqualTo(100);
+    }
+
+    @Test
     void aggregatesTheSecondsOfAWindow() {
         for (int i = 1; i <= 100; i++) {
             series.recordResponse(i % 10 == 0 ? 503 : 200, i * 1_000L);

@@ -106,6 +106,35 @@ class TrackFiguresTest {
     }
 
     @Test
+    void theJudgesReadsGoOnFromWhereTheLastEndedSoNoRequestIsCountedTwice() throws Exception {
+        SampleProcess stable = sample("stable", Map.of());
+        router = RouterHarness.start(dir);
+        router.route("web", List.of(stable.address()));
+        RouterMetricSource source = new RouterMetricSource(router.admin());
+        MetricQuery q = new MetricQuery(Duration.ofSeconds(1), Set.of(99.0), Set.of());
+        MetricTarget target = new MetricTarget("web", java.util.Optional.of("stable"), java.util.Optional.empty());
+        // the first read takes the last window, the running second included; the next goes on from the
+        // second after it (what came later in the running second is left out, never counted twice)
+        source.window(target, q);
+        Thread.sleep(1_100);
+        long counted = 0;
+        int sent = 0;
+        long end = System.nanoTime() + 3_500_000_000L;
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 20; i++, sent++) {
+                assertThat(Http.get(router.port(), "/").status()).isEqualTo(200);
+            }
+            counted += source.window(target, q).stable().requests(); // a read every ~300 ms, as a busy judge might
+            Thread.sleep(250);
+        }
+        Thread.sleep(1_100); // the last second is whole
+        TrafficWindow last = source.window(target, q);
+        counted += last.stable().requests();
+        assertThat(counted).as("requests counted over the reads, of %d sent", sent).isEqualTo(sent);
+        assertThat(router.admin().stats("web", WINDOW, OptionalLong.of(0), List.of(), List.of()).toSecond()).isPositive();
+    }
+
+    @Test
     void aRequestWhoseCanaryRefusesTheConnectionCountsOnceOnStableWhichAnsweredIt() throws Exception {
         SampleProcess stable = sample("stable", Map.of());
         SampleProcess canary = sample("canary", Map.of());
