@@ -29,12 +29,17 @@ import java.util.concurrent.ConcurrentMap;
  * with the second still running would hold part of that second twice, in this read and the next: a
  * sequential judge that counts an event twice spends more than its alpha.) The first read of a route,
  * or one more than three windows and two seconds after the last (another deployment's), takes the
- * last {@code window}.
+ * last {@code window}. A read that finds no whole second since the last (the engine's sleep was cut
+ * short) waits for the running one to end, at most about a second: a window of no time is no verdict.
  */
 public final class RouterMetricSource implements MetricSource {
     /** Where a route's last read ended (the router's epoch second) and when it was read (this JVM's nanoTime). */
     private record Cursor(long toSecond, long readAtNanos) {
     }
+
+    /** How long a read that found no whole second since the last waits for one, at most: polls of 100 ms. */
+    private static final Duration WHOLE_SECOND_POLL = Duration.ofMillis(100);
+    private static final int WHOLE_SECOND_WAITS = 12;
 
     private final RouterAdminClient admin;
     private final ConcurrentMap<String, Cursor> cursors = new ConcurrentHashMap<>();
@@ -52,6 +57,11 @@ public final class RouterMetricSource implements MetricSource {
             long resumeWithin = 3 * query.window().toNanos() + 2_000_000_000L;
             OptionalLong from = last != null && now - last.readAtNanos() <= resumeWithin ? OptionalLong.of(last.toSecond()) : OptionalLong.empty();
             RouteStats stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan());
+            // read again within the same second (a wakeup cut the engine's sleep short): wait for the running second to be whole
+            for (int waited = 0; from.isPresent() && stats.windowSeconds() == 0 && waited < WHOLE_SECOND_WAITS; waited++) {
+                Thread.sleep(WHOLE_SECOND_POLL.toMillis());
+                stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan());
+            }
             if (stats.toSecond() > 0) {
                 cursors.put(route, new Cursor(stats.toSecond(), now));
             }
@@ -60,6 +70,9 @@ public final class RouterMetricSource implements MetricSource {
                     figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
         } catch (RouterAdminException e) {
             throw new MetricsUnavailableException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetricsUnavailableException("interrupted while waiting for the router's running second to be whole", e);
         }
     }
 
