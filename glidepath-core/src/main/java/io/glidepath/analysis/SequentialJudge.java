@@ -174,8 +174,9 @@ public final class SequentialJudge implements Judge {
         if (w.countsClients()) {
             long canaryClients = c.firstClientErrors().getAsLong();
             long stableClients = s.firstClientErrors().getAsLong();
-            errors.update(canaryClients, stableClients, w.clientShare().getAsDouble());
-            errorRatio.update(canaryClients, stableClients, w.clientShare().getAsDouble());
+            // clients are independent (the split randomizes them): their events are not capped as clustered requests are
+            errors.update(canaryClients, stableClients, w.clientShare().getAsDouble(), false);
+            errorRatio.update(canaryClients, stableClients, w.clientShare().getAsDouble(), false);
             countedClients = true;
         } else {
             errors.update(c.errors(), c.requests(), s.errors(), s.requests());

@@ -209,6 +209,23 @@ class SequentialJudgeTest {
     }
 
     @Test
+    void onAStickySplitACanaryThatFailsAHundredClientsInOneSecondIsDecidedInThatSecond() throws Exception {
+        // half the clients on the canary; in one second 100 of its clients meet their first error, 2 of stable's
+        // (2% of the canary's requests: under the 5% guard). Requests would be capped at 10x an interval; clients are independent
+        TrafficWindow w = new TrafficWindow(SECOND, new TrackFigures(5000, 2, Map.of(99.0, 50.0), Map.of(), Map.of(), java.util.OptionalLong.of(2)),
+                new TrackFigures(5000, 100, Map.of(99.0, 50.0), Map.of(), Map.of(), java.util.OptionalLong.of(100)), java.util.OptionalDouble.of(0.5));
+        SequentialJudge judge = new SequentialJudge(analysis(""));
+        judge.query(SECOND);
+        Verdict v = judge.canary(w);
+        assertThat(v.failed()).as(v.summary()).isTrue();
+        assertThat(v.failures().get(0)).startsWith("clients with errors vs stable");
+
+        SequentialJudge byRequests = new SequentialJudge(analysis(""));
+        byRequests.query(SECOND);
+        assertThat(byRequests.canary(new TrafficWindow(SECOND, w.stable(), w.canary())).failed()).as("the same counts as requests: capped").isFalse();
+    }
+
+    @Test
     void theServicesOwnFiguresAreCheckedEachIntervalAndFailAfterBreachesInARowRollBack() throws Exception {
         Analysis a = ReleaseReader.read("r.yaml", """
                 services:

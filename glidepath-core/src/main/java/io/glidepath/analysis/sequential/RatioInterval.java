@@ -42,11 +42,11 @@ public final class RatioInterval {
     /** Takes one interval's counts, as {@link RatioTest#update(long, long, long, long)} does. */
     public void update(long canaryEvents, long canaryRequests, long stableEvents, long stableRequests) {
         double rho = canaryRequests == 0 || stableRequests == 0 ? 0 : (double) canaryRequests / (canaryRequests + stableRequests);
-        update(canaryEvents, stableEvents, rho);
+        update(canaryEvents, stableEvents, rho, true);
     }
 
-    /** Takes one interval's events with the canary's share of their units, as {@link RatioTest#update(long, long, double)} does. */
-    public void update(long canaryEvents, long stableEvents, double canaryShare) {
+    /** Takes one interval's events with the canary's share of their units, as {@link RatioTest#update(long, long, double, boolean)} does. */
+    public void update(long canaryEvents, long stableEvents, double canaryShare, boolean clustered) {
         long total = canaryEvents + stableEvents;
         if (total == 0 || !(canaryShare > 0 && canaryShare < 1)) {
             return;
@@ -64,7 +64,7 @@ public final class RatioInterval {
             for (int j = 0; j < SIDES.length; j++) {
                 double alt = r * SIDES[j];
                 double step = canaryEvents * Math.log(SIDES[j]) - total * (Math.log1p(rho * (alt - 1)) - base);
-                logL[c][j] += Math.min(step, LOG_CAP);
+                logL[c][j] += clustered ? Math.min(step, LOG_CAP) : step;
                 sum += Math.exp(Math.min(logL[c][j], 700));
             }
             if (Math.log(sum / SIDES.length) >= threshold) {

@@ -25,9 +25,12 @@ import java.util.List;
  * ever reaches {@code 1/alpha} with probability at most alpha, however often it is looked at. Only the
  * {@link #ALIVE} most recent restarts are kept: dropping a term only makes the process smaller.
  *
- * <p>Each interval's factor is capped at {@link #CAP}: errors that come in clusters (a heavy client, a
- * pause on one track) are not independent as the model assumes, and one such interval must not decide
- * alone; a capped factor only makes the process smaller, so it stays valid.
+ * <p>Each interval's factor from requests is capped at {@link #CAP}: errors that come in clusters (a
+ * heavy client, a pause on one track) are not independent as the model assumes, and one such interval
+ * must not decide alone; a capped factor only makes the process smaller, so it stays valid. Events
+ * that are independent by design (each client's first error on a sticky split, which randomizes
+ * clients) are not capped: a canary that fails a hundred of its clients in one second is decided in
+ * that second.
  */
 public final class RatioTest {
     /** Alternatives as multiples of the tolerance, mixed with equal weights. */
@@ -93,15 +96,16 @@ public final class RatioTest {
     /** Takes one interval's counts: events and requests on the canary and on stable. */
     public void update(long canaryEvents, long canaryRequests, long stableEvents, long stableRequests) {
         double rho = canaryRequests == 0 || stableRequests == 0 ? 0 : (double) canaryRequests / (canaryRequests + stableRequests);
-        update(canaryEvents, stableEvents, rho);
+        update(canaryEvents, stableEvents, rho, true);
     }
 
     /**
      * Takes one interval's events on the canary and on stable, with the canary's share of the units
      * the events come from: its realized share of requests, or on a sticky split its share of
-     * clients (each client's first error is one event).
+     * clients (each client's first error is one event). {@code clustered}: the events may come in
+     * clusters (requests), so the interval's factor is capped.
      */
-    public void update(long canaryEvents, long stableEvents, double canaryShare) {
+    public void update(long canaryEvents, long stableEvents, double canaryShare, boolean clustered) {
         intervals++;
         if (intervals % RESTART_EVERY == 0 && intervals / RESTART_EVERY <= RESTARTS) {
             logL.add(new double[GRID.length]);
@@ -120,7 +124,8 @@ public final class RatioTest {
         double[] step = new double[GRID.length];
         for (int j = 0; j < GRID.length; j++) {
             double r = tolerance * GRID[j];
-            step[j] = Math.min(canaryEvents * Math.log(GRID[j]) - events * (Math.log1p(rho * (r - 1)) - base), LOG_CAP);
+            double llr = canaryEvents * Math.log(GRID[j]) - events * (Math.log1p(rho * (r - 1)) - base);
+            step[j] = clustered ? Math.min(llr, LOG_CAP) : llr;
         }
         for (double[] l : logL) {
             for (int j = 0; j < GRID.length; j++) {
