@@ -178,7 +178,9 @@ public final class Server implements AutoCloseable {
             engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt());
         });
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
-        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, figures, c.clock()), c.clock(), LIVE_PERIOD).start();
+        // the dashboard's own view of the last window: the judge's source reads on from its own last read, which a view must not move
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, RouterMetricSource.lastWindow(admin), c.clock()), c.clock(),
+                LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);
         InetSocketAddress bound;
         try {

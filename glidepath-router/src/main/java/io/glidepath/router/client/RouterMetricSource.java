@@ -31,6 +31,8 @@ import java.util.concurrent.ConcurrentMap;
  * or one more than three windows and two seconds after the last (another deployment's), takes the
  * last {@code window}. A read that finds no whole second since the last (the engine's sleep was cut
  * short) waits for the running one to end, at most about a second: a window of no time is no verdict.
+ * That is the judge's source; a view of the last {@code window} (the dashboard) takes
+ * {@link #lastWindow}, which never moves the judge's place.
  */
 public final class RouterMetricSource implements MetricSource {
     /** Where a route's last read ended (the router's epoch second) and when it was read (this JVM's nanoTime). */
@@ -42,17 +44,29 @@ public final class RouterMetricSource implements MetricSource {
     private static final int WHOLE_SECOND_WAITS = 12;
 
     private final RouterAdminClient admin;
-    private final ConcurrentMap<String, Cursor> cursors = new ConcurrentHashMap<>();
+    /** Null for a view of the last window; else where each route's last read ended. */
+    private final ConcurrentMap<String, Cursor> cursors;
 
+    /** The judge's source: each read goes on from where the last one of the route ended. */
     public RouterMetricSource(RouterAdminClient admin) {
+        this(admin, new ConcurrentHashMap<>());
+    }
+
+    private RouterMetricSource(RouterAdminClient admin, ConcurrentMap<String, Cursor> cursors) {
         this.admin = admin;
+        this.cursors = cursors;
+    }
+
+    /** A view's source: every read is the last {@code window}, the running second included. */
+    public static RouterMetricSource lastWindow(RouterAdminClient admin) {
+        return new RouterMetricSource(admin, null);
     }
 
     @Override
     public TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException {
         try {
             String route = target.service();
-            Cursor last = cursors.get(route);
+            Cursor last = cursors == null ? null : cursors.get(route);
             long now = System.nanoTime();
             long resumeWithin = 3 * query.window().toNanos() + 2_000_000_000L;
             OptionalLong from = last != null && now - last.readAtNanos() <= resumeWithin ? OptionalLong.of(last.toSecond()) : OptionalLong.empty();
@@ -62,7 +76,7 @@ public final class RouterMetricSource implements MetricSource {
                 Thread.sleep(WHOLE_SECOND_POLL.toMillis());
                 stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan());
             }
-            if (stats.toSecond() > 0) {
+            if (cursors != null && stats.toSecond() > 0) {
                 cursors.put(route, new Cursor(stats.toSecond(), now));
             }
             Duration covered = from.isPresent() ? Duration.ofSeconds(stats.windowSeconds()) : query.window();
