@@ -105,6 +105,12 @@ class TrackFiguresTest {
                 .contains("glidepath_router_requests_total{class=\"2xx\",route=\"web\",track=\"canary\"} " + splitToCanary + ".0");
     }
 
+    /** Until the router's running second is {@code second} or later: every second before it is whole. */
+    private void awaitRouterPast(long second) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> router.admin().stats("web", WINDOW).toSecond() > second);
+    }
+
     @Test
     void theJudgesReadsGoOnFromWhereTheLastEndedSoNoRequestIsCountedTwice() throws Exception {
         SampleProcess stable = sample("stable", Map.of());
@@ -117,7 +123,7 @@ class TrackFiguresTest {
         // the first read takes the last window, the running second included; the next goes on from the
         // second after it (what came later in the running second is left out, never counted twice)
         source.window(target, q);
-        Thread.sleep(1_100);
+        awaitRouterPast(router.admin().stats("web", WINDOW).toSecond());
         long counted = 0;
         int sent = 0;
         long end = System.nanoTime() + 3_500_000_000L;
@@ -128,9 +134,9 @@ class TrackFiguresTest {
             counted += source.window(target, q).stable().requests(); // a read every ~300 ms, as a busy judge might
             // the dashboard's view between the judge's reads: the last window each time, the judge's place unmoved
             assertThat(view.window(target, q).window()).isEqualTo(q.window());
-            Thread.sleep(250);
+            Thread.sleep(250); // pacing the reads, not waiting for anything
         }
-        Thread.sleep(1_100); // the last second is whole
+        awaitRouterPast(router.admin().stats("web", WINDOW).toSecond()); // the second of the last requests is whole
         TrafficWindow last = source.window(target, q);
         counted += last.stable().requests();
         assertThat(counted).as("requests counted over the reads, of %d sent", sent).isEqualTo(sent);
