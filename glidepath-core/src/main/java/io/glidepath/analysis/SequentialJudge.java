@@ -305,7 +305,7 @@ public final class SequentialJudge implements Judge {
      */
     @Override
     public Verdict conclude() {
-        TrafficWindow none = new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none());
+        TrafficWindow none = TrafficWindow.none();
         if (canaryRequests < analysis.minRequests()) {
             return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: the canary served " + canaryRequests + " requests over its steps, fewer "
                     + "than the " + analysis.minRequests() + " needed to judge it", List.of(), none);

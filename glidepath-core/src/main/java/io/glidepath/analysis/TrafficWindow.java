@@ -22,6 +22,11 @@ public record TrafficWindow(Duration window, TrackFigures stable, TrackFigures c
         this(window, stable, canary, OptionalDouble.empty());
     }
 
+    /** No window: what a judge's conclusion, which looks at no traffic of its own, carries. */
+    public static TrafficWindow none() {
+        return new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none());
+    }
+
     /**
      * Whether the window counts clients as well as requests: the split is sticky, and both tracks
      * report how many clients had their first error in it.

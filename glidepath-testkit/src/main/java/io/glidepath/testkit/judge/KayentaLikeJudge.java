@@ -1,7 +1,6 @@
 package io.glidepath.testkit.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.analysis.Judge;
 import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;
@@ -25,7 +24,7 @@ import java.util.Set;
  * tolerance 0.25). Any metric High fails the window, and the canary is rolled back (Kayenta's score of
  * 50 of 100 with two metrics is below any pass mark). Between window ends it has nothing to say.
  */
-public final class KayentaLikeJudge implements Judge {
+public final class KayentaLikeJudge implements AgainstStableOnly {
     static final double CONFIDENCE = 0.98;
     static final double TOLERANCE = 0.25;
     static final double IQR_FACTOR = 3;
@@ -153,22 +152,10 @@ public final class KayentaLikeJudge implements Judge {
         return f.requests() == 0 ? Double.NaN : (double) f.errors() / f.requests();
     }
 
-    /** It compares the canary with stable; after promotion there is nothing to compare with. */
-    @Override
-    public Verdict promoted(TrafficWindow w) {
-        return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: this judge compares the canary with stable, and there is no stable after promotion",
-                List.of(), w);
-    }
-
-    @Override
-    public int failAfter() {
-        return 1;
-    }
-
     /** INCONCLUSIVE when the analysis ended before its first window did; PASS otherwise (a failing window already rolled back). */
     @Override
     public Verdict conclude() {
-        TrafficWindow none = new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none());
+        TrafficWindow none = TrafficWindow.none();
         if (windows == 0) {
             return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: the analysis ended after " + seconds + " s, before its first "
                     + windowSeconds + " s window", List.of(), none);

@@ -1,7 +1,6 @@
 package io.glidepath.testkit.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.analysis.Judge;
 import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.TrackFigures;
 import io.glidepath.analysis.TrafficWindow;
@@ -21,7 +20,7 @@ import java.util.Set;
  * against stable's, at alpha 0.01 per look; the first rejection rolls back. Each look alone is a
  * valid test; looking every second without correcting for it is not.
  */
-public final class PeekingZJudge implements Judge {
+public final class PeekingZJudge implements AgainstStableOnly {
     /** z of a one-sided 1% test. */
     static final double Z = MannWhitney.upperNormalQuantile(0.01);
 
@@ -72,19 +71,8 @@ public final class PeekingZJudge implements Judge {
     }
 
     @Override
-    public Verdict promoted(TrafficWindow w) {
-        return new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: this judge compares the canary with stable, and there is no stable after promotion",
-                List.of(), w);
-    }
-
-    @Override
-    public int failAfter() {
-        return 1;
-    }
-
-    @Override
     public Verdict conclude() {
-        TrafficWindow none = new TrafficWindow(Duration.ZERO, TrackFigures.none(), TrackFigures.none());
+        TrafficWindow none = TrafficWindow.none();
         return looked ? new Verdict(Verdict.Outcome.PASS, "pass: no second rejected", List.of(), none)
                 : new Verdict(Verdict.Outcome.INCONCLUSIVE, "inconclusive: no second could be tested", List.of(), none);
     }
