@@ -6,7 +6,8 @@
 # JDK >= 21, compiled in the reactor (nothing is installed into ~/.m2).
 # Settings through the environment: RUNS=2000 (A/A runs per scenario), AB_RUNS (A/B runs, default the
 # smaller of RUNS and 300), THREADS (default the processors), SEED=11, ONLY (a regular expression a
-# scenario's label must contain, such as 'sticky|gc' or '^500 rps').
+# scenario's label must contain, such as 'sticky|gc' or '^500 rps'), JUDGES (one a judge's name must
+# contain, such as '^sequential$|kayenta-5m'; the data is the same whichever judges run).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"

@@ -15,6 +15,36 @@ public record Contender(String name, Supplier<Judge> judge) {
 
     /** The analysis of docs/spec.md's example, read as a release file would be, with or without {@code judge: sequential}. */
     public static Analysis specExample(boolean sequential) {
+        return read("""
+                      interval: 1s
+                      minRequests: 50
+                      failAfter: 2
+                      rules:
+                        - errorRate: { max: 1%, maxIncrease: 0.5% }
+                        - latency: { percentile: 99, max: 300ms }
+                """ + (sequential ? "      judge: sequential\n" : ""));
+    }
+
+    /**
+     * The analysis of docs/analysis.md's example, the sequential judge as its docs configure it: the
+     * comparison with stable decides small differences, and the absolute guards sit above the
+     * service's normal rates (an error guard at the population's own rate rolls back a healthy
+     * canary on a sticky split whenever its clients happen to be flakier than average; docs/analysis.md).
+     */
+    public static Analysis sequentialExample() {
+        return read("""
+                      judge: sequential
+                      interval: 1s
+                      alpha: 1%
+                      tolerance: 1.1
+                      minRequests: 50
+                      rules:
+                        - errorRate: { max: 5% }
+                        - latency: { percentile: 99, max: 300ms }
+                """);
+    }
+
+    private static Analysis read(String analysis) {
         String yaml = """
                 services:
                   - name: catalog
@@ -24,13 +54,7 @@ public record Contender(String name, Supplier<Judge> judge) {
                     strategy: canary
                     steps: [ {weight: 10}, {bake: 30s} ]
                     analysis:
-                      interval: 1s
-                      minRequests: 50
-                      failAfter: 2
-                      rules:
-                        - errorRate: { max: 1%, maxIncrease: 0.5% }
-                        - latency: { percentile: 99, max: 300ms }
-                """ + (sequential ? "      judge: sequential\n" : "");
+                """ + analysis;
         try {
             return ReleaseReader.read("bench.yaml", yaml).services().getFirst().analysis();
         } catch (InvalidSpecException e) {
@@ -44,9 +68,9 @@ public record Contender(String name, Supplier<Judge> judge) {
         return new Contender("thresholds", () -> new ThresholdJudge(a));
     }
 
-    /** The sequential judge with the same rules (alpha 1%, tolerance 1.1). */
+    /** The sequential judge as docs/analysis.md configures it (alpha 1%, tolerance 1.1, guards at 5% errors and p99 300 ms). */
     public static Contender sequential() {
-        Analysis a = specExample(true);
+        Analysis a = sequentialExample();
         return new Contender("sequential", () -> new SequentialJudge(a));
     }
 
