@@ -66,13 +66,15 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Refuses a release that reads well but that these seams cannot carry out (a service whose figures
-     * come from Prometheus when no URL names one, in the file or the server's settings), every problem
+     * Refuses a release that reads well but that these seams cannot carry out (a service without the
+     * command or image its platform runs; figures from Prometheus when no URL names one, in the file
+     * or the server's settings), every problem
      * located; the server checks this before {@link #submit}.
      */
     public void check(ReleaseSpec spec) throws InvalidSpecException {
         List<SpecError> problems = new ArrayList<>();
         for (int i = 0; i < spec.services().size(); i++) {
+            problems.addAll(seams.platform().problems(spec.services().get(i), "services[" + i + "]"));
             problems.addAll(seams.metrics().problems(spec.services().get(i), "services[" + i + "]"));
         }
         if (!problems.isEmpty()) {

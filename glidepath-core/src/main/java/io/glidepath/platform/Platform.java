@@ -1,11 +1,27 @@
 package io.glidepath.platform;
 
+import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.SpecError;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs instances of service versions: local processes, or (later) Kubernetes pods. */
+/** Runs instances of service versions: local processes, or Kubernetes pods. */
 public interface Platform {
+
+    /**
+     * What this platform cannot run in a service that reads well (a local process needs
+     * {@code run.command}, a pod {@code run.image}), each problem located; {@code path} is the
+     * service's, such as {@code services[0]}.
+     */
+    default List<SpecError> problems(ServiceSpec service, String path) {
+        return List.of();
+    }
+
+    /** Where a person looks for what an instance printed, for messages: its log file, or how to read a pod's log. */
+    default String whereToLook(Instance instance) {
+        return instance.log() == null ? "its output" : instance.log().toString();
+    }
 
     /**
      * Starts {@code replicas} instances and returns them once they run (ready or not: readiness is

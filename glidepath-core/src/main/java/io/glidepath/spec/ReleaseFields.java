@@ -10,7 +10,8 @@ public final class ReleaseFields {
     public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify");
     public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
             "steps", "analysis", "keepPrevious");
-    public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace");
+    public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace", "image", "port", "resources");
+    public static final Set<String> RESOURCES = Set.of("cpu", "memory");
     public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout");
     public static final Set<String> STICKY = Set.of("mode", "name");
     public static final Set<String> READINESS = Set.of("path", "interval", "timeout", "healthyAfter", "deadline");

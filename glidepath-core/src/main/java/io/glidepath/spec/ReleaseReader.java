@@ -37,6 +37,11 @@ public final class ReleaseReader {
     static final Pattern PREFIX = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** An OCI image reference: [registry[:port]/]path[:tag][@sha256:digest], lower-case path components. */
+    static final Pattern IMAGE = Pattern.compile("([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*"
+            + "(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?");
+    /** A Kubernetes quantity as a pod's resources take it: 500m, 0.5, 2; 256Mi, 1Gi, 512M. */
+    static final Pattern QUANTITY = Pattern.compile("[0-9]+(\\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?");
     static final Pattern METRIC_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,62}");
     private static final Pattern NOTHING = Pattern.compile("(?!)");
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
@@ -201,22 +206,25 @@ public final class ReleaseReader {
         String p = path + ".run";
         SpecNode node = service.get("run");
         if (node == null) {
-            error(service.location(), p, "is required: how to start an instance, at least run.command such as [java, -jar, app.jar]");
+            error(service.location(), p, "is required: how to start an instance, at least run.command such as [java, -jar, app.jar] "
+                    + "(or, on Kubernetes, run.image)");
             return null;
         }
-        MapNode m = map(node, p, "a mapping with command (and env, workdir, replicas, stopGrace)");
+        MapNode m = map(node, p, "a mapping with command and/or image (and env, workdir, replicas, stopGrace, port, resources)");
         if (m == null) {
             return null;
         }
         known(m, p, ReleaseFields.RUN);
         List<String> command = new ArrayList<>();
         SpecNode c = m.get("command");
-        if (c == null) {
-            error(m.location(), p + ".command", "is required: the program and its arguments as a list, such as [java, -jar, app.jar]");
-        } else if (!(c instanceof ListNode list) || list.items().isEmpty()) {
+        if (c == null && m.get("image") == null) {
+            error(m.location(), p + ".command", "is required: the program and its arguments as a list, such as [java, -jar, app.jar] "
+                    + "(or, on Kubernetes, run.image: the container image to run)");
+        } else if (c != null && (!(c instanceof ListNode list) || list.items().isEmpty())) {
             error(c.location(), p + ".command", "must be a non-empty list (argv, never run through a shell), such as [java, -jar, app.jar]; got "
                     + c.describe());
-        } else {
+        } else if (c != null) {
+            ListNode list = (ListNode) c;
             for (int i = 0; i < list.items().size(); i++) {
                 SpecNode item = list.items().get(i);
                 if (!(item instanceof Scalar s) || s.kind() == Scalar.Kind.NULL) {
@@ -248,7 +256,37 @@ public final class ReleaseReader {
         workdir.ifPresent(w -> templates(m.get("workdir"), p + ".workdir", w));
         int replicas = integer(m.get("replicas"), p + ".replicas", 1, 1, 64);
         Duration stopGrace = duration(m.get("stopGrace"), p + ".stopGrace", DEFAULT_STOP_GRACE, Duration.ZERO, Duration.ofMinutes(10));
-        return new RunSpec(command, env, workdir, replicas, stopGrace);
+        return new RunSpec(command, env, workdir, replicas, stopGrace, container(m, p), m.location());
+    }
+
+    /** run.image, run.port and run.resources: what a pod needs. */
+    private Optional<ContainerSpec> container(MapNode run, String p) {
+        Optional<String> image = optionalText(run, "image", p + ".image")
+                .flatMap(i -> matches(run.get("image"), p + ".image", i, i.length() <= 512 ? IMAGE : NOTHING,
+                        "an image reference such as registry.example.com/catalog:2.4.0 or catalog@sha256:<64 hex digits>"));
+        if (image.isEmpty()) {
+            for (String k : List.of("port", "resources")) {
+                if (run.get(k) != null) {
+                    error(run.get(k).location(), p + "." + k, "goes with run.image (it is for a container): add the image, or leave " + k + " out");
+                }
+            }
+            return Optional.empty();
+        }
+        int port = integer(run.get("port"), p + ".port", ContainerSpec.DEFAULT_PORT, 1, 65535);
+        Optional<String> cpu = Optional.empty();
+        Optional<String> memory = Optional.empty();
+        SpecNode r = run.get("resources");
+        if (r != null) {
+            MapNode rm = map(r, p + ".resources", "a mapping such as {cpu: 500m, memory: 256Mi}");
+            if (rm != null) {
+                known(rm, p + ".resources", ReleaseFields.RESOURCES);
+                cpu = optionalText(rm, "cpu", p + ".resources.cpu")
+                        .flatMap(v -> matches(rm.get("cpu"), p + ".resources.cpu", v, QUANTITY, "a quantity of CPU such as 500m (half a core) or 2"));
+                memory = optionalText(rm, "memory", p + ".resources.memory")
+                        .flatMap(v -> matches(rm.get("memory"), p + ".resources.memory", v, QUANTITY, "a quantity of memory such as 256Mi or 1Gi"));
+            }
+        }
+        return Optional.of(new ContainerSpec(image.get(), port, cpu, memory));
     }
 
     private ServiceRoute route(MapNode service, String path) {

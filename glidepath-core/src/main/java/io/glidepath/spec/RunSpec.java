@@ -6,14 +6,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How the local platform runs an instance: {@code command} as argv (never through a shell), with
- * {@code env}, in {@code workdir}; both may use {@link Templates}. {@code stopGrace} is the time
- * between SIGTERM and SIGKILL.
+ * How an instance runs. On the local platform: {@code command} as argv (never through a shell), with
+ * {@code env}, in {@code workdir}; each may use {@link Templates}. On Kubernetes: {@code container}'s
+ * image, with {@code command} (when given) in place of the image's entrypoint and {@code env}.
+ * {@code stopGrace} is the time between SIGTERM and SIGKILL (a pod's termination grace). Which of
+ * command and container a platform needs, it says when it checks a release ({@code Platform.problems}).
  */
-public record RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace) {
+public record RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace,
+                      Optional<ContainerSpec> container, Location location) {
 
     public RunSpec {
         command = List.copyOf(command);
         env = Map.copyOf(env);
+    }
+
+    /** A process to run, without a container image (the local platform's tests). */
+    public RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace) {
+        this(command, env, workdir, replicas, stopGrace, Optional.empty(), new Location("", 0, 0));
     }
 }

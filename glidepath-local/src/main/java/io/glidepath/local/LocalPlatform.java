@@ -7,6 +7,8 @@ import io.glidepath.platform.PlatformException;
 import io.glidepath.platform.ServiceVersion;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.spec.RunSpec;
+import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.SpecError;
 import io.glidepath.spec.Templates;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -90,6 +92,15 @@ public final class LocalPlatform implements Platform {
 
     public Path logsDir() {
         return logsDir;
+    }
+
+    @Override
+    public List<SpecError> problems(ServiceSpec service, String path) {
+        if (service.run().command().isEmpty()) {
+            return List.of(new SpecError(service.run().location(), path + ".run.command", "is required on this server, which runs services as "
+                    + "processes on its host (run.image is for Kubernetes): add the program and its arguments, such as [java, -jar, app.jar]"));
+        }
+        return List.of();
     }
 
     @Override

@@ -90,7 +90,7 @@ public final class ReleaseRun {
         for (ServiceSpec s : spec.services()) {
             ResumePoint at = resumeAt.get(s.name());
             if (at != null && at.reached() == Phase.DONE) {
-                ServiceDeployment d = ServiceDeployment.promotedBeforeRestart(seams, s, baseDir, previous.apply(s.name()), at, events);
+                ServiceDeployment d = ServiceDeployment.promotedBeforeRestart(seams, s, record.id(), baseDir, previous.apply(s.name()), at, events);
                 deployments.put(s.name(), d);
                 promoted.add(d);
             }
@@ -228,7 +228,7 @@ public final class ReleaseRun {
         if (deployments.containsKey(svc.name())) {
             return; // promoted before the server restarted
         }
-        ServiceDeployment d = new ServiceDeployment(seams, svc, baseDir, previous.apply(svc.name()), Optional.ofNullable(resumeAt.get(svc.name())),
+        ServiceDeployment d = new ServiceDeployment(seams, svc, record.id(), baseDir, previous.apply(svc.name()), Optional.ofNullable(resumeAt.get(svc.name())),
                 events);
         d.onRollback((f, decided) -> {
             Failed why = new Failed(f.rollbackCause(), svc.name() + ": " + f.reason());

@@ -60,6 +60,7 @@ public final class ServiceDeployment {
 
     private final EngineSeams s;
     private final ServiceSpec spec;
+    private final String releaseId;
     private final Path baseDir;
     private final Previous before;
     private final Optional<ResumePoint> resume;
@@ -81,9 +82,10 @@ public final class ServiceDeployment {
     /** The routes this deployment sets; known once the route before it was read. */
     private RouteSpecs routes;
 
-    public ServiceDeployment(EngineSeams seams, ServiceSpec spec, Path baseDir, Previous before, Optional<ResumePoint> resume, EventSink events) {
+    public ServiceDeployment(EngineSeams seams, ServiceSpec spec, String releaseId, Path baseDir, Previous before, Optional<ResumePoint> resume, EventSink events) {
         this.s = seams;
         this.spec = spec;
+        this.releaseId = releaseId;
         this.baseDir = baseDir;
         this.before = before;
         this.resume = resume;
@@ -104,9 +106,9 @@ public final class ServiceDeployment {
      * DONE): it only takes part in the release's end (flipped back if the release rolls back, else
      * its previous version retires).
      */
-    public static ServiceDeployment promotedBeforeRestart(EngineSeams seams, ServiceSpec spec, Path baseDir, Previous before, ResumePoint at,
+    public static ServiceDeployment promotedBeforeRestart(EngineSeams seams, ServiceSpec spec, String releaseId, Path baseDir, Previous before, ResumePoint at,
                                                           EventSink events) {
-        ServiceDeployment d = new ServiceDeployment(seams, spec, baseDir, before, Optional.of(at), events);
+        ServiceDeployment d = new ServiceDeployment(seams, spec, releaseId, baseDir, before, Optional.of(at), events);
         d.fresh = at.fresh();
         try {
             d.routes = new RouteSpecs(spec, d.routeBefore());
@@ -218,7 +220,7 @@ public final class ServiceDeployment {
 
     private void start() throws Failed {
         try {
-            fresh = s.platform().start(new ServiceVersion(spec.name(), spec.version(), spec.run(), baseDir), spec.run().replicas());
+            fresh = s.platform().start(new ServiceVersion(spec.name(), spec.version(), spec.run(), baseDir, Optional.of(releaseId), Optional.of(spec.readiness())), spec.run().replicas());
         } catch (PlatformException e) {
             throw new Failed(RollbackCause.PLATFORM, e.getMessage());
         }
@@ -242,7 +244,7 @@ public final class ServiceDeployment {
         for (Instance i : fresh) {
             s.platform().exited(i).thenRun(() -> {
                 if (!phase.isTerminal() && phase != Phase.DONE) {
-                    fail(new Failed(RollbackCause.INSTANCE_DIED, "instance " + i.id() + " of " + spec.version() + " died (see " + i.log() + ")"));
+                    fail(new Failed(RollbackCause.INSTANCE_DIED, "instance " + i.id() + " of " + spec.version() + " died (see " + s.platform().whereToLook(i) + ")"));
                 }
             });
         }

@@ -1,0 +1,2 @@
+/** The Platform seam on Kubernetes. */
+package io.glidepath.kubernetes;

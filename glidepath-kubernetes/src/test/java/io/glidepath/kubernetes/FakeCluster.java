@@ -1,0 +1,320 @@
+package io.glidepath.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.glidepath.examples.SampleService;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Kubernetes cluster for tests: fabric8's mock API server in CRUD mode, plus what the mock lacks,
+ * played here as the real controllers would: the Deployment controller (pods to match replicas,
+ * lowest pod-deletion cost removed first, status with observedGeneration), a kubelet (each pod gets
+ * its own loopback address, 127.x.y.z, and a real HTTP server there: the sample service, configured
+ * by the pod's environment; readiness probed over HTTP as the kubelet would) and garbage collection
+ * of a deleted Deployment's pods. An image under {@code missing/} cannot be pulled.
+ *
+ * <p>Known differences from a cluster: no scheduler or nodes, no RBAC, no strategic merge patch or
+ * server-side apply (the mock answers 415), set-based selectors ignored by the mock.
+ */
+public final class FakeCluster implements AutoCloseable {
+    private static final Pattern VAR_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final Map<String, SampleService> containers = new ConcurrentHashMap<>();
+    private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    /** A random /16 of 127/8 per cluster, so that clusters in parallel test JVMs do not share addresses. */
+    private final int net = ThreadLocalRandom.current().nextInt(1, 250);
+    private final AtomicInteger nextHost = new AtomicInteger(2);
+    private final Thread controllers;
+    private volatile boolean closed;
+
+    public FakeCluster() throws IOException {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient();
+        controllers = Thread.ofPlatform().daemon().name("fake-cluster-controllers").start(this::loop);
+    }
+
+    /** A client of the cluster's API server. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** The pods the cluster runs now (in every namespace). */
+    public List<Pod> pods() {
+        return client.pods().inAnyNamespace().list().getItems();
+    }
+
+    /** The process in a pod dies and the kubelet starts it again: restartCount goes up. */
+    public void crashContainer(String namespace, String pod) throws IOException {
+        SampleService s = containers.remove(namespace + "/" + pod);
+        if (s != null) {
+            s.stop();
+        }
+        restarts.merge(namespace + "/" + pod, 1, Integer::sum);
+        Pod p = client.pods().inNamespace(namespace).withName(pod).get();
+        p.setStatus(null); // the kubelet starts it again on its next pass
+        client.pods().inNamespace(namespace).resource(p).updateStatus();
+    }
+
+    /** Someone deletes a pod (kubectl delete pod, an eviction): it goes, and its Deployment makes another. */
+    public void deletePod(String namespace, String pod) {
+        terminate(client.pods().inNamespace(namespace).withName(pod).get());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        controllers.interrupt();
+        try {
+            controllers.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        containers.values().forEach(SampleService::stop);
+        containers.clear();
+        client.close();
+        server.destroy();
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                reconcile();
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                return;
+            } catch (KubernetesClientException | IllegalStateException e) {
+                if (!closed) {
+                    System.err.println("fake cluster: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void reconcile() {
+        List<Deployment> deployments = client.apps().deployments().inAnyNamespace().list().getItems();
+        List<Pod> pods = new ArrayList<>(pods());
+        for (Deployment d : deployments) {
+            deploymentController(d, pods);
+        }
+        // garbage collection: pods whose Deployment is gone
+        for (Pod p : pods()) {
+            String owner = p.getMetadata().getLabels().get("fake.glidepath.io/deployment");
+            if (owner != null && deployments.stream().noneMatch(d -> d.getMetadata().getName().equals(owner)
+                    && d.getMetadata().getNamespace().equals(p.getMetadata().getNamespace()))) {
+                terminate(p);
+            }
+        }
+        for (Pod p : pods()) {
+            kubelet(p);
+        }
+    }
+
+    private void deploymentController(Deployment d, List<Pod> all) {
+        String ns = d.getMetadata().getNamespace();
+        Map<String, String> selector = d.getSpec().getSelector().getMatchLabels();
+        List<Pod> mine = all.stream().filter(p -> ns.equals(p.getMetadata().getNamespace()))
+                .filter(p -> p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
+        int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+        List<Pod> live = new ArrayList<>(mine);
+        if (live.size() > want) {
+            live.sort(Comparator.comparingInt(FakeCluster::deletionCost).thenComparing(FakeCluster::ready)
+                    .thenComparing(p -> p.getMetadata().getCreationTimestamp(), Comparator.reverseOrder()));
+            for (Pod victim : live.subList(0, live.size() - want)) {
+                terminate(victim);
+            }
+            live = new ArrayList<>(live.subList(live.size() - want, live.size()));
+        }
+        for (int i = live.size(); i < want; i++) {
+            Map<String, String> labels = new LinkedHashMap<>(d.getSpec().getTemplate().getMetadata().getLabels());
+            labels.put("fake.glidepath.io/deployment", d.getMetadata().getName());
+            Pod pod = new PodBuilder().withNewMetadata().withNamespace(ns)
+                    .withName(d.getMetadata().getName() + "-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36))
+                    .withLabels(labels).withAnnotations(new HashMap<>(Optional.ofNullable(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                            .orElse(Map.of())))
+                    .withCreationTimestamp(Instant.now().toString()).endMetadata()
+                    .withSpec(d.getSpec().getTemplate().getSpec()).build();
+            live.add(client.pods().inNamespace(ns).resource(pod).create());
+        }
+        int ready = (int) live.stream().filter(FakeCluster::ready).count();
+        long generation = Optional.ofNullable(d.getMetadata().getGeneration()).orElse(1L);
+        var status = new DeploymentStatusBuilder().withObservedGeneration(generation).withReplicas(live.size()).withUpdatedReplicas(live.size())
+                .withReadyReplicas(ready).withAvailableReplicas(ready).withUnavailableReplicas(live.size() - ready).build();
+        if (!status.equals(d.getStatus())) {
+            d.setStatus(status);
+            try {
+                client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e; // a conflict: the next pass writes it again
+                }
+            }
+        }
+    }
+
+    /** Starts a pod's container on an address of its own, then probes it for readiness. */
+    private void kubelet(Pod p) {
+        String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+        var c = p.getSpec().getContainers().get(0);
+        int port = c.getPorts().isEmpty() ? 8080 : c.getPorts().get(0).getContainerPort();
+        if (p.getStatus() == null || p.getStatus().getPodIP() == null || !containers.containsKey(key)) {
+            if (c.getImage().startsWith("missing/")) {
+                setStatus(p, "Pending", null, false, new ContainerStateBuilder().withNewWaiting().withReason("ErrImagePull")
+                        .withMessage("pull access denied for " + c.getImage()).endWaiting().build());
+                return;
+            }
+            String ip = p.getStatus() != null && p.getStatus().getPodIP() != null ? p.getStatus().getPodIP() : null;
+            SampleService s = null;
+            for (int attempt = 0; s == null && attempt < 20; attempt++) {
+                String candidate = ip != null ? ip : address();
+                try {
+                    s = new SampleService(env(p, candidate, port)).start();
+                    ip = candidate;
+                } catch (BindException e) {
+                    ip = null; // someone else has it: the next address
+                } catch (IOException e) {
+                    throw new IllegalStateException("fake kubelet cannot start " + key + ": " + e.getMessage(), e);
+                }
+            }
+            if (s == null) {
+                throw new IllegalStateException("fake kubelet found no free address for " + key);
+            }
+            containers.put(key, s);
+            setStatus(p, "Running", ip, false, new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning()
+                    .build());
+            return;
+        }
+        boolean ready = probe(c.getReadinessProbe(), p.getStatus().getPodIP(), port);
+        if (ready != ready(p)) {
+            setStatus(p, "Running", p.getStatus().getPodIP(), ready, p.getStatus().getContainerStatuses().get(0).getState());
+        }
+    }
+
+    private boolean probe(Probe probe, String ip, int port) {
+        if (probe == null || probe.getHttpGet() == null) {
+            return true;
+        }
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + probe.getHttpGet().getPath()))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() >= 200 && r.statusCode() < 400;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void setStatus(Pod p, String phase, String ip, boolean ready, io.fabric8.kubernetes.api.model.ContainerState state) {
+        String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+        Pod fresh = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).get();
+        if (fresh == null) {
+            return;
+        }
+        fresh.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(phase).withPodIP(ip)
+                .withStartTime(Optional.ofNullable(p.getStatus()).map(s -> s.getStartTime()).orElse(Instant.now().toString()))
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
+                .withContainerStatuses(new ContainerStatusBuilder().withName(p.getSpec().getContainers().get(0).getName()).withReady(ready)
+                        .withRestartCount(restarts.getOrDefault(key, 0)).withState(state).withImage(p.getSpec().getContainers().get(0).getImage())
+                        .build())
+                .build());
+        try {
+            client.pods().inNamespace(p.getMetadata().getNamespace()).resource(fresh).updateStatus();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 && e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    /** The container's environment as Kubernetes gives it: fieldRefs resolved, $(VAR) expanded from the variables before it. */
+    private static Map<String, String> env(Pod p, String ip, int port) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar v : p.getSpec().getContainers().get(0).getEnv()) {
+            if (v.getValueFrom() != null && v.getValueFrom().getFieldRef() != null) {
+                String path = v.getValueFrom().getFieldRef().getFieldPath();
+                env.put(v.getName(), switch (path) {
+                    case "metadata.name" -> p.getMetadata().getName();
+                    case "metadata.namespace" -> p.getMetadata().getNamespace();
+                    case "status.podIP" -> ip;
+                    default -> throw new IllegalArgumentException("the fake kubelet does not know fieldRef " + path);
+                });
+            } else {
+                Matcher m = VAR_REF.matcher(Optional.ofNullable(v.getValue()).orElse(""));
+                env.put(v.getName(), m.replaceAll(r -> Matcher.quoteReplacement(env.getOrDefault(r.group(1), r.group()))));
+            }
+        }
+        // the sample service's own settings: where it listens (a real image would be built to listen on its port)
+        env.put("HOST", ip);
+        env.put("PORT", String.valueOf(port));
+        env.putIfAbsent("INSTANCE", p.getMetadata().getName());
+        return env;
+    }
+
+    private String address() {
+        int n = nextHost.getAndIncrement();
+        return "127." + net + "." + (n / 250) + "." + (n % 250 + 2);
+    }
+
+    /** The kubelet stops the container, then the pod object goes. */
+    private void terminate(Pod p) {
+        if (p == null) {
+            return;
+        }
+        SampleService s = containers.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+        if (s != null) {
+            s.stop();
+        }
+        client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).withGracePeriod(0).delete();
+    }
+
+    private static int deletionCost(Pod p) {
+        try {
+            return Integer.parseInt(Optional.ofNullable(p.getMetadata().getAnnotations()).map(a -> a.get(VersionResources.DELETION_COST)).orElse("0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static boolean ready(Pod p) {
+        return p.getStatus() != null && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+}
