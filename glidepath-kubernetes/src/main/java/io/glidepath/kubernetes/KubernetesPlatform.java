@@ -16,8 +16,8 @@ import io.glidepath.platform.ServiceVersion;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
+import io.glidepath.time.Clock;
 import java.net.HttpURLConnection;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +58,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     /** Per pod this platform watches: its containers' restarts when first seen, and who waits for its end. */
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private final Runnable onClose;
 
     /**
      * {@code namespace} holds what this platform creates; {@code router} (host:port, such as the
@@ -82,7 +83,13 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     }
 
     public KubernetesPlatform(KubernetesClient client, Settings settings, Clock clock) {
+        this(client, settings, clock, () -> { });
+    }
+
+    /** {@code onClose} runs after the platform stops watching (a server closes the client it made). */
+    public KubernetesPlatform(KubernetesClient client, Settings settings, Clock clock, Runnable onClose) {
         this.client = client;
+        this.onClose = onClose;
         this.settings = settings;
         this.clock = clock;
         this.pods = client.pods().inNamespace(settings.namespace()).withLabel(VersionResources.MANAGED_BY, VersionResources.MANAGER)
@@ -155,7 +162,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
 
     /** Creates the version's Deployment and Service, or, when they exist, grows the Deployment by {@code replicas}; true when created. */
     private boolean ensureDeployment(VersionResources res, int replicas) throws PlatformException {
-        Instant deadline = clock.instant().plus(settings.startTimeout());
+        Instant deadline = clock.now().plus(settings.startTimeout());
         while (true) {
             Deployment existing = deployments().withName(res.name()).get();
             if (existing == null) {
@@ -168,7 +175,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
                 return false;
             }
             // the same version was just retired: its Deployment goes away before it can be made again
-            if (clock.instant().isAfter(deadline)) {
+            if (clock.now().isAfter(deadline)) {
                 throw new PlatformException("deployment " + res.name() + " is still being deleted after " + settings.startTimeout().toSeconds()
                         + " s; try again when it is gone (kubectl get deployment " + res.name() + " -n " + settings.namespace() + ")", null);
             }
@@ -177,7 +184,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     }
 
     private List<Instance> awaitRunning(ServiceVersion sv, VersionResources res, Set<String> before, int replicas) throws PlatformException {
-        Instant deadline = clock.instant().plus(settings.startTimeout());
+        Instant deadline = clock.now().plus(settings.startTimeout());
         while (true) {
             List<Pod> fresh = pods(res.name()).stream().filter(p -> !before.contains(p.getMetadata().getName())).toList();
             for (Pod p : fresh) {
@@ -192,7 +199,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
             if (running.size() >= replicas) {
                 return running.subList(0, replicas).stream().map(p -> instance(p, res.containerPort())).toList();
             }
-            if (clock.instant().isAfter(deadline)) {
+            if (clock.now().isAfter(deadline)) {
                 throw new PlatformException(sv.service() + " " + sv.version() + ": " + running.size() + " of " + replicas + " pod(s) of " + res.name()
                         + " running after " + settings.startTimeout().toSeconds() + " s (kubectl get pods -l " + VersionResources.VERSION_HASH + "="
                         + res.name() + " -n " + settings.namespace() + ")", null);
@@ -240,9 +247,9 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
         } catch (KubernetesClientException | PlatformException e) {
             log.warn("stopping pod {}: {}", instance.id(), e.getMessage());
         }
-        Instant hardStop = clock.instant().plus(grace).plus(Duration.ofSeconds(10));
+        Instant hardStop = clock.now().plus(grace).plus(Duration.ofSeconds(10));
         while (pods.getIndexer().getByKey(settings.namespace() + "/" + instance.id()) != null) {
-            if (clock.instant().isAfter(hardStop)) {
+            if (clock.now().isAfter(hardStop)) {
                 log.warn("pod {} still runs {} s after its stop grace: deleting it at once", instance.id(), 10);
                 client.pods().inNamespace(settings.namespace()).withName(instance.id()).withGracePeriod(0).delete();
                 hardStop = Instant.MAX;
@@ -289,6 +296,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     @Override
     public void close() {
         pods.close();
+        onClose.run();
     }
 
     private Watched watch(String pod) {
@@ -311,7 +319,7 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     }
 
     private Instance instance(Pod p, int port) {
-        Instant started = Optional.ofNullable(p.getStatus().getStartTime()).map(Instant::parse).orElse(clock.instant());
+        Instant started = Optional.ofNullable(p.getStatus().getStartTime()).map(Instant::parse).orElse(clock.now());
         String version = p.getMetadata().getAnnotations().getOrDefault(VersionResources.VERSION, "?");
         return new Instance(p.getMetadata().getName(), p.getMetadata().getLabels().get(VersionResources.SERVICE), version,
                 new EndpointAddress(p.getStatus().getPodIP(), port), 0, Instant.EPOCH, null, started);

@@ -181,8 +181,8 @@ public final class FakeCluster implements AutoCloseable {
             try {
                 client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e; // a conflict: the next pass writes it again
+                if (e.getCode() != 409 && e.getCode() != 404) {
+                    throw e; // a conflict: the next pass writes it again; gone: nothing to write
                 }
             }
         }
@@ -283,6 +283,10 @@ public final class FakeCluster implements AutoCloseable {
         }
         // the sample service's own settings: where it listens (a real image would be built to listen on its port)
         env.put("HOST", ip);
+        // its crash would halt this JVM: the fake kubelet plays it as a container crash instead
+        Optional.ofNullable(env.remove("CRASH_AFTER")).ifPresent(after -> {
+            throw new IllegalArgumentException("CRASH_AFTER=" + after + " would stop the test's JVM: use FakeCluster.crashContainer");
+        });
         env.put("PORT", String.valueOf(port));
         env.putIfAbsent("INSTANCE", p.getMetadata().getName());
         return env;

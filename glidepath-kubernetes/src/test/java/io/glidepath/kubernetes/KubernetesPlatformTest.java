@@ -17,7 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
+import io.glidepath.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +36,7 @@ class KubernetesPlatformTest {
     void start() throws Exception {
         cluster = new FakeCluster();
         platform = new KubernetesPlatform(cluster.client(), KubernetesPlatform.Settings.in(NS).withStartTimeout(Duration.ofSeconds(20)),
-                Clock.systemUTC());
+                Clock.system());
     }
 
     @AfterEach
@@ -152,7 +152,7 @@ class KubernetesPlatformTest {
     void aRestartedServerFindsWhatRunsByLabel() throws Exception {
         platform.start(version("1", "{image: 'catalog:1'}"), 2);
         List<Instance> two = platform.start(version("2", "{image: 'catalog:2'}"), 1);
-        try (KubernetesPlatform restarted = new KubernetesPlatform(cluster.client(), KubernetesPlatform.Settings.in(NS), Clock.systemUTC())) {
+        try (KubernetesPlatform restarted = new KubernetesPlatform(cluster.client(), KubernetesPlatform.Settings.in(NS), Clock.system())) {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(restarted.list("catalog")).hasSize(3));
             assertThat(restarted.list("catalog")).extracting(Instance::version).containsExactlyInAnyOrder("1", "1", "2");
             assertThat(restarted.list("catalog")).filteredOn(i -> i.version().equals("2")).singleElement()

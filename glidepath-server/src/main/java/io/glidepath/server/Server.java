@@ -9,7 +9,11 @@ import io.glidepath.prometheus.PrometheusEndpoint;
 import io.glidepath.prometheus.PrometheusMetrics;
 import io.glidepath.engine.EngineSeams;
 import io.glidepath.engine.recovery.Recovery;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.glidepath.kubernetes.KubernetesPlatform;
+import io.glidepath.kubernetes.KubernetesTarget;
 import io.glidepath.local.LocalPlatform;
+import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterMetricSource;
@@ -58,7 +62,13 @@ public final class Server implements AutoCloseable {
      * files reading their figures from Prometheus may leave unnamed; it may carry credentials, never shown.
      */
     public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
-                         StoreUrl store, Path webhooksFile, URI prometheus) {
+                         StoreUrl store, Path webhooksFile, URI prometheus, KubernetesTarget kubernetes) {
+        /** Services as processes on this host (no Kubernetes). */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                      StoreUrl store, Path webhooksFile, URI prometheus) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, null);
+        }
+
         /** Without a Prometheus of the server's own. */
         public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
                       StoreUrl store, Path webhooksFile) {
@@ -84,7 +94,12 @@ public final class Server implements AutoCloseable {
 
         /** The same settings with the server's own Prometheus. */
         public Config withPrometheus(URI url) {
-            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, url);
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, url, kubernetes);
+        }
+
+        /** The same settings, running services on a Kubernetes cluster instead of this host. */
+        public Config withKubernetes(KubernetesTarget target) {
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, target);
         }
 
         public Path tokenFile() {
@@ -112,14 +127,16 @@ public final class Server implements AutoCloseable {
     }
 
     private final JdbcStore store;
+    private final Platform platform;
     private final Engine engine;
     private final Notifier notifier;
     private final ServerApi api;
     private final LiveFeed live;
     private final InetSocketAddress address;
 
-    private Server(JdbcStore store, Engine engine, Notifier notifier, ServerApi api, LiveFeed live, InetSocketAddress address) {
+    private Server(JdbcStore store, Platform platform, Engine engine, Notifier notifier, ServerApi api, LiveFeed live, InetSocketAddress address) {
         this.store = store;
+        this.platform = platform;
         this.engine = engine;
         this.notifier = notifier;
         this.api = api;
@@ -140,14 +157,16 @@ public final class Server implements AutoCloseable {
         BearerToken.loadOrCreate(c.tokenFile(), true);
         RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
         JdbcStore store = JdbcStore.open(c.store());
-        LocalPlatform platform = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
+        Platform platform;
+        try {
+            platform = platform(c, store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
         ServerMetrics metrics = new ServerMetrics();
         Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
-        List<Long> strays = platform.stopStrays(Duration.ofSeconds(5));
-        if (!strays.isEmpty()) {
-            log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
-        }
         List<Recovery.ResumableRelease> goOn;
         try {
             // what recovery journals is counted and announced like the engine's events
@@ -157,6 +176,7 @@ public final class Server implements AutoCloseable {
             }).recoverUnfinished();
         } catch (TrafficException e) {
             notifier.close();
+            closeQuietly(platform);
             store.close();
             throw new IOException("cannot finish the releases a previous server left (the router at " + c.routerAdmin() + " did not answer: "
                     + e.getMessage() + "); start the router, then the server", e);
@@ -189,13 +209,14 @@ public final class Server implements AutoCloseable {
             api.close();
             notifier.close();
             live.close();
+            closeQuietly(platform);
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
         }
         log.info("server API and dashboard on {}, data in {}, store {}{}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
                 webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""),
                 c.prometheus() == null ? "" : ", Prometheus at " + PrometheusEndpoint.of(c.prometheus()));
-        return new Server(store, engine, notifier, api, live, bound);
+        return new Server(store, platform, engine, notifier, api, live, bound);
     }
 
     public InetSocketAddress address() {
@@ -216,6 +237,36 @@ public final class Server implements AutoCloseable {
         api.close();
         engine.close();
         notifier.close(); // after the engine: the rollbacks of its stop are announced too
+        closeQuietly(platform);
         store.close();
+    }
+
+    private static void closeQuietly(Platform platform) {
+        if (platform instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("closing the platform: {}", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Processes on this host (stopping those a previous server started but never recorded), or pods
+     * on the cluster the config names (a restarted server finds them by label).
+     */
+    private static Platform platform(Config c, JdbcStore store) {
+        if (c.kubernetes() != null) {
+            KubernetesTarget k = c.kubernetes();
+            KubernetesClient client = k.connect().get();
+            log.info("services run on Kubernetes: namespace {} of {}", k.settings().namespace(), client.getMasterUrl());
+            return new KubernetesPlatform(client, k.settings(), c.clock(), client::close);
+        }
+        LocalPlatform local = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
+        List<Long> strays = local.stopStrays(Duration.ofSeconds(5));
+        if (!strays.isEmpty()) {
+            log.warn("stopped {} processes started by a previous server that it never recorded: pids {}", strays.size(), strays);
+        }
+        return local;
     }
 }

@@ -225,7 +225,7 @@ public final class ServiceDeployment {
             throw new Failed(RollbackCause.PLATFORM, e.getMessage());
         }
         List<ReleaseEvent.StartedInstance> started = fresh.stream()
-                .map(i -> new ReleaseEvent.StartedInstance(i.id(), i.address().toString(), i.pid(), i.log().toString())).toList();
+                .map(i -> new ReleaseEvent.StartedInstance(i.id(), i.address().toString(), i.pid(), s.platform().whereToLook(i))).toList();
         emit(new ReleaseEvent.InstancesStarted(now(), spec.name(), "started " + fresh.size() + " instances of " + spec.version()
                 + " on " + String.join(", ", fresh.stream().map(i -> i.address().toString()).toList()), spec.version(), started));
         watchExits();

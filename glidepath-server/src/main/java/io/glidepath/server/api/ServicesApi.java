@@ -51,8 +51,13 @@ final class ServicesApi implements ApiRoutes {
                 store.holder(s.name()).ifPresent(h -> o.put("heldBy", h));
                 List<Instance> live = platform.list(s.name());
                 ArrayNode inst = o.putArray("instances");
-                live.forEach(i -> inst.addObject().put("id", i.id()).put("version", i.version()).put("address", i.address().toString())
-                        .put("pid", i.pid()).put("log", i.log().toString()));
+                live.forEach(i -> {
+                    ObjectNode io = inst.addObject().put("id", i.id()).put("version", i.version()).put("address", i.address().toString());
+                    if (i.pid() > 0) {
+                        io.put("pid", i.pid()); // a process on this host; a pod has none
+                    }
+                    io.put("log", platform.whereToLook(i));
+                });
                 try {
                     Optional<RouteState> route = router.current(s.name());
                     route.ifPresent(rs -> {

@@ -39,6 +39,11 @@ final class Stack implements AutoCloseable {
         this.token = Files.readString(data.resolve("server/server.token")).strip();
     }
 
+    /** A stack of a router and a server started elsewhere (on another platform); closing it is theirs. */
+    static Stack around(Path data, Router router, Server server) throws Exception {
+        return new Stack(data, router, server);
+    }
+
     static Stack start(Path data) throws Exception {
         Router router = Router.start(Router.Config.loopback(data.resolve("router")));
         return new Stack(data, router, startServer(data, router));
