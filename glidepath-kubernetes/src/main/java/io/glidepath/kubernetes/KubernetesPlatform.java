@@ -109,6 +109,16 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
                         Optional.ofNullable(watched.get(pod.getMetadata().getName())).ifPresent(w -> w.ended().complete(null));
                     }
                 }, 0);
+        // what runs must be known before anyone asks (a restarted server's recovery asks at once)
+        Instant deadline = clock.now().plus(Duration.ofSeconds(30));
+        while (!pods.hasSynced()) {
+            if (clock.now().isAfter(deadline)) {
+                pods.close();
+                throw new IllegalStateException("could not list the pods of namespace " + settings.namespace() + " within 30 s: check the "
+                        + "cluster's address and this server's permissions (list and watch pods)");
+            }
+            sleep(POLL);
+        }
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
+import io.glidepath.kubernetes.KubernetesPlatform;
+import io.glidepath.kubernetes.KubernetesTarget;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
 import io.glidepath.server.notify.InvalidWebhooksException;
@@ -56,8 +58,30 @@ public final class ServerCommand implements Callable<Integer> {
             defaultValue = "${env:" + PrometheusUrlConverter.ENV + "}", description = PrometheusUrlConverter.DESCRIPTION + ".")
     URI prometheus;
 
+    /** Where services run. */
+    enum PlatformChoice { local, kubernetes }
+
+    @Option(names = "--platform", defaultValue = "local", paramLabel = "local|kubernetes",
+            description = {"Where services run: local (processes on this host, the default) or kubernetes (pods, through the cluster "
+                    + "that KUBECONFIG or ~/.kube/config names, or the pod's service account; see docs/kubernetes.md)."})
+    PlatformChoice platform;
+
+    @Option(names = "--namespace", paramLabel = "NAME", description = "Kubernetes: the namespace services run in (default: the kubeconfig's, or default).")
+    String namespace;
+
+    @Option(names = "--kube-context", paramLabel = "NAME", description = "Kubernetes: a kubeconfig context other than the current one.")
+    String kubeContext;
+
+    @Option(names = "--kubernetes-router", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "Kubernetes: where pods reach the router (its Service, such as glidepath-router.shop:8080): {{router}} in release files.")
+    HostPort kubernetesRouter;
+
     @Override
     public Integer call() throws Exception {
+        if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null)) {
+            System.err.println("glidepath server: --namespace, --kube-context and --kubernetes-router go with --platform kubernetes");
+            return Main.INVALID_INPUT;
+        }
         DataDir dir = DataDir.of(dataDir);
         Path token = routerToken != null ? routerToken : dir.routerToken();
         if (!token.toFile().canRead()) {
@@ -69,9 +93,13 @@ public final class ServerCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Server server;
         try {
-            server = Server.start(new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
+            Server.Config config = new Server.Config(dir.root(), listen.host(), listen.port(), URI.create("http://" + routerAdmin),
                     token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(),
-                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks, prometheus));
+                    store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks, prometheus);
+            if (platform == PlatformChoice.kubernetes) {
+                config = config.withKubernetes(kubernetes());
+            }
+            server = Server.start(config);
         } catch (InvalidWebhooksException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.INVALID_INPUT;
@@ -79,6 +107,7 @@ public final class ServerCommand implements Callable<Integer> {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.FAILED;
         }
+        System.out.println("glidepath server: services run " + (platform == PlatformChoice.kubernetes ? "on Kubernetes" : "as processes on this host"));
         System.out.println(READY_PREFIX + " api " + server.address().getHostString() + ":" + server.address().getPort()
                 + " token " + dir.serverToken().toAbsolutePath());
         System.out.flush();
@@ -87,5 +116,16 @@ public final class ServerCommand implements Callable<Integer> {
         System.out.println("glidepath server stopped");
         System.out.flush();
         return Main.OK;
+    }
+
+    /** The cluster from the kubeconfig (or the pod's service account); the namespace from the flag, else the kubeconfig's. */
+    private KubernetesTarget kubernetes() {
+        String ns = namespace != null ? namespace
+                : java.util.Optional.ofNullable(io.fabric8.kubernetes.client.Config.autoConfigure(kubeContext).getNamespace()).orElse("default");
+        KubernetesPlatform.Settings settings = KubernetesPlatform.Settings.in(ns);
+        if (kubernetesRouter != null) {
+            settings = settings.withRouter(kubernetesRouter.toString());
+        }
+        return KubernetesTarget.fromKubeconfig(java.util.Optional.ofNullable(kubeContext), settings);
     }
 }

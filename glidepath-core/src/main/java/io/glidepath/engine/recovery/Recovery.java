@@ -227,14 +227,15 @@ public final class Recovery {
         Set<String> services = new HashSet<>();
         for (Instance i : store.instances()) {
             if (platform.isAlive(i)) {
-                if (!resumed.contains(i.service())) { // a release going on needs its instances, old and new
-                    services.add(i.service());
-                }
+                services.add(i.service());
             } else {
                 // it died while no server watched (or was stopped by one that died before forgetting it)
                 store.remove(i.id());
             }
         }
+        // a platform that keeps its own record (Kubernetes labels) knows instances the registry never saw
+        store.services().forEach(s -> services.add(s.name()));
+        services.removeAll(resumed); // a release going on needs its instances, old and new
         Observed world = Observed.read(services, platform, router, store);
         for (String service : services) {
             Set<EndpointAddress> stable = world.route(service).map(rs -> Set.copyOf(rs.spec().stable())).orElse(Set.of());
