@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code glidepath server --platform kubernetes} as a real process, killed (a failpoint halts it as
  * SIGKILL would) at points of a canary on a fake cluster, then started again: it finds the pods by
- * their labels, adopts the release's, and goes on or rolls back as on one host. Users' load runs
+ * their labels, adopts the release's, and goes on or rolls back as on one host (once the dead one's
+ * lease has lapsed: one server at a time). Users' load runs
  * through the router the whole time, and none of their requests may fail.
  */
 class KubernetesServerCrashTest {
@@ -131,7 +132,7 @@ class KubernetesServerCrashTest {
         }
         server = CliProcess.start(env, "server", "--data-dir", work.resolve("data").toString(), "--listen", "127.0.0.1:0",
                 "--router-admin", "127.0.0.1:" + router.adminAddress().getPort(), "--router-token-file", work.resolve("router/admin.token").toString(),
-                "--router-entry", "127.0.0.1:" + router.proxyAddress().getPort(), "--platform", "kubernetes");
+                "--router-entry", "127.0.0.1:" + router.proxyAddress().getPort(), "--platform", "kubernetes", "--kubernetes-lease", "3s");
         CliProcess p = server;
         await("the server is ready").atMost(Duration.ofSeconds(60)).until(() -> p.stdoutLines().stream()
                 .anyMatch(l -> l.startsWith(ServerCommand.READY_PREFIX)) || !p.process.isAlive());

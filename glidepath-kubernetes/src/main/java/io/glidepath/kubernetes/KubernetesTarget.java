@@ -3,24 +3,34 @@ package io.glidepath.kubernetes;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The cluster a server runs services on: how to reach its API server and the platform's settings.
+ * The cluster a server runs services on: how to reach its API server, the platform's settings, and
+ * how long the server's lease ({@link ServerLease}) lasts unrenewed.
  * {@link #fromKubeconfig} reads what kubectl reads (KUBECONFIG, ~/.kube/config, or the service
  * account of a pod), so the server needs no credentials of its own in any file of Glidepath's.
  */
-public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings) {
+public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease) {
+    /** As Kubernetes' own controllers hold theirs: a crashed server's lease lapses after this long. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(15);
+
+    /** The same cluster, with the server's lease lapsing after {@code d} when it is not renewed. */
+    public KubernetesTarget withLease(Duration d) {
+        return new KubernetesTarget(connect, settings, d);
+    }
 
     /** {@code context}: a kubeconfig context other than the current one. */
     public static KubernetesTarget fromKubeconfig(Optional<String> context, KubernetesPlatform.Settings settings) {
-        return new KubernetesTarget(() -> new KubernetesClientBuilder().withConfig(Config.autoConfigure(context.orElse(null))).build(), settings);
+        return new KubernetesTarget(() -> new KubernetesClientBuilder().withConfig(Config.autoConfigure(context.orElse(null))).build(), settings,
+                DEFAULT_LEASE);
     }
 
     /** A client of an API server at {@code url} (tests, or a proxy such as {@code kubectl proxy}). */
     public static KubernetesTarget at(String url, KubernetesPlatform.Settings settings) {
         return new KubernetesTarget(() -> new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
-                .withMasterUrl(url).withNamespace(settings.namespace()).withTrustCerts(false).build()).build(), settings);
+                .withMasterUrl(url).withNamespace(settings.namespace()).withTrustCerts(false).build()).build(), settings, DEFAULT_LEASE);
     }
 }

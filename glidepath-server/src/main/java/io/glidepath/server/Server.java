@@ -12,6 +12,7 @@ import io.glidepath.engine.recovery.Recovery;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.glidepath.kubernetes.KubernetesPlatform;
 import io.glidepath.kubernetes.KubernetesTarget;
+import io.glidepath.kubernetes.ServerLease;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
@@ -241,6 +242,18 @@ public final class Server implements AutoCloseable {
         store.close();
     }
 
+    /** Who holds the lease: the pod's name in a cluster (HOSTNAME), and the process. */
+    private static String leaseIdentity() {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).orElseGet(() -> {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "unknown-host";
+            }
+        });
+        return host + "/" + ProcessHandle.current().pid();
+    }
+
     private static void closeQuietly(Platform platform) {
         if (platform instanceof AutoCloseable closeable) {
             try {
@@ -259,8 +272,23 @@ public final class Server implements AutoCloseable {
         if (c.kubernetes() != null) {
             KubernetesTarget k = c.kubernetes();
             KubernetesClient client = k.connect().get();
-            log.info("services run on Kubernetes: namespace {} of {}", k.settings().namespace(), client.getMasterUrl());
-            return new KubernetesPlatform(client, k.settings(), c.clock(), client::close);
+            String ns = k.settings().namespace();
+            log.info("services run on Kubernetes: namespace {} of {}", ns, client.getMasterUrl());
+            ServerLease lease;
+            try {
+                // a crashed holder's lease lapses after its duration: wait that long, and a little more, before giving up
+                lease = ServerLease.acquire(client, ns, leaseIdentity(), k.lease(), k.lease().multipliedBy(2).plusSeconds(5), () -> {
+                    log.error("halting: another server may drive namespace {} now, and two must never act at once", ns);
+                    Runtime.getRuntime().halt(75);
+                });
+            } catch (RuntimeException e) {
+                client.close();
+                throw e;
+            }
+            return new KubernetesPlatform(client, k.settings(), c.clock(), () -> {
+                lease.close();
+                client.close();
+            });
         }
         LocalPlatform local = LocalPlatform.onThisHost(c.dataDir(), store, Optional.of(c.routerEntry()));
         List<Long> strays = local.stopStrays(Duration.ofSeconds(5));

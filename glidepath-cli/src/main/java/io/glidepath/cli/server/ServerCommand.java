@@ -2,6 +2,7 @@ package io.glidepath.cli.server;
 
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
+import io.glidepath.cli.options.DurationConverter;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
@@ -76,10 +77,19 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Kubernetes: where pods reach the router (its Service, such as glidepath-router.shop:8080): {{router}} in release files.")
     HostPort kubernetesRouter;
 
+    @Option(names = "--kubernetes-lease", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Kubernetes: how long the server's lease (one server per namespace) lasts unrenewed; a crashed server's successor "
+                    + "waits this long at most (default 15s).")
+    java.time.Duration lease;
+
     @Override
     public Integer call() throws Exception {
-        if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null)) {
-            System.err.println("glidepath server: --namespace, --kube-context and --kubernetes-router go with --platform kubernetes");
+        if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null || lease != null)) {
+            System.err.println("glidepath server: --namespace, --kube-context, --kubernetes-router and --kubernetes-lease go with --platform kubernetes");
+            return Main.INVALID_INPUT;
+        }
+        if (lease != null && (lease.compareTo(java.time.Duration.ofSeconds(2)) < 0 || lease.compareTo(java.time.Duration.ofMinutes(5)) > 0)) {
+            System.err.println("glidepath server: --kubernetes-lease must be from 2s to 5m; got " + lease.toMillis() + " ms");
             return Main.INVALID_INPUT;
         }
         DataDir dir = DataDir.of(dataDir);
@@ -126,6 +136,7 @@ public final class ServerCommand implements Callable<Integer> {
         if (kubernetesRouter != null) {
             settings = settings.withRouter(kubernetesRouter.toString());
         }
-        return KubernetesTarget.fromKubeconfig(java.util.Optional.ofNullable(kubeContext), settings);
+        KubernetesTarget target = KubernetesTarget.fromKubeconfig(java.util.Optional.ofNullable(kubeContext), settings);
+        return lease == null ? target : target.withLease(lease);
     }
 }
