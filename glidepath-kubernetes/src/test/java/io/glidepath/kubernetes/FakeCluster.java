@@ -75,6 +75,21 @@ public final class FakeCluster implements AutoCloseable {
         return client;
     }
 
+    /** Another client, whose requests carry {@code userAgent} (to tell them from the fake controllers' in {@link #requests}). */
+    public KubernetesClient clientAs(String userAgent) {
+        return server.createClient(b -> b.editOrNewConfig().withUserAgent(userAgent).endConfig());
+    }
+
+    /** The requests the API server answered since the last call, oldest first. */
+    public List<io.fabric8.mockwebserver.http.RecordedRequest> requests() throws InterruptedException {
+        List<io.fabric8.mockwebserver.http.RecordedRequest> out = new ArrayList<>();
+        for (var r = server.takeRequest(0, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+                r = server.takeRequest(0, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            out.add(r);
+        }
+        return out;
+    }
+
     /** The pods the cluster runs now (in every namespace). */
     public List<Pod> pods() {
         return client.pods().inAnyNamespace().list().getItems();

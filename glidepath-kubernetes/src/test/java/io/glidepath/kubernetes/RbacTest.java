@@ -1,0 +1,111 @@
+package io.glidepath.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.glidepath.platform.Instance;
+import io.glidepath.time.Clock;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Role in deploy/kubernetes/glidepath.yaml against what the server really asks of the API server:
+ * every request the platform and the lease make, through every path (start, grow, stop, shrink to
+ * nothing, a failed start undone, a restart's listing, the lease taken and given up), must be granted,
+ * and nothing is granted that no request needs.
+ */
+class RbacTest {
+    static final Path MANIFEST = Path.of("..", "deploy", "kubernetes", "glidepath.yaml");
+    static final String AGENT = "glidepath-server-under-test";
+
+    @Test
+    void theServersRoleGrantsExactlyWhatThePlatformAndTheLeaseUse() throws Exception {
+        Set<String> granted = granted();
+        Set<String> used = new TreeSet<>();
+        try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
+            try (ServerLease lease = ServerLease.acquire(client, "shop", "s/1", Duration.ofSeconds(2), Duration.ofSeconds(5), () -> { });
+                 KubernetesPlatform platform = new KubernetesPlatform(client, KubernetesPlatform.Settings.in("shop")
+                         .withStartTimeout(Duration.ofSeconds(20)), Clock.system())) {
+                var v1 = KubernetesPlatformTest.version("1", "{image: 'catalog:1'}");
+                List<Instance> first = platform.start(v1, 2);
+                List<Instance> more = platform.start(v1, 1);
+                platform.exited(first.get(0));
+                platform.list("catalog");
+                platform.stop(first.get(0), Duration.ofSeconds(5));
+                platform.stop(first.get(1), Duration.ofSeconds(5));
+                platform.stop(more.get(0), Duration.ofSeconds(5));
+                assertThatThrownBy(() -> platform.start(KubernetesPlatformTest.version("2", "{image: 'missing/catalog:2'}"), 1));
+            }
+            for (RecordedRequest r : cluster.requests()) {
+                if (AGENT.equals(r.getHeader("User-Agent"))) {
+                    used.add(permission(r));
+                }
+            }
+        }
+        assertThat(granted).as("granted to the server's service account").containsAll(used);
+        // granted for paths this scenario does not take
+        Set<String> rarePaths = Set.of(
+                "/pods:delete", // a pod still there after its stop grace is deleted at once
+                "/services:get", "/services:update"); // a Service left by an interrupted start is replaced
+        used.addAll(rarePaths);
+        assertThat(used).as("used by the server (the rest would be more than it needs)").containsAll(granted);
+    }
+
+    /** group/resource:verb of every rule of the server's Role. */
+    static Set<String> granted() throws Exception {
+        Set<String> out = new TreeSet<>();
+        try (InputStream in = Files.newInputStream(MANIFEST); KubernetesClient offline = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()) {
+            List<HasMetadata> objects = offline.load(in).items();
+            Role role = objects.stream().filter(o -> o instanceof Role).map(o -> (Role) o).filter(r -> r.getMetadata().getName().equals("glidepath-server"))
+                    .findFirst().orElseThrow();
+            for (PolicyRule rule : role.getRules()) {
+                for (String group : rule.getApiGroups()) {
+                    for (String resource : rule.getResources()) {
+                        for (String verb : rule.getVerbs()) {
+                            out.add(group + "/" + resource + ":" + verb);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What Kubernetes' authorizer would check for this request: group/resource:verb. */
+    static String permission(RecordedRequest r) {
+        String path = r.getPath();
+        boolean watch = path.contains("watch=true");
+        String[] p = path.replaceAll("\\?.*", "").split("/");
+        // /api/v1/namespaces/NS/RESOURCE[/NAME[/SUB]] or /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME[/SUB]]
+        int at = p[1].equals("api") ? 2 : 3;
+        String group = p[1].equals("api") ? "" : p[2];
+        if (p.length > at + 1 && p[at + 1].equals("namespaces")) {
+            at += 2;
+        }
+        String resource = p[at + 1];
+        boolean named = p.length > at + 2;
+        if (p.length > at + 3) {
+            resource += "/" + p[at + 3];
+        }
+        String verb = switch (r.getMethod()) {
+            case "GET" -> watch ? "watch" : named ? "get" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> named ? "delete" : "deletecollection";
+            default -> throw new AssertionError("unexpected request " + r.getRequestLine());
+        };
+        return group + "/" + resource + ":" + verb;
+    }
+}
