@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Role in deploy/kubernetes/glidepath.yaml against what the server really asks of the API server:
  * every request the platform and the lease make, through every path (start, grow, stop, shrink to
- * nothing, a failed start undone, a restart's listing, the lease taken and given up), must be granted,
+ * nothing, a failed start undone, a restart's listing, a dead server's lease taken over and given up), must be granted,
  * and nothing is granted that no request needs.
  */
 class RbacTest {
@@ -34,6 +34,14 @@ class RbacTest {
         Set<String> granted = granted();
         Set<String> used = new TreeSet<>();
         try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
+            // the first server of a namespace makes the lease; the next takes over a crashed one's once it lapses
+            ServerLease.acquire(client, "shop", "s/0", Duration.ofSeconds(2), Duration.ofSeconds(5), () -> { }).close();
+            cluster.client().leases().inNamespace("shop").withName(ServerLease.NAME).edit(l -> {
+                l.getSpec().setHolderIdentity("dead/9");
+                l.getSpec().setLeaseDurationSeconds(1);
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+                return l;
+            });
             try (ServerLease lease = ServerLease.acquire(client, "shop", "s/1", Duration.ofSeconds(2), Duration.ofSeconds(5), () -> { });
                  KubernetesPlatform platform = new KubernetesPlatform(client, KubernetesPlatform.Settings.in("shop")
                          .withStartTimeout(Duration.ofSeconds(20)), Clock.system())) {
