@@ -4,6 +4,7 @@ import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** Runs instances of service versions: local processes, or Kubernetes pods. */
@@ -16,6 +17,16 @@ public interface Platform {
      */
     default List<SpecError> problems(ServiceSpec service, String path) {
         return List.of();
+    }
+
+    /**
+     * What the platform itself still waits for before {@code instances} may take traffic, in words
+     * (empty: nothing). The engine asks it beside its own readiness probes: on Kubernetes the
+     * Deployment's status and the EndpointSlices must agree that the pods are ready, since what reads
+     * them (kube-proxy, a router replica) routes by them.
+     */
+    default Optional<String> notReady(List<Instance> instances) {
+        return Optional.empty();
     }
 
     /** Where a person looks for what an instance printed, for messages: its log file, or how to read a pod's log. */

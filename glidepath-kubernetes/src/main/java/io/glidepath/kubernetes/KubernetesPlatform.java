@@ -3,6 +3,8 @@ package io.glidepath.kubernetes;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -51,6 +53,8 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     private static final Set<String> HOPELESS = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
             "CreateContainerError", "CrashLoopBackOff", "RunContainerError");
     private static final Duration POLL = Duration.ofMillis(50);
+    /** Set by the EndpointSlice controller on each slice: the Service it belongs to. */
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
     private final KubernetesClient client;
     private final Settings settings;
@@ -296,6 +300,54 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
             check(p);
         }
         return w.ended();
+    }
+
+    /**
+     * Ready everywhere: for each version among {@code instances}, its Deployment's controller has seen
+     * its latest spec and counts every replica available, and its EndpointSlices list each of these
+     * pods ready (what kube-proxy and the router replicas route by). Never weight a backend whose
+     * endpoints are not ready (Argo Rollouts #1026).
+     */
+    @Override
+    public Optional<String> notReady(List<Instance> instances) {
+        Map<String, List<Instance>> byDeployment = new java.util.TreeMap<>();
+        for (Instance i : instances) {
+            Pod p = pods.getIndexer().getByKey(settings.namespace() + "/" + i.id());
+            if (p == null) {
+                return Optional.of("pod " + i.id() + " is gone");
+            }
+            byDeployment.computeIfAbsent(p.getMetadata().getLabels().get(VersionResources.VERSION_HASH), k -> new ArrayList<>()).add(i);
+        }
+        for (var e : byDeployment.entrySet()) {
+            Deployment d = deployments().withName(e.getKey()).get();
+            if (d == null) {
+                return Optional.of("deployment " + e.getKey() + " is gone");
+            }
+            long generation = Optional.ofNullable(d.getMetadata().getGeneration()).orElse(0L);
+            var status = d.getStatus();
+            if (status == null || Optional.ofNullable(status.getObservedGeneration()).orElse(0L) < generation) {
+                return Optional.of("deployment " + e.getKey() + ": its controller has not seen generation " + generation + " yet");
+            }
+            int available = Optional.ofNullable(status.getAvailableReplicas()).orElse(0);
+            if (available < replicas(d)) {
+                return Optional.of("deployment " + e.getKey() + ": " + available + " of " + replicas(d) + " replicas available");
+            }
+            Set<String> readyInSlices = new HashSet<>();
+            for (EndpointSlice slice : client.discovery().v1().endpointSlices().inNamespace(settings.namespace())
+                    .withLabel(SERVICE_NAME_LABEL, e.getKey()).list().getItems()) {
+                for (Endpoint ep : Optional.ofNullable(slice.getEndpoints()).orElse(List.of())) {
+                    if (ep.getConditions() != null && Boolean.TRUE.equals(ep.getConditions().getReady())) {
+                        readyInSlices.addAll(ep.getAddresses());
+                    }
+                }
+            }
+            for (Instance i : e.getValue()) {
+                if (!readyInSlices.contains(i.address().host())) {
+                    return Optional.of("pod " + i.id() + " (" + i.address().host() + ") is not ready in the EndpointSlices of service " + e.getKey());
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
 /**
  * A Kubernetes cluster for tests: fabric8's mock API server in CRUD mode, plus what the mock lacks,
  * played here as the real controllers would: the Deployment controller (pods to match replicas,
- * lowest pod-deletion cost removed first, status with observedGeneration), a kubelet (each pod gets
+ * lowest pod-deletion cost removed first, status with observedGeneration), the EndpointSlice
+ * controller (one slice per Service, ready as the pods' Ready condition), a kubelet (each pod gets
  * its own loopback address, 127.x.y.z, and a real HTTP server there: the sample service, configured
  * by the pod's environment; readiness probed over HTTP as the kubelet would) and garbage collection
  * of a deleted Deployment's pods. An image under {@code missing/} cannot be pulled.
@@ -158,6 +159,52 @@ public final class FakeCluster implements AutoCloseable {
         }
         for (Pod p : pods()) {
             kubelet(p);
+        }
+        endpointSliceController(pods());
+    }
+
+    /** One EndpointSlice per Service with a selector: its pods' addresses, ready as their Ready condition says. */
+    private void endpointSliceController(List<Pod> pods) {
+        List<io.fabric8.kubernetes.api.model.Service> services = client.services().inAnyNamespace().list().getItems();
+        for (var svc : services) {
+            Map<String, String> selector = svc.getSpec().getSelector();
+            if (selector == null || selector.isEmpty()) {
+                continue;
+            }
+            String ns = svc.getMetadata().getNamespace();
+            List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints = pods.stream()
+                    .filter(p -> ns.equals(p.getMetadata().getNamespace()))
+                    .filter(p -> p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                    .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
+                    .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                    .map(p -> new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().withAddresses(p.getStatus().getPodIP())
+                            .withNewConditions().withReady(ready(p)).withServing(ready(p)).withTerminating(false).endConditions()
+                            .withNewTargetRef().withKind("Pod").withName(p.getMetadata().getName()).withNamespace(ns).endTargetRef().build())
+                    .toList();
+            String name = svc.getMetadata().getName() + "-fake";
+            var existing = client.discovery().v1().endpointSlices().inNamespace(ns).withName(name).get();
+            if (existing != null && endpoints.equals(Optional.ofNullable(existing.getEndpoints()).orElse(List.of()))) {
+                continue;
+            }
+            var slice = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                    .addToLabels(KubernetesPlatform.SERVICE_NAME_LABEL, svc.getMetadata().getName()).endMetadata()
+                    .withAddressType("IPv4").withEndpoints(endpoints)
+                    .addNewPort().withName("http").withPort(svc.getSpec().getPorts().getFirst().getPort()).withProtocol("TCP").endPort().build();
+            try {
+                client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).createOr(x -> x.update());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        // a Service's slices go with it
+        for (var slice : client.discovery().v1().endpointSlices().inAnyNamespace().list().getItems()) {
+            String owner = slice.getMetadata().getLabels().get(KubernetesPlatform.SERVICE_NAME_LABEL);
+            if (services.stream().noneMatch(x -> x.getMetadata().getName().equals(owner)
+                    && x.getMetadata().getNamespace().equals(slice.getMetadata().getNamespace()))) {
+                client.discovery().v1().endpointSlices().inNamespace(slice.getMetadata().getNamespace()).withName(slice.getMetadata().getName()).delete();
+            }
         }
     }
 

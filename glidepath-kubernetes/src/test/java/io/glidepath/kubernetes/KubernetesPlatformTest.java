@@ -193,6 +193,27 @@ class KubernetesPlatformTest {
     }
 
     @Test
+    void podsAreReadyOnlyWhenTheDeploymentCountsThemAvailableAndTheirEndpointSlicesSaySo() throws Exception {
+        List<Instance> good = platform.start(version("1", "{image: 'catalog:1'}"), 2);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(platform.notReady(good)).isEmpty());
+
+        // answering HTTP, but its readiness path says 503: the kubelet never marks it ready, so no slice lists it ready
+        List<Instance> sick = platform.start(version("2", "{image: 'catalog:2', env: {FAIL_READINESS: 'true'}}"), 1);
+        assertThat(get(sick.getFirst(), "/hello").statusCode()).isEqualTo(200);
+        Thread.sleep(500);
+        assertThat(platform.notReady(sick)).hasValueSatisfying(why -> assertThat(why).matches(
+                "deployment catalog-[0-9a-f]{10}: 0 of 1 replicas available|pod catalog-.* \\(127\\..*\\) is not ready in the EndpointSlices of service catalog-.*"));
+        assertThat(cluster.client().discovery().v1().endpointSlices().inNamespace(NS).withLabel("kubernetes.io/service-name",
+                cluster.client().pods().inNamespace(NS).withName(sick.getFirst().id()).get().getMetadata().getLabels().get("glidepath.io/version-hash"))
+                .list().getItems()).singleElement().satisfies(slice -> assertThat(slice.getEndpoints()).singleElement()
+                        .satisfies(ep -> assertThat(ep.getConditions().getReady()).isFalse()));
+        assertThat(platform.notReady(good)).as("the healthy version still is").isEmpty();
+
+        platform.stop(good.get(0), Duration.ofSeconds(5));
+        assertThat(platform.notReady(good)).contains("pod " + good.get(0).id() + " is gone");
+    }
+
+    @Test
     void aServiceThatKubernetesCannotRunIsRefusedWithItsLocation() throws Exception {
         assertThat(platform.problems(service("1", "{command: [java, -jar, app.jar]}"), "services[0]")).singleElement()
                 .hasToString("catalog.yaml:4:10: services[0].run.image: is required on Kubernetes, which runs containers: name the image, such as "

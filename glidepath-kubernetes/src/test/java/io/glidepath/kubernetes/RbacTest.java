@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Role in deploy/kubernetes/glidepath.yaml against what the server really asks of the API server:
- * every request the platform and the lease make, through every path (start, grow, stop, shrink to
+ * every request the platform and the lease make, through every path (start, ready everywhere, grow, stop, shrink to
  * nothing, a failed start undone, a restart's listing, a dead server's lease taken over and given up), must be granted,
  * and nothing is granted that no request needs.
  */
@@ -49,6 +49,7 @@ class RbacTest {
                 List<Instance> first = platform.start(v1, 2);
                 List<Instance> more = platform.start(v1, 1);
                 platform.exited(first.get(0));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> platform.notReady(first).isEmpty());
                 platform.list("catalog");
                 platform.stop(first.get(0), Duration.ofSeconds(5));
                 platform.stop(first.get(1), Duration.ofSeconds(5));

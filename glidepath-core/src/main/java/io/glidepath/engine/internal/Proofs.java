@@ -3,6 +3,7 @@ package io.glidepath.engine.internal;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.RollbackCause;
 import io.glidepath.platform.Instance;
+import io.glidepath.platform.Platform;
 import io.glidepath.probe.Prober;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteMatch;
@@ -24,7 +25,7 @@ import java.util.Optional;
 
 /**
  * What proves a new version before any user sees it: every instance ready (its readiness path
- * passing {@code healthyAfter} times in a row, within the deadline), then each smoke test on each
+ * passing {@code healthyAfter} times in a row, within the deadline, and the platform agreeing), then each smoke test on each
  * instance directly, then through the router's preview track with the route's preview key.
  */
 final class Proofs {
@@ -35,6 +36,7 @@ final class Proofs {
     }
 
     private final ServiceSpec spec;
+    private final Platform platform;
     private final Prober prober;
     private final EndpointAddress routerEntry;
     private final Clock clock;
@@ -42,8 +44,10 @@ final class Proofs {
     private final Check check;
     private final Wakeup wakeup;
 
-    Proofs(ServiceSpec spec, Prober prober, EndpointAddress routerEntry, Clock clock, EventSink events, Check check, Wakeup wakeup) {
+    Proofs(ServiceSpec spec, Platform platform, Prober prober, EndpointAddress routerEntry, Clock clock, EventSink events, Check check,
+           Wakeup wakeup) {
         this.spec = spec;
+        this.platform = platform;
         this.prober = prober;
         this.routerEntry = routerEntry;
         this.clock = clock;
@@ -85,6 +89,21 @@ final class Proofs {
                         + " (GET " + r.path() + ": " + last.getOrDefault(i.id(), "never answered") + ")");
             }
             clock.sleep(r.interval(), wakeup);
+        }
+        // the platform's own view must agree before anything routes by it
+        Optional<String> platformWaits = platform.notReady(fresh);
+        if (platformWaits.isPresent()) {
+            events.emit(new ReleaseEvent.Note(clock.now(), spec.name(), "instances answer their readiness checks; waiting for the platform: "
+                    + platformWaits.get()));
+        }
+        while (platformWaits.isPresent()) {
+            check.failIfFailed();
+            if (!clock.now().isBefore(deadline)) {
+                throw new Failed(RollbackCause.READINESS, "the new instances answered their readiness checks, but the platform did not count them "
+                        + "ready within " + Durations.format(r.deadline()) + ": " + platformWaits.get());
+            }
+            clock.sleep(r.interval(), wakeup);
+            platformWaits = platform.notReady(fresh);
         }
     }
 

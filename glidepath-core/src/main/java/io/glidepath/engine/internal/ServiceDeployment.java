@@ -90,7 +90,7 @@ public final class ServiceDeployment {
         this.before = before;
         this.resume = resume;
         this.events = events;
-        this.proofs = new Proofs(spec, seams.prober(), seams.router().entry(), seams.clock(), events, this::failIfFailed, wakeup);
+        this.proofs = new Proofs(spec, seams.platform(), seams.prober(), seams.router().entry(), seams.clock(), events, this::failIfFailed, wakeup);
         this.analysis = new AnalysisWatch(spec.name(), before.version(), spec.version(), spec.analysis(), seams.judges().forService(spec, resume.flatMap(ResumePoint::judgeState)), seams.metrics().forService(spec), seams.clock(), events,
                 this::failIfFailed, wakeup, resume.map(ResumePoint::failuresInARow).orElse(0));
         this.trafficRollback = new TrafficRollback(seams.router(), seams.clock());

@@ -123,13 +123,17 @@ class KubernetesEndToEndTest {
         assertThat(load.snapshot().byVersion()).containsKeys("v1", "v2", "v3");
 
         // what the server reports runs on the pods' own addresses, and kept-warm versions retire with their Deployments
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v3")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v3")) && pods("v2").isEmpty() && pods("v1").isEmpty());
         JsonNode svc = stack.get("/v1/services").path("services").get(0);
         assertThat(svc.path("currentVersion").asText()).isEqualTo("v3");
         List<String> podIps = pods("v3").stream().map(p -> p.getStatus().getPodIP()).sorted().toList();
         List<String> served = new java.util.ArrayList<>();
-        svc.path("instances").forEach(i -> served.add(i.path("address").asText().replace(":8080", "")));
-        assertThat(served).filteredOn(a -> !a.isEmpty()).containsExactlyInAnyOrderElementsOf(podIps);
+        svc.path("instances").forEach(i -> {
+            served.add(i.path("address").asText().replace(":8080", ""));
+            assertThat(i.path("log").asText()).startsWith("kubectl logs -n shop shop-");
+            assertThat(i.has("pid")).as("a pod has no pid").isFalse();
+        });
+        assertThat(served).containsExactlyInAnyOrderElementsOf(podIps);
         Deployment v3 = cluster.client().apps().deployments().inNamespace(NS).list().getItems().getFirst();
         assertThat(v3.getMetadata().getAnnotations()).containsEntry("glidepath.io/release", bg.path("id").asText());
     }
