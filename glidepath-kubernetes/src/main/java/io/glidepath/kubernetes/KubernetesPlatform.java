@@ -125,6 +125,11 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
         }
     }
 
+    /** The client this platform works through (a Gateway API router shares it). */
+    public KubernetesClient client() {
+        return client;
+    }
+
     @Override
     public List<SpecError> problems(ServiceSpec service, String path) {
         List<SpecError> problems = new ArrayList<>();
@@ -348,6 +353,13 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The version Service (its Deployment's name) of the pod at {@code address}: what a Gateway API route sends traffic to. */
+    public Optional<String> serviceOf(EndpointAddress address) {
+        return pods.getStore().list().stream()
+                .filter(p -> p.getStatus() != null && address.host().equals(p.getStatus().getPodIP()) && containerPort(p) == address.port())
+                .map(p -> p.getMetadata().getLabels().get(VersionResources.VERSION_HASH)).findFirst();
     }
 
     @Override

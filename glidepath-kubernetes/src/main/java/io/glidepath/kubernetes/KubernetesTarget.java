@@ -3,6 +3,7 @@ package io.glidepath.kubernetes;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.glidepath.route.EndpointAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -13,13 +14,32 @@ import java.util.function.Supplier;
  * {@link #fromKubeconfig} reads what kubectl reads (KUBECONFIG, ~/.kube/config, or the service
  * account of a pod), so the server needs no credentials of its own in any file of Glidepath's.
  */
-public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease) {
+public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease, Optional<Gateway> gateway) {
+
+    /**
+     * Traffic through a Gateway API implementation instead of Glidepath's router: the Gateway the
+     * routes attach to, and where users' traffic enters it (smoke tests through it).
+     */
+    public record Gateway(String namespace, String name, EndpointAddress entry, Duration confirmWithin) {
+        public static Gateway of(String namespace, String name, EndpointAddress entry) {
+            return new Gateway(namespace, name, entry, Duration.ofSeconds(30));
+        }
+    }
+
+    public KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease) {
+        this(connect, settings, lease, Optional.empty());
+    }
+
+    /** The same cluster, with traffic moved by HTTPRoutes of {@code g} ({@link GatewayTraffic}). */
+    public KubernetesTarget withGateway(Gateway g) {
+        return new KubernetesTarget(connect, settings, lease, Optional.of(g));
+    }
     /** As Kubernetes' own controllers hold theirs: a crashed server's lease lapses after this long. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(15);
 
     /** The same cluster, with the server's lease lapsing after {@code d} when it is not renewed. */
     public KubernetesTarget withLease(Duration d) {
-        return new KubernetesTarget(connect, settings, d);
+        return new KubernetesTarget(connect, settings, d, gateway);
     }
 
     /** {@code context}: a kubeconfig context other than the current one. */

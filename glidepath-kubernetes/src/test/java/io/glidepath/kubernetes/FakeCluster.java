@@ -161,6 +161,71 @@ public final class FakeCluster implements AutoCloseable {
             kubelet(p);
         }
         endpointSliceController(pods());
+        gatewayController();
+    }
+
+    /** Gateways ("namespace/name") a fake gateway controller serves: it accepts their HTTPRoutes and resolves their backends. */
+    private final java.util.Set<String> gateways = ConcurrentHashMap.newKeySet();
+
+    /** A gateway implementation runs for this Gateway from now on. */
+    public void runGateway(String namespace, String name) {
+        gateways.add(namespace + "/" + name);
+    }
+
+    /** What a Gateway API controller writes: per parent it serves, Accepted, and ResolvedRefs unless a backend Service is missing. */
+    private void gatewayController() {
+        if (gateways.isEmpty()) {
+            return;
+        }
+        var routes = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
+                io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteList.class);
+        for (var r : routes.inAnyNamespace().list().getItems()) {
+            String ns = r.getMetadata().getNamespace();
+            long generation = Optional.ofNullable(r.getMetadata().getGeneration()).orElse(1L);
+            List<io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus> parents = new ArrayList<>();
+            for (var parent : Optional.ofNullable(r.getSpec().getParentRefs()).orElse(List.of())) {
+                String gw = Optional.ofNullable(parent.getNamespace()).orElse(ns) + "/" + parent.getName();
+                if (!gateways.contains(gw)) {
+                    continue;
+                }
+                List<String> missing = r.getSpec().getRules().stream().flatMap(rule -> rule.getBackendRefs().stream())
+                        .map(b -> b.getName()).filter(n -> client.services().inNamespace(ns).withName(n).get() == null).distinct().toList();
+                var accepted = new io.fabric8.kubernetes.api.model.ConditionBuilder().withType("Accepted").withStatus("True").withReason("Accepted")
+                        .withMessage("").withObservedGeneration(generation).withLastTransitionTime(Instant.now().toString()).build();
+                var resolved = new io.fabric8.kubernetes.api.model.ConditionBuilder().withType("ResolvedRefs")
+                        .withStatus(missing.isEmpty() ? "True" : "False").withReason(missing.isEmpty() ? "ResolvedRefs" : "BackendNotFound")
+                        .withMessage(missing.isEmpty() ? "" : "Service " + String.join(", ", missing) + " not found")
+                        .withObservedGeneration(generation).withLastTransitionTime(Instant.now().toString()).build();
+                parents.add(new io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatusBuilder().withParentRef(parent)
+                        .withControllerName("example.test/fake-gateway").withConditions(accepted, resolved).build());
+            }
+            var status = new io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatusBuilder().withParents(parents).build();
+            if (statusOf(r).equals(statusKey(parents))) {
+                continue;
+            }
+            r.setStatus(status);
+            try {
+                routes.inNamespace(ns).resource(r).update();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 && e.getCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static String statusOf(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute r) {
+        return r.getStatus() == null ? "" : statusKey(r.getStatus().getParents());
+    }
+
+    /** What a status says, without its timestamps. */
+    private static String statusKey(List<io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus> parents) {
+        StringBuilder b = new StringBuilder();
+        for (var p : Optional.ofNullable(parents).orElse(List.of())) {
+            b.append(p.getParentRef().getName()).append(':');
+            p.getConditions().forEach(c -> b.append(c.getType()).append('=').append(c.getStatus()).append('@').append(c.getObservedGeneration()).append(';'));
+        }
+        return b.toString();
     }
 
     /** One EndpointSlice per Service with a selector: its pods' addresses, ready as their Ready condition says. */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class RbacTest {
     static final Path MANIFEST = Path.of("..", "deploy", "kubernetes", "glidepath.yaml");
+    static final Path GATEWAY_MANIFEST = Path.of("..", "deploy", "kubernetes", "gateway-api.yaml");
     static final String AGENT = "glidepath-server-under-test";
 
     @Test
@@ -73,10 +74,39 @@ class RbacTest {
 
     /** group/resource:verb of every rule of the server's Role. */
     static Set<String> granted() throws Exception {
+        return granted(MANIFEST, "glidepath-server");
+    }
+
+    @Test
+    void theGatewayModesRoleGrantsExactlyWhatItsHttpRoutesNeed() throws Exception {
+        Set<String> used = new TreeSet<>();
+        try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
+            cluster.runGateway("infra", "edge");
+            try (KubernetesPlatform platform = new KubernetesPlatform(cluster.client(), KubernetesPlatform.Settings.in("shop")
+                    .withStartTimeout(Duration.ofSeconds(20)), Clock.system())) {
+                List<Instance> v1 = platform.start(KubernetesPlatformTest.version("1", "{image: 'catalog:1'}"), 1);
+                GatewayTraffic gateway = new GatewayTraffic(client, new GatewayTraffic.Settings("shop", "infra", "edge",
+                        new io.glidepath.route.EndpointAddress("127.0.0.1", 9), Duration.ofSeconds(10)), platform::serviceOf, Clock.system());
+                var route = io.glidepath.route.RouteSpec.of("catalog", new io.glidepath.route.RouteMatch(null, "/"), List.of(v1.getFirst().address()));
+                gateway.apply(route, java.util.OptionalLong.of(0));
+                gateway.apply(route, java.util.OptionalLong.of(1));
+                gateway.current("catalog");
+                gateway.remove("catalog");
+            }
+            for (RecordedRequest r : cluster.requests()) {
+                if (AGENT.equals(r.getHeader("User-Agent"))) {
+                    used.add(permission(r));
+                }
+            }
+        }
+        assertThat(used).isEqualTo(granted(GATEWAY_MANIFEST, "glidepath-server-gateway-api"));
+    }
+
+    static Set<String> granted(Path manifest, String roleName) throws Exception {
         Set<String> out = new TreeSet<>();
-        try (InputStream in = Files.newInputStream(MANIFEST); KubernetesClient offline = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()) {
+        try (InputStream in = Files.newInputStream(manifest); KubernetesClient offline = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build()) {
             List<HasMetadata> objects = offline.load(in).items();
-            Role role = objects.stream().filter(o -> o instanceof Role).map(o -> (Role) o).filter(r -> r.getMetadata().getName().equals("glidepath-server"))
+            Role role = objects.stream().filter(o -> o instanceof Role).map(o -> (Role) o).filter(r -> r.getMetadata().getName().equals(roleName))
                     .findFirst().orElseThrow();
             for (PolicyRule rule : role.getRules()) {
                 for (String group : rule.getApiGroups()) {

@@ -60,6 +60,9 @@ public final class PrometheusMetrics implements MetricSource.Factory {
     @Override
     public List<SpecError> problems(ServiceSpec service, String path) {
         Optional<PrometheusSpec> p = service.analysis().prometheus();
+        if (p.isEmpty()) {
+            return otherwise.problems(service, path); // the other source's own conditions
+        }
         if (p.isPresent() && p.get().url().isEmpty() && serverUrl.isEmpty()) {
             return List.of(new SpecError(p.get().location(), path + ".analysis.metrics.prometheus.url", "is not set, and this server was started "
                     + "without --prometheus: name Prometheus here (url: http://HOST:9090), or start the server with --prometheus URL"));

@@ -10,6 +10,7 @@ import io.glidepath.prometheus.PrometheusMetrics;
 import io.glidepath.engine.EngineSeams;
 import io.glidepath.engine.recovery.Recovery;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.glidepath.kubernetes.GatewayTraffic;
 import io.glidepath.kubernetes.KubernetesPlatform;
 import io.glidepath.kubernetes.KubernetesTarget;
 import io.glidepath.kubernetes.ServerLease;
@@ -33,6 +34,7 @@ import io.glidepath.server.store.JdbcStore;
 import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
 import io.glidepath.traffic.TrafficException;
+import io.glidepath.traffic.TrafficRouter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -156,7 +158,9 @@ public final class Server implements AutoCloseable {
         List<Webhook> webhooks = webhooksFile.isPresent() ? WebhooksFile.read(webhooksFile.get()) : List.of();
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
-        RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
+        boolean viaGateway = c.kubernetes() != null && c.kubernetes().gateway().isPresent();
+        // no router of Glidepath's own in Gateway API mode: the cluster's gateway moves traffic
+        RouterAdminClient admin = viaGateway ? null : new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
         JdbcStore store = JdbcStore.open(c.store());
         Platform platform;
         try {
@@ -165,7 +169,7 @@ public final class Server implements AutoCloseable {
             store.close();
             throw e;
         }
-        RouterTraffic traffic = new RouterTraffic(admin, c.routerEntry());
+        TrafficRouter traffic = viaGateway ? gatewayTraffic(c, (KubernetesPlatform) platform) : new RouterTraffic(admin, c.routerEntry());
         ServerMetrics metrics = new ServerMetrics();
         Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         List<Recovery.ResumableRelease> goOn;
@@ -179,17 +183,18 @@ public final class Server implements AutoCloseable {
             notifier.close();
             closeQuietly(platform);
             store.close();
-            throw new IOException("cannot finish the releases a previous server left (the router at " + c.routerAdmin() + " did not answer: "
-                    + e.getMessage() + "); start the router, then the server", e);
+            throw new IOException("cannot finish the releases a previous server left (" + (viaGateway ? "the gateway" : "the router at "
+                    + c.routerAdmin()) + " did not answer: " + e.getMessage() + "); start the router, then the server", e);
         }
         Optional<Failpoint> failpoint = Failpoint.parse(System.getenv("GLIDEPATH_FAILPOINT"), () -> {
             log.error("failpoint {} reached: halting the server now, as a crash would", System.getenv("GLIDEPATH_FAILPOINT"));
             Runtime.getRuntime().halt(137);
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
-        RouterMetricSource figures = new RouterMetricSource(admin);
-        // each service's figures: Prometheus where its release file names the queries, the router's otherwise
-        MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()), MetricSource.Factory.always(figures), c.clock());
+        MetricSource figures = viaGateway ? GatewayFigures.NONE : new RouterMetricSource(admin);
+        // each service's figures: Prometheus where its release file names the queries, the router's otherwise (none through a gateway)
+        MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()),
+                viaGateway ? GatewayFigures.factory() : MetricSource.Factory.always(figures), c.clock());
         Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
@@ -200,7 +205,8 @@ public final class Server implements AutoCloseable {
         });
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         // the dashboard's own view of the last window: the judge's source reads on from its own last read, which a view must not move
-        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, RouterMetricSource.lastWindow(admin), c.clock()), c.clock(),
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, viaGateway ? GatewayFigures.NONE : RouterMetricSource.lastWindow(admin),
+                c.clock()), c.clock(),
                 LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);
         InetSocketAddress bound;
@@ -240,6 +246,13 @@ public final class Server implements AutoCloseable {
         notifier.close(); // after the engine: the rollbacks of its stop are announced too
         closeQuietly(platform);
         store.close();
+    }
+
+    private static TrafficRouter gatewayTraffic(Config c, KubernetesPlatform platform) {
+        KubernetesTarget.Gateway g = c.kubernetes().gateway().orElseThrow();
+        log.info("traffic through the Gateway API: HTTPRoutes attached to Gateway {}/{}, users enter at {}", g.namespace(), g.name(), g.entry());
+        return new GatewayTraffic(platform.client(), new GatewayTraffic.Settings(c.kubernetes().settings().namespace(), g.namespace(), g.name(),
+                g.entry(), g.confirmWithin()), platform::serviceOf, c.clock());
     }
 
     /** Who holds the lease: the pod's name in a cluster (HOSTNAME), and the process. */

@@ -77,6 +77,15 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Kubernetes: where pods reach the router (its Service, such as glidepath-router.shop:8080): {{router}} in release files.")
     HostPort kubernetesRouter;
 
+    @Option(names = "--kubernetes-gateway", paramLabel = "NAMESPACE/NAME",
+            description = {"Kubernetes: move traffic through this Gateway (Gateway API HTTPRoutes, for clusters that run Istio, Linkerd, Envoy "
+                    + "Gateway...) instead of Glidepath's router; canaries are then judged by Prometheus only (docs/kubernetes.md)."})
+    String gateway;
+
+    @Option(names = "--gateway-entry", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "With --kubernetes-gateway: where users' traffic enters the gateway, for smoke tests through it.")
+    HostPort gatewayEntry;
+
     @Option(names = "--kubernetes-lease", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Kubernetes: how long the server's lease (one server per namespace) lasts unrenewed; a crashed server's successor "
                     + "waits this long at most (default 15s).")
@@ -84,8 +93,18 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null || lease != null)) {
-            System.err.println("glidepath server: --namespace, --kube-context, --kubernetes-router and --kubernetes-lease go with --platform kubernetes");
+        if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null || lease != null
+                || gateway != null)) {
+            System.err.println("glidepath server: --namespace, --kube-context, --kubernetes-router, --kubernetes-lease and --kubernetes-gateway go "
+                    + "with --platform kubernetes");
+            return Main.INVALID_INPUT;
+        }
+        if ((gateway == null) != (gatewayEntry == null)) {
+            System.err.println("glidepath server: --kubernetes-gateway and --gateway-entry go together (the Gateway, and where users enter it)");
+            return Main.INVALID_INPUT;
+        }
+        if (gateway != null && !gateway.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+            System.err.println("glidepath server: --kubernetes-gateway must be NAMESPACE/NAME, such as infra/edge; got \"" + gateway + "\"");
             return Main.INVALID_INPUT;
         }
         if (lease != null && (lease.compareTo(java.time.Duration.ofSeconds(2)) < 0 || lease.compareTo(java.time.Duration.ofMinutes(5)) > 0)) {
@@ -94,7 +113,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
         DataDir dir = DataDir.of(dataDir);
         Path token = routerToken != null ? routerToken : dir.routerToken();
-        if (!token.toFile().canRead()) {
+        if (gateway == null && !token.toFile().canRead()) {
             System.err.println("glidepath server: cannot read the router's admin token " + token + "; start the router first (glidepath up does both)");
             return Main.FAILED;
         }
@@ -137,6 +156,10 @@ public final class ServerCommand implements Callable<Integer> {
             settings = settings.withRouter(kubernetesRouter.toString());
         }
         KubernetesTarget target = KubernetesTarget.fromKubeconfig(java.util.Optional.ofNullable(kubeContext), settings);
+        if (gateway != null) {
+            String[] g = gateway.split("/");
+            target = target.withGateway(KubernetesTarget.Gateway.of(g[0], g[1], new EndpointAddress(gatewayEntry.host(), gatewayEntry.port())));
+        }
         return lease == null ? target : target.withLease(lease);
     }
 }
