@@ -105,7 +105,7 @@ class KubernetesServerCrashTest {
         load.close();
         assertThat(load.failures()).as("requests users saw fail").isEmpty();
         assertThat(load.snapshot().byVersion()).containsKeys("v0", "v1", "v2");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(deployedVersions()).containsExactly("v2"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.deployedVersions(NS)).containsExactly("v2"));
         assertThat(podNames("v3")).isEmpty();
     }
 
@@ -118,7 +118,7 @@ class KubernetesServerCrashTest {
         await("the server halts at " + point).atMost(Duration.ofSeconds(90)).until(() -> !dying.isAlive());
         assertThat(dying.exitValue()).as(server.err()).isEqualTo(137);
         if (deleteNewPodsWhileDown) {
-            for (Pod p : pods(version)) {
+            for (Pod p : cluster.pods(NS, version)) {
                 cluster.deletePod(NS, p.getMetadata().getName());
             }
         }
@@ -188,19 +188,7 @@ class KubernetesServerCrashTest {
         return release(id).path("state").asText();
     }
 
-    private List<Pod> pods(String version) {
-        return cluster.client().pods().inNamespace(NS).list().getItems().stream()
-                .filter(p -> version.equals(p.getMetadata().getAnnotations().get("glidepath.io/version"))).toList();
-    }
-
     private List<String> podNames(String version) {
-        return pods(version).stream().map(p -> p.getMetadata().getName()).sorted().toList();
-    }
-
-    private List<String> deployedVersions() {
-        List<String> v = new ArrayList<>();
-        cluster.client().apps().deployments().inNamespace(NS).list().getItems()
-                .forEach(d -> v.add(d.getMetadata().getAnnotations().get("glidepath.io/version")));
-        return v.stream().sorted().toList();
+        return cluster.pods(NS, version).stream().map(p -> p.getMetadata().getName()).sorted().toList();
     }
 }

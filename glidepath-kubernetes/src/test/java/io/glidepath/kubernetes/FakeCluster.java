@@ -96,6 +96,19 @@ public final class FakeCluster implements AutoCloseable {
         return client.pods().inAnyNamespace().list().getItems();
     }
 
+    /** The pods of {@code version} (by Glidepath's version annotation) in {@code namespace}. */
+    public List<Pod> pods(String namespace, String version) {
+        return client.pods().inNamespace(namespace).list().getItems().stream()
+                .filter(p -> version.equals(Optional.ofNullable(p.getMetadata().getAnnotations()).orElse(Map.of()).get(VersionResources.VERSION)))
+                .toList();
+    }
+
+    /** The versions whose Deployments are in {@code namespace}, sorted (a version twice if it has two). */
+    public List<String> deployedVersions(String namespace) {
+        return client.apps().deployments().inNamespace(namespace).list().getItems().stream()
+                .map(d -> d.getMetadata().getAnnotations().get(VersionResources.VERSION)).sorted().toList();
+    }
+
     /** The process in a pod dies and the kubelet starts it again: restartCount goes up. */
     public void crashContainer(String namespace, String pod) throws IOException {
         SampleService s = containers.remove(namespace + "/" + pod);

@@ -99,21 +99,10 @@ class KubernetesEndToEndTest {
         assertThat(load.requestCount()).isGreaterThan(500);
     }
 
-    /** The versions of the Deployments in the namespace. */
-    List<String> deployedVersions() {
-        return cluster.client().apps().deployments().inNamespace(NS).list().getItems().stream()
-                .map(d -> d.getMetadata().getAnnotations().get("glidepath.io/version")).sorted().toList();
-    }
-
-    List<Pod> pods(String version) {
-        return cluster.client().pods().inNamespace(NS).list().getItems().stream()
-                .filter(p -> version.equals(p.getMetadata().getAnnotations().get("glidepath.io/version"))).toList();
-    }
-
     @Test
     void canaryThenBlueGreenOnPodsUnderLoadFailNoRequestAndTheOldVersionsGo() throws Exception {
         startWithV1UnderLoad();
-        assertThat(deployedVersions()).containsExactly("v1");
+        assertThat(cluster.deployedVersions(NS)).containsExactly("v1");
         JsonNode canary = stack.awaitEnd(stack.submit(release("v2", Map.of(), "    steps: [{weight: 20}, {bake: 2s}, {weight: 50}, {bake: 2s}]\n")), MAX);
         assertThat(canary.path("state").asText()).as(canary.toString()).isEqualTo("PROMOTED");
         JsonNode bg = stack.awaitEnd(stack.submit(release("v3", Map.of(), "    strategy: blueGreen\n")), MAX);
@@ -123,10 +112,11 @@ class KubernetesEndToEndTest {
         assertThat(load.snapshot().byVersion()).containsKeys("v1", "v2", "v3");
 
         // what the server reports runs on the pods' own addresses, and kept-warm versions retire with their Deployments
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v3")) && pods("v2").isEmpty() && pods("v1").isEmpty());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cluster.deployedVersions(NS).equals(List.of("v3")) && cluster.pods(NS, "v2").isEmpty() && cluster.pods(NS, "v1").isEmpty());
         JsonNode svc = stack.get("/v1/services").path("services").get(0);
         assertThat(svc.path("currentVersion").asText()).isEqualTo("v3");
-        List<String> podIps = pods("v3").stream().map(p -> p.getStatus().getPodIP()).sorted().toList();
+        List<String> podIps = cluster.pods(NS, "v3").stream().map(p -> p.getStatus().getPodIP()).sorted().toList();
         List<String> served = new java.util.ArrayList<>();
         svc.path("instances").forEach(i -> {
             served.add(i.path("address").asText().replace(":8080", ""));
@@ -146,9 +136,9 @@ class KubernetesEndToEndTest {
         assertThat(r.path("state").asText()).as(r.toString()).isEqualTo("ROLLED_BACK");
         assertThat(r.path("reason").asText()).contains("errors");
         assertUsersSawNoFailure();
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v1")));
-        assertThat(pods("v2")).isEmpty();
-        assertThat(pods("v1")).hasSize(2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).equals(List.of("v1")));
+        assertThat(cluster.pods(NS, "v2")).isEmpty();
+        assertThat(cluster.pods(NS, "v1")).hasSize(2);
     }
 
     @Test
@@ -156,14 +146,14 @@ class KubernetesEndToEndTest {
         startWithV1UnderLoad();
         String id = stack.submit(release("v2", Map.of(), "    steps: [{weight: 50}, {bake: 60s}]\n"));
         await().atMost(MAX).until(() -> load.snapshot().byVersion().getOrDefault("v2", 0L) > 100);
-        Pod victim = pods("v2").getFirst();
+        Pod victim = cluster.pods(NS, "v2").getFirst();
         cluster.crashContainer(NS, victim.getMetadata().getName());
         JsonNode r = stack.awaitEnd(id, MAX);
         assertThat(r.path("state").asText()).as(r.toString()).isEqualTo("ROLLED_BACK");
         assertThat(r.path("reason").asText()).contains("instance " + victim.getMetadata().getName() + " of v2 died (see kubectl logs -n shop "
                 + victim.getMetadata().getName() + ")");
         assertUsersSawNoFailure();
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v1")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).equals(List.of("v1")));
     }
 
     @Test
@@ -172,7 +162,7 @@ class KubernetesEndToEndTest {
                 + "    route: {pathPrefix: /}\n");
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(refused.body()).contains("shop.yaml:4:10: services[0].run.image: is required on Kubernetes");
-        assertThat(deployedVersions()).isEmpty();
+        assertThat(cluster.deployedVersions(NS)).isEmpty();
     }
 
     @Test
@@ -184,6 +174,6 @@ class KubernetesEndToEndTest {
         assertThat(r.path("reason").asText()).contains("ErrImagePull").contains("missing/shop:v2");
         assertUsersSawNoFailure();
         assertThat(load.snapshot().byVersion()).containsOnlyKeys("v1");
-        assertThat(deployedVersions()).containsExactly("v1");
+        assertThat(cluster.deployedVersions(NS)).containsExactly("v1");
     }
 }

@@ -95,11 +95,6 @@ class KubernetesGatewayEndToEndTest {
                 .getMetadata().getName();
     }
 
-    List<String> deployedVersions() {
-        return cluster.client().apps().deployments().inNamespace(NS).list().getItems().stream()
-                .map(d -> d.getMetadata().getAnnotations().get("glidepath.io/version")).sorted().toList();
-    }
-
     @Test
     void releasesAreHttpRouteWeightsAndACanaryNothingCouldJudgeIsRolledBackThroughTheGateway() throws Exception {
         JsonNode v1 = stack.awaitEnd(stack.submit(release("v1", "    strategy: blueGreen\n", true)), MAX);
@@ -114,13 +109,13 @@ class KubernetesGatewayEndToEndTest {
         assertThat(r.path("reason").asText()).contains("never judged");
         assertThat(stack.events(v2)).extracting(e -> e.path("message").asText())
                 .anySatisfy(m -> assertThat(m).contains("no figures this interval").contains("Prometheus"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v1")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).equals(List.of("v1")));
         assertThat(weights()).containsExactly(Map.entry(serviceOf("v1"), 10_000));
 
         JsonNode v3 = stack.awaitEnd(stack.submit(release("v3", "    strategy: blueGreen\n", true)), MAX);
         assertThat(v3.path("state").asText()).as(v3.toString()).isEqualTo("PROMOTED");
         assertThat(weights()).containsExactly(Map.entry(serviceOf("v3"), 10_000));
-        await().atMost(Duration.ofSeconds(30)).until(() -> deployedVersions().equals(List.of("v3")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).equals(List.of("v3")));
     }
 
     @Test
@@ -128,6 +123,6 @@ class KubernetesGatewayEndToEndTest {
         var refused = stack.post("/v1/releases", release("v1", "", false));
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(refused.body()).contains("services[0].analysis.metrics.prometheus: is required: this server moves traffic through the Gateway API");
-        assertThat(deployedVersions()).isEmpty();
+        assertThat(cluster.deployedVersions(NS)).isEmpty();
     }
 }
