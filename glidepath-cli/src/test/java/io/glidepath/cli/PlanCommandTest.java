@@ -90,6 +90,21 @@ class PlanCommandTest {
     }
 
     @Test
+    void aServerThatMovesTrafficThroughAGatewaySaysWhatThatCannotDo() throws Exception {
+        var spec = ReleaseReader.read(SHOP_V3, Files.readString(Path.of(SHOP_V3)));
+        JsonNode traffic = io.glidepath.journal.EventJson.MAPPER.readTree("""
+                {"via": "the Gateway API: HTTPRoutes attached to Gateway infra/edge, users entering at edge.infra:80",
+                 "limits": ["no sticky split: during a canary a user's requests may go to either version", "no canary shield: a failed request is not retried on stable"]}""");
+        PlanView view = new PlanView(SHOP_V3, ReleasePlan.of(spec), Optional.of(Map.of()), null, Optional.of(PlanView.Traffic.of(traffic)));
+        assertThat(view.text()).contains("""
+                traffic: through the Gateway API: HTTPRoutes attached to Gateway infra/edge, users entering at edge.infra:80
+                  no sticky split: during a canary a user's requests may go to either version
+                  no canary shield: a failed request is not retried on stable
+                """);
+        assertThat(view.json().at("/traffic/limits/1").asText()).startsWith("no canary shield");
+    }
+
+    @Test
     void whatRunsDecidesWhichServicesAreNewReplacedOrNoOps() throws Exception {
         var spec = ReleaseReader.read(SHOP_V3, Files.readString(Path.of(SHOP_V3)));
         Map<String, RunningService> running = Map.of(

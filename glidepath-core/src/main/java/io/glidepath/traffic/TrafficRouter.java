@@ -3,11 +3,12 @@ package io.glidepath.traffic;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** Moves traffic: the embedded router through its admin API (Kubernetes Gateway API later). */
+/** Moves traffic: Glidepath's router through its admin API, or a Kubernetes Gateway API implementation. */
 public interface TrafficRouter {
 
     /**
@@ -26,4 +27,14 @@ public interface TrafficRouter {
 
     /** Where users' traffic enters, for smoke tests through the router. */
     EndpointAddress entry();
+
+    /** What moves the traffic, in words (shown by {@code glidepath plan}). */
+    default String via() {
+        return "Glidepath's router at " + entry();
+    }
+
+    /** What this way of moving traffic cannot do that Glidepath's router does, in words (empty: nothing). */
+    default List<String> limits() {
+        return List.of();
+    }
 }

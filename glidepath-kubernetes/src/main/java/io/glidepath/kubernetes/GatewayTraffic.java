@@ -158,6 +158,19 @@ public final class GatewayTraffic implements TrafficRouter {
         return settings.entry();
     }
 
+    @Override
+    public String via() {
+        return "the Gateway API: HTTPRoutes attached to Gateway " + gateway() + ", users entering at " + settings.entry();
+    }
+
+    @Override
+    public List<String> limits() {
+        return List.of("no sticky split: during a canary a user's requests may go to either version",
+                "no canary shield: a failed request is not retried on stable",
+                "no in-flight counts: draining is the pods' own termination grace (stopGrace)",
+                "figures only from Prometheus: every service needs analysis.metrics.prometheus");
+    }
+
     /** The HTTPRoute of a route: its match, and per track the versions' Services weighted by their share of the track's endpoints. */
     HTTPRoute build(RouteSpec spec, long generation, String previewKey) throws TrafficException {
         Map<String, String> annotations = new LinkedHashMap<>();

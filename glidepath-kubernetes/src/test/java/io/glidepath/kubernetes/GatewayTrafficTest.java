@@ -106,6 +106,8 @@ class GatewayTrafficTest {
             assertThat(s.previewKey()).isEqualTo(first.previewKey());
         });
         assertThat(gateway.inflight("catalog")).as("the gateway does not tell").isEmpty();
+        assertThat(gateway.via()).isEqualTo("the Gateway API: HTTPRoutes attached to Gateway infra/edge, users entering at 127.0.0.1:8443");
+        assertThat(gateway.limits()).hasSize(4).anySatisfy(l -> assertThat(l).startsWith("no sticky split"));
         gateway.remove("catalog");
         assertThat(httpRoute()).isNull();
         assertThat(gateway.current("catalog")).isEmpty();

@@ -40,18 +40,21 @@ public final class PlanCommand implements Callable<Integer> {
             return ReleaseFile.reportErrors(file, e.errors());
         }
         Optional<Map<String, RunningService>> running = Optional.empty();
+        Optional<com.fasterxml.jackson.databind.JsonNode> traffic = Optional.empty();
         String unknownBecause = null;
         DataDir dir = DataDir.of(dataDir);
         if (dir.endpoints().isEmpty()) {
             unknownBecause = "Glidepath is not running in " + dir.root() + " (start it with: glidepath up)";
         } else {
             try {
-                running = Optional.of(RunningService.fromServices(ServerClient.of(dir).services().path("services")));
+                com.fasterxml.jackson.databind.JsonNode answer = ServerClient.of(dir).services();
+                running = Optional.of(RunningService.fromServices(answer.path("services")));
+                traffic = Optional.of(answer.path("traffic")).filter(t -> t.has("via"));
             } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
                 unknownBecause = "could not ask the server: " + e.getMessage();
             }
         }
-        PlanView view = new PlanView(file.toString(), ReleasePlan.of(release.spec()), running, unknownBecause);
+        PlanView view = new PlanView(file.toString(), ReleasePlan.of(release.spec()), running, unknownBecause, traffic.map(PlanView.Traffic::of));
         System.out.print(output == Output.JSON ? view.json().toPrettyString() + "\n" : view.text());
         return Main.OK;
     }

@@ -21,7 +21,21 @@ import java.util.Optional;
  * @param running what runs now by service, or empty when the server could not be asked
  * @param unknownBecause why {@code running} is empty (shown to the user)
  */
-public record PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause) {
+public record PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause,
+                       Optional<Traffic> traffic) {
+
+    /** How the server moves traffic, and what that cannot do (a Gateway API mode has no sticky split, ...). */
+    public record Traffic(String via, List<String> limits) {
+        public static Traffic of(com.fasterxml.jackson.databind.JsonNode n) {
+            List<String> limits = new java.util.ArrayList<>();
+            n.path("limits").forEach(l -> limits.add(l.asText()));
+            return new Traffic(n.path("via").asText(), limits);
+        }
+    }
+
+    public PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause) {
+        this(file, plan, running, unknownBecause, Optional.empty());
+    }
 
     public String text() {
         StringBuilder out = new StringBuilder();
@@ -58,6 +72,10 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
                 .map(name -> name + " " + Durations.format(plan.release().service(name).orElseThrow().configuredWaits())).toList())).append('\n');
         out.append("minimum duration: ").append(Durations.format(plan.minimumDuration()))
                 .append(" of configured waits (bakes and post-promotion watches); starting instances and checks add to it\n");
+        traffic.ifPresent(t -> {
+            out.append("traffic: through ").append(t.via()).append('\n');
+            t.limits().forEach(l -> out.append("  ").append(l).append('\n'));
+        });
         if (running.isEmpty()) {
             out.append("running now: unknown, ").append(unknownBecause).append('\n');
         } else {
@@ -119,6 +137,11 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
         if (running.isEmpty()) {
             now.put("reason", unknownBecause);
         }
+        traffic.ifPresent(t -> {
+            ObjectNode tn = n.putObject("traffic");
+            tn.put("via", t.via());
+            t.limits().forEach(tn.putArray("limits")::add);
+        });
         return n;
     }
 

@@ -73,7 +73,14 @@ final class ServicesApi implements ApiRoutes {
                 }
             }
             return a;
-        }, a -> JsonApi.json(ctx, 200, JsonApi.object().set("services", a)));
+        }, a -> {
+            ObjectNode body = JsonApi.object();
+            body.set("services", a);
+            ObjectNode traffic = body.putObject("traffic");
+            traffic.put("via", router.via());
+            router.limits().forEach(traffic.putArray("limits")::add);
+            JsonApi.json(ctx, 200, body);
+        });
     }
 
     /** The version(s) behind a track's endpoints, by the live instances at those addresses; an unknown address stands for itself. */

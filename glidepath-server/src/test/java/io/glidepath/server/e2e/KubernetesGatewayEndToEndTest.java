@@ -100,6 +100,11 @@ class KubernetesGatewayEndToEndTest {
         JsonNode v1 = stack.awaitEnd(stack.submit(release("v1", "    strategy: blueGreen\n", true)), MAX);
         assertThat(v1.path("state").asText()).as(v1.toString()).isEqualTo("PROMOTED");
         assertThat(weights()).containsExactly(Map.entry(serviceOf("v1"), 10_000));
+        // what glidepath plan shows: how traffic moves, and what that cannot do
+        JsonNode traffic = stack.get("/v1/services").path("traffic");
+        assertThat(traffic.path("via").asText()).contains("Gateway infra/edge");
+        assertThat(traffic.path("limits").toString()).contains("no sticky split").contains("no canary shield").contains("no in-flight counts")
+                .contains("figures only from Prometheus");
 
         String v2 = stack.submit(release("v2", "    steps: [{weight: 20}, {bake: 5s}]\n", true));
         await().atMost(MAX).ignoreExceptions().until(() -> weights().getOrDefault(serviceOf("v2"), 0) == 2_000);
