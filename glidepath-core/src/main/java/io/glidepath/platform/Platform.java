@@ -5,6 +5,7 @@ import io.glidepath.spec.SpecError;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /** Runs instances of service versions: local processes, or Kubernetes pods. */
@@ -45,6 +46,15 @@ public interface Platform {
 
     /** The live instances of a service this platform knows, including those adopted after a restart. */
     List<Instance> list(String service);
+
+    /**
+     * The services this platform runs instances of by its own record, beyond the registry the store
+     * keeps (Kubernetes labels): so a restarted server finds a new service's instances that a crash
+     * kept out of every journal.
+     */
+    default Set<String> services() {
+        return Set.of();
+    }
 
     boolean isAlive(Instance instance);
 

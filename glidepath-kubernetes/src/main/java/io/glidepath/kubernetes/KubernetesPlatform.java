@@ -289,6 +289,13 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     }
 
     @Override
+    public Set<String> services() {
+        Set<String> out = new java.util.TreeSet<>();
+        pods.getStore().list().forEach(p -> Optional.ofNullable(p.getMetadata().getLabels().get(VersionResources.SERVICE)).ifPresent(out::add));
+        return out;
+    }
+
+    @Override
     public boolean isAlive(Instance instance) {
         Pod p = pods.getIndexer().getByKey(settings.namespace() + "/" + instance.id());
         Watched w = watched.get(instance.id());

@@ -235,6 +235,7 @@ public final class Recovery {
         }
         // a platform that keeps its own record (Kubernetes labels) knows instances the registry never saw
         store.services().forEach(s -> services.add(s.name()));
+        services.addAll(platform.services());
         services.removeAll(resumed); // a release going on needs its instances, old and new
         Observed world = Observed.read(services, platform, router, store);
         for (String service : services) {

@@ -157,6 +157,23 @@ class KubernetesEndToEndTest {
     }
 
     @Test
+    void aRestartedServerRetiresPodsOfAServiceNoJournalKnows() throws Exception {
+        // what a server that died between starting a new service's pods and journaling them leaves behind
+        server.close();
+        try (KubernetesPlatform crashed = new KubernetesPlatform(cluster.client(), KubernetesPlatform.Settings.in(NS)
+                .withStartTimeout(Duration.ofSeconds(30)), Clock.system())) {
+            io.glidepath.spec.ServiceSpec orphan = io.glidepath.spec.ReleaseReader.read("o.yaml", """
+                    services: [{name: orphan, version: '1', run: {image: 'orphan:1'}, route: {pathPrefix: /orphan}}]""").services().getFirst();
+            crashed.start(new io.glidepath.platform.ServiceVersion("orphan", "1", orphan.run(), data), 2);
+        }
+        assertThat(cluster.deployedVersions(NS)).containsExactly("1");
+        server = Server.start(new Server.Config(data, "127.0.0.1", 0, URI.create("http://127.0.0.1:" + router.adminAddress().getPort()),
+                data.resolve("router/admin.token"), new EndpointAddress("127.0.0.1", router.proxyAddress().getPort()), Clock.system())
+                .withKubernetes(KubernetesTarget.at(cluster.client().getMasterUrl().toString(), KubernetesPlatform.Settings.in(NS))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).isEmpty() && cluster.pods(NS, "1").isEmpty());
+    }
+
+    @Test
     void aReleaseWithoutAnImageIsRefusedWithItsLocationAndNothingRuns() throws Exception {
         var refused = stack.post("/v1/releases", "services:\n  - name: shop\n    version: v9\n    run: {command: [java, -jar, shop.jar]}\n"
                 + "    route: {pathPrefix: /}\n");
