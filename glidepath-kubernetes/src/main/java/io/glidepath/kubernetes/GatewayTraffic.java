@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRefBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteList;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatchBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.InvalidRouteException;
@@ -300,10 +302,8 @@ public final class GatewayTraffic implements TrafficRouter {
         return HexFormat.of().formatHex(b);
     }
 
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<HTTPRoute, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteList,
-            Resource<HTTPRoute>> routes() {
-        MixedOperation<HTTPRoute, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteList, Resource<HTTPRoute>> all =
-                client.resources(HTTPRoute.class, io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteList.class);
+    private NonNamespaceOperation<HTTPRoute, HTTPRouteList, Resource<HTTPRoute>> routes() {
+        MixedOperation<HTTPRoute, HTTPRouteList, Resource<HTTPRoute>> all = client.resources(HTTPRoute.class, HTTPRouteList.class);
         return all.inNamespace(settings.namespace());
     }
 }

@@ -3,10 +3,13 @@ package io.glidepath.kubernetes;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentList;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -491,14 +494,8 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
         return d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
     }
 
-    private io.fabric8.kubernetes.client.dsl.MixedOperation<Deployment, io.fabric8.kubernetes.api.model.apps.DeploymentList,
-            io.fabric8.kubernetes.client.dsl.RollableScalableResource<Deployment>> deploymentsOp() {
-        return client.apps().deployments();
-    }
-
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Deployment, io.fabric8.kubernetes.api.model.apps.DeploymentList,
-            io.fabric8.kubernetes.client.dsl.RollableScalableResource<Deployment>> deployments() {
-        return deploymentsOp().inNamespace(settings.namespace());
+    private NonNamespaceOperation<Deployment, DeploymentList, RollableScalableResource<Deployment>> deployments() {
+        return client.apps().deployments().inNamespace(settings.namespace());
     }
 
     private static String reason(KubernetesClientException e) {
