@@ -502,9 +502,9 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
         return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() + " (HTTP " + e.getCode() + ")" : e.getMessage();
     }
 
-    private static void sleep(Duration d) {
+    private void sleep(Duration d) {
         try {
-            Thread.sleep(d);
+            clock.sleep(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
