@@ -183,18 +183,18 @@ public final class Server implements AutoCloseable {
             notifier.close();
             closeQuietly(platform);
             store.close();
-            throw new IOException("cannot finish the releases a previous server left (" + (viaGateway ? "the gateway" : "the router at "
-                    + c.routerAdmin()) + " did not answer: " + e.getMessage() + "); start the router, then the server", e);
+            throw new IOException("cannot finish the releases a previous server left (" + (viaGateway
+                    ? "the Gateway API route could not be written: " + e.getMessage() + "); check the gateway and this server's access to HTTPRoutes"
+                    : "the router at " + c.routerAdmin() + " did not answer: " + e.getMessage() + "); start the router, then the server"), e);
         }
         Optional<Failpoint> failpoint = Failpoint.parse(System.getenv("GLIDEPATH_FAILPOINT"), () -> {
             log.error("failpoint {} reached: halting the server now, as a crash would", System.getenv("GLIDEPATH_FAILPOINT"));
             Runtime.getRuntime().halt(137);
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
-        MetricSource figures = viaGateway ? GatewayFigures.NONE : new RouterMetricSource(admin);
         // each service's figures: Prometheus where its release file names the queries, the router's otherwise (none through a gateway)
         MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()),
-                viaGateway ? GatewayFigures.factory() : MetricSource.Factory.always(figures), c.clock());
+                viaGateway ? GatewayFigures.factory() : MetricSource.Factory.always(new RouterMetricSource(admin)), c.clock());
         Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
