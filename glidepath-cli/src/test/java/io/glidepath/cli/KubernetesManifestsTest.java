@@ -24,7 +24,8 @@ class KubernetesManifestsTest {
         try (InputStream in = Files.newInputStream(MANIFEST); KubernetesClient offline = new KubernetesClientBuilder().build()) {
             objects = offline.load(in).items();
         }
-        assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "NetworkPolicy");
+        assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "NetworkPolicy",
+                "PersistentVolumeClaim");
         for (String name : List.of("glidepath-server", "glidepath-router")) {
             Deployment d = objects.stream().filter(o -> o instanceof Deployment && o.getMetadata().getName().equals(name)).map(o -> (Deployment) o)
                     .findFirst().orElseThrow();
