@@ -134,8 +134,7 @@ class KubernetesPlatformTest {
         assertThat(cluster.client().apps().deployments().inNamespace(NS).withName(deployment).get()).isNull();
         assertThat(cluster.client().services().inNamespace(NS).withName(deployment).get()).isNull();
         // it stays gone: no controller brings a pod back
-        Thread.sleep(200);
-        assertThat(podNames()).isEmpty();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> podNames().isEmpty());
     }
 
     @Test
@@ -200,13 +199,14 @@ class KubernetesPlatformTest {
         // answering HTTP, but its readiness path says 503: the kubelet never marks it ready, so no slice lists it ready
         List<Instance> sick = platform.start(version("2", "{image: 'catalog:2', env: {FAIL_READINESS: 'true'}}"), 1);
         assertThat(get(sick.getFirst(), "/hello").statusCode()).isEqualTo(200);
-        Thread.sleep(500);
+        // the fake kubelet has probed it: its slice lists it, not ready
+        String sickService = cluster.client().pods().inNamespace(NS).withName(sick.getFirst().id()).get().getMetadata().getLabels()
+                .get("glidepath.io/version-hash");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cluster.client().discovery().v1().endpointSlices().inNamespace(NS)
+                .withLabel("kubernetes.io/service-name", sickService).list().getItems()).singleElement()
+                .satisfies(slice -> assertThat(slice.getEndpoints()).singleElement().satisfies(ep -> assertThat(ep.getConditions().getReady()).isFalse())));
         assertThat(platform.notReady(sick)).hasValueSatisfying(why -> assertThat(why).matches(
                 "deployment catalog-[0-9a-f]{10}: 0 of 1 replicas available|pod catalog-.* \\(127\\..*\\) is not ready in the EndpointSlices of service catalog-.*"));
-        assertThat(cluster.client().discovery().v1().endpointSlices().inNamespace(NS).withLabel("kubernetes.io/service-name",
-                cluster.client().pods().inNamespace(NS).withName(sick.getFirst().id()).get().getMetadata().getLabels().get("glidepath.io/version-hash"))
-                .list().getItems()).singleElement().satisfies(slice -> assertThat(slice.getEndpoints()).singleElement()
-                        .satisfies(ep -> assertThat(ep.getConditions().getReady()).isFalse()));
         assertThat(platform.notReady(good)).as("the healthy version still is").isEmpty();
 
         platform.stop(good.get(0), Duration.ofSeconds(5));

@@ -37,12 +37,12 @@ class RbacTest {
         try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
             // the first server of a namespace makes the lease; the next takes over a crashed one's once it lapses
             ServerLease.acquire(client, "shop", "s/0", Duration.ofSeconds(2), Duration.ofSeconds(5), () -> { }).close();
-            cluster.client().leases().inNamespace("shop").withName(ServerLease.NAME).edit(l -> {
-                l.getSpec().setHolderIdentity("dead/9");
-                l.getSpec().setLeaseDurationSeconds(1);
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
-                return l;
-            });
+            // a merge patch, without a precondition: the lease just given up may still be writing its release
+            cluster.client().leases().inNamespace("shop").withName(ServerLease.NAME).patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"holderIdentity\":\"dead/9\",\"leaseDurationSeconds\":1,\"renewTime\":\""
+                            + java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS))
+                            + "\"}}");
             try (ServerLease lease = ServerLease.acquire(client, "shop", "s/1", Duration.ofSeconds(2), Duration.ofSeconds(5), () -> { });
                  KubernetesPlatform platform = new KubernetesPlatform(client, KubernetesPlatform.Settings.in("shop")
                          .withStartTimeout(Duration.ofSeconds(20)), Clock.system())) {
