@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * {@link #fromKubeconfig} reads what kubectl reads (KUBECONFIG, ~/.kube/config, or the service
  * account of a pod), so the server needs no credentials of its own in any file of Glidepath's.
  */
-public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease, Optional<Gateway> gateway) {
+public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease, Optional<Gateway> gateway,
+                               Optional<RouterReplicas.Settings> routerReplicas) {
 
     /**
      * Traffic through a Gateway API implementation instead of Glidepath's router: the Gateway the
@@ -27,19 +28,27 @@ public record KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPla
     }
 
     public KubernetesTarget(Supplier<KubernetesClient> connect, KubernetesPlatform.Settings settings, Duration lease) {
-        this(connect, settings, lease, Optional.empty());
+        this(connect, settings, lease, Optional.empty(), Optional.empty());
     }
 
     /** The same cluster, with traffic moved by HTTPRoutes of {@code g} ({@link GatewayTraffic}). */
     public KubernetesTarget withGateway(Gateway g) {
-        return new KubernetesTarget(connect, settings, lease, Optional.of(g));
+        return new KubernetesTarget(connect, settings, lease, Optional.of(g), routerReplicas);
+    }
+
+    /**
+     * The same cluster, with traffic moved by the router's replicas: routes written as ConfigMaps
+     * ({@link ClusterRoutes}), a change counted once every ready replica the settings select serves it.
+     */
+    public KubernetesTarget withRouterReplicas(RouterReplicas.Settings replicas) {
+        return new KubernetesTarget(connect, settings, lease, gateway, Optional.of(replicas));
     }
     /** As Kubernetes' own controllers hold theirs: a crashed server's lease lapses after this long. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(15);
 
     /** The same cluster, with the server's lease lapsing after {@code d} when it is not renewed. */
     public KubernetesTarget withLease(Duration d) {
-        return new KubernetesTarget(connect, settings, d, gateway);
+        return new KubernetesTarget(connect, settings, d, gateway, routerReplicas);
     }
 
     /** {@code context}: a kubeconfig context other than the current one. */

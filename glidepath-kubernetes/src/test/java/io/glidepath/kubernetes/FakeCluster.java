@@ -328,11 +328,109 @@ public final class FakeCluster implements AutoCloseable {
         }
     }
 
+    /** Pods whose process the test runs itself (router replicas): the kubelet only probes them. */
+    static final String EXTERNAL = "fake.glidepath.io/external";
+
+    /**
+     * A router replica as a pod: a real router taking its routes from this cluster's ConfigMaps in
+     * {@code namespace} ({@link RouteFeed}), on 127.0.0.1 with ports of its own, labelled as
+     * deploy/kubernetes/glidepath.yaml labels the router's pods, and probed on its admin port's
+     * {@code /ready} as the manifest's readiness probe does.
+     */
+    public RouterPod startRouter(String namespace, java.nio.file.Path stateDir, java.nio.file.Path tokenFile) throws Exception {
+        io.glidepath.router.Router router = io.glidepath.router.Router.start(io.glidepath.router.Router.Config.loopback(stateDir)
+                .withTokenFile(tokenFile).withRoutesFrom("the ConfigMaps of namespace " + namespace));
+        RouteFeed feed;
+        try {
+            feed = RouteFeed.start(client, namespace, router.routes(), Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            router.close();
+            throw e;
+        }
+        router.routesLoaded();
+        String name = "glidepath-router-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41), 36);
+        Map<String, String> labels = new LinkedHashMap<>(RouterReplicas.DEFAULT_SELECTOR);
+        labels.put(EXTERNAL, "true");
+        Pod pod = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).withLabels(labels)
+                .withCreationTimestamp(Instant.now().toString()).endMetadata()
+                .withNewSpec().addNewContainer().withName("router").withImage("glidepath:test")
+                .addNewPort().withName("http").withContainerPort(router.proxyAddress().getPort()).endPort()
+                .addNewPort().withName(RouterReplicas.ADMIN_PORT).withContainerPort(router.adminAddress().getPort()).endPort()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/ready").withPort(new io.fabric8.kubernetes.api.model.IntOrString(
+                        router.adminAddress().getPort())).endHttpGet().endReadinessProbe()
+                .endContainer().endSpec().build();
+        client.pods().inNamespace(namespace).resource(pod).create();
+        setStatus(client.pods().inNamespace(namespace).withName(name).get(), "Running", "127.0.0.1", false,
+                new ContainerStateBuilder().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build());
+        return new RouterPod(namespace, name, router, feed);
+    }
+
+    /** A router replica {@link #startRouter} started: {@link #kill} stops it at once and its pod goes. */
+    public final class RouterPod implements AutoCloseable {
+        private final String namespace;
+        private final String pod;
+        private final io.glidepath.router.Router router;
+        private final RouteFeed feed;
+
+        RouterPod(String namespace, String pod, io.glidepath.router.Router router, RouteFeed feed) {
+            this.namespace = namespace;
+            this.pod = pod;
+            this.router = router;
+            this.feed = feed;
+        }
+
+        public String pod() {
+            return pod;
+        }
+
+        public io.glidepath.router.Router router() {
+            return router;
+        }
+
+        /** Where users' traffic enters this replica. */
+        public io.glidepath.route.EndpointAddress entry() {
+            return new io.glidepath.route.EndpointAddress("127.0.0.1", router.proxyAddress().getPort());
+        }
+
+        /** The replica stops reading the cluster's routes but keeps serving (and its pod stays ready): a replica stuck on what it had. */
+        public synchronized void stopWatching() {
+            feed.close();
+        }
+
+        /** The replica dies (its process is gone, its connections cut) and its pod object goes. */
+        public void kill() {
+            close();
+        }
+
+        private boolean closed;
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            feed.close();
+            router.close();
+            client.pods().inNamespace(namespace).withName(pod).withGracePeriod(0).delete();
+        }
+    }
+
     /** Starts a pod's container on an address of its own, then probes it for readiness. */
     private void kubelet(Pod p) {
         String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
         var c = p.getSpec().getContainers().get(0);
         int port = c.getPorts().isEmpty() ? 8080 : c.getPorts().get(0).getContainerPort();
+        if ("true".equals(p.getMetadata().getLabels().get(EXTERNAL))) {
+            if (p.getStatus() != null && p.getStatus().getPodIP() != null) {
+                int probePort = c.getReadinessProbe().getHttpGet().getPort().getIntVal();
+                boolean ready = probe(c.getReadinessProbe(), p.getStatus().getPodIP(), probePort);
+                if (ready != ready(p)) {
+                    setStatus(p, "Running", p.getStatus().getPodIP(), ready, p.getStatus().getContainerStatuses().get(0).getState());
+                }
+            }
+            return;
+        }
         if (p.getStatus() == null || p.getStatus().getPodIP() == null || !containers.containsKey(key)) {
             if (c.getImage().startsWith("missing/")) {
                 setStatus(p, "Pending", null, false, new ContainerStateBuilder().withNewWaiting().withReason("ErrImagePull")

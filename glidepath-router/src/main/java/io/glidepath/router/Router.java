@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,32 +31,45 @@ public final class Router implements AutoCloseable {
      * How to run.
      *
      * @param tokenFile the admin token; null means {@code stateDir/admin.token}, created when missing
+     * @param routesFrom null: routes are changed through the admin API; else where they come from instead
+     *                   (a replica in a Kubernetes cluster), which the admin API then names when it refuses a
+     *                   change, and its health check answers 503 until {@link Router#routesLoaded()}
      */
     public record Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
-                         ProxySettings proxy, Duration shutdownTimeout) {
+                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom) {
+
+        public Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
+                      ProxySettings proxy, Duration shutdownTimeout) {
+            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null);
+        }
 
         public static Config loopback(Path stateDir) {
             return new Config("127.0.0.1", 0, "127.0.0.1", 0, stateDir, null, ProxySettings.defaults(), Duration.ofSeconds(30));
         }
 
+        /** The same router, taking its routes from {@code source} (such as the cluster's ConfigMaps) instead of its admin API. */
+        public Config withRoutesFrom(String source) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source);
+        }
+
         public Config withListen(String host, int port) {
-            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout);
+            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom);
         }
 
         public Config withAdmin(String host, int port) {
-            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout);
+            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom);
         }
 
         public Config withProxy(ProxySettings p) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom);
         }
 
         public Config withShutdownTimeout(Duration d) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom);
         }
 
         public Path effectiveTokenFile() {
@@ -69,9 +84,11 @@ public final class Router implements AutoCloseable {
     private final AdminServer admin;
     private final InetSocketAddress proxyAddress;
     private final InetSocketAddress adminAddress;
+    private final AtomicBoolean loaded;
 
     private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin,
-                   InetSocketAddress proxyAddress, InetSocketAddress adminAddress) {
+                   InetSocketAddress proxyAddress, InetSocketAddress adminAddress, AtomicBoolean loaded) {
+        this.loaded = loaded;
         this.config = config;
         this.registry = registry;
         this.drainer = drainer;
@@ -102,7 +119,9 @@ public final class Router implements AutoCloseable {
             throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
         }
         RouterMetrics metrics = new RouterMetrics(registry, proxy::openClientConnections, proxy::unmatchedRequests, proxy::badRequests);
-        AdminServer admin = new AdminServer(registry, token, metrics);
+        // a replica fed by the cluster is not ready until it has read the cluster's routes
+        AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
+        AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get);
         InetSocketAddress adminAddress;
         try {
             adminAddress = admin.start(config.adminHost(), config.adminPort());
@@ -113,7 +132,12 @@ public final class Router implements AutoCloseable {
             registry.close();
             throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
         }
-        return new Router(config, registry, drainer, proxy, admin, proxyAddress, adminAddress);
+        return new Router(config, registry, drainer, proxy, admin, proxyAddress, adminAddress, loaded);
+    }
+
+    /** Routes from elsewhere ({@link Config#routesFrom()}) are all served: the health check says ok from now on. */
+    public void routesLoaded() {
+        loaded.set(true);
     }
 
     public InetSocketAddress proxyAddress() {

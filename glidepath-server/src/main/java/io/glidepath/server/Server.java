@@ -13,12 +13,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.glidepath.kubernetes.GatewayTraffic;
 import io.glidepath.kubernetes.KubernetesPlatform;
 import io.glidepath.kubernetes.KubernetesTarget;
+import io.glidepath.kubernetes.ClusterRoutes;
+import io.glidepath.kubernetes.RouterReplicas;
 import io.glidepath.kubernetes.ServerLease;
 import io.glidepath.local.LocalPlatform;
 import io.glidepath.platform.Platform;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterMetricSource;
+import io.glidepath.router.client.ReplicaMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
@@ -43,6 +46,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,15 +135,18 @@ public final class Server implements AutoCloseable {
 
     private final JdbcStore store;
     private final Platform platform;
+    private final Traffic traffic;
     private final Engine engine;
     private final Notifier notifier;
     private final ServerApi api;
     private final LiveFeed live;
     private final InetSocketAddress address;
 
-    private Server(JdbcStore store, Platform platform, Engine engine, Notifier notifier, ServerApi api, LiveFeed live, InetSocketAddress address) {
+    private Server(JdbcStore store, Platform platform, Traffic traffic, Engine engine, Notifier notifier, ServerApi api, LiveFeed live,
+                   InetSocketAddress address) {
         this.store = store;
         this.platform = platform;
+        this.traffic = traffic;
         this.engine = engine;
         this.notifier = notifier;
         this.api = api;
@@ -158,9 +165,6 @@ public final class Server implements AutoCloseable {
         List<Webhook> webhooks = webhooksFile.isPresent() ? WebhooksFile.read(webhooksFile.get()) : List.of();
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
-        boolean viaGateway = c.kubernetes() != null && c.kubernetes().gateway().isPresent();
-        // no router of Glidepath's own in Gateway API mode: the cluster's gateway moves traffic
-        RouterAdminClient admin = viaGateway ? null : new RouterAdminClient(c.routerAdmin(), Files.readString(c.routerTokenFile()).strip());
         JdbcStore store = JdbcStore.open(c.store());
         Platform platform;
         try {
@@ -169,7 +173,15 @@ public final class Server implements AutoCloseable {
             store.close();
             throw e;
         }
-        TrafficRouter traffic = viaGateway ? gatewayTraffic(c, (KubernetesPlatform) platform) : new RouterTraffic(admin, c.routerEntry());
+        Traffic moves;
+        try {
+            moves = traffic(c, platform);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(platform);
+            store.close();
+            throw e;
+        }
+        TrafficRouter traffic = moves.router();
         ServerMetrics metrics = new ServerMetrics();
         Notifier notifier = new Notifier(webhooks, Notifier.Settings.DEFAULTS);
         List<Recovery.ResumableRelease> goOn;
@@ -181,11 +193,10 @@ public final class Server implements AutoCloseable {
             }).recoverUnfinished();
         } catch (TrafficException e) {
             notifier.close();
+            closeQuietly(moves);
             closeQuietly(platform);
             store.close();
-            throw new IOException("cannot finish the releases a previous server left (" + (viaGateway
-                    ? "the Gateway API route could not be written: " + e.getMessage() + "); check the gateway and this server's access to HTTPRoutes"
-                    : "the router at " + c.routerAdmin() + " did not answer: " + e.getMessage() + "); start the router, then the server"), e);
+            throw new IOException("cannot finish the releases a previous server left (" + moves.unreachable().apply(e) + ")", e);
         }
         Optional<Failpoint> failpoint = Failpoint.parse(System.getenv("GLIDEPATH_FAILPOINT"), () -> {
             log.error("failpoint {} reached: halting the server now, as a crash would", System.getenv("GLIDEPATH_FAILPOINT"));
@@ -193,8 +204,7 @@ public final class Server implements AutoCloseable {
         });
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         // each service's figures: Prometheus where its release file names the queries, the router's otherwise (none through a gateway)
-        MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()),
-                viaGateway ? GatewayFigures.factory() : MetricSource.Factory.always(new RouterMetricSource(admin)), c.clock());
+        MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()), moves.figures(), c.clock());
         Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), c.clock()),
                 store, failpoint);
         engine.followAll(metrics::accept);
@@ -204,10 +214,7 @@ public final class Server implements AutoCloseable {
             engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt());
         });
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
-        // the dashboard's own view of the last window: the judge's source reads on from its own last read, which a view must not move
-        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, viaGateway ? GatewayFigures.NONE : RouterMetricSource.lastWindow(admin),
-                c.clock()), c.clock(),
-                LIVE_PERIOD).start();
+        LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, moves.view(), c.clock()), c.clock(), LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);
         InetSocketAddress bound;
         try {
@@ -216,6 +223,7 @@ public final class Server implements AutoCloseable {
             api.close();
             notifier.close();
             live.close();
+            closeQuietly(moves);
             closeQuietly(platform);
             store.close();
             throw new IOException("cannot listen on " + c.host() + ":" + c.port() + ": " + e.getMessage(), e);
@@ -223,7 +231,7 @@ public final class Server implements AutoCloseable {
         log.info("server API and dashboard on {}, data in {}, store {}{}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
                 webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""),
                 c.prometheus() == null ? "" : ", Prometheus at " + PrometheusEndpoint.of(c.prometheus()));
-        return new Server(store, platform, engine, notifier, api, live, bound);
+        return new Server(store, platform, moves, engine, notifier, api, live, bound);
     }
 
     public InetSocketAddress address() {
@@ -244,15 +252,53 @@ public final class Server implements AutoCloseable {
         api.close();
         engine.close();
         notifier.close(); // after the engine: the rollbacks of its stop are announced too
+        closeQuietly(traffic);
         closeQuietly(platform);
         store.close();
     }
 
-    private static TrafficRouter gatewayTraffic(Config c, KubernetesPlatform platform) {
-        KubernetesTarget.Gateway g = c.kubernetes().gateway().orElseThrow();
-        log.info("traffic through the Gateway API: HTTPRoutes attached to Gateway {}/{}, users enter at {}", g.namespace(), g.name(), g.entry());
-        return new GatewayTraffic(platform.client(), new GatewayTraffic.Settings(c.kubernetes().settings().namespace(), g.namespace(), g.name(),
-                g.entry(), g.confirmWithin()), platform::serviceOf, c.clock());
+    /**
+     * What moves traffic and where the judge's figures come from: one router through its admin API
+     * (on one host, or one router pod), several router replicas reading routes from ConfigMaps, or a
+     * Gateway API implementation (figures only from Prometheus).
+     */
+    private record Traffic(TrafficRouter router, MetricSource.Factory figures, MetricSource view, Function<TrafficException, String> unreachable,
+                           AutoCloseable onClose) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            onClose.close();
+        }
+    }
+
+    private static Traffic traffic(Config c, Platform platform) throws IOException {
+        KubernetesTarget k = c.kubernetes();
+        if (k != null && k.gateway().isPresent()) {
+            // no router of Glidepath's own: the cluster's gateway moves traffic
+            KubernetesTarget.Gateway g = k.gateway().get();
+            log.info("traffic through the Gateway API: HTTPRoutes attached to Gateway {}/{}, users enter at {}", g.namespace(), g.name(), g.entry());
+            KubernetesPlatform pods = (KubernetesPlatform) platform;
+            return new Traffic(new GatewayTraffic(pods.client(), new GatewayTraffic.Settings(k.settings().namespace(), g.namespace(), g.name(),
+                    g.entry(), g.confirmWithin()), pods::serviceOf, c.clock()), GatewayFigures.factory(), GatewayFigures.NONE,
+                    e -> "the Gateway API route could not be written: " + e.getMessage() + "; check the gateway and this server's access to HTTPRoutes",
+                    () -> { });
+        }
+        String token = Files.readString(c.routerTokenFile()).strip();
+        if (k != null && k.routerReplicas().isPresent()) {
+            RouterReplicas replicas = new RouterReplicas(((KubernetesPlatform) platform).client(), k.settings().namespace(), k.routerReplicas().get(),
+                    token);
+            log.info("traffic through the router's replicas (pods {}): routes as ConfigMaps in namespace {}, users enter at {}",
+                    replicas.settings().selectorText(), replicas.namespace(), c.routerEntry());
+            return new Traffic(new ClusterRoutes(((KubernetesPlatform) platform).client(), replicas, c.routerEntry(), c.clock()),
+                    MetricSource.Factory.always(ReplicaMetricSource.of(replicas::readyAdmins)), ReplicaMetricSource.lastWindow(replicas::readyAdmins),
+                    e -> "the router's replicas did not take a route: " + e.getMessage() + "; check the router pods (kubectl get pods -l "
+                            + replicas.settings().selectorText() + ")",
+                    replicas);
+        }
+        RouterAdminClient admin = new RouterAdminClient(c.routerAdmin(), token);
+        // the dashboard's own view of the last window: the judge's source reads on from its own last read, which a view must not move
+        return new Traffic(new RouterTraffic(admin, c.routerEntry()), MetricSource.Factory.always(new RouterMetricSource(admin)),
+                RouterMetricSource.lastWindow(admin),
+                e -> "the router at " + c.routerAdmin() + " did not answer: " + e.getMessage() + "; start the router, then the server", () -> { });
     }
 
     /** Who holds the lease: the pod's name in a cluster (HOSTNAME), and the process. */
@@ -267,7 +313,7 @@ public final class Server implements AutoCloseable {
         return host + "/" + ProcessHandle.current().pid();
     }
 
-    private static void closeQuietly(Platform platform) {
+    private static void closeQuietly(Object platform) {
         if (platform instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

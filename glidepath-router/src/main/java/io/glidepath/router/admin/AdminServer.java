@@ -43,6 +43,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -61,26 +62,54 @@ public final class AdminServer implements AutoCloseable {
     private final RouteRegistry registry;
     private final BearerToken token;
     private final RouterMetrics metrics;
+    private final Optional<String> routesFrom;
+    private final BooleanSupplier routesLoaded;
     private HttpServer server;
 
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics) {
+        this(registry, token, metrics, Optional.empty(), () -> true);
+    }
+
+    /**
+     * @param routesFrom where the routes come from when not from this API (a router in Kubernetes mode
+     *                   reads the cluster's route objects): then every change through the API is refused
+     *                   with that, since a replica changed alone would disagree with the others
+     * @param routesLoaded until true, {@code /v1/health} answers 503: a replica that has not yet read the
+     *                     routes must not be counted ready (nor take users' traffic)
+     */
+    public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
+                       BooleanSupplier routesLoaded) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         this.registry = registry;
         this.token = token;
         this.metrics = metrics;
+        this.routesFrom = routesFrom;
+        this.routesLoaded = routesLoaded;
     }
 
     public InetSocketAddress start(String host, int port) throws IOException {
         Router r = Router.router(vertx);
+        // for a kubelet's readiness probe, which carries no token: ready or not, nothing more
+        r.get("/ready").handler(ctx -> ctx.response().setStatusCode(routesLoaded.getAsBoolean() ? 200 : 503)
+                .putHeader("Content-Type", "text/plain; charset=utf-8").end(routesLoaded.getAsBoolean() ? "ready\n" : "loading routes\n"));
         r.route().handler(this::authenticate);
         r.route().handler(JsonBodies.handler(BODY_LIMIT));
         r.get("/v1/health").handler(this::health);
         r.get("/v1/routes").handler(this::listRoutes);
         r.get("/v1/routes/:name").handler(this::getRoute);
-        r.put("/v1/routes/:name").handler(this::putRoute);
-        r.delete("/v1/routes/:name").handler(this::deleteRoute);
-        r.patch("/v1/routes/:name/weight").handler(this::setWeight);
-        r.post("/v1/routes/:name/drain").handler(this::drain);
+        if (routesFrom.isPresent()) {
+            String refusal = "this router takes its routes from " + routesFrom.get() + ", as every replica does: change them there "
+                    + "(the Glidepath server does), never one replica alone";
+            r.put("/v1/routes/:name").handler(ctx -> error(ctx, 405, refusal));
+            r.delete("/v1/routes/:name").handler(ctx -> error(ctx, 405, refusal));
+            r.patch("/v1/routes/:name/weight").handler(ctx -> error(ctx, 405, refusal));
+            r.post("/v1/routes/:name/drain").handler(ctx -> error(ctx, 405, refusal));
+        } else {
+            r.put("/v1/routes/:name").handler(this::putRoute);
+            r.delete("/v1/routes/:name").handler(this::deleteRoute);
+            r.patch("/v1/routes/:name/weight").handler(this::setWeight);
+            r.post("/v1/routes/:name/drain").handler(this::drain);
+        }
         r.get("/v1/routes/:name/endpoints").handler(this::endpoints);
         r.get("/v1/routes/:name/stats").handler(this::stats);
         r.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -107,10 +136,12 @@ public final class AdminServer implements AutoCloseable {
 
     private void health(RoutingContext ctx) {
         ObjectNode n = RouteJson.MAPPER.createObjectNode();
-        n.put("status", "ok");
+        boolean loaded = routesLoaded.getAsBoolean();
+        n.put("status", loaded ? "ok" : "loading routes");
         n.put("generation", registry.table().generation());
         n.put("routes", registry.table().routes().size());
-        json(ctx, 200, n);
+        routesFrom.ifPresent(f -> n.put("routesFrom", f));
+        json(ctx, loaded ? 200 : 503, n);
     }
 
     private void listRoutes(RoutingContext ctx) {
@@ -256,6 +287,8 @@ public final class AdminServer implements AutoCloseable {
             error(ctx, 400, e.getMessage());
             return;
         }
+        // histogram=true: each track's latency histogram too, which a reader of several replicas adds up
+        boolean histograms = "true".equals(ctx.request().getParam("histogram"));
         RouteRuntime rt = route.runtime();
         long current = rt.metrics(Track.STABLE).currentSecond();
         OptionalLong from;
@@ -288,6 +321,9 @@ public final class AdminServer implements AutoCloseable {
             ObjectNode o = tracks.putObject(t.id());
             WindowStats s = over.apply(rt.metrics(t));
             writeStats(o, s);
+            if (histograms) {
+                o.put("latencyHistogram", s.encodedLatency());
+            }
             if (countsClients && ledgerWhole && t != Track.PREVIEW) {
                 o.put("firstClientErrors", s.firstClientErrors());
             }

@@ -16,11 +16,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -30,6 +32,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
 
 /**
  * Java client of the router's admin API, for the engine and the CLI. Each change can name the
@@ -50,6 +54,11 @@ public final class RouterAdminClient {
         this.token = token;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** Where this client calls the admin API. */
+    public URI base() {
+        return base;
     }
 
     /** A client for a router whose admin API is at {@code host:port}, with the token read from a file. */
@@ -138,7 +147,16 @@ public final class RouterAdminClient {
      */
     public RouteStats stats(String route, Duration window, OptionalLong fromSecond, Collection<Double> percentiles, Collection<Duration> slowerThan)
             throws RouterAdminException {
+        return stats(route, window, fromSecond, percentiles, slowerThan, false);
+    }
+
+    /** As above; with {@code histograms}, each track's latency histogram too ({@link TrafficStats#latency()}). */
+    public RouteStats stats(String route, Duration window, OptionalLong fromSecond, Collection<Double> percentiles, Collection<Duration> slowerThan,
+                            boolean histograms) throws RouterAdminException {
         StringBuilder q = new StringBuilder("?window=").append(Durations.format(window));
+        if (histograms) {
+            q.append("&histogram=true");
+        }
         fromSecond.ifPresent(f -> q.append("&from=").append(f));
         if (!percentiles.isEmpty()) {
             q.append("&percentiles=").append(String.join(",", percentiles.stream().map(String::valueOf).toList()));
@@ -182,7 +200,19 @@ public final class RouterAdminClient {
                 st.path("4xx").asLong(), st.path("5xx").asLong(), s.path("connectFailures").asLong(), s.path("shielded").asLong(),
                 s.path("cut").asLong(), l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble(), l.path("max").asDouble(),
                 latencyAt(l.path("at")), slowerThan(s.path("slowerThan"), asked),
-                s.path("firstClientErrors").isIntegralNumber() ? OptionalLong.of(s.path("firstClientErrors").asLong()) : OptionalLong.empty());
+                s.path("firstClientErrors").isIntegralNumber() ? OptionalLong.of(s.path("firstClientErrors").asLong()) : OptionalLong.empty(),
+                histogram(s.path("latencyHistogram")));
+    }
+
+    private static Optional<Histogram> histogram(JsonNode encoded) {
+        if (!encoded.isTextual()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(encoded.asText())), 0));
+        } catch (DataFormatException | IllegalArgumentException e) {
+            throw new IllegalStateException("the router answered a latency histogram this client cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** The counts by the durations the caller asked about (the router answers by {@link SlowerThan#key}). */

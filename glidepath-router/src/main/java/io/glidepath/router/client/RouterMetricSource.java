@@ -64,24 +64,34 @@ public final class RouterMetricSource implements MetricSource {
 
     @Override
     public TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException {
+        Read r = read(target, query, false);
+        RouteStats stats = r.stats();
+        return new TrafficWindow(r.covered(), figures(stats.track(Track.STABLE), query.slowerThan()),
+                figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
+    }
+
+    /** One read of a route's figures, and how much time it covers. */
+    record Read(RouteStats stats, Duration covered) {
+    }
+
+    /** The next window of {@code target}'s route; with {@code histograms}, the tracks' latency histograms too. */
+    Read read(MetricTarget target, MetricQuery query, boolean histograms) throws MetricsUnavailableException {
         try {
             String route = target.service();
             Cursor last = cursors == null ? null : cursors.get(route);
             long now = System.nanoTime();
             long resumeWithin = 3 * query.window().toNanos() + 2_000_000_000L;
             OptionalLong from = last != null && now - last.readAtNanos() <= resumeWithin ? OptionalLong.of(last.toSecond()) : OptionalLong.empty();
-            RouteStats stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan());
+            RouteStats stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan(), histograms);
             // read again within the same second (a wakeup cut the engine's sleep short): wait for the running second to be whole
             for (int waited = 0; from.isPresent() && stats.windowSeconds() == 0 && waited < WHOLE_SECOND_WAITS; waited++) {
                 Thread.sleep(WHOLE_SECOND_POLL.toMillis());
-                stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan());
+                stats = admin.stats(route, query.window(), from, List.copyOf(query.percentiles()), query.slowerThan(), histograms);
             }
             if (cursors != null && stats.toSecond() > 0) {
                 cursors.put(route, new Cursor(stats.toSecond(), now));
             }
-            Duration covered = from.isPresent() ? Duration.ofSeconds(stats.windowSeconds()) : query.window();
-            return new TrafficWindow(covered, figures(stats.track(Track.STABLE), query.slowerThan()),
-                    figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
+            return new Read(stats, from.isPresent() ? Duration.ofSeconds(stats.windowSeconds()) : query.window());
         } catch (RouterAdminException e) {
             throw new MetricsUnavailableException(e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -90,7 +100,7 @@ public final class RouterMetricSource implements MetricSource {
         }
     }
 
-    private static TrackFigures figures(TrafficStats t, Set<Duration> slowerThan) throws MetricsUnavailableException {
+    static TrackFigures figures(TrafficStats t, Set<Duration> slowerThan) throws MetricsUnavailableException {
         Map<Double, Double> latency = new HashMap<>(t.latencyAt());
         latency.putIfAbsent(99.0, t.p99Millis());
         for (Duration d : slowerThan) {

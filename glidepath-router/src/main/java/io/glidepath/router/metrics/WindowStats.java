@@ -10,12 +10,14 @@ import org.HdrHistogram.Histogram;
  * Figures of one series over a window: responses by status class, the error rate (5xx share of
  * responses), connect failures, shielded responses, drain cuts, clients whose first 5xx since the
  * canary began came in the window (a sticky split's tracks only; 0 elsewhere), latency percentiles in
- * milliseconds, and how many requests took longer than each asked duration.
+ * milliseconds, and how many requests took longer than each asked duration. {@code latency} is the
+ * window's own histogram (microseconds, 2 significant digits): what a reader of several router
+ * replicas adds up, since percentiles cannot be averaged.
  */
 public record WindowStats(Duration window, long requests, long status1xx, long status2xx, long status3xx,
                           long status4xx, long status5xx, long connectFailures, long shielded, long cut,
                           long firstClientErrors, double errorRate, double p50Millis, double p90Millis, double p99Millis, double maxMillis,
-                          Map<Double, Double> latencyAt, Map<Duration, Long> slowerThan) {
+                          Map<Double, Double> latencyAt, Map<Duration, Long> slowerThan, Histogram latency) {
 
     public WindowStats {
         latencyAt = Map.copyOf(latencyAt);
@@ -40,7 +42,7 @@ public record WindowStats(Duration window, long requests, long status1xx, long s
                 empty ? 0 : h.getValueAtPercentile(50) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(90) / 1_000.0,
                 empty ? 0 : h.getValueAtPercentile(99) / 1_000.0,
-                empty ? 0 : h.getMaxValue() / 1_000.0, at, slower);
+                empty ? 0 : h.getMaxValue() / 1_000.0, at, slower, h);
     }
 
     /**
@@ -50,6 +52,13 @@ public record WindowStats(Duration window, long requests, long status1xx, long s
      * every request counted took longer than {@code limit}, and every one that took longer by more than
      * that width is counted.
      */
+    /** The latency histogram in HdrHistogram's compressed encoding, base64: what the stats call answers with {@code histogram=true}. */
+    public String encodedLatency() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
+        int n = latency.encodeIntoCompressedByteBuffer(b);
+        return java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(b.array(), n));
+    }
+
     static long slowerThan(Histogram h, Duration limit) {
         long micros = limit.toNanos() / 1_000;
         return h.getTotalCount() - h.getCountBetweenValues(0, micros);

@@ -148,13 +148,7 @@ public final class RouteRegistry implements AutoCloseable {
             throws StaleGenerationException, InvalidRouteException, IOException {
         RouteState current = states.get(spec.name());
         checkGeneration(spec.name(), current, expected);
-        for (RouteState other : states.values()) {
-            if (!other.name().equals(spec.name()) && other.spec().match().equals(spec.match())) {
-                throw new InvalidRouteException(List.of(new FieldError("/match", "route '" + other.name()
-                        + "' already takes host " + (spec.match().host() == null ? "(any)" : spec.match().host())
-                        + " and path prefix " + spec.match().pathPrefix() + ": change one of them or update that route")));
-            }
-        }
+        checkMatchIsFree(spec);
         String previewKey = current != null ? current.previewKey() : newPreviewKey();
         return commit(new RouteState(spec, generation + 1, previewKey));
     }
@@ -189,16 +183,63 @@ public final class RouteRegistry implements AutoCloseable {
         return g;
     }
 
+    /**
+     * Takes a route exactly as another writer made it, its generation and preview key included: the
+     * cluster's route objects, which the server writes with their own preconditions (a router in
+     * Kubernetes mode takes no writes of its own). The same route again changes nothing. A route
+     * taking the match of another is refused, as {@link #put} refuses it.
+     */
+    public synchronized void adopt(RouteState route) throws InvalidRouteException, IOException {
+        RouteState current = states.get(route.name());
+        if (route.equals(current)) {
+            return;
+        }
+        checkMatchIsFree(route.spec());
+        commit(route, generation + 1);
+    }
+
+    /** Takes a route away because its writer deleted it (a router in Kubernetes mode); its endpoints drain. */
+    public synchronized void forget(String name) throws IOException {
+        if (!states.containsKey(name)) {
+            return;
+        }
+        try {
+            delete(name, OptionalLong.empty());
+        } catch (StaleGenerationException | UnknownRouteException e) {
+            throw new IllegalStateException("no generation was asked and the route exists", e);
+        }
+    }
+
+    /** The names of the routes held now. */
+    public synchronized Set<String> names() {
+        return Set.copyOf(states.keySet());
+    }
+
     private RouteState commit(RouteState changed) throws IOException {
+        return commit(changed, changed.generation());
+    }
+
+    /** Writes and publishes {@code changed}; {@code tableGeneration} is the router-wide one, which only grows. */
+    private RouteState commit(RouteState changed, long tableGeneration) throws IOException {
         Map<String, RouteState> next = new TreeMap<>(states);
         next.put(changed.name(), changed);
         Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(next);
-        stateFile.write(new StateFile.Contents(changed.generation(), List.copyOf(next.values()), health));
+        stateFile.write(new StateFile.Contents(tableGeneration, List.copyOf(next.values()), health));
         writtenHealth = health;
-        generation = changed.generation();
+        generation = tableGeneration;
         publish(next, Set.of());
         persistHealth(); // new endpoints were probed: their health goes to the file too
         return changed;
+    }
+
+    private void checkMatchIsFree(RouteSpec spec) throws InvalidRouteException {
+        for (RouteState other : states.values()) {
+            if (!other.name().equals(spec.name()) && other.spec().match().equals(spec.match())) {
+                throw new InvalidRouteException(List.of(new FieldError("/match", "route '" + other.name()
+                        + "' already takes host " + (spec.match().host() == null ? "(any)" : spec.match().host())
+                        + " and path prefix " + spec.match().pathPrefix() + ": change one of them or update that route")));
+            }
+        }
     }
 
     private static void checkGeneration(String name, RouteState current, OptionalLong expected) throws StaleGenerationException {
