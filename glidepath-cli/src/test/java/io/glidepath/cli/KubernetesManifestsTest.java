@@ -25,7 +25,7 @@ class KubernetesManifestsTest {
             objects = offline.load(in).items();
         }
         assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "NetworkPolicy",
-                "PersistentVolumeClaim");
+                "PodDisruptionBudget");
         for (String name : List.of("glidepath-server", "glidepath-router")) {
             Deployment d = objects.stream().filter(o -> o instanceof Deployment && o.getMetadata().getName().equals(name)).map(o -> (Deployment) o)
                     .findFirst().orElseThrow();
@@ -34,7 +34,14 @@ class KubernetesManifestsTest {
                     .replace("$(GLIDEPATH_STORE_URL)", "jdbc:postgresql://db:5432/glidepath?user=glidepath")).toArray(String[]::new);
             CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args);
             assertThat(parsed.hasSubcommand()).as(name).isTrue();
-            assertThat(d.getSpec().getStrategy().getType()).as(name + ": never two at once").isEqualTo("Recreate");
+            if (name.equals("glidepath-server")) {
+                assertThat(d.getSpec().getStrategy().getType()).as(name + ": never two at once").isEqualTo("Recreate");
+            } else {
+                assertThat(d.getSpec().getReplicas()).as("the router: several replicas").isGreaterThan(1);
+                assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).as("a replica goes once another is ready")
+                        .isZero();
+                assertThat(c.getReadinessProbe().getHttpGet().getPath()).as("ready once it serves every route").isEqualTo("/ready");
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ public final class RouteObjects {
         return "glidepath-route-" + cleaned + "-" + VersionResources.sha256(route).substring(0, 8);
     }
 
-    static ConfigMap toConfigMap(RouteState s, String namespace) {
+    public static ConfigMap toConfigMap(RouteState s, String namespace) {
         return new ConfigMapBuilder().withNewMetadata().withName(objectName(s.name())).withNamespace(namespace)
                 .withLabels(Map.of(VersionResources.MANAGED_BY, VersionResources.MANAGER, ROUTE, s.name()))
                 .withAnnotations(Map.of(GENERATION, Long.toString(s.generation()), PREVIEW_KEY, s.previewKey()))

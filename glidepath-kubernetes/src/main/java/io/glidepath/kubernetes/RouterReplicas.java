@@ -38,6 +38,10 @@ public final class RouterReplicas implements AutoCloseable {
             return new Settings(DEFAULT_SELECTOR, Duration.ofSeconds(10));
         }
 
+        public Settings withSelector(Map<String, String> s) {
+            return new Settings(s, confirmWithin);
+        }
+
         public Settings withConfirmWithin(Duration d) {
             return new Settings(selector, d);
         }

@@ -57,6 +57,17 @@ class RbacTest {
                 platform.stop(more.get(0), Duration.ofSeconds(5));
                 assertThatThrownBy(() -> platform.start(KubernetesPlatformTest.version("2", "{image: 'missing/catalog:2'}"), 1));
             }
+            // the routes, as ConfigMaps the router's replicas read (found by watching their pods)
+            try (RouterReplicas replicas = new RouterReplicas(client, "shop", RouterReplicas.Settings.defaults(), "token")) {
+                ClusterRoutes routes = new ClusterRoutes(client, replicas, new io.glidepath.route.EndpointAddress("127.0.0.1", 9), Clock.system());
+                var route = io.glidepath.route.RouteSpec.of("catalog", new io.glidepath.route.RouteMatch(null, "/"),
+                        List.of(new io.glidepath.route.EndpointAddress("127.0.0.1", 10)));
+                routes.apply(route, java.util.OptionalLong.of(0));
+                routes.apply(route, java.util.OptionalLong.of(1));
+                routes.current("catalog");
+                routes.inflight("catalog");
+                routes.remove("catalog");
+            }
             for (RecordedRequest r : cluster.requests()) {
                 if (AGENT.equals(r.getHeader("User-Agent"))) {
                     used.add(permission(r));
@@ -75,6 +86,27 @@ class RbacTest {
     /** group/resource:verb of every rule of the server's Role. */
     static Set<String> granted() throws Exception {
         return granted(MANIFEST, "glidepath-server");
+    }
+
+    @Test
+    void theRoutersRoleGrantsExactlyWhatItsFeedOfRoutesUses(@org.junit.jupiter.api.io.TempDir Path state) throws Exception {
+        Set<String> used = new TreeSet<>();
+        try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
+            try (io.glidepath.router.Router router = io.glidepath.router.Router.start(io.glidepath.router.Router.Config.loopback(state)
+                    .withRoutesFrom("ConfigMaps"));
+                 RouteFeed feed = RouteFeed.start(client, "shop", router.routes(), Duration.ofSeconds(10))) {
+                cluster.client().configMaps().inNamespace("shop").resource(RouteObjects.toConfigMap(new io.glidepath.route.RouteState(
+                        io.glidepath.route.RouteSpec.of("catalog", new io.glidepath.route.RouteMatch(null, "/"),
+                                List.of(new io.glidepath.route.EndpointAddress("127.0.0.1", 10))), 1, "k".repeat(32)), "shop")).create();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> router.routes().names().contains("catalog"));
+            }
+            for (RecordedRequest r : cluster.requests()) {
+                if (AGENT.equals(r.getHeader("User-Agent"))) {
+                    used.add(permission(r));
+                }
+            }
+        }
+        assertThat(used).isEqualTo(granted(MANIFEST, "glidepath-router"));
     }
 
     @Test

@@ -44,10 +44,27 @@ public final class RouterCommand implements Callable<Integer> {
             description = "How long requests in flight may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
 
+    @Option(names = "--kubernetes-routes", paramLabel = "NAMESPACE",
+            description = {"Run as one replica of a router in a Kubernetes cluster: take the routes from the route ConfigMaps of NAMESPACE "
+                    + "(which the server writes with --router-replicas), through KUBECONFIG, ~/.kube/config or the pod's service account. "
+                    + "The admin API then refuses changes, and GET /ready answers 503 until every route is served."})
+    String kubernetesRoutes;
+
+    @Option(names = "--kube-context", paramLabel = "NAME", description = "With --kubernetes-routes: a kubeconfig context other than the current one.")
+    String kubeContext;
+
     @Override
     public Integer call() throws Exception {
         if (eventLoops < 1 || eventLoops > 64) {
             System.err.println("glidepath router: --event-loops must be between 1 and 64, got " + eventLoops);
+            return Main.INVALID_INPUT;
+        }
+        if (kubeContext != null && kubernetesRoutes == null) {
+            System.err.println("glidepath router: --kube-context goes with --kubernetes-routes");
+            return Main.INVALID_INPUT;
+        }
+        if (kubernetesRoutes != null && !kubernetesRoutes.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            System.err.println("glidepath router: --kubernetes-routes must name a namespace, such as shop; got \"" + kubernetesRoutes + "\"");
             return Main.INVALID_INPUT;
         }
         Router.Config config = Router.Config.loopback(stateDir)
@@ -56,6 +73,9 @@ public final class RouterCommand implements Callable<Integer> {
                 .withTokenFile(tokenFile)
                 .withProxy(ProxySettings.defaults().withEventLoops(eventLoops))
                 .withShutdownTimeout(shutdownTimeout);
+        if (kubernetesRoutes != null) {
+            config = config.withRoutesFrom("the route ConfigMaps of namespace " + kubernetesRoutes);
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -69,10 +89,23 @@ public final class RouterCommand implements Callable<Integer> {
             System.err.println("glidepath router: " + e.getMessage());
             return Main.FAILED;
         }
+        ClusterFeed feed = null;
+        if (kubernetesRoutes != null) {
+            try {
+                feed = ClusterFeed.start(kubeContext, kubernetesRoutes, router);
+            } catch (RuntimeException e) {
+                router.close();
+                System.err.println("glidepath router: " + e.getMessage());
+                return Main.FAILED;
+            }
+        }
         System.out.println(READY_PREFIX + " proxy " + hostPort(router.proxyAddress()) + " admin " + hostPort(router.adminAddress())
                 + " token " + config.effectiveTokenFile().toAbsolutePath());
         System.out.flush();
         stop.await();
+        if (feed != null) {
+            feed.close(); // no route changes while requests in flight finish
+        }
         boolean clean = router.shutdown();
         System.out.println("glidepath router stopped" + (clean ? "" : " (shutdown deadline reached; remaining connections were closed)"));
         System.out.flush();

@@ -8,6 +8,7 @@ import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.kubernetes.KubernetesPlatform;
 import io.glidepath.kubernetes.KubernetesTarget;
+import io.glidepath.kubernetes.RouterReplicas;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.server.Server;
 import io.glidepath.server.notify.InvalidWebhooksException;
@@ -86,6 +87,13 @@ public final class ServerCommand implements Callable<Integer> {
             description = "With --kubernetes-gateway: where users' traffic enters the gateway, for smoke tests through it.")
     HostPort gatewayEntry;
 
+    @Option(names = "--router-replicas", arity = "0..1", paramLabel = "SELECTOR",
+            fallbackValue = "app.kubernetes.io/name=glidepath,app.kubernetes.io/component=router",
+            description = {"Kubernetes: the router runs as several replicas (glidepath router --kubernetes-routes): routes are written as "
+                    + "ConfigMaps, and a change counts once every ready pod SELECTOR picks serves it (default selector: ${FALLBACK-VALUE}, "
+                    + "as deploy/kubernetes/glidepath.yaml labels them)."})
+    String routerReplicas;
+
     @Option(names = "--kubernetes-lease", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Kubernetes: how long the server's lease (one server per namespace) lasts unrenewed; a crashed server's successor "
                     + "waits this long at most (default 15s).")
@@ -94,10 +102,23 @@ public final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (platform != PlatformChoice.kubernetes && (namespace != null || kubeContext != null || kubernetesRouter != null || lease != null
-                || gateway != null)) {
-            System.err.println("glidepath server: --namespace, --kube-context, --kubernetes-router, --kubernetes-lease and --kubernetes-gateway go "
-                    + "with --platform kubernetes");
+                || gateway != null || routerReplicas != null)) {
+            System.err.println("glidepath server: --namespace, --kube-context, --kubernetes-router, --kubernetes-lease, --kubernetes-gateway and "
+                    + "--router-replicas go with --platform kubernetes");
             return Main.INVALID_INPUT;
+        }
+        if (gateway != null && routerReplicas != null) {
+            System.err.println("glidepath server: --kubernetes-gateway and --router-replicas are two ways of moving traffic: choose one");
+            return Main.INVALID_INPUT;
+        }
+        java.util.Optional<java.util.Map<String, String>> replicaSelector = java.util.Optional.empty();
+        if (routerReplicas != null) {
+            try {
+                replicaSelector = java.util.Optional.of(LabelSelector.parse(routerReplicas));
+            } catch (IllegalArgumentException e) {
+                System.err.println("glidepath server: --router-replicas " + e.getMessage());
+                return Main.INVALID_INPUT;
+            }
         }
         if ((gateway == null) != (gatewayEntry == null)) {
             System.err.println("glidepath server: --kubernetes-gateway and --gateway-entry go together (the Gateway, and where users enter it)");
@@ -126,7 +147,7 @@ public final class ServerCommand implements Callable<Integer> {
                     token, new EndpointAddress(routerEntry.host(), routerEntry.port()), Clock.system(),
                     store != null ? store : StoreUrl.sqlite(Server.defaultDatabase(dir.root())), webhooks, prometheus);
             if (platform == PlatformChoice.kubernetes) {
-                config = config.withKubernetes(kubernetes());
+                config = config.withKubernetes(kubernetes(replicaSelector));
             }
             server = Server.start(config);
         } catch (InvalidWebhooksException e) {
@@ -148,7 +169,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     /** The cluster from the kubeconfig (or the pod's service account); the namespace from the flag, else the kubeconfig's. */
-    private KubernetesTarget kubernetes() {
+    private KubernetesTarget kubernetes(java.util.Optional<java.util.Map<String, String>> replicaSelector) {
         String ns = namespace != null ? namespace
                 : java.util.Optional.ofNullable(io.fabric8.kubernetes.client.Config.autoConfigure(kubeContext).getNamespace()).orElse("default");
         KubernetesPlatform.Settings settings = KubernetesPlatform.Settings.in(ns);
@@ -159,6 +180,9 @@ public final class ServerCommand implements Callable<Integer> {
         if (gateway != null) {
             String[] g = gateway.split("/");
             target = target.withGateway(KubernetesTarget.Gateway.of(g[0], g[1], new EndpointAddress(gatewayEntry.host(), gatewayEntry.port())));
+        }
+        if (replicaSelector.isPresent()) {
+            target = target.withRouterReplicas(RouterReplicas.Settings.defaults().withSelector(replicaSelector.get()));
         }
         return lease == null ? target : target.withLease(lease);
     }
