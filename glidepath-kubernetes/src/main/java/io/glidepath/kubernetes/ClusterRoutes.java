@@ -35,8 +35,8 @@ import java.util.OptionalLong;
  * rollback's "traffic is back" all mean every user, whichever replica they reach.
  */
 public final class ClusterRoutes implements TrafficRouter {
-    private static final Duration FIRST_POLL = Duration.ofMillis(2);
-    private static final Duration LAST_POLL = Duration.ofMillis(25);
+    private static final Duration FIRST_POLL = Duration.ofMillis(1);
+    private static final Duration LAST_POLL = Duration.ofMillis(5);
 
     private final KubernetesClient client;
     private final RouterReplicas replicas;
