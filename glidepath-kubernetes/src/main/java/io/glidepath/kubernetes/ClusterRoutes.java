@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The engine's {@link TrafficRouter} on a router of several replicas in the cluster: a route is a
@@ -41,13 +42,20 @@ public final class ClusterRoutes implements TrafficRouter {
     private final KubernetesClient client;
     private final RouterReplicas replicas;
     private final EndpointAddress entry;
+    private final Function<EndpointAddress, Optional<String>> serviceOf;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public ClusterRoutes(KubernetesClient client, RouterReplicas replicas, EndpointAddress entry, Clock clock) {
+    /**
+     * @param serviceOf the version Service of an endpoint (the platform knows its pods), written beside
+     *                  the route so that each replica follows that version's EndpointSlices
+     */
+    public ClusterRoutes(KubernetesClient client, RouterReplicas replicas, EndpointAddress entry, Function<EndpointAddress, Optional<String>> serviceOf,
+                         Clock clock) {
         this.client = client;
         this.replicas = replicas;
         this.entry = entry;
+        this.serviceOf = serviceOf;
         this.clock = clock;
     }
 
@@ -63,7 +71,9 @@ public final class ClusterRoutes implements TrafficRouter {
         checkMatchIsFree(spec);
         String previewKey = existing == null ? newKey() : existing.getMetadata().getAnnotations().getOrDefault(RouteObjects.PREVIEW_KEY, newKey());
         RouteState next = new RouteState(spec, generation + 1, previewKey);
-        ConfigMap wanted = RouteObjects.toConfigMap(next, replicas.namespace());
+        Map<EndpointAddress, String> services = new HashMap<>();
+        spec.allEndpoints().forEach(a -> serviceOf.apply(a).ifPresent(s -> services.put(a, s)));
+        ConfigMap wanted = RouteObjects.toConfigMap(next, replicas.namespace(), services);
         try {
             if (existing == null) {
                 objects().resource(wanted).create();

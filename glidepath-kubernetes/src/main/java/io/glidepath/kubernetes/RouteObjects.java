@@ -3,6 +3,7 @@ package io.glidepath.kubernetes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.FieldError;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
  * A route as the cluster holds it, for every router replica to read: a ConfigMap per route, written
  * only by the server (with resourceVersion preconditions), read by the replicas (a watch). The route
  * is the JSON the router's admin API takes, under {@code route.json}; its generation and preview key
- * are annotations. The preview key opens the preview track: it is as secret as the ConfigMap is
+ * are annotations; under {@code services.json}, the version Service of each endpoint the server knows
+ * one for, by which a replica keeps each track to its versions' EndpointSlices ({@link TrackEndpoints}). The preview key opens the preview track: it is as secret as the ConfigMap is
  * (who may read ConfigMaps of the namespace), as it was as secret as the router's state file.
  */
 public final class RouteObjects {
@@ -24,6 +26,7 @@ public final class RouteObjects {
     public static final String GENERATION = "glidepath.io/generation";
     public static final String PREVIEW_KEY = "glidepath.io/preview-key";
     public static final String DATA_KEY = "route.json";
+    public static final String SERVICES_KEY = "services.json";
 
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
@@ -43,12 +46,36 @@ public final class RouteObjects {
     }
 
     public static ConfigMap toConfigMap(RouteState s, String namespace) {
+        return toConfigMap(s, namespace, Map.of());
+    }
+
+    /** With {@code services}: the version Service of each endpoint (those without one are served as written). */
+    public static ConfigMap toConfigMap(RouteState s, String namespace, Map<EndpointAddress, String> services) {
+        com.fasterxml.jackson.databind.node.ObjectNode byAddress = RouteJson.MAPPER.createObjectNode();
+        new java.util.TreeMap<>(services.entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)))
+                .forEach(byAddress::put);
         return new ConfigMapBuilder().withNewMetadata().withName(objectName(s.name())).withNamespace(namespace)
                 .withLabels(Map.of(VersionResources.MANAGED_BY, VersionResources.MANAGER, ROUTE, s.name()))
                 .withAnnotations(Map.of(GENERATION, Long.toString(s.generation()), PREVIEW_KEY, s.previewKey()))
                 .endMetadata()
-                .withData(Map.of(DATA_KEY, RouteJson.writeSpec(s.spec()).toPrettyString()))
+                .withData(Map.of(DATA_KEY, RouteJson.writeSpec(s.spec()).toPrettyString(), SERVICES_KEY, byAddress.toPrettyString()))
                 .build();
+    }
+
+    /** The version Service of each endpoint, as the server wrote them; what cannot be read is left out (served as written). */
+    static Map<EndpointAddress, String> servicesOf(ConfigMap cm) {
+        String json = cm.getData() == null ? null : cm.getData().get(SERVICES_KEY);
+        if (json == null) {
+            return Map.of();
+        }
+        Map<EndpointAddress, String> out = new java.util.HashMap<>();
+        try {
+            RouteJson.readTree(json).properties().forEach(e -> EndpointAddress.parse(e.getKey())
+                    .ifPresent(a -> { if (e.getValue().isTextual()) { out.put(a, e.getValue().asText()); } }));
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+        return out;
     }
 
     /** The route a ConfigMap holds; what is wrong with one is said with the object's name and the field's place. */

@@ -61,7 +61,7 @@ class ClusterRoutesTest {
         replica();
         view = new RouterReplicas(cluster.client(), NS, RouterReplicas.Settings.defaults().withConfirmWithin(Duration.ofSeconds(2)),
                 Files.readString(token));
-        routes = new ClusterRoutes(cluster.client(), view, new EndpointAddress("127.0.0.1", 8080), Clock.system());
+        routes = new ClusterRoutes(cluster.client(), view, new EndpointAddress("127.0.0.1", 8080), a -> java.util.Optional.empty(), Clock.system());
         await().atMost(Duration.ofSeconds(10)).until(() -> view.ready().size() == 2);
     }
 

@@ -59,7 +59,7 @@ class RbacTest {
             }
             // the routes, as ConfigMaps the router's replicas read (found by watching their pods)
             try (RouterReplicas replicas = new RouterReplicas(client, "shop", RouterReplicas.Settings.defaults(), "token")) {
-                ClusterRoutes routes = new ClusterRoutes(client, replicas, new io.glidepath.route.EndpointAddress("127.0.0.1", 9), Clock.system());
+                ClusterRoutes routes = new ClusterRoutes(client, replicas, new io.glidepath.route.EndpointAddress("127.0.0.1", 9), a -> java.util.Optional.empty(), Clock.system());
                 var route = io.glidepath.route.RouteSpec.of("catalog", new io.glidepath.route.RouteMatch(null, "/"),
                         List.of(new io.glidepath.route.EndpointAddress("127.0.0.1", 10)));
                 routes.apply(route, java.util.OptionalLong.of(0));

@@ -284,11 +284,11 @@ public final class Server implements AutoCloseable {
         }
         String token = Files.readString(c.routerTokenFile()).strip();
         if (k != null && k.routerReplicas().isPresent()) {
-            RouterReplicas replicas = new RouterReplicas(((KubernetesPlatform) platform).client(), k.settings().namespace(), k.routerReplicas().get(),
-                    token);
+            KubernetesPlatform pods = (KubernetesPlatform) platform;
+            RouterReplicas replicas = new RouterReplicas(pods.client(), k.settings().namespace(), k.routerReplicas().get(), token);
             log.info("traffic through the router's replicas (pods {}): routes as ConfigMaps in namespace {}, users enter at {}",
                     replicas.settings().selectorText(), replicas.namespace(), c.routerEntry());
-            return new Traffic(new ClusterRoutes(((KubernetesPlatform) platform).client(), replicas, c.routerEntry(), c.clock()),
+            return new Traffic(new ClusterRoutes(pods.client(), replicas, c.routerEntry(), pods::serviceOf, c.clock()),
                     MetricSource.Factory.always(ReplicaMetricSource.of(replicas::readyAdmins)), ReplicaMetricSource.lastWindow(replicas::readyAdmins),
                     e -> "the router's replicas did not take a route: " + e.getMessage() + "; check the router pods (kubectl get pods -l "
                             + replicas.settings().selectorText() + ")",

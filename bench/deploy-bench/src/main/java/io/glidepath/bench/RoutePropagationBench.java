@@ -94,7 +94,7 @@ public final class RoutePropagationBench {
                         while (replicas.ready().size() < n && System.nanoTime() < deadline) {
                             Thread.sleep(20);
                         }
-                        ClusterRoutes routes = new ClusterRoutes(cluster.client(), replicas, pods.getFirst().entry(), Clock.system());
+                        ClusterRoutes routes = new ClusterRoutes(cluster.client(), replicas, pods.getFirst().entry(), a -> java.util.Optional.empty(), Clock.system());
                         measure(n + " router replica" + (n == 1 ? "" : "s") + ", route ConfigMap", routes,
                                 pods.stream().map(p -> p.entry().port()).toList(), v1, v2, changes, rollbacks, applied, confirmed, onStable);
                     } finally {

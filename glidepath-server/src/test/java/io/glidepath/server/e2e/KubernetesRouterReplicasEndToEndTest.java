@@ -155,4 +155,23 @@ class KubernetesRouterReplicasEndToEndTest {
         assertNoUserSawAFailure(List.of(survivorsUsers, newUsers));
         assertThat(newUsers.snapshot().byVersion()).containsKey("v2");
     }
+
+    @Test
+    void aStablePodEvictedBetweenReleasesIsReplacedOnEveryReplicaWithNoFailedRequest() throws Exception {
+        startV1UnderLoadOnBothReplicas();
+        var victim = cluster.pods(NS, "v1").getFirst();
+        String gone = victim.getStatus().getPodIP();
+        cluster.deletePod(NS, victim.getMetadata().getName()); // kubectl drain, an eviction: the Deployment makes another
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.pods(NS, "v1").size() == 2
+                && cluster.pods(NS, "v1").stream().allMatch(p -> p.getStatus() != null && p.getStatus().getPodIP() != null));
+        List<String> now = cluster.pods(NS, "v1").stream().map(p -> p.getStatus().getPodIP()).sorted().toList();
+        for (FakeCluster.RouterPod p : replicas) {
+            await("replica " + p.pod() + " serves the replacement").atMost(Duration.ofSeconds(20)).until(() -> p.router().routes().get("shop").spec()
+                    .stable().stream().map(a -> a.host()).sorted().toList().equals(now));
+        }
+        assertThat(now).doesNotContain(gone);
+        // the route the server wrote is unchanged: the replicas followed the cluster on their own
+        assertThat(stack.get("/v1/services").path("services").get(0).path("currentVersion").asText()).isEqualTo("v1");
+        assertNoUserSawAFailure(List.copyOf(loads));
+    }
 }
