@@ -87,7 +87,9 @@ public final class ClusterRoutes implements TrafficRouter {
             }
             throw new TrafficException("cannot write ConfigMap " + object + ": " + e.getMessage(), e);
         }
-        awaitEveryReplica(spec.name(), OptionalLong.of(next.generation()));
+        // a canary taking users' traffic: every replica must also find it healthy, or it would send its users elsewhere
+        boolean canaryServes = spec.canaryWeight() > 0 && !spec.canary().isEmpty();
+        awaitEveryReplica(spec.name(), OptionalLong.of(next.generation()), canaryServes);
         return next;
     }
 
@@ -98,7 +100,7 @@ public final class ClusterRoutes implements TrafficRouter {
         } catch (KubernetesClientException e) {
             throw new TrafficException("cannot delete ConfigMap " + RouteObjects.objectName(route) + ": " + e.getMessage(), e);
         }
-        awaitEveryReplica(route, OptionalLong.empty());
+        awaitEveryReplica(route, OptionalLong.empty(), false);
     }
 
     @Override
@@ -143,9 +145,12 @@ public final class ClusterRoutes implements TrafficRouter {
 
     /**
      * Waits until every ready replica serves {@code route} at {@code generation} (empty: no longer has
-     * it). A replica that became ready meanwhile is asked too; one that stopped being ready is not.
+     * it) and, with {@code canaryHealthy}, has checked every canary endpoint it serves and found it
+     * healthy (never weight a backend a replica cannot reach, Argo Rollouts #1026). A replica that became
+     * ready meanwhile is asked too; one that stopped being ready is not. Changes that take a canary's
+     * traffic away (rollbacks, promotions) wait for the generation only.
      */
-    private void awaitEveryReplica(String route, OptionalLong generation) throws TrafficException {
+    private void awaitEveryReplica(String route, OptionalLong generation, boolean canaryHealthy) throws TrafficException {
         Instant deadline = clock.now().plus(replicas.settings().confirmWithin());
         Duration poll = FIRST_POLL;
         String want = generation.isPresent() ? "generation " + generation.getAsLong() : "no such route";
@@ -154,6 +159,9 @@ public final class ClusterRoutes implements TrafficRouter {
             String serves = null;
             for (RouterReplicas.Replica r : replicas.ready()) {
                 serves = serves(r, route);
+                if (serves.equals(want) && canaryHealthy) {
+                    serves = canaryHealth(r, route).map(h -> "generation " + generation.getAsLong() + " with " + h).orElse(want);
+                }
                 if (!serves.equals(want)) {
                     behind = r;
                     break;
@@ -183,6 +191,20 @@ public final class ClusterRoutes implements TrafficRouter {
             return r.admin().route(route).map(s -> "generation " + s.generation()).orElse("no such route");
         } catch (RouterAdminException e) {
             return "nothing it can say (" + e.getMessage() + ")";
+        }
+    }
+
+    /** What is wrong with the canary endpoints {@code r} serves: one not checked yet, or unhealthy; empty when all are healthy. */
+    private static Optional<String> canaryHealth(RouterReplicas.Replica r, String route) {
+        try {
+            for (var e : r.admin().endpoints(route)) {
+                if (e.track().equals(Optional.of(io.glidepath.route.Track.CANARY)) && !e.health().equals("healthy")) {
+                    return Optional.of("canary endpoint " + e.address() + " " + (e.health().equals("pending") ? "not checked yet" : e.health()));
+                }
+            }
+            return Optional.empty();
+        } catch (RouterAdminException e) {
+            return Optional.of("no endpoints it can say (" + e.getMessage() + ")");
         }
     }
 

@@ -182,4 +182,21 @@ class ClusterRoutesTest {
         assertThat(replicas.get(1).router().routes().get("web")).isEqualTo(current);
         assertThat(first.generation()).isEqualTo(1);
     }
+
+    @Test
+    void aCanaryNoReplicaCanReachIsNeverCountedAsTakingTrafficButARollbackIsNotHeldBackByIt() throws Exception {
+        RouteState first = routes.apply(web(v1, null, 0), OptionalLong.of(0));
+        EndpointAddress nothing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            nothing = new EndpointAddress("127.0.0.1", s.getLocalPort()); // closed again: nothing listens there
+        }
+        RouteSpec unreachable = web(v1, null, 0).withCanary(List.of(nothing)).withCanaryWeight(1000);
+        assertThatThrownBy(() -> routes.apply(unreachable, OptionalLong.of(first.generation()))).isInstanceOf(TrafficException.class)
+                .hasMessageContaining("serves generation 2 with canary endpoint " + nothing);
+        // the way back: canary out, weight 0; it counts once every replica serves it, whatever the canary's health
+        RouteState back = routes.apply(web(v1, null, 0), OptionalLong.of(2));
+        for (FakeCluster.RouterPod r : replicas) {
+            assertThat(r.router().routes().get("web")).isEqualTo(back);
+        }
+    }
 }
