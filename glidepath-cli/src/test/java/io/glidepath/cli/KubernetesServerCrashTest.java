@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.kubernetes.FakeCluster;
-import io.glidepath.router.Router;
 import io.glidepath.testkit.load.LoadGenerator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code glidepath server --platform kubernetes} as a real process, killed (a failpoint halts it as
  * SIGKILL would) at points of a canary on a fake cluster, then started again: it finds the pods by
  * their labels, adopts the release's, and goes on or rolls back as on one host (once the dead one's
- * lease has lapsed: one server at a time). Users' load runs
- * through the router the whole time, and none of their requests may fail.
+ * lease has lapsed: one server at a time). The router runs as two replicas reading the routes from
+ * ConfigMaps ({@code --router-replicas}), so the restarted server reads its routes back from the
+ * cluster. Users' load runs through both replicas the whole time, and none of their requests may fail.
  */
 class KubernetesServerCrashTest {
     static final String NS = "shop";
@@ -39,23 +39,19 @@ class KubernetesServerCrashTest {
     @TempDir
     Path work;
     FakeCluster cluster;
-    Router router;
-    LoadGenerator load;
+    final List<FakeCluster.RouterPod> replicas = new ArrayList<>();
+    final List<LoadGenerator> loads = new ArrayList<>();
     CliProcess server;
     final HttpClient http = HttpClient.newHttpClient();
     String api;
 
     @AfterEach
     void down() throws Exception {
-        if (load != null) {
-            load.close();
-        }
+        loads.forEach(LoadGenerator::close);
         if (server != null) {
             server.close();
         }
-        if (router != null) {
-            router.close();
-        }
+        replicas.forEach(FakeCluster.RouterPod::close);
         if (cluster != null) {
             cluster.close();
         }
@@ -64,7 +60,9 @@ class KubernetesServerCrashTest {
     @Test
     void theServerDiesMidCanaryOnKubernetesAndTheNextOneFinishesTheReleaseWithoutAFailedRequest() throws Exception {
         cluster = new FakeCluster();
-        router = Router.start(Router.Config.loopback(work.resolve("router")));
+        Path token = Files.writeString(work.resolve("router-admin.token"), "a".repeat(43));
+        replicas.add(cluster.startRouter(NS, work.resolve("replica-0"), token));
+        replicas.add(cluster.startRouter(NS, work.resolve("replica-1"), token));
         Path kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, """
                 apiVersion: v1
@@ -77,9 +75,12 @@ class KubernetesServerCrashTest {
 
         startServer(kubeconfig, null);
         assertThat(awaitEnd(submit("k-0", "v0", ""))).isEqualTo("PROMOTED");
-        load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", router.proxyAddress().getPort(), 6).withRate(200).withUsersPerConnection(16))
-                .start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
+        for (FakeCluster.RouterPod replica : replicas) {
+            LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", replica.entry().port(), 3).withRate(100)
+                    .withUsersPerConnection(16)).start();
+            loads.add(load);
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 50);
+        }
 
         // killed once its new pods run: the next server adopts them (no second set is started) and goes on
         crashAt(kubeconfig, "k-1", "v1", "instancesStarted@shop", false);
@@ -100,11 +101,13 @@ class KubernetesServerCrashTest {
         assertThat(release("k-3").path("reason").asText()).contains("of shop v3 stopped while no server watched it");
         assertThat(messages("k-3")).contains("stopped 2 instances left by the release");
 
-        long served = load.requestCount();
-        await().atMost(Duration.ofSeconds(20)).until(() -> load.requestCount() > served + 300);
-        load.close();
-        assertThat(load.failures()).as("requests users saw fail").isEmpty();
-        assertThat(load.snapshot().byVersion()).containsKeys("v0", "v1", "v2");
+        for (LoadGenerator load : loads) {
+            long served = load.requestCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.requestCount() > served + 150);
+            load.close();
+            assertThat(load.failures()).as("requests users of one replica saw fail").isEmpty();
+            assertThat(load.snapshot().byVersion()).containsKeys("v0", "v1", "v2");
+        }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cluster.deployedVersions(NS)).containsExactly("v2"));
         assertThat(podNames("v3")).isEmpty();
     }
@@ -131,8 +134,8 @@ class KubernetesServerCrashTest {
             env.put("GLIDEPATH_FAILPOINT", failpoint);
         }
         server = CliProcess.start(env, "server", "--data-dir", work.resolve("data").toString(), "--listen", "127.0.0.1:0",
-                "--router-admin", "127.0.0.1:" + router.adminAddress().getPort(), "--router-token-file", work.resolve("router/admin.token").toString(),
-                "--router-entry", "127.0.0.1:" + router.proxyAddress().getPort(), "--platform", "kubernetes", "--kubernetes-lease", "3s");
+                "--router-token-file", work.resolve("router-admin.token").toString(), "--router-entry", replicas.getFirst().entry().toString(),
+                "--router-replicas", "--platform", "kubernetes", "--kubernetes-lease", "3s");
         CliProcess p = server;
         await("the server is ready").atMost(Duration.ofSeconds(60)).until(() -> p.stdoutLines().stream()
                 .anyMatch(l -> l.startsWith(ServerCommand.READY_PREFIX)) || !p.process.isAlive());
