@@ -174,4 +174,35 @@ class KubernetesRouterReplicasEndToEndTest {
         assertThat(stack.get("/v1/services").path("services").get(0).path("currentVersion").asText()).isEqualTo("v1");
         assertNoUserSawAFailure(List.copyOf(loads));
     }
+
+    /** Two services in one release: shop at /, cart at /cart, each a canary. */
+    static String twoServices(String version, String cartFaults) {
+        String one = KubernetesEndToEndTest.release(version, Map.of(), "    steps: [{weight: 50}, {bake: 4s}]\n");
+        String cart = one.substring(one.indexOf("  - name: shop")).replace("name: shop", "name: cart").replace("SERVICE_NAME: shop", "SERVICE_NAME: cart")
+                .replace("shop:" + version, "cart:" + version).replace("pathPrefix: /}", "pathPrefix: /cart}")
+                .replace("request: {path: /}", "request: {path: /cart/}")
+                .replace("SERVICE_NAME: cart}", "SERVICE_NAME: cart" + cartFaults + "}");
+        return one + cart;
+    }
+
+    @Test
+    void aReleaseOfTwoServicesWhoseSecondFailsRollsBothBackOnEveryReplicaWithNoFailedRequest() throws Exception {
+        JsonNode first = stack.awaitEnd(stack.submit(twoServices("v1", "")), MAX);
+        assertThat(first.path("state").asText()).as(first.toString()).isEqualTo("PROMOTED");
+        for (FakeCluster.RouterPod p : replicas) {
+            loads.add(new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", p.entry().port(), 4).withRate(200).withUsersPerConnection(32)
+                    .withPaths(java.util.List.of("/", "/cart/"))).start());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> loads.stream().allMatch(l -> l.requestCount() > 100));
+        JsonNode r = stack.awaitEnd(stack.submit(twoServices("v2", ", ERROR_AFTER: \"2s\", ERROR_RATE: \"40%\"")), MAX);
+        assertThat(r.path("state").asText()).as(r.toString()).isEqualTo("ROLLED_BACK");
+        assertThat(r.path("reason").asText()).as("cart's own failure, shop rolled back with it").startsWith("cart: ").contains("errors");
+        for (FakeCluster.RouterPod p : replicas) {
+            for (String route : List.of("shop", "cart")) {
+                assertThat(p.router().routes().get(route).spec().canary()).as(route + " on " + p.pod()).isEmpty();
+            }
+        }
+        assertNoUserSawAFailure(List.copyOf(loads));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.deployedVersions(NS).equals(List.of("v1", "v1")));
+    }
 }
