@@ -157,6 +157,22 @@ class KubernetesRouterReplicasEndToEndTest {
     }
 
     @Test
+    void aCanaryPodWhoseProcessDiesMidBakeIsRolledBackOnEveryReplicaWithNoFailedRequest() throws Exception {
+        startV1UnderLoadOnBothReplicas();
+        String id = stack.submit(KubernetesEndToEndTest.release("v2", Map.of(), "    steps: [{weight: 50}, {bake: 60s}]\n"));
+        await().atMost(MAX).until(() -> loads.stream().allMatch(l -> l.snapshot().byVersion().getOrDefault("v2", 0L) > 50));
+        var victim = cluster.pods(NS, "v2").getFirst();
+        cluster.crashContainer(NS, victim.getMetadata().getName());
+        JsonNode r = stack.awaitEnd(id, MAX);
+        assertThat(r.path("state").asText()).as(r.toString()).isEqualTo("ROLLED_BACK");
+        assertThat(r.path("reason").asText()).contains("instance " + victim.getMetadata().getName() + " of v2 died");
+        for (FakeCluster.RouterPod p : replicas) {
+            assertThat(p.router().routes().get("shop").spec().canary()).as("canary gone on " + p.pod()).isEmpty();
+        }
+        assertNoUserSawAFailure(List.copyOf(loads));
+    }
+
+    @Test
     void aStablePodEvictedBetweenReleasesIsReplacedOnEveryReplicaWithNoFailedRequest() throws Exception {
         startV1UnderLoadOnBothReplicas();
         var victim = cluster.pods(NS, "v1").getFirst();
