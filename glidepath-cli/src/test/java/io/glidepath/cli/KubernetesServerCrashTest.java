@@ -63,15 +63,7 @@ class KubernetesServerCrashTest {
         Path token = Files.writeString(work.resolve("router-admin.token"), "a".repeat(43));
         replicas.add(cluster.startRouter(NS, work.resolve("replica-0"), token));
         replicas.add(cluster.startRouter(NS, work.resolve("replica-1"), token));
-        Path kubeconfig = work.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: fake, cluster: {server: "%s"}}]
-                users: [{name: tester, user: {token: not-a-secret}}]
-                contexts: [{name: fake, context: {cluster: fake, user: tester, namespace: %s}}]
-                current-context: fake
-                """.formatted(cluster.client().getMasterUrl(), NS));
+        Path kubeconfig = cluster.writeKubeconfig(work.resolve("kubeconfig"), NS);
 
         startServer(kubeconfig, null);
         assertThat(awaitEnd(submit("k-0", "v0", ""))).isEqualTo("PROMOTED");

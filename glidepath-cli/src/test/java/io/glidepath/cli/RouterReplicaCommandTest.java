@@ -53,14 +53,7 @@ class RouterReplicaCommandTest {
     }
 
     Path kubeconfig() throws Exception {
-        return Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: fake, cluster: {server: "%s"}}]
-                users: [{name: tester, user: {token: not-a-secret}}]
-                contexts: [{name: fake, context: {cluster: fake, user: tester, namespace: %s}}]
-                current-context: fake
-                """.formatted(cluster.client().getMasterUrl(), NS));
+        return cluster.writeKubeconfig(dir.resolve("kubeconfig"), NS);
     }
 
     void write(RouteState s) {

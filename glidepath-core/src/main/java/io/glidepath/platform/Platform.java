@@ -3,6 +3,7 @@ package io.glidepath.platform;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +29,15 @@ public interface Platform {
      */
     default Optional<String> notReady(List<Instance> instances) {
         return Optional.empty();
+    }
+
+    /**
+     * Records on the platform's own objects that {@code instances}, a previous version kept warm for a
+     * quick way back, are to be retired at {@code until} (Kubernetes: the annotation
+     * {@code glidepath.io/keep-until} on their Deployment), so that whoever looks at the cluster sees
+     * why they still run. The engine retires them itself; this only says so.
+     */
+    default void keepUntil(List<Instance> instances, Instant until) throws PlatformException {
     }
 
     /** Where a person looks for what an instance printed, for messages: its log file, or how to read a pod's log. */

@@ -42,6 +42,8 @@ final class Doubles {
         final MemoryStore registry;
         final Map<String, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
         final List<String> stopped = new CopyOnWriteArrayList<>();
+        /** What {@link #keepUntil} was told: each kept-warm instance and until when. */
+        final Map<String, Instant> keptUntil = new ConcurrentHashMap<>();
         final AtomicInteger ports = new AtomicInteger(20_000);
         volatile String failStartWith;
 
@@ -64,6 +66,11 @@ final class Doubles {
                 out.add(inst);
             }
             return out;
+        }
+
+        @Override
+        public void keepUntil(List<Instance> instances, Instant until) {
+            instances.forEach(i -> keptUntil.put(i.id(), until));
         }
 
         /** Plays a crash. */

@@ -94,6 +94,9 @@ class EngineTest extends EngineFixture {
         assertThat(router.last().preview()).isEmpty();
         assertThat(store.service("catalog").orElseThrow().previousVersion()).contains("1.0.0");
         assertThat(messages(r.id())).anyMatch(m -> m.startsWith("retired 1.0.0 after keeping it warm for 1m"));
+        // the platform was told until when the old version stays warm: a minute after the release ended
+        assertThat(platform.keptUntil).containsOnlyKeys(v1.stream().map(Instance::id).toList())
+                .allSatisfy((id, until) -> assertThat(until).isEqualTo(r.finished().orElseThrow().plus(Duration.ofMinutes(1))));
     }
 
     @Test

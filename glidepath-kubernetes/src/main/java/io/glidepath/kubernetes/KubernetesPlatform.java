@@ -450,6 +450,31 @@ public final class KubernetesPlatform implements Platform, AutoCloseable {
     }
 
     /**
+     * The annotation {@code glidepath.io/keep-until} on each Deployment of {@code instances}: a kept-warm
+     * previous version says until when, for whoever lists the namespace's Deployments. A JSON merge
+     * patch of the one annotation, as for the pods' deletion cost.
+     */
+    @Override
+    public void keepUntil(List<Instance> instances, Instant until) throws PlatformException {
+        java.util.Set<String> deployments = new java.util.TreeSet<>();
+        for (Instance i : instances) {
+            Pod p = pods.getIndexer().getByKey(settings.namespace() + "/" + i.id());
+            if (p != null) {
+                deployments.add(p.getMetadata().getLabels().get(VersionResources.VERSION_HASH));
+            }
+        }
+        String patch = "{\"metadata\":{\"annotations\":{\"" + VersionResources.KEEP_UNTIL + "\":\"" + until.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\"}}}";
+        for (String d : deployments) {
+            try {
+                deployments().withName(d).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            } catch (KubernetesClientException e) {
+                throw new PlatformException("cannot annotate deployment " + d + " with " + VersionResources.KEEP_UNTIL + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
      * The ReplicaSet controller removes the pod of lowest deletion cost first when its Deployment
      * shrinks. A JSON merge patch of the one annotation: no precondition, so the kubelet's status
      * writes never make it fail.

@@ -45,6 +45,8 @@ public record VersionResources(String name, String specDigest, PodTemplateSpec t
     public static final String VERSION = "glidepath.io/version";
     public static final String RELEASE = "glidepath.io/release";
     public static final String SPEC_DIGEST = "glidepath.io/spec-digest";
+    /** On a previous version kept warm after a release: when the server retires it. */
+    public static final String KEEP_UNTIL = "glidepath.io/keep-until";
     /** The pod's name, from the downward API: {@code {{instance}}} in command and env. */
     public static final String INSTANCE_ENV = "GLIDEPATH_INSTANCE";
     /** Read by the ReplicaSet controller: the pod with the lowest cost goes first when a Deployment shrinks. */

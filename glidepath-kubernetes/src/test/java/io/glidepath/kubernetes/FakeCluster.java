@@ -81,6 +81,18 @@ public final class FakeCluster implements AutoCloseable {
         return server.createClient(b -> b.editOrNewConfig().withUserAgent(userAgent).endConfig());
     }
 
+    /** Writes a kubeconfig for this cluster (namespace {@code namespace}) to {@code file}: how a process of Glidepath's finds it. */
+    public java.nio.file.Path writeKubeconfig(java.nio.file.Path file, String namespace) throws IOException {
+        return java.nio.file.Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: fake, cluster: {server: "%s"}}]
+                users: [{name: tester, user: {token: not-a-secret}}]
+                contexts: [{name: fake, context: {cluster: fake, user: tester, namespace: %s}}]
+                current-context: fake
+                """.formatted(client.getMasterUrl(), namespace));
+    }
+
     /** The requests the API server answered since the last call, oldest first. */
     public List<io.fabric8.mockwebserver.http.RecordedRequest> requests() throws InterruptedException {
         List<io.fabric8.mockwebserver.http.RecordedRequest> out = new ArrayList<>();

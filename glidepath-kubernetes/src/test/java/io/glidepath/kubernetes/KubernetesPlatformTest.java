@@ -123,6 +123,12 @@ class KubernetesPlatformTest {
         List<Instance> pods = platform.start(version("1", "{image: 'catalog:1', env: {VERSION: '1'}}"), 3);
         String deployment = cluster.client().apps().deployments().inNamespace(NS).list().getItems().getFirst().getMetadata().getName();
 
+        // kept warm after a release: the Deployment says until when
+        java.time.Instant until = java.time.Instant.parse("2026-11-30T12:00:00Z");
+        platform.keepUntil(pods, until);
+        assertThat(cluster.client().apps().deployments().inNamespace(NS).withName(deployment).get().getMetadata().getAnnotations())
+                .containsEntry(VersionResources.KEEP_UNTIL, "2026-11-30T12:00:00Z");
+
         platform.stop(pods.get(1), Duration.ofSeconds(5));
         assertThat(podNames()).containsExactlyInAnyOrder(pods.get(0).id(), pods.get(2).id());
         assertThat(cluster.client().apps().deployments().inNamespace(NS).withName(deployment).get().getSpec().getReplicas()).isEqualTo(2);

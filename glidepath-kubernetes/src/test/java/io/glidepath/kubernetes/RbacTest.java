@@ -52,6 +52,7 @@ class RbacTest {
                 platform.exited(first.get(0));
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> platform.notReady(first).isEmpty());
                 platform.list("catalog");
+                platform.keepUntil(first, java.time.Instant.now().plusSeconds(60));
                 platform.stop(first.get(0), Duration.ofSeconds(5));
                 platform.stop(first.get(1), Duration.ofSeconds(5));
                 platform.stop(more.get(0), Duration.ofSeconds(5));

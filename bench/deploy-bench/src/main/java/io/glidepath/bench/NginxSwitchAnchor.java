@@ -110,18 +110,28 @@ final class NginxSwitchAnchor implements AutoCloseable {
 
     /** The whole configuration, rewritten for each switch as a user would; keep-alive to the backend as in proxy-bench. */
     private void writeConfig(int upstream) throws IOException {
-        Files.writeString(config(), """
+        writeConfig(dir, listen, upstream, 32);
+    }
+
+    /** An nginx (master and one worker) with its prefix in {@code dir}, listening on {@code port}, proxying to {@code upstream}. */
+    static void writeConfig(Path dir, int port, int upstream, int keepalive) throws IOException {
+        Files.writeString(dir.resolve("nginx.conf"), """
                 daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log warn;
                 events { worker_connections 1024; }
                 http { access_log off;
-                  upstream app { server 127.0.0.1:%2$d; keepalive 32; }
+                  upstream app { server 127.0.0.1:%2$d; keepalive %4$d; }
                   server { listen 127.0.0.1:%3$d;
                            location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-                """.formatted(dir, upstream, listen));
+                """.formatted(dir, upstream, port, keepalive));
     }
 
     private void reload() throws Exception {
-        Process p = new ProcessBuilder(nginx, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", config().toString(), "-s", "reload")
+        reload(nginx, dir, config());
+    }
+
+    /** {@code nginx -s reload} of the nginx whose prefix is {@code dir}; fails with what nginx said. */
+    static void reload(String nginx, Path dir, Path config) throws Exception {
+        Process p = new ProcessBuilder(nginx, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", config.toString(), "-s", "reload")
                 .redirectErrorStream(true).start();
         String said = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -257,23 +257,11 @@ public final class RoutePropagationBench {
         }
 
         private void write(Path d, int port, int upstream) throws IOException {
-            Files.writeString(d.resolve("nginx.conf"), """
-                    daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log warn;
-                    events { worker_connections 256; }
-                    http { access_log off;
-                      upstream app { server 127.0.0.1:%2$d; keepalive 8; }
-                      server { listen 127.0.0.1:%3$d;
-                               location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-                    """.formatted(d, upstream, port));
+            NginxSwitchAnchor.writeConfig(d, port, upstream, 8);
         }
 
         private void reload(Path d) throws Exception {
-            Process p = new ProcessBuilder(nginx, "-p", d.toString(), "-e", d.resolve("error.log").toString(), "-c", d.resolve("nginx.conf").toString(),
-                    "-s", "reload").redirectErrorStream(true).start();
-            String said = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("nginx -s reload failed: " + said);
-            }
+            NginxSwitchAnchor.reload(nginx, d, d.resolve("nginx.conf"));
         }
 
         /** Until a request on a new connection is answered by {@code version}. */

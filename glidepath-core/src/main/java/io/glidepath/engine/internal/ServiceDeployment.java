@@ -432,6 +432,11 @@ public final class ServiceDeployment {
         if (before.instances().isEmpty()) {
             return;
         }
+        try {
+            s.platform().keepUntil(before.instances(), now().plus(spec.keepPrevious()));
+        } catch (PlatformException e) {
+            emit(new ReleaseEvent.Note(now(), spec.name(), "could not mark " + before.name() + " as kept warm until its retirement: " + e.getMessage()));
+        }
         s.clock().sleep(spec.keepPrevious());
         try {
             s.router().apply(routes.promoted(fresh, List.of()), OptionalLong.of(generation));
