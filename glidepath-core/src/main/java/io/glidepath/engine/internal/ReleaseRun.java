@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One release's run, on its own virtual thread: its services in waves (a wave's services in
- * parallel, at most {@code maxParallel}; the next wave once every service of this one is promoted and
+ * parallel, at most {@code maxParallel}, started in the file's order; the next wave once every service of this one is promoted and
  * the verify checks passed through the router), then the end. A release is atomic: when a service
  * fails, a verify check fails or someone aborts, the services still deploying roll back and those
  * already promoted flip back to their previous version, last wave first, traffic first for all of
@@ -201,13 +201,15 @@ public final class ReleaseRun {
         Semaphore slots = new Semaphore(spec.maxParallel() <= 0 ? wave.size() : spec.maxParallel());
         CopyOnWriteArrayList<Failed> failures = new CopyOnWriteArrayList<>();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            // slots taken here, in the file's order, so that services start in that order as slots free up
             for (ServiceSpec svc : wave) {
+                try {
+                    slots.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
                 ex.submit(() -> {
-                    try {
-                        slots.acquire();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
                     try {
                         deployOne(svc, failures);
                     } finally {
