@@ -55,7 +55,9 @@ class ReplicaMetricSourceTest {
         b.route("web", List.of(slow.address()));
         ReplicaMetricSource source = ReplicaMetricSource.of(() -> List.of(a.admin(), b.admin()));
         MetricQuery query = new MetricQuery(Duration.ofSeconds(30), Set.of(95.0), Set.of(Duration.ofMillis(100)));
-        source.window(WEB, query); // where each replica's reads go on from
+        source.window(WEB, query); // where each replica's reads go on from: the second after the one running
+        long primed = java.time.Instant.now().getEpochSecond();
+        await().atMost(Duration.ofSeconds(2)).until(() -> java.time.Instant.now().getEpochSecond() > primed);
 
         for (int i = 0; i < 90; i++) {
             assertThat(Http.get(a.port(), "/").status()).isEqualTo(200);
@@ -67,7 +69,7 @@ class ReplicaMetricSourceTest {
         long[] requests = {0};
         long[] slower = {0};
         double[] p95 = {0};
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
             TrafficWindow w = source.window(WEB, query);
             requests[0] += w.stable().requests();
             slower[0] += w.stable().slowerThan().get(Duration.ofMillis(100));
