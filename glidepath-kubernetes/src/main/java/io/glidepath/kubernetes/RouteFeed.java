@@ -128,9 +128,16 @@ public final class RouteFeed implements AutoCloseable {
             return;
         }
         Written before = written.get(route.name());
+        Map<EndpointAddress, String> services = RouteObjects.servicesOf(cm);
         Set<EndpointAddress> ever = new HashSet<>(before == null ? Set.of() : before.ever());
+        if (before != null) {
+            // an address the server took out is remembered only while its pod is still listed: once the pod is gone, nothing can
+            // bring it back, and a long-lived replica would otherwise remember every pod a release ever had
+            ever.removeIf(a -> before.services().containsKey(a) && slicesOf(before.services().get(a))
+                    .map(eps -> eps.stream().noneMatch(e -> e.ip().equals(a.host()))).orElse(false));
+        }
         ever.addAll(route.spec().allEndpoints());
-        Written now = new Written(route, RouteObjects.servicesOf(cm), ever);
+        Written now = new Written(route, services, ever);
         written.put(route.name(), now);
         serve(now);
     }

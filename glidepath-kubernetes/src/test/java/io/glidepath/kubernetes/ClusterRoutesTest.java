@@ -59,7 +59,7 @@ class ClusterRoutesTest {
         v2 = new SampleService(Map.of("HOST", "127.0.0.1", "PORT", "0", "VERSION", "v2")).start();
         replica();
         replica();
-        view = new RouterReplicas(cluster.client(), NS, RouterReplicas.Settings.defaults().withConfirmWithin(Duration.ofSeconds(2)),
+        view = new RouterReplicas(cluster.client(), NS, RouterReplicas.Settings.defaults().withConfirmWithin(Duration.ofSeconds(5)),
                 Files.readString(token));
         routes = new ClusterRoutes(cluster.client(), view, new EndpointAddress("127.0.0.1", 8080), a -> java.util.Optional.empty(), Clock.system());
         await().atMost(Duration.ofSeconds(10)).until(() -> view.ready().size() == 2);
@@ -167,7 +167,7 @@ class ClusterRoutesTest {
         FakeCluster.RouterPod deaf = replicas.getFirst();
         deaf.stopWatching();
         assertThatThrownBy(() -> routes.apply(web(v1, v2, 5000), OptionalLong.of(1))).isInstanceOf(TrafficException.class)
-                .hasMessageContaining("route web generation 2 is written, but router replica " + deaf.pod() + " serves generation 1")
+                .hasMessageContaining("route web generation 2 is written, but router replica " + deaf.pod() + " serves generation 1 after 5 s")
                 .hasMessageContaining("kubectl logs -n shop " + deaf.pod());
 
         // a ConfigMap no replica can read: each keeps what it had
