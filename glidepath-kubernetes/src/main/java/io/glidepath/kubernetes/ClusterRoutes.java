@@ -69,7 +69,7 @@ public final class ClusterRoutes implements TrafficRouter {
                     + ": someone changed it meanwhile; read it again");
         }
         checkMatchIsFree(spec);
-        String previewKey = existing == null ? newKey() : existing.getMetadata().getAnnotations().getOrDefault(RouteObjects.PREVIEW_KEY, newKey());
+        String previewKey = Optional.ofNullable(existing).map(cm -> annotations(cm).get(RouteObjects.PREVIEW_KEY)).orElseGet(this::newKey);
         RouteState next = new RouteState(spec, generation + 1, previewKey);
         Map<EndpointAddress, String> services = new HashMap<>();
         spec.allEndpoints().forEach(a -> serviceOf.apply(a).ifPresent(s -> services.put(a, s)));
@@ -233,9 +233,13 @@ public final class ClusterRoutes implements TrafficRouter {
         }
     }
 
+    private static Map<String, String> annotations(ConfigMap cm) {
+        return Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of());
+    }
+
     private static long generationOf(ConfigMap cm) {
         try {
-            return Long.parseLong(cm.getMetadata().getAnnotations().getOrDefault(RouteObjects.GENERATION, "0"));
+            return Long.parseLong(annotations(cm).getOrDefault(RouteObjects.GENERATION, "0"));
         } catch (NumberFormatException e) {
             return 0;
         }
