@@ -150,7 +150,14 @@ public final class FakeCluster implements AutoCloseable {
         containers.values().forEach(SampleService::stop);
         containers.clear();
         client.close();
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // fabric8's mock (8.0.0) can hold its event loop for up to a minute when a watch closes just as it sends an event
+            // (WatchEventsListener.onClosed waits on the event loop for its own close task, which needs that loop); its server then
+            // does not stop within 10 s. The cluster is gone for the test either way: its port is not reused, its threads end by themselves.
+            System.err.println("fake cluster: the mock API server did not stop in time (" + e.getMessage() + "); going on");
+        }
     }
 
     private void loop() {
