@@ -157,7 +157,12 @@ public final class ClusterRoutes implements TrafficRouter {
         while (true) {
             RouterReplicas.Replica behind = null;
             String serves = null;
-            for (RouterReplicas.Replica r : replicas.ready()) {
+            List<RouterReplicas.Replica> ready = replicas.ready();
+            if (ready.isEmpty()) {
+                // a change no replica serves is applied for nobody: users reach no router at all
+                serves = "no router replica is ready (pods " + replicas.settings().selectorText() + " in namespace " + replicas.namespace() + ")";
+            }
+            for (RouterReplicas.Replica r : ready) {
                 serves = serves(r, route);
                 if (serves.equals(want) && canaryHealthy) {
                     serves = canaryHealth(r, route).map(h -> "generation " + generation.getAsLong() + " with " + h).orElse(want);
@@ -167,14 +172,18 @@ public final class ClusterRoutes implements TrafficRouter {
                     break;
                 }
             }
-            if (behind == null) {
+            if (behind == null && !ready.isEmpty()) {
                 return;
             }
             if (clock.now().isAfter(deadline)) {
-                throw new TrafficException((generation.isPresent() ? "route " + route + " generation " + generation.getAsLong() + " is written"
-                        : "route " + route + " is deleted") + ", but router replica " + behind.pod() + " serves " + serves + " after "
-                        + replicas.settings().confirmWithin().toSeconds() + " s: check that replica's log (kubectl logs -n " + replicas.namespace()
-                        + " " + behind.pod() + ")", null);
+                String change = generation.isPresent() ? "route " + route + " generation " + generation.getAsLong() + " is written" : "route " + route
+                        + " is deleted";
+                String after = " after " + replicas.settings().confirmWithin().toSeconds() + " s: ";
+                throw new TrafficException(behind == null
+                        ? change + ", but " + serves + after + "users reach no router; check the router's Deployment (kubectl get pods -n "
+                                + replicas.namespace() + " -l " + replicas.settings().selectorText() + ")"
+                        : change + ", but router replica " + behind.pod() + " serves " + serves + after + "check that replica's log (kubectl logs -n "
+                                + replicas.namespace() + " " + behind.pod() + ")", null);
             }
             try {
                 clock.sleep(poll);

@@ -24,6 +24,7 @@ public final class RouterReplicas implements AutoCloseable {
     /** The container port the admin API listens on is named this; without one, 8081. */
     public static final String ADMIN_PORT = "admin";
     public static final int DEFAULT_ADMIN_PORT = 8081;
+    private static final Duration SYNC_WITHIN = Duration.ofSeconds(30);
     /** The router's pods in deploy/kubernetes/glidepath.yaml. */
     public static final Map<String, String> DEFAULT_SELECTOR = Map.of(VersionResources.APP_NAME, "glidepath", "app.kubernetes.io/component", "router");
 
@@ -67,6 +68,22 @@ public final class RouterReplicas implements AutoCloseable {
         this.namespace = namespace;
         this.token = token;
         this.pods = client.pods().inNamespace(namespace).withLabels(settings.selector()).inform();
+        // who is ready must be known before the first change is counted: an unsynced list would count it applied by nobody
+        long deadline = System.nanoTime() + SYNC_WITHIN.toNanos();
+        while (!pods.hasSynced()) {
+            if (System.nanoTime() > deadline) {
+                pods.close();
+                throw new IllegalStateException("could not list the router's pods (" + settings.selectorText() + ") in namespace " + namespace
+                        + " within " + SYNC_WITHIN.toSeconds() + " s: check this server's permissions (list and watch pods)");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pods.close();
+                throw new IllegalStateException("interrupted while listing the router's pods", e);
+            }
+        }
     }
 
     public Settings settings() {

@@ -158,6 +158,13 @@ class ClusterRoutesTest {
         RouteState next = routes.apply(web(v1, v2, 5000), OptionalLong.of(1));
         assertThat(late.router().routes().get("web")).isEqualTo(next);
         assertThat(replicas.get(1).router().routes().get("web")).isEqualTo(next);
+
+        // no replica left: a change is applied for nobody, and says so
+        replicas.forEach(FakeCluster.RouterPod::kill);
+        await().atMost(Duration.ofSeconds(10)).until(() -> view.ready().isEmpty());
+        assertThatThrownBy(() -> routes.apply(web(v1, null, 0), OptionalLong.of(2))).isInstanceOf(TrafficException.class)
+                .hasMessageContaining("route web generation 3 is written, but no router replica is ready (pods "
+                        + "app.kubernetes.io/component=router,app.kubernetes.io/name=glidepath in namespace shop) after 5 s: users reach no router");
     }
 
     @Test

@@ -31,7 +31,7 @@ class RbacTest {
     static final String AGENT = "glidepath-server-under-test";
 
     @Test
-    void theServersRoleGrantsExactlyWhatThePlatformAndTheLeaseUse() throws Exception {
+    void theServersRoleGrantsExactlyWhatThePlatformAndTheLeaseUse(@org.junit.jupiter.api.io.TempDir Path state) throws Exception {
         Set<String> granted = granted();
         Set<String> used = new TreeSet<>();
         try (FakeCluster cluster = new FakeCluster(); KubernetesClient client = cluster.clientAs(AGENT)) {
@@ -58,8 +58,10 @@ class RbacTest {
                 platform.stop(more.get(0), Duration.ofSeconds(5));
                 assertThatThrownBy(() -> platform.start(KubernetesPlatformTest.version("2", "{image: 'missing/catalog:2'}"), 1));
             }
-            // the routes, as ConfigMaps the router's replicas read (found by watching their pods)
-            try (RouterReplicas replicas = new RouterReplicas(client, "shop", RouterReplicas.Settings.defaults(), "token")) {
+            // the routes, as ConfigMaps the router's replicas read (found by watching their pods); one replica confirms them
+            try (FakeCluster.RouterPod replica = cluster.startRouter("shop", state, Files.writeString(state.resolve("token"), "t".repeat(43)));
+                 RouterReplicas replicas = new RouterReplicas(client, "shop", RouterReplicas.Settings.defaults(), "t".repeat(43))) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> replicas.ready().size() == 1);
                 ClusterRoutes routes = new ClusterRoutes(client, replicas, new io.glidepath.route.EndpointAddress("127.0.0.1", 9), a -> java.util.Optional.empty(), Clock.system());
                 var route = io.glidepath.route.RouteSpec.of("catalog", new io.glidepath.route.RouteMatch(null, "/"),
                         List.of(new io.glidepath.route.EndpointAddress("127.0.0.1", 10)));
