@@ -36,6 +36,9 @@ class KubernetesManifestsTest {
             assertThat(parsed.hasSubcommand()).as(name).isTrue();
             if (name.equals("glidepath-server")) {
                 assertThat(d.getSpec().getStrategy().getType()).as(name + ": never two at once").isEqualTo("Recreate");
+                // --router-replicas without a value takes the default selector, not the flag after it
+                assertThat(parsed.subcommand().matchedOption("--router-replicas").<String>getValue())
+                        .isEqualTo("app.kubernetes.io/name=glidepath,app.kubernetes.io/component=router");
             } else {
                 assertThat(d.getSpec().getReplicas()).as("the router: several replicas").isGreaterThan(1);
                 assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).as("a replica goes once another is ready")
