@@ -51,6 +51,62 @@ class ValidateCommandTest {
                 + "  web 1.0.0  1 instance, route shop.example.com/, blue-green, 1 smoke test, after catalog\n");
     }
 
+    static final String WITH_MIGRATIONS = """
+            release: shop-sku
+            databases:
+              - name: shop
+                url: jdbc:postgresql://127.0.0.1:5432/shop?user=shop
+                passwordEnv: SHOP_DB_PASSWORD
+                expand: db/expand
+                contract: db/contract
+            %s
+            services:
+              - name: inventory
+                version: 2.0.0
+                database: shop
+                run: {command: [java, -jar, inventory.jar]}
+                route: {pathPrefix: /inventory}
+            """;
+
+    @Test
+    void migrationsShowInOrderWithTheirLocksAndAFindingThatBlocksExitsTwo() throws Exception {
+        Files.createDirectories(dir.resolve("db/expand"));
+        Files.createDirectories(dir.resolve("db/contract"));
+        file("db/expand/V2__sku.sql", "ALTER TABLE items ADD COLUMN sku text;\n\nCREATE INDEX items_sku_idx\n  ON items (sku);\n");
+        file("db/contract/V3__drop_code.sql", "ALTER TABLE items DROP COLUMN code;\n");
+        Path f = file("release.yaml", WITH_MIGRATIONS.formatted(""));
+        assertThat(Main.run("validate", f.toString())).isEqualTo(Main.INVALID_INPUT);
+        assertThat(out.toString()).contains(
+                "  inventory 2.0.0  1 instance, route /inventory, canary 10% > bake 30s > 50% > bake 30s, database shop\n",
+                "  database shop, expand, before wave 1 (inventory): 2 statements\n"
+                        + "    db/expand/V2__sku.sql:1  ALTER TABLE items ADD COLUMN sku text  ACCESS EXCLUSIVE on items (blocks reads and writes)\n"
+                        + "    db/expand/V2__sku.sql:3  CREATE INDEX items_sku_idx ON items (sku)  SHARE on items (blocks writes)\n"
+                        + "      BLOCKS  db/expand/V2__sku.sql:3 require-concurrent-index-creation: CREATE INDEX on items without CONCURRENTLY\n",
+                "  database shop, contract, once the release is promoted and no previous version of inventory is connected: 1 statement\n"
+                        + "    db/contract/V3__drop_code.sql:1  ALTER TABLE items DROP COLUMN code  ACCESS EXCLUSIVE on items (blocks reads and writes)\n");
+        assertThat(err.toString()).contains("would be refused by the safety gate");
+
+        // allowed with a reason, the same file is valid, and the JSON carries the finding with its reason
+        out.reset();
+        Path allowed = file("allowed.yaml", WITH_MIGRATIONS.formatted("    allow:\n      - {rule: require-concurrent-index-creation, "
+                + "file: db/expand/V2__sku.sql, line: 3, reason: items holds 40 rows and no traffic yet}"));
+        assertThat(Main.run("validate", "--output", "json", allowed.toString())).isZero();
+        JsonNode json = RouteJson.MAPPER.readTree(out.toString());
+        assertThat(json.path("valid").asBoolean()).isTrue();
+        JsonNode finding = json.path("migrations").path(0).path("findings").path(0);
+        assertThat(finding.path("rule").asText()).isEqualTo("require-concurrent-index-creation");
+        assertThat(finding.path("blocks").asBoolean()).isFalse();
+        assertThat(finding.path("allowedBecause").asText()).isEqualTo("items holds 40 rows and no traffic yet");
+        assertThat(json.path("migrations").path(0).path("statements")).hasSize(3);
+    }
+
+    @Test
+    void aMigrationFolderThatIsNotThereIsReported() throws Exception {
+        Path f = file("release.yaml", WITH_MIGRATIONS.formatted(""));
+        assertThat(Main.run("validate", f.toString())).isEqualTo(Main.INVALID_INPUT);
+        assertThat(out.toString()).contains("database shop: cannot be read: ", "release.yaml:3:5: database 'shop' expand folder db/expand (", "is not a folder");
+    }
+
     @Test
     void anInvalidFilePrintsEveryLocatedErrorAndExitsTwo() throws Exception {
         Path f = file("bad.yaml", """

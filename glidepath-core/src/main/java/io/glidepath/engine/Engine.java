@@ -10,6 +10,7 @@ import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.platform.Instance;
+import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
@@ -76,6 +77,13 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < spec.services().size(); i++) {
             problems.addAll(seams.platform().problems(spec.services().get(i), "services[" + i + "]"));
             problems.addAll(seams.metrics().problems(spec.services().get(i), "services[" + i + "]"));
+        }
+        for (DatabaseSpec db : spec.databases()) {
+            // validate and plan gate a release's migrations today; until the engine runs expand and contract itself, a
+            // release that names a database is refused rather than shipped with its schema change silently left out
+            problems.add(new SpecError(db.location(), "databases", "database '" + db.name() + "': this server does not run migrations "
+                    + "in a release yet; check them with glidepath validate, apply the expand migrations with Flyway before the release "
+                    + "and the contract ones after it, and submit the release without database"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidSpecException(problems);

@@ -7,10 +7,14 @@ import java.util.Set;
  * JSON Schema in docs/release.schema.json lists the same ones (a test keeps them in step).
  */
 public final class ReleaseFields {
-    public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify");
+    public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify", "databases");
     public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
-            "steps", "analysis", "keepPrevious");
+            "steps", "analysis", "keepPrevious", "database");
     public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace", "image", "port", "resources");
+    public static final Set<String> DATABASE = Set.of("url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout", "allow");
+    public static final Set<String> SHARED_DATABASE = Set.of("name", "url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout",
+            "allow");
+    public static final Set<String> ALLOW = Set.of("rule", "file", "line", "reason");
     public static final Set<String> RESOURCES = Set.of("cpu", "memory");
     public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout");
     public static final Set<String> STICKY = Set.of("mode", "name");

@@ -1,5 +1,6 @@
 package io.glidepath.spec;
 
+import io.glidepath.migration.MigrationRule;
 import io.glidepath.route.RouteMatch;
 import io.glidepath.route.Stickiness;
 import io.glidepath.spec.SpecNode.Field;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -56,6 +58,10 @@ public final class ReleaseReader {
 
     private final String file;
     private final List<SpecError> errors = new ArrayList<>();
+    /** The release's {@code databases}, read before the services that name them. */
+    private final List<DatabaseSpec> sharedDatabases = new ArrayList<>();
+    /** Databases declared on a service ({@code database: {url: ...}}), named after it. */
+    private final List<DatabaseSpec> serviceDatabases = new ArrayList<>();
 
     private ReleaseReader(String file) {
         this.file = file;
@@ -88,6 +94,7 @@ public final class ReleaseReader {
         known(m, "", ReleaseFields.RELEASE);
         Optional<String> name = optionalText(m, "release", "release").flatMap(n -> matches(m.get("release"), "release", n, RELEASE_NAME,
                 "1-63 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit"));
+        sharedDatabases.addAll(databases(m.get("databases")));
         List<ServiceSpec> services = new ArrayList<>();
         SpecNode s = m.get("services");
         if (s == null) {
@@ -123,7 +130,9 @@ public final class ReleaseReader {
                 }
             }
         }
-        return new ReleaseSpec(name, services, maxParallel, verify, root.location());
+        List<DatabaseSpec> databases = new ArrayList<>(sharedDatabases);
+        databases.addAll(serviceDatabases);
+        return new ReleaseSpec(name, services, maxParallel, verify, databases, root.location());
     }
 
     /** Checks across services: unique names, known dependencies, no cycles, no shared route. */
@@ -196,10 +205,11 @@ public final class ReleaseReader {
         List<Step> steps = steps(m, strategy, path);
         Analysis analysis = analysis(m.get("analysis"), path + ".analysis");
         Duration keepPrevious = duration(m.get("keepPrevious"), path + ".keepPrevious", DEFAULT_KEEP_PREVIOUS, Duration.ZERO, Duration.ofHours(24));
+        Optional<String> database = serviceDatabase(m.get("database"), path + ".database", name);
         if (errors.size() > before) {
             return null; // reported; crossChecks() only sees services that read cleanly
         }
-        return new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, m.location());
+        return new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, database, m.location());
     }
 
     private RunSpec run(MapNode service, String path) {
@@ -844,6 +854,168 @@ public final class ReleaseReader {
 
     private static String trimNumber(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    // --- databases ----------------------------------------------------------------------------------------
+
+    /** A service's {@code database}: the name of one of the release's {@code databases}, or a database of its own. */
+    private Optional<String> serviceDatabase(SpecNode node, String path, String service) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (node instanceof MapNode) {
+            DatabaseSpec d = database(node, path, service);
+            if (d != null && sharedDatabases.stream().anyMatch(x -> x.name().equals(service))) {
+                error(node.location(), path, "declares the service's own database, and the release's databases have one named '" + service
+                        + "' too: name the shared one (database: " + service + ") or rename it");
+            } else if (d != null) {
+                serviceDatabases.add(d);
+            }
+            return Optional.of(service);
+        }
+        Optional<String> name = text(node, path).flatMap(n -> matches(node, path, n, NAME, "the name of one of the release's databases, "
+                + "or a mapping with url and expand/contract folders"));
+        name.filter(n -> sharedDatabases.stream().noneMatch(d -> d.name().equals(n))).ifPresent(n -> {
+            Set<String> names = new LinkedHashSet<>();
+            sharedDatabases.forEach(d -> names.add(d.name()));
+            String hint = Suggestions.closest(n, names).map(x -> ": did you mean '" + x + "'?")
+                    .orElse(names.isEmpty() ? ": declare it under the release's databases, or give the service a database of its own "
+                            + "as a mapping with url and expand/contract folders" : ": the release's databases are " + String.join(", ", names));
+            error(node.location(), path, "no database '" + n + "' in this release" + hint);
+        });
+        return name;
+    }
+
+    /** The release's {@code databases}: each with a name, shared by the services that name it. */
+    private List<DatabaseSpec> databases(SpecNode node) {
+        List<DatabaseSpec> out = new ArrayList<>();
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof ListNode list) || list.items().isEmpty()) {
+            error(node.location(), "databases", "must be a list of databases that several services share, each with a name, a url "
+                    + "and expand and/or contract folders; got " + node.describe());
+            return out;
+        }
+        for (int i = 0; i < list.items().size(); i++) {
+            SpecNode item = list.items().get(i);
+            String p = "databases[" + i + "]";
+            Optional<String> name = item instanceof MapNode im ? requiredText(im, "name", p)
+                    .flatMap(n -> matches(im.get("name"), p + ".name", n, NAME, "1-63 characters a-z, 0-9 and '-'")) : Optional.empty();
+            DatabaseSpec d = database(item, p, name.orElse("?"));
+            if (d == null || name.isEmpty()) {
+                continue;
+            }
+            if (out.stream().anyMatch(o -> o.name().equals(d.name()))) {
+                error(item.location(), p + ".name", "database '" + d.name() + "' appears twice; give each its own name");
+            } else {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    private DatabaseSpec database(SpecNode node, String p, String name) {
+        MapNode m = map(node, p, "a database: a mapping with url (a JDBC URL such as jdbc:postgresql://db:5432/shop?user=shop) and "
+                + "expand and/or contract folders of Flyway migrations");
+        if (m == null) {
+            return null;
+        }
+        int before = errors.size();
+        known(m, p, p.startsWith("databases") ? ReleaseFields.SHARED_DATABASE : ReleaseFields.DATABASE);
+        String url = requiredText(m, "url", p).flatMap(u -> jdbcUrl(m.get("url"), p + ".url", u)).orElse("?");
+        Optional<String> passwordEnv = optionalText(m, "passwordEnv", p + ".passwordEnv")
+                .flatMap(v -> matches(m.get("passwordEnv"), p + ".passwordEnv", v, ENV_NAME, "an environment variable name such as SHOP_DB_PASSWORD"));
+        Optional<String> expand = folder(m, "expand", p);
+        Optional<String> contract = folder(m, "contract", p);
+        if (m.get("expand") == null && m.get("contract") == null) {
+            error(m.location(), p, "needs expand, contract or both: folders of Flyway migrations (V<version>__<description>.sql) "
+                    + "relative to this file, such as {expand: db/expand, contract: db/contract}");
+        }
+        expand.filter(e -> e.equals(contract.orElse(null))).ifPresent(e -> error(m.get("contract").location(), p + ".contract",
+                "is the same folder as expand; expand and contract migrations need folders of their own"));
+        Duration lock = duration(m.get("lockTimeout"), p + ".lockTimeout", DatabaseSpec.DEFAULT_LOCK_TIMEOUT, Duration.ofMillis(10), Duration.ofMinutes(1));
+        Duration statement = duration(m.get("statementTimeout"), p + ".statementTimeout", DatabaseSpec.DEFAULT_STATEMENT_TIMEOUT,
+                Duration.ofSeconds(1), Duration.ofHours(24));
+        List<DatabaseSpec.Allowance> allow = allowances(m.get("allow"), p + ".allow");
+        return errors.size() > before ? null
+                : new DatabaseSpec(name, url, passwordEnv, expand, contract, lock, statement, allow, m.location());
+    }
+
+    private Optional<String> jdbcUrl(SpecNode node, String path, String url) {
+        if (!url.startsWith("jdbc:postgresql://") || url.length() > 2048) {
+            error(node.location(), path, "must be a PostgreSQL JDBC URL such as jdbc:postgresql://db.internal:5432/shop?user=shop");
+            return Optional.empty();
+        }
+        int q = url.indexOf('?');
+        String query = q < 0 ? "" : url.substring(q + 1).toLowerCase(Locale.ROOT);
+        for (String param : query.split("&")) {
+            if (param.startsWith("password=") || param.startsWith("sslpassword=")) {
+                error(node.location(), path, "holds a password, and a release file is kept in the journal for every viewer to read: "
+                        + "take it out and name the environment variable that holds it in passwordEnv");
+                return Optional.empty();
+            }
+        }
+        if (url.substring("jdbc:postgresql://".length()).matches("[^/?]*@.*")) {
+            error(node.location(), path, "has user@host credentials, which the PostgreSQL driver does not read: write the user as ?user=NAME "
+                    + "and the password in the environment variable passwordEnv names");
+            return Optional.empty();
+        }
+        return Optional.of(url);
+    }
+
+    private Optional<String> folder(MapNode m, String key, String p) {
+        return optionalText(m, key, p + "." + key).flatMap(f -> {
+            if (f.contains("\\") || f.contains("\0") || f.startsWith("classpath:") || f.startsWith("filesystem:")) {
+                error(m.get(key).location(), p + "." + key, "must be a folder relative to this release file, such as db/" + key);
+                return Optional.empty();
+            }
+            return Optional.of(f.endsWith("/") && f.length() > 1 ? f.substring(0, f.length() - 1) : f);
+        });
+    }
+
+    private List<DatabaseSpec.Allowance> allowances(SpecNode node, String path) {
+        List<DatabaseSpec.Allowance> out = new ArrayList<>();
+        if (node == null) {
+            return out;
+        }
+        if (!(node instanceof ListNode list)) {
+            error(node.location(), path, "must be a list of findings the release accepts, each {rule, file, reason} (and optionally line); got "
+                    + node.describe());
+            return out;
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (MigrationRule r : MigrationRule.values()) {
+            ids.add(r.id());
+        }
+        for (int i = 0; i < list.items().size(); i++) {
+            String p = path + "[" + i + "]";
+            MapNode m = map(list.items().get(i), p, "a finding the release accepts: {rule: require-concurrent-index-creation, "
+                    + "file: db/expand/V5__index.sql, reason: ...}");
+            if (m == null) {
+                continue;
+            }
+            known(m, p, ReleaseFields.ALLOW);
+            Optional<MigrationRule> rule = requiredText(m, "rule", p).flatMap(r -> {
+                Optional<MigrationRule> found = MigrationRule.byId(r);
+                if (found.isEmpty()) {
+                    String hint = Suggestions.closest(r, ids).map(x -> "did you mean '" + x + "'?").orElse("the rules are " + String.join(", ", ids));
+                    error(m.get("rule").location(), p + ".rule", "no rule '" + SpecNode.abbreviate(r) + "'; " + hint);
+                }
+                return found;
+            });
+            Optional<String> file = requiredText(m, "file", p);
+            SpecNode lineNode = m.get("line");
+            OptionalInt line = lineNode == null ? OptionalInt.empty()
+                    : OptionalInt.of(integer(lineNode, p + ".line", 1, 1, 1_000_000));
+            Optional<String> reason = requiredText(m, "reason", p);
+            reason.filter(r -> r.strip().length() < 10).ifPresent(r -> error(m.get("reason").location(), p + ".reason",
+                    "is too short to tell the next person why: say why this finding is safe here (it is journaled with the release)"));
+            if (rule.isPresent() && file.isPresent() && reason.isPresent() && reason.get().strip().length() >= 10) {
+                out.add(new DatabaseSpec.Allowance(rule.get(), file.get(), line, reason.get().strip(), m.location()));
+            }
+        }
+        return out;
     }
 
     // --- typed readers; each reports its own error and returns a usable default ----------------------

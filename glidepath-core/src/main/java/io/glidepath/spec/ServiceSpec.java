@@ -2,8 +2,12 @@ package io.glidepath.spec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
-/** One service of a release: what to run, where users reach it, how to prove it and how to move traffic. */
+/**
+ * One service of a release: what to run, where users reach it, how to prove it and how to move traffic;
+ * {@code database} names the release's {@link DatabaseSpec} its versions use, when they use one.
+ */
 public record ServiceSpec(
         String name,
         String version,
@@ -16,6 +20,7 @@ public record ServiceSpec(
         List<Step> steps,
         Analysis analysis,
         Duration keepPrevious,
+        Optional<String> database,
         Location location) {
 
     public ServiceSpec {
@@ -25,7 +30,7 @@ public record ServiceSpec(
     }
 
     public ServiceSpec withDependsOn(List<String> deps) {
-        return new ServiceSpec(name, version, deps, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, location);
+        return new ServiceSpec(name, version, deps, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, database, location);
     }
 
     /** The waits the file configures for this service: its bakes and the watch after promotion. */

@@ -54,6 +54,28 @@ class InvalidReleaseFilesTest {
                 Arguments.of("services empty", "services: []\n", "r.yaml:1:11: services: must be a non-empty list"),
                 Arguments.of("misspelt top-level field", "servics: []\n", "r.yaml:1:1: servics: unknown field \"servics\"; did you mean \"services\"?"),
                 Arguments.of("bad release name", "release: Shop 42\n" + BASE, "r.yaml:1:10: release: \"Shop 42\" is not valid"),
+                // databases (a service's own at line 6; the release's shared ones before the services)
+                Arguments.of("unknown database", with("    database: shpo\n"), "r.yaml:6:15: services[0].database: no database 'shpo' in this release"),
+                Arguments.of("misspelt shared database", "databases:\n  - {name: shop, url: 'jdbc:postgresql://db/shop', expand: db/expand}\n"
+                        + BASE.replace("services:\n", "services:\n").replace("    route: {pathPrefix: /catalog}\n", "    route: {pathPrefix: /catalog}\n    database: shpo\n"),
+                        "r.yaml:8:15: services[0].database: no database 'shpo' in this release: did you mean 'shop'?"),
+                Arguments.of("password in the URL", with("    database: {url: 'jdbc:postgresql://db/shop?user=shop&password=hunter2', expand: db/expand}\n"),
+                        "r.yaml:6:21: services[0].database.url: holds a password"),
+                Arguments.of("not a PostgreSQL URL", with("    database: {url: 'jdbc:mysql://db/shop', expand: db/expand}\n"),
+                        "r.yaml:6:21: services[0].database.url: must be a PostgreSQL JDBC URL"),
+                Arguments.of("no migration folders", with("    database: {url: 'jdbc:postgresql://db/shop'}\n"),
+                        "r.yaml:6:15: services[0].database: needs expand, contract or both"),
+                Arguments.of("expand and contract in one folder", with("    database: {url: 'jdbc:postgresql://db/shop', expand: db, contract: db}\n"),
+                        "r.yaml:6:72: services[0].database.contract: is the same folder as expand"),
+                Arguments.of("bad passwordEnv", with("    database: {url: 'jdbc:postgresql://db/shop', expand: db, passwordEnv: 'DB PASS'}\n"),
+                        "r.yaml:6:75: services[0].database.passwordEnv: \"DB PASS\" is not valid"),
+                Arguments.of("allow with an unknown rule", with("    database:\n      url: 'jdbc:postgresql://db/shop'\n      expand: db\n"
+                        + "      allow: [{rule: require-concurent-index-creation, file: db/V2__x.sql, reason: the table is tiny and unused}]\n"),
+                        "r.yaml:9:22: services[0].database.allow[0].rule: no rule 'require-concurent-index-creation'; did you mean "
+                                + "'require-concurrent-index-creation'?"),
+                Arguments.of("allow without a real reason", with("    database:\n      url: 'jdbc:postgresql://db/shop'\n      expand: db\n"
+                        + "      allow: [{rule: ban-cluster, file: db/V2__x.sql, reason: ok}]\n"),
+                        "r.yaml:9:63: services[0].database.allow[0].reason: is too short"),
                 Arguments.of("repeated key", BASE.replace("    version: 2.4.0\n", "    version: 2.4.0\n    version: 2.5.0\n"),
                         "r.yaml:4:5: \"version\" appears twice in this mapping (first at line 3)"),
                 // the judge (line 6)

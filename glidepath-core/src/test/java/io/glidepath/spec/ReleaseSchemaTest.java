@@ -3,9 +3,11 @@ package io.glidepath.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.migration.MigrationRule;
 import io.glidepath.route.RouteJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +52,13 @@ class ReleaseSchemaTest {
         assertThat(properties(def("rule").path("properties").path("metric"))).isEqualTo(new TreeSet<>(ReleaseFields.METRIC));
         assertThat(properties(def("analysis").path("properties").path("metrics"))).isEqualTo(new TreeSet<>(ReleaseFields.METRICS));
         assertThat(properties(def("prometheus"))).isEqualTo(new TreeSet<>(ReleaseFields.PROMETHEUS));
+        assertThat(properties(def("database"))).isEqualTo(new TreeSet<>(ReleaseFields.DATABASE));
+        assertThat(properties(def("sharedDatabase"))).isEqualTo(new TreeSet<>(ReleaseFields.SHARED_DATABASE));
+        assertThat(properties(def("allow"))).isEqualTo(new TreeSet<>(ReleaseFields.ALLOW));
+        assertThat(def("allow").path("properties").path("rule").path("enum")).extracting(JsonNode::asText)
+                .containsExactlyElementsOf(Arrays.stream(MigrationRule.values()).map(MigrationRule::id).toList());
+        assertThat(duration(def("database"), "lockTimeout")).contains(DatabaseSpec.DEFAULT_LOCK_TIMEOUT);
+        assertThat(duration(def("database"), "statementTimeout")).contains(DatabaseSpec.DEFAULT_STATEMENT_TIMEOUT);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.glidepath.cli.plan;
 
 import io.glidepath.cli.Main;
+import io.glidepath.cli.migrate.MigrationsView;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.validate.ReleaseFile;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Shows what a release would do: its waves, each service's strategy, steps and configured waits, the verify checks,",
                 "the critical path and its minimum duration, and (when Glidepath runs here) which services are new, replaced or no-ops.",
+                "Each database's migrations show in the order they run, with the locks each statement takes and the gate's findings.",
                 "It changes nothing. Exit codes: 0 planned, 2 invalid or unreadable file."})
 public final class PlanCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
@@ -55,7 +57,17 @@ public final class PlanCommand implements Callable<Integer> {
             }
         }
         PlanView view = new PlanView(file.toString(), ReleasePlan.of(release.spec()), running, unknownBecause, traffic.map(PlanView.Traffic::of));
-        System.out.print(output == Output.JSON ? view.json().toPrettyString() + "\n" : view.text());
+        MigrationsView migrations = MigrationsView.of(release.spec(), ReleaseFile.baseDir(file));
+        if (output == Output.JSON) {
+            com.fasterxml.jackson.databind.node.ObjectNode json = view.json();
+            json.set("migrations", migrations.json());
+            System.out.print(json.toPrettyString() + "\n");
+        } else {
+            // the migrations go before the closing lines (what runs now, how to deploy)
+            String text = view.text();
+            int closing = text.indexOf("\nrunning now:");
+            System.out.print(closing < 0 ? text + migrations.text() : text.substring(0, closing + 1) + migrations.text() + text.substring(closing + 1));
+        }
         return Main.OK;
     }
 }

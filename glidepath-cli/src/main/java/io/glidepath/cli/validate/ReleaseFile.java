@@ -32,6 +32,12 @@ public record ReleaseFile(Path path, String text, ReleaseSpec spec) {
         return new ReleaseFile(path, text, ReleaseReader.read(path.toString(), text));
     }
 
+    /** The folder a release file's relative paths (workdir, migration folders) start from. */
+    public static Path baseDir(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of("").toAbsolutePath() : parent;
+    }
+
     /** Prints every error to stderr with a count, and gives the exit code for invalid input. */
     public static int reportErrors(Path path, List<SpecError> errors) {
         errors.forEach(System.err::println);

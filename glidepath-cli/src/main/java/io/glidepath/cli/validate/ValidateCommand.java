@@ -3,6 +3,7 @@ package io.glidepath.cli.validate;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
+import io.glidepath.cli.migrate.MigrationsView;
 import io.glidepath.cli.options.OutputOption;
 import io.glidepath.route.RouteJson;
 import io.glidepath.spec.InvalidSpecException;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Parameters;
 /** {@code glidepath validate FILE}: every error of a release file at once, located; nothing is started. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Checks a release file and prints every error with file:line:column, the field and what to do.",
-                "Exit codes: 0 valid, 2 invalid or unreadable. Nothing is started."})
+                "Shows each database's migrations in the order the release runs them, with the locks each statement takes and",
+                "the safety gate's findings (read from the files; the server's gate also tries them on a scratch copy).",
+                "Exit codes: 0 valid, 2 invalid or unreadable, or migrations the gate would refuse. Nothing is started."})
 public final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The release file (YAML or JSON).")
     Path file;
@@ -31,22 +34,25 @@ public final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            return report(List.of(), ReleaseFile.read(file).spec());
+            ReleaseSpec spec = ReleaseFile.read(file).spec();
+            return report(List.of(), spec, MigrationsView.of(spec, ReleaseFile.baseDir(file)));
         } catch (InvalidSpecException e) {
-            return report(e.errors(), null);
+            return report(e.errors(), null, null);
         }
     }
 
-    private int report(List<SpecError> errors, ReleaseSpec spec) {
+    private int report(List<SpecError> errors, ReleaseSpec spec, MigrationsView migrations) {
+        boolean refused = !errors.isEmpty() || migrations != null && migrations.blocks();
         if (output.json()) {
             ObjectNode n = RouteJson.MAPPER.createObjectNode();
             n.put("file", file.toString());
-            n.put("valid", errors.isEmpty());
+            n.put("valid", !refused);
             if (spec != null) {
                 spec.name().ifPresent(x -> n.put("release", x));
                 ArrayNode s = n.putArray("services");
                 spec.services().forEach(svc -> s.addObject().put("name", svc.name()).put("version", svc.version())
                         .put("strategy", svc.strategy().id()).put("replicas", svc.run().replicas()));
+                n.set("migrations", migrations.json());
             }
             ArrayNode a = n.putArray("errors");
             for (SpecError e : errors) {
@@ -54,7 +60,7 @@ public final class ValidateCommand implements Callable<Integer> {
                         .put("path", e.path()).put("message", e.message());
             }
             System.out.println(n.toPrettyString());
-            return errors.isEmpty() ? Main.OK : Main.INVALID_INPUT;
+            return refused ? Main.INVALID_INPUT : Main.OK;
         }
         if (!errors.isEmpty()) {
             return ReleaseFile.reportErrors(file, errors);
@@ -63,6 +69,11 @@ public final class ValidateCommand implements Callable<Integer> {
                 + spec.services().size() + (spec.services().size() == 1 ? " service" : " services"));
         for (ServiceSpec s : spec.services()) {
             System.out.println("  " + s.name() + " " + s.version() + "  " + describe(s));
+        }
+        System.out.print(migrations.text());
+        if (migrations.blocks()) {
+            System.err.println(file + ": its migrations would be refused by the safety gate (above); nothing was started.");
+            return Main.INVALID_INPUT;
         }
         return Main.OK;
     }
@@ -78,6 +89,7 @@ public final class ValidateCommand implements Callable<Integer> {
         if (!s.dependsOn().isEmpty()) {
             parts.add("after " + String.join(", ", s.dependsOn()));
         }
+        s.database().ifPresent(d -> parts.add("database " + d));
         return String.join(", ", parts);
     }
 }

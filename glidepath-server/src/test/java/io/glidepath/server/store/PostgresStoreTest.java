@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.glidepath.journal.ReleaseEvent;
-import io.glidepath.server.store.EmbeddedPostgresExtension.TestPostgres;
+import io.glidepath.testkit.postgres.EmbeddedPostgresExtension;
+import io.glidepath.testkit.postgres.EmbeddedPostgresExtension.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.glidepath.server.store;
+package io.glidepath.testkit.postgres;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -21,23 +21,23 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>Its own superuser {@code postgres} connects without a password; every other role must give
  * its password (scram-sha-256), so the tests prove that the store really hands the password over.
  */
-final class EmbeddedPostgresExtension implements ParameterResolver {
+public final class EmbeddedPostgresExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(EmbeddedPostgresExtension.class);
 
     /** The running PostgreSQL, with a role {@code glidepath} (password {@link #PASSWORD}) for the stores under test. */
-    record TestPostgres(EmbeddedPostgres pg, AtomicInteger databases) implements AutoCloseable {
-        static final String USER = "glidepath";
-        static final String PASSWORD = "s3cret-Pg-pass";
+    public record TestPostgres(EmbeddedPostgres pg, AtomicInteger databases) implements AutoCloseable {
+        public static final String USER = "glidepath";
+        public static final String PASSWORD = "s3cret-Pg-pass";
 
         /** A new empty database owned by {@code glidepath}; its URL names the user, not the password. */
-        String newDatabaseUrl() {
+        public String newDatabaseUrl() {
             String name = "gp_" + databases.incrementAndGet();
             superuser("CREATE DATABASE " + name + " OWNER " + USER);
             return "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/" + name + "?user=" + USER;
         }
 
         /** Runs {@code sql} as the superuser, in the postgres database. */
-        void superuser(String sql) {
+        public void superuser(String sql) {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
                 st.execute(sql);
             } catch (SQLException e) {
@@ -45,7 +45,7 @@ final class EmbeddedPostgresExtension implements ParameterResolver {
             }
         }
 
-        int port() {
+        public int port() {
             return pg.getPort();
         }
 
