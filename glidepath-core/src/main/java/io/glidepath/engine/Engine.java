@@ -1,17 +1,22 @@
 package io.glidepath.engine;
 
+import io.glidepath.engine.internal.DatabaseSteps;
 import io.glidepath.engine.internal.EventBus;
 import io.glidepath.engine.internal.Previous;
 import io.glidepath.engine.internal.ReleaseQueue;
 import io.glidepath.engine.internal.ReleaseRun;
+import io.glidepath.journal.MigrationStep;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.Phase;
 import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.StoredEvent;
+import io.glidepath.migration.MigrationSetupException;
 import io.glidepath.platform.Instance;
 import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
@@ -34,6 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs releases. A release takes all its services at once (refused, naming the holder, when another
@@ -49,6 +56,7 @@ public final class Engine implements AutoCloseable {
 
     private final EngineSeams seams;
     private final Store store;
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private final EventBus bus;
     private final ReleaseQueue queue = new ReleaseQueue();
     private final Map<String, ReleaseRun> running = new ConcurrentHashMap<>();
@@ -77,13 +85,6 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < spec.services().size(); i++) {
             problems.addAll(seams.platform().problems(spec.services().get(i), "services[" + i + "]"));
             problems.addAll(seams.metrics().problems(spec.services().get(i), "services[" + i + "]"));
-        }
-        for (DatabaseSpec db : spec.databases()) {
-            // validate and plan gate a release's migrations today; until the engine runs expand and contract itself, a
-            // release that names a database is refused rather than shipped with its schema change silently left out
-            problems.add(new SpecError(db.location(), "databases", "database '" + db.name() + "': this server does not run migrations "
-                    + "in a release yet; check them with glidepath validate, apply the expand migrations with Flyway before the release "
-                    + "and the contract ones after it, and submit the release without database"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidSpecException(problems);
@@ -134,6 +135,68 @@ public final class Engine implements AutoCloseable {
                 + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services(),
                 waves.stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList()));
         launch(new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, Map.of()), 0);
+    }
+
+    /**
+     * Contracts a restarted server finds pending: promoted releases whose journal shows a database's
+     * contract not done (pending, waiting for sessions, or begun when the last server stopped). Each goes on
+     * on its own thread, journaled in its release: once no previous version is connected, the contract
+     * migrations still pending in Flyway's history run. Returns the releases concerned.
+     */
+    public List<String> resumeContracts(int recentReleases) {
+        List<String> resumed = new ArrayList<>();
+        for (ReleaseRecord r : store.releases(recentReleases)) {
+            if (r.outcome().filter(o -> o == Outcome.PROMOTED).isEmpty()) {
+                continue;
+            }
+            if (!r.source().contains("database")) {
+                continue; // no database in its file: nothing to contract (and no need to read it)
+            }
+            ReleaseSpec spec;
+            try {
+                spec = ReleaseReader.read(r.file(), r.source());
+            } catch (InvalidSpecException e) {
+                log.warn("release {}: its contract cannot go on, its release file no longer reads: {}", r.id(), e.getMessage());
+                continue;
+            }
+            Map<String, MigrationStep> contracts = ReleaseHistory.of(store.events(r.id(), 0)).contracts();
+            // not done: pending, waiting or begun; or never journaled at all (a server that died before it said "pending")
+            List<String> open = spec.databases().stream().filter(d -> d.contract().isPresent()).map(DatabaseSpec::name)
+                    .filter(d -> contracts.containsKey(d) ? contracts.get(d) == MigrationStep.CONTRACT_PENDING
+                            || contracts.get(d) == MigrationStep.CONTRACT_WAITING || contracts.get(d) == MigrationStep.STARTED
+                            : hasPendingContract(spec.database(d).orElseThrow(), Path.of(r.baseDir()))).toList();
+            if (open.isEmpty()) {
+                continue;
+            }
+            List<DatabaseSpec> dbs = open.stream().map(spec::database).flatMap(Optional::stream).toList();
+            Map<String, Optional<String>> previous = new LinkedHashMap<>();
+            for (ServiceSpec s : spec.services()) {
+                store.service(s.name()).filter(rec -> rec.lastRelease().equals(r.id())).ifPresent(rec -> previous.put(s.name(), rec.previousVersion()));
+            }
+            DatabaseSteps steps = new DatabaseSteps(seams, store, spec, Path.of(r.baseDir()), bus.sink(r.id()));
+            bus.emit(r.id(), new ReleaseEvent.Note(seams.clock().now(), null, "the server restarted with the contract of " + String.join(", ", open)
+                    + " pending: it goes on"));
+            Thread.ofVirtual().name("contract-" + r.id()).start(() -> {
+                try {
+                    steps.contract(dbs, previous);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    log.error("release {}: contract failed", r.id(), e);
+                }
+            });
+            resumed.add(r.id());
+        }
+        return resumed;
+    }
+
+    private boolean hasPendingContract(DatabaseSpec db, Path baseDir) {
+        try {
+            return !seams.migrations().pendingContract(db, baseDir).isEmpty();
+        } catch (MigrationSetupException e) {
+            log.warn("database '{}': cannot tell whether its contract is pending: {}", db.name(), e.getMessage());
+            return false;
+        }
     }
 
     /**

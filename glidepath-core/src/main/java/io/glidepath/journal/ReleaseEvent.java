@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.analysis.Verdict;
+import io.glidepath.migration.MigrationPhase;
 import java.time.Instant;
 import java.util.List;
 
@@ -28,7 +29,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.Note.class, name = "note"),
         @JsonSubTypes.Type(value = ReleaseEvent.WaveChanged.class, name = "wave"),
         @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued"),
-        @JsonSubTypes.Type(value = ReleaseEvent.RouteBefore.class, name = "routeBefore")})
+        @JsonSubTypes.Type(value = ReleaseEvent.RouteBefore.class, name = "routeBefore"),
+        @JsonSubTypes.Type(value = ReleaseEvent.MigrationChanged.class, name = "migration")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -118,6 +120,22 @@ public sealed interface ReleaseEvent {
      * previous endpoint's health check included, even after a restart.
      */
     record RouteBefore(Instant at, String service, String message, JsonNode route) implements ReleaseEvent {
+    }
+
+    /**
+     * A database's migrations moved ({@code step}); {@code phase} is expand or contract, {@code file} the
+     * migration file concerned (relative to the release file; null for a whole phase), {@code findings}
+     * the safety gate's (with the reason of each one the release file allows) on its verdict.
+     */
+    record MigrationChanged(Instant at, String service, String message, String database, MigrationPhase phase, MigrationStep step, String file,
+                            List<GateFinding> findings) implements ReleaseEvent {
+        public MigrationChanged {
+            findings = findings == null ? List.of() : List.copyOf(findings);
+        }
+    }
+
+    /** One finding of the migration safety gate as journaled: where, which rule, what, and the reason the release file allows it (or null). */
+    record GateFinding(String file, int line, String rule, String detail, String allowedBecause) {
     }
 
     /** The release waits for another one holding some of its services. */

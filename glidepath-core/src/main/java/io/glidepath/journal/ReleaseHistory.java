@@ -2,6 +2,7 @@ package io.glidepath.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.analysis.Verdict;
+import io.glidepath.migration.MigrationPhase;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
@@ -137,6 +138,8 @@ public final class ReleaseHistory {
     private final Set<String> verifiedAfterLastService = new HashSet<>();
     private int wavesDone;
     private ReleaseEvent.Finished finished;
+    private final Set<String> expanded = new LinkedHashSet<>();
+    private final Map<String, MigrationStep> contracts = new LinkedHashMap<>();
 
     public static ReleaseHistory of(List<StoredEvent> journal) {
         ReleaseHistory h = new ReleaseHistory();
@@ -209,10 +212,35 @@ public final class ReleaseHistory {
                 }
             }
             case ReleaseEvent.Finished f -> finished = f;
+            case ReleaseEvent.MigrationChanged m -> migration(m);
             default -> {
                 // the other events prove nothing about where the release stands
             }
         }
+    }
+
+    private void migration(ReleaseEvent.MigrationChanged m) {
+        if (m.phase() == MigrationPhase.EXPAND && m.step() == MigrationStep.DONE) {
+            expanded.add(m.database());
+        }
+        boolean aboutContract = m.phase() == MigrationPhase.CONTRACT
+                && m.step() != MigrationStep.APPLYING && m.step() != MigrationStep.APPLIED && m.step() != MigrationStep.RETRYING;
+        if (aboutContract) {
+            contracts.put(m.database(), m.step());
+        }
+    }
+
+    /** The databases whose expand migrations the journal shows done. */
+    public Set<String> expanded() {
+        return Set.copyOf(expanded);
+    }
+
+    /**
+     * Each database's contract as the journal last shows it: CONTRACT_PENDING or CONTRACT_WAITING (not run
+     * yet), STARTED (begun, not done: a server stopped in the middle), DONE, FAILED or SKIPPED.
+     */
+    public Map<String, MigrationStep> contracts() {
+        return Map.copyOf(contracts);
     }
 
     private static RouteSpec readRoute(ReleaseEvent.RouteBefore b) {

@@ -17,6 +17,11 @@ public enum RollbackCause {
     PLATFORM,
     /** The router refused or could not make a route change. */
     ROUTER,
+    /**
+     * A database migration stopped the release: an expand migration failed, or a previous version failed its
+     * own smoke checks on the expanded schema (before the new version took any traffic).
+     */
+    MIGRATION,
     /** A release-level verify check failed after a wave. */
     VERIFY_CHECK,
     /** Someone aborted the release, or the server was stopping. */

@@ -13,11 +13,13 @@ import java.util.regex.Pattern;
  * Placeholders in {@code run.command}, {@code run.env} and {@code run.workdir}: {@code {{port}}}
  * (the port the platform chose for the instance), {@code {{instance}}} (its id), {@code {{version}}},
  * {@code {{service}}}, {@code {{router}}} (host:port where traffic enters the router: services call
- * each other through it, so a backend's canary gets internal traffic by the same split) and
- * {@code {{env.NAME}}} (the platform's own environment).
+ * each other through it, so a backend's canary gets internal traffic by the same split),
+ * {@code {{applicationName}}} (the PostgreSQL application_name of the version's sessions, by which a
+ * contract migration knows when no previous version is connected) and {@code {{env.NAME}}} (the
+ * platform's own environment).
  */
 public final class Templates {
-    public static final Set<String> NAMES = Set.of("port", "instance", "version", "service", "router");
+    public static final Set<String> NAMES = Set.of("port", "instance", "version", "service", "router", "applicationName");
     static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^{}]*?)\\s*}}");
     private static final Pattern ENV = Pattern.compile("env\\.[A-Za-z_][A-Za-z0-9_]*");
 
@@ -33,7 +35,7 @@ public final class Templates {
             String name = m.group(1);
             if (!NAMES.contains(name) && !ENV.matcher(name).matches()) {
                 String hint = Suggestions.closest(name, NAMES).map(s -> "did you mean {{" + s + "}}?")
-                        .orElse("known ones are {{port}}, {{instance}}, {{version}}, {{service}}, {{router}} and {{env.NAME}}");
+                        .orElse("known ones are {{port}}, {{instance}}, {{version}}, {{service}}, {{router}}, {{applicationName}} and {{env.NAME}}");
                 problems.add("unknown placeholder {{" + name + "}}: " + hint);
             }
             end = m.end();

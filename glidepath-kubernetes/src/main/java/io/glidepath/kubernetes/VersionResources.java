@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.glidepath.migration.Migrations;
 import io.glidepath.platform.ServiceVersion;
 import io.glidepath.spec.ContainerSpec;
 import io.glidepath.spec.Readiness;
@@ -67,6 +68,7 @@ public record VersionResources(String name, String specDigest, PodTemplateSpec t
         values.put("instance", "$(" + INSTANCE_ENV + ")");
         values.put("version", sv.version());
         values.put("service", sv.service());
+        values.put("applicationName", Migrations.applicationName(sv.service(), sv.version()));
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVarBuilder().withName(INSTANCE_ENV).withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef()
                 .endValueFrom().build());

@@ -1,5 +1,6 @@
 package io.glidepath.local;
 
+import io.glidepath.migration.Migrations;
 import io.glidepath.platform.Instance;
 import io.glidepath.platform.InstanceRegistry;
 import io.glidepath.platform.Platform;
@@ -122,7 +123,8 @@ public final class LocalPlatform implements Platform {
         int port = freePort();
         String id = safe(sv.service()) + "-" + safe(sv.version()) + "-" + HexFormat.of().formatHex(randomBytes());
         Map<String, String> values = new HashMap<>(platformValues);
-        values.putAll(Map.of("port", String.valueOf(port), "instance", id, "version", sv.version(), "service", sv.service()));
+        values.putAll(Map.of("port", String.valueOf(port), "instance", id, "version", sv.version(), "service", sv.service(),
+                "applicationName", Migrations.applicationName(sv.service(), sv.version())));
         List<String> argv = new ArrayList<>();
         Path workdir;
         Map<String, String> env = new LinkedHashMap<>();
@@ -142,6 +144,8 @@ public final class LocalPlatform implements Platform {
         }
         Path logFile = logFile(sv.service(), sv.version(), id);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workdir.toFile()).redirectErrorStream(true);
+        // libpq-based clients (psql, psycopg, lib/pq) name their sessions from PGAPPNAME; JDBC ones use {{applicationName}}
+        pb.environment().put("PGAPPNAME", Migrations.applicationName(sv.service(), sv.version()));
         pb.environment().putAll(env);
         pb.environment().put(DATA_DIR_ENV, dataDir);
         pb.environment().put(INSTANCE_ENV, id);

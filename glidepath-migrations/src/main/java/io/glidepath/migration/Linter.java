@@ -51,10 +51,17 @@ public final class Linter {
         this.db = db;
     }
 
-    /** The findings and the expected locks of {@code scripts}, which run in this order. */
-    public static Result lint(DatabaseSpec db, MigrationPhase phase, List<MigrationScript> scripts) {
+    /**
+     * The findings and the expected locks of {@code scripts}, which run in this order. {@code pendingOnly}: the
+     * scripts are exactly the ones the database has not applied, so a table an earlier one creates has no users
+     * yet; otherwise (the files alone, without the database) only a table created in the same file counts as new.
+     */
+    public static Result lint(DatabaseSpec db, MigrationPhase phase, List<MigrationScript> scripts, boolean pendingOnly) {
         Linter l = new Linter(db);
         for (MigrationScript s : scripts) {
+            if (!pendingOnly) {
+                l.createdTables.clear();
+            }
             l.script(phase, s);
         }
         return new Result(l.findings, l.locks);
@@ -172,6 +179,10 @@ public final class Linter {
         if (kind instanceof PostgreSQLStatementParser.SetContext || kind instanceof PostgreSQLStatementParser.ResetParameterContext) {
             lockTimeout(at, kind);
             return Expected.NONE;
+        }
+        if (kind instanceof PostgreSQLStatementParser.DropTriggerContext dt) {
+            return Expected.of(LockMode.ACCESS_EXCLUSIVE, PgStatement.first(dt, PostgreSQLStatementParser.TableNameContext.class)
+                    .map(n -> PgStatement.identifier(n.getText())).orElse(null));
         }
         if (kind instanceof PostgreSQLStatementParser.CreateTriggerContext ct) {
             return Expected.of(LockMode.SHARE_ROW_EXCLUSIVE, PgStatement.first(ct, PostgreSQLStatementParser.TableNameContext.class)

@@ -46,7 +46,7 @@ public final class MigrationGate {
     /** The static rules alone, on every migration in the folders: what {@code validate} and {@code plan} show without a database. */
     public static Report offline(DatabaseSpec db, Path baseDir) throws MigrationSetupException {
         MigrationScripts scripts = MigrationScripts.read(db, baseDir);
-        return report(db, scripts, scripts.expand(), scripts.contract(), Optional.empty(), List.of());
+        return report(db, scripts, scripts.expand(), scripts.contract(), Optional.empty(), List.of(), false);
     }
 
     /**
@@ -72,15 +72,15 @@ public final class MigrationGate {
         List<String> done = new ArrayList<>();
         scripts.expand().stream().filter(s -> applied.contains(s.script())).forEach(s -> done.add(s.file()));
         scripts.contract().stream().filter(s -> applied.contains(s.script())).forEach(s -> done.add(s.file()));
-        return report(db, scripts, expand, contract, Optional.of(scratch), done);
+        return report(db, scripts, expand, contract, Optional.of(scratch), done, true);
     }
 
     private static Report report(DatabaseSpec db, MigrationScripts scripts, List<MigrationScript> expand, List<MigrationScript> contract,
-                                 Optional<ScratchRun.Result> scratch, List<String> applied) {
+                                 Optional<ScratchRun.Result> scratch, List<String> applied, boolean pendingOnly) {
         List<Finding> findings = new ArrayList<>();
         List<StatementLock> statements = new ArrayList<>();
         for (MigrationPhase phase : MigrationPhase.values()) {
-            Linter.Result r = Linter.lint(db, phase, phase == MigrationPhase.EXPAND ? expand : contract);
+            Linter.Result r = Linter.lint(db, phase, phase == MigrationPhase.EXPAND ? expand : contract, pendingOnly);
             findings.addAll(r.findings());
             statements.addAll(r.locks());
         }

@@ -1,27 +1,29 @@
 package io.glidepath.server;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.glidepath.analysis.Judge;
 import io.glidepath.analysis.MetricSource;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.engine.Engine;
-import io.glidepath.engine.Failpoint;
-import io.glidepath.probe.HttpProber;
-import io.glidepath.prometheus.PrometheusEndpoint;
-import io.glidepath.prometheus.PrometheusMetrics;
 import io.glidepath.engine.EngineSeams;
+import io.glidepath.engine.Failpoint;
 import io.glidepath.engine.recovery.Recovery;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.glidepath.kubernetes.ClusterRoutes;
 import io.glidepath.kubernetes.GatewayTraffic;
 import io.glidepath.kubernetes.KubernetesPlatform;
 import io.glidepath.kubernetes.KubernetesTarget;
-import io.glidepath.kubernetes.ClusterRoutes;
 import io.glidepath.kubernetes.RouterReplicas;
 import io.glidepath.kubernetes.ServerLease;
 import io.glidepath.local.LocalPlatform;
+import io.glidepath.migration.FlywayMigrations;
 import io.glidepath.platform.Platform;
+import io.glidepath.probe.HttpProber;
+import io.glidepath.prometheus.PrometheusEndpoint;
+import io.glidepath.prometheus.PrometheusMetrics;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.router.client.ReplicaMetricSource;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterMetricSource;
-import io.glidepath.router.client.ReplicaMetricSource;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.server.access.Tokens;
 import io.glidepath.server.api.ServerApi;
@@ -205,14 +207,17 @@ public final class Server implements AutoCloseable {
         failpoint.ifPresent(f -> log.warn("failpoint armed: the server will halt right after journaling {}", f));
         // each service's figures: Prometheus where its release file names the queries, the router's otherwise (none through a gateway)
         MetricSource.Factory sources = new PrometheusMetrics(Optional.ofNullable(c.prometheus()), moves.figures(), c.clock());
-        Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), c.clock()),
-                store, failpoint);
+        // databases: Flyway on PostgreSQL, passwords from this server's environment (passwordEnv), never from release files
+        Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), Judge.byReleaseFile(), c.clock(),
+                new FlywayMigrations(System.getenv())), store, failpoint);
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);
         goOn.forEach(g -> {
             metrics.resumed(g.record().id(), g.record().submitted());
             engine.resume(g.record(), g.spec(), g.baseDir(), g.wavesDone(), g.resumeAt());
         });
+        // promoted releases whose database contract the last server did not get to
+        engine.resumeContracts(200);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, moves.view(), c.clock()), c.clock(), LIVE_PERIOD).start();
         ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);

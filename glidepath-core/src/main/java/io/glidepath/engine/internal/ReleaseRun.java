@@ -9,6 +9,7 @@ import io.glidepath.journal.RollbackCause;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.WaveState;
 import io.glidepath.probe.Prober;
+import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
@@ -42,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * already promoted flip back to their previous version, last wave first, traffic first for all of
  * them ({@link #flipBack}, once per release); only then do new instances drain and stop. The
  * previous versions stay warm for {@code keepPrevious} counted from the end of the release.
+ *
+ * <p>A release with databases passes the migration gate first (refused: it ends CANCELLED, nothing
+ * run), expands each database before the first wave using it and proves the previous versions on the
+ * expanded schema ({@link DatabaseSteps}); after a promotion each contract runs once the previous
+ * versions are retired and gone from the database.
  */
 public final class ReleaseRun {
     private static final Logger log = LoggerFactory.getLogger(ReleaseRun.class);
@@ -56,6 +62,7 @@ public final class ReleaseRun {
     private final EventSink events;
     private final Function<String, Previous> previous;
     private final Map<String, ResumePoint> resumeAt;
+    private final DatabaseSteps databases;
     private final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
     private final Map<String, Integer> waveOf = new LinkedHashMap<>();
     private final Map<String, String> versionOf = new LinkedHashMap<>();
@@ -80,6 +87,7 @@ public final class ReleaseRun {
         this.events = events;
         this.previous = previous;
         this.resumeAt = Map.copyOf(resumeAt);
+        this.databases = new DatabaseSteps(seams, store, spec, baseDir, events);
         List<List<ServiceSpec>> waves = spec.waves();
         for (int w = 0; w < waves.size(); w++) {
             for (ServiceSpec s : waves.get(w)) {
@@ -136,6 +144,19 @@ public final class ReleaseRun {
         List<List<ServiceSpec>> waves = spec.waves();
         Failed failure = null;
         boolean changed = !promoted.isEmpty();
+        if (!spec.databases().isEmpty()) {
+            Failed refused = databases.gate();
+            if (refused != null) {
+                // nothing has run: the release ends as it stood, with the gate's findings journaled
+                try {
+                    databases.skipContracts("the release never started");
+                    finish(Outcome.CANCELLED, refused);
+                } finally {
+                    ended.run();
+                }
+                return Outcome.CANCELLED;
+            }
+        }
         try {
             for (int w = wavesDone; w < waves.size() && failure == null; w++) {
                 List<String> names = waves.get(w).stream().map(ServiceSpec::name).toList();
@@ -146,6 +167,10 @@ public final class ReleaseRun {
                 if (waves.size() > 1) {
                     events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " of " + waves.size() + ": " + String.join(", ", names),
                             w + 1, names, WaveState.STARTED));
+                }
+                failure = databases.expandBefore(w, previous);
+                if (failure != null) {
+                    break;
                 }
                 failure = runWave(waves.get(w));
                 changed |= deployments.values().stream().anyMatch(d -> d.phase() != Phase.UNCHANGED);
@@ -169,6 +194,7 @@ public final class ReleaseRun {
             done = List.copyOf(promoted);
         }
         Outcome outcome;
+        List<DatabaseSpec> contracts = List.of();
         if (failure != null) {
             // a failing service began the flip already; a failed verify check or an abort between waves begins it here
             flipBack(failure, now());
@@ -180,6 +206,13 @@ public final class ReleaseRun {
                 store.saveService(new ServiceRecord(d.service(), d.version(), d.previousVersion(), record.id(), now()));
             }
         }
+        if (!spec.databases().isEmpty()) {
+            if (outcome == Outcome.ROLLED_BACK) {
+                databases.skipContracts("the release rolled back");
+            } else {
+                contracts = databases.contractsPending();
+            }
+        }
         try {
             finish(outcome, failure);
         } finally {
@@ -187,6 +220,15 @@ public final class ReleaseRun {
         }
         if (outcome == Outcome.PROMOTED) {
             retirePrevious(done);
+        }
+        if (!contracts.isEmpty()) {
+            Map<String, Optional<String>> previousVersions = new LinkedHashMap<>();
+            done.forEach(d -> previousVersions.put(d.service(), d.previousVersion()));
+            try {
+                databases.contract(contracts, previousVersions);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return outcome;
     }
