@@ -60,7 +60,9 @@ public final class PlanCommand implements Callable<Integer> {
         MigrationsView migrations = MigrationsView.of(release.spec(), ReleaseFile.baseDir(file));
         if (output == Output.JSON) {
             com.fasterxml.jackson.databind.node.ObjectNode json = view.json();
-            json.set("migrations", migrations.json());
+            if (!migrations.isEmpty()) {
+                json.set("migrations", migrations.json());
+            }
             System.out.print(json.toPrettyString() + "\n");
         } else {
             // the migrations go before the closing lines (what runs now, how to deploy)

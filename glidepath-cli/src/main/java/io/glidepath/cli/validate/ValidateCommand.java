@@ -52,7 +52,9 @@ public final class ValidateCommand implements Callable<Integer> {
                 ArrayNode s = n.putArray("services");
                 spec.services().forEach(svc -> s.addObject().put("name", svc.name()).put("version", svc.version())
                         .put("strategy", svc.strategy().id()).put("replicas", svc.run().replicas()));
-                n.set("migrations", migrations.json());
+                if (!migrations.isEmpty()) {
+                    n.set("migrations", migrations.json());
+                }
             }
             ArrayNode a = n.putArray("errors");
             for (SpecError e : errors) {

@@ -211,13 +211,18 @@ public final class DatabaseSteps {
     public void contract(List<DatabaseSpec> pending, Map<String, Optional<String>> previousVersions) throws InterruptedException {
         for (DatabaseSpec db : pending) {
             Set<String> names = new LinkedHashSet<>();
+            Map<String, String> versions = new java.util.LinkedHashMap<>();
             for (String service : users(db)) {
-                previousVersions.getOrDefault(service, Optional.empty()).ifPresent(v -> names.add(Migrations.applicationName(service, v)));
+                previousVersions.getOrDefault(service, Optional.empty()).ifPresent(v -> {
+                    names.add(Migrations.applicationName(service, v));
+                    versions.put(service, v);
+                });
             }
-            if (!awaitSessionsGone(db, names)) {
+            if (!awaitPreviousGone(db, versions, names)) {
                 continue;
             }
-            emit(db, MigrationPhase.CONTRACT, MigrationStep.STARTED, null, "contracting database '" + db.name() + "'", List.of());
+            emit(db, MigrationPhase.CONTRACT, MigrationStep.STARTED, null, "contracting database '" + db.name() + "'" + (names.isEmpty()
+                    ? ": no previous version to wait for" : ": no session of " + String.join(", ", names) + " is connected"), List.of());
             try {
                 List<Migrations.Applied> applied = seams.migrations().contract(db, baseDir, progress(db, MigrationPhase.CONTRACT));
                 emit(db, MigrationPhase.CONTRACT, MigrationStep.DONE, null, "database '" + db.name() + "' contracted: " + applied.size() + " migration"
@@ -229,36 +234,46 @@ public final class DatabaseSteps {
         }
     }
 
-    private boolean awaitSessionsGone(DatabaseSpec db, Set<String> names) throws InterruptedException {
+    /** Until no instance of the previous versions runs and PostgreSQL shows none of their sessions; false when that never came. */
+    private boolean awaitPreviousGone(DatabaseSpec db, Map<String, String> versions, Set<String> names) throws InterruptedException {
         if (names.isEmpty()) {
             return true;
         }
         Instant until = now().plus(SESSION_WAIT);
         boolean said = false;
         while (true) {
+            long alive = versions.entrySet().stream().mapToLong(e -> seams.platform().list(e.getKey()).stream()
+                    .filter(i -> i.version().equals(e.getValue())).count()).sum();
             int n;
             try {
                 n = seams.migrations().sessions(db, names);
             } catch (MigrationSetupException e) {
                 n = -1;
             }
-            if (n == 0) {
+            if (n == 0 && alive == 0) {
                 return true;
             }
             if (now().isAfter(until)) {
                 emit(db, MigrationPhase.CONTRACT, MigrationStep.FAILED, null, "contract of database '" + db.name() + "' not run: "
-                        + (n < 0 ? "its sessions could not be listed" : n + " session(s) of " + String.join(", ", names) + " still connected")
-                        + " after " + SESSION_WAIT.toMinutes() + " min", List.of());
+                        + waitingFor(alive, n, names) + " after " + SESSION_WAIT.toMinutes() + " min", List.of());
                 return false;
             }
             if (!said) {
                 emit(db, MigrationPhase.CONTRACT, MigrationStep.CONTRACT_WAITING, null, "contract of database '" + db.name() + "' waits: "
-                        + (n < 0 ? "its sessions cannot be listed yet" : n + " session(s) of " + String.join(", ", names) + " still connected"),
-                        List.of());
+                        + waitingFor(alive, n, names), List.of());
                 said = true;
             }
             seams.clock().sleep(SESSION_POLL);
         }
+    }
+
+    private static String waitingFor(long alive, int sessions, Set<String> names) {
+        List<String> why = new ArrayList<>();
+        if (alive > 0) {
+            why.add(alive + " instance(s) of the previous version still running");
+        }
+        why.add(sessions < 0 ? "the sessions cannot be listed" : sessions + " session(s) of " + String.join(", ", names) + " still connected");
+        return String.join(", ", why);
     }
 
     private List<String> users(DatabaseSpec db) {
