@@ -93,7 +93,7 @@ class MigrationCrashTest {
             sql(url, "INSERT INTO items (sku, qty) SELECT 'seed-' || g, 0 FROM generate_series(1, 20000) g");
             // users write through the router the whole time: each request inserts an item and reads it back
             load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", dir.endpoints().orElseThrow().proxy().port(), 3)
-                    .withPaths(List.of("/inventory/stock")).withRate(60)).start();
+                    .withPaths(List.of("/stock/check")).withRate(60)).start();
             LoadGenerator users = load;
             await().atMost(Duration.ofSeconds(10)).until(() -> users.requestCount() > 30);
 
@@ -123,7 +123,7 @@ class MigrationCrashTest {
                     .containsExactly("id", "sku", "quantity");
             assertThat(strings(url, "SELECT count(*)::text FROM items WHERE quantity IS NULL")).containsExactly("0");
             assertThat(strings(url, "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() "
-                    + "AND application_name = 'glidepath:inventory:v1'")).containsExactly("0");
+                    + "AND application_name = 'glidepath:stock:v1'")).containsExactly("0");
             List<String> journal = messages(again, v2);
             assertThat(journal.stream().filter(m -> m.startsWith("contracting database 'inventory'")).count()).as("the contract ran once").isEqualTo(1);
             assertThat(journal).anyMatch(m -> m.startsWith("the server restarted"));

@@ -19,22 +19,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The inventory example's service: items with a stock quantity in PostgreSQL, read and written over
+ * The inventory example's service, "stock": items with a quantity in PostgreSQL, read and written over
  * HTTP. Version 1 keeps the quantity in column {@code qty}; version 2 in {@code quantity}, after an
  * expand migration that adds it with a trigger keeping both in step (examples/inventory).
  *
  * <p>Settings (environment): {@code PORT}, {@code VERSION}, {@code DB_URL} (a JDBC URL naming the user),
  * {@code DB_PASSWORD} (optional), {@code QUANTITY_COLUMN} ({@code qty} or {@code quantity}),
  * {@code APPLICATION_NAME} (the sessions' application_name: Glidepath's {@code {{applicationName}}}, by
- * which a contract migration knows this version is gone). Paths, each under {@code /inventory}: {@code GET /health};
+ * which a contract migration knows this version is gone). Paths, each under {@code /stock}: {@code GET /health};
  * {@code POST /items?sku=S&n=N} (a new item, answers its id); {@code POST /items/ID/add?n=N} (adds to
- * its quantity, answers the new one); {@code GET /items/ID} (its quantity); {@code GET /stock} (writes an
+ * its quantity, answers the new one); {@code GET /items/ID} (its quantity); {@code GET /check} (writes an
  * item and reads it back: the smoke check). Each request uses one of the service's connections.
  */
 public final class InventoryService {
     private static final int THREADS = 8;
     /** Where users reach it through the router (its route's path prefix). */
-    static final String PREFIX = "/inventory";
+    static final String PREFIX = "/stock";
 
     private final String version;
     private final String url;
@@ -55,18 +55,18 @@ public final class InventoryService {
         if (env.get("DB_PASSWORD") != null) {
             props.setProperty("password", env.get("DB_PASSWORD"));
         }
-        props.setProperty("ApplicationName", env.getOrDefault("APPLICATION_NAME", "inventory-" + version));
+        props.setProperty("ApplicationName", env.getOrDefault("APPLICATION_NAME", "stock-" + version));
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> env = new HashMap<>(System.getenv());
         if (env.get("PORT") == null || env.get("DB_URL") == null) {
-            System.err.println("inventory-service: set PORT and DB_URL");
+            System.err.println("stock-service: set PORT and DB_URL");
             System.exit(2);
         }
         InventoryService s = new InventoryService(env);
         s.start(Integer.parseInt(env.get("PORT")));
-        System.out.println("inventory-service " + s.version + " (column " + s.column + ") listening on port " + s.server.getAddress().getPort());
+        System.out.println("stock-service " + s.version + " (column " + s.column + ") listening on port " + s.server.getAddress().getPort());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             s.stop();
@@ -106,9 +106,9 @@ public final class InventoryService {
                 if (path.equals("/health")) {
                     one("SELECT 1");
                     respond(ex, 200, "ok " + version + "\n");
-                } else if (path.equals("/stock")) {
-                    long id = insert("smoke-" + version, 1);
-                    respond(ex, 200, "stock " + version + ": item " + id + " has " + quantity(id) + "\n");
+                } else if (path.equals("/check")) {
+                    long id = insert("check-" + version, 1);
+                    respond(ex, 200, "check " + version + ": item " + id + " has " + quantity(id) + "\n");
                 } else if (path.equals("/items") && method.equals("POST")) {
                     respond(ex, 201, insert(q.getOrDefault("sku", "sku"), Integer.parseInt(q.getOrDefault("n", "0"))) + "\n");
                 } else if (path.matches("/items/[0-9]+/add") && method.equals("POST")) {
@@ -119,13 +119,13 @@ public final class InventoryService {
                     Integer n = quantity(id);
                     respond(ex, n == null ? 404 : 200, n == null ? "no item " + id + "\n" : n + "\n");
                 } else {
-                    respond(ex, 404, "inventory " + version + ": no " + full + "\n");
+                    respond(ex, 404, "stock " + version + ": no " + full + "\n");
                 }
             } catch (SQLException e) {
                 dropConnection();
-                respond(ex, 503, "inventory " + version + ": database: " + e.getMessage() + "\n");
+                respond(ex, 503, "stock " + version + ": database: " + e.getMessage() + "\n");
             } catch (NumberFormatException e) {
-                respond(ex, 400, "inventory " + version + ": " + e.getMessage() + "\n");
+                respond(ex, 400, "stock " + version + ": " + e.getMessage() + "\n");
             }
         }
     }

@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
         description = {"Runs glidepath up, then under steady load ships a sample service four times: v1 (first deployment),",
                 "v2 by canary, v3 by canary turning bad after its smoke tests (rolled back by itself), v4 by blue-green;",
                 "then the shop of examples/shop (four services, one release each): v1, v2 wave by wave, and v3 whose inventory",
-                "breaks the new gateway in the last wave (the whole release flips back). Live progress, then a table per",
+                "breaks the new gateway in the last wave (the whole release flips back); then, on a PostgreSQL it starts itself,",
+                "the inventory of examples/inventory: a column renamed as expand/contract under read and write load, and a",
+                "release whose blocking index the migration gate refuses. Live progress, then a table per",
                 "release and the totals (failed requests must be 0). Leaves nothing running."})
 public final class DemoCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }

@@ -38,6 +38,7 @@ import java.util.stream.Stream;
  * that begin after its smoke tests (rolled back by the analysis), v4 by blue-green (promoted). Then
  * the shop of examples/shop, four services as one release: v1, then under load v2 (promoted wave by
  * wave) and v3 (inventory breaks the new gateway in the last wave: the whole release flips back).
+ * Then the inventory's database releases on a PostgreSQL the demo starts ({@link InventoryDemo}).
  * Then a table per release and the totals; then {@code glidepath down}: nothing is left running.
  */
 final class DeployDemo {
@@ -56,11 +57,12 @@ final class DeployDemo {
         }
     }
 
-    record Result(List<Row> rows, List<ShopRow> shop, long requests, long failed, long bad5xxSeen, double p50, double p99,
-                  Map<String, Long> byVersion, List<String> firstFailures) {
+    record Result(List<Row> rows, List<ShopRow> shop, List<InventoryDemo.Row> inventory, long requests, long failed, long bad5xxSeen, double p50,
+                  double p99, Map<String, Long> byVersion, List<String> firstFailures) {
         boolean ok() {
             return failed == 0 && rows.stream().allMatch(r -> r.outcome().equals(r.expected()))
-                    && shop.stream().allMatch(r -> r.outcome().equals(r.expected()));
+                    && shop.stream().allMatch(r -> r.outcome().equals(r.expected()))
+                    && inventory.stream().allMatch(r -> r.outcome().equals(r.expected()));
         }
 
         String toJson() {
@@ -84,6 +86,11 @@ final class DeployDemo {
                 }
                 r.rollbackMillis().ifPresent(ms -> o.put("releaseRollbackMillis", ms));
                 o.put("failed", r.failed());
+            }
+            ArrayNode inv = n.putArray("inventory");
+            for (InventoryDemo.Row r : inventory) {
+                inv.addObject().put("release", r.release()).put("outcome", r.outcome()).put("migrations", r.migrations())
+                        .put("seconds", r.took().toMillis() / 1000.0).put("failed", r.failed());
             }
             n.put("requests", requests).put("failed", failed).put("bad5xxSeenByAnalysis", bad5xxSeen).put("p50Millis", p50).put("p99Millis", p99);
             ObjectNode v = n.putObject("byVersion");
@@ -115,8 +122,9 @@ final class DeployDemo {
         DataDir dir = new DataDir(work.resolve("gp"));
         PrintStream realOut = System.out;
         try {
-            term.line(term.bold("Glidepath demo") + ": a service shipped four times, then a shop of four services shipped as one release, all under");
-            term.line("steady load, with real processes, the real router and the real server. Some releases are bad; nobody should notice.");
+            term.line(term.bold("Glidepath demo") + ": a service shipped four times, a shop of four services shipped as one release, and schema");
+            term.line("changes to a PostgreSQL database, all under steady load, with real processes, the real router and the real server.");
+            term.line("Some releases are bad; nobody should notice.");
             term.line("");
             System.setOut(out);
             int up = Main.run("up", "--data-dir", dir.root().toString(), "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0");
@@ -157,14 +165,16 @@ final class DeployDemo {
                     shop.add(shipShop(client, work, shopLoad, "shop-v3.yaml", "ROLLED_BACK",
                             "inventory v3 fails on the new gateway's API version: fine in its own wave, broken in the last one"));
                     shopLoad.close();
+                    // the web and the shop stay under their load while the inventory's database changes
+                    InventoryDemo.Scene inventory = new InventoryDemo(term, cfg.withRate(Math.max(1, rate / 3))).run(client, work);
                     load.close();
                     LoadGenerator.Snapshot web = load.snapshot();
                     LoadGenerator.Snapshot checkout = shopLoad.snapshot();
-                    List<String> firstFailures = Stream.concat(load.failures().stream(), shopLoad.failures().stream()).limit(5)
-                            .map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()).toList();
+                    List<String> firstFailures = Stream.concat(Stream.concat(load.failures().stream(), shopLoad.failures().stream())
+                            .map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()), inventory.firstFailures().stream()).limit(5).toList();
                     long bad = rows.stream().filter(r -> r.version().equals("v3")).mapToLong(Row::canary5xxSeen).sum();
-                    Result r = new Result(rows, shop, web.requests() + checkout.requests(), web.failures() + checkout.failures(), bad,
-                            web.p50Millis(), web.p99Millis(), web.byVersion(), firstFailures);
+                    Result r = new Result(rows, shop, inventory.rows(), web.requests() + checkout.requests() + inventory.requests(),
+                            web.failures() + checkout.failures() + inventory.failed(), bad, web.p50Millis(), web.p99Millis(), web.byVersion(), firstFailures);
                     summary(r, checkout);
                     return r;
                 }
@@ -290,6 +300,13 @@ final class DeployDemo {
             }
         }
         term.line("  release rollback: from the failing service's rollback decision to every service of the release on its previous version");
+        term.line("");
+        term.line(term.bold("Releases of the inventory") + " (PostgreSQL schema changes as expand/contract)");
+        term.line(String.format(Locale.ROOT, "  %-20s %-12s %8s  %-6s %s", "RELEASE", "OUTCOME", "TOOK", "FAILED", "DATABASE"));
+        for (InventoryDemo.Row row : r.inventory()) {
+            term.line(String.format(Locale.ROOT, "  %-20s %-12s %7.1fs  %-6s %s", row.release(), outcome(row.outcome(), row.expected()),
+                    row.took().toMillis() / 1000.0, failed(row.failed()), row.migrations()));
+        }
         term.line("");
         term.line(term.bold("Totals") + " (users' view, through the router)");
         term.line(String.format(Locale.ROOT, "  requests          %,d", r.requests()));

@@ -70,6 +70,8 @@ final class Progress {
                     + (e.path("state").asText().equals("DONE") ? " done" : "");
             case "rollbackDecided" -> releaseState = service == null ? "rolling the release back" : releaseState;
             case "finished" -> releaseState = e.path("outcome").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
+            case "migration" -> releaseState = "database " + e.path("database").asText() + ": " + e.path("phase").asText().toLowerCase(Locale.ROOT)
+                    + " " + e.path("step").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
             case "phase" -> {
                 v.phase = e.path("phase").asText();
                 v.version = e.path("version").asText();
@@ -115,6 +117,7 @@ final class Progress {
             case "finished" -> e.path("outcome").asText().equals("PROMOTED") || e.path("outcome").asText().equals("UNCHANGED")
                     ? term.green("done") : term.red("done");
             case "verdict" -> e.path("outcome").asText().equals("FAIL") ? term.red("verdict") : term.dim("verdict");
+            case "migration" -> List.of("GATE_REFUSED", "FAILED").contains(e.path("step").asText()) ? term.red("database") : term.dim("database");
             default -> term.dim(kind);
         };
         return String.format(Locale.ROOT, "%6.1fs %-9s %s%s", elapsed(), service == null ? "" : service, tag + " ", msg);

@@ -1,6 +1,7 @@
 package io.glidepath.cli.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
@@ -33,14 +34,24 @@ public final class StatusCommand implements Callable<Integer> {
         Status st = Status.of(dir);
         JsonNode services = null;
         List<JsonNode> inProgress = new ArrayList<>();
+        List<String> contracts = new ArrayList<>();
         String serverError = null;
         if (st.serverAlive()) {
             try {
                 ServerClient client = ServerClient.of(dir);
                 services = client.services().path("services");
+                int promoted = 0;
                 for (JsonNode r : client.releases(50, null).path("releases")) {
                     if (IN_PROGRESS.contains(r.path("state").asText())) {
                         inProgress.add(client.release(r.path("id").asText()));
+                    } else if (r.path("state").asText().equals("PROMOTED") && promoted++ < 10) {
+                        // a promoted release's database contract runs after it: pending until the previous version is gone
+                        String id = r.path("id").asText();
+                        client.release(id).path("migrations").path("contracts").fields().forEachRemaining(c -> {
+                            if (CONTRACT_OPEN.contains(c.getValue().asText())) {
+                                contracts.add(id + " " + c.getKey() + " " + c.getValue().asText());
+                            }
+                        });
                     }
                 }
             } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
@@ -58,6 +69,11 @@ public final class StatusCommand implements Callable<Integer> {
             if (services != null) {
                 n.set("services", services);
                 inProgress.forEach(n.putArray("releases")::add);
+                ArrayNode open = n.putArray("contractsPending");
+                contracts.forEach(c -> {
+                    String[] p = c.split(" ");
+                    open.addObject().put("release", p[0]).put("database", p[1]).put("state", p[2]);
+                });
             }
             System.out.println(n.toPrettyString());
             return st.routerAlive() && st.serverAlive() ? Main.OK : Main.UNREACHABLE;
@@ -88,10 +104,20 @@ public final class StatusCommand implements Callable<Integer> {
                     s.has("heldBy") ? "   deploying: " + s.path("heldBy").asText() : ""));
         }
         inProgress.forEach(StatusCommand::printRelease);
+        for (String c : contracts) {
+            String[] p = c.split(" ");
+            System.out.println();
+            System.out.println("CONTRACT PENDING  database " + p[1] + " of release " + p[0] + ": " + switch (p[2]) {
+                case "CONTRACT_WAITING" -> "waiting for the previous version's instances and sessions to go";
+                case "STARTED" -> "running";
+                default -> "runs once the previous version is retired and none of its sessions is left";
+            } + " (glidepath show " + p[0] + ")");
+        }
         return Main.OK;
     }
 
     private static final Set<String> IN_PROGRESS = Set.of("RUNNING", "QUEUED");
+    private static final Set<String> CONTRACT_OPEN = Set.of("CONTRACT_PENDING", "CONTRACT_WAITING", "STARTED");
 
     /** A release in progress: where it is, and each service's wave and phase. */
     private static void printRelease(JsonNode r) {

@@ -105,9 +105,16 @@ final class ReleasesApi implements ApiRoutes {
             ObjectNode n = json.release(rec);
             ObjectNode phases = n.putObject("phases");
             // a running release's phases from the engine; a finished one's from its journal: how each service ended
-            Map<String, ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id)
-                    : ReleaseHistory.of(store.events(id, 0)).statuses(rec.services());
+            ReleaseHistory history = ReleaseHistory.of(store.events(id, 0));
+            Map<String, ServiceStatus> now = engine.isRunning(id) || engine.isQueued(id) ? engine.phases(id) : history.statuses(rec.services());
             now.forEach((s, st) -> phases.putObject(s).put("wave", st.wave()).put("phase", st.phase().name()));
+            if (!history.expanded().isEmpty() || !history.contracts().isEmpty()) {
+                // its databases: which were expanded, and where each contract stands (pending, waiting, done, skipped...)
+                ObjectNode m = n.putObject("migrations");
+                history.expanded().stream().sorted().forEach(m.putArray("expanded")::add);
+                ObjectNode c = m.putObject("contracts");
+                history.contracts().forEach((db, step) -> c.put(db, step.name()));
+            }
             return json.withQueue(n);
         }), r -> {
             if (r.isEmpty()) {

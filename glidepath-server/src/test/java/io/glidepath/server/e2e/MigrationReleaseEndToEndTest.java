@@ -75,8 +75,12 @@ class MigrationReleaseEndToEndTest {
                 String v2 = stack.submit(Files.readString(data.resolve("inventory-v2.yaml")));
                 JsonNode end = stack.awaitEnd(v2, MAX);
                 assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("PROMOTED");
+                // promoted, with its contract still to run: the release's view says so (glidepath status shows it)
+                assertThat(end.path("migrations").path("contracts").path("inventory").asText()).isIn("CONTRACT_PENDING", "CONTRACT_WAITING");
+                assertThat(end.path("migrations").path("expanded").toString()).isEqualTo("[\"inventory\"]");
                 await("the contract, once v1 is retired and gone").atMost(Duration.ofSeconds(60))
                         .until(() -> messages(stack, v2).stream().anyMatch(m -> m.startsWith("database 'inventory' contracted")));
+                assertThat(stack.get("/v1/releases/" + v2).path("migrations").path("contracts").path("inventory").asText()).isEqualTo("DONE");
                 long before = writers.acked.get();
                 await().atMost(Duration.ofSeconds(20)).until(() -> writers.acked.get() > before + 200);
                 writers.close();
@@ -102,8 +106,8 @@ class MigrationReleaseEndToEndTest {
                         "applied v2/expand/V2__quantity_column.sql",
                         "applied v2/expand/V3__backfill_quantity.sql",
                         "database 'inventory' expanded: 2 migrations applied",
-                        "inventory v1 (previous, serving users) on the expanded schema: smoke test 'stock' passed",
-                        "inventory v1 passes its own checks on the expanded schema",
+                        "stock v1 (previous, serving users) on the expanded schema: smoke test 'check' passed",
+                        "stock v1 passes its own checks on the expanded schema",
                         "started 2 instances of v2",
                         "contract of database 'inventory' pending: v2/contract/V4__drop_qty.sql",
                         "release " + v2 + " promoted",
@@ -111,7 +115,7 @@ class MigrationReleaseEndToEndTest {
                         "contracting database 'inventory'",
                         "applied v2/contract/V4__drop_qty.sql",
                         "database 'inventory' contracted: 1 migration applied");
-                assertThat(count(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'glidepath:inventory:v1'")).isZero();
+                assertThat(count(url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'glidepath:stock:v1'")).isZero();
             }
 
             // the locking release: refused by the gate, nothing started, the finding located with the safe way
@@ -119,6 +123,7 @@ class MigrationReleaseEndToEndTest {
             String v3 = stack.submit(Files.readString(data.resolve("inventory-v3-locking.yaml")));
             JsonNode refused = stack.awaitEnd(v3, MAX);
             assertThat(refused.path("state").asText()).isEqualTo("CANCELLED");
+            assertThat(refused.path("migrations").path("contracts").path("inventory").asText()).isEqualTo("SKIPPED");
             assertThat(refused.path("reason").asText()).contains("v3-locking/expand/V5__sku_index.sql:3 require-concurrent-index-creation");
             assertThat(messages(stack, v3)).anySatisfy(m -> assertThat(m).startsWith("the migration gate refused database 'inventory'")
                     .contains("Safe way: CREATE INDEX CONCURRENTLY"));
@@ -151,8 +156,8 @@ class MigrationReleaseEndToEndTest {
                 String id = stack.submit(v2);
                 JsonNode end = stack.awaitEnd(id, MAX);
                 assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("ROLLED_BACK");
-                assertThat(end.path("reason").asText()).contains("inventory v1, which serves users, fails on the expanded schema, so v2 was not started",
-                        "smoke test 'stock' failed");
+                assertThat(end.path("reason").asText()).contains("stock v1, which serves users, fails on the expanded schema, so v2 was not started",
+                        "smoke test 'check' failed");
                 List<String> journal = messages(stack, id);
                 assertThat(journal).noneMatch(m -> m.startsWith("started 2 instances of v2"));
                 assertInOrder(journal, "the migration gate passed database 'inventory'", "database 'inventory' expanded: 1 migration applied");
@@ -228,8 +233,8 @@ class MigrationReleaseEndToEndTest {
                     while (!stop.get()) {
                         long id = hot + ThreadLocalRandom.current().nextLong(50);
                         boolean insert = !readsOnly && k % 3 == 0;
-                        String path = readsOnly ? "/inventory/items/" + id : insert ? "/inventory/items?sku=load-" + me + "-" + k + "&n=1"
-                                : "/inventory/items/" + id + "/add?n=1";
+                        String path = readsOnly ? "/stock/items/" + id : insert ? "/stock/items?sku=load-" + me + "-" + k + "&n=1"
+                                : "/stock/items/" + id + "/add?n=1";
                         k++;
                         try {
                             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
