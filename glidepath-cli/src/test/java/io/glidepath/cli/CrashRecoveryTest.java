@@ -23,10 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,22 +90,7 @@ class CrashRecoveryTest {
         all.put("blue-green", () -> blueGreenSurvivesTheServerDyingAtEachStep(new Scenario("bg")));
         all.put("canary", () -> canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback(new Scenario("cn")));
         all.put("two waves", () -> aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback(new Scenario("ms")));
-        AssertionError failed = new AssertionError("a crash-recovery scenario failed (each one's failure is attached)");
-        try (ExecutorService ex = Executors.newFixedThreadPool(all.size())) {
-            Map<String, Future<Void>> running = new LinkedHashMap<>();
-            all.forEach((name, scenario) -> running.put(name, ex.submit(scenario)));
-            for (var r : running.entrySet()) {
-                try {
-                    r.getValue().get();
-                } catch (ExecutionException e) {
-                    AssertionError one = new AssertionError(r.getKey() + ": " + e.getCause().getMessage(), e.getCause());
-                    failed.addSuppressed(one);
-                }
-            }
-        }
-        if (failed.getSuppressed().length > 0) {
-            throw failed;
-        }
+        SideBySide.run("crash-recovery", all);
     }
 
     private Void blueGreenSurvivesTheServerDyingAtEachStep(Scenario sc) throws Exception {
@@ -212,7 +193,7 @@ class CrashRecoveryTest {
             ServerClient api = ServerClient.of(dir);
             String first = submit(api, group, 0, services, "");
             await("the first release").atMost(Duration.ofSeconds(60)).until(() -> !api.release(first).path("state").asText().equals("RUNNING"));
-            assertThat(api.release(first).path("state").asText()).as(String.join("\n", messages(api, first))).isEqualTo("PROMOTED");
+            assertThat(api.release(first).path("state").asText()).as(String.join("\n", Journals.messages(api, first))).isEqualTo("PROMOTED");
             var endpoints = dir.endpoints().orElseThrow();
             load = new LoadGenerator(new LoadGenerator.Config("127.0.0.1", endpoints.proxy().port(), paths, 6, 16, 200, Duration.ofSeconds(10),
                     Map.of(), "X-Version")).start();
@@ -226,15 +207,15 @@ class CrashRecoveryTest {
                 ProcessHandle server = dir.process("server").orElseThrow();
                 String id = submit(c, group, k, services, p.variant());
                 if (p.act() == Act.ABORT_AT_PAUSE) {
-                    await().atMost(Duration.ofSeconds(60)).until(() -> messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
+                    await().atMost(Duration.ofSeconds(60)).until(() -> Journals.messages(c, id).stream().anyMatch(m -> m.startsWith("paused at")));
                     c.abort(id, "tester");
                 }
                 try {
                     await("the server halts at " + p.failpoint()).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError("the server did not halt at " + p.failpoint() + "; the release's journal: " + messages(c, id), e);
+                    throw new AssertionError("the server did not halt at " + p.failpoint() + "; the release's journal: " + Journals.messages(c, id), e);
                 }
-                assertThat(messages(dir, id)).as("the release did not finish before the crash at " + p.failpoint()).noneMatch(m -> m.contains(" promoted")
+                assertThat(Journals.messages(dir, id)).as("the release did not finish before the crash at " + p.failpoint()).noneMatch(m -> m.contains(" promoted")
                         && m.startsWith("release "));
 
                 System.out.printf("crash-recovery: %s crashed at %s after %d ms%n", id, p.failpoint(), System.currentTimeMillis() - t0);
@@ -248,15 +229,15 @@ class CrashRecoveryTest {
                 ServerClient again = ServerClient.of(dir);
                 if (p.act() == Act.PROMOTE_AFTER_RESTART) {
                     // the restarted server goes on to the manual pause again, and waits there for a person
-                    await().atMost(Duration.ofSeconds(60)).until(() -> messages(again, id).stream().filter(m -> m.startsWith("paused at")).count() == 2);
+                    await().atMost(Duration.ofSeconds(60)).until(() -> Journals.messages(again, id).stream().filter(m -> m.startsWith("paused at")).count() == 2);
                     again.promote(id, "tester");
                 }
                 await("release " + id + " ends after the restart").atMost(Duration.ofSeconds(90))
                         .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
                 JsonNode end = again.release(id);
-                assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end + "\n" + String.join("\n", messages(again, id)))
+                assertThat(end.path("state").asText()).as("after a crash at " + p.failpoint() + ": " + end + "\n" + String.join("\n", Journals.messages(again, id)))
                         .isEqualTo(p.expect());
-                List<String> journal = messages(again, id);
+                List<String> journal = Journals.messages(again, id);
                 // the release's end is journaled (a promoted release's previous versions retire after it, keepPrevious later)
                 assertThat(journal).as("the journal ends the release").anyMatch(m -> m.startsWith("release " + id + " " + p.expect().toLowerCase(Locale.ROOT)
                         .replace('_', ' ')));
@@ -413,24 +394,4 @@ class CrashRecoveryTest {
         return id;
     }
 
-    private static List<String> messages(ServerClient api, String id) throws Exception {
-        List<String> m = new ArrayList<>();
-        api.events(id, 0).path("events").forEach(e -> m.add(e.path("message").asText()));
-        return m;
-    }
-
-    /** The journal read straight from the store file while no server runs (plain JDBC: opening the store would migrate it). */
-    private static List<String> messages(DataDir dir, String id) throws Exception {
-        List<String> m = new ArrayList<>();
-        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.server().resolve("glidepath.db"));
-             var ps = c.prepareStatement("SELECT json FROM events WHERE release_id = ? ORDER BY seq")) {
-            ps.setString(1, id);
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    m.add(io.glidepath.journal.EventJson.read(rs.getString(1)).message());
-                }
-            }
-        }
-        return m;
-    }
 }

@@ -13,15 +13,16 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
     static Set<Long> samplePids() {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("io.glidepath.examples.SampleService")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("io.glidepath.examples.SampleService")
+                        || List.of(a).contains("io.glidepath.examples.InventoryService")).orElse(false))
                 .map(ProcessHandle::pid).collect(Collectors.toSet());
     }
 
     @Test
-    void theDemoShipsAServiceAndTheShopUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
+    void theDemoShipsAServiceTheShopAndASchemaChangeUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
         Set<Long> before = samplePids();
         try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
-            int code = demo.waitFor(420);
+            int code = demo.waitFor(540);
             JsonNode r = RouteJson.MAPPER.readTree(demo.out());
             assertThat(code).as("exit code; result:\n" + r.toPrettyString() + "\nstderr:\n" + demo.err()).isZero();
             assertThat(r.path("failed").asLong()).as("requests users saw fail").isZero();
@@ -44,6 +45,16 @@ class DemoTest {
             assertThat(failing.path("reason").asText()).contains("gateway");
             assertThat(failing.path("releaseRollbackMillis").asLong()).as("decision to every service on its previous version, ms").isBetween(0L, 1_000L);
             r.path("shop").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
+
+            // the inventory on the PostgreSQL the demo started: the rename as expand/contract, and the locking release refused
+            List<String> inventory = new java.util.ArrayList<>();
+            r.path("inventory").forEach(x -> inventory.add(x.path("release").asText() + " " + x.path("outcome").asText()));
+            assertThat(inventory).containsExactly("inventory-v1 PROMOTED", "inventory-v2 PROMOTED", "inventory-v3-locking CANCELLED");
+            assertThat(r.path("inventory").get(1).path("migrations").asText()).contains("applied V2__quantity_column.sql",
+                    "applied V3__backfill_quantity.sql", "previous version proven on the expanded schema", "contracted");
+            assertThat(r.path("inventory").get(2).path("migrations").asText()).isEqualTo("refused by the gate (1 finding)");
+            r.path("inventory").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
+            assertThat(demo.err()).contains("require-concurrent-index-creation", "Safe way: CREATE INDEX CONCURRENTLY");
             assertThat(demo.err()).contains("release v4").contains("release shop-v3").contains("Glidepath is down");
             assertThat(samplePids()).as("no sample service left running").isSubsetOf(before);
             assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()

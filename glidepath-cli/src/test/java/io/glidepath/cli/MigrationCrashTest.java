@@ -21,10 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,21 +55,7 @@ class MigrationCrashTest {
         // the 5th migration event of the release: "applying v2/expand/V3__backfill_quantity.sql" (V2 applied, V3 not yet)
         all.put("mid-expand", () -> crashAt("mid", "inventory-v2:migration#5", "applying v2/expand/V3__backfill_quantity.sql"));
         all.put("between expand and contract", () -> crashAt("between", "inventory-v2:finished", "release inventory-v2 promoted"));
-        AssertionError failed = new AssertionError("a crash scenario failed (each one's failure is attached)");
-        try (ExecutorService ex = Executors.newFixedThreadPool(all.size())) {
-            Map<String, Future<Void>> running = new LinkedHashMap<>();
-            all.forEach((name, scenario) -> running.put(name, ex.submit(scenario)));
-            for (var r : running.entrySet()) {
-                try {
-                    r.getValue().get();
-                } catch (ExecutionException e) {
-                    failed.addSuppressed(new AssertionError(r.getKey() + ": " + e.getCause().getMessage(), e.getCause()));
-                }
-            }
-        }
-        if (failed.getSuppressed().length > 0) {
-            throw failed;
-        }
+        SideBySide.run("crash", all);
     }
 
     private Void crashAt(String name, String failpoint, String lastBeforeCrash) throws Exception {
@@ -100,16 +82,16 @@ class MigrationCrashTest {
             ProcessHandle server = dir.process("server").orElseThrow();
             String v2 = submit(api, example, "inventory-v2.yaml");
             await("the server halts at " + failpoint).atMost(Duration.ofSeconds(90)).until(() -> !server.isAlive());
-            List<String> atCrash = messages(dir, v2);
+            List<String> atCrash = Journals.messages(dir, v2);
             assertThat(atCrash.getLast()).as("the last journaled before the crash").startsWith(lastBeforeCrash);
 
             assertThat(up(dir, null)).isZero();
             ServerClient again = ServerClient.of(dir);
             await("the release ends after the restart").atMost(Duration.ofSeconds(90))
                     .until(() -> !again.release(v2).path("state").asText().equals("RUNNING"));
-            assertThat(again.release(v2).path("state").asText()).as(String.join("\n", messages(again, v2))).isEqualTo("PROMOTED");
+            assertThat(again.release(v2).path("state").asText()).as(String.join("\n", Journals.messages(again, v2))).isEqualTo("PROMOTED");
             await("the contract, once v1 is gone").atMost(Duration.ofSeconds(90))
-                    .until(() -> messages(again, v2).stream().anyMatch(m -> m.startsWith("database 'inventory' contracted")));
+                    .until(() -> Journals.messages(again, v2).stream().anyMatch(m -> m.startsWith("database 'inventory' contracted")));
             long served = users.requestCount();
             await().atMost(Duration.ofSeconds(20)).until(() -> users.requestCount() > served + 30);
             load.close();
@@ -124,7 +106,7 @@ class MigrationCrashTest {
             assertThat(strings(url, "SELECT count(*)::text FROM items WHERE quantity IS NULL")).containsExactly("0");
             assertThat(strings(url, "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() "
                     + "AND application_name = 'glidepath:stock:v1'")).containsExactly("0");
-            List<String> journal = messages(again, v2);
+            List<String> journal = Journals.messages(again, v2);
             assertThat(journal.stream().filter(m -> m.startsWith("contracting database 'inventory'")).count()).as("the contract ran once").isEqualTo(1);
             assertThat(journal).anyMatch(m -> m.startsWith("the server restarted"));
             return null;
@@ -151,27 +133,6 @@ class MigrationCrashTest {
             assertThat(code).as(p.out() + p.err()).isZero();
             return code;
         }
-    }
-
-    private static List<String> messages(ServerClient api, String id) throws Exception {
-        List<String> m = new ArrayList<>();
-        api.events(id, 0).path("events").forEach(e -> m.add(e.path("message").asText()));
-        return m;
-    }
-
-    /** The journal read straight from the store file while no server runs. */
-    private static List<String> messages(DataDir dir, String id) throws Exception {
-        List<String> m = new ArrayList<>();
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.server().resolve("glidepath.db"));
-             var ps = c.prepareStatement("SELECT json FROM events WHERE release_id = ? ORDER BY seq")) {
-            ps.setString(1, id);
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    m.add(io.glidepath.journal.EventJson.read(rs.getString(1)).message());
-                }
-            }
-        }
-        return m;
     }
 
     private static void sql(String url, String sql) throws Exception {
