@@ -23,8 +23,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.glidepath.testkit.postgres.EmbeddedPostgresExtension;
+import io.glidepath.testkit.postgres.EmbeddedPostgresExtension.TestPostgres;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,11 +42,19 @@ import org.junit.jupiter.api.io.TempDir;
  * store, the platform and the router must agree (every service on one version everywhere, no
  * canary, no preview, no lock), no process may be left that the registry does not know, and the
  * users behind the router, under load the whole time, must see zero failed requests. The three
- * releases run side by side, each with its own data directory, router, server and load.
+ * releases run side by side, each with its own data directory, router, server and load, and beside
+ * them a database migration's two crash points ({@link MigrationCrashScenarios}).
  */
+@ExtendWith(EmbeddedPostgresExtension.class)
 class CrashRecoveryTest {
+    static TestPostgres pg;
     @TempDir
     Path work;
+
+    @BeforeAll
+    static void postgres(TestPostgres p) {
+        pg = p;
+    }
     final List<Scenario> scenarios = new CopyOnWriteArrayList<>();
 
     /** What the test does around a crash, besides keeping users' load on. */
@@ -85,11 +97,13 @@ class CrashRecoveryTest {
      * so that no other test class, some of which look for stray processes, runs meanwhile.
      */
     @Test
-    void theServerDiesAtEachStepOfABlueGreenACanaryAndATwoWaveReleaseAndTheRouterDiesUnderLoad() throws Exception {
+    void theServerDiesAtEachStepOfABlueGreenACanaryATwoWaveReleaseAndAMigrationAndTheRouterDiesUnderLoad() throws Exception {
         Map<String, Callable<Void>> all = new LinkedHashMap<>();
         all.put("blue-green", () -> blueGreenSurvivesTheServerDyingAtEachStep(new Scenario("bg")));
         all.put("canary", () -> canarySurvivesTheServerDyingMidStepMidBakeAndMidRollback(new Scenario("cn")));
         all.put("two waves", () -> aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback(new Scenario("ms")));
+        // a database's migrations: killed mid-expand, and between expand and contract (their own data directories and databases)
+        all.putAll(new MigrationCrashScenarios(pg, work).scenarios());
         SideBySide.run("crash-recovery", all);
     }
 

@@ -186,6 +186,52 @@ class MigrationStepsTest extends EngineFixture {
         assertThat(ReleaseHistory.of(store.events(r.id(), 0)).contracts()).isEqualTo(Map.of("shop", MigrationStep.SKIPPED));
     }
 
+    @Test
+    void aDatabaseTwoWavesShareExpandsBeforeTheFirstOfThemAndContractsOnceAfterTheWholeRelease() throws Exception {
+        String two = """
+                databases:
+                  - {name: shop, url: 'jdbc:postgresql://db/shop?user=shop', expand: db/expand, contract: db/contract}
+                services:
+                  - name: orders
+                    version: %s
+                    database: shop
+                    dependsOn: [stock]
+                    run: {command: [x]}
+                    route: {pathPrefix: /orders}
+                    strategy: blueGreen
+                    analysis: {postPromotion: 1s}
+                    keepPrevious: 1m
+                  - name: stock
+                    version: %s
+                    database: shop
+                    run: {command: [x]}
+                    route: {pathPrefix: /stock}
+                    strategy: blueGreen
+                    analysis: {postPromotion: 1s}
+                    keepPrevious: 1m
+                """;
+        deploy(two.formatted("1", "1"));
+        db.calls.clear();
+        db.pendingContract = List.of("db/contract/V9__drop.sql");
+        ReleaseRecord r = deploy(two.formatted("2", "2"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> db.calls.contains("contract shop"));
+        assertThat(r.outcome()).contains(Outcome.PROMOTED);
+        assertThat(db.calls.stream().filter(c -> c.startsWith("expand")).toList()).as("one expand, before wave 1").containsExactly("expand shop");
+        assertThat(db.calls.stream().filter(c -> c.startsWith("contract")).toList()).as("one contract, after the release").containsExactly("contract shop");
+        assertThat(db.calls).contains("sessions shop [glidepath:orders:1, glidepath:stock:1]");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> steps(events(r)).contains("contract DONE"));
+        List<String> order = events(r).stream().map(e -> switch (e) {
+            case ReleaseEvent.MigrationChanged m when m.step() == MigrationStep.DONE -> m.phase().word() + " done";
+            case ReleaseEvent.WaveChanged w -> "wave " + w.wave() + " " + w.state();
+            case ReleaseEvent.Finished f -> "finished";
+            default -> "";
+        }).filter(x -> !x.isEmpty()).toList();
+        assertThat(order).containsSubsequence("wave 1 STARTED", "expand done", "wave 1 DONE", "wave 2 STARTED", "wave 2 DONE", "finished");
+        // the previous versions of both services serve users on the expanded schema from wave 1 on: both proven before it
+        assertThat(steps(events(r)).stream().filter(x -> x.equals("expand PREVIOUS_PROVEN")).count()).isEqualTo(2);
+        assertThat(steps(events(r)).indexOf("expand PREVIOUS_PROVEN")).isLessThan(steps(events(r)).indexOf("started 2"));
+    }
+
     /** A database seam that records what the engine asks and answers as the test sets it. */
     static final class RecordingMigrations implements Migrations {
         final List<String> calls = new CopyOnWriteArrayList<>();

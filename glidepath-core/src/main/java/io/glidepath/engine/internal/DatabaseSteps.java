@@ -89,7 +89,7 @@ public final class DatabaseSteps {
 
     /**
      * Before wave {@code wave} (0-based): the expand migrations of each database this wave uses first,
-     * then the previous versions of the wave's services on that database proven on the expanded schema.
+     * then the previous versions of the release's services on that database proven on the expanded schema.
      * Null when all went well, else the failure (the expanded schema stays: it keeps the previous version working).
      */
     Failed expandBefore(int wave, Function<String, Previous> previous) {
@@ -105,7 +105,8 @@ public final class DatabaseSteps {
             }
             emit(db, MigrationPhase.EXPAND, MigrationStep.DONE, null, "database '" + db.name() + "' expanded: " + (applied.isEmpty()
                     ? "nothing was pending" : applied.size() + " migration" + (applied.size() == 1 ? "" : "s") + " applied"), List.of());
-            for (ServiceSpec s : spec.waves().get(wave)) {
+            // every service of the release on this database runs its previous version on the expanded schema now, not only this wave's
+            for (ServiceSpec s : spec.services()) {
                 if (s.database().filter(db.name()::equals).isPresent()) {
                     Failed f = provePrevious(db, s, previous.apply(s.name()));
                     if (f != null) {

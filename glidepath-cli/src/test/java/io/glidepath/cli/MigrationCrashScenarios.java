@@ -7,7 +7,6 @@ import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.examples.InventoryExample;
 import io.glidepath.testkit.load.LoadGenerator;
-import io.glidepath.testkit.postgres.EmbeddedPostgresExtension;
 import io.glidepath.testkit.postgres.EmbeddedPostgresExtension.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The server (a process, as {@code glidepath up} starts it) killed like SIGKILL during the inventory
@@ -34,28 +29,26 @@ import org.junit.jupiter.api.io.TempDir;
  * starts a new server, which must leave everything consistent: the release promoted, every migration
  * applied once and successfully in Flyway's history, no invalid index, the contract run once the old
  * version is gone, and the users (writing through the router the whole time) without a failed request.
- * The two run side by side, each with its own data directory and database.
+ * Run side by side with the other crash scenarios ({@link CrashRecoveryTest}), each with its own data
+ * directory and database.
  */
-@ExtendWith(EmbeddedPostgresExtension.class)
-class MigrationCrashTest {
-    static TestPostgres pg;
-    static final AtomicInteger DATABASES = new AtomicInteger();
+final class MigrationCrashScenarios {
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    private final TestPostgres pg;
+    private final Path work;
 
-    @TempDir
-    Path work;
-
-    @BeforeAll
-    static void postgres(TestPostgres p) {
-        pg = p;
+    MigrationCrashScenarios(TestPostgres pg, Path work) {
+        this.pg = pg;
+        this.work = work;
     }
 
-    @Test
-    void theServerKilledMidExpandOrBetweenExpandAndContractLeavesTheDatabaseAndTheReleaseConsistent() throws Exception {
+    /** The two crash points, to run side by side with the other crash scenarios. */
+    Map<String, Callable<Void>> scenarios() {
         Map<String, Callable<Void>> all = new LinkedHashMap<>();
         // the 5th migration event of the release: "applying v2/expand/V3__backfill_quantity.sql" (V2 applied, V3 not yet)
-        all.put("mid-expand", () -> crashAt("mid", "inventory-v2:migration#5", "applying v2/expand/V3__backfill_quantity.sql"));
-        all.put("between expand and contract", () -> crashAt("between", "inventory-v2:finished", "release inventory-v2 promoted"));
-        SideBySide.run("crash", all);
+        all.put("migration mid-expand", () -> crashAt("mid", "inventory-v2:migration#5", "applying v2/expand/V3__backfill_quantity.sql"));
+        all.put("migration between expand and contract", () -> crashAt("between", "inventory-v2:finished", "release inventory-v2 promoted"));
+        return all;
     }
 
     private Void crashAt(String name, String failpoint, String lastBeforeCrash) throws Exception {
