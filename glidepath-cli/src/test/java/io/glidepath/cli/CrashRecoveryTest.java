@@ -29,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * them a database migration's two crash points ({@link MigrationCrashScenarios}).
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes: junit-platform.properties
 class CrashRecoveryTest {
     static TestPostgres pg;
     @TempDir

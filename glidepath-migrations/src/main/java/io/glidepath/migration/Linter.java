@@ -208,75 +208,69 @@ public final class Linter {
         }
     }
 
+    /**
+     * ALTER TABLE: each action's findings, and the strongest lock among its actions (ACCESS EXCLUSIVE for most;
+     * ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE, VALIDATE CONSTRAINT SHARE UPDATE EXCLUSIVE).
+     */
     private Expected alterTable(At at, AlterTableContext alter, MigrationPhase phase) {
         String table = PgStatement.identifier(alter.tableNameClause() == null ? "?" : alter.tableNameClause().getText());
         boolean fresh = createdTables.contains(table);
-        LockMode strongest = LockMode.ACCESS_EXCLUSIVE; // most ALTER TABLE forms; the exceptions lower it below
-        boolean onlyWeaker = true;
-        boolean any = false;
+        LockMode strongest = null;
         for (RenameColumnSpecificationContext r : PgStatement.all(alter, RenameColumnSpecificationContext.class)) {
-            any = true;
-            onlyWeaker = false;
+            strongest = LockMode.ACCESS_EXCLUSIVE.max(strongest);
             if (phase == MigrationPhase.EXPAND && !fresh) {
                 at.find(r, MigrationRule.RENAMING_COLUMN, "RENAME COLUMN on " + table + " in an expand migration");
             }
         }
         for (RenameTableSpecificationContext r : PgStatement.all(alter, RenameTableSpecificationContext.class)) {
-            any = true;
-            onlyWeaker = false;
+            strongest = LockMode.ACCESS_EXCLUSIVE.max(strongest);
             if (phase == MigrationPhase.EXPAND && !fresh) {
                 at.find(r, MigrationRule.RENAMING_TABLE, "RENAME of table " + table + " in an expand migration");
             }
         }
         for (DropColumnSpecificationContext d : PgStatement.all(alter, DropColumnSpecificationContext.class)) {
-            any = true;
-            onlyWeaker = false;
+            strongest = LockMode.ACCESS_EXCLUSIVE.max(strongest);
             if (phase == MigrationPhase.EXPAND && !fresh) {
                 at.find(d, MigrationRule.DROPPING_COLUMN, "DROP COLUMN " + columnOf(d) + " on " + table + " in an expand migration");
             }
         }
         for (AddColumnSpecificationContext add : PgStatement.all(alter, AddColumnSpecificationContext.class)) {
-            any = true;
-            onlyWeaker = false;
+            strongest = LockMode.ACCESS_EXCLUSIVE.max(strongest);
             if (!fresh) {
                 addColumn(at, add, table);
             }
         }
         for (ModifyColumnSpecificationContext mod : PgStatement.all(alter, ModifyColumnSpecificationContext.class)) {
-            any = true;
-            onlyWeaker = false;
-            String column = PgStatement.first(mod, PostgreSQLStatementParser.ColumnNameContext.class).map(c -> PgStatement.identifier(c.getText())).orElse("?");
-            if (fresh) {
-                continue;
-            }
-            if (PgStatement.hasToken(mod, PostgreSQLStatementParser.TYPE)) {
-                at.find(mod, MigrationRule.CHANGING_COLUMN_TYPE, "ALTER COLUMN " + column + " TYPE on " + table);
-            }
-            if (PgStatement.hasToken(mod, PostgreSQLStatementParser.SET) && PgStatement.hasToken(mod, PostgreSQLStatementParser.NOT)
-                    && PgStatement.hasToken(mod, PostgreSQLStatementParser.NULL) && !provenNotNull.contains(table + "." + column)) {
-                at.find(mod, MigrationRule.SETTING_NOT_NULL, "SET NOT NULL on " + table + "." + column
-                        + " with no validated CHECK (" + column + " IS NOT NULL) before it in these migrations");
+            strongest = LockMode.ACCESS_EXCLUSIVE.max(strongest);
+            if (!fresh) {
+                modifyColumn(at, mod, table);
             }
         }
         for (AddConstraintSpecificationContext c : PgStatement.all(alter, AddConstraintSpecificationContext.class)) {
-            any = true;
-            LockMode mode = addConstraint(at, c, table, fresh);
-            onlyWeaker &= mode.compareTo(LockMode.ACCESS_EXCLUSIVE) < 0;
-            strongest = onlyWeaker ? mode : LockMode.ACCESS_EXCLUSIVE;
+            strongest = addConstraint(at, c, table, fresh).max(strongest);
         }
         for (ValidateConstraintSpecificationContext v : PgStatement.all(alter, ValidateConstraintSpecificationContext.class)) {
-            any = true;
-            String name = PgStatement.identifier(v.constraintName().getText());
-            Optional.ofNullable(notNullChecks.remove(name)).ifPresent(provenNotNull::add);
-            if (onlyWeaker) {
-                strongest = LockMode.SHARE_UPDATE_EXCLUSIVE;
-            }
+            Optional.ofNullable(notNullChecks.remove(PgStatement.identifier(v.constraintName().getText()))).ifPresent(provenNotNull::add);
+            strongest = LockMode.SHARE_UPDATE_EXCLUSIVE.max(strongest);
         }
-        return Expected.of(any && onlyWeaker ? strongest : LockMode.ACCESS_EXCLUSIVE, table);
+        // any other action (SET DEFAULT, OWNER, ...): ACCESS EXCLUSIVE unless proven weaker above
+        return Expected.of(strongest == null ? LockMode.ACCESS_EXCLUSIVE : strongest, table);
+    }
+
+    private void modifyColumn(At at, ModifyColumnSpecificationContext mod, String table) {
+        String column = columnOf(mod);
+        if (PgStatement.hasToken(mod, PostgreSQLStatementParser.TYPE)) {
+            at.find(mod, MigrationRule.CHANGING_COLUMN_TYPE, "ALTER COLUMN " + column + " TYPE on " + table);
+        }
+        if (PgStatement.hasToken(mod, PostgreSQLStatementParser.SET) && PgStatement.hasToken(mod, PostgreSQLStatementParser.NOT)
+                && PgStatement.hasToken(mod, PostgreSQLStatementParser.NULL) && !provenNotNull.contains(table + "." + column)) {
+            at.find(mod, MigrationRule.SETTING_NOT_NULL, "SET NOT NULL on " + table + "." + column
+                    + " with no validated CHECK (" + column + " IS NOT NULL) before it in these migrations");
+        }
     }
 
     private void addColumn(At at, AddColumnSpecificationContext add, String table) {
-        String column = PgStatement.first(add, PostgreSQLStatementParser.ColumnNameContext.class).map(c -> PgStatement.identifier(c.getText())).orElse("?");
+        String column = columnOf(add);
         String type = PgStatement.first(add, PostgreSQLStatementParser.DataTypeContext.class).map(t -> t.getText().toLowerCase(Locale.ROOT)).orElse("");
         boolean hasDefault = false;
         boolean notNull = false;
@@ -313,7 +307,7 @@ public final class Linter {
                 PostgreSQLStatementParser.TableConstraintOptionContext.class);
         String name = PgStatement.first(c, PostgreSQLStatementParser.ConstraintNameContext.class).map(n -> PgStatement.identifier(n.getText())).orElse("");
         if (option.isEmpty()) {
-            return LockMode.SHARE_UPDATE_EXCLUSIVE; // ADD CONSTRAINT ... USING INDEX: the index exists; the lock is brief
+            return LockMode.ACCESS_EXCLUSIVE; // ADD CONSTRAINT ... USING INDEX: brief, the index exists already
         }
         PostgreSQLStatementParser.TableConstraintOptionContext o = option.get();
         if (o.checkOption() != null) {

@@ -7,7 +7,6 @@ import io.glidepath.engine.Engine;
 import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.server.access.Role;
-import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.SourceText;
