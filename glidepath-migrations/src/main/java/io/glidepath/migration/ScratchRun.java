@@ -61,7 +61,9 @@ public final class ScratchRun {
     }
 
     private Result run(MigrationScripts scripts) throws MigrationSetupException {
-        String scratch = "glidepath_scratch_" + HexFormat.of().formatHex(RANDOM.generateSeed(6));
+        byte[] id = new byte[6];
+        RANDOM.nextBytes(id); // not generateSeed: that may wait for the kernel's entropy
+        String scratch = "glidepath_scratch_" + HexFormat.of().formatHex(id);
         List<AppliedMigration> applied;
         String version;
         try (Connection target = access.connect("glidepath-gate")) {
