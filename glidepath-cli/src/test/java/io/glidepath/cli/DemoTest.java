@@ -25,6 +25,12 @@ class DemoTest {
         }
     }
 
+    private static String between(String s, String from, String to) {
+        int a = Math.max(0, s.indexOf(from));
+        int b = s.indexOf(to, a);
+        return s.substring(a, b < 0 ? s.length() : b);
+    }
+
     @Test
     void theDemoShipsAServiceTheShopAndASchemaChangeUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
         try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
@@ -35,12 +41,14 @@ class DemoTest {
             assertThat(r.path("requests").asLong()).isGreaterThan(2_000);
             List<String> outcomes = new java.util.ArrayList<>();
             r.path("releases").forEach(x -> outcomes.add(x.path("version").asText() + " " + x.path("outcome").asText()));
-            assertThat(outcomes).containsExactly("v1 PROMOTED", "v2 PROMOTED", "v3 ROLLED_BACK", "v4 PROMOTED");
+            // on a failure below: what the demo said, to tell which proof or check decided
+            String context = "\nresult:\n" + r.toPrettyString() + "\nthe bad release, as the demo printed it:\n" + between(demo.err(), "release v3", "release v4");
+            assertThat(outcomes).as(context).containsExactly("v1 PROMOTED", "v2 PROMOTED", "v3 ROLLED_BACK", "v4 PROMOTED");
             JsonNode bad = r.path("releases").get(2);
-            assertThat(bad.path("onsetToDecisionMillis").asLong()).as("onset to decision, ms").isBetween(1L, 3_000L);
+            assertThat(bad.path("onsetToDecisionMillis").asLong()).as("onset to decision, ms" + context).isBetween(1L, 3_000L);
             assertThat(bad.path("decisionToStableMillis").asLong()).as("decision to 100% stable, ms").isLessThan(1_000L);
-            assertThat(r.path("bad5xxSeenByAnalysis").asLong()).as("the analysis saw the bad canary's errors").isPositive();
-            assertThat(r.path("byVersion").path("v3").asLong()).as("the bad canary served users before it turned bad").isPositive();
+            assertThat(r.path("bad5xxSeenByAnalysis").asLong()).as("the analysis saw the bad canary's errors" + context).isPositive();
+            assertThat(r.path("byVersion").path("v3").asLong()).as("the bad canary served users before it turned bad" + context).isPositive();
             r.path("releases").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
 
             List<String> shop = new java.util.ArrayList<>();

@@ -30,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code ERROR_RATE}: share of requests answered 500, such as {@code 5%} or {@code 100%}</li>
  *   <li>{@code ERROR_AFTER}: the errors begin this long after the start (healthy until then, so a
  *       bad version passes its smoke tests like a real one would), such as {@code 20s}</li>
+ *   <li>{@code ERROR_AFTER_REQUESTS}: the errors begin after this many ordinary requests (not
+ *       {@code /health} or {@code /ready}), such as {@code 20}: an onset that does not move with how
+ *       long the process took to start (a slow start on a busy host would otherwise bring the errors
+ *       forward, into the smoke tests); the instance prints when they began</li>
  *   <li>{@code LATENCY}: added to every response, such as {@code 20ms}</li>
  *   <li>{@code START_DELAY}: wait this long before listening (a slow start), such as {@code 5s}</li>
  *   <li>{@code FAIL_READINESS}: {@code true} makes {@code /ready} and {@code /health} answer 503</li>
@@ -53,6 +57,8 @@ public final class SampleService {
     private final double errorRate;
     private final long latencyMillis;
     private final long errorAfterMillis;
+    private final long errorAfterRequests;
+    private final AtomicLong ordinary = new AtomicLong();
     private final List<URI> calls;
     private final String apiVersion;
     private final String failOnApiVersion;
@@ -70,6 +76,7 @@ public final class SampleService {
         this.errorRate = percent(settings.getOrDefault("ERROR_RATE", "0%"));
         this.latencyMillis = millis(settings.getOrDefault("LATENCY", "0ms"));
         this.errorAfterMillis = millis(settings.getOrDefault("ERROR_AFTER", "0ms"));
+        this.errorAfterRequests = Long.parseLong(settings.getOrDefault("ERROR_AFTER_REQUESTS", "0"));
         this.failReadiness = Boolean.parseBoolean(settings.getOrDefault("FAIL_READINESS", "false"));
         this.calls = Arrays.stream(settings.getOrDefault("CALLS", "").split(",")).map(String::trim).filter(x -> !x.isEmpty())
                 .map(URI::create).toList();
@@ -173,7 +180,7 @@ public final class SampleService {
                 respond(ex, 500, service + " " + version + " failed on API version " + callerApi + " (FAIL_ON_API_VERSION)\n");
                 return;
             }
-            if (errorRate > 0 && sinceStartMillis() >= errorAfterMillis && ThreadLocalRandom.current().nextDouble() < errorRate) {
+            if (errorRate > 0 && sinceStartMillis() >= errorAfterMillis && pastRequestOnset() && ThreadLocalRandom.current().nextDouble() < errorRate) {
                 drain(ex.getRequestBody());
                 respond(ex, 500, service + " " + version + " failed (ERROR_RATE)\n");
                 return;
@@ -231,6 +238,18 @@ public final class SampleService {
             }
         }
         respond(ex, 200, body.toString());
+    }
+
+    /** True once {@code ERROR_AFTER_REQUESTS} ordinary requests were answered before this one; prints the onset when it comes. */
+    private boolean pastRequestOnset() {
+        if (errorAfterRequests <= 0) {
+            return true;
+        }
+        long n = ordinary.incrementAndGet();
+        if (n == errorAfterRequests + 1) {
+            System.out.println("sample-service: ERROR_AFTER_REQUESTS: errors begin at epoch-ms " + System.currentTimeMillis());
+        }
+        return n > errorAfterRequests;
     }
 
     private long sinceStartMillis() {
