@@ -2,6 +2,7 @@ package io.glidepath.route;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What belongs to the version behind an endpoint rather than to the route: how the endpoint is
@@ -9,10 +10,22 @@ import java.util.Objects;
  * once it leaves the route (its drain). They travel with the endpoint from track to track, so a
  * version keeps being checked on its own path whether it is stable, canary or kept warm in preview.
  */
-public record EndpointSettings(HealthCheck health, Duration drainTimeout) {
+public record EndpointSettings(HealthCheck health, Duration drainTimeout, Optional<String> version) {
 
+    /** Longest version label taken (the release file's versions are far shorter). */
+    public static final int MAX_VERSION_LENGTH = 128;
+
+    /**
+     * @param version the version behind the endpoint, as its release names it (the access log says it);
+     *                empty for endpoints whoever wrote the route did not label
+     */
     public EndpointSettings {
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(version, "version");
+    }
+
+    public EndpointSettings(HealthCheck health, Duration drainTimeout) {
+        this(health, drainTimeout, Optional.empty());
     }
 }

@@ -25,7 +25,7 @@ final class RouteFieldReader {
     private static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
     private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
-    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout");
+    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout", "version");
     private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
     final List<FieldError> errors = new ArrayList<>();
@@ -208,9 +208,23 @@ final class RouteFieldReader {
             }
             unknownFields(e, at, ENDPOINT_SETTINGS_FIELDS);
             out.put(a.get(), new EndpointSettings(health(e.get("health"), at + "/health", health),
-                    drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain)));
+                    drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain), version(e.get("version"), at + "/version")));
         }
         return out;
+    }
+
+    /** A version label: printable text without spaces, as release files name versions. */
+    Optional<String> version(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        String v = n.isTextual() ? n.asText() : "";
+        if (v.isEmpty() || v.length() > EndpointSettings.MAX_VERSION_LENGTH || !v.chars().allMatch(c -> c > 32 && c < 127)) {
+            error(at, "must be a version such as \"v2\" or \"1.4.0\" (1.." + EndpointSettings.MAX_VERSION_LENGTH
+                    + " printable characters, no spaces); got " + n);
+            return Optional.empty();
+        }
+        return Optional.of(v);
     }
 
     int count(JsonNode n, String at, int dflt) {

@@ -203,6 +203,7 @@ public final class RouteJson {
                 ObjectNode e = settings.putObject(a.toString());
                 writeHealth(e.putObject("health"), es.health());
                 e.put("drainTimeout", Durations.format(es.drainTimeout()));
+                es.version().ifPresent(v -> e.put("version", v));
             }
         });
         if (!settings.isEmpty()) {

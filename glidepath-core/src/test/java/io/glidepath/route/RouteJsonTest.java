@@ -51,7 +51,7 @@ class RouteJsonTest {
         RouteSpec s = RouteJson.readSpec("web", json("""
                 {"stable": ["127.0.0.1:9001"], "canary": ["127.0.0.1:9002"], "canaryWeight": 1000,
                  "health": {"path": "/health", "interval": "2s"}, "drainTimeout": "10s",
-                 "endpointSettings": {"127.0.0.1:9001": {"health": {"path": "/web/"}, "drainTimeout": "1m"},
+                 "endpointSettings": {"127.0.0.1:9001": {"health": {"path": "/web/"}, "drainTimeout": "1m", "version": "v1"},
                                       "127.0.0.1:9002": {"health": {"timeout": "300ms"}}}}
                 """));
         EndpointAddress old = new EndpointAddress("127.0.0.1", 9001);
@@ -60,6 +60,8 @@ class RouteJsonTest {
         assertThat(s.drainTimeoutOf(old)).isEqualTo(Duration.ofMinutes(1));
         assertThat(s.healthOf(fresh)).isEqualTo(new HealthCheck("/health", Duration.ofSeconds(2), Duration.ofMillis(300), 2, 2));
         assertThat(s.drainTimeoutOf(fresh)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.settingsOf(old).version()).as("the access log names it").contains("v1");
+        assertThat(s.settingsOf(fresh).version()).isEmpty();
         assertThat(RouteJson.readSpec("web", RouteJson.writeSpec(s))).isEqualTo(s);
         // an endpoint that leaves takes its settings with it
         assertThat(RouteJson.writeSpec(s.without(java.util.Set.of(old))).path("endpointSettings").has("127.0.0.1:9001")).isFalse();
@@ -70,14 +72,16 @@ class RouteJsonTest {
     void endpointSettingsMustNameAnEndpointOfTheRoute() {
         assertThatThrownBy(() -> RouteJson.readSpec("web", json("""
                 {"stable": ["127.0.0.1:9001"],
-                 "endpointSettings": {"127.0.0.1:9009": {"health": {"path": "/ready"}}, "nonsense": {}, "127.0.0.1:9001": {"helth": {}}}}
+                 "endpointSettings": {"127.0.0.1:9009": {"health": {"path": "/ready"}}, "nonsense": {}, "127.0.0.1:9001": {"helth": {}, "version": "v 2"}}}
                 """)))
                 .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer, FieldError::message)
                         .containsExactlyInAnyOrder(
                                 org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9009", "endpoint 127.0.0.1:9009 is in none of the "
                                         + "route's tracks: add it to stable, canary or preview, or leave its settings out"),
                                 org.assertj.core.groups.Tuple.tuple("/endpointSettings/nonsense", "must be keyed by \"host:port\", such as \"127.0.0.1:9001\""),
-                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/helth", "unknown field \"helth\": did you mean \"health\"?")));
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/helth", "unknown field \"helth\": did you mean \"health\"?"),
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/version", "must be a version such as \"v2\" or "
+                                        + "\"1.4.0\" (1..128 printable characters, no spaces); got \"v 2\"")));
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.glidepath.router.admin.AdminServer;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.router.drain.Drainer;
 import io.glidepath.router.metrics.RouterMetrics;
+import io.glidepath.router.proxy.AccessLog;
+import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.proxy.ProxyServer;
 import io.glidepath.router.proxy.ProxySettings;
 import io.glidepath.router.route.RouteRegistry;
@@ -31,16 +33,22 @@ public final class Router implements AutoCloseable {
      * How to run.
      *
      * @param tokenFile the admin token; null means {@code stateDir/admin.token}, created when missing
+     * @param accessLog  null: no access log; else a file, or "-" for standard output ({@link AccessLog})
      * @param routesFrom null: routes are changed through the admin API; else where they come from instead
      *                   (a replica in a Kubernetes cluster), which the admin API then names when it refuses a
      *                   change, and its health check answers 503 until {@link Router#routesLoaded()}
      */
     public record Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
-                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom) {
+                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom, String accessLog) {
 
         public Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
                       ProxySettings proxy, Duration shutdownTimeout) {
-            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null);
+            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null, null);
+        }
+
+        /** Each request's JSON line to {@code target}, a file or "-" for standard output; null for no access log. */
+        public Config withAccessLog(String target) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, target);
         }
 
         public static Config loopback(Path stateDir) {
@@ -49,27 +57,27 @@ public final class Router implements AutoCloseable {
 
         /** The same router, taking its routes from {@code source} (such as the cluster's ConfigMaps) instead of its admin API. */
         public Config withRoutesFrom(String source) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source, accessLog);
         }
 
         public Config withListen(String host, int port) {
-            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom);
+            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog);
         }
 
         public Config withAdmin(String host, int port) {
-            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom);
+            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom, accessLog);
         }
 
         public Config withProxy(ProxySettings p) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom, accessLog);
         }
 
         public Config withShutdownTimeout(Duration d) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog);
         }
 
         public Path effectiveTokenFile() {
@@ -107,7 +115,14 @@ public final class Router implements AutoCloseable {
         if (!contents.routes().isEmpty()) {
             log.info("restored {} routes from {} (generation {})", contents.routes().size(), state.path(), contents.generation());
         }
-        ProxyServer proxy = new ProxyServer(registry::table, config.proxy());
+        AccessLog accessLog;
+        try {
+            accessLog = config.accessLog() == null ? null : AccessLog.to(config.accessLog());
+        } catch (IOException e) {
+            registry.close();
+            throw new IOException("cannot open the access log " + config.accessLog() + ": " + e.getMessage(), e);
+        }
+        ProxyServer proxy = new ProxyServer(registry::table, config.proxy(), accessLog);
         Drainer drainer = new Drainer(registry, proxy::cut).start();
         InetSocketAddress proxyAddress;
         try {
@@ -118,7 +133,7 @@ public final class Router implements AutoCloseable {
             registry.close();
             throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
         }
-        RouterMetrics metrics = new RouterMetrics(registry, proxy::openClientConnections, proxy::unmatchedRequests, proxy::badRequests);
+        RouterMetrics metrics = new RouterMetrics(registry, proxy.counters());
         // a replica fed by the cluster is not ready until it has read the cluster's routes
         AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
         AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get);
@@ -146,6 +161,11 @@ public final class Router implements AutoCloseable {
 
     public InetSocketAddress adminAddress() {
         return adminAddress;
+    }
+
+    /** What the data path counts beside the routes (connections, malformed requests, slow clients). */
+    public ListenerCounters listenerCounters() {
+        return proxy.counters();
     }
 
     /** The routing table's write side and each route's runtime (for whoever embeds the router, and tests). */

@@ -44,6 +44,27 @@ public final class RouterCommand implements Callable<Integer> {
             description = "How long requests in flight may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
 
+    @Option(names = "--head-timeout", defaultValue = "20s", converter = DurationConverter.class,
+            description = "A request head must arrive whole within this long of its first byte, else 408 (default ${DEFAULT-VALUE}).")
+    Duration headTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "60s", converter = DurationConverter.class,
+            description = "A request body that sends nothing for this long while the router reads it gets 408 (default ${DEFAULT-VALUE}).")
+    Duration bodyTimeout;
+
+    @Option(names = "--idle-timeout", defaultValue = "75s", converter = DurationConverter.class,
+            description = "A client connection idle this long between requests is closed (default ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "20000",
+            description = "Client connections open at once; more wait in the kernel's accept queue (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "One JSON line per request (route, track, version, endpoint, status, bytes, duration, client) to FILE, or to "
+                    + "standard output with '-'. Off by default; the query string is left out.")
+    String accessLog;
+
     @Option(names = "--kubernetes-routes", paramLabel = "NAMESPACE",
             description = {"Run as one replica of a router in a Kubernetes cluster: take the routes from the route ConfigMaps of NAMESPACE "
                     + "(which the server writes with --router-replicas), through KUBECONFIG, ~/.kube/config or the pod's service account. "
@@ -59,6 +80,16 @@ public final class RouterCommand implements Callable<Integer> {
             System.err.println("glidepath router: --event-loops must be between 1 and 64, got " + eventLoops);
             return Main.INVALID_INPUT;
         }
+        for (var t : java.util.Map.of("--head-timeout", headTimeout, "--body-timeout", bodyTimeout, "--idle-timeout", idleTimeout).entrySet()) {
+            if (t.getValue().compareTo(Duration.ofMillis(100)) < 0 || t.getValue().compareTo(Duration.ofHours(1)) > 0) {
+                System.err.println("glidepath router: " + t.getKey() + " must be between 100ms and 1h, got " + io.glidepath.spec.Durations.format(t.getValue()));
+                return Main.INVALID_INPUT;
+            }
+        }
+        if (maxConnections < 1 || maxConnections > 1_000_000) {
+            System.err.println("glidepath router: --max-connections must be between 1 and 1000000, got " + maxConnections);
+            return Main.INVALID_INPUT;
+        }
         if (kubeContext != null && kubernetesRoutes == null) {
             System.err.println("glidepath router: --kube-context goes with --kubernetes-routes");
             return Main.INVALID_INPUT;
@@ -71,8 +102,11 @@ public final class RouterCommand implements Callable<Integer> {
                 .withListen(listen.host(), listen.port())
                 .withAdmin(admin.host(), admin.port())
                 .withTokenFile(tokenFile)
-                .withProxy(ProxySettings.defaults().withEventLoops(eventLoops))
+                .withProxy(ProxySettings.defaults().withEventLoops(eventLoops).withClientLimits(idleTimeout, headTimeout, bodyTimeout, maxConnections))
                 .withShutdownTimeout(shutdownTimeout);
+        if (accessLog != null) {
+            config = config.withAccessLog(accessLog);
+        }
         if (kubernetesRoutes != null) {
             config = config.withRoutesFrom("the route ConfigMaps of namespace " + kubernetesRoutes);
         }

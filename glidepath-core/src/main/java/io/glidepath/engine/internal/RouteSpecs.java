@@ -28,7 +28,7 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
     /** The settings a service's version brings to each of its endpoints. */
     static EndpointSettings settingsOf(ServiceSpec spec) {
         return new EndpointSettings(new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2),
-                spec.route().drainTimeout());
+                spec.route().drainTimeout(), Optional.of(spec.version()));
     }
 
     /** The first version of a service takes all traffic. */

@@ -3,6 +3,7 @@ package io.glidepath.router.metrics;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.ActiveRoute;
+import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.route.RouteRuntime;
 import io.glidepath.router.route.RoutingTable;
@@ -25,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * The router's Prometheus view. Meters read the running totals the data path already keeps, so
@@ -42,17 +42,23 @@ public final class RouterMetrics {
     private record Registered(RouteRuntime runtime, List<Meter> meters, Map<String, List<Meter>> endpoints) {
     }
 
-    public RouterMetrics(RouteRegistry routes, LongSupplier openConnections, LongSupplier unmatched, LongSupplier badRequests) {
+    public RouterMetrics(RouteRegistry routes, ListenerCounters listener) {
         this.routes = routes;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        Gauge.builder("glidepath_router_client_connections", openConnections::getAsLong)
+        Gauge.builder("glidepath_router_client_connections", listener::openConnections)
                 .description("open client connections").register(registry);
-        FunctionCounter.builder("glidepath_router_unmatched_requests", unmatched, LongSupplier::getAsLong)
+        FunctionCounter.builder("glidepath_router_unmatched_requests", listener, ListenerCounters::unmatched)
                 .description("requests no route took (answered 404)").register(registry);
-        FunctionCounter.builder("glidepath_router_bad_requests", badRequests, LongSupplier::getAsLong)
-                .description("requests refused as malformed (400, 414, 431)").register(registry);
+        FunctionCounter.builder("glidepath_router_bad_requests", listener, ListenerCounters::badRequests)
+                .description("requests refused as malformed (400, 414, 431, 505)").register(registry);
+        FunctionCounter.builder("glidepath_router_client_timeouts", listener, ListenerCounters::clientTimeouts)
+                .description("clients cut for a request head or body past its deadline").register(registry);
+        FunctionCounter.builder("glidepath_router_refused_connections", listener, ListenerCounters::refusedConnections)
+                .description("connections closed as accepted because the connection limit was reached").register(registry);
+        FunctionCounter.builder("glidepath_router_access_log_dropped", listener, ListenerCounters::accessLogDropped)
+                .description("access log lines dropped because the log's writer fell behind").register(registry);
         // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is
         // handed to the Prometheus registry beneath it directly, read from each track's buckets at scrape time
         registry.getPrometheusRegistry().register((MultiCollector) this::latencyHistograms);

@@ -48,6 +48,8 @@ final class Exchange {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final int COOKIE_MAX_AGE = 365 * 24 * 3600;
+    /** What the access log says when the client closed the connection before any response (nginx's 499). */
+    static final int CLIENT_CLOSED_REQUEST = 499;
 
     private final ProxyContext px;
     private final FrontendHandler front;
@@ -84,6 +86,14 @@ final class Exchange {
     private int status;
     private boolean done;
 
+    // for the access log
+    private final String protocol;
+    private String host;
+    private String path;
+    private Endpoint servedBy;        // the endpoint whose response the client got
+    private Track servedTrack;
+    private long sentBytes;
+
     Exchange(ProxyContext px, FrontendHandler front, ChannelHandlerContext fctx, HttpRequest request) {
         this.px = px;
         this.front = front;
@@ -94,25 +104,33 @@ final class Exchange {
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgradeRequest = HopByHop.isUpgrade(request.headers());
+        this.protocol = request.protocolVersion().text();
     }
 
     // --- request head: validate, route, choose, dispatch ---------------------------------------------
 
     void start() {
         HttpHeaders h = request.headers();
+        if (!http10Client && !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            // forwarded as HTTP/1.1 it would mean what the client did not say; its framing is unknown, so close
+            px.badRequests.increment();
+            answer(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, request.protocolVersion().text()
+                    + " is not served here: this listener speaks versions 1.1 and 1.0 of HTTP", false);
+            return;
+        }
         String problem = framingProblem(h);
         if (problem != null) {
             px.badRequests.increment();
             answer(HttpResponseStatus.BAD_REQUEST, problem, false);
             return;
         }
-        String host = hostOf(h);
+        host = hostOf(h);
         if (host == null) {
             px.badRequests.increment();
             answer(HttpResponseStatus.BAD_REQUEST, "missing or repeated Host header", false);
             return;
         }
-        String path = pathOf(request.uri());
+        path = pathOf(request.uri());
         if (path == null) {
             px.badRequests.increment();
             answer(HttpResponseStatus.BAD_REQUEST, "request target has a '.' or '..' path segment; send a normalised path", false);
@@ -377,7 +395,7 @@ final class Exchange {
             ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
             ch.write(request);
-            fctx.read(); // the body (or the empty end of it) comes next
+            front.readMore(); // the body (or the empty end of it) comes next
         }
     }
 
@@ -428,14 +446,14 @@ final class Exchange {
         } else {
             backend.writeAndFlush(c);
             if (backend.isWritable()) {
-                fctx.read();
+                front.readMore();
             }
         }
     }
 
     void backendWritabilityChanged() {
         if (backend != null && backend.isWritable() && !requestComplete) {
-            fctx.read();
+            front.readMore();
         }
     }
 
@@ -470,6 +488,8 @@ final class Exchange {
         }
         responseStarted = true;
         status = code;
+        servedBy = endpoint;
+        servedTrack = attemptTrack;
         backendReusable = HttpUtil.isKeepAlive(r) && requestComplete;
         boolean upgrade = code == 101 && upgradeRequest;
         HttpHeaders h = r.headers();
@@ -479,6 +499,7 @@ final class Exchange {
         }
         if (upgrade) {
             recordResponse(code);
+            logAccess(code, 0); // the tunnel's bytes are not counted
             fctx.writeAndFlush(r);
             becomeTunnel();
             return;
@@ -533,6 +554,7 @@ final class Exchange {
             c.release();
             return;
         }
+        sentBytes += c.content().readableBytes();
         if (last) {
             recordResponse(status);
             boolean reuse = backendReusable;
@@ -682,7 +704,25 @@ final class Exchange {
     }
 
     /** The client went away: give back the endpoint and drop the backend connection mid-exchange. */
+    /** The client did not send the rest of its body in time: 408 if nothing was answered yet; the backend's connection goes. */
+    void clientTooSlow(String why) {
+        if (done) {
+            return;
+        }
+        endAttempt(false); // the backend has part of a request: that connection cannot carry another
+        if (!responseStarted) {
+            answer(HttpResponseStatus.REQUEST_TIMEOUT, why, false);
+        } else {
+            finish(false);
+        }
+    }
+
     void onClientGone() {
+        if (!done && responseStarted) {
+            logAccess(status, sentBytes); // the client left during the response
+        } else if (!done) {
+            logAccess(CLIENT_CLOSED_REQUEST, 0);
+        }
         done = true;
         endAttempt(false);
     }
@@ -704,12 +744,39 @@ final class Exchange {
     private void answer(HttpResponseStatus s, String message, boolean keepAlive) {
         done = true;
         boolean keep = keepAlive && !front.closing();
-        fctx.writeAndFlush(LocalResponses.of(fctx.alloc(), s, message, keep));
+        var response = LocalResponses.of(fctx.alloc(), s, message, keep);
+        servedBy = null;
+        logAccess(s.code(), response.content().readableBytes());
+        fctx.writeAndFlush(response);
         front.answeredLocally(requestComplete, keep);
     }
 
     private void finish(boolean keepAlive) {
         done = true;
+        logAccess(status, sentBytes);
         front.exchangeDone(keepAlive);
+    }
+
+    static String withoutQuery(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    /** The request's line in the access log, when there is one; the router's own answers name no endpoint. */
+    private void logAccess(int code, long bytes) {
+        AccessLog log = px.accessLog;
+        if (log == null) {
+            return;
+        }
+        InetSocketAddress client = (InetSocketAddress) fctx.channel().remoteAddress();
+        String version = null;
+        String endpointText = null;
+        if (servedBy != null) {
+            endpointText = servedBy.address().toString();
+            version = route.spec().settingsOf(servedBy.address()).version().orElse(null);
+        }
+        log.add(new AccessLog.Entry(System.currentTimeMillis(), client == null ? null : client.getAddress().getHostAddress(), request.method().name(),
+                host, path != null ? path : withoutQuery(request.uri()), protocol, route == null ? null : route.name(),
+                servedBy != null ? servedTrack.id() : null, version, endpointText, code, bytes, (System.nanoTime() - startNanos) / 1_000, shielded));
     }
 }

@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.spec.Durations;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -32,9 +34,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean discardingBody;
     private boolean closeWhenIdle;
     private Channel tunnel;
+    private boolean counted;
+    private boolean awaitingMessage;
+
+    private final ClientTimeouts timeouts;
 
     FrontendHandler(ProxyContext px) {
         this.px = px;
+        this.timeouts = new ClientTimeouts(px.settings, this::headTimedOut, this::bodyTimedOut);
+    }
+
+    /** The connection's deadlines, to be placed first in its pipeline. */
+    ClientTimeouts timeouts() {
+        return timeouts;
     }
 
     @Override
@@ -44,12 +56,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        counted = true;
+        if (!px.connectionOpened()) {
+            px.refusedConnections.increment();
+            ctx.close();
+            return;
+        }
         px.clients.add(ctx.channel());
-        ctx.read();
+        readMore();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        awaitingMessage = false;
         if (tunnel != null) {
             relayToBackend(msg);
             return;
@@ -63,9 +82,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             if (req.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                rejectMalformed(req.decoderResult().cause());
+                rejectMalformed(req, req.decoderResult().cause());
                 return;
             }
+            timeouts.headDone(!(msg instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0));
             exchange = new Exchange(px, this, ctx, req);
             exchange.start();
             if (msg instanceof LastHttpContent) {
@@ -76,6 +96,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpContent c) {
+            if (c instanceof LastHttpContent) {
+                timeouts.bodyDone();
+            }
             if (exchange != null && !discardingBody) {
                 exchange.onRequestContent(c);
                 return;
@@ -91,7 +114,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                     readNextRequest();
                 }
             } else if (discardingBody) {
-                ctx.read();
+                readMore();
             }
             return;
         }
@@ -99,7 +122,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers a request the decoder refused (smuggling, oversized head) and closes: its framing is unknown. */
-    private void rejectMalformed(Throwable cause) {
+    private void rejectMalformed(HttpRequest req, Throwable cause) {
         px.badRequests.increment();
         HttpResponseStatus status;
         String message;
@@ -113,7 +136,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.BAD_REQUEST;
             message = "malformed request: " + cause.getMessage();
         }
-        ctx.writeAndFlush(LocalResponses.of(ctx.alloc(), status, message, false)).addListener(ChannelFutureListener.CLOSE);
+        var response = LocalResponses.of(ctx.alloc(), status, message, false);
+        px.logRefused(ctx.channel(), req.method().name(), req.uri(), req.protocolVersion().text(), status.code(), response.content().readableBytes());
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** The exchange answered without proxying; what is left of the request body is read and dropped. */
@@ -125,7 +150,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             readNextRequest();
         } else {
             discardingBody = true;
-            ctx.read();
+            readMore();
         }
     }
 
@@ -143,7 +168,39 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (closeWhenIdle || px.stopping()) {
             closeAfterFlush();
         } else {
-            ctx.read();
+            timeouts.awaitingNextRequest();
+            readMore();
+        }
+    }
+
+    /**
+     * A request head did not come whole in time: 408 and close. A connection that sent nothing at all is
+     * closed without an answer, as HAProxy's http-ignore-probes does: browsers open connections ahead of
+     * use, and a 408 they did not ask for can show up as an error.
+     */
+    private void headTimedOut() {
+        if (exchange != null || tunnel != null) {
+            return;
+        }
+        px.clientTimeouts.increment();
+        if (!timeouts.headBegun()) {
+            ctx.close();
+            return;
+        }
+        var response = LocalResponses.of(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, "the request head did not arrive whole within "
+                + Durations.format(px.settings.headTimeout()), false);
+        px.logRefused(ctx.channel(), null, null, null, response.status().code(), response.content().readableBytes());
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A request body stalled: the router asked for more and none came in time. */
+    private void bodyTimedOut() {
+        px.clientTimeouts.increment();
+        String why = "the request body stalled: no bytes for " + Durations.format(px.settings.bodyTimeout());
+        if (exchange != null) {
+            exchange.clientTooSlow(why);
+        } else {
+            ctx.close(); // the rest of a body the router answered early
         }
     }
 
@@ -169,6 +226,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void becomeTunnel(Channel backend) {
         this.tunnel = backend;
         this.exchange = null;
+        timeouts.off();
         ctx.pipeline().remove(FrontendCodec.class);
         ctx.pipeline().remove(FlowControlHandler.class);
         ctx.channel().config().setAutoRead(true);
@@ -204,10 +262,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /**
+     * Asks for the next message. Until it comes, a read cycle that ends without one (the decoder took
+     * bytes that made no message yet, such as part of a request head) asks again: Netty's
+     * FlowControlHandler counts such a cycle as the read's answer.
+     */
+    void readMore() {
+        awaitingMessage = true;
+        ctx.read();
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (tunnel != null) {
             tunnel.flush();
+        } else if (awaitingMessage && ctx.channel().isActive()) {
+            ctx.read();
         }
         ctx.fireChannelReadComplete();
     }
@@ -225,6 +295,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (counted) {
+            counted = false;
+            px.connectionClosed();
+        }
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;

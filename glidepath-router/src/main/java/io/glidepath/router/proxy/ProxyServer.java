@@ -59,8 +59,13 @@ public final class ProxyServer implements AutoCloseable {
     private Channel serverChannel;
 
     public ProxyServer(Supplier<RoutingTable> table, ProxySettings settings) {
+        this(table, settings, null);
+    }
+
+    /** @param accessLog where each request's line goes; null for none */
+    public ProxyServer(Supplier<RoutingTable> table, ProxySettings settings, AccessLog accessLog) {
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-        this.px = new ProxyContext(table, settings, clients);
+        this.px = new ProxyContext(table, settings, clients, accessLog);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("proxy"), io);
@@ -81,7 +86,7 @@ public final class ProxyServer implements AutoCloseable {
         for (io.netty.util.concurrent.Future<?> f : installs) {
             f.sync();
         }
-        long clientIdleSeconds = Math.max(1, px.settings.clientIdle().toSeconds());
+        long clientIdleMillis = Math.max(1, px.settings.clientIdle().toMillis());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
@@ -93,14 +98,17 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        FrontendHandler front = new FrontendHandler(px);
                         ch.pipeline()
-                                .addLast(new IdleStateHandler(0, 0, clientIdleSeconds, TimeUnit.SECONDS))
+                                .addLast(front.timeouts())
+                                .addLast(new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
                                 .addLast(new FrontendCodec())
                                 .addLast(new FlowControlHandler())
-                                .addLast(new FrontendHandler(px));
+                                .addLast(front);
                     }
                 });
         serverChannel = b.bind(host, port).sync().channel();
+        px.listeners.add(serverChannel);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
         return bound;
@@ -149,12 +157,39 @@ public final class ProxyServer implements AutoCloseable {
         return px.clients.size();
     }
 
-    public long unmatchedRequests() {
-        return px.unmatched.sum();
-    }
+    /** The listener's counters, read live. */
+    public ListenerCounters counters() {
+        return new ListenerCounters() {
+            @Override
+            public long openConnections() {
+                return px.openConnections();
+            }
 
-    public long badRequests() {
-        return px.badRequests.sum();
+            @Override
+            public long unmatched() {
+                return px.unmatched.sum();
+            }
+
+            @Override
+            public long badRequests() {
+                return px.badRequests.sum();
+            }
+
+            @Override
+            public long clientTimeouts() {
+                return px.clientTimeouts.sum();
+            }
+
+            @Override
+            public long refusedConnections() {
+                return px.refusedConnections.sum();
+            }
+
+            @Override
+            public long accessLogDropped() {
+                return px.accessLog == null ? 0 : px.accessLog.dropped();
+            }
+        };
     }
 
     @Override
@@ -164,5 +199,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         px.clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (px.accessLog != null) {
+            px.accessLog.close(); // after the loops: their last lines are in
+        }
     }
 }

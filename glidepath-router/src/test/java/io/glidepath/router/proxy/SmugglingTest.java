@@ -60,10 +60,23 @@ class SmugglingTest {
             negative        | -1
             hex prefix      | 0x5
             overflowing     | fffffffffffffffff
+            wrapping at 32 bits to 5 | 100000005
+            wrapping at 64 bits to 5 | 10000000000000005
+            past 31 bits    | 80000000
             empty           | ''
             """)
     void invalidChunkSizesAreRefusedAndTheConnectionClosed(String name, String size) throws Exception {
         assertRefused("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\nabcde\r\n0\r\n\r\n", "HTTP/1.1 400");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTTP/9.9 | GET / HTTP/9.9\\r\\nHost: x\\r\\n\\r\\n
+            HTTP/2.0 in an HTTP/1 request line | GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n
+            HTTP/1.2 | POST /upload HTTP/1.2\\r\\nHost: x\\r\\nContent-Length: 5\\r\\n\\r\\nabcde
+            """)
+    void anUnknownHttpVersionGets505AndTheConnectionClosed(String name, String request) throws Exception {
+        assertRefused(request, "HTTP/1.1 505");
     }
 
     @Test
