@@ -97,6 +97,10 @@ class RouterCommandTest {
             assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
             assertThat(router.err()).contains("--head-timeout must be between 100ms and 1h, got 10ms");
         }
+        try (CliProcess router = CliProcess.start("router", "--certs", dir.resolve("certs").toString(), "--state-dir", dir.toString())) {
+            assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
+            assertThat(router.err()).contains("--tls-listen and --certs go together");
+        }
         try (CliProcess router = CliProcess.start("router", "--max-connections", "0", "--state-dir", dir.toString())) {
             assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
             assertThat(router.err()).contains("--max-connections must be between 1 and 1000000, got 0");

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.router.SuperviseRouterCommand;
+import io.glidepath.testkit.tls.TestCa;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,18 +37,30 @@ class RouterSupervisorTest {
     @Test
     void aKilledRouterIsStartedAgainOnItsAddressesACleanStopIsRespectedAndDownStopsBoth() throws Exception {
         dir = new DataDir(work.resolve("gp"));
-        assertThat(glidepath("up", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--router-admin", "127.0.0.1:0")).isZero();
+        TestCa ca = TestCa.create();
+        Path certs = work.resolve("certs");
+        ca.issue(Duration.ofDays(10), "edge.example.test").writeTo(certs, "edge");
+        int https = freePort();
+        Path accessLog = work.resolve("logs/access.log");
+        assertThat(glidepath("up", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--router-admin", "127.0.0.1:0",
+                "--tls-listen", "127.0.0.1:" + https, "--certs", certs.toString(), "--access-log", accessLog.toString())).isZero();
         var endpoints = dir.endpoints().orElseThrow();
         ProcessHandle supervisor = dir.process(SuperviseRouterCommand.PID_NAME).orElseThrow();
         ProcessHandle first = dir.process("router").orElseThrow();
         assertThat(first.parent().map(ProcessHandle::pid)).contains(supervisor.pid());
         assertThat(answers(endpoints.proxy().port())).isTrue();
+        assertThat(httpsStatusLine(ca, https)).as("HTTPS with the certificate for the name asked").startsWith("HTTP/1.1 404");
+        String status = glidepathOut("status");
+        assertThat(status).contains("https   1 certificate from " + certs.toAbsolutePath()).containsPattern("edge.crt  edge.example.test  expires "
+                + "\\d{4}-\\d\\d-\\d\\d \\([89] days: RENEW NOW\\)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(accessLog) && Files.readString(accessLog).contains("\"status\":404"));
 
         first.destroyForcibly();
         await("the router started again by its supervisor").atMost(Duration.ofSeconds(30))
                 .until(() -> dir.process("router").filter(p -> p.pid() != first.pid()).isPresent());
         ProcessHandle second = dir.process("router").orElseThrow();
         assertThat(answers(endpoints.proxy().port())).as("on the same address").isTrue();
+        assertThat(httpsStatusLine(ca, https)).as("and HTTPS again: the supervisor starts it with the options up gave").startsWith("HTTP/1.1 404");
         assertThat(dir.endpoints().orElseThrow()).isEqualTo(endpoints);
         assertThat(Files.readString(dir.log("router"))).contains("died (exit 137, SIGKILL): starting it again on " + endpoints.proxy());
 
@@ -88,6 +101,37 @@ class RouterSupervisorTest {
             return r.statusCode() > 0;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The status line of a GET over TLS to 127.0.0.1, asking for edge.example.test and checking the certificate names it. */
+    private static String httpsStatusLine(TestCa ca, int port) throws Exception {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext().getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            javax.net.ssl.SSLParameters p = s.getSSLParameters();
+            p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName("edge.example.test")));
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: edge.example.test\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return all.lines().findFirst().orElse("");
+        }
+    }
+
+    private String glidepathOut(String... args) throws Exception {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--data-dir";
+        all[args.length + 1] = dir.root().toString();
+        try (CliProcess p = CliProcess.start(all)) {
+            assertThat(p.waitFor(120)).as(p.out() + p.err()).isZero();
+            return p.out();
         }
     }
 

@@ -238,6 +238,50 @@ final class RouteFieldReader {
         return n.asInt();
     }
 
+    private static final Set<String> HTTPS_FIELDS = Set.of("redirect", "hsts");
+    private static final Set<String> HSTS_FIELDS = Set.of("maxAge", "includeSubDomains");
+
+    /** {@code {"redirect": true, "hsts": {"maxAge": "8760h", "includeSubDomains": true}}}; none when absent. */
+    HttpsPolicy https(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return HttpsPolicy.none();
+        }
+        if (!n.isObject()) {
+            error(at, "must be an object such as {\"redirect\": true, \"hsts\": {\"maxAge\": \"8760h\"}}");
+            return HttpsPolicy.none();
+        }
+        unknownFields(n, at, HTTPS_FIELDS);
+        boolean redirect = bool(n.get("redirect"), at + "/redirect");
+        Optional<Duration> maxAge = Optional.empty();
+        boolean subdomains = false;
+        JsonNode h = n.get("hsts");
+        if (h != null && !h.isNull()) {
+            if (!h.isObject()) {
+                error(at + "/hsts", "must be an object such as {\"maxAge\": \"8760h\", \"includeSubDomains\": true}");
+            } else {
+                unknownFields(h, at + "/hsts", HSTS_FIELDS);
+                if (h.get("maxAge") == null) {
+                    error(at + "/hsts/maxAge", "is required: how long browsers keep to HTTPS, such as \"8760h\" (a year)");
+                } else {
+                    maxAge = Optional.of(duration(h.get("maxAge"), at + "/hsts/maxAge", Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(17_520)));
+                }
+                subdomains = bool(h.get("includeSubDomains"), at + "/hsts/includeSubDomains");
+            }
+        }
+        return new HttpsPolicy(redirect, maxAge, subdomains);
+    }
+
+    private boolean bool(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            error(at, "must be true or false; got " + n);
+            return false;
+        }
+        return n.asBoolean();
+    }
+
     Duration duration(JsonNode n, String at, Duration dflt, Duration min, Duration max) {
         if (n == null || n.isNull()) {
             return dflt;

@@ -38,7 +38,7 @@ public final class RouteJson {
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     private static final Set<String> ROUTE_FIELDS = Set.of("name", "generation", "previewKey", "match", "stable",
-            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings");
+            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings", "https");
 
     private RouteJson() {
     }
@@ -125,10 +125,11 @@ public final class RouteJson {
         HealthCheck health = r.health(doc.get("health"), "/health", HealthCheck.tcpDefault());
         Duration drain = r.drainTimeout(doc.get("drainTimeout"), "/drainTimeout", RouteSpec.DEFAULT_DRAIN_TIMEOUT);
         Map<EndpointAddress, EndpointSettings> settings = r.endpointSettings(doc.get("endpointSettings"), seen, health, drain);
+        HttpsPolicy https = r.https(doc.get("https"), "/https");
         if (!r.errors.isEmpty()) {
             throw new InvalidRouteException(r.errors);
         }
-        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain, settings);
+        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain, settings, https);
     }
 
     /** Reads the body of a weight change: {@code {"canaryWeight": 2500}}. */
@@ -208,6 +209,11 @@ public final class RouteJson {
         });
         if (!settings.isEmpty()) {
             n.set("endpointSettings", settings);
+        }
+        HttpsPolicy https = spec.https();
+        if (!https.isNone()) {
+            ObjectNode h = n.putObject("https").put("redirect", https.redirect());
+            https.hstsMaxAge().ifPresent(d -> h.putObject("hsts").put("maxAge", Durations.format(d)).put("includeSubDomains", https.hstsSubdomains()));
         }
         return n;
     }

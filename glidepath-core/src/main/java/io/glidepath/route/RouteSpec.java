@@ -26,7 +26,8 @@ public record RouteSpec(
         boolean shield,
         HealthCheck health,
         Duration drainTimeout,
-        Map<EndpointAddress, EndpointSettings> endpointSettings) {
+        Map<EndpointAddress, EndpointSettings> endpointSettings,
+        HttpsPolicy https) {
 
     public static final int FULL_WEIGHT = 10_000;
     public static final String DEFAULT_OVERRIDE_HEADER = "X-Glidepath-Track";
@@ -43,9 +44,18 @@ public record RouteSpec(
         canary = List.copyOf(canary);
         preview = List.copyOf(preview);
         endpointSettings = Collections.unmodifiableMap(new LinkedHashMap<>(endpointSettings));
+        https = https == null ? HttpsPolicy.none() : https;
         if (canaryWeight < 0 || canaryWeight > FULL_WEIGHT) {
             throw new IllegalArgumentException("canary weight " + canaryWeight + " is outside 0..10000");
         }
+    }
+
+    /** A route with no HTTPS policy (plain HTTP requests are served, no HSTS header). */
+    public RouteSpec(String name, RouteMatch match, List<EndpointAddress> stable, List<EndpointAddress> canary, List<EndpointAddress> preview,
+                     int canaryWeight, Stickiness sticky, String overrideHeader, boolean shield, HealthCheck health, Duration drainTimeout,
+                     Map<EndpointAddress, EndpointSettings> endpointSettings) {
+        this(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings,
+                HttpsPolicy.none());
     }
 
     /** A route whose endpoints all use the route's health check and drain timeout. */
@@ -92,43 +102,48 @@ public record RouteSpec(
     }
 
     public RouteSpec withMatch(RouteMatch m) {
-        return new RouteSpec(name, m, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, m, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withStable(List<EndpointAddress> s) {
-        return new RouteSpec(name, match, s, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, s, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withCanary(List<EndpointAddress> c) {
-        return new RouteSpec(name, match, stable, c, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, c, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withPreview(List<EndpointAddress> p) {
-        return new RouteSpec(name, match, stable, canary, p, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, p, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withCanaryWeight(int w) {
-        return new RouteSpec(name, match, stable, canary, preview, w, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, preview, w, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withSticky(Stickiness s) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, s, overrideHeader, shield, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, s, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withShield(boolean on) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, on, health, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, on, health, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withHealth(HealthCheck h) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, h, drainTimeout, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, h, drainTimeout, endpointSettings, https);
     }
 
     public RouteSpec withDrainTimeout(Duration d) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, d, endpointSettings);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, d, endpointSettings, https);
     }
 
     public RouteSpec withEndpointSettings(Map<EndpointAddress, EndpointSettings> s) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, s);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, s, https);
+    }
+
+    /** Whether plain HTTP is redirected to HTTPS, and the HSTS header on HTTPS responses. */
+    public RouteSpec withHttps(HttpsPolicy h) {
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, h);
     }
 
     /** This spec without the given endpoints in any track (their settings go with them). */
@@ -136,7 +151,7 @@ public record RouteSpec(
         Map<EndpointAddress, EndpointSettings> kept = new LinkedHashMap<>(endpointSettings);
         kept.keySet().removeAll(gone);
         return new RouteSpec(name, match, minus(stable, gone), minus(canary, gone), minus(preview, gone), canaryWeight, sticky, overrideHeader,
-                shield, health, drainTimeout, kept);
+                shield, health, drainTimeout, kept, https);
     }
 
     private static List<EndpointAddress> minus(List<EndpointAddress> list, Set<EndpointAddress> gone) {

@@ -16,7 +16,9 @@ public final class ReleaseFields {
             "allow");
     public static final Set<String> ALLOW = Set.of("rule", "file", "line", "reason");
     public static final Set<String> RESOURCES = Set.of("cpu", "memory");
-    public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout");
+    public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout", "https");
+    public static final Set<String> HTTPS = Set.of("redirect", "hsts");
+    public static final Set<String> HSTS = Set.of("maxAge", "includeSubDomains");
     public static final Set<String> STICKY = Set.of("mode", "name");
     public static final Set<String> READINESS = Set.of("path", "interval", "timeout", "healthyAfter", "deadline");
     public static final Set<String> CHECK = Set.of("name", "request", "expect", "timeout");

@@ -1,6 +1,7 @@
 package io.glidepath.spec;
 
 import io.glidepath.migration.MigrationRule;
+import io.glidepath.route.HttpsPolicy;
 import io.glidepath.route.RouteMatch;
 import io.glidepath.route.Stickiness;
 import io.glidepath.spec.SpecNode.Field;
@@ -326,7 +327,36 @@ public final class ReleaseReader {
         Stickiness sticky = sticky(m.get("sticky"), p + ".sticky");
         boolean shield = bool(m.get("shield"), p + ".shield", true);
         Duration drain = duration(m.get("drainTimeout"), p + ".drainTimeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
-        return new ServiceRoute(new RouteMatch(host, prefix), sticky, shield, drain);
+        return new ServiceRoute(new RouteMatch(host, prefix), sticky, shield, drain, https(m.get("https"), p + ".https"));
+    }
+
+    /** route.https: {redirect: true, hsts: {maxAge: 8760h, includeSubDomains: true}}. */
+    private HttpsPolicy https(SpecNode node, String p) {
+        if (node == null) {
+            return HttpsPolicy.none();
+        }
+        MapNode m = map(node, p, "a mapping such as {redirect: true, hsts: {maxAge: 8760h}}");
+        if (m == null) {
+            return HttpsPolicy.none();
+        }
+        known(m, p, ReleaseFields.HTTPS);
+        boolean redirect = bool(m.get("redirect"), p + ".redirect", false);
+        Optional<Duration> maxAge = Optional.empty();
+        boolean subdomains = false;
+        SpecNode h = m.get("hsts");
+        if (h != null) {
+            MapNode hm = map(h, p + ".hsts", "a mapping such as {maxAge: 8760h, includeSubDomains: true}");
+            if (hm != null) {
+                known(hm, p + ".hsts", ReleaseFields.HSTS);
+                if (hm.get("maxAge") == null) {
+                    error(hm.location(), p + ".hsts.maxAge", "is required: how long browsers keep to HTTPS, such as 8760h (a year)");
+                } else {
+                    maxAge = Optional.of(duration(hm.get("maxAge"), p + ".hsts.maxAge", Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(17_520)));
+                }
+                subdomains = bool(hm.get("includeSubDomains"), p + ".hsts.includeSubDomains", false);
+            }
+        }
+        return new HttpsPolicy(redirect, maxAge, subdomains);
     }
 
     private Stickiness sticky(SpecNode node, String p) {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class RouteSettingsTest extends EngineFixture {
     static final String V1_ROUTE = "{pathPrefix: /catalog}";
-    static final String V2_ROUTE = "{pathPrefix: /catalog, sticky: {mode: header, name: X-User}, shield: false, drainTimeout: 1m}";
+    static final String V2_ROUTE = "{pathPrefix: /catalog, sticky: {mode: header, name: X-User}, shield: false, drainTimeout: 1m, "
+            + "https: {redirect: true, hsts: {maxAge: 8760h}}}";
 
     static ReleaseSpec release(String version, String route, String readiness, String steps) throws Exception {
         return ReleaseReader.read("r.yaml", """
@@ -68,6 +69,7 @@ class RouteSettingsTest extends EngineFixture {
         for (RouteSpec s : changes.subList(0, changes.indexOf(promotion))) {
             // the preview and canary updates: v1's route, v1 checked on /health, v2 on /ready
             assertThat(s.sticky()).isEqualTo(Stickiness.cookie());
+            assertThat(s.https().isNone()).as("v1's route asked no redirect: v2's only applies from its promotion").isTrue();
             v1.forEach(a -> assertThat(s.healthOf(a).path()).isEqualTo("/health"));
             v2.forEach(a -> assertThat(s.healthOf(a).path()).isEqualTo("/ready"));
             v2.forEach(a -> assertThat(s.drainTimeoutOf(a)).isEqualTo(Duration.ofMinutes(1)));
@@ -77,6 +79,8 @@ class RouteSettingsTest extends EngineFixture {
                 .allSatisfy(s -> assertThat(s.shield()).as("the canary runs under its own release's shield").isFalse());
         // promoted: v2's route; v1, kept warm on the preview track, is still checked on its own path
         assertThat(promotion.sticky()).isEqualTo(Stickiness.header("X-User"));
+        assertThat(promotion.https()).isEqualTo(new io.glidepath.route.HttpsPolicy(true, java.util.Optional.of(Duration.ofHours(8760)), false));
+        assertThat(promotion.settingsOf(v2.get(0)).version()).as("each endpoint carries its version, for the access log").contains("2");
         assertThat(promotion.preview()).containsExactlyInAnyOrderElementsOf(v1);
         v1.forEach(a -> assertThat(promotion.healthOf(a).path()).isEqualTo("/health"));
         v2.forEach(a -> assertThat(promotion.healthOf(a).path()).isEqualTo("/ready"));
@@ -96,6 +100,7 @@ class RouteSettingsTest extends EngineFixture {
         assertThat(back.stable()).containsExactlyInAnyOrderElementsOf(v1);
         assertThat(back.sticky()).isEqualTo(v1Route.sticky());
         assertThat(back.shield()).isEqualTo(v1Route.shield());
+        assertThat(back.https()).isEqualTo(v1Route.https());
         v1.forEach(a -> assertThat(back.healthOf(a).path()).isEqualTo("/health"));
         // the route before is journaled, so a restarted server puts the same one back
         ReleaseEvent.RouteBefore journaled = store.events(r.id(), 0).stream().map(StoredEvent::event)

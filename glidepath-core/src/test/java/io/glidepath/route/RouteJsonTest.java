@@ -85,6 +85,22 @@ class RouteJsonTest {
     }
 
     @Test
+    void aRouteMayAskForHttpsWithRedirectAndHstsAndBadValuesAreNamedByPointer() throws Exception {
+        RouteSpec s = RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"], "https": {"redirect": true, "hsts": {"maxAge": "8760h", "includeSubDomains": true}}}
+                """));
+        assertThat(s.https()).isEqualTo(new HttpsPolicy(true, java.util.Optional.of(Duration.ofHours(8760)), true));
+        assertThat(s.https().hstsHeader()).contains("max-age=31536000; includeSubDomains");
+        assertThat(RouteJson.readSpec("web", RouteJson.writeSpec(s))).isEqualTo(s);
+        assertThat(RouteJson.writeSpec(s.withHttps(HttpsPolicy.none())).has("https")).as("none is not written").isFalse();
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"], "https": {"redirect": "yes", "hsts": {"maxAge": "1s"}, "hstss": 1}}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer)
+                        .containsExactlyInAnyOrder("/https/redirect", "/https/hsts/maxAge", "/https/hstss"));
+    }
+
+    @Test
     void writingThenReadingGivesTheSameRoute() throws Exception {
         RouteSpec s = RouteSpec.of("web", new RouteMatch("shop.example.com", "/"), List.of(new EndpointAddress("10.0.0.1", 80)))
                 .withCanary(List.of(new EndpointAddress("10.0.0.2", 80))).withCanaryWeight(500)

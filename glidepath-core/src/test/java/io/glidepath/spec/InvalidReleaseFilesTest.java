@@ -76,6 +76,14 @@ class InvalidReleaseFilesTest {
                 Arguments.of("allow without a real reason", with("    database:\n      url: 'jdbc:postgresql://db/shop'\n      expand: db\n"
                         + "      allow: [{rule: ban-cluster, file: db/V2__x.sql, reason: ok}]\n"),
                         "r.yaml:9:63: services[0].database.allow[0].reason: is too short"),
+                // the route's HTTPS edge (line 5)
+                Arguments.of("hsts without maxAge", BASE.replace("route: {pathPrefix: /catalog}", "route: {pathPrefix: /catalog, https: {hsts: {}}}"),
+                        "r.yaml:5:49: services[0].route.https.hsts.maxAge: is required"),
+                Arguments.of("hsts shorter than five minutes", BASE.replace("route: {pathPrefix: /catalog}",
+                        "route: {pathPrefix: /catalog, https: {redirect: true, hsts: {maxAge: 10s}}}"),
+                        "r.yaml:5:74: services[0].route.https.hsts.maxAge: must be between 5m and 17520h"),
+                Arguments.of("misspelt https field", BASE.replace("route: {pathPrefix: /catalog}", "route: {pathPrefix: /catalog, https: {redirct: true}}"),
+                        "r.yaml:5:43: services[0].route.https.redirct: unknown field \"redirct\"; did you mean \"redirect\"?"),
                 Arguments.of("repeated key", BASE.replace("    version: 2.4.0\n", "    version: 2.4.0\n    version: 2.5.0\n"),
                         "r.yaml:4:5: \"version\" appears twice in this mapping (first at line 3)"),
                 // the judge (line 6)

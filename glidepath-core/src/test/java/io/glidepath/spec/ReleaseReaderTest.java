@@ -39,7 +39,8 @@ class ReleaseReaderTest {
                       workdir: /srv/catalog
                       replicas: 2
                       stopGrace: 20s
-                    route: { host: Catalog.Example.com, pathPrefix: /catalog, sticky: {mode: header, name: X-User-Id}, shield: false, drainTimeout: 10s }
+                    route: { host: Catalog.Example.com, pathPrefix: /catalog, sticky: {mode: header, name: X-User-Id}, shield: false, drainTimeout: 10s,
+                             https: {redirect: true, hsts: {maxAge: 8760h, includeSubDomains: true}} }
                     readiness: { path: /ready, interval: 250ms, timeout: 1s, healthyAfter: 3, deadline: 90s }
                     smoke:
                       - { name: products, request: { method: get, path: /products, headers: {Accept: application/json} }, expect: { status: 200, bodyContains: sku } }
@@ -64,7 +65,7 @@ class ReleaseReaderTest {
         assertThat(c.run()).usingRecursiveComparison().ignoringFields("location").isEqualTo(new RunSpec(List.of("java", "-jar", "build/catalog-2.4.0.jar"),
                 Map.of("PORT", "{{port}}", "DB_URL", "{{env.CATALOG_DB}}", "THREADS", "8"), Optional.of("/srv/catalog"), 2, Duration.ofSeconds(20)));
         assertThat(c.route()).isEqualTo(new ServiceRoute(new RouteMatch("catalog.example.com", "/catalog"), Stickiness.header("X-User-Id"),
-                false, Duration.ofSeconds(10)));
+                false, Duration.ofSeconds(10), new io.glidepath.route.HttpsPolicy(true, Optional.of(Duration.ofHours(8760)), true)));
         assertThat(c.readiness()).isEqualTo(new Readiness("/ready", Duration.ofMillis(250), Duration.ofSeconds(1), 3, Duration.ofSeconds(90)));
         assertThat(c.smoke()).containsExactly(
                 new HttpCheck("products", "GET", "/products", Map.of("Accept", "application/json"), Optional.empty(), 200, Optional.of("sku"), Duration.ofSeconds(5)),

@@ -11,10 +11,14 @@ import io.glidepath.router.proxy.ProxySettings;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.state.CorruptStateException;
 import io.glidepath.router.state.StateFile;
+import io.glidepath.router.tls.CertificateWatcher;
+import io.glidepath.router.tls.Certificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -34,21 +38,28 @@ public final class Router implements AutoCloseable {
      *
      * @param tokenFile the admin token; null means {@code stateDir/admin.token}, created when missing
      * @param accessLog  null: no access log; else a file, or "-" for standard output ({@link AccessLog})
+     * @param tls        null: plain HTTP only; else an HTTPS listener beside it
      * @param routesFrom null: routes are changed through the admin API; else where they come from instead
      *                   (a replica in a Kubernetes cluster), which the admin API then names when it refuses a
      *                   change, and its health check answers 503 until {@link Router#routesLoaded()}
      */
     public record Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
-                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom, String accessLog) {
+                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom, String accessLog, Tls tls) {
 
         public Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
                       ProxySettings proxy, Duration shutdownTimeout) {
-            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null, null);
+            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null, null, null);
+        }
+
+        /** An HTTPS listener on {@code host:port} beside the plain one, with the certificates of {@code certificates} (a directory of PEM files). */
+        public Config withTls(String host, int port, Path certificates) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
+                    new Tls(host, port, certificates));
         }
 
         /** Each request's JSON line to {@code target}, a file or "-" for standard output; null for no access log. */
         public Config withAccessLog(String target) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, target);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, target, tls);
         }
 
         public static Config loopback(Path stateDir) {
@@ -57,27 +68,31 @@ public final class Router implements AutoCloseable {
 
         /** The same router, taking its routes from {@code source} (such as the cluster's ConfigMaps) instead of its admin API. */
         public Config withRoutesFrom(String source) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source, accessLog);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source, accessLog, tls);
         }
 
         public Config withListen(String host, int port) {
-            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog);
+            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls);
         }
 
         public Config withAdmin(String host, int port) {
-            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog);
+            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom, accessLog);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom, accessLog, tls);
         }
 
         public Config withProxy(ProxySettings p) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom, accessLog);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom, accessLog, tls);
         }
 
         public Config withShutdownTimeout(Duration d) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog, tls);
+        }
+
+        /** The HTTPS listener: where, and the directory its certificates come from. */
+        public record Tls(String host, int port, Path certificates) {
         }
 
         public Path effectiveTokenFile() {
@@ -91,11 +106,15 @@ public final class Router implements AutoCloseable {
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final InetSocketAddress proxyAddress;
+    private final InetSocketAddress tlsAddress;
     private final InetSocketAddress adminAddress;
+    private final Certificates certificates;
+    private final CertificateWatcher certificateWatcher;
     private final AtomicBoolean loaded;
 
-    private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin,
-                   InetSocketAddress proxyAddress, InetSocketAddress adminAddress, AtomicBoolean loaded) {
+    private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin, InetSocketAddress proxyAddress,
+                   InetSocketAddress tlsAddress, InetSocketAddress adminAddress, Certificates certificates, CertificateWatcher certificateWatcher,
+                   AtomicBoolean loaded) {
         this.loaded = loaded;
         this.config = config;
         this.registry = registry;
@@ -103,8 +122,14 @@ public final class Router implements AutoCloseable {
         this.proxy = proxy;
         this.admin = admin;
         this.proxyAddress = proxyAddress;
+        this.tlsAddress = tlsAddress;
         this.adminAddress = adminAddress;
+        this.certificates = certificates;
+        this.certificateWatcher = certificateWatcher;
     }
+
+    /** How often the certificate directory is looked at for changes. */
+    static final Duration CERTIFICATE_POLL = Duration.ofSeconds(2);
 
     public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
         StateFile state = new StateFile(config.stateDir());
@@ -115,39 +140,71 @@ public final class Router implements AutoCloseable {
         if (!contents.routes().isEmpty()) {
             log.info("restored {} routes from {} (generation {})", contents.routes().size(), state.path(), contents.generation());
         }
-        AccessLog accessLog;
+        Deque<AutoCloseable> opened = new ArrayDeque<>(); // closed in reverse when a later part does not start
+        opened.push(registry);
         try {
-            accessLog = config.accessLog() == null ? null : AccessLog.to(config.accessLog());
-        } catch (IOException e) {
-            registry.close();
-            throw new IOException("cannot open the access log " + config.accessLog() + ": " + e.getMessage(), e);
+            Certificates certificates = null;
+            if (config.tls() != null) {
+                certificates = Certificates.load(config.tls().certificates());
+            }
+            AccessLog accessLog = null;
+            if (config.accessLog() != null) {
+                try {
+                    accessLog = AccessLog.to(config.accessLog());
+                } catch (IOException e) {
+                    throw new IOException("cannot open the access log " + config.accessLog() + ": " + e.getMessage(), e);
+                }
+            }
+            ProxyServer proxy = new ProxyServer(registry::table, config.proxy(), accessLog);
+            opened.push(proxy);
+            Drainer drainer = new Drainer(registry, proxy::cut).start();
+            opened.push(drainer);
+            InetSocketAddress proxyAddress = listen(() -> proxy.start(config.listenHost(), config.listenPort()),
+                    "cannot listen on " + config.listenHost() + ":" + config.listenPort());
+            InetSocketAddress tlsAddress = null;
+            CertificateWatcher watcher = null;
+            if (certificates != null) {
+                Certificates certs = certificates;
+                tlsAddress = listen(() -> proxy.startTls(config.tls().host(), config.tls().port(), certs),
+                        "cannot listen for HTTPS on " + config.tls().host() + ":" + config.tls().port());
+                watcher = CertificateWatcher.start(certificates, CERTIFICATE_POLL);
+                opened.push(watcher);
+            }
+            RouterMetrics metrics = new RouterMetrics(registry, proxy.counters(), Optional.ofNullable(certificates));
+            // a replica fed by the cluster is not ready until it has read the cluster's routes
+            AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
+            AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get,
+                    Optional.ofNullable(certificates));
+            opened.push(admin);
+            InetSocketAddress adminAddress;
+            try {
+                adminAddress = admin.start(config.adminHost(), config.adminPort());
+            } catch (IOException e) {
+                throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
+            }
+            return new Router(config, registry, drainer, proxy, admin, proxyAddress, tlsAddress, adminAddress, certificates, watcher, loaded);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            while (!opened.isEmpty()) {
+                try {
+                    opened.pop().close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            throw e;
         }
-        ProxyServer proxy = new ProxyServer(registry::table, config.proxy(), accessLog);
-        Drainer drainer = new Drainer(registry, proxy::cut).start();
-        InetSocketAddress proxyAddress;
+    }
+
+    private interface Bind {
+        InetSocketAddress bind() throws InterruptedException;
+    }
+
+    private static InetSocketAddress listen(Bind bind, String what) throws IOException, InterruptedException {
         try {
-            proxyAddress = proxy.start(config.listenHost(), config.listenPort());
-        } catch (RuntimeException | InterruptedException e) {
-            proxy.close();
-            drainer.close();
-            registry.close();
-            throw new IOException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+            return bind.bind();
+        } catch (RuntimeException e) {
+            throw new IOException(what + ": " + e.getMessage(), e);
         }
-        RouterMetrics metrics = new RouterMetrics(registry, proxy.counters());
-        // a replica fed by the cluster is not ready until it has read the cluster's routes
-        AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
-        AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get);
-        InetSocketAddress adminAddress;
-        try {
-            adminAddress = admin.start(config.adminHost(), config.adminPort());
-        } catch (IOException e) {
-            admin.close();
-            proxy.close();
-            drainer.close();
-            registry.close();
-            throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
-        }
-        return new Router(config, registry, drainer, proxy, admin, proxyAddress, adminAddress, loaded);
     }
 
     /** Routes from elsewhere ({@link Config#routesFrom()}) are all served: the health check says ok from now on. */
@@ -161,6 +218,16 @@ public final class Router implements AutoCloseable {
 
     public InetSocketAddress adminAddress() {
         return adminAddress;
+    }
+
+    /** The HTTPS listener's address; empty without one. */
+    public Optional<InetSocketAddress> tlsAddress() {
+        return Optional.ofNullable(tlsAddress);
+    }
+
+    /** The HTTPS listener's certificates; empty without one. */
+    public Optional<Certificates> certificates() {
+        return Optional.ofNullable(certificates);
     }
 
     /** What the data path counts beside the routes (connections, malformed requests, slow clients). */
@@ -190,6 +257,9 @@ public final class Router implements AutoCloseable {
 
     @Override
     public void close() {
+        if (certificateWatcher != null) {
+            certificateWatcher.close();
+        }
         admin.close();
         proxy.close();
         drainer.close();

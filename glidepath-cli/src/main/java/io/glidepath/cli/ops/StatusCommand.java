@@ -10,6 +10,11 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
 import io.glidepath.journal.EventJson;
+import io.glidepath.router.client.RouterAdminClient;
+import io.glidepath.router.client.RouterAdminException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,11 +63,15 @@ public final class StatusCommand implements Callable<Integer> {
                 serverError = e.getMessage();
             }
         }
+        JsonNode certificates = st.routerAlive() ? certificates(dir, st) : null;
         if (output.json()) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.put("dataDir", dir.root().toString());
-            n.putObject("router").put("running", st.routerAlive()).put("pid", st.routerPid())
+            ObjectNode router = n.putObject("router").put("running", st.routerAlive()).put("pid", st.routerPid())
                     .put("proxy", st.endpoints().map(e -> e.proxy().toString()).orElse(null));
+            if (certificates != null && certificates.path("tls").asBoolean()) {
+                router.set("certificates", certificates.path("certificates"));
+            }
             n.putObject("server").put("running", st.serverAlive()).put("pid", st.serverPid())
                     .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null))
                     .put("dashboard", st.endpoints().map(DataDir.Endpoints::dashboardUrl).orElse(null));
@@ -80,6 +89,9 @@ public final class StatusCommand implements Callable<Integer> {
         }
         System.out.println("router  " + (st.routerAlive() ? "running, pid " + st.routerPid() + st.endpoints().map(e -> ", users' traffic on " + e.proxy()).orElse("")
                 : "not running"));
+        if (certificates != null && certificates.path("tls").asBoolean()) {
+            printCertificates(certificates);
+        }
         System.out.println("server  " + (st.serverAlive() ? "running, pid " + st.serverPid()
                 + st.endpoints().map(e -> ", API on " + e.api() + ", dashboard " + e.dashboardUrl()).orElse("")
                 : "not running") + (serverError != null ? " (" + serverError + ")" : ""));
@@ -114,6 +126,40 @@ public final class StatusCommand implements Callable<Integer> {
             } + " (glidepath show " + p[0] + ")");
         }
         return Main.OK;
+    }
+
+    /** The router's certificates, or null when its admin API does not answer (the rest of the status still prints). */
+    private static JsonNode certificates(DataDir dir, Status st) {
+        try {
+            var e = st.endpoints().orElse(null);
+            if (e == null) {
+                return null;
+            }
+            return RouterAdminClient.of(e.routerAdmin().host(), e.routerAdmin().port(), dir.routerToken()).certificates();
+        } catch (IOException | RouterAdminException ex) {
+            return null;
+        }
+    }
+
+    /** A certificate expires in fewer days than this: the status says to renew it (Let's Encrypt renews at 30 days left). */
+    static final long RENEW_DAYS = 14;
+
+    private static void printCertificates(JsonNode c) {
+        System.out.println("https   " + c.path("certificates").size() + " certificate" + (c.path("certificates").size() == 1 ? "" : "s") + " from "
+                + c.path("directory").asText() + " (" + c.path("provider").asText() + "), default " + c.path("default").asText("-"));
+        for (JsonNode x : c.path("certificates")) {
+            List<String> names = new ArrayList<>();
+            x.path("names").forEach(n -> names.add(n.asText()));
+            String expiry = "";
+            if (x.hasNonNull("notAfter")) {
+                Instant notAfter = Instant.parse(x.path("notAfter").asText());
+                long days = Duration.between(Instant.now(), notAfter).toDays();
+                expiry = days < 0 ? "EXPIRED " + notAfter : "expires " + notAfter.toString().substring(0, 10) + " (" + days + " days"
+                        + (days < RENEW_DAYS ? ": RENEW NOW" : "") + ")";
+            }
+            System.out.println("        " + x.path("file").asText() + "  " + String.join(", ", names) + "  " + expiry
+                    + (x.has("error") ? "  NOT LOADED: " + x.path("error").asText() : ""));
+        }
     }
 
     private static final Set<String> IN_PROGRESS = Set.of("RUNNING", "QUEUED");

@@ -3,6 +3,7 @@ package io.glidepath.cli.ops;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.EdgeOptions;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.options.PrometheusUrlConverter;
 import io.glidepath.cli.options.StoreUrlConverter;
@@ -39,6 +40,9 @@ public final class UpCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
 
+    @Mixin
+    EdgeOptions edge;
+
     @Option(names = "--listen", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
             description = "Where users' traffic arrives (default ${DEFAULT-VALUE}; port 0 picks a free one).")
     HostPort listen;
@@ -67,6 +71,10 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (edge.problem().isPresent()) {
+            System.err.println("glidepath up: " + edge.problem().get());
+            return Main.INVALID_INPUT;
+        }
         DataDir dir = dataDir.dir();
         StoreUrl chosen;
         try {
@@ -216,11 +224,13 @@ public final class UpCommand implements Callable<Integer> {
      * whenever it dies: see {@link SuperviseRouterCommand}) and writes its pid; returns the supervisor
      * once the router is ready (its ready line).
      */
-    private static ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
+    private ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
         List<String> small = new ArrayList<>(withHeap(jvm, "32m"));
         small.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        ChildProcess supervisor = ChildProcess.startJava("router", withArchive(small, "supervisor"), Main.class.getName(),
-                List.of("supervise-router", "--data-dir", dir.root().toString(), "--listen", listen.toString(), "--admin", admin.toString()),
+        List<String> args = new ArrayList<>(List.of("supervise-router", "--data-dir", dir.root().toString(), "--listen", listen.toString(),
+                "--admin", admin.toString()));
+        args.addAll(edge.routerArgs());
+        ChildProcess supervisor = ChildProcess.startJava("router", withArchive(small, "supervisor"), Main.class.getName(), args,
                 l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
         dir.writePid(SuperviseRouterCommand.PID_NAME, supervisor.pid());
         return supervisor;

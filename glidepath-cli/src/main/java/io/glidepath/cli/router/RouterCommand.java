@@ -2,6 +2,7 @@ package io.glidepath.cli.router;
 
 import io.glidepath.cli.Main;
 import io.glidepath.cli.options.DurationConverter;
+import io.glidepath.cli.options.EdgeOptions;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.router.Router;
 import io.glidepath.router.proxy.ProxySettings;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
@@ -60,10 +62,8 @@ public final class RouterCommand implements Callable<Integer> {
             description = "Client connections open at once; more wait in the kernel's accept queue (default ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--access-log", paramLabel = "FILE",
-            description = "One JSON line per request (route, track, version, endpoint, status, bytes, duration, client) to FILE, or to "
-                    + "standard output with '-'. Off by default; the query string is left out.")
-    String accessLog;
+    @Mixin
+    EdgeOptions edge;
 
     @Option(names = "--kubernetes-routes", paramLabel = "NAMESPACE",
             description = {"Run as one replica of a router in a Kubernetes cluster: take the routes from the route ConfigMaps of NAMESPACE "
@@ -90,6 +90,10 @@ public final class RouterCommand implements Callable<Integer> {
             System.err.println("glidepath router: --max-connections must be between 1 and 1000000, got " + maxConnections);
             return Main.INVALID_INPUT;
         }
+        if (edge.problem().isPresent()) {
+            System.err.println("glidepath router: " + edge.problem().get());
+            return Main.INVALID_INPUT;
+        }
         if (kubeContext != null && kubernetesRoutes == null) {
             System.err.println("glidepath router: --kube-context goes with --kubernetes-routes");
             return Main.INVALID_INPUT;
@@ -104,9 +108,7 @@ public final class RouterCommand implements Callable<Integer> {
                 .withTokenFile(tokenFile)
                 .withProxy(ProxySettings.defaults().withEventLoops(eventLoops).withClientLimits(idleTimeout, headTimeout, bodyTimeout, maxConnections))
                 .withShutdownTimeout(shutdownTimeout);
-        if (accessLog != null) {
-            config = config.withAccessLog(accessLog);
-        }
+        config = edge.applyTo(config);
         if (kubernetesRoutes != null) {
             config = config.withRoutesFrom("the route ConfigMaps of namespace " + kubernetesRoutes);
         }
@@ -134,7 +136,7 @@ public final class RouterCommand implements Callable<Integer> {
             }
         }
         System.out.println(READY_PREFIX + " proxy " + hostPort(router.proxyAddress()) + " admin " + hostPort(router.adminAddress())
-                + " token " + config.effectiveTokenFile().toAbsolutePath());
+                + " token " + config.effectiveTokenFile().toAbsolutePath() + router.tlsAddress().map(a -> " https " + hostPort(a)).orElse(""));
         System.out.flush();
         stop.await();
         if (feed != null) {

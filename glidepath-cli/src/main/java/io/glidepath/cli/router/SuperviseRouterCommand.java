@@ -3,6 +3,7 @@ package io.glidepath.cli.router;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
+import io.glidepath.cli.options.EdgeOptions;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.proc.ClassDataSharing;
@@ -46,6 +47,9 @@ public final class SuperviseRouterCommand implements Callable<Integer> {
 
     @Option(names = "--admin", required = true, converter = HostPort.Converter.class, description = "The admin API (port 0: a free one, kept across restarts).")
     HostPort admin;
+
+    @Mixin
+    EdgeOptions edge;
 
     private volatile boolean stopping;
     private volatile ChildProcess current;
@@ -110,8 +114,10 @@ public final class SuperviseRouterCommand implements Callable<Integer> {
         List<String> jvm = new ArrayList<>(ChildProcess.jvmFlags());
         jvm.add("-Xmx512m");
         jvm.addAll(ClassDataSharing.flags("router"));
-        return ChildProcess.startJava("router", jvm, Main.class.getName(),
-                List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir", dir.routerState().toString()),
+        List<String> args = new ArrayList<>(List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir",
+                dir.routerState().toString()));
+        args.addAll(edge.routerArgs());
+        return ChildProcess.startJava("router", jvm, Main.class.getName(), args,
                 l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60));
     }
 

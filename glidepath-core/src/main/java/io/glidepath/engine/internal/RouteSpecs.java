@@ -61,7 +61,7 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
         EndpointSettings s = settingsOf(spec);
         var r = spec.route();
         return new RouteSpec(spec.name(), r.match(), List.of(), List.of(), List.of(), 0, r.sticky(), RouteSpec.DEFAULT_OVERRIDE_HEADER, r.shield(),
-                s.health(), s.drainTimeout());
+                s.health(), s.drainTimeout()).withHttps(r.https());
     }
 
     /** The route's own settings as they were before this deployment (the new version's when there was no route). */
@@ -75,7 +75,7 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
             track.forEach(i -> endpoints.put(i.address(), settingsOf(i)));
         }
         return new RouteSpec(spec.name(), settings.match(), addresses(stable), addresses(canary), addresses(preview), weight, settings.sticky(),
-                settings.overrideHeader(), settings.shield(), settings.health(), settings.drainTimeout(), endpoints);
+                settings.overrideHeader(), settings.shield(), settings.health(), settings.drainTimeout(), endpoints, settings.https());
     }
 
     /**

@@ -24,6 +24,7 @@ import io.glidepath.router.metrics.SlowerThan;
 import io.glidepath.router.metrics.WindowStats;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.route.RouteRegistry;
+import io.glidepath.router.tls.Certificates;
 import io.glidepath.router.route.RouteRegistry.StaleGenerationException;
 import io.glidepath.router.route.RouteRegistry.UnknownRouteException;
 import io.glidepath.router.route.RouteRuntime;
@@ -62,23 +63,26 @@ public final class AdminServer implements AutoCloseable {
     private final RouteRegistry registry;
     private final BearerToken token;
     private final RouterMetrics metrics;
+    private final Optional<Certificates> certificates;
     private final Optional<String> routesFrom;
     private final BooleanSupplier routesLoaded;
     private HttpServer server;
 
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics) {
-        this(registry, token, metrics, Optional.empty(), () -> true);
+        this(registry, token, metrics, Optional.empty(), () -> true, Optional.empty());
     }
 
     /**
      * @param routesFrom where the routes come from when not from this API (a router in Kubernetes mode
      *                   reads the cluster's route objects): then every change through the API is refused
      *                   with that, since a replica changed alone would disagree with the others
+     * @param certificates the HTTPS listener's, which {@code GET /v1/certificates} lists
      * @param routesLoaded until true, {@code /v1/health} answers 503: a replica that has not yet read the
      *                     routes must not be counted ready (nor take users' traffic)
      */
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
-                       BooleanSupplier routesLoaded) {
+                       BooleanSupplier routesLoaded, Optional<Certificates> certificates) {
+        this.certificates = certificates;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         this.registry = registry;
         this.token = token;
@@ -110,6 +114,7 @@ public final class AdminServer implements AutoCloseable {
             r.patch("/v1/routes/:name/weight").handler(this::setWeight);
             r.post("/v1/routes/:name/drain").handler(this::drain);
         }
+        r.get("/v1/certificates").handler(this::certificates);
         r.get("/v1/routes/:name/endpoints").handler(this::endpoints);
         r.get("/v1/routes/:name/stats").handler(this::stats);
         r.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -142,6 +147,30 @@ public final class AdminServer implements AutoCloseable {
         n.put("routes", registry.table().routes().size());
         routesFrom.ifPresent(f -> n.put("routesFrom", f));
         json(ctx, loaded ? 200 : 503, n);
+    }
+
+    /** The HTTPS listener's certificates: names, expiry, issuer, and why a file does not load. */
+    private void certificates(RoutingContext ctx) {
+        ObjectNode n = RouteJson.MAPPER.createObjectNode();
+        n.put("tls", certificates.isPresent());
+        certificates.ifPresent(c -> {
+            Certificates.View v = c.view();
+            n.put("directory", c.directory().toString());
+            n.put("provider", c.provider());
+            v.defaultFile().ifPresent(f -> n.put("default", f));
+            ArrayNode a = n.putArray("certificates");
+            for (Certificates.Loaded l : v.certificates()) {
+                ObjectNode o = a.addObject();
+                o.put("file", l.file());
+                l.names().forEach(o.withArray("names")::add);
+                if (l.notAfter() != null) {
+                    o.put("notAfter", l.notAfter().toString());
+                    o.put("issuer", l.issuer());
+                }
+                l.error().ifPresent(e -> o.put("error", e));
+            }
+        });
+        json(ctx, 200, n);
     }
 
     private void listRoutes(RoutingContext ctx) {

@@ -188,6 +188,11 @@ public final class RouterAdminClient {
                 n.path("toSecond").asLong(0));
     }
 
+    /** The HTTPS listener's certificates ({@code GET /v1/certificates}): {@code tls} false when the router has no HTTPS listener. */
+    public JsonNode certificates() throws RouterAdminException {
+        return call("GET", "/v1/certificates", null, OptionalLong.empty());
+    }
+
     /** Prometheus text from {@code /metrics}. */
     public String metrics() throws RouterAdminException {
         return send("GET", "/metrics", null, OptionalLong.empty()).body();

@@ -7,6 +7,7 @@ import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.route.RouteRuntime;
 import io.glidepath.router.route.RoutingTable;
+import io.glidepath.router.tls.Certificates;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -18,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +46,11 @@ public final class RouterMetrics {
     }
 
     public RouterMetrics(RouteRegistry routes, ListenerCounters listener) {
+        this(routes, listener, Optional.empty());
+    }
+
+    /** @param certificates the HTTPS listener's, whose expiry {@code /metrics} shows */
+    public RouterMetrics(RouteRegistry routes, ListenerCounters listener, Optional<Certificates> certificates) {
         this.routes = routes;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -62,7 +70,30 @@ public final class RouterMetrics {
         // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is
         // handed to the Prometheus registry beneath it directly, read from each track's buckets at scrape time
         registry.getPrometheusRegistry().register((MultiCollector) this::latencyHistograms);
+        certificates.ifPresent(c -> {
+            registry.getPrometheusRegistry().register((MultiCollector) () -> certificateExpiry(c));
+            FunctionCounter.builder("glidepath_router_certificate_load_errors", c, Certificates::reloadErrors)
+                    .description("certificate files that did not load, at start or on a change (each keeps what it served before)")
+                    .register(registry);
+        });
         routes.onPublish(this::sync);
+    }
+
+    /**
+     * {@code glidepath_router_certificate_not_after_seconds}: when each served certificate expires (Unix
+     * time, as the blackbox exporter's probe_ssl_earliest_cert_expiry), labelled with its file and names;
+     * alert on {@code ... - time() < 14 * 86400}.
+     */
+    private static MetricSnapshots certificateExpiry(Certificates certificates) {
+        GaugeSnapshot.Builder g = GaugeSnapshot.builder().name("glidepath_router_certificate_not_after_seconds")
+                .help("when each certificate the HTTPS listener serves expires, in Unix seconds");
+        for (Certificates.Loaded c : certificates.view().certificates()) {
+            if (c.notAfter() != null) {
+                g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(c.notAfter().getEpochSecond())
+                        .labels(Labels.of("file", c.file(), "names", String.join(",", c.names()))).build());
+            }
+        }
+        return MetricSnapshots.of(g.build());
     }
 
     /** {@code glidepath_router_request_latency_seconds}: a classic histogram per route and track. */

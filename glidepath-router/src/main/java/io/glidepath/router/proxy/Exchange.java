@@ -47,6 +47,9 @@ final class Exchange {
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("Strict-Transport-Security");
+    /** ACME's HTTP-01 challenges are answered over plain HTTP: a redirect would send the CA elsewhere. */
+    static final String ACME_CHALLENGES = "/.well-known/acme-challenge/";
     private static final int COOKIE_MAX_AGE = 365 * 24 * 3600;
     /** What the access log says when the client closed the connection before any response (nginx's 499). */
     static final int CLIENT_CLOSED_REQUEST = 499;
@@ -143,12 +146,38 @@ final class Exchange {
             answer(HttpResponseStatus.NOT_FOUND, "no route for host '" + host + "' and path '" + path + "'", clientKeepAlive);
             return;
         }
+        int httpsPort = px.httpsPort;
+        if (!front.secure() && httpsPort > 0 && route.spec().https().redirect() && !path.startsWith(ACME_CHALLENGES)) {
+            redirectToHttps(httpsPort);
+            return;
+        }
         Track track = chooseTrack(h);
         if (track == null) {
             return; // answered
         }
         prepareOutbound(h);
         dispatch(track, null);
+    }
+
+    /**
+     * The same URL over HTTPS: 308, so that the method and body are kept (a 301 lets clients turn a POST
+     * into a GET). The request's body is not read: the client sends it again to the new URL.
+     */
+    private void redirectToHttps(int httpsPort) {
+        String uri = request.uri();
+        if (uri.startsWith("http://") || uri.startsWith("https://")) {
+            int slash = uri.indexOf('/', uri.indexOf("//") + 2);
+            uri = slash < 0 ? "/" : uri.substring(slash);
+        }
+        String location = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
+        done = true;
+        var response = LocalResponses.of(fctx.alloc(), HttpResponseStatus.PERMANENT_REDIRECT, "this route is served over HTTPS: " + location,
+                clientKeepAlive && !hasBody && !front.closing());
+        response.headers().set(HttpHeaderNames.LOCATION, location);
+        logAccess(response.status().code(), response.content().readableBytes());
+        boolean keep = HttpUtil.isKeepAlive(response);
+        fctx.writeAndFlush(response);
+        front.answeredLocally(requestComplete, keep);
     }
 
     /** Body framing a proxy must refuse (the decoder already refused CL + TE on HTTP/1.1). */
@@ -316,7 +345,9 @@ final class Exchange {
         String clientIp = client == null ? "unknown" : client.getAddress().getHostAddress();
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
-        if (!h.contains(X_FORWARDED_PROTO)) {
+        if (front.secure()) {
+            h.set(X_FORWARDED_PROTO, "https"); // this listener terminated TLS: what a client claims does not count
+        } else if (!h.contains(X_FORWARDED_PROTO)) {
             h.set(X_FORWARDED_PROTO, "http");
         }
         if (originalHost != null && !h.contains(X_FORWARDED_HOST)) {
@@ -494,6 +525,9 @@ final class Exchange {
         boolean upgrade = code == 101 && upgradeRequest;
         HttpHeaders h = r.headers();
         HopByHop.strip(h, upgrade);
+        if (front.secure() && !h.contains(STRICT_TRANSPORT_SECURITY)) {
+            route.spec().https().hstsHeader().ifPresent(v -> h.set(STRICT_TRANSPORT_SECURITY, v)); // the backend's own wins
+        }
         if (newClientId != null) {
             h.add(HttpHeaderNames.SET_COOKIE, route.stickyCookie() + "=" + newClientId + "; Path=/; Max-Age=" + COOKIE_MAX_AGE + "; HttpOnly; SameSite=Lax");
         }

@@ -39,12 +39,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final ClientTimeouts timeouts;
 
-    FrontendHandler(ProxyContext px) {
+    private final boolean secure;
+
+    /** @param secure the connection came through the HTTPS listener */
+    FrontendHandler(ProxyContext px, boolean secure) {
         this.px = px;
+        this.secure = secure;
         this.timeouts = new ClientTimeouts(px.settings, this::headTimedOut, this::bodyTimedOut);
     }
 
-    /** The connection's deadlines, to be placed first in its pipeline. */
+    boolean secure() {
+        return secure;
+    }
+
+    /** The connection's deadlines, to be placed first in its pipeline (after TLS). */
     ClientTimeouts timeouts() {
         return timeouts;
     }

@@ -26,6 +26,8 @@ final class ProxyContext {
     final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
     private volatile boolean stopping;
+    /** The HTTPS listener's port, for redirects to it; 0 without one. */
+    volatile int httpsPort;
 
     ProxyContext(Supplier<RoutingTable> table, ProxySettings settings, ChannelGroup clients, AccessLog accessLog) {
         this.table = table;

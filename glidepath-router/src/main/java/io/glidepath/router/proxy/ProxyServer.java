@@ -2,6 +2,7 @@ package io.glidepath.router.proxy;
 
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.RoutingTable;
+import io.glidepath.router.tls.Certificates;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -24,6 +25,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -57,6 +59,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Class<? extends ServerChannel> serverType;
     private final Class<? extends SocketChannel> clientType;
     private Channel serverChannel;
+    private Channel tlsChannel;
 
     public ProxyServer(Supplier<RoutingTable> table, ProxySettings settings) {
         this(table, settings, null);
@@ -76,8 +79,28 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** Binds the listener; returns the address bound (port 0 picks a free one). */
+    /** Binds the plain HTTP listener; returns the address bound (port 0 picks a free one). */
     public InetSocketAddress start(String host, int port) throws InterruptedException {
+        installPools();
+        serverChannel = bind(host, port, null);
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
+        return bound;
+    }
+
+    /**
+     * Binds the HTTPS listener beside the plain one (after {@link #start}): TLS 1.3 and 1.2, the
+     * certificate chosen per connection by the name the client asks for ({@link Certificates}).
+     */
+    public InetSocketAddress startTls(String host, int port, Certificates certificates) throws InterruptedException {
+        tlsChannel = bind(host, port, certificates);
+        InetSocketAddress bound = (InetSocketAddress) tlsChannel.localAddress();
+        px.httpsPort = bound.getPort();
+        log.info("proxy listening for HTTPS on {} ({})", bound, certificates.provider());
+        return bound;
+    }
+
+    private void installPools() throws InterruptedException {
         List<io.netty.util.concurrent.Future<?>> installs = new ArrayList<>();
         for (EventExecutor ex : group) {
             EventLoop loop = (EventLoop) ex;
@@ -86,7 +109,11 @@ public final class ProxyServer implements AutoCloseable {
         for (io.netty.util.concurrent.Future<?> f : installs) {
             f.sync();
         }
+    }
+
+    private Channel bind(String host, int port, Certificates certificates) throws InterruptedException {
         long clientIdleMillis = Math.max(1, px.settings.clientIdle().toMillis());
+        long handshakeMillis = px.settings.headTimeout().toMillis();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverType)
@@ -98,7 +125,11 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrontendHandler front = new FrontendHandler(px);
+                        FrontendHandler front = new FrontendHandler(px, certificates != null);
+                        if (certificates != null) {
+                            // replaced by the chosen certificate's SslHandler once the ClientHello named a host
+                            ch.pipeline().addLast(new SniHandler(certificates, handshakeMillis));
+                        }
                         ch.pipeline()
                                 .addLast(front.timeouts())
                                 .addLast(new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
@@ -107,11 +138,9 @@ public final class ProxyServer implements AutoCloseable {
                                 .addLast(front);
                     }
                 });
-        serverChannel = b.bind(host, port).sync().channel();
-        px.listeners.add(serverChannel);
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
-        return bound;
+        Channel ch = b.bind(host, port).sync().channel();
+        px.listeners.add(ch);
+        return ch;
     }
 
     /**
@@ -132,9 +161,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Stops accepting; idle client connections close now, busy ones after their response. */
     public void beginShutdown() {
         px.stop();
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
-        }
+        closeListeners();
         for (Channel ch : px.clients) {
             ch.eventLoop().execute(() -> {
                 FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
@@ -144,6 +171,14 @@ public final class ProxyServer implements AutoCloseable {
                     ch.close();
                 }
             });
+        }
+    }
+
+    private void closeListeners() {
+        for (Channel l : new Channel[] {serverChannel, tlsChannel}) {
+            if (l != null) {
+                l.close().syncUninterruptibly();
+            }
         }
     }
 
@@ -194,9 +229,7 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
-        }
+        closeListeners();
         px.clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (px.accessLog != null) {
