@@ -2,7 +2,7 @@
 # Router throughput, latency and CPU per request against nginx and HAProxy, same machine, same run.
 # Installs nginx, haproxy and wrk with apt-get when missing (needs root), builds the jar when needed,
 # then runs bench/proxy_bench.py. Settings through the environment:
-#   DURATION=20 ROUNDS=3 CONNECTIONS=64 SCENARIOS="single split"   (see proxy_bench.py)
+#   DURATION=20 ROUNDS=3 CONNECTIONS=64 SCENARIOS="single split tls"   (see proxy_bench.py)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"

@@ -10,6 +10,8 @@ Scenarios:
   single  one backend, the route as users create it (cookie stickiness on, metrics on, weight 0)
   split   two backend ports, 50/50 split; Glidepath with cookie stickiness and metrics on (wrk sends
           no cookie, so every request is a first contact that gets a Set-Cookie: the costly case)
+  tls     as single, with every proxy terminating TLS (an ECDSA P-256 certificate made with openssl;
+          TLS 1.3; nginx ssl, HAProxy bind ssl, Glidepath --tls-listen); the backend stays plain HTTP
 """
 import json
 import os
@@ -28,9 +30,9 @@ DURATION = int(os.environ.get("DURATION", "20"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
 WARMUP = int(os.environ.get("WARMUP", "10"))
-SCENARIOS = os.environ.get("SCENARIOS", "single split").split()
+SCENARIOS = os.environ.get("SCENARIOS", "single split tls").split()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PORTS = {"backend": 18100, "backend2": 18101, "nginx": 18111, "haproxy": 18112, "glidepath": 18113, "admin": 18114}
+PORTS = {"backend": 18100, "backend2": 18101, "nginx": 18111, "haproxy": 18112, "glidepath": 18113, "admin": 18114, "glidepath_plain": 18115}
 BODY = "hello world!\n"  # 13 bytes
 
 
@@ -78,11 +80,11 @@ def peak_rss_kib(pid):
     return 0
 
 
-def wrk(port, seconds, headers=()):
+def wrk(port, seconds, headers=(), scheme="http"):
     cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for h in headers:
         cmd += ["-H", h]
-    out = sh(cmd + [f"http://127.0.0.1:{port}/"]).stdout
+    out = sh(cmd + [f"{scheme}://127.0.0.1:{port}/"]).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -132,7 +134,19 @@ http {{
 }}""")
 
 
-def nginx_conf(split):
+def certificate():
+    """An ECDSA P-256 certificate for 127.0.0.1 and localhost: key and chain as each proxy takes them."""
+    d = os.path.join(WORK, "certs")
+    os.makedirs(d, exist_ok=True)
+    sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", os.path.join(d, "default.key"), "-out", os.path.join(d, "default.crt")])
+    with open(os.path.join(WORK, "haproxy.pem"), "w") as f:  # HAProxy: chain and key in one file
+        f.write(open(os.path.join(d, "default.crt")).read() + open(os.path.join(d, "default.key")).read())
+    return d
+
+
+def nginx_conf(split, tls=False):
     servers = f"server 127.0.0.1:{PORTS['backend']};" + (f" server 127.0.0.1:{PORTS['backend2']};" if split else "")
     return write("nginx.conf", f"""
 worker_processes 2;
@@ -141,12 +155,13 @@ events {{ worker_connections 4096; }}
 http {{
   access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
   upstream backend {{ {servers} keepalive 128; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{PORTS['nginx']};
+  server {{ listen 127.0.0.1:{PORTS['nginx']}{' ssl' if tls else ''};
+           {f"ssl_certificate {WORK}/certs/default.crt; ssl_certificate_key {WORK}/certs/default.key; ssl_protocols TLSv1.2 TLSv1.3;" if tls else ""}
            location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
 }}""")
 
 
-def haproxy_conf(split):
+def haproxy_conf(split, tls=False):
     servers = f"  server b1 127.0.0.1:{PORTS['backend']}\n" + (f"  server b2 127.0.0.1:{PORTS['backend2']}\n" if split else "")
     return write("haproxy.cfg", f"""
 global
@@ -160,7 +175,7 @@ defaults
   option http-keep-alive
   http-reuse always
 frontend fe
-  bind 127.0.0.1:{PORTS['haproxy']}
+  bind 127.0.0.1:{PORTS['haproxy']}{f" ssl crt {WORK}/haproxy.pem ssl-min-ver TLSv1.2" if tls else ""}
   default_backend be
 backend be
   balance roundrobin
@@ -185,14 +200,16 @@ def find_java():
     raise RuntimeError("no JDK 21+ found")
 
 
-def start_glidepath(split):
+def start_glidepath(split, tls=False):
     java, major = find_java()
     flags = ["--enable-native-access=ALL-UNNAMED"] + (["--sun-misc-unsafe-memory-access=allow"] if major >= 23 else [])
     state = os.path.join(WORK, "glidepath-state")
     shutil.rmtree(state, ignore_errors=True)
-    p = Proc("glidepath", [java] + flags + ["-jar", os.path.join(ROOT, "glidepath-cli/target/glidepath.jar"), "router",
-                                            "--listen", f"127.0.0.1:{PORTS['glidepath']}", "--admin", f"127.0.0.1:{PORTS['admin']}",
-                                            "--event-loops", "2", "--state-dir", state])
+    # with TLS, the measured port is the HTTPS listener's; the plain one moves aside
+    listen = ["--listen", f"127.0.0.1:{PORTS['glidepath_plain']}", "--tls-listen", f"127.0.0.1:{PORTS['glidepath']}",
+              "--certs", os.path.join(WORK, "certs")] if tls else ["--listen", f"127.0.0.1:{PORTS['glidepath']}"]
+    p = Proc("glidepath", [java] + flags + ["-jar", os.path.join(ROOT, "glidepath-cli/target/glidepath.jar"), "router"] + listen +
+             ["--admin", f"127.0.0.1:{PORTS['admin']}", "--event-loops", "2", "--state-dir", state])
     for _ in range(100):
         if os.path.exists(os.path.join(state, "admin.token")):
             break
@@ -209,26 +226,30 @@ def start_glidepath(split):
 
 def run_scenario(name):
     split = name == "split"
+    tls = name == "tls"
     procs = {}
     try:
+        if tls:
+            certificate()
         procs["backend"] = Proc("backend", ["nginx", "-c", backend_conf()])
         wait_port(PORTS["backend"])
-        procs["nginx"] = Proc("nginx", ["nginx", "-c", nginx_conf(split)])
-        procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split)])
-        procs["glidepath"] = start_glidepath(split)
+        procs["nginx"] = Proc("nginx", ["nginx", "-c", nginx_conf(split, tls)])
+        procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split, tls)])
+        procs["glidepath"] = start_glidepath(split, tls)
         for t in ("nginx", "haproxy", "glidepath"):
             wait_port(PORTS[t])
         targets = ["direct", "nginx", "haproxy", "glidepath"]
         port = {"direct": PORTS["backend"], "nginx": PORTS["nginx"], "haproxy": PORTS["haproxy"], "glidepath": PORTS["glidepath"]}
+        scheme = {t: "https" if tls and t != "direct" else "http" for t in targets}
         for t in targets[1:]:
             print(f"  warming {t} for {WARMUP}s", file=sys.stderr)
-            wrk(port[t], WARMUP)
+            wrk(port[t], WARMUP, scheme=scheme[t])
         results = {t: [] for t in targets}
         for r in range(ROUNDS):
             for t in targets:
                 pid = procs[t if t != "direct" else "backend"].p.pid
                 before = cpu_ticks(pid)
-                res = wrk(port[t], DURATION)
+                res = wrk(port[t], DURATION, scheme=scheme[t])
                 ticks = cpu_ticks(pid) - before
                 res["cpu_us"] = ticks * 1e6 / CLK_TCK / max(1, res["requests"])
                 results[t].append(res)

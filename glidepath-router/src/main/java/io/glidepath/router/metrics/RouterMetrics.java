@@ -65,6 +65,8 @@ public final class RouterMetrics {
                 .description("clients cut for a request head or body past its deadline").register(registry);
         FunctionCounter.builder("glidepath_router_refused_connections", listener, ListenerCounters::refusedConnections)
                 .description("connections closed as accepted because the connection limit was reached").register(registry);
+        FunctionCounter.builder("glidepath_router_tls_handshake_failures", listener, ListenerCounters::tlsHandshakeFailures)
+                .description("TLS handshakes that failed (no common protocol or suite, a client that gave up)").register(registry);
         FunctionCounter.builder("glidepath_router_access_log_dropped", listener, ListenerCounters::accessLogDropped)
                 .description("access log lines dropped because the log's writer fell behind").register(registry);
         // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is

@@ -52,6 +52,9 @@ final class ClientTimeouts extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            arm(headNanos, onHeadTimeout); // added once the protocol was known (TLS done, or the first bytes not HTTP/2's)
+        }
     }
 
     @Override

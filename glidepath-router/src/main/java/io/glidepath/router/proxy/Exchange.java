@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -107,7 +108,7 @@ final class Exchange {
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgradeRequest = HopByHop.isUpgrade(request.headers());
-        this.protocol = request.protocolVersion().text();
+        this.protocol = front.isStream() ? "HTTP/2.0" : request.protocolVersion().text();
     }
 
     // --- request head: validate, route, choose, dispatch ---------------------------------------------
@@ -339,6 +340,11 @@ final class Exchange {
 
     /** Headers for the backend: hop-by-hop ones out, X-Forwarded-* in, HTTP/1.1 for keep-alive. */
     private void prepareOutbound(HttpHeaders h) {
+        if (front.isStream()) {
+            for (HttpConversionUtil.ExtensionHeaderNames x : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                h.remove(x.text()); // Netty's notes on the stream (x-http2-scheme, x-http2-stream-id): not the client's headers
+            }
+        }
         String originalHost = h.get(HttpHeaderNames.HOST);
         HopByHop.strip(h, upgradeRequest);
         InetSocketAddress client = (InetSocketAddress) fctx.channel().remoteAddress();
@@ -500,7 +506,7 @@ final class Exchange {
         int code = r.status().code();
         if (code >= 100 && code < 200 && code != 101) {
             interim = true;
-            if (!discarding) {
+            if (!discarding && !front.isStream()) { // HTTP/2's codec takes interim answers only whole; they are optional
                 HopByHop.strip(r.headers(), false);
                 fctx.writeAndFlush(r);
             }

@@ -8,6 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -34,22 +37,34 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean discardingBody;
     private boolean closeWhenIdle;
     private Channel tunnel;
-    private boolean counted;
     private boolean awaitingMessage;
 
     private final ClientTimeouts timeouts;
 
     private final boolean secure;
+    private final boolean stream;
+    private boolean active;
+    private boolean requestEnded;
 
-    /** @param secure the connection came through the HTTPS listener */
-    FrontendHandler(ProxyContext px, boolean secure) {
+    /**
+     * @param secure the connection came through the HTTPS listener
+     * @param stream this is one HTTP/2 stream (a child channel carrying one request), not an HTTP/1
+     *               connection: no next request, no deadlines of its own, the connection's are HTTP/2's
+     */
+    FrontendHandler(ProxyContext px, boolean secure, boolean stream) {
         this.px = px;
         this.secure = secure;
+        this.stream = stream;
         this.timeouts = new ClientTimeouts(px.settings, this::headTimedOut, this::bodyTimedOut);
     }
 
     boolean secure() {
         return secure;
+    }
+
+    /** An HTTP/2 stream: one request, answered in frames (interim responses are not relayed). */
+    boolean isStream() {
+        return stream;
     }
 
     /** The connection's deadlines, to be placed first in its pipeline (after TLS). */
@@ -60,18 +75,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            activate(); // added once the protocol was known: the channel was active before this handler was there
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        counted = true;
-        if (!px.connectionOpened()) {
-            px.refusedConnections.increment();
-            ctx.close();
-            return;
+        activate();
+        ctx.fireChannelActive();
+    }
+
+    private void activate() {
+        if (!active) {
+            active = true;
+            readMore();
         }
-        px.clients.add(ctx.channel());
-        readMore();
     }
 
     @Override
@@ -94,18 +113,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             timeouts.headDone(!(msg instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0));
-            exchange = new Exchange(px, this, ctx, req);
-            exchange.start();
-            if (msg instanceof LastHttpContent) {
-                // a full request (never produced by this codec for valid input): its content is already there
-                exchange.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
-                ReferenceCountUtil.release(msg);
+            if (msg instanceof FullHttpRequest full) {
+                // an HTTP/2 request whose HEADERS ended the stream (HTTP/1's codec never makes one): the exchange keeps
+                // the head, which it may send again on a retry, and is given the (empty) end of the body apart
+                HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+                head.setDecoderResult(full.decoderResult());
+                ByteBuf body = full.content().retain();
+                full.release();
+                exchange = new Exchange(px, this, ctx, head);
+                requestEnded = true;
+                exchange.start();
+                if (exchange != null) {
+                    exchange.onRequestContent(new DefaultLastHttpContent(body));
+                } else {
+                    body.release();
+                }
+                return;
             }
+            exchange = new Exchange(px, this, ctx, req);
+            requestEnded = false;
+            exchange.start();
             return;
         }
         if (msg instanceof HttpContent c) {
             if (c instanceof LastHttpContent) {
                 timeouts.bodyDone();
+                requestEnded = true;
             }
             if (exchange != null && !discardingBody) {
                 exchange.onRequestContent(c);
@@ -152,6 +185,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The exchange answered without proxying; what is left of the request body is read and dropped. */
     void answeredLocally(boolean requestComplete, boolean keepAlive) {
         exchange = null;
+        if (stream) {
+            streamDone();
+            return;
+        }
         if (!keepAlive) {
             closeAfterFlush();
         } else if (requestComplete) {
@@ -165,6 +202,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The exchange is over; read the next request or close. */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
+        if (stream) {
+            streamDone();
+            return;
+        }
         if (keepAlive && !closeWhenIdle && !px.stopping()) {
             readNextRequest();
         } else {
@@ -213,7 +254,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeAfterFlush() {
+        if (stream) {
+            ctx.close();
+            return;
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The stream's response is out (its last frame ends the stream on our side). A request still
+     * sending its body is reset: nothing will read the rest (HTTP/2 lets a server answer early so).
+     */
+    private void streamDone() {
+        if (!requestEnded) {
+            ctx.close();
+        }
     }
 
     /** Shutdown: close now if idle, else after the response in progress. Runs on this channel's loop. */
@@ -303,10 +358,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (counted) {
-            counted = false;
-            px.connectionClosed();
-        }
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;

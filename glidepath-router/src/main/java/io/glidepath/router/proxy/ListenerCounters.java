@@ -17,6 +17,9 @@ public interface ListenerCounters {
     /** Connections closed as accepted because {@code maxConnections} were open. */
     long refusedConnections();
 
+    /** TLS handshakes that failed (no common protocol or suite, a client that gave up, a scanner). */
+    long tlsHandshakeFailures();
+
     /** Access log lines dropped because its writer fell behind (or could not write). */
     long accessLogDropped();
 }

@@ -24,9 +24,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.SniHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -112,7 +110,6 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private Channel bind(String host, int port, Certificates certificates) throws InterruptedException {
-        long clientIdleMillis = Math.max(1, px.settings.clientIdle().toMillis());
         long handshakeMillis = px.settings.headTimeout().toMillis();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -125,17 +122,13 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrontendHandler front = new FrontendHandler(px, certificates != null);
+                        ch.pipeline().addLast(new Pipelines.ConnectionGate(px));
                         if (certificates != null) {
-                            // replaced by the chosen certificate's SslHandler once the ClientHello named a host
-                            ch.pipeline().addLast(new SniHandler(certificates, handshakeMillis));
+                            // replaced by the chosen certificate's SslHandler once the ClientHello named a host; ALPN then picks the protocol
+                            ch.pipeline().addLast(new SniHandler(certificates, handshakeMillis)).addLast(new Pipelines.TlsSwitch(px));
+                        } else {
+                            ch.pipeline().addLast(new Pipelines.PlainSwitch(px));
                         }
-                        ch.pipeline()
-                                .addLast(front.timeouts())
-                                .addLast(new IdleStateHandler(0, 0, clientIdleMillis, TimeUnit.MILLISECONDS))
-                                .addLast(new FrontendCodec())
-                                .addLast(new FlowControlHandler())
-                                .addLast(front);
                     }
                 });
         Channel ch = b.bind(host, port).sync().channel();
@@ -218,6 +211,11 @@ public final class ProxyServer implements AutoCloseable {
             @Override
             public long refusedConnections() {
                 return px.refusedConnections.sum();
+            }
+
+            @Override
+            public long tlsHandshakeFailures() {
+                return px.tlsHandshakeFailures.sum();
             }
 
             @Override

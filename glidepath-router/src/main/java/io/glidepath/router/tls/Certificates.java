@@ -263,7 +263,8 @@ public final class Certificates implements Mapping<String, SslContext> {
                     .ciphers(ciphers())
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_1_1))
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2,
+                            ApplicationProtocolNames.HTTP_1_1))
                     .build();
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             throw new IOException("the key or chain does not load (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())

@@ -66,6 +66,7 @@ public final class TestCa {
         }
     }
 
+    /** A certificate for {@code dnsNames} (host names, or addresses such as 127.0.0.1), signed by this CA. */
     public Issued issue(Duration validFor, String... dnsNames) throws Exception {
         KeyPair k = ecKey();
         Instant now = Instant.now();
@@ -73,7 +74,9 @@ public final class TestCa {
                 Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validFor)), new X500Name("CN=" + dnsNames[0]), k.getPublic());
         GeneralName[] names = new GeneralName[dnsNames.length];
         for (int i = 0; i < dnsNames.length; i++) {
-            names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+            // an address (127.0.0.1) as an iPAddress name, which clients check when the URL has no host name
+            boolean ip = dnsNames[i].matches("[0-9.]+") || dnsNames[i].contains(":");
+            names[i] = new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, dnsNames[i]);
         }
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         X509Certificate leaf = sign(b, key);
