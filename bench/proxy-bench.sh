@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Router throughput, latency and CPU per request against nginx and HAProxy, same machine, same run.
-# Installs nginx, haproxy and wrk with apt-get when missing (needs root), builds the jar when needed,
+# Installs nginx, haproxy, wrk, h2load (nghttp2-client) and openssl with apt-get when missing (needs root), builds the jar when needed,
 # then runs bench/proxy_bench.py. Settings through the environment:
-#   DURATION=20 ROUNDS=3 CONNECTIONS=64 SCENARIOS="single split tls"   (see proxy_bench.py)
+#   DURATION=20 ROUNDS=3 CONNECTIONS=64 SCENARIOS="single split tls h2"   (see proxy_bench.py)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 
 missing=()
-for tool in nginx haproxy wrk; do
-  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+for tool in nginx haproxy wrk h2load openssl; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$([ "$tool" = h2load ] && echo nghttp2-client || echo "$tool")")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} with apt-get..." >&2

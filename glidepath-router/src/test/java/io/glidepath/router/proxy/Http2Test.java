@@ -122,6 +122,46 @@ class Http2Test {
     }
 
     @Test
+    void streamsUnderLoadSeeNoFailureWhileTheCanaryWeightMovesBothWays() throws Exception {
+        RouteSpec churn = RouteSpec.of("churn", new RouteMatch(null, "/churn"), List.of(v1.address())).withCanary(List.of(v2.address()));
+        router.admin().put(churn, OptionalLong.empty());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(ca.clientContext()).build()) {
+            URI uri = URI.create("https://127.0.0.1:" + tlsPort() + "/churn/order");
+            List<Thread> users = new ArrayList<>();
+            for (int u = 0; u < 16; u++) {
+                users.add(Thread.ofVirtual().start(() -> {
+                    while (running.get()) {
+                        String outcome;
+                        try {
+                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            outcome = r.statusCode() + " " + r.headers().firstValue("x-version").orElse("?");
+                        } catch (Exception e) {
+                            outcome = "failed: " + e;
+                        }
+                        outcomes.computeIfAbsent(outcome, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+                    }
+                }));
+            }
+            java.util.function.LongSupplier answered = () -> outcomes.values().stream().mapToLong(java.util.concurrent.atomic.LongAdder::sum).sum();
+            for (int w : new int[] {1000, 5000, 10_000, 2500, 0, -1}) {
+                long before = answered.getAsLong(); // each weight carries at least 50 requests before the next change
+                await().atMost(Duration.ofSeconds(20)).until(() -> answered.getAsLong() >= before + 50);
+                if (w >= 0) {
+                    router.admin().setWeight("churn", w, OptionalLong.empty());
+                }
+            }
+            running.set(false);
+            for (Thread t : users) {
+                t.join(15_000);
+            }
+        }
+        assertThat(outcomes.keySet()).as(outcomes.toString()).containsExactlyInAnyOrder("200 v1", "200 v2");
+    }
+
+    @Test
     void inClearTextPriorKnowledgeGetsHttp2AndHttp1StillWorksOnTheSamePort() throws Exception {
         String r = h2cGet(router.port(), "/echo");
         assertThat(r).startsWith("200\n").contains("x-version: v1").containsIgnoringCase("x-forwarded-proto: http\n").contains("host: h2c.test");
