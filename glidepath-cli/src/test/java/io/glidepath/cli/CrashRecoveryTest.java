@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,7 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
 @Execution(ExecutionMode.CONCURRENT) // beside the other classes: junit-platform.properties
+@ResourceLock(CrashRecoveryTest.LANE)
 class CrashRecoveryTest {
+    /** The lane the long crash tests share, one after the other, beside the other classes (junit-platform.properties). */
+    static final String LANE = "crash-lane";
+
     static TestPostgres pg;
     @TempDir
     Path work;

@@ -124,6 +124,7 @@ class RouterSupervisorTest {
         }
     }
 
+    /** Runs glidepath on this test's data directory; must exit 0; returns what it printed. */
     private String glidepathOut(String... args) throws Exception {
         String[] all = new String[args.length + 2];
         System.arraycopy(args, 0, all, 0, args.length);
@@ -136,14 +137,7 @@ class RouterSupervisorTest {
     }
 
     private int glidepath(String... args) throws Exception {
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--data-dir";
-        all[args.length + 1] = dir.root().toString();
-        try (CliProcess p = CliProcess.start(all)) {
-            int code = p.waitFor(120);
-            assertThat(code).as(p.out() + p.err()).isZero();
-            return code;
-        }
+        glidepathOut(args);
+        return 0;
     }
 }

@@ -134,6 +134,7 @@ public final class Router implements AutoCloseable {
     public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
         StateFile state = new StateFile(config.stateDir());
         StateFile.Contents contents = state.load();
+        state.compact(); // the log's changes into a new snapshot: each start replays at most one log
         BearerToken token = BearerToken.loadOrCreate(config.effectiveTokenFile(), config.tokenFile() == null);
         RouteRegistry registry = new RouteRegistry(state);
         registry.restore(contents);

@@ -409,5 +409,6 @@ public final class RouteRegistry implements AutoCloseable {
     @Override
     public void close() {
         healthChecker.close();
+        stateFile.close();
     }
 }

@@ -7,7 +7,6 @@ import io.glidepath.router.Router;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.router.testkit.SampleProcess;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -168,21 +167,6 @@ class ClientLimitsTest {
 
     /** One response with a Content-Length body, leaving the connection open. */
     private static String response(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+        return io.glidepath.router.testkit.Http.readResponse(s.getInputStream());
     }
 }

@@ -55,6 +55,8 @@ class RestartTest {
                 RouteState r = first.route("web", List.of(a.address()));
                 first.admin().setWeight("web", 100, OptionalLong.of(r.generation()));
             }
+            // started again, the router writes the log's changes into a new snapshot, keeping the one before as the backup
+            RouterHarness.start(dir).close();
         }
         Path state = dir.resolve(StateFile.NAME);
         Path backup = dir.resolve(StateFile.BACKUP);

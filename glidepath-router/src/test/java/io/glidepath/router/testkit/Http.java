@@ -25,6 +25,25 @@ public final class Http {
         }
     }
 
+    /** Reads one response framed by its Content-Length (none: no body) from {@code in}, leaving the connection open. */
+    public static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+    }
+
     /** Writes raw bytes, then reads everything the server sends until it closes (or 5 s pass). */
     public static String raw(int port, String request) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {

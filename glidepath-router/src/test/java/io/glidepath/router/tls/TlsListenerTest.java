@@ -247,22 +247,7 @@ class TlsListenerTest {
     static String request(SSLSocket s, String request) throws IOException {
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();
-        InputStream in = s.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+        return io.glidepath.router.testkit.Http.readResponse(s.getInputStream());
     }
 
     static byte[] withToken(java.net.HttpURLConnection c, String token) throws IOException {
