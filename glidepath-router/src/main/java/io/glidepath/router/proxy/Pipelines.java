@@ -127,12 +127,28 @@ final class Pipelines {
         }
     }
 
-    /** Over TLS: the protocol ALPN chose once the handshake is done; a failed handshake closes quietly and is counted. */
+    /**
+     * Over TLS: the protocol ALPN chose once the handshake is done; a failed handshake closes quietly and
+     * is counted. What a client sends right behind its handshake (a request in the same flight) is held
+     * until the protocol's handlers are there to take it.
+     */
     static final class TlsSwitch extends ChannelInboundHandlerAdapter {
         private final ProxyContext px;
+        private final List<Object> early = new java.util.ArrayList<>(1);
 
         TlsSwitch(ProxyContext px) {
             this.px = px;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            early.add(msg);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            early.forEach(io.netty.util.ReferenceCountUtil::release); // left only when the connection failed
+            early.clear();
         }
 
         @Override
@@ -158,12 +174,17 @@ final class Pipelines {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                 String protocol = ssl == null ? null : ssl.applicationProtocol();
                 ChannelPipeline p = ctx.pipeline();
-                p.remove(this);
                 if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                     http2(p, px, true);
                 } else {
                     http1(p, px, true);
                 }
+                if (!early.isEmpty()) {
+                    early.forEach(ctx::fireChannelRead);
+                    early.clear();
+                    ctx.fireChannelReadComplete();
+                }
+                p.remove(this);
                 return;
             }
             ctx.fireUserEventTriggered(evt);

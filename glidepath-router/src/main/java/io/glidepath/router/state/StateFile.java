@@ -182,8 +182,12 @@ public final class StateFile {
         if (!Files.exists(logFile)) {
             return snapshot;
         }
-        List<String> lines = Files.readAllLines(logFile, java.nio.charset.StandardCharsets.UTF_8);
-        boolean endsWithNewline = Files.size(logFile) == 0 || endsWithNewline();
+        byte[] raw = Files.readAllBytes(logFile);
+        boolean endsWithNewline = raw.length == 0 || raw[raw.length - 1] == '\n';
+        List<String> lines = new ArrayList<>(List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\n")));
+        if (raw.length == 0) {
+            lines.clear();
+        }
         Map<String, RouteState> routes = new TreeMap<>();
         snapshot.routes().forEach(r -> routes.put(r.name(), r));
         Map<String, Map<EndpointAddress, Health>> health = new TreeMap<>(snapshot.health());
@@ -237,17 +241,9 @@ public final class StateFile {
         }
         synchronized (this) {
             logEntries = entries;
-            logBytes = Files.size(logFile);
+            logBytes = raw.length;
         }
         return new Contents(generation, List.copyOf(routes.values()), health);
-    }
-
-    private boolean endsWithNewline() throws IOException {
-        try (FileChannel ch = FileChannel.open(logFile, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, ch.size() - 1);
-            return b.get(0) == '\n';
-        }
     }
 
     /** {"route": {"host:port": "healthy" | "unhealthy"}}; anything else is left out (health is advisory). */
