@@ -171,14 +171,7 @@ final class Exchange {
             uri = slash < 0 ? "/" : uri.substring(slash);
         }
         String location = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
-        done = true;
-        var response = LocalResponses.of(fctx.alloc(), HttpResponseStatus.PERMANENT_REDIRECT, "this route is served over HTTPS: " + location,
-                clientKeepAlive && !hasBody && !front.closing());
-        response.headers().set(HttpHeaderNames.LOCATION, location);
-        logAccess(response.status().code(), response.content().readableBytes());
-        boolean keep = HttpUtil.isKeepAlive(response);
-        fctx.writeAndFlush(response);
-        front.answeredLocally(requestComplete, keep);
+        answer(HttpResponseStatus.PERMANENT_REDIRECT, "this route is served over HTTPS: " + location, clientKeepAlive && !hasBody, location);
     }
 
     /** Body framing a proxy must refuse (the decoder already refused CL + TE on HTTP/1.1). */
@@ -782,9 +775,17 @@ final class Exchange {
 
     /** Answers from the router itself and hands the connection back to the frontend. */
     private void answer(HttpResponseStatus s, String message, boolean keepAlive) {
+        answer(s, message, keepAlive, null);
+    }
+
+    /** The same, with a {@code Location} when {@code location} is not null (a redirect). */
+    private void answer(HttpResponseStatus s, String message, boolean keepAlive, String location) {
         done = true;
         boolean keep = keepAlive && !front.closing();
         var response = LocalResponses.of(fctx.alloc(), s, message, keep);
+        if (location != null) {
+            response.headers().set(HttpHeaderNames.LOCATION, location);
+        }
         servedBy = null;
         logAccess(s.code(), response.content().readableBytes());
         fctx.writeAndFlush(response);
