@@ -12,6 +12,7 @@ import io.glidepath.cli.ops.ShowCommand;
 import io.glidepath.cli.ops.StatusCommand;
 import io.glidepath.cli.ops.UpCommand;
 import io.glidepath.cli.plan.PlanCommand;
+import io.glidepath.cli.router.RestartRouterCommand;
 import io.glidepath.cli.router.RouterCommand;
 import io.glidepath.cli.router.SuperviseRouterCommand;
 import io.glidepath.cli.sample.SampleServiceCommand;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Command;
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
         subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
-                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class,
+                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class, RestartRouterCommand.class,
                 ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */

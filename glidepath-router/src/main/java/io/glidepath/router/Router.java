@@ -13,6 +13,8 @@ import io.glidepath.router.state.CorruptStateException;
 import io.glidepath.router.state.StateFile;
 import io.glidepath.router.tls.CertificateWatcher;
 import io.glidepath.router.tls.Certificates;
+import io.glidepath.router.proxy.ListenOn;
+import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -44,22 +46,33 @@ public final class Router implements AutoCloseable {
      *                   change, and its health check answers 503 until {@link Router#routesLoaded()}
      */
     public record Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
-                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom, String accessLog, Tls tls) {
+                         ProxySettings proxy, Duration shutdownTimeout, String routesFrom, String accessLog, Tls tls, Inherited inherited) {
 
         public Config(String listenHost, int listenPort, String adminHost, int adminPort, Path stateDir, Path tokenFile,
                       ProxySettings proxy, Duration shutdownTimeout) {
-            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null, null, null);
+            this(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, null, null, null, null);
+        }
+
+        /**
+         * Accept on listening sockets handed over by the process that keeps them (the supervisor's
+         * {@link io.glidepath.router.handoff.ListenerKeeper}) instead of binding: {@code tls} may be null when
+         * there is no HTTPS listener. The state directory may still be held by the router this one takes
+         * over from; the start waits for it to let go.
+         */
+        public Config withInherited(FileDescriptor plain, FileDescriptor tlsListener) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls,
+                    new Inherited(plain, tlsListener));
         }
 
         /** An HTTPS listener on {@code host:port} beside the plain one, with the certificates of {@code certificates} (a directory of PEM files). */
         public Config withTls(String host, int port, Path certificates) {
             return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
-                    new Tls(host, port, certificates));
+                    new Tls(host, port, certificates), inherited);
         }
 
         /** Each request's JSON line to {@code target}, a file or "-" for standard output; null for no access log. */
         public Config withAccessLog(String target) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, target, tls);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, target, tls, inherited);
         }
 
         public static Config loopback(Path stateDir) {
@@ -68,27 +81,31 @@ public final class Router implements AutoCloseable {
 
         /** The same router, taking its routes from {@code source} (such as the cluster's ConfigMaps) instead of its admin API. */
         public Config withRoutesFrom(String source) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source, accessLog, tls);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, source, accessLog, tls, inherited);
         }
 
         public Config withListen(String host, int port) {
-            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls);
+            return new Config(host, port, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls, inherited);
         }
 
         public Config withAdmin(String host, int port) {
-            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls);
+            return new Config(listenHost, listenPort, host, port, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog, tls, inherited);
         }
 
         public Config withTokenFile(Path file) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom, accessLog, tls);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, file, proxy, shutdownTimeout, routesFrom, accessLog, tls, inherited);
         }
 
         public Config withProxy(ProxySettings p) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom, accessLog, tls);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, p, shutdownTimeout, routesFrom, accessLog, tls, inherited);
         }
 
         public Config withShutdownTimeout(Duration d) {
-            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog, tls);
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog, tls, inherited);
+        }
+
+        /** Listening sockets handed over; {@code tls} null without an HTTPS listener. */
+        public record Inherited(FileDescriptor plain, FileDescriptor tls) {
         }
 
         /** The HTTPS listener: where, and the directory its certificates come from. */
@@ -128,12 +145,23 @@ public final class Router implements AutoCloseable {
         this.certificateWatcher = certificateWatcher;
     }
 
+    /** How long a router handed listeners waits for the one before it to let go of the state directory. */
+    static final Duration PREDECESSOR_WAIT = Duration.ofSeconds(60);
+
     /** How often the certificate directory is looked at for changes. */
     static final Duration CERTIFICATE_POLL = Duration.ofSeconds(2);
 
     public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
         StateFile state = new StateFile(config.stateDir());
-        StateFile.Contents contents = state.load();
+        // a router taking over listeners may start while the one before still drains: it lets go of the directory first
+        state.lock(config.inherited() != null ? PREDECESSOR_WAIT : Duration.ZERO);
+        StateFile.Contents contents;
+        try {
+            contents = state.load();
+        } catch (IOException | CorruptStateException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
         state.compact(); // the log's changes into a new snapshot: each start replays at most one log
         BearerToken token = BearerToken.loadOrCreate(config.effectiveTokenFile(), config.tokenFile() == null);
         RouteRegistry registry = new RouteRegistry(state);
@@ -160,14 +188,16 @@ public final class Router implements AutoCloseable {
             opened.push(proxy);
             Drainer drainer = new Drainer(registry, proxy::cut).start();
             opened.push(drainer);
-            InetSocketAddress proxyAddress = listen(() -> proxy.start(config.listenHost(), config.listenPort()),
-                    "cannot listen on " + config.listenHost() + ":" + config.listenPort());
+            ListenOn plain = config.inherited() != null ? ListenOn.inherited(config.inherited().plain())
+                    : ListenOn.address(config.listenHost(), config.listenPort());
+            InetSocketAddress proxyAddress = listen(() -> proxy.start(plain), "cannot listen on " + plain);
             InetSocketAddress tlsAddress = null;
             CertificateWatcher watcher = null;
             if (certificates != null) {
                 Certificates certs = certificates;
-                tlsAddress = listen(() -> proxy.startTls(config.tls().host(), config.tls().port(), certs),
-                        "cannot listen for HTTPS on " + config.tls().host() + ":" + config.tls().port());
+                ListenOn secure = config.inherited() != null && config.inherited().tls() != null ? ListenOn.inherited(config.inherited().tls())
+                        : ListenOn.address(config.tls().host(), config.tls().port());
+                tlsAddress = listen(() -> proxy.startTls(secure, certs), "cannot listen for HTTPS on " + secure);
                 watcher = CertificateWatcher.start(certificates, CERTIFICATE_POLL);
                 opened.push(watcher);
             }
@@ -241,11 +271,26 @@ public final class Router implements AutoCloseable {
         return registry;
     }
 
+    /** How long admin calls in flight may take to finish when the router stops. */
+    static final Duration ADMIN_GRACE = Duration.ofSeconds(5);
+
+    private void certificateWatcherStop() {
+        if (certificateWatcher != null) {
+            certificateWatcher.close();
+        }
+    }
+
     /**
      * Graceful stop: no new connections, in-flight requests finish (up to the shutdown timeout),
      * then everything closes. Returns true when nothing had to be cut.
      */
     public boolean shutdown() throws InterruptedException {
+        // first the admin API and the state directory, which a successor handed the same listeners takes
+        // next (it waits for the directory); then the proxy stops accepting, and connections still waiting
+        // in the shared accept queue go to the successor
+        admin.shutdown(ADMIN_GRACE);
+        certificateWatcherStop();
+        registry.letGoOfState();
         proxy.beginShutdown();
         boolean clean = proxy.awaitClientsClosed(config.shutdownTimeout());
         if (!clean) {
@@ -258,9 +303,7 @@ public final class Router implements AutoCloseable {
 
     @Override
     public void close() {
-        if (certificateWatcher != null) {
-            certificateWatcher.close();
-        }
+        certificateWatcherStop();
         admin.close();
         proxy.close();
         drainer.close();

@@ -28,8 +28,10 @@ import java.util.function.BooleanSupplier;
  * <li>RUNS times, the router killed with SIGKILL, and nobody running {@code glidepath up}: the
  * time its supervisor takes to have it ready again (its routes from its state file), and how long
  * users saw failures, with how many;</li>
- * <li>the anchor, in the same run: nginx (one process, proxying to the same instance) killed with
- * SIGKILL and started again, measured the same way.</li>
+ * <li>RUNS times, a planned restart ({@code glidepath restart-router}) under the same load;</li>
+ * <li>the anchors, in the same run: nginx (one process, proxying to the same instance) killed with
+ * SIGKILL and started again; nginx with a master and a worker, the worker killed with SIGKILL (the
+ * master keeps the listener and starts another); and {@code nginx -s reload}; measured the same way.</li>
  * </ol>
  * Arguments: the glidepath launcher. Settings: RUNS=5, PARTS=server,router,nginx (any of them, comma-separated).
  */
@@ -96,9 +98,20 @@ public final class RecoveryBench {
                 System.err.printf(Locale.ROOT, "router killed %d/%d: ready again in %.0f ms, users saw failures for %.0f ms (%.0f failed; %.0f ms and %.0f after it was ready)%n",
                         i, runs, router.getLast()[0], router.getLast()[1], router.getLast()[2], router.getLast()[3], router.getLast()[4]);
             }
+            List<double[]> restarts = new ArrayList<>();
+            for (int i = 1; parts.contains("router") && i <= runs; i++) {
+                restarts.add(gap(load, () -> {
+                    long t0 = System.nanoTime();
+                    b.glidepath("restart-router"); // returns once the new router serves and answers its admin API
+                    return (System.nanoTime() - t0) / 1e6;
+                }));
+                System.err.printf(Locale.ROOT, "router restarted (planned) %d/%d: %.0f ms, %.0f failed requests%n", i, runs, restarts.getLast()[0],
+                        restarts.getLast()[2]);
+            }
             load.close();
 
             List<double[]> nginx = parts.contains("nginx") ? b.nginxAnchor(runs) : List.of();
+            List<List<double[]>> nginxMaster = parts.contains("nginx") ? b.nginxMasterAnchor(runs) : List.of(List.of(), List.of());
 
             System.out.println("Crash recovery under load (300 requests/s, 8 keep-alive connections), " + runs + " runs each, median / worst");
             System.out.printf(Locale.ROOT, "%-64s %10s %10s%n", "", "median", "worst");
@@ -114,6 +127,17 @@ public final class RecoveryBench {
                 row("router SIGKILL: users' failed requests", router, 2);
                 row("  of which after it was ready again, ms", router, 3);
                 row("  of which after it was ready again, failed requests", router, 4);
+            }
+            if (!restarts.isEmpty()) {
+                row("router planned restart (glidepath restart-router), ms", restarts, 0);
+                row("router planned restart: users' failed requests", restarts, 2);
+            }
+            if (!nginxMaster.get(0).isEmpty()) {
+                row("anchor nginx worker SIGKILL (master respawns it), ms", nginxMaster.get(0), 0);
+                row("anchor nginx worker SIGKILL: users saw failures for, ms", nginxMaster.get(0), 1);
+                row("anchor nginx worker SIGKILL: users' failed requests", nginxMaster.get(0), 2);
+                row("anchor nginx reload (nginx -s reload), ms", nginxMaster.get(1), 0);
+                row("anchor nginx reload: users' failed requests", nginxMaster.get(1), 2);
             }
             if (!nginx.isEmpty()) {
                 row("anchor nginx SIGKILL: restart, ms", nginx, 0);
@@ -184,6 +208,62 @@ public final class RecoveryBench {
             current[0].toHandle().destroyForcibly();
         }
         return out;
+    }
+
+    /**
+     * nginx as it runs in production: a master holding the listener and one worker. Returns the worker
+     * killed with SIGKILL (the master starts another) and {@code nginx -s reload} (new worker, the old one
+     * closes its idle keep-alive connections), each RUNS times under the same load.
+     */
+    private List<List<double[]>> nginxMasterAnchor(int runs) throws Exception {
+        JsonNode svc = get("/v1/services").path("services").get(0);
+        String upstream = svc.path("instances").get(0).path("address").asText();
+        Path dir = Files.createTempDirectory("glidepath-recovery-nginx-master-");
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("nginx.conf"), """
+                daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log;
+                events { worker_connections 1024; }
+                http { access_log off;
+                  upstream app { server %2$s; keepalive 32; }
+                  server { listen 127.0.0.1:%3$d; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+                """.formatted(dir, upstream, port));
+        Process master = startNginx(dir, port);
+        LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
+        waitFor(() -> load.requestCount() > 300, Duration.ofSeconds(10), "nginx to serve");
+        List<double[]> workerKills = new ArrayList<>();
+        List<double[]> reloads = new ArrayList<>();
+        try {
+            for (int i = 0; i < runs; i++) {
+                workerKills.add(gap(load, () -> {
+                    ProcessHandle worker = master.toHandle().children().findFirst().orElseThrow();
+                    long t0 = System.nanoTime();
+                    worker.destroyForcibly();
+                    waitFor(() -> master.toHandle().children().anyMatch(c -> c.pid() != worker.pid() && c.isAlive()), Duration.ofSeconds(10),
+                            "nginx's master to start a worker");
+                    return (System.nanoTime() - t0) / 1e6;
+                }));
+            }
+            for (int i = 0; i < runs; i++) {
+                reloads.add(gap(load, () -> {
+                    List<Long> before = master.toHandle().children().map(ProcessHandle::pid).toList();
+                    long t0 = System.nanoTime();
+                    Process reload = new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString(), "-s", "reload")
+                            .redirectErrorStream(true).start();
+                    reload.waitFor(10, TimeUnit.SECONDS);
+                    waitFor(() -> master.toHandle().children().allMatch(c -> !before.contains(c.pid())) && master.toHandle().children().findAny().isPresent(),
+                            Duration.ofSeconds(30), "nginx's old worker to finish");
+                    return (System.nanoTime() - t0) / 1e6;
+                }));
+            }
+        } finally {
+            load.close();
+            master.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            master.toHandle().destroyForcibly();
+        }
+        return List.of(workerKills, reloads);
     }
 
     private static Process startNginx(Path dir, int port) throws Exception {

@@ -28,6 +28,16 @@ public final class EdgeOptions {
                     + "standard output with '-'. Off by default; the query string is left out.")
     String accessLog;
 
+    /** Where HTTPS is served; empty without it. */
+    public Optional<HostPort> tlsListen() {
+        return Optional.ofNullable(tlsListen);
+    }
+
+    /** HTTPS at {@code where} from now on (the address a listener bound for port 0). */
+    public void pinTlsListen(HostPort where) {
+        tlsListen = where;
+    }
+
     /** What is wrong with the combination, in words for the user; empty when nothing is. */
     public Optional<String> problem() {
         if ((tlsListen == null) != (certs == null)) {

@@ -23,12 +23,15 @@ public final class ChildProcess implements AutoCloseable {
     private final Process process;
     private final String readyLine;
     private final Path log;
+    /** Where this child's lines begin in {@link #log} (logs are appended to across restarts). */
+    private final long logStart;
 
-    private ChildProcess(String name, Process process, String readyLine, Path log) {
+    private ChildProcess(String name, Process process, String readyLine, Path log, long logStart) {
         this.name = name;
         this.process = process;
         this.readyLine = readyLine;
         this.log = log;
+        this.logStart = logStart;
     }
 
     /** The JVM flags Netty wants on this JDK (see docs/architecture.md). */
@@ -84,7 +87,7 @@ public final class ChildProcess implements AutoCloseable {
             while (true) {
                 for (String line : linesFrom(log, logStart)) {
                     if (ready.test(line)) {
-                        return new ChildProcess(name, p, line, log);
+                        return new ChildProcess(name, p, line, log, logStart);
                     }
                 }
                 if (!p.isAlive()) {
@@ -111,6 +114,33 @@ public final class ChildProcess implements AutoCloseable {
 
     public String readyLine() {
         return readyLine;
+    }
+
+    /**
+     * Waits for a line after the ready one ({@code line} matching) in the child's log: the first such
+     * line since the child started. Fails when the child exits first or {@code timeout} passes.
+     */
+    public String awaitLine(Predicate<String> line, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (String l : linesFrom(log, logStart)) {
+                if (line.test(l)) {
+                    return l;
+                }
+            }
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited (exit " + process.exitValue() + ") before the line awaited; see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException(name + " did not print the line awaited within " + timeout.toSeconds() + " s; see " + log);
+            }
+            LockSupport.parkNanos(POLL_NANOS / 5); // waiting on another process's log file
+        }
+    }
+
+    /** SIGTERM, without waiting: the child finishes what it does and exits in its own time. */
+    public void askToStop() {
+        process.destroy();
     }
 
     public long pid() {

@@ -5,10 +5,13 @@ import io.glidepath.cli.options.DurationConverter;
 import io.glidepath.cli.options.EdgeOptions;
 import io.glidepath.cli.options.HostPort;
 import io.glidepath.router.Router;
+import io.glidepath.router.handoff.InheritedListeners;
 import io.glidepath.router.proxy.ProxySettings;
 import io.glidepath.router.state.CorruptStateException;
+import io.netty.channel.unix.FileDescriptor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -23,6 +26,11 @@ import sun.misc.Signal;
 public final class RouterCommand implements Callable<Integer> {
     /** The line the router prints once it serves; the demo and tests read the addresses from it. */
     public static final String READY_PREFIX = "glidepath router ready:";
+    /**
+     * The line a router handed its listeners prints before it waits for the router it takes over from to
+     * let go of the state directory: its supervisor then tells that one to stop.
+     */
+    public static final String STANDING_BY = "glidepath router standing by:";
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:8080", converter = HostPort.Converter.class,
             description = "Where users' traffic arrives (default ${DEFAULT-VALUE}).")
@@ -71,8 +79,16 @@ public final class RouterCommand implements Callable<Integer> {
                     + "The admin API then refuses changes, and GET /ready answers 503 until every route is served."})
     String kubernetesRoutes;
 
+    @Option(names = "--listeners-from", paramLabel = "SOCKET", hidden = true,
+            description = {"Accept on the listening sockets the process at this Unix socket keeps (glidepath up's supervisor) instead of binding "
+                    + "--listen and --tls-listen, which then only name them; wait for the router they were handed to before to let go of the "
+                    + "state directory."})
+    Path listenersFrom;
+
     @Option(names = "--kube-context", paramLabel = "NAME", description = "With --kubernetes-routes: a kubeconfig context other than the current one.")
     String kubeContext;
+
+    private static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(10);
 
     @Override
     public Integer call() throws Exception {
@@ -115,6 +131,18 @@ public final class RouterCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        if (listenersFrom != null) {
+            List<FileDescriptor> fds;
+            try {
+                fds = InheritedListeners.receive(listenersFrom, edge.tlsListen().isPresent() ? 2 : 1, HANDOFF_TIMEOUT);
+            } catch (java.io.IOException e) {
+                System.err.println("glidepath router: " + e.getMessage());
+                return Main.FAILED;
+            }
+            config = config.withInherited(fds.get(0), fds.size() > 1 ? fds.get(1) : null);
+            System.out.println(STANDING_BY + " listeners from " + listenersFrom + "; waiting for the state directory " + stateDir.toAbsolutePath());
+            System.out.flush();
+        }
         Router router;
         try {
             router = Router.start(config);

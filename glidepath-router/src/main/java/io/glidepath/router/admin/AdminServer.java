@@ -449,6 +449,21 @@ public final class AdminServer implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Stops taking connections (the port is free for a successor at once) and lets the calls in flight
+     * finish, up to {@code grace}. {@link #close} still has to follow.
+     */
+    public void shutdown(java.time.Duration grace) {
+        if (server == null) {
+            return;
+        }
+        try {
+            VertxServers.await(server.shutdown(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "stopping the admin API");
+        } catch (IOException e) {
+            log.warn("admin API did not stop cleanly", e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -12,6 +12,7 @@ import io.glidepath.route.Track;
 import io.glidepath.router.metrics.SlowerThan;
 import io.glidepath.spec.Durations;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
@@ -44,6 +46,9 @@ public final class RouterAdminClient {
     private final String token;
     private final HttpClient http;
     private final Duration timeout;
+    /** How long a refused connection is tried again: longer than a planned restart's gap at the admin port. */
+    static final Duration REFUSED_RETRY = Duration.ofSeconds(2);
+    private static final long REFUSED_PAUSE_NANOS = 25_000_000L;
 
     public RouterAdminClient(URI base, String token) {
         this(base, token, Duration.ofSeconds(10));
@@ -266,13 +271,24 @@ public final class RouterAdminClient {
         }
         ifMatch.ifPresent(g -> b.header("If-Match", "\"" + g + "\""));
         HttpResponse<String> r;
-        try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RouterAdminException(0, "interrupted while calling the router", List.of(), e);
+        long refusedUntil = System.nanoTime() + REFUSED_RETRY.toNanos();
+        while (true) {
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                break;
+            } catch (ConnectException e) {
+                // refused: nothing was sent, so asking again is safe; a router handing over to its successor
+                // (a planned restart) closes the admin port a moment before the successor opens it
+                if (System.nanoTime() > refusedUntil) {
+                    throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
+                }
+                LockSupport.parkNanos(REFUSED_PAUSE_NANOS);
+            } catch (IOException e) {
+                throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RouterAdminException(0, "interrupted while calling the router", List.of(), e);
+            }
         }
         if (r.statusCode() >= 400) {
             throw failure(method, path, r);

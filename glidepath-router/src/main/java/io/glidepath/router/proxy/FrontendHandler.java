@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
     private boolean discardingBody;
     private boolean closeWhenIdle;
+    /** How long a connection idle when the router begins to stop may still send one more request. */
+    static final Duration IDLE_GRACE_ON_STOP = Duration.ofSeconds(1);
     private Channel tunnel;
     private boolean awaitingMessage;
 
@@ -271,12 +275,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Shutdown: close now if idle, else after the response in progress. Runs on this channel's loop. */
+    /**
+     * Shutdown: a connection with a response in progress closes after it (sent with Connection: close).
+     * An idle one is given {@link #IDLE_GRACE_ON_STOP} to send its next request, which is answered with
+     * Connection: close, and is closed only if it stays idle: closing it at once would race a request
+     * the client may be sending right then, which it would see fail (most clients do not resend).
+     * Runs on this channel's loop.
+     */
     void closeWhenIdle() {
         closeWhenIdle = true;
-        if (exchange == null && tunnel == null && !discardingBody) {
-            ctx.close();
+        if (idle()) {
+            ctx.executor().schedule(() -> {
+                if (idle()) {
+                    ctx.close();
+                }
+            }, IDLE_GRACE_ON_STOP.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private boolean idle() {
+        return exchange == null && tunnel == null && !discardingBody && !timeouts.headBegun();
     }
 
     boolean closing() {

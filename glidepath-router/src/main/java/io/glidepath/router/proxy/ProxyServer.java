@@ -79,10 +79,16 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds the plain HTTP listener; returns the address bound (port 0 picks a free one). */
     public InetSocketAddress start(String host, int port) throws InterruptedException {
+        return start(ListenOn.address(host, port));
+    }
+
+    /** Opens the plain HTTP listener where {@code on} says; returns its address. */
+    public InetSocketAddress start(ListenOn on) throws InterruptedException {
         installPools();
-        serverChannel = bind(host, port, null);
+        serverChannel = open(on, null);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("proxy listening on {} with {} event loops ({})", bound, px.settings.eventLoops(), serverType.getSimpleName());
+        log.info("proxy listening on {}{} with {} event loops ({})", bound, on.inherited() ? " (handed over)" : "", px.settings.eventLoops(),
+                serverType.getSimpleName());
         return bound;
     }
 
@@ -91,7 +97,12 @@ public final class ProxyServer implements AutoCloseable {
      * certificate chosen per connection by the name the client asks for ({@link Certificates}).
      */
     public InetSocketAddress startTls(String host, int port, Certificates certificates) throws InterruptedException {
-        tlsChannel = bind(host, port, certificates);
+        return startTls(ListenOn.address(host, port), certificates);
+    }
+
+    /** Opens the HTTPS listener where {@code on} says ({@link #startTls(String, int, Certificates)}). */
+    public InetSocketAddress startTls(ListenOn on, Certificates certificates) throws InterruptedException {
+        tlsChannel = open(on, certificates);
         InetSocketAddress bound = (InetSocketAddress) tlsChannel.localAddress();
         px.httpsPort = bound.getPort();
         log.info("proxy listening for HTTPS on {} ({})", bound, certificates.provider());
@@ -109,12 +120,19 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private Channel bind(String host, int port, Certificates certificates) throws InterruptedException {
+    private Channel open(ListenOn on, Certificates certificates) throws InterruptedException {
         long handshakeMillis = px.settings.headTimeout().toMillis();
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(serverType)
-                .option(ChannelOption.SO_BACKLOG, 4096)
+        ServerBootstrap b = new ServerBootstrap().group(group);
+        if (on.inherited()) {
+            if (serverType != EpollServerSocketChannel.class) {
+                throw new IllegalStateException("a listener handed over needs native epoll, which did not load");
+            }
+            int fd = on.fd().intValue();
+            b.channelFactory(() -> new EpollServerSocketChannel(fd));
+        } else {
+            b.channel(serverType);
+        }
+        b.option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -131,7 +149,8 @@ public final class ProxyServer implements AutoCloseable {
                         }
                     }
                 });
-        Channel ch = b.bind(host, port).sync().channel();
+        // a socket handed over is listening already: registered, it accepts
+        Channel ch = (on.inherited() ? b.register() : b.bind(on.host(), on.port())).sync().channel();
         px.listeners.add(ch);
         return ch;
     }

@@ -373,7 +373,7 @@ public final class RouteRegistry implements AutoCloseable {
     /** Rewrites the state file when the endpoints' health differs from what it holds (same routes, same generation). */
     private synchronized void persistHealth() {
         Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(states);
-        if (health.equals(writtenHealth)) {
+        if (health.equals(writtenHealth) || stateFile.isClosed()) {
             return;
         }
         try {
@@ -404,6 +404,14 @@ public final class RouteRegistry implements AutoCloseable {
         byte[] b = new byte[16];
         RANDOM.nextBytes(b);
         return HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * The router is stopping: from now on nothing is written to the state directory, which a successor
+     * may own (it waits for this). Routing and health checks go on for the requests still in flight.
+     */
+    public void letGoOfState() {
+        stateFile.close();
     }
 
     @Override

@@ -13,12 +13,16 @@ import io.glidepath.router.endpoint.Endpoint.Health;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The router's routing table on disk: a snapshot ({@code routes.json}) and a change log beside it
@@ -51,6 +56,7 @@ public final class StateFile {
     public static final String NAME = "routes.json";
     public static final String BACKUP = "routes.json.bak";
     public static final String LOG = "routes.log";
+    public static final String LOCK = "router.lock";
     /** The log starts over after this many changes, or once it is larger than the snapshot. */
     static final int MAX_LOG_ENTRIES = 1_000;
     private static final int FORMAT = 1;
@@ -104,6 +110,10 @@ public final class StateFile {
     /** The sequence number of the last write, snapshot or log line. */
     private long seq;
     private final int maxLogEntries;
+    /** Held while this router owns the directory ({@link #lock}); released by {@link #close}. */
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private boolean closed;
 
     public StateFile(Path dir) {
         this(dir, MAX_LOG_ENTRIES);
@@ -124,6 +134,45 @@ public final class StateFile {
 
     public Path backupPath() {
         return backup;
+    }
+
+    /**
+     * Makes this router the directory's only writer: an exclusive lock on {@value #LOCK}, held until
+     * {@link #close}. A router handed the listeners of one that is stopping waits up to {@code wait} for
+     * that one to let go (it does before it drains); otherwise a held lock stops the start at once,
+     * naming the process that holds it. Two routers writing one state file would lose each other's changes.
+     */
+    public synchronized void lock(Duration wait) throws IOException {
+        Files.createDirectories(dir);
+        Path lockFile = dir.resolve(LOCK);
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        long deadline = System.nanoTime() + wait.toNanos();
+        try {
+            while (true) {
+                FileLock l;
+                try {
+                    l = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    l = null; // a router in this same JVM holds it
+                }
+                if (l != null) {
+                    ch.truncate(0).write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+                    lockChannel = ch;
+                    lock = l;
+                    return;
+                }
+                if (System.nanoTime() >= deadline) {
+                    String holder = Files.readString(lockFile, StandardCharsets.US_ASCII).strip();
+                    throw new IOException("another router" + (holder.isEmpty() ? "" : " (pid " + holder + ")") + " is using the state directory " + dir
+                            + (wait.isZero() ? "" : " and did not let go within " + wait.toSeconds() + " s")
+                            + ": stop it first, or give this one another --state-dir");
+                }
+                LockSupport.parkNanos(20_000_000L); // the other router lets go when it begins to stop
+            }
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     /** Reads the state; a missing file is an empty table, a damaged one stops the start. */
@@ -288,6 +337,9 @@ public final class StateFile {
      * the log has grown enough. A crash at any point leaves the state before or after the change.
      */
     public synchronized void write(Contents contents) throws IOException {
+        if (closed) {
+            throw new IOException("the router is stopping: " + file + " takes no more changes");
+        }
         if (current == null || !Files.exists(file)) {
             snapshot(contents);
             return;
@@ -411,8 +463,24 @@ public final class StateFile {
         }
     }
 
-    /** Closes the log (the router is stopping). */
+    /** True once {@link #close} ran: writes are refused (a successor may own the directory now). */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the log and lets go of the directory (the router is stopping); later writes are refused. */
     public synchronized void close() {
+        closed = true;
+        if (lock != null) {
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                // closing the channel releases the lock; the process ending does too
+            }
+            lock = null;
+            lockChannel = null;
+        }
         if (log != null) {
             try {
                 log.close();
