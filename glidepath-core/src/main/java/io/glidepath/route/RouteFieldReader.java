@@ -25,7 +25,7 @@ final class RouteFieldReader {
     private static final Pattern PATH = Pattern.compile("/[\\x21-\\x7e&&[^?#]]*");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
     private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
-    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout", "version");
+    private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout", "version", "protocol");
     private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
     final List<FieldError> errors = new ArrayList<>();
@@ -208,9 +208,23 @@ final class RouteFieldReader {
             }
             unknownFields(e, at, ENDPOINT_SETTINGS_FIELDS);
             out.put(a.get(), new EndpointSettings(health(e.get("health"), at + "/health", health),
-                    drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain), version(e.get("version"), at + "/version")));
+                    drainTimeout(e.get("drainTimeout"), at + "/drainTimeout", drain), version(e.get("version"), at + "/version"),
+                    protocol(e.get("protocol"), at + "/protocol")));
         }
         return out;
+    }
+
+    /** What the endpoint speaks: "http/1.1" when left out. */
+    BackendProtocol protocol(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return BackendProtocol.HTTP1;
+        }
+        Optional<BackendProtocol> p = n.isTextual() ? BackendProtocol.fromId(n.asText()) : Optional.empty();
+        if (p.isEmpty()) {
+            error(at, "must be one of " + BackendProtocol.names() + " (h2c: HTTP/2 without TLS, as gRPC servers speak); got " + n);
+            return BackendProtocol.HTTP1;
+        }
+        return p.get();
     }
 
     /** A version label: printable text without spaces, as release files name versions. */

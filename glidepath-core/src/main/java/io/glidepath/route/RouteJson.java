@@ -205,6 +205,9 @@ public final class RouteJson {
                 writeHealth(e.putObject("health"), es.health());
                 e.put("drainTimeout", Durations.format(es.drainTimeout()));
                 es.version().ifPresent(v -> e.put("version", v));
+                if (es.protocol() != BackendProtocol.HTTP1) {
+                    e.put("protocol", es.protocol().id());
+                }
             }
         });
         if (!settings.isEmpty()) {

@@ -85,6 +85,22 @@ class RouteJsonTest {
     }
 
     @Test
+    void anEndpointMaySpeakH2cAndAnUnknownProtocolIsNamedByPointer() throws Exception {
+        RouteSpec s = RouteJson.readSpec("grpc", json("""
+                {"stable": ["127.0.0.1:9001", "127.0.0.1:9002"], "endpointSettings": {"127.0.0.1:9001": {"protocol": "h2c"}}}
+                """));
+        assertThat(s.settingsOf(new EndpointAddress("127.0.0.1", 9001)).protocol()).isEqualTo(BackendProtocol.H2C);
+        assertThat(s.settingsOf(new EndpointAddress("127.0.0.1", 9002)).protocol()).as("HTTP/1.1 when not said").isEqualTo(BackendProtocol.HTTP1);
+        assertThat(RouteJson.readSpec("grpc", RouteJson.writeSpec(s))).isEqualTo(s);
+        assertThatThrownBy(() -> RouteJson.readSpec("grpc", json("""
+                {"stable": ["127.0.0.1:9001"], "endpointSettings": {"127.0.0.1:9001": {"protocol": "h2"}}}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer, FieldError::message)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/protocol",
+                                "must be one of \"http/1.1\", \"h2c\" (h2c: HTTP/2 without TLS, as gRPC servers speak); got \"h2\"")));
+    }
+
+    @Test
     void aRouteMayAskForHttpsWithRedirectAndHstsAndBadValuesAreNamedByPointer() throws Exception {
         RouteSpec s = RouteJson.readSpec("web", json("""
                 {"stable": ["127.0.0.1:9001"], "https": {"redirect": true, "hsts": {"maxAge": "8760h", "includeSubDomains": true}}}

@@ -10,6 +10,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -21,7 +23,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keep-alive connections to backends for one event loop. Used only from its loop, so it needs no
+ * Keep-alive connections to backends for one event loop (HTTP/2 ones in {@link H2Backends}). Used only from its loop, so it needs no
  * locks; connections are reused newest first, so a quiet period lets the oldest ones time out.
  */
 final class BackendPool {
@@ -34,9 +36,11 @@ final class BackendPool {
     private final ProxySettings settings;
     private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
     private final Map<Endpoint, Set<Channel>> leased = new HashMap<>();
+    private final H2Backends h2;
 
     BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType, ProxySettings settings) {
         this.settings = settings;
+        this.h2 = new H2Backends(loop, channelType, settings);
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelType)
@@ -77,6 +81,11 @@ final class BackendPool {
         return bootstrap.connect(e.socketAddress());
     }
 
+    /** A new HTTP/2 stream to {@code e} (an h2c endpoint), carrying the same messages as a connection of {@link #connect}. */
+    Future<Channel> openStream(Endpoint e) {
+        return h2.openStream(e);
+    }
+
     /** Records that {@code ch} carries a request to {@code e}, so that a drain deadline can cut it. */
     void lease(Endpoint e, Channel ch) {
         leased.computeIfAbsent(e, k -> new HashSet<>()).add(ch);
@@ -101,7 +110,7 @@ final class BackendPool {
 
     /** Takes back a connection whose exchange ended cleanly; keeps it if its endpoint still serves. */
     void release(Endpoint e, Channel ch) {
-        if (!ch.isActive() || e.phase() != Endpoint.Phase.ACTIVE) {
+        if (ch instanceof Http2StreamChannel || !ch.isActive() || e.phase() != Endpoint.Phase.ACTIVE) {
             ch.close();
             return;
         }
@@ -116,6 +125,7 @@ final class BackendPool {
 
     /** Closes connections idle too long, closed by the backend, or to endpoints that are leaving. */
     private void sweep() {
+        h2.sweep();
         long now = System.nanoTime();
         long max = settings.backendIdle().toNanos();
         for (Iterator<ArrayDeque<Idle>> it = idle.values().iterator(); it.hasNext(); ) {

@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.route.BackendProtocol;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
@@ -23,8 +24,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -64,6 +67,11 @@ final class Exchange {
     private final boolean http10Client;
     private final boolean hasBody;
     private final boolean upgradeRequest;
+    /** The client reads trailers (TE: trailers; gRPC's clients say so): an HTTP/2 backend is told, as gRPC servers require. */
+    private final boolean clientTakesTrailers;
+    /** The response is a gRPC call's: its outcome is the grpc-status in the trailers (or the headers), not the HTTP status. */
+    private boolean grpc;
+    private boolean grpcStatusSeen;
 
     private ActiveRoute route;
     private boolean pinned;           // the client chose the track: no fallback, no shield
@@ -108,6 +116,7 @@ final class Exchange {
         this.http10Client = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgradeRequest = HopByHop.isUpgrade(request.headers());
+        this.clientTakesTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         this.protocol = front.isStream() ? "HTTP/2.0" : request.protocolVersion().text();
     }
 
@@ -378,25 +387,30 @@ final class Exchange {
         attemptTrack = t;
         attemptStartNanos = now;
         int id = ++attemptId;
+        if (route.spec().settingsOf(e.address()).protocol() == BackendProtocol.H2C) {
+            px.pool().openStream(e).addListener((Future<Channel> f) -> connected(id, f.isSuccess() ? f.getNow() : null));
+            return;
+        }
         Channel pooled = px.pool().poll(e);
         if (pooled != null) {
             attach(pooled);
         } else {
-            px.pool().connect(e).addListener((ChannelFuture f) -> connected(id, f));
+            px.pool().connect(e).addListener((ChannelFuture f) -> connected(id, f.isSuccess() ? f.channel() : null));
         }
     }
 
-    private void connected(int id, ChannelFuture f) {
+    /** A new connection (or HTTP/2 stream) to the attempt's endpoint; null when it could not be had. */
+    private void connected(int id, Channel ch) {
         if (done || id != attemptId) {
-            if (f.isSuccess()) {
-                f.channel().close();
+            if (ch != null) {
+                ch.close();
             }
             return;
         }
         Endpoint e = endpoint;
-        if (f.isSuccess()) {
+        if (ch != null) {
             e.connectSucceeded();
-            attach(f.channel());
+            attach(ch);
             return;
         }
         e.connectFailed(System.nanoTime());
@@ -416,6 +430,9 @@ final class Exchange {
 
     private void attach(Channel ch) {
         backend = ch;
+        if (ch instanceof Http2StreamChannel && clientTakesTrailers) {
+            request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
+        }
         px.pool().lease(endpoint, ch);
         ch.pipeline().get(BackendHandler.class).bind(this);
         ch.config().setAutoRead(true);
@@ -518,6 +535,11 @@ final class Exchange {
         }
         responseStarted = true;
         status = code;
+        grpc = isGrpc(r.headers());
+        if (grpc && r.headers().contains(GrpcStatus.HEADER)) {
+            status = GrpcStatus.asHttp(code, r.headers()); // a trailers-only answer carries its status here
+            grpcStatusSeen = true;
+        }
         servedBy = endpoint;
         servedTrack = attemptTrack;
         backendReusable = HttpUtil.isKeepAlive(r) && requestComplete;
@@ -558,6 +580,11 @@ final class Exchange {
         fctx.write(r);
     }
 
+    private static boolean isGrpc(HttpHeaders h) {
+        String type = h.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
+    }
+
     private boolean shouldShield(int code) {
         return code >= 500 && attemptTrack == Track.CANARY && !pinned && !shielded && route.shield() && requestComplete && !hasBody
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
@@ -589,6 +616,12 @@ final class Exchange {
         }
         sentBytes += c.content().readableBytes();
         if (last) {
+            if (grpc && ((LastHttpContent) c).trailingHeaders().contains(GrpcStatus.HEADER)) {
+                status = GrpcStatus.asHttp(status, ((LastHttpContent) c).trailingHeaders());
+                grpcStatusSeen = true;
+            } else if (grpc && !grpcStatusSeen && status == 200) {
+                status = GrpcStatus.NO_STATUS; // a call without an outcome was cut short
+            }
             recordResponse(status);
             boolean reuse = backendReusable;
             endAttempt(reuse);
