@@ -35,6 +35,11 @@ public final class HttpProber implements Prober {
                 check.bodyContains().orElse(null), false);
     }
 
+    @Override
+    public Result grpcHealth(EndpointAddress target, String service, Duration timeout) {
+        return GrpcHealthProbe.check(target, service, timeout);
+    }
+
     private static Result send(EndpointAddress target, ClientRequest req, Duration timeout, int expectStatus, String bodyContains, boolean any2xx3xx) {
         long t0 = System.nanoTime();
         try (HttpConnection c = HttpConnection.open(target.host(), target.port(), timeout, timeout)) {

@@ -10,7 +10,7 @@ public final class ReleaseFields {
     public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify", "databases");
     public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
             "steps", "analysis", "keepPrevious", "database");
-    public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace", "image", "port", "resources");
+    public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace", "image", "port", "resources", "protocol");
     public static final Set<String> DATABASE = Set.of("url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout", "allow");
     public static final Set<String> SHARED_DATABASE = Set.of("name", "url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout",
             "allow");
@@ -20,7 +20,7 @@ public final class ReleaseFields {
     public static final Set<String> HTTPS = Set.of("redirect", "hsts");
     public static final Set<String> HSTS = Set.of("maxAge", "includeSubDomains");
     public static final Set<String> STICKY = Set.of("mode", "name");
-    public static final Set<String> READINESS = Set.of("path", "interval", "timeout", "healthyAfter", "deadline");
+    public static final Set<String> READINESS = Set.of("path", "interval", "timeout", "healthyAfter", "deadline", "grpc");
     public static final Set<String> CHECK = Set.of("name", "request", "expect", "timeout");
     public static final Set<String> REQUEST = Set.of("method", "path", "headers", "body");
     public static final Set<String> EXPECT = Set.of("status", "bodyContains");

@@ -1,6 +1,7 @@
 package io.glidepath.spec;
 
 import io.glidepath.migration.MigrationRule;
+import io.glidepath.route.BackendProtocol;
 import io.glidepath.route.HttpsPolicy;
 import io.glidepath.route.RouteMatch;
 import io.glidepath.route.Stickiness;
@@ -51,6 +52,11 @@ public final class ReleaseReader {
 
     /** Defaults, documented in docs/spec.md. */
     static final Readiness DEFAULT_READINESS = new Readiness("/health", Duration.ofMillis(500), Duration.ofSeconds(1), 2, Duration.ofSeconds(60));
+    /** A fully qualified gRPC service name (package.Service), or "" for the server as a whole. */
+    private static final Pattern GRPC_SERVICE = Pattern.compile("|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    /** An h2c service's: the standard gRPC health service, for the whole server. */
+    static final Readiness DEFAULT_GRPC_READINESS = new Readiness("/health", Duration.ofMillis(500), Duration.ofSeconds(1), 2, Duration.ofSeconds(60),
+            Optional.of(""));
     static final List<Step> DEFAULT_STEPS = List.of(new Step.Weight(1000), new Step.Bake(Duration.ofSeconds(30)),
             new Step.Weight(5000), new Step.Bake(Duration.ofSeconds(30)));
     static final Analysis.Rule DEFAULT_RULE = new Analysis.Rule.ErrorRate(Optional.of(0.01), Optional.empty());
@@ -200,8 +206,12 @@ public final class ReleaseReader {
         List<String> dependsOn = names(m.get("dependsOn"), path + ".dependsOn");
         RunSpec run = run(m, path);
         ServiceRoute route = route(m, path);
-        Readiness readiness = readiness(m.get("readiness"), path + ".readiness");
+        Readiness readiness = readiness(m.get("readiness"), path + ".readiness", run != null && run.protocol() == BackendProtocol.H2C);
         List<HttpCheck> smoke = smoke(m.get("smoke"), path + ".smoke");
+        if (run != null && run.protocol() == BackendProtocol.H2C && !smoke.isEmpty()) {
+            error(m.get("smoke").location(), path + ".smoke", "smoke checks are HTTP/1.1 requests, which a gRPC (h2c) service does not answer: "
+                    + "leave them out; its instances are proven by the gRPC health check (readiness.grpc) and the analysis");
+        }
         Strategy strategy = strategy(m.get("strategy"), path + ".strategy");
         List<Step> steps = steps(m, strategy, path);
         Analysis analysis = analysis(m.get("analysis"), path + ".analysis");
@@ -267,7 +277,15 @@ public final class ReleaseReader {
         workdir.ifPresent(w -> templates(m.get("workdir"), p + ".workdir", w));
         int replicas = integer(m.get("replicas"), p + ".replicas", 1, 1, 64);
         Duration stopGrace = duration(m.get("stopGrace"), p + ".stopGrace", DEFAULT_STOP_GRACE, Duration.ZERO, Duration.ofMinutes(10));
-        return new RunSpec(command, env, workdir, replicas, stopGrace, container(m, p), m.location());
+        BackendProtocol protocol = optionalText(m, "protocol", p + ".protocol").flatMap(x -> {
+            Optional<BackendProtocol> bp = BackendProtocol.fromId(x);
+            if (bp.isEmpty()) {
+                error(m.get("protocol").location(), p + ".protocol", "\"" + SpecNode.abbreviate(x) + "\" is not a protocol: use "
+                        + BackendProtocol.names() + " (h2c: HTTP/2 without TLS, what gRPC servers speak)");
+            }
+            return bp;
+        }).orElse(BackendProtocol.HTTP1);
+        return new RunSpec(command, env, workdir, replicas, stopGrace, container(m, p), protocol, m.location());
     }
 
     /** run.image, run.port and run.resources: what a pod needs. */
@@ -388,16 +406,35 @@ public final class ReleaseReader {
         };
     }
 
-    private Readiness readiness(SpecNode node, String p) {
+    /** @param grpc the service speaks h2c: its readiness is the gRPC health check ({@code grpc: SERVICE}), never a GET */
+    private Readiness readiness(SpecNode node, String p, boolean grpc) {
+        Readiness d = grpc ? DEFAULT_GRPC_READINESS : DEFAULT_READINESS;
         if (node == null) {
-            return DEFAULT_READINESS;
+            return d;
         }
         MapNode m = map(node, p, "a mapping such as {path: /ready, interval: 500ms, deadline: 60s}");
         if (m == null) {
-            return DEFAULT_READINESS;
+            return d;
         }
         known(m, p, ReleaseFields.READINESS);
-        Readiness d = DEFAULT_READINESS;
+        Optional<String> grpcService = d.grpcService();
+        if (m.get("grpc") != null) {
+            if (!grpc) {
+                error(m.get("grpc").location(), p + ".grpc", "checks a gRPC server, which speaks h2c: add run.protocol: h2c, or check a path "
+                        + "with readiness.path");
+            } else {
+                if (m.get("grpc") instanceof Scalar sc && sc.kind() != Scalar.Kind.NULL && GRPC_SERVICE.matcher(sc.text()).matches()) {
+                    grpcService = Optional.of(sc.text()); // "" asks for the whole server's health
+                } else {
+                    error(m.get("grpc").location(), p + ".grpc", "must name the gRPC service whose health counts, such as shop.Cart, or be \"\" "
+                            + "for the whole server; got " + m.get("grpc").describe());
+                }
+            }
+        }
+        if (grpc && m.get("path") != null) {
+            error(m.get("path").location(), p + ".path", "a gRPC (h2c) service answers no GET: its readiness is the gRPC health check; write "
+                    + "readiness.grpc: \"\" (the whole server) or the service's name instead");
+        }
         String path = optionalText(m, "path", p + ".path")
                 .flatMap(x -> matches(m.get("path"), p + ".path", x, PATH, "a path starting with /, such as /ready")).orElse(d.path());
         Duration interval = duration(m.get("interval"), p + ".interval", d.interval(), Duration.ofMillis(50), Duration.ofMinutes(1));
@@ -408,7 +445,7 @@ public final class ReleaseReader {
             error(m.get("deadline").location(), p + ".deadline", "is shorter than healthyAfter x interval (" + Durations.format(interval.multipliedBy(healthyAfter))
                     + "): no instance could ever become ready; raise the deadline or lower healthyAfter");
         }
-        return new Readiness(path, interval, timeout, healthyAfter, deadline);
+        return new Readiness(path, interval, timeout, healthyAfter, deadline, grpcService);
     }
 
     private List<HttpCheck> smoke(SpecNode node, String p) {

@@ -1,5 +1,6 @@
 package io.glidepath.spec;
 
+import io.glidepath.route.BackendProtocol;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,15 +10,21 @@ import java.util.Optional;
  * How an instance runs. On the local platform: {@code command} as argv (never through a shell), with
  * {@code env}, in {@code workdir}; each may use {@link Templates}. On Kubernetes: {@code container}'s
  * image, with {@code command} (when given) in place of the image's entrypoint and {@code env}.
- * {@code stopGrace} is the time between SIGTERM and SIGKILL (a pod's termination grace). Which of
+ * {@code stopGrace} is the time between SIGTERM and SIGKILL (a pod's termination grace). {@code protocol}
+ * is what the instances speak: HTTP/1.1, or h2c (HTTP/2 in clear text, as gRPC servers do). Which of
  * command and container a platform needs, it says when it checks a release ({@code Platform.problems}).
  */
 public record RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace,
-                      Optional<ContainerSpec> container, Location location) {
+                      Optional<ContainerSpec> container, BackendProtocol protocol, Location location) {
 
     public RunSpec {
         command = List.copyOf(command);
         env = Map.copyOf(env);
+    }
+
+    public RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace,
+                   Optional<ContainerSpec> container, Location location) {
+        this(command, env, workdir, replicas, stopGrace, container, BackendProtocol.HTTP1, location);
     }
 
     /** A process to run, without a container image (the local platform's tests). */

@@ -187,6 +187,11 @@ final class Doubles {
         }
 
         @Override
+        public Result grpcHealth(EndpointAddress target, String service, Duration timeout) {
+            return ready.test(target) ? new Result(true, "SERVING in 1 ms") : new Result(false, "connection refused");
+        }
+
+        @Override
         public Result check(EndpointAddress target, HttpCheck check, Map<String, String> headers) {
             smokeTargets.add(target.toString());
             smokeHeaders.add(headers);

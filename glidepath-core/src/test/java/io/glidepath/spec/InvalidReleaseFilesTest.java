@@ -40,6 +40,9 @@ class InvalidReleaseFilesTest {
                     - metric: {name: checkouts, query: 'sum(c{version="{{version}}"})'%s}
             """;
 
+    /** BASE with its service speaking h2c (line 4). */
+    static final String H2C = BASE.replace("run: {command: [java, -jar, app.jar]}", "run: {command: [java, -jar, app.jar], protocol: h2c}");
+
     static String with(String extra) {
         return BASE + extra;
     }
@@ -196,6 +199,15 @@ class InvalidReleaseFilesTest {
                         "r.yaml:5:25: services[0].route.pathPrefix: \"catalog\" is not valid: use a path starting with /"),
                 Arguments.of("header stickiness without a header", BASE.replace("/catalog}", "/catalog, sticky: {mode: header}}"),
                         "r.yaml:5:43: services[0].route.sticky.name: is required with mode header"),
+                // gRPC services (run.protocol: h2c)
+                Arguments.of("unknown protocol", BASE.replace("run: {command: [java, -jar, app.jar]}", "run: {command: [java, -jar, app.jar], protocol: h2}"),
+                        "r.yaml:4:53: services[0].run.protocol: \"h2\" is not a protocol: use \"http/1.1\", \"h2c\""),
+                Arguments.of("gRPC readiness of an HTTP/1.1 service", with("    readiness: {grpc: shop.Cart}\n"),
+                        "r.yaml:6:23: services[0].readiness.grpc: checks a gRPC server, which speaks h2c: add run.protocol: h2c"),
+                Arguments.of("a GET readiness of a gRPC service", H2C + "    readiness: {path: /ready}\n",
+                        "r.yaml:6:23: services[0].readiness.path: a gRPC (h2c) service answers no GET"),
+                Arguments.of("smoke checks of a gRPC service", H2C + "    smoke: [{name: home, request: {path: /}}]\n",
+                        "r.yaml:6:12: services[0].smoke: smoke checks are HTTP/1.1 requests, which a gRPC (h2c) service does not answer"),
                 // readiness
                 Arguments.of("readiness interval not a duration", with("    readiness: {interval: 5x}\n"),
                         "r.yaml:6:27: services[0].readiness.interval: must be a duration such as 500ms, 30s or 5m; got the text \"5x\""),

@@ -106,6 +106,22 @@ class ReleaseReaderTest {
     }
 
     @Test
+    void aGrpcServiceSpeaksH2cAndIsReadyByTheGrpcHealthService() throws Exception {
+        String h2c = MINIMAL.replace("run: {command: [java, -jar, app.jar]}", "run: {command: [java, -jar, app.jar], protocol: h2c}");
+        ServiceSpec byDefault = ReleaseReader.read("r.yaml", h2c).services().get(0);
+        assertThat(byDefault.run().protocol()).isEqualTo(io.glidepath.route.BackendProtocol.H2C);
+        assertThat(byDefault.readiness().grpcService()).as("the whole server's health unless told").contains("");
+        assertThat(byDefault.readiness().describe()).isEqualTo("gRPC health check");
+        ServiceSpec named = ReleaseReader.read("r.yaml", h2c + "    readiness: {grpc: shop.Cart, interval: 100ms}\n").services().get(0);
+        assertThat(named.readiness().grpcService()).contains("shop.Cart");
+        assertThat(named.readiness().interval()).isEqualTo(Duration.ofMillis(100));
+        ServiceSpec plain = ReleaseReader.read("r.yaml", MINIMAL).services().get(0);
+        assertThat(plain.run().protocol()).isEqualTo(io.glidepath.route.BackendProtocol.HTTP1);
+        assertThat(plain.readiness().grpcService()).isEmpty();
+        assertThat(plain.readiness().describe()).isEqualTo("GET /health");
+    }
+
+    @Test
     void readsJsonToo() throws Exception {
         ReleaseSpec r = ReleaseReader.read("r.json", """
                 {"services": [{"name": "catalog", "version": "2.4.0", "run": {"command": ["java", "-jar", "app.jar"]},

@@ -68,7 +68,8 @@ final class Proofs {
             check.failIfFailed();
             for (var it = waiting.iterator(); it.hasNext(); ) {
                 Instance i = it.next();
-                Prober.Result res = prober.get(i.address(), r.path(), r.timeout());
+                Prober.Result res = r.grpcService().isPresent() ? prober.grpcHealth(i.address(), r.grpcService().get(), r.timeout())
+                        : prober.get(i.address(), r.path(), r.timeout());
                 last.put(i.id(), res.detail());
                 int n = res.passed() ? passes.merge(i.id(), 1, Integer::sum) : 0;
                 if (!res.passed()) {
@@ -86,7 +87,7 @@ final class Proofs {
             if (!clock.now().isBefore(deadline)) {
                 Instance i = waiting.get(0);
                 throw new Failed(RollbackCause.READINESS, "instance " + i.id() + " was not ready within " + Durations.format(r.deadline())
-                        + " (GET " + r.path() + ": " + last.getOrDefault(i.id(), "never answered") + ")");
+                        + " (" + r.describe() + ": " + last.getOrDefault(i.id(), "never answered") + ")");
             }
             clock.sleep(r.interval(), wakeup);
         }

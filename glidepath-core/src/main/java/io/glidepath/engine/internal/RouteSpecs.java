@@ -2,6 +2,7 @@ package io.glidepath.engine.internal;
 
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.BackendProtocol;
 import io.glidepath.route.EndpointSettings;
 import io.glidepath.route.HealthCheck;
 import io.glidepath.route.RouteSpec;
@@ -27,8 +28,10 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
 
     /** The settings a service's version brings to each of its endpoints. */
     static EndpointSettings settingsOf(ServiceSpec spec) {
-        return new EndpointSettings(new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2),
-                spec.route().drainTimeout(), Optional.of(spec.version()));
+        // an h2c (gRPC) endpoint answers no GET: the router checks it connects, the engine proved its gRPC health
+        HealthCheck health = spec.run().protocol() == BackendProtocol.H2C ? HealthCheck.tcpDefault()
+                : new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2);
+        return new EndpointSettings(health, spec.route().drainTimeout(), Optional.of(spec.version()), spec.run().protocol());
     }
 
     /** The first version of a service takes all traffic. */
