@@ -285,6 +285,22 @@ final class RouteFieldReader {
         return new HttpsPolicy(redirect, maxAge, subdomains);
     }
 
+    private static final Set<String> MIRROR_FIELDS = Set.of("weight", "allMethods");
+
+    /** {@code {"weight": 2000, "allMethods": false}}; none when absent. */
+    Mirror mirror(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return Mirror.none();
+        }
+        if (!n.isObject()) {
+            error(at, "must be an object such as {\"weight\": 2000} (a copy of 20% of the requests to the canary's endpoints)");
+            return Mirror.none();
+        }
+        unknownFields(n, at, MIRROR_FIELDS);
+        int weight = weight(n.get("weight"), at + "/weight");
+        return new Mirror(weight, bool(n.get("allMethods"), at + "/allMethods"));
+    }
+
     private boolean bool(JsonNode n, String at) {
         if (n == null || n.isNull()) {
             return false;

@@ -38,7 +38,7 @@ public final class RouteJson {
     private static final Pattern ROUTE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
     private static final Set<String> ROUTE_FIELDS = Set.of("name", "generation", "previewKey", "match", "stable",
-            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings", "https");
+            "canary", "preview", "canaryWeight", "sticky", "overrideHeader", "shield", "health", "drainTimeout", "endpointSettings", "https", "mirror");
 
     private RouteJson() {
     }
@@ -126,10 +126,11 @@ public final class RouteJson {
         Duration drain = r.drainTimeout(doc.get("drainTimeout"), "/drainTimeout", RouteSpec.DEFAULT_DRAIN_TIMEOUT);
         Map<EndpointAddress, EndpointSettings> settings = r.endpointSettings(doc.get("endpointSettings"), seen, health, drain);
         HttpsPolicy https = r.https(doc.get("https"), "/https");
+        Mirror mirror = r.mirror(doc.get("mirror"), "/mirror");
         if (!r.errors.isEmpty()) {
             throw new InvalidRouteException(r.errors);
         }
-        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain, settings, https);
+        return new RouteSpec(name, match, stable, canary, preview, weight, sticky, override, shield, health, drain, settings, https, mirror);
     }
 
     /** Reads the body of a weight change: {@code {"canaryWeight": 2500}}. */
@@ -212,6 +213,9 @@ public final class RouteJson {
         });
         if (!settings.isEmpty()) {
             n.set("endpointSettings", settings);
+        }
+        if (!spec.mirror().isNone()) {
+            n.putObject("mirror").put("weight", spec.mirror().weight()).put("allMethods", spec.mirror().allMethods());
         }
         HttpsPolicy https = spec.https();
         if (!https.isNone()) {

@@ -27,7 +27,8 @@ public record RouteSpec(
         HealthCheck health,
         Duration drainTimeout,
         Map<EndpointAddress, EndpointSettings> endpointSettings,
-        HttpsPolicy https) {
+        HttpsPolicy https,
+        Mirror mirror) {
 
     public static final int FULL_WEIGHT = 10_000;
     public static final String DEFAULT_OVERRIDE_HEADER = "X-Glidepath-Track";
@@ -45,9 +46,18 @@ public record RouteSpec(
         preview = List.copyOf(preview);
         endpointSettings = Collections.unmodifiableMap(new LinkedHashMap<>(endpointSettings));
         https = https == null ? HttpsPolicy.none() : https;
+        mirror = mirror == null ? Mirror.none() : mirror;
         if (canaryWeight < 0 || canaryWeight > FULL_WEIGHT) {
             throw new IllegalArgumentException("canary weight " + canaryWeight + " is outside 0..10000");
         }
+    }
+
+    /** A route that mirrors nothing. */
+    public RouteSpec(String name, RouteMatch match, List<EndpointAddress> stable, List<EndpointAddress> canary, List<EndpointAddress> preview,
+                     int canaryWeight, Stickiness sticky, String overrideHeader, boolean shield, HealthCheck health, Duration drainTimeout,
+                     Map<EndpointAddress, EndpointSettings> endpointSettings, HttpsPolicy https) {
+        this(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https,
+                Mirror.none());
     }
 
     /** A route with no HTTPS policy (plain HTTP requests are served, no HSTS header). */
@@ -102,48 +112,54 @@ public record RouteSpec(
     }
 
     public RouteSpec withMatch(RouteMatch m) {
-        return new RouteSpec(name, m, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, m, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withStable(List<EndpointAddress> s) {
-        return new RouteSpec(name, match, s, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, s, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withCanary(List<EndpointAddress> c) {
-        return new RouteSpec(name, match, stable, c, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, c, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withPreview(List<EndpointAddress> p) {
-        return new RouteSpec(name, match, stable, canary, p, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, p, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withCanaryWeight(int w) {
-        return new RouteSpec(name, match, stable, canary, preview, w, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, preview, w, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withSticky(Stickiness s) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, s, overrideHeader, shield, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, s, overrideHeader, shield, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withShield(boolean on) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, on, health, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, on, health, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withHealth(HealthCheck h) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, h, drainTimeout, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, h, drainTimeout, endpointSettings, https, mirror);
     }
 
     public RouteSpec withDrainTimeout(Duration d) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, d, endpointSettings, https);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, d, endpointSettings, https, mirror);
     }
 
     public RouteSpec withEndpointSettings(Map<EndpointAddress, EndpointSettings> s) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, s, https);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, s, https, mirror);
     }
 
     /** Whether plain HTTP is redirected to HTTPS, and the HSTS header on HTTPS responses. */
     public RouteSpec withHttps(HttpsPolicy h) {
-        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, h);
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings, h, mirror);
+    }
+
+    /** Copies of a share of its requests to the canary's endpoints ({@link Mirror}). */
+    public RouteSpec withMirror(Mirror m) {
+        return new RouteSpec(name, match, stable, canary, preview, canaryWeight, sticky, overrideHeader, shield, health, drainTimeout, endpointSettings,
+                https, m);
     }
 
     /** This spec without the given endpoints in any track (their settings go with them). */
@@ -151,7 +167,7 @@ public record RouteSpec(
         Map<EndpointAddress, EndpointSettings> kept = new LinkedHashMap<>(endpointSettings);
         kept.keySet().removeAll(gone);
         return new RouteSpec(name, match, minus(stable, gone), minus(canary, gone), minus(preview, gone), canaryWeight, sticky, overrideHeader,
-                shield, health, drainTimeout, kept, https);
+                shield, health, drainTimeout, kept, https, mirror);
     }
 
     private static List<EndpointAddress> minus(List<EndpointAddress> list, Set<EndpointAddress> gone) {

@@ -16,7 +16,7 @@ public final class ReleaseFields {
             "allow");
     public static final Set<String> ALLOW = Set.of("rule", "file", "line", "reason");
     public static final Set<String> RESOURCES = Set.of("cpu", "memory");
-    public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout", "https");
+    public static final Set<String> ROUTE = Set.of("host", "pathPrefix", "sticky", "shield", "drainTimeout", "https", "mirrorAllMethods");
     public static final Set<String> HTTPS = Set.of("redirect", "hsts");
     public static final Set<String> HSTS = Set.of("maxAge", "includeSubDomains");
     public static final Set<String> STICKY = Set.of("mode", "name");
@@ -24,7 +24,7 @@ public final class ReleaseFields {
     public static final Set<String> CHECK = Set.of("name", "request", "expect", "timeout");
     public static final Set<String> REQUEST = Set.of("method", "path", "headers", "body");
     public static final Set<String> EXPECT = Set.of("status", "bodyContains");
-    public static final Set<String> STEP = Set.of("weight", "bake", "pause");
+    public static final Set<String> STEP = Set.of("weight", "bake", "pause", "mirror");
     public static final Set<String> ANALYSIS = Set.of("interval", "minRequests", "failAfter", "postPromotion", "rules", "judge", "alpha",
             "tolerance", "inconclusive", "warmup", "metrics");
     public static final Set<String> METRICS = Set.of("prometheus");

@@ -215,6 +215,10 @@ public final class ReleaseReader {
         Strategy strategy = strategy(m.get("strategy"), path + ".strategy");
         List<Step> steps = steps(m, strategy, path);
         Analysis analysis = analysis(m.get("analysis"), path + ".analysis");
+        if (analysis != null && analysis.prometheus().isPresent() && steps.stream().anyMatch(s -> s instanceof Step.Mirror)) {
+            error(m.get("steps").location(), path + ".steps", "mirror steps are judged on the copies' figures, which only the router counts "
+                    + "(Prometheus sees no shadow track): leave analysis.metrics.prometheus out, or the mirror steps");
+        }
         Duration keepPrevious = duration(m.get("keepPrevious"), path + ".keepPrevious", DEFAULT_KEEP_PREVIOUS, Duration.ZERO, Duration.ofHours(24));
         Optional<String> database = serviceDatabase(m.get("database"), path + ".database", name);
         if (errors.size() > before) {
@@ -345,7 +349,8 @@ public final class ReleaseReader {
         Stickiness sticky = sticky(m.get("sticky"), p + ".sticky");
         boolean shield = bool(m.get("shield"), p + ".shield", true);
         Duration drain = duration(m.get("drainTimeout"), p + ".drainTimeout", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
-        return new ServiceRoute(new RouteMatch(host, prefix), sticky, shield, drain, https(m.get("https"), p + ".https"));
+        return new ServiceRoute(new RouteMatch(host, prefix), sticky, shield, drain, https(m.get("https"), p + ".https"),
+                bool(m.get("mirrorAllMethods"), p + ".mirrorAllMethods", false));
     }
 
     /** route.https: {redirect: true, hsts: {maxAge: 8760h, includeSubDomains: true}}. */
@@ -564,14 +569,14 @@ public final class ReleaseReader {
         for (int i = 0; i < list.items().size(); i++) {
             String ip = p + "[" + i + "]";
             SpecNode item = list.items().get(i);
-            MapNode m = map(item, ip, "one of {weight: 10}, {bake: 30s} or {pause: manual}");
+            MapNode m = map(item, ip, "one of {mirror: 20}, {weight: 10}, {bake: 30s} or {pause: manual}");
             if (m == null) {
                 continue;
             }
             known(m, ip, ReleaseFields.STEP);
             if (m.fields().size() != 1 || !ReleaseFields.STEP.contains(m.fields().keySet().iterator().next())) {
                 if (m.fields().size() != 1) {
-                    error(m.location(), ip, "a step does one thing: write {weight: 10}, {bake: 30s} or {pause: manual}");
+                    error(m.location(), ip, "a step does one thing: write {mirror: 20}, {weight: 10}, {bake: 30s} or {pause: manual}");
                 }
                 continue;
             }
@@ -586,6 +591,15 @@ public final class ReleaseReader {
                         }
                         lastWeight = w;
                         steps.add(new Step.Weight(w));
+                    }
+                }
+                case "mirror" -> {
+                    int w = weight(f.value(), ip + ".mirror");
+                    if (lastWeight > 0) {
+                        error(f.value().location(), ip + ".mirror", "comes after a weight step: mirroring proves the canary on copies of real "
+                                + "requests before any user is served by it, so mirror steps go first, such as [{mirror: 20%}, {bake: 1m}, {weight: 10}]");
+                    } else if (w > 0) {
+                        steps.add(new Step.Mirror(w));
                     }
                 }
                 case "bake" -> steps.add(new Step.Bake(duration(f.value(), ip + ".bake", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(24))));

@@ -170,7 +170,8 @@ public final class GatewayTraffic implements TrafficRouter {
         return List.of("no sticky split: during a canary a user's requests may go to either version",
                 "no canary shield: a failed request is not retried on stable",
                 "no in-flight counts: draining is the pods' own termination grace (stopGrace)",
-                "figures only from Prometheus: every service needs analysis.metrics.prometheus");
+                "figures only from Prometheus: every service needs analysis.metrics.prometheus",
+                "no mirror steps: the copies' figures are counted by Glidepath's router only");
     }
 
     /** The HTTPRoute of a route: its match, and per track the versions' Services weighted by their share of the track's endpoints. */

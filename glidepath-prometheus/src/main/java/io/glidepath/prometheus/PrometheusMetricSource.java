@@ -77,6 +77,10 @@ public final class PrometheusMetricSource implements MetricSource {
 
     @Override
     public TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException {
+        if (target.shadow()) {
+            // release files refuse this combination; a window asked for anyway must not pass for the canary's own
+            throw new MetricsUnavailableException("the copies mirrored to the canary are counted by the router only, not in Prometheus", null);
+        }
         Instant at = clock.now();
         Map<String, List<Figure>> byTrack = new LinkedHashMap<>();
         target.stableVersion().ifPresent(v -> byTrack.put("stable", figures(target.service(), "stable", v, query)));

@@ -53,6 +53,13 @@ final class AnalysisWatch {
         this.failuresInARow = failuresInARow;
     }
 
+    /** The canary's side is the copies mirrored to it (no user is served by it yet). */
+    private boolean shadow;
+
+    void shadow(boolean on) {
+        shadow = on;
+    }
+
     /** Failing verdicts in a row so far. */
     int failuresInARow() {
         return failuresInARow;
@@ -68,7 +75,7 @@ final class AnalysisWatch {
             TrafficWindow w;
             try {
                 MetricTarget target = afterPromotion ? new MetricTarget(service, Optional.of(newVersion), Optional.empty())
-                        : new MetricTarget(service, previousVersion, Optional.of(newVersion));
+                        : new MetricTarget(service, previousVersion, Optional.of(newVersion), shadow);
                 w = metrics.window(target, judge.query(analysis.interval()));
             } catch (MetricsUnavailableException e) {
                 events.emit(new ReleaseEvent.Note(clock.now(), service, "no figures this interval (" + e.getMessage() + "): inconclusive"));

@@ -1,10 +1,11 @@
 package io.glidepath.engine.internal;
 
 import io.glidepath.platform.Instance;
-import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.BackendProtocol;
+import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.EndpointSettings;
 import io.glidepath.route.HealthCheck;
+import io.glidepath.route.Mirror;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ServiceSpec;
 import java.time.Duration;
@@ -47,6 +48,14 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
     /** The previous version serves, the new one takes {@code weight} basis points as the canary, under the deploying release's shield. */
     RouteSpec canary(List<Instance> stable, List<Instance> fresh, int weight) {
         return build(previousRoute().withShield(spec.route().shield()), stable, fresh, List.of(), weight);
+    }
+
+    /**
+     * The previous version serves every user; copies of {@code share} of the requests also go to the new
+     * version (weight 0), GET and HEAD only unless the new version's route allows every method.
+     */
+    RouteSpec mirrored(List<Instance> stable, List<Instance> fresh, int share) {
+        return canary(stable, fresh, 0).withMirror(new Mirror(share, spec.route().mirrorAllMethods()));
     }
 
     /** The new version serves under its own route settings; {@code warm} (the previous version) waits on the preview track. */

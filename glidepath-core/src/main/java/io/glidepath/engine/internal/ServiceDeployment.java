@@ -309,6 +309,11 @@ public final class ServiceDeployment {
         return phase.ordinal() < p.ordinal();
     }
 
+    /** From now on the judge reads the copies mirrored to the canary ({@code on}), or the canary's own figures. */
+    void mirroring(boolean on) {
+        analysis.shadow(on);
+    }
+
     /** The canary against stable for {@code duration}, a verdict every interval. */
     void watch(Duration duration) throws Failed, InterruptedException {
         analysis.watch(duration, false);

@@ -68,40 +68,64 @@ sealed interface TrafficPlan {
         private void walk(ServiceDeployment d) throws Failed, InterruptedException {
             int first = d.resumePoint().map(r -> r.stepsDone()).orElse(0);
             int weight = 0;
+            int mirror = 0;
             for (Step done : steps.subList(0, Math.min(first, steps.size()))) {
                 if (done instanceof Step.Weight w) {
                     weight = w.basisPoints();
+                    mirror = 0;
+                } else if (done instanceof Step.Mirror m) {
+                    mirror = m.basisPoints();
                 }
             }
-            d.route(d.routes().canary(d.before().instances(), d.fresh(), weight), first == 0 ? "canary " + d.version() + " in the route at "
-                    + percent(weight) : "going on after step " + first + " of " + steps.size() + ": canary " + d.version() + " at " + percent(weight));
+            if (mirror > 0) {
+                mirror(d, mirror, "going on after step " + first + " of " + steps.size() + ": ");
+            } else {
+                d.route(d.routes().canary(d.before().instances(), d.fresh(), weight), first == 0 ? "canary " + d.version() + " in the route at "
+                        + percent(weight) : "going on after step " + first + " of " + steps.size() + ": canary " + d.version() + " at " + percent(weight));
+            }
             for (int n = first; n < steps.size(); n++) {
                 Step step = steps.get(n);
                 d.failIfFailed();
                 switch (step) {
+                    case Step.Mirror m -> {
+                        mirror = m.basisPoints();
+                        mirror(d, mirror, "");
+                    }
                     case Step.Weight w -> {
                         if (d.failuresInARow() > 0) {
                             d.watch(d.spec().analysis().interval()); // never raise the weight on a failing interval: judge once more first
                         }
                         weight = w.basisPoints();
+                        mirror = 0;
                         d.route(d.routes().canary(d.before().instances(), d.fresh(), weight), "canary " + d.version() + " at " + percent(weight));
+                        d.mirroring(false); // from now on the canary's own figures: users are served by it
                     }
                     case Step.Bake b -> d.watch(b.duration());
                     case Step.ManualPause p -> {
-                        d.emit(new ReleaseEvent.Note(d.now(), d.spec().name(), "paused at " + percent(weight) + ": waiting for glidepath promote"));
+                        d.emit(new ReleaseEvent.Note(d.now(), d.spec().name(), "paused " + (mirror > 0 ? "mirroring " + percent(mirror)
+                                : "at " + percent(weight)) + ": waiting for glidepath promote"));
                         d.awaitPromotion();
                     }
                 }
                 d.emit(new ReleaseEvent.StepDone(d.now(), d.spec().name(), "step " + (n + 1) + " of " + steps.size() + " done: "
-                        + what(step, weight), n + 1, steps.size()));
+                        + what(step, weight, mirror), n + 1, steps.size()));
             }
         }
 
-        private static String what(Step step, int weight) {
+        /** Copies of {@code share} of the requests go to the canary, which serves no user; the judge reads the copies' figures. */
+        private static void mirror(ServiceDeployment d, int share, String prefix) throws Failed {
+            d.route(d.routes().mirrored(d.before().instances(), d.fresh(), share), prefix + "mirroring " + percent(share) + " of the requests to "
+                    + d.version() + ": its answers are judged against " + d.before().name() + "'s and thrown away; no user is served by it");
+            d.mirroring(true);
+        }
+
+        private static String what(Step step, int weight, int mirror) {
+            String at = mirror > 0 ? "mirroring " + percent(mirror) : "at " + percent(weight);
             return switch (step) {
+                case Step.Mirror m -> "mirroring " + percent(mirror) + " to the canary";
                 case Step.Weight w -> "canary at " + percent(weight);
-                case Step.Bake b -> "baked " + Durations.format(b.duration()) + " at " + percent(weight);
-                case Step.ManualPause p -> "promote received at " + percent(weight) + ": going on";
+                case Step.Bake b -> "baked " + Durations.format(b.duration()) + " " + at;
+                case Step.ManualPause p -> "promote received " + at + ": going on";
             };
         }
     }

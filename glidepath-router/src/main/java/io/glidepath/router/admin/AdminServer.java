@@ -363,6 +363,7 @@ public final class AdminServer implements AutoCloseable {
             writeStats(overridden.putObject(t.id()), over.apply(rt.overridden(t)));
         }
         writeStats(n.putObject("shieldAnswers"), over.apply(rt.shieldAnswers()));
+        writeStats(n.putObject("shadow"), over.apply(rt.shadow())); // copies mirrored to the canary: what a judge reads before any user is served by it
         ObjectNode eps = n.putObject("endpoints");
         rt.endpoints().stream().sorted(Comparator.comparing(e -> e.address().toString()))
                 .forEach(e -> writeStats(eps.putObject(e.address().toString()), over.apply(e.metrics())));

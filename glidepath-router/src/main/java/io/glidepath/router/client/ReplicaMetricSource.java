@@ -86,11 +86,16 @@ public final class ReplicaMetricSource implements MetricSource {
         }
         sources.keySet().retainAll(now.stream().map(RouterAdminClient::base).toList());
         Duration covered = reads.stream().map(RouterMetricSource.Read::covered).max(Comparator.naturalOrder()).orElseThrow();
-        return new TrafficWindow(covered, sum(reads, Track.STABLE, query), sum(reads, Track.CANARY, query),
+        if (target.shadow()) {
+            return new TrafficWindow(covered, sum(reads, s -> s.track(Track.STABLE), query), sum(reads, RouteStats::shadow, query),
+                    java.util.OptionalDouble.empty());
+        }
+        return new TrafficWindow(covered, sum(reads, s -> s.track(Track.STABLE), query), sum(reads, s -> s.track(Track.CANARY), query),
                 reads.getFirst().stats().clientShare());
     }
 
-    private static TrackFigures sum(List<RouterMetricSource.Read> reads, Track track, MetricQuery query) throws MetricsUnavailableException {
+    private static TrackFigures sum(List<RouterMetricSource.Read> reads, java.util.function.Function<RouteStats, TrafficStats> track, MetricQuery query)
+            throws MetricsUnavailableException {
         long requests = 0;
         long errors = 0;
         Map<Duration, Long> slower = new HashMap<>();
@@ -98,7 +103,7 @@ public final class ReplicaMetricSource implements MetricSource {
         long firstClientErrors = 0;
         boolean clientsCounted = true;
         for (RouterMetricSource.Read r : reads) {
-            TrafficStats t = r.stats().track(track);
+            TrafficStats t = track.apply(r.stats());
             requests += t.requests();
             errors += t.status5xx();
             for (Duration d : query.slowerThan()) {

@@ -9,14 +9,15 @@ import java.util.OptionalDouble;
 /**
  * Per-track and per-endpoint figures of a route over a window. {@code tracks} hold the split's
  * requests (and the preview key's); requests the override header sent to stable or canary are in
- * {@code overridden}, and stable's answers in place of shielded canary failures in {@code shieldAnswers}.
+ * {@code overridden}, and stable's answers in place of shielded canary failures in {@code shieldAnswers};
+ * the canary's answers to copies mirrored to it in {@code shadow}.
  * On a sticky split, {@code clientShare} is the canary's share of clients (its weight over 10000).
  * {@code toSecond} is where the figures end (an epoch second, exclusive; 0 from a router that does not
  * say): ask on from it to read the seconds that follow, none twice.
  */
 public record RouteStats(String route, long generation, int canaryWeight, int windowSeconds,
                          Map<Track, TrafficStats> tracks, Map<Track, TrafficStats> overridden, TrafficStats shieldAnswers,
-                         Map<String, TrafficStats> endpoints, OptionalDouble clientShare, long toSecond) {
+                         Map<String, TrafficStats> endpoints, OptionalDouble clientShare, long toSecond, TrafficStats shadow) {
 
     public RouteStats {
         tracks = Map.copyOf(tracks);

@@ -190,7 +190,7 @@ public final class RouterAdminClient {
         return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
                 n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints,
                 n.path("clientShare").isNumber() ? OptionalDouble.of(n.path("clientShare").asDouble()) : OptionalDouble.empty(),
-                n.path("toSecond").asLong(0));
+                n.path("toSecond").asLong(0), readStats(n.path("shadow"), asked));
     }
 
     /** The HTTPS listener's certificates ({@code GET /v1/certificates}): {@code tls} false when the router has no HTTPS listener. */

@@ -66,6 +66,11 @@ public final class RouterMetricSource implements MetricSource {
     public TrafficWindow window(MetricTarget target, MetricQuery query) throws MetricsUnavailableException {
         Read r = read(target, query, false);
         RouteStats stats = r.stats();
+        if (target.shadow()) {
+            // the copies mirrored to the canary: no split by client, so no client share
+            return new TrafficWindow(r.covered(), figures(stats.track(Track.STABLE), query.slowerThan()), figures(stats.shadow(), query.slowerThan()),
+                    java.util.OptionalDouble.empty());
+        }
         return new TrafficWindow(r.covered(), figures(stats.track(Track.STABLE), query.slowerThan()),
                 figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
     }

@@ -69,6 +69,8 @@ public final class RouterMetrics {
                 .description("TLS handshakes that failed (no common protocol or suite, a client that gave up)").register(registry);
         FunctionCounter.builder("glidepath_router_access_log_dropped", listener, ListenerCounters::accessLogDropped)
                 .description("access log lines dropped because the log's writer fell behind").register(registry);
+        FunctionCounter.builder("glidepath_router_shadow_dropped", listener, ListenerCounters::shadowDropped)
+                .description("copies of requests not mirrored to a canary: too many out, no canary endpoint, or no connection").register(registry);
         // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is
         // handed to the Prometheus registry beneath it directly, read from each track's buckets at scrape time
         registry.getPrometheusRegistry().register((MultiCollector) this::latencyHistograms);

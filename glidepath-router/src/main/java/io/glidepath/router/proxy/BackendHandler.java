@@ -8,15 +8,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The end of a backend connection's pipeline. While the connection carries an exchange, it hands the
- * response to it; while pooled, any data or close just retires the connection. After a protocol
+ * The end of a backend connection's pipeline. While the connection carries an exchange (or a shadow
+ * copy: {@link BackendUser}), it hands the response to it; while pooled, any data or close just retires the connection. After a protocol
  * upgrade it relays raw bytes to the client.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
-    private Exchange exchange;
+    private BackendUser exchange;
     private FrontendHandler tunnelTo;
 
-    void bind(Exchange e) {
+    void bind(BackendUser e) {
         this.exchange = e;
     }
 
@@ -39,7 +39,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Exchange e = exchange;
+        BackendUser e = exchange;
         if (e == null) {
             // data on a pooled connection: nothing asked for it, so the connection cannot be trusted
             ReferenceCountUtil.release(msg);
@@ -79,7 +79,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (exchange != null) {
-            Exchange e = exchange;
+            BackendUser e = exchange;
             exchange = null;
             e.onBackendGone(null);
         } else if (tunnelTo != null) {
@@ -90,7 +90,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (exchange != null) {
-            Exchange e = exchange;
+            BackendUser e = exchange;
             exchange = null;
             e.onBackendGone(cause);
         }

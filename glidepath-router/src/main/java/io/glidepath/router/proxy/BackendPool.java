@@ -37,6 +37,8 @@ final class BackendPool {
     private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
     private final Map<Endpoint, Set<Channel>> leased = new HashMap<>();
     private final H2Backends h2;
+    /** Shadow copies out from this loop now ({@link ShadowCopy#MAX_IN_FLIGHT} at most). */
+    int shadowsInFlight;
 
     BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType, ProxySettings settings) {
         this.settings = settings;

@@ -1,6 +1,7 @@
 package io.glidepath.router.proxy;
 
 import io.glidepath.route.BackendProtocol;
+import io.glidepath.route.Mirror;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
@@ -46,7 +47,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * states (attempt, retry, shield, relay) share the request's fields and run on one event loop;
  * splitting it would add allocation and indirection per request for no reader's gain.
  */
-final class Exchange {
+final class Exchange implements BackendUser {
     private static final AsciiString PREVIEW_KEY = AsciiString.cached(RouteSpec.PREVIEW_KEY_HEADER);
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
@@ -166,7 +167,24 @@ final class Exchange {
             return; // answered
         }
         prepareOutbound(h);
+        if (track == Track.STABLE && !pinned && mirrors()) {
+            ShadowCopy.send(px, route, request); // before the user's own request changes on its way (a retry, a shield)
+        }
         dispatch(track, null);
+    }
+
+    /**
+     * Whether this request is one the route copies to the canary: its mirror share, drawn at random, of
+     * the requests without a body (GET and HEAD, or any method when the route allows it) that go to stable.
+     */
+    private boolean mirrors() {
+        Mirror m = route.spec().mirror();
+        if (m.isNone() || hasBody || upgradeRequest) {
+            return false;
+        }
+        HttpMethod method = request.method();
+        boolean safe = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+        return (safe || m.allMethods()) && ThreadLocalRandom.current().nextInt(RouteSpec.FULL_WEIGHT) < m.weight();
     }
 
     /**
@@ -498,7 +516,8 @@ final class Exchange {
         }
     }
 
-    void backendWritabilityChanged() {
+    @Override
+    public void backendWritabilityChanged() {
         if (backend != null && backend.isWritable() && !requestComplete) {
             front.readMore();
         }
@@ -512,7 +531,8 @@ final class Exchange {
 
     // --- response ------------------------------------------------------------------------------------
 
-    void onResponseHead(HttpResponse r) {
+    @Override
+    public void onResponseHead(HttpResponse r) {
         int code = r.status().code();
         if (code >= 100 && code < 200 && code != 101) {
             interim = true;
@@ -535,7 +555,7 @@ final class Exchange {
         }
         responseStarted = true;
         status = code;
-        grpc = isGrpc(r.headers());
+        grpc = GrpcStatus.isGrpc(r.headers());
         if (grpc && r.headers().contains(GrpcStatus.HEADER)) {
             status = GrpcStatus.asHttp(code, r.headers()); // a trailers-only answer carries its status here
             grpcStatusSeen = true;
@@ -580,18 +600,14 @@ final class Exchange {
         fctx.write(r);
     }
 
-    private static boolean isGrpc(HttpHeaders h) {
-        String type = h.get(HttpHeaderNames.CONTENT_TYPE);
-        return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
-    }
-
     private boolean shouldShield(int code) {
         return code >= 500 && attemptTrack == Track.CANARY && !pinned && !shielded && route.shield() && requestComplete && !hasBody
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
                 && EndpointPicker.pick(route.endpoints(Track.STABLE), null, System.nanoTime()) != null;
     }
 
-    void onResponseContent(HttpContent c) {
+    @Override
+    public void onResponseContent(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
         if (interim) {
             c.release();
@@ -635,7 +651,8 @@ final class Exchange {
         }
     }
 
-    void flushToClient() {
+    @Override
+    public void flushToClient() {
         fctx.flush();
     }
 
@@ -669,7 +686,8 @@ final class Exchange {
     // --- failures ------------------------------------------------------------------------------------
 
     /** The backend connection closed or failed while this exchange was on it. */
-    void onBackendGone(Throwable cause) {
+    @Override
+    public void onBackendGone(Throwable cause) {
         if (done) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
 /**
@@ -36,6 +37,12 @@ final class GrpcStatus {
     static final int NO_STATUS = 502;
 
     private GrpcStatus() {
+    }
+
+    /** A gRPC call's answer (content-type application/grpc, +proto and the like). */
+    static boolean isGrpc(HttpHeaders h) {
+        String type = h.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
     /**

@@ -22,4 +22,7 @@ public interface ListenerCounters {
 
     /** Access log lines dropped because its writer fell behind (or could not write). */
     long accessLogDropped();
+
+    /** Shadow copies not sent: too many out already, no canary endpoint to take them, or no connection to it. */
+    long shadowDropped();
 }

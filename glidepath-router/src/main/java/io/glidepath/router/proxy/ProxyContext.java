@@ -22,6 +22,7 @@ final class ProxyContext {
     final LongAdder clientTimeouts = new LongAdder();
     final LongAdder refusedConnections = new LongAdder();
     final LongAdder tlsHandshakeFailures = new LongAdder();
+    final LongAdder shadowDropped = new LongAdder();
     private final AtomicInteger open = new AtomicInteger();
     /** The listening channels: they stop accepting while {@code maxConnections} are open. */
     final List<Channel> listeners = new CopyOnWriteArrayList<>();

@@ -241,6 +241,11 @@ public final class ProxyServer implements AutoCloseable {
             public long accessLogDropped() {
                 return px.accessLog == null ? 0 : px.accessLog.dropped();
             }
+
+            @Override
+            public long shadowDropped() {
+                return px.shadowDropped.sum();
+            }
         };
     }
 

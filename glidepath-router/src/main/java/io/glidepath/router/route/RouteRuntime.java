@@ -32,6 +32,8 @@ public final class RouteRuntime {
     private final Map<Track, MetricSeries> trackMetrics = new EnumMap<>(Track.class);
     private final Map<Track, MetricSeries> overridden = new EnumMap<>(Track.class);
     private final MetricSeries shieldAnswers = MetricSeries.systemClock();
+    /** The canary's answers to copies of requests mirrored to it (thrown away: no user saw them). */
+    private final MetricSeries shadow = MetricSeries.systemClock();
     private volatile ClientErrorLedger clientErrors = new ClientErrorLedger();
 
     public RouteRuntime(String name) {
@@ -70,6 +72,11 @@ public final class RouteRuntime {
     /** The figures of stable's answers to requests whose canary failure was shielded. */
     public MetricSeries shieldAnswers() {
         return shieldAnswers;
+    }
+
+    /** The shadow track: how the canary answered the copies mirrored to it. */
+    public MetricSeries shadow() {
+        return shadow;
     }
 
     /** The clients of the split that have had a 5xx since the current canary began. */
