@@ -85,6 +85,22 @@ class RouteJsonTest {
     }
 
     @Test
+    void aRouteMayMirrorAShareToItsCanaryAndBadValuesAreNamedByPointer() throws Exception {
+        RouteSpec s = RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"], "canary": ["127.0.0.1:9002"], "mirror": {"weight": 2000, "allMethods": true}}
+                """));
+        assertThat(s.mirror()).isEqualTo(new Mirror(2000, true));
+        assertThat(RouteJson.readSpec("web", RouteJson.writeSpec(s))).isEqualTo(s);
+        assertThat(RouteJson.writeSpec(s.withMirror(Mirror.none())).has("mirror")).as("none is not written").isFalse();
+        assertThat(RouteJson.readSpec("web", json("{\"stable\": [\"127.0.0.1:9001\"]}")).mirror()).isEqualTo(Mirror.none());
+        assertThatThrownBy(() -> RouteJson.readSpec("web", json("""
+                {"stable": ["127.0.0.1:9001"], "mirror": {"weight": 20000, "allMethods": "yes", "wieght": 1}}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer)
+                        .containsExactlyInAnyOrder("/mirror/weight", "/mirror/allMethods", "/mirror/wieght"));
+    }
+
+    @Test
     void anEndpointMaySpeakH2cAndAnUnknownProtocolIsNamedByPointer() throws Exception {
         RouteSpec s = RouteJson.readSpec("grpc", json("""
                 {"stable": ["127.0.0.1:9001", "127.0.0.1:9002"], "endpointSettings": {"127.0.0.1:9001": {"protocol": "h2c"}}}

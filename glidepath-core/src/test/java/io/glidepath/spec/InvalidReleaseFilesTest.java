@@ -199,6 +199,11 @@ class InvalidReleaseFilesTest {
                         "r.yaml:5:25: services[0].route.pathPrefix: \"catalog\" is not valid: use a path starting with /"),
                 Arguments.of("header stickiness without a header", BASE.replace("/catalog}", "/catalog, sticky: {mode: header}}"),
                         "r.yaml:5:43: services[0].route.sticky.name: is required with mode header"),
+                // shadow traffic
+                Arguments.of("a mirror step after a weight", with("    steps: [{weight: 10}, {mirror: 20%}]\n"),
+                        "r.yaml:6:36: services[0].steps[1].mirror: comes after a weight step"),
+                Arguments.of("mirror steps judged on Prometheus", with("    steps: [{mirror: 20%}, {bake: 1m}, {weight: 10}]\n" + PROMETHEUS),
+                        "r.yaml:6:12: services[0].steps: mirror steps are judged on the copies' figures, which only the router counts"),
                 // gRPC services (run.protocol: h2c)
                 Arguments.of("unknown protocol", BASE.replace("run: {command: [java, -jar, app.jar]}", "run: {command: [java, -jar, app.jar], protocol: h2}"),
                         "r.yaml:4:53: services[0].run.protocol: \"h2\" is not a protocol: use \"http/1.1\", \"h2c\""),

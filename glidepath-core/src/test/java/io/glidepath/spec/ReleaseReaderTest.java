@@ -122,6 +122,16 @@ class ReleaseReaderTest {
     }
 
     @Test
+    void mirrorStepsComeFirstAndTheRouteMayAllowEveryMethod() throws Exception {
+        ServiceSpec s = ReleaseReader.read("r.yaml", MINIMAL.replace("route: {pathPrefix: /catalog}", "route: {pathPrefix: /catalog, mirrorAllMethods: true}")
+                + "    steps: [{mirror: 20%}, {bake: 1m}, {weight: 10}, {bake: 30s}]\n").services().get(0);
+        assertThat(s.steps()).containsExactly(new Step.Mirror(2000), new Step.Bake(Duration.ofMinutes(1)), new Step.Weight(1000),
+                new Step.Bake(Duration.ofSeconds(30)));
+        assertThat(s.route().mirrorAllMethods()).isTrue();
+        assertThat(ReleaseReader.read("r.yaml", MINIMAL).services().get(0).route().mirrorAllMethods()).isFalse();
+    }
+
+    @Test
     void readsJsonToo() throws Exception {
         ReleaseSpec r = ReleaseReader.read("r.json", """
                 {"services": [{"name": "catalog", "version": "2.4.0", "run": {"command": ["java", "-jar", "app.jar"]},
