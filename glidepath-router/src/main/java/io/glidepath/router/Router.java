@@ -1,5 +1,8 @@
 package io.glidepath.router;
 
+import io.glidepath.router.acme.AcmeCertificates;
+import io.glidepath.router.acme.AcmeSettings;
+import io.glidepath.router.acme.AcmeStore;
 import io.glidepath.router.admin.AdminServer;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.router.drain.Drainer;
@@ -16,8 +19,11 @@ import io.glidepath.router.tls.Certificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,7 +60,17 @@ public final class Router implements AutoCloseable {
         /** An HTTPS listener on {@code host:port} beside the plain one, with the certificates of {@code certificates} (a directory of PEM files). */
         public Config withTls(String host, int port, Path certificates) {
             return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
-                    new Tls(host, port, certificates));
+                    new Tls(host, port, certificates, tls == null ? null : tls.acme()));
+        }
+
+        /**
+         * An HTTPS listener whose certificates come from the operator's directory {@code certificates}
+         * (null: none) and from an ACME CA for the routes' host names ({@code acme}; null: none), kept
+         * under {@code stateDir/acme/}.
+         */
+        public Config withTls(String host, int port, Path certificates, AcmeSettings acme) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
+                    new Tls(host, port, certificates, acme));
         }
 
         /** Each request's JSON line to {@code target}, a file or "-" for standard output; null for no access log. */
@@ -91,8 +107,20 @@ public final class Router implements AutoCloseable {
             return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, d, routesFrom, accessLog, tls);
         }
 
-        /** The HTTPS listener: where, and the directory its certificates come from. */
-        public record Tls(String host, int port, Path certificates) {
+        /**
+         * The HTTPS listener: where, the operator's directory of certificates (null: none), and ACME
+         * (null: none). One of the two at least.
+         */
+        public record Tls(String host, int port, Path certificates, AcmeSettings acme) {
+            public Tls {
+                if (certificates == null && acme == null) {
+                    throw new IllegalArgumentException("the HTTPS listener needs certificates: a directory of PEM files, ACME, or both");
+                }
+            }
+
+            public Tls(String host, int port, Path certificates) {
+                this(host, port, certificates, null);
+            }
         }
 
         public Path effectiveTokenFile() {
@@ -110,11 +138,13 @@ public final class Router implements AutoCloseable {
     private final InetSocketAddress adminAddress;
     private final Certificates certificates;
     private final CertificateWatcher certificateWatcher;
+    private final AcmeCertificates acme;
     private final AtomicBoolean loaded;
 
     private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin, InetSocketAddress proxyAddress,
                    InetSocketAddress tlsAddress, InetSocketAddress adminAddress, Certificates certificates, CertificateWatcher certificateWatcher,
-                   AtomicBoolean loaded) {
+                   AcmeCertificates acme, AtomicBoolean loaded) {
+        this.acme = acme;
         this.loaded = loaded;
         this.config = config;
         this.registry = registry;
@@ -145,8 +175,22 @@ public final class Router implements AutoCloseable {
         opened.push(registry);
         try {
             Certificates certificates = null;
+            AcmeCertificates acme = null;
             if (config.tls() != null) {
-                certificates = Certificates.load(config.tls().certificates());
+                List<Path> dirs = new ArrayList<>();
+                if (config.tls().certificates() != null) {
+                    dirs.add(config.tls().certificates());
+                }
+                AcmeStore acmeStore = null;
+                if (config.tls().acme() != null) {
+                    acmeStore = AcmeStore.open(config.stateDir());
+                    dirs.add(acmeStore.certificatesDirectory()); // after the operator's: their files win a name
+                }
+                certificates = Certificates.load(dirs, acmeStore != null);
+                if (acmeStore != null) {
+                    acme = AcmeCertificates.create(config.tls().acme(), acmeStore, certificates, Clock.systemUTC());
+                    opened.push(acme);
+                }
             }
             AccessLog accessLog = null;
             if (config.accessLog() != null) {
@@ -158,6 +202,9 @@ public final class Router implements AutoCloseable {
             }
             ProxyServer proxy = new ProxyServer(registry::table, config.proxy(), accessLog);
             opened.push(proxy);
+            if (acme != null) {
+                proxy.answerAcmeChallenges(acme.challenges());
+            }
             Drainer drainer = new Drainer(registry, proxy::cut).start();
             opened.push(drainer);
             InetSocketAddress proxyAddress = listen(() -> proxy.start(config.listenHost(), config.listenPort()),
@@ -171,11 +218,16 @@ public final class Router implements AutoCloseable {
                 watcher = CertificateWatcher.start(certificates, CERTIFICATE_POLL);
                 opened.push(watcher);
             }
-            RouterMetrics metrics = new RouterMetrics(registry, proxy.counters(), Optional.ofNullable(certificates));
+            if (acme != null) {
+                AcmeCertificates a = acme;
+                registry.onPublish(a::routesChanged);
+                a.start(registry.table()); // the listeners answer challenges from now on
+            }
+            RouterMetrics metrics = new RouterMetrics(registry, proxy.counters(), Optional.ofNullable(certificates), Optional.ofNullable(acme));
             // a replica fed by the cluster is not ready until it has read the cluster's routes
             AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
             AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get,
-                    Optional.ofNullable(certificates));
+                    Optional.ofNullable(certificates), Optional.ofNullable(acme));
             opened.push(admin);
             InetSocketAddress adminAddress;
             try {
@@ -183,7 +235,7 @@ public final class Router implements AutoCloseable {
             } catch (IOException e) {
                 throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
             }
-            return new Router(config, registry, drainer, proxy, admin, proxyAddress, tlsAddress, adminAddress, certificates, watcher, loaded);
+            return new Router(config, registry, drainer, proxy, admin, proxyAddress, tlsAddress, adminAddress, certificates, watcher, acme, loaded);
         } catch (IOException | RuntimeException | InterruptedException e) {
             while (!opened.isEmpty()) {
                 try {
@@ -231,6 +283,11 @@ public final class Router implements AutoCloseable {
         return Optional.ofNullable(certificates);
     }
 
+    /** The ACME client's names and their state; empty without ACME. */
+    public Optional<AcmeCertificates> acme() {
+        return Optional.ofNullable(acme);
+    }
+
     /** What the data path counts beside the routes (connections, malformed requests, slow clients). */
     public ListenerCounters listenerCounters() {
         return proxy.counters();
@@ -258,6 +315,9 @@ public final class Router implements AutoCloseable {
 
     @Override
     public void close() {
+        if (acme != null) {
+            acme.close();
+        }
         if (certificateWatcher != null) {
             certificateWatcher.close();
         }
