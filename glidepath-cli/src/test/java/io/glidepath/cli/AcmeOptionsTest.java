@@ -100,6 +100,11 @@ class AcmeOptionsTest {
             assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
             assertThat(router.err()).contains("--acme-directory 'ftp://ca.example.com/dir' must be an https URL");
         }
+        try (CliProcess router = CliProcess.start("router", "--state-dir", state.toString(), "--tls-listen", "127.0.0.1:0", "--acme",
+                "--kubernetes-routes", "shop")) {
+            assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
+            assertThat(router.err()).contains("--acme does not go with --kubernetes-routes: give the replicas their certificates with --certs");
+        }
         assertThat(state).doesNotExist();
         try (CliProcess router = CliProcess.start("router", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--state-dir", state.toString(),
                 "--tls-listen", "127.0.0.1:0", "--acme", "--acme-directory", "https://127.0.0.1:9/dir", "--acme-email", "ops@example.com")) {

@@ -50,6 +50,11 @@ public final class EdgeOptions {
                     + "standard output with '-'. Off by default; the query string is left out.")
     String accessLog;
 
+    /** Whether the router gets certificates from ACME. */
+    public boolean acme() {
+        return acme;
+    }
+
     /** What is wrong with the combination, in words for the user; empty when nothing is. */
     public Optional<String> problem() {
         if (!acme && (acmeDirectory != null || acmeEmail != null || acmeCaRoot != null)) {

@@ -4,6 +4,7 @@ import io.glidepath.route.RouteMatch;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.route.RoutingTable;
 import io.glidepath.router.tls.Certificates;
+import io.glidepath.time.Backoff;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -48,7 +49,7 @@ public final class AcmeCertificates implements AutoCloseable {
     private final ChallengeTokens tokens;
     private final Certificates certificates;
     private final Clock clock;
-    private final Backoff backoff;
+    private final OrderRetry retry;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("acme").unstarted(r));
     private final AtomicBoolean kickQueued = new AtomicBoolean();
@@ -70,7 +71,7 @@ public final class AcmeCertificates implements AutoCloseable {
         this.tokens = tokens;
         this.certificates = certificates;
         this.clock = clock;
-        this.backoff = new Backoff(settings.retryFirst(), settings.retryMax());
+        this.retry = new OrderRetry(new Backoff(settings.retryFirst(), settings.retryMax(), Backoff.UNLIMITED));
     }
 
     /**
@@ -231,7 +232,7 @@ public final class AcmeCertificates implements AutoCloseable {
     }
 
     private void failed(NameStatus s, OrderFailedException e) {
-        Instant next = backoff.next(clock.instant(), s.failures() + 1, e);
+        Instant next = retry.next(clock.instant(), s.failures() + 1, e);
         states.put(s.name(), s.failed(e.getMessage(), next));
         failed.increment();
         if (e.rateLimited()) {
