@@ -190,7 +190,8 @@ public final class AcmeCertificates implements AutoCloseable {
             Instant now = clock.instant();
             boolean due = switch (s.state()) {
                 case PENDING, RENEWING -> true;
-                case VALID -> !now.isBefore(s.certificate().orElseThrow().renewAt());
+                // due for renewal, or its file went away (deleted by hand): nothing serves the name
+                case VALID -> !now.isBefore(s.certificate().orElseThrow().renewAt()) || certificates.directoryServing(name).isEmpty();
                 case FAILED -> !now.isBefore(s.nextAttempt().orElseThrow());
             };
             if (due) {

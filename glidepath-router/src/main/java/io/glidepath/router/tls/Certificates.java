@@ -127,7 +127,7 @@ public final class Certificates implements Mapping<String, SslContext> {
         return provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
     }
 
-    /** The first directory: the operator's. */
+    /** The first directory: the operator's (the ACME client's when there is no other). */
     public Path directory() {
         return dirs.get(0);
     }
