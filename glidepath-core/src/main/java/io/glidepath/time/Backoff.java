@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * The one back-off policy: waits that double from {@code first} up to {@code max}, for at most
- * {@code retries} retries (0: no retry; {@link #UNLIMITED}: as many as it takes). Webhook deliveries
- * and the router's supervisor both wait by it.
+ * {@code retries} retries (0: no retry; {@link #UNLIMITED}: as many as it takes). Webhook deliveries,
+ * the router's supervisor and the router's ACME orders wait by it.
  */
 public record Backoff(Duration first, Duration max, int retries) {
     public static final int UNLIMITED = Integer.MAX_VALUE;

@@ -1,5 +1,8 @@
 package io.glidepath.router;
 
+import io.glidepath.router.acme.AcmeCertificates;
+import io.glidepath.router.acme.AcmeSettings;
+import io.glidepath.router.acme.AcmeStore;
 import io.glidepath.router.admin.AdminServer;
 import io.glidepath.auth.BearerToken;
 import io.glidepath.router.drain.Drainer;
@@ -18,8 +21,11 @@ import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,7 +73,17 @@ public final class Router implements AutoCloseable {
         /** An HTTPS listener on {@code host:port} beside the plain one, with the certificates of {@code certificates} (a directory of PEM files). */
         public Config withTls(String host, int port, Path certificates) {
             return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
-                    new Tls(host, port, certificates), inherited);
+                    new Tls(host, port, certificates, tls == null ? null : tls.acme()), inherited);
+        }
+
+        /**
+         * An HTTPS listener whose certificates come from the operator's directory {@code certificates}
+         * (null: none) and from an ACME CA for the routes' host names ({@code acme}; null: none), kept
+         * under {@code stateDir/acme/}.
+         */
+        public Config withTls(String host, int port, Path certificates, AcmeSettings acme) {
+            return new Config(listenHost, listenPort, adminHost, adminPort, stateDir, tokenFile, proxy, shutdownTimeout, routesFrom, accessLog,
+                    new Tls(host, port, certificates, acme), inherited);
         }
 
         /** Each request's JSON line to {@code target}, a file or "-" for standard output; null for no access log. */
@@ -108,8 +124,20 @@ public final class Router implements AutoCloseable {
         public record Inherited(FileDescriptor plain, FileDescriptor tls) {
         }
 
-        /** The HTTPS listener: where, and the directory its certificates come from. */
-        public record Tls(String host, int port, Path certificates) {
+        /**
+         * The HTTPS listener: where, the operator's directory of certificates (null: none), and ACME
+         * (null: none). One of the two at least.
+         */
+        public record Tls(String host, int port, Path certificates, AcmeSettings acme) {
+            public Tls {
+                if (certificates == null && acme == null) {
+                    throw new IllegalArgumentException("the HTTPS listener needs certificates: a directory of PEM files, ACME, or both");
+                }
+            }
+
+            public Tls(String host, int port, Path certificates) {
+                this(host, port, certificates, null);
+            }
         }
 
         public Path effectiveTokenFile() {
@@ -127,11 +155,13 @@ public final class Router implements AutoCloseable {
     private final InetSocketAddress adminAddress;
     private final Certificates certificates;
     private final CertificateWatcher certificateWatcher;
+    private final AcmeCertificates acme;
     private final AtomicBoolean loaded;
 
     private Router(Config config, RouteRegistry registry, Drainer drainer, ProxyServer proxy, AdminServer admin, InetSocketAddress proxyAddress,
                    InetSocketAddress tlsAddress, InetSocketAddress adminAddress, Certificates certificates, CertificateWatcher certificateWatcher,
-                   AtomicBoolean loaded) {
+                   AcmeCertificates acme, AtomicBoolean loaded) {
+        this.acme = acme;
         this.loaded = loaded;
         this.config = config;
         this.registry = registry;
@@ -173,8 +203,22 @@ public final class Router implements AutoCloseable {
         opened.push(registry);
         try {
             Certificates certificates = null;
+            AcmeCertificates acme = null;
             if (config.tls() != null) {
-                certificates = Certificates.load(config.tls().certificates());
+                List<Path> dirs = new ArrayList<>();
+                if (config.tls().certificates() != null) {
+                    dirs.add(config.tls().certificates());
+                }
+                AcmeStore acmeStore = null;
+                if (config.tls().acme() != null) {
+                    acmeStore = AcmeStore.open(config.stateDir());
+                    dirs.add(acmeStore.certificatesDirectory()); // after the operator's: their files win a name
+                }
+                certificates = Certificates.load(dirs, acmeStore != null);
+                if (acmeStore != null) {
+                    acme = AcmeCertificates.create(config.tls().acme(), acmeStore, certificates, Clock.systemUTC());
+                    opened.push(acme);
+                }
             }
             AccessLog accessLog = null;
             if (config.accessLog() != null) {
@@ -186,6 +230,9 @@ public final class Router implements AutoCloseable {
             }
             ProxyServer proxy = new ProxyServer(registry::table, config.proxy(), accessLog);
             opened.push(proxy);
+            if (acme != null) {
+                proxy.answerAcmeChallenges(acme.challenges());
+            }
             Drainer drainer = new Drainer(registry, proxy::cut).start();
             opened.push(drainer);
             ListenOn plain = config.inherited() != null ? ListenOn.inherited(config.inherited().plain())
@@ -201,11 +248,16 @@ public final class Router implements AutoCloseable {
                 watcher = CertificateWatcher.start(certificates, CERTIFICATE_POLL);
                 opened.push(watcher);
             }
-            RouterMetrics metrics = new RouterMetrics(registry, proxy.counters(), Optional.ofNullable(certificates));
+            if (acme != null) {
+                AcmeCertificates a = acme;
+                registry.onPublish(a::routesChanged);
+                a.start(registry.table()); // the listeners answer challenges from now on
+            }
+            RouterMetrics metrics = new RouterMetrics(registry, proxy.counters(), Optional.ofNullable(certificates), Optional.ofNullable(acme));
             // a replica fed by the cluster is not ready until it has read the cluster's routes
             AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
             AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get,
-                    Optional.ofNullable(certificates));
+                    Optional.ofNullable(certificates), Optional.ofNullable(acme));
             opened.push(admin);
             InetSocketAddress adminAddress;
             try {
@@ -213,7 +265,7 @@ public final class Router implements AutoCloseable {
             } catch (IOException e) {
                 throw new IOException("cannot listen for the admin API on " + config.adminHost() + ":" + config.adminPort() + ": " + e.getMessage(), e);
             }
-            return new Router(config, registry, drainer, proxy, admin, proxyAddress, tlsAddress, adminAddress, certificates, watcher, loaded);
+            return new Router(config, registry, drainer, proxy, admin, proxyAddress, tlsAddress, adminAddress, certificates, watcher, acme, loaded);
         } catch (IOException | RuntimeException | InterruptedException e) {
             while (!opened.isEmpty()) {
                 try {
@@ -261,6 +313,11 @@ public final class Router implements AutoCloseable {
         return Optional.ofNullable(certificates);
     }
 
+    /** The ACME client's names and their state; empty without ACME. */
+    public Optional<AcmeCertificates> acme() {
+        return Optional.ofNullable(acme);
+    }
+
     /** What the data path counts beside the routes (connections, malformed requests, slow clients). */
     public ListenerCounters listenerCounters() {
         return proxy.counters();
@@ -290,6 +347,9 @@ public final class Router implements AutoCloseable {
         // in the shared accept queue go to the successor
         admin.shutdown(ADMIN_GRACE);
         certificateWatcherStop();
+        if (acme != null) {
+            acme.close(); // its account and certificates are in the state directory too
+        }
         registry.letGoOfState();
         proxy.beginShutdown();
         boolean clean = proxy.awaitClientsClosed(config.shutdownTimeout());
@@ -303,6 +363,9 @@ public final class Router implements AutoCloseable {
 
     @Override
     public void close() {
+        if (acme != null) {
+            acme.close();
+        }
         certificateWatcherStop();
         admin.close();
         proxy.close();

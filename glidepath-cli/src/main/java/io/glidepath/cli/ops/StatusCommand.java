@@ -71,6 +71,9 @@ public final class StatusCommand implements Callable<Integer> {
                     .put("proxy", st.endpoints().map(e -> e.proxy().toString()).orElse(null));
             if (certificates != null && certificates.path("tls").asBoolean()) {
                 router.set("certificates", certificates.path("certificates"));
+                if (certificates.has("acme")) {
+                    router.set("acme", certificates.path("acme"));
+                }
             }
             n.putObject("server").put("running", st.serverAlive()).put("pid", st.serverPid())
                     .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null))
@@ -159,6 +162,19 @@ public final class StatusCommand implements Callable<Integer> {
             }
             System.out.println("        " + x.path("file").asText() + "  " + String.join(", ", names) + "  " + expiry
                     + (x.has("error") ? "  NOT LOADED: " + x.path("error").asText() : ""));
+        }
+        JsonNode acme = c.path("acme");
+        if (!acme.isMissingNode()) {
+            System.out.println("acme    " + acme.path("names").size() + " name" + (acme.path("names").size() == 1 ? "" : "s") + " from "
+                    + acme.path("directory").asText());
+            for (JsonNode n : acme.path("names")) {
+                String state = n.path("state").asText().toUpperCase(java.util.Locale.ROOT);
+                String detail = n.hasNonNull("renewAt") ? "  renews from " + n.path("renewAt").asText().substring(0, 10) : "";
+                if (n.hasNonNull("reason")) {
+                    detail += "  failed " + n.path("failures").asInt() + "x: " + n.path("reason").asText() + "; next try " + n.path("nextAttempt").asText();
+                }
+                System.out.println("        " + n.path("name").asText() + "  " + state + detail);
+            }
         }
     }
 

@@ -104,6 +104,13 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
                 ArrayNode steps = o.putArray("steps");
                 for (Step step : s.steps()) {
                     switch (step) {
+                        case Step.Mirror m -> {
+                            if (m.basisPoints() % 100 == 0) {
+                                steps.addObject().put("mirror", m.basisPoints() / 100);
+                            } else {
+                                steps.addObject().put("mirror", m.basisPoints() / 100.0);
+                            }
+                        }
                         case Step.Weight x -> {
                             if (x.basisPoints() % 100 == 0) {
                                 steps.addObject().put("weight", x.basisPoints() / 100);

@@ -118,6 +118,12 @@ public final class RouterCommand implements Callable<Integer> {
             System.err.println("glidepath router: --kubernetes-routes must name a namespace, such as shop; got \"" + kubernetesRoutes + "\"");
             return Main.INVALID_INPUT;
         }
+        if (kubernetesRoutes != null && edge.acme()) {
+            // each replica would order for itself and answer only its own HTTP-01 tokens, which the CA may not reach
+            System.err.println("glidepath router: --acme does not go with --kubernetes-routes: give the replicas their certificates with "
+                    + "--certs (a Secret volume, such as cert-manager's)");
+            return Main.INVALID_INPUT;
+        }
         Router.Config config = Router.Config.loopback(stateDir)
                 .withListen(listen.host(), listen.port())
                 .withAdmin(admin.host(), admin.port())

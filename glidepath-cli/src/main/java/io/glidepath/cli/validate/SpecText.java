@@ -20,6 +20,7 @@ public final class SpecText {
 
     public static String step(Step step) {
         return switch (step) {
+            case Step.Mirror m -> "mirror " + weight(m.basisPoints());
             case Step.Weight w -> weight(w.basisPoints());
             case Step.Bake b -> "bake " + Durations.format(b.duration());
             case Step.ManualPause p -> "pause";

@@ -24,6 +24,8 @@ import io.glidepath.router.metrics.SlowerThan;
 import io.glidepath.router.metrics.WindowStats;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.route.RouteRegistry;
+import io.glidepath.router.acme.AcmeCertificates;
+import io.glidepath.router.acme.NameStatus;
 import io.glidepath.router.tls.Certificates;
 import io.glidepath.router.route.RouteRegistry.StaleGenerationException;
 import io.glidepath.router.route.RouteRegistry.UnknownRouteException;
@@ -64,12 +66,13 @@ public final class AdminServer implements AutoCloseable {
     private final BearerToken token;
     private final RouterMetrics metrics;
     private final Optional<Certificates> certificates;
+    private final Optional<AcmeCertificates> acme;
     private final Optional<String> routesFrom;
     private final BooleanSupplier routesLoaded;
     private HttpServer server;
 
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics) {
-        this(registry, token, metrics, Optional.empty(), () -> true, Optional.empty());
+        this(registry, token, metrics, Optional.empty(), () -> true, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -82,7 +85,14 @@ public final class AdminServer implements AutoCloseable {
      */
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
                        BooleanSupplier routesLoaded, Optional<Certificates> certificates) {
+        this(registry, token, metrics, routesFrom, routesLoaded, certificates, Optional.empty());
+    }
+
+    /** @param acme the ACME client, whose names {@code GET /v1/certificates} lists with their state */
+    public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
+                       BooleanSupplier routesLoaded, Optional<Certificates> certificates, Optional<AcmeCertificates> acme) {
         this.certificates = certificates;
+        this.acme = acme;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         this.registry = registry;
         this.token = token;
@@ -156,6 +166,7 @@ public final class AdminServer implements AutoCloseable {
         certificates.ifPresent(c -> {
             Certificates.View v = c.view();
             n.put("directory", c.directory().toString());
+            c.directories().forEach(d -> n.withArray("directories").add(d.toString()));
             n.put("provider", c.provider());
             v.defaultFile().ifPresent(f -> n.put("default", f));
             ArrayNode a = n.putArray("certificates");
@@ -167,7 +178,26 @@ public final class AdminServer implements AutoCloseable {
                     o.put("notAfter", l.notAfter().toString());
                     o.put("issuer", l.issuer());
                 }
+                o.put("directory", l.directory().toString());
                 l.error().ifPresent(e -> o.put("error", e));
+            }
+        });
+        acme.ifPresent(a -> {
+            ObjectNode o = n.putObject("acme");
+            o.put("directory", a.settings().directory().toString());
+            ArrayNode names = o.putArray("names");
+            for (NameStatus s : a.names()) {
+                ObjectNode x = names.addObject();
+                x.put("name", s.name());
+                x.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+                s.certificate().ifPresent(c -> {
+                    x.put("notAfter", c.notAfter().toString());
+                    x.put("renewAt", c.renewAt().toString());
+                    x.put("serial", c.serial());
+                });
+                x.put("failures", s.failures());
+                s.reason().ifPresent(r -> x.put("reason", r));
+                s.nextAttempt().ifPresent(t -> x.put("nextAttempt", t.toString()));
             }
         });
         json(ctx, 200, n);

@@ -7,6 +7,8 @@ import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.route.RouteRuntime;
 import io.glidepath.router.route.RoutingTable;
+import io.glidepath.router.acme.AcmeCertificates;
+import io.glidepath.router.acme.NameStatus;
 import io.glidepath.router.tls.Certificates;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -24,8 +26,10 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +55,11 @@ public final class RouterMetrics {
 
     /** @param certificates the HTTPS listener's, whose expiry {@code /metrics} shows */
     public RouterMetrics(RouteRegistry routes, ListenerCounters listener, Optional<Certificates> certificates) {
+        this(routes, listener, certificates, Optional.empty());
+    }
+
+    /** @param acme the ACME client, whose orders and names {@code /metrics} shows */
+    public RouterMetrics(RouteRegistry routes, ListenerCounters listener, Optional<Certificates> certificates, Optional<AcmeCertificates> acme) {
         this.routes = routes;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -80,6 +89,15 @@ public final class RouterMetrics {
                     .description("certificate files that did not load, at start or on a change (each keeps what it served before)")
                     .register(registry);
         });
+        acme.ifPresent(a -> {
+            FunctionCounter.builder("glidepath_router_acme_certificates_issued", a, AcmeCertificates::issuedCount)
+                    .description("certificates the ACME CA issued (first ones and renewals)").register(registry);
+            FunctionCounter.builder("glidepath_router_acme_orders_failed", a, AcmeCertificates::failedCount)
+                    .description("ACME orders that brought no certificate (the name waits, then orders again)").register(registry);
+            FunctionCounter.builder("glidepath_router_acme_orders_rate_limited", a, AcmeCertificates::rateLimitedCount)
+                    .description("failed ACME orders the CA refused as rate limited").register(registry);
+            registry.getPrometheusRegistry().register((MultiCollector) () -> acmeNames(a));
+        });
         routes.onPublish(this::sync);
     }
 
@@ -91,12 +109,29 @@ public final class RouterMetrics {
     private static MetricSnapshots certificateExpiry(Certificates certificates) {
         GaugeSnapshot.Builder g = GaugeSnapshot.builder().name("glidepath_router_certificate_not_after_seconds")
                 .help("when each certificate the HTTPS listener serves expires, in Unix seconds");
+        java.util.Set<List<String>> seen = new java.util.HashSet<>();
         for (Certificates.Loaded c : certificates.view().certificates()) {
-            if (c.notAfter() != null) {
+            String names = String.join(",", c.names());
+            // the operator's file and the ACME client's may share a name: the first (the operator's, which serves) is shown
+            if (c.notAfter() != null && seen.add(List.of(c.file(), names))) {
                 g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(c.notAfter().getEpochSecond())
-                        .labels(Labels.of("file", c.file(), "names", String.join(",", c.names()))).build());
+                        .labels(Labels.of("file", c.file(), "names", names)).build());
             }
         }
+        return MetricSnapshots.of(g.build());
+    }
+
+    /** {@code glidepath_router_acme_names{state}}: how many names are pending, valid, renewing, failed. */
+    private static MetricSnapshots acmeNames(AcmeCertificates acme) {
+        Map<NameStatus.State, Integer> counts = new EnumMap<>(NameStatus.State.class);
+        for (NameStatus.State s : NameStatus.State.values()) {
+            counts.put(s, 0);
+        }
+        acme.names().forEach(n -> counts.merge(n.state(), 1, Integer::sum));
+        GaugeSnapshot.Builder g = GaugeSnapshot.builder().name("glidepath_router_acme_names")
+                .help("host names the ACME client gets certificates for, by state");
+        counts.forEach((state, n) -> g.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(n)
+                .labels(Labels.of("state", state.name().toLowerCase(Locale.ROOT))).build()));
         return MetricSnapshots.of(g.build());
     }
 

@@ -5,6 +5,7 @@ import io.glidepath.route.Mirror;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
+import io.glidepath.router.acme.Http01Responder;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.endpoint.EndpointPicker;
 import io.glidepath.router.metrics.MetricSeries;
@@ -150,6 +151,14 @@ final class Exchange implements BackendUser {
             answer(HttpResponseStatus.BAD_REQUEST, "request target has a '.' or '..' path segment; send a normalised path", false);
             return;
         }
+        Http01Responder challenges = px.acmeChallenges;
+        if (challenges != null && path.startsWith(ACME_CHALLENGES)) {
+            String keyAuthorization = challenges.keyAuthorization(path.substring(ACME_CHALLENGES.length()));
+            if (keyAuthorization != null) {
+                answerAcmeChallenge(keyAuthorization);
+                return;
+            }
+        }
         RoutingTable table = px.table.get();
         route = table.match(host, path);
         if (route == null) {
@@ -199,6 +208,16 @@ final class Exchange implements BackendUser {
         }
         String location = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
         answer(HttpResponseStatus.PERMANENT_REDIRECT, "this route is served over HTTPS: " + location, clientKeepAlive && !hasBody, location);
+    }
+
+    /** The key authorization of one of the router's own orders, as RFC 8555 (8.3) has it: the body is exactly that. */
+    private void answerAcmeChallenge(String keyAuthorization) {
+        done = true;
+        boolean keep = clientKeepAlive && !front.closing(); // a body it sent is read and dropped, as for a 404
+        var response = LocalResponses.exactly(fctx.alloc(), HttpResponseStatus.OK, "application/octet-stream", keyAuthorization, keep);
+        logAccess(200, response.content().readableBytes());
+        fctx.writeAndFlush(response);
+        front.answeredLocally(requestComplete, keep);
     }
 
     /** Body framing a proxy must refuse (the decoder already refused CL + TE on HTTP/1.1). */

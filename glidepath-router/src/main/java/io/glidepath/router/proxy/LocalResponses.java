@@ -15,6 +15,21 @@ final class LocalResponses {
     private LocalResponses() {
     }
 
+    /** {@code text} as the whole body, nothing added (an ACME challenge's answer). */
+    static FullHttpResponse exactly(ByteBufAllocator alloc, HttpResponseStatus status, String contentType, String text, boolean keepAlive) {
+        ByteBuf body = alloc.buffer(text.length());
+        body.writeCharSequence(text, StandardCharsets.US_ASCII);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (!keepAlive) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return r;
+    }
+
     static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, String message, boolean keepAlive) {
         ByteBuf body = alloc.buffer(message.length() + 16);
         body.writeCharSequence("glidepath: " + message + "\n", StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.router.acme.Http01Responder;
 import io.glidepath.router.route.RoutingTable;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
@@ -28,6 +29,8 @@ final class ProxyContext {
     final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
     private volatile boolean stopping;
+    /** ACME's HTTP-01 tokens in flight; null without ACME. */
+    volatile Http01Responder acmeChallenges;
     /** The HTTPS listener's port, for redirects to it; 0 without one. */
     volatile int httpsPort;
 

@@ -1,5 +1,6 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.router.acme.Http01Responder;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.RoutingTable;
 import io.glidepath.router.tls.Certificates;
@@ -75,6 +76,14 @@ public final class ProxyServer implements AutoCloseable {
         if (!epoll) {
             log.warn("native epoll is not available ({}); using NIO", Epoll.unavailabilityCause().toString());
         }
+    }
+
+    /**
+     * Answers ACME's HTTP-01 challenges ({@code /.well-known/acme-challenge/TOKEN}) with {@code responder}'s
+     * key authorizations, before any route is looked for; a token it does not know goes to the routes.
+     */
+    public void answerAcmeChallenges(Http01Responder responder) {
+        px.acmeChallenges = responder;
     }
 
     /** Binds the plain HTTP listener; returns the address bound (port 0 picks a free one). */

@@ -20,25 +20,29 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 import javax.security.auth.x500.X500Principal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listener's certificates, from a directory of PEM files, chosen per connection by the name the
- * client asks for (SNI). Each {@code NAME.crt} or {@code NAME.pem} holds a certificate chain (leaf
+ * The listener's certificates, from directories of PEM files, chosen per connection by the name the
+ * client asks for (SNI). The operator's directory comes first and the ACME client's after it: for a
+ * name two directories serve, the first directory's file wins. Each {@code NAME.crt} or {@code NAME.pem} holds a certificate chain (leaf
  * first) and its key is {@code NAME.key}, or a PRIVATE KEY block in the same file (HAProxy's
  * combined form). The names a certificate serves are its DNS subject alternative names (its common
  * name when it has none), wildcards ({@code *.example.com}: one label) included. A client naming none
- * of them, or none at all, gets the default certificate: {@code default.*}, else the first file by name.
+ * of them, or none at all, gets the default certificate: {@code default.*}, else the first file by name
+ * (of the first directory that has one). A store may start empty when certificates are still to come
+ * (ACME): a handshake then fails until one is there.
  *
  * <p>{@link #reload()} reads the directory again; the listener calls it when files change. A file
  * that does not load keeps what it served before (its error is reported, see {@link #view()}), so a
@@ -61,7 +65,7 @@ public final class Certificates implements Mapping<String, SslContext> {
      * @param error why the file's current contents do not load; empty when they did. A file with an
      *              error may still serve what it loaded before ({@code names} non-empty)
      */
-    public record Loaded(String file, List<String> names, Instant notAfter, String issuer, Optional<String> error) {
+    public record Loaded(String file, List<String> names, Instant notAfter, String issuer, Optional<String> error, Path directory) {
     }
 
     /** What the store serves now. */
@@ -72,32 +76,48 @@ public final class Certificates implements Mapping<String, SslContext> {
     private record Entry(Loaded info, SslContext context, String digest) {
     }
 
-    private final Path dir;
+    /** Which directory's certificate serves a name, for {@link #directoryServing}. */
+    private record Served(SslContext context, Path directory) {
+    }
+
+    private final List<Path> dirs;
     private final SslProvider provider;
     private final LongAdder reloadErrors = new LongAdder();
     private volatile Map<String, Entry> byFile = Map.of();
-    private volatile Map<String, SslContext> exact = Map.of();
-    private volatile Map<String, SslContext> wildcard = Map.of();
+    private volatile Map<String, Served> exact = Map.of();
+    private volatile Map<String, Served> wildcard = Map.of();
+    private volatile Consumer<String> unservedName = name -> { };
     private volatile SslContext fallback;
     private volatile View view = new View(List.of(), Optional.empty());
 
-    private Certificates(Path dir) {
-        this.dir = dir;
+    private Certificates(List<Path> dirs) {
+        this.dirs = List.copyOf(dirs);
         // BoringSSL through netty-tcnative where its native library loads: less CPU per handshake and record
         this.provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** Loads {@code dir}; fails when no certificate in it loads (a TLS listener with nothing to serve is a mistake to catch at start). */
     public static Certificates load(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new IOException("certificate directory " + dir + " does not exist or is not a directory: create it and put NAME.crt "
-                    + "with NAME.key (PEM) in it");
+        return load(List.of(dir), false);
+    }
+
+    /**
+     * Loads {@code dirs}, the operator's first. With {@code mayStartEmpty} (certificates an ACME client
+     * is still to bring) a store in which nothing loads yet is fine; without, it fails.
+     */
+    public static Certificates load(List<Path> dirs, boolean mayStartEmpty) throws IOException {
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("certificate directory " + dir + " does not exist or is not a directory: create it and put NAME.crt "
+                        + "with NAME.key (PEM) in it");
+            }
         }
-        Certificates c = new Certificates(dir);
+        Certificates c = new Certificates(dirs);
         c.reload();
-        if (c.fallback == null) {
+        if (c.fallback == null && !mayStartEmpty) {
             String errors = String.join("; ", c.view.certificates().stream().flatMap(l -> l.error().stream().map(e -> l.file() + ": " + e)).toList());
-            throw new IOException("no certificate in " + dir + " loads" + (errors.isEmpty() ? " (put NAME.crt with NAME.key, PEM, in it)" : ": " + errors));
+            throw new IOException("no certificate in " + String.join(", ", dirs.stream().map(Path::toString).toList()) + " loads"
+                    + (errors.isEmpty() ? " (put NAME.crt with NAME.key, PEM, in it)" : ": " + errors));
         }
         return c;
     }
@@ -107,8 +127,33 @@ public final class Certificates implements Mapping<String, SslContext> {
         return provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
     }
 
+    /** The first directory: the operator's (the ACME client's when there is no other). */
     public Path directory() {
-        return dir;
+        return dirs.get(0);
+    }
+
+    /** Every directory, in the order they win a name. */
+    public List<Path> directories() {
+        return dirs;
+    }
+
+    /**
+     * Told, on the event loop of the handshake, each name a client asked for that no certificate
+     * serves (it got the default, or nothing): an ACME client's cue to order one. It must return at once.
+     */
+    public void onUnservedName(Consumer<String> listener) {
+        this.unservedName = listener;
+    }
+
+    /** The directory whose certificate serves {@code host} (exact, then wildcard); empty when none does. */
+    public Optional<Path> directoryServing(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        Served s = exact.get(h);
+        if (s == null) {
+            int dot = h.indexOf('.');
+            s = dot > 0 ? wildcard.get(h.substring(dot + 1)) : null;
+        }
+        return s == null ? Optional.empty() : Optional.of(s.directory());
     }
 
     public View view() {
@@ -125,17 +170,22 @@ public final class Certificates implements Mapping<String, SslContext> {
     public SslContext map(String host) {
         if (host != null) {
             String h = host.toLowerCase(Locale.ROOT);
-            SslContext c = exact.get(h);
+            Served c = exact.get(h);
             if (c != null) {
-                return c;
+                return c.context();
             }
             int dot = h.indexOf('.');
             if (dot > 0) {
                 c = wildcard.get(h.substring(dot + 1));
                 if (c != null) {
-                    return c;
+                    return c.context();
                 }
             }
+            unservedName.accept(h);
+        }
+        if (fallback == null) {
+            // nothing to serve yet (ACME still ordering): the handshake fails and the connection closes
+            throw new IllegalStateException("no certificate yet for " + host);
         }
         return fallback;
     }
@@ -143,10 +193,10 @@ public final class Certificates implements Mapping<String, SslContext> {
     /** Reads the directory again; returns true when what is served changed. */
     public synchronized boolean reload() throws IOException {
         Map<String, Entry> before = byFile;
-        Map<String, Entry> now = new TreeMap<>();
+        Map<String, Entry> now = new LinkedHashMap<>(); // by path: the first directory's files first, each directory's by name
         List<Loaded> infos = new ArrayList<>();
         for (Path certFile : certificateFiles()) {
-            String file = certFile.getFileName().toString();
+            String file = certFile.toString();
             Entry previous = before.get(file);
             try {
                 Entry e = read(certFile, previous);
@@ -159,37 +209,42 @@ public final class Certificates implements Mapping<String, SslContext> {
                     log.warn("certificate {}: {}; it keeps serving what it loaded before", certFile, why);
                     now.put(file, previous);
                     Loaded p = previous.info();
-                    infos.add(new Loaded(p.file(), p.names(), p.notAfter(), p.issuer(), Optional.of(why)));
+                    infos.add(new Loaded(p.file(), p.names(), p.notAfter(), p.issuer(), Optional.of(why), p.directory()));
                 } else {
                     log.warn("certificate {}: {}", certFile, why);
-                    infos.add(new Loaded(file, List.of(), null, null, Optional.of(why)));
+                    infos.add(new Loaded(certFile.getFileName().toString(), List.of(), null, null, Optional.of(why), certFile.getParent()));
                 }
             }
         }
         boolean changed = !now.equals(before);
-        Map<String, SslContext> ex = new HashMap<>();
-        Map<String, SslContext> wild = new HashMap<>();
+        Map<String, Served> ex = new HashMap<>();
+        Map<String, Served> wild = new HashMap<>();
         String defaultFile = null;
+        Path defaultDir = null;
         for (Map.Entry<String, Entry> e : now.entrySet()) {
-            for (String name : e.getValue().info().names()) {
-                // the first file by name wins a name two files claim: predictable, and reported in the view
+            Loaded info = e.getValue().info();
+            Served served = new Served(e.getValue().context(), info.directory());
+            for (String name : info.names()) {
+                // the first directory, then the first file by name, wins a name two files claim: predictable, and reported in the view
                 if (name.startsWith("*.")) {
-                    wild.putIfAbsent(name.substring(2), e.getValue().context());
+                    wild.putIfAbsent(name.substring(2), served);
                 } else {
-                    ex.putIfAbsent(name, e.getValue().context());
+                    ex.putIfAbsent(name, served);
                 }
             }
-            if (defaultFile == null || baseName(e.getKey()).equals("default") && !baseName(defaultFile).equals("default")) {
+            boolean isDefault = baseName(info.file()).equals("default");
+            if (defaultFile == null || isDefault && info.directory().equals(defaultDir) && !baseName(now.get(defaultFile).info().file()).equals("default")) {
                 defaultFile = e.getKey();
+                defaultDir = info.directory();
             }
         }
         byFile = Map.copyOf(now);
         exact = Map.copyOf(ex);
         wildcard = Map.copyOf(wild);
         fallback = defaultFile == null ? null : now.get(defaultFile).context();
-        view = new View(List.copyOf(infos), Optional.ofNullable(defaultFile));
+        view = new View(List.copyOf(infos), Optional.ofNullable(defaultFile).map(f -> now.get(f).info().file()));
         if (changed) {
-            log.info("certificates from {}: {} loaded ({}), default {}", dir, now.size(), provider(), defaultFile);
+            log.info("certificates from {}: {} loaded ({}), default {}", dirs, now.size(), provider(), defaultFile);
         }
         return changed;
     }
@@ -197,13 +252,15 @@ public final class Certificates implements Mapping<String, SslContext> {
     /** A cheap fingerprint of the directory (names, sizes, modification times) to tell whether to reload. */
     public String fingerprint() throws IOException {
         StringBuilder sb = new StringBuilder();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            List<Path> sorted = new ArrayList<>();
-            files.forEach(sorted::add);
-            sorted.sort(null);
-            for (Path p : sorted) {
-                if (Files.isRegularFile(p)) {
-                    sb.append(p.getFileName()).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis()).append(';');
+        for (Path dir : dirs) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                List<Path> sorted = new ArrayList<>();
+                files.forEach(sorted::add);
+                sorted.sort(null);
+                for (Path p : sorted) {
+                    if (Files.isRegularFile(p)) {
+                        sb.append(p).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis()).append(';');
+                    }
                 }
             }
         }
@@ -212,10 +269,14 @@ public final class Certificates implements Mapping<String, SslContext> {
 
     private List<Path> certificateFiles() throws IOException {
         List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{crt,pem}")) {
-            files.forEach(out::add);
+        for (Path dir : dirs) {
+            List<Path> inDir = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{crt,pem}")) {
+                files.forEach(inDir::add);
+            }
+            inDir.sort(null);
+            out.addAll(inDir);
         }
-        out.sort(null);
         return out;
     }
 
@@ -242,7 +303,8 @@ public final class Certificates implements Mapping<String, SslContext> {
         if (keyText.contains("BEGIN ENCRYPTED PRIVATE KEY")) {
             throw new IOException("the key is encrypted; the router needs it unencrypted, readable by its user only (chmod 600)");
         }
-        Collection<? extends java.security.cert.Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(chain));
+        Collection<? extends java.security.cert.Certificate> certs = CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(certificateBlocks(text)));
         if (certs.isEmpty()) {
             throw new IOException("no CERTIFICATE block: the file must hold the certificate chain in PEM, the site's certificate first");
         }
@@ -271,7 +333,23 @@ public final class Certificates implements Mapping<String, SslContext> {
                     + "); the key must be the certificate's, in PEM PKCS#8", e);
         }
         return new Entry(new Loaded(certFile.getFileName().toString(), names, leaf.getNotAfter().toInstant(),
-                leaf.getIssuerX500Principal().getName(X500Principal.RFC2253), Optional.empty()), context, digest);
+                leaf.getIssuerX500Principal().getName(X500Principal.RFC2253), Optional.empty(), certFile.getParent()), context, digest);
+    }
+
+    private static final java.util.regex.Pattern CERTIFICATE_BLOCK =
+            java.util.regex.Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
+
+    /**
+     * The CERTIFICATE blocks of a PEM text, nothing else: the JDK's parser takes a PRIVATE KEY block after
+     * them (the combined form) for one more certificate and fails.
+     */
+    public static byte[] certificateBlocks(String pem) {
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = CERTIFICATE_BLOCK.matcher(pem);
+        while (m.find()) {
+            sb.append(m.group()).append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String digest(byte[] chain, byte[] key) {

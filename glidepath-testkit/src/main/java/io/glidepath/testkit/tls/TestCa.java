@@ -83,6 +83,11 @@ public final class TestCa {
         return new Issued(leaf, pem(leaf) + pem(cert), pem(new JcaPKCS8Generator(k.getPrivate(), null)));
     }
 
+    /** This CA's certificate as PEM (a trust anchor to hand to a client). */
+    public String rootPem() throws IOException {
+        return pem(cert);
+    }
+
     /** A client context trusting this CA only. */
     public SSLContext clientContext() throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
