@@ -15,6 +15,12 @@ Scenarios:
   h2      as tls, the clients speaking HTTP/2 (h2load: CONNECTIONS/4 connections, 8 streams each; ALPN h2 on every
           proxy); the backend stays HTTP/1.1. h2load reports no percentiles: the p50 column holds the mean
           latency and p99 the largest
+  mirror  as single, every request also copied to a second backend port (shadow traffic; Glidepath's route
+          mirror 100% to a canary at weight 0, nginx's mirror directive; HAProxy has no built-in mirroring and
+          is left out); compare with single in the same run for what mirroring costs users
+  h2c     HTTP/2 in clear text on both sides, gRPC's transport: h2load with prior knowledge to each proxy, and
+          each proxy to an nginx backend that speaks only HTTP/2 (nginx grpc_pass, HAProxy proto h2, Glidepath's
+          endpoint protocol h2c); "direct" is h2load to that backend
 """
 import json
 import os
@@ -34,7 +40,7 @@ DURATION = int(os.environ.get("DURATION", "20"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
 WARMUP = int(os.environ.get("WARMUP", "10"))
-SCENARIOS = os.environ.get("SCENARIOS", "single split tls h2").split()
+SCENARIOS = os.environ.get("SCENARIOS", "single split tls h2 h2c").split()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PORTS = {"backend": 18100, "backend2": 18101, "nginx": 18111, "haproxy": 18112, "glidepath": 18113, "admin": 18114, "glidepath_plain": 18115}
 BODY = "hello world!\n"  # 13 bytes
@@ -101,10 +107,10 @@ def wrk(port, seconds, headers=(), scheme="http"):
             "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, sock.groups())) if sock else 0)}
 
 
-def h2load(port, seconds, scheme="https"):
+def h2load(port, seconds, scheme="https", h1=None):
     conns = max(1, CONNECTIONS // 4)
     cmd = ["h2load", "-c", str(conns), "-m", "8", "-D", str(seconds), "-t", "1"]
-    if scheme == "http":
+    if h1 if h1 is not None else scheme == "http":
         cmd.append("--h1")  # the direct backend speaks HTTP/1.1 only
     out = sh(cmd + [f"{scheme}://127.0.0.1:{port}/"]).stdout
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
@@ -143,14 +149,28 @@ def write(name, text):
     return path
 
 
-def backend_conf():
+def wait_tcp(port, timeout=30):
+    """For ports that speak only HTTP/2 with prior knowledge, where an HTTP/1.1 GET gets no answer."""
+    import socket
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def backend_conf(h2c=False):
+    h2 = " http2" if h2c else ""
     return write("backend.conf", f"""
 worker_processes 1;
 daemon off; pid {WORK}/backend.pid; error_log {WORK}/backend-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-  access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
-  server {{ listen 127.0.0.1:{PORTS['backend']}; listen 127.0.0.1:{PORTS['backend2']};
+  access_log off; keepalive_requests 1000000; keepalive_timeout 300s; http2_max_requests 1000000;
+  server {{ listen 127.0.0.1:{PORTS['backend']}{h2}; listen 127.0.0.1:{PORTS['backend2']}{h2};
            location / {{ default_type text/plain; return 200 "{BODY.strip()}\\n"; }} }}
 }}""")
 
@@ -169,6 +189,29 @@ def certificate():
 
 def nginx_conf(split, tls=False):
     servers = f"server 127.0.0.1:{PORTS['backend']};" + (f" server 127.0.0.1:{PORTS['backend2']};" if split else "")
+    if tls == "mirror":
+        return write("nginx.conf", f"""
+worker_processes 2;
+daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
+  upstream backend {{ server 127.0.0.1:{PORTS['backend']}; keepalive 128; keepalive_requests 1000000; }}
+  upstream shadow {{ server 127.0.0.1:{PORTS['backend2']}; keepalive 128; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{PORTS['nginx']};
+           location / {{ mirror /shadow; proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }}
+           location = /shadow {{ internal; proxy_pass http://shadow$request_uri; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
+}}""")
+    if tls == "h2c":
+        return write("nginx.conf", f"""
+worker_processes 2;
+daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off; keepalive_requests 1000000; keepalive_timeout 300s; http2_max_requests 1000000;
+  upstream backend {{ {servers} keepalive 128; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{PORTS['nginx']} http2; location / {{ grpc_pass grpc://backend; }} }}
+}}""")
     return write("nginx.conf", f"""
 worker_processes 2;
 daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
@@ -183,7 +226,8 @@ http {{
 
 
 def haproxy_conf(split, tls=False):
-    servers = f"  server b1 127.0.0.1:{PORTS['backend']}\n" + (f"  server b2 127.0.0.1:{PORTS['backend2']}\n" if split else "")
+    proto = " proto h2" if tls == "h2c" else ""
+    servers = f"  server b1 127.0.0.1:{PORTS['backend']}{proto}\n" + (f"  server b2 127.0.0.1:{PORTS['backend2']}{proto}\n" if split else "")
     return write("haproxy.cfg", f"""
 global
   nbthread 2
@@ -196,7 +240,7 @@ defaults
   option http-keep-alive
   http-reuse always
 frontend fe
-  bind 127.0.0.1:{PORTS['haproxy']}{f" ssl crt {WORK}/haproxy.pem ssl-min-ver TLSv1.2 alpn h2,http/1.1" if tls else ""}
+  bind 127.0.0.1:{PORTS['haproxy']}{" proto h2" if tls == "h2c" else f" ssl crt {WORK}/haproxy.pem ssl-min-ver TLSv1.2 alpn h2,http/1.1" if tls else ""}
   default_backend be
 backend be
   balance roundrobin
@@ -228,7 +272,7 @@ def start_glidepath(split, tls=False):
     shutil.rmtree(state, ignore_errors=True)
     # with TLS, the measured port is the HTTPS listener's; the plain one moves aside
     listen = ["--listen", f"127.0.0.1:{PORTS['glidepath_plain']}", "--tls-listen", f"127.0.0.1:{PORTS['glidepath']}",
-              "--certs", os.path.join(WORK, "certs")] if tls else ["--listen", f"127.0.0.1:{PORTS['glidepath']}"]
+              "--certs", os.path.join(WORK, "certs")] if tls and tls not in ("h2c", "mirror") else ["--listen", f"127.0.0.1:{PORTS['glidepath']}"]
     p = Proc("glidepath", [java] + flags + ["-jar", os.path.join(ROOT, "glidepath-cli/target/glidepath.jar"), "router"] + listen +
              ["--admin", f"127.0.0.1:{PORTS['admin']}", "--event-loops", "2", "--state-dir", state])
     for _ in range(100):
@@ -240,37 +284,52 @@ def start_glidepath(split, tls=False):
     route = {"stable": [f"127.0.0.1:{PORTS['backend']}"]}
     if split:
         route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 5000})
+    if tls == "mirror":
+        route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 0, "mirror": {"weight": 10000}})
+    if tls == "h2c":
+        route["endpointSettings"] = {a: {"protocol": "h2c"} for a in route["stable"] + route.get("canary", [])}
     admin("PUT", "/v1/routes/bench", route, token)
-    wait_port(PORTS["glidepath"], scheme="https" if tls else "http")
+    if tls == "h2c":
+        wait_tcp(PORTS["glidepath"])
+    else:
+        wait_port(PORTS["glidepath"], scheme="https" if tls else "http")
     return p
 
 
 def run_scenario(name):
     split = name == "split"
-    tls = "h2" if name == "h2" else name == "tls"
+    tls = name if name in ("h2c", "h2", "mirror") else name == "tls"
+    h2c = name == "h2c"
+    mirror = name == "mirror"
     procs = {}
     try:
-        if tls:
+        if tls and not h2c and not mirror:
             certificate()
-        procs["backend"] = Proc("backend", ["nginx", "-c", backend_conf()])
-        wait_port(PORTS["backend"])
+        procs["backend"] = Proc("backend", ["nginx", "-c", backend_conf(h2c)])
+        wait_tcp(PORTS["backend"]) if h2c else wait_port(PORTS["backend"])
         procs["nginx"] = Proc("nginx", ["nginx", "-c", nginx_conf(split, tls)])
-        procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split, tls)])
+        if not mirror:
+            procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split, tls)])
         procs["glidepath"] = start_glidepath(split, tls)
-        for t in ("nginx", "haproxy", "glidepath"):
-            wait_port(PORTS[t], scheme="https" if tls else "http")
-        targets = ["direct", "nginx", "haproxy", "glidepath"]
+        targets = ["direct", "nginx", "glidepath"] if mirror else ["direct", "nginx", "haproxy", "glidepath"]
+        for t in targets[1:]:
+            wait_tcp(PORTS[t]) if h2c else wait_port(PORTS[t], scheme="https" if tls and not mirror else "http")
         port = {"direct": PORTS["backend"], "nginx": PORTS["nginx"], "haproxy": PORTS["haproxy"], "glidepath": PORTS["glidepath"]}
-        scheme = {t: "https" if tls and t != "direct" else "http" for t in targets}
+        scheme = {t: "https" if tls and not h2c and not mirror and t != "direct" else "http" for t in targets}
+
+        def load(t, seconds):
+            if h2c:
+                return h2load(port[t], seconds, "http", h1=False)  # prior knowledge everywhere, the backend too
+            return h2load(port[t], seconds, scheme[t]) if name == "h2" else wrk(port[t], seconds, scheme=scheme[t])
         for t in targets[1:]:
             print(f"  warming {t} for {WARMUP}s", file=sys.stderr)
-            h2load(port[t], WARMUP, scheme[t]) if name == "h2" else wrk(port[t], WARMUP, scheme=scheme[t])
+            load(t, WARMUP)
         results = {t: [] for t in targets}
         for r in range(ROUNDS):
             for t in targets:
                 pid = procs[t if t != "direct" else "backend"].p.pid
                 before = cpu_ticks(pid)
-                res = h2load(port[t], DURATION, scheme[t]) if name == "h2" else wrk(port[t], DURATION, scheme=scheme[t])
+                res = load(t, DURATION)
                 ticks = cpu_ticks(pid) - before
                 res["cpu_us"] = ticks * 1e6 / CLK_TCK / max(1, res["requests"])
                 results[t].append(res)
@@ -300,7 +359,7 @@ def main():
             print(f"  {t:10s} {med(rows, 'rps'):9.0f} {med(rows, 'p50'):8.2f} {med(rows, 'p99'):8.2f} {med(rows, 'cpu_us'):11.1f} "
                   f"{sum(r['errors'] for r in rows):7d}")
         g = results["glidepath"]
-        for other in ("nginx", "haproxy"):
+        for other in (o for o in ("nginx", "haproxy") if o in results):
             o = results[other]
             print(f"  glidepath/{other:7s} throughput {med(g, 'rps') / med(o, 'rps'):.2f}x  p99 {med(g, 'p99') / med(o, 'p99'):.2f}x  "
                   f"cpu/req {med(g, 'cpu_us') / med(o, 'cpu_us'):.2f}x")

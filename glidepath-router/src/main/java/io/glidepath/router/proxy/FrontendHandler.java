@@ -49,6 +49,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final boolean stream;
     private boolean active;
     private boolean requestEnded;
+    /**
+     * HTTP/2 only: the body deadline of this stream, armed when the router asks for more of a request
+     * body (time waiting on the backend does not count), as {@link ClientTimeouts} does on HTTP/1.
+     */
+    private io.netty.util.concurrent.ScheduledFuture<?> streamBodyTimer;
 
     /**
      * @param secure the connection came through the HTTPS listener
@@ -100,6 +105,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         awaitingMessage = false;
+        cancelStreamBodyTimer();
         if (tunnel != null) {
             relayToBackend(msg);
             return;
@@ -350,7 +356,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     void readMore() {
         awaitingMessage = true;
+        if (stream && exchange != null && !requestEnded && streamBodyTimer == null) {
+            streamBodyTimer = ctx.executor().schedule(this::streamBodyTimedOut, px.settings.bodyTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
         ctx.read();
+    }
+
+    private void streamBodyTimedOut() {
+        streamBodyTimer = null;
+        if (exchange != null && !requestEnded && ctx.channel().isActive()) {
+            bodyTimedOut(); // 408 on the stream when nothing was answered yet, else the stream is reset
+        }
+    }
+
+    private void cancelStreamBodyTimer() {
+        if (streamBodyTimer != null) {
+            streamBodyTimer.cancel(false);
+            streamBodyTimer = null;
+        }
     }
 
     @Override
@@ -376,6 +399,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelStreamBodyTimer();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
