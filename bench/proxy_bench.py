@@ -292,7 +292,7 @@ def start_glidepath(split, tls=False):
     if tls == "h2c":
         wait_tcp(PORTS["glidepath"])
     else:
-        wait_port(PORTS["glidepath"], scheme="https" if tls else "http")
+        wait_port(PORTS["glidepath"], scheme="https" if tls and tls != "mirror" else "http")
     return p
 
 
