@@ -188,40 +188,28 @@ def certificate():
 
 
 def nginx_conf(split, tls=False):
+    """nginx as the proxy: two workers, keep-alive to the backend, the server block as the scenario needs."""
     servers = f"server 127.0.0.1:{PORTS['backend']};" + (f" server 127.0.0.1:{PORTS['backend2']};" if split else "")
+    proxy = 'proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";'
+    upstreams = f"upstream backend {{ {servers} keepalive 128; keepalive_requests 1000000; }}"
     if tls == "mirror":
-        return write("nginx.conf", f"""
-worker_processes 2;
-daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
-  upstream backend {{ server 127.0.0.1:{PORTS['backend']}; keepalive 128; keepalive_requests 1000000; }}
-  upstream shadow {{ server 127.0.0.1:{PORTS['backend2']}; keepalive 128; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{PORTS['nginx']};
-           location / {{ mirror /shadow; proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }}
-           location = /shadow {{ internal; proxy_pass http://shadow$request_uri; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
-}}""")
-    if tls == "h2c":
-        return write("nginx.conf", f"""
-worker_processes 2;
-daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off; keepalive_requests 1000000; keepalive_timeout 300s; http2_max_requests 1000000;
-  upstream backend {{ {servers} keepalive 128; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{PORTS['nginx']} http2; location / {{ grpc_pass grpc://backend; }} }}
-}}""")
+        upstreams += f" upstream shadow {{ server 127.0.0.1:{PORTS['backend2']}; keepalive 128; keepalive_requests 1000000; }}"
+        server = (f"listen 127.0.0.1:{PORTS['nginx']}; location / {{ mirror /shadow; {proxy} }} "
+                  f"location = /shadow {{ internal; {proxy.replace('http://backend', 'http://shadow$request_uri')} }}")
+    elif tls == "h2c":
+        server = f"listen 127.0.0.1:{PORTS['nginx']} http2; location / {{ grpc_pass grpc://backend; }}"
+    else:
+        certs = (f"ssl_certificate {WORK}/certs/default.crt; ssl_certificate_key {WORK}/certs/default.key; "
+                 f"ssl_protocols TLSv1.2 TLSv1.3;") if tls else ""
+        server = f"listen 127.0.0.1:{PORTS['nginx']}{' ssl' if tls else ''}{' http2' if tls == 'h2' else ''}; {certs} location / {{ {proxy} }}"
     return write("nginx.conf", f"""
 worker_processes 2;
 daemon off; pid {WORK}/nginx.pid; error_log {WORK}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-  access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
-  upstream backend {{ {servers} keepalive 128; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{PORTS['nginx']}{' ssl' if tls else ''}{' http2' if tls == 'h2' else ''};
-           {f"ssl_certificate {WORK}/certs/default.crt; ssl_certificate_key {WORK}/certs/default.key; ssl_protocols TLSv1.2 TLSv1.3;" if tls else ""}
-           location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
+  access_log off; keepalive_requests 1000000; keepalive_timeout 300s; http2_max_requests 1000000;
+  {upstreams}
+  server {{ {server} }}
 }}""")
 
 

@@ -181,13 +181,7 @@ public final class RecoveryBench {
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Files.writeString(dir.resolve("nginx.conf"), """
-                master_process off; daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log;
-                events { worker_connections 1024; }
-                http { access_log off;
-                  upstream app { server %2$s; keepalive 32; }
-                  server { listen 127.0.0.1:%3$d; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-                """.formatted(dir, upstream, port));
+        writeNginxConf(dir, upstream, port, false);
         Process nginx = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
         waitFor(() -> load.requestCount() > 300, Duration.ofSeconds(10), "nginx to serve");
@@ -223,13 +217,7 @@ public final class RecoveryBench {
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Files.writeString(dir.resolve("nginx.conf"), """
-                daemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log;
-                events { worker_connections 1024; }
-                http { access_log off;
-                  upstream app { server %2$s; keepalive 32; }
-                  server { listen 127.0.0.1:%3$d; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-                """.formatted(dir, upstream, port));
+        writeNginxConf(dir, upstream, port, true);
         Process master = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
         waitFor(() -> load.requestCount() > 300, Duration.ofSeconds(10), "nginx to serve");
@@ -264,6 +252,17 @@ public final class RecoveryBench {
             master.toHandle().destroyForcibly();
         }
         return List.of(workerKills, reloads);
+    }
+
+    /** nginx in front of {@code upstream}: one process ({@code master} false: killing it kills the listener), or a master and a worker. */
+    private static void writeNginxConf(Path dir, String upstream, int port, boolean master) throws java.io.IOException {
+        Files.writeString(dir.resolve("nginx.conf"), """
+                %4$sdaemon off; worker_processes 1; pid %1$s/nginx.pid; error_log %1$s/error.log;
+                events { worker_connections 1024; }
+                http { access_log off;
+                  upstream app { server %2$s; keepalive 32; }
+                  server { listen 127.0.0.1:%3$d; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+                """.formatted(dir, upstream, port, master ? "" : "master_process off; "));
     }
 
     private static Process startNginx(Path dir, int port) throws Exception {
