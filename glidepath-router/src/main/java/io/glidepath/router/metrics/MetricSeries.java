@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.AtomicHistogram;
 import org.HdrHistogram.Histogram;
@@ -14,8 +15,12 @@ import org.HdrHistogram.Histogram;
  * seconds (counts by status class, connect failures, shielded responses, requests cut by a drain,
  * clients' first errors on a sticky split, and a latency histogram), plus running totals for Prometheus (counts, latency sum, and a classic
  * latency histogram with fixed buckets that PromQL's histogram_quantile reads). Safe for concurrent writers (every
- * event loop) and readers (the admin API); a bucket's histogram is allocated on its first request, so
- * an idle series costs almost nothing.
+ * event loop) and readers (the admin API).
+ *
+ * <p>Memory follows traffic: the ring of buckets is allocated on a series' first event, a bucket on the
+ * first event of its second, a bucket's histogram on its first response; {@link #releaseIdle()} gives
+ * the ring back once no second it holds is still kept (no event for {@link #SECONDS} seconds). A route
+ * that never saw traffic holds its totals only; 10,000 idle routes do not hold 300 buckets per track.
  */
 public final class MetricSeries {
     public static final int SECONDS = 300;
@@ -27,7 +32,10 @@ public final class MetricSeries {
     static final int SLOTS = 9;
 
     private final LongSupplier epochMillis;
-    private final Bucket[] buckets = new Bucket[SECONDS];
+    /** The ring of one-second buckets, by second modulo {@link #SECONDS}; null until the first event and once released. */
+    private volatile AtomicReferenceArray<Bucket> buckets;
+    /** The last second a bucket was opened for (changed under this series' lock). */
+    private volatile long lastSecond = Long.MIN_VALUE;
     private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
     private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
     /**
@@ -41,9 +49,6 @@ public final class MetricSeries {
 
     public MetricSeries(LongSupplier epochMillis) {
         this.epochMillis = epochMillis;
-        for (int i = 0; i < SECONDS; i++) {
-            buckets[i] = new Bucket();
-        }
     }
 
     public static MetricSeries systemClock() {
@@ -103,11 +108,57 @@ public final class MetricSeries {
 
     private Bucket current() {
         long now = Math.floorDiv(epochMillis.getAsLong(), 1_000);
-        Bucket b = buckets[(int) Math.floorMod(now, SECONDS)];
+        AtomicReferenceArray<Bucket> ring = buckets;
+        if (ring != null) {
+            Bucket b = ring.get((int) Math.floorMod(now, SECONDS));
+            if (b != null && b.second == now) {
+                return b;
+            }
+        }
+        return open(now);
+    }
+
+    /** The bucket of second {@code now}, the ring and the bucket allocated or reused as needed: once a second at most. */
+    private synchronized Bucket open(long now) {
+        AtomicReferenceArray<Bucket> ring = buckets;
+        if (ring == null) {
+            ring = new AtomicReferenceArray<>(SECONDS);
+            buckets = ring;
+        }
+        int i = (int) Math.floorMod(now, SECONDS);
+        Bucket b = ring.get(i);
+        if (b == null) {
+            b = new Bucket();
+            ring.set(i, b);
+        }
         if (b.second != now) {
             b.resetTo(now);
         }
+        if (now > lastSecond) {
+            lastSecond = now;
+        }
         return b;
+    }
+
+    /**
+     * Gives back the ring of buckets (and the histograms in it) when every second it holds has left the
+     * kept {@link #SECONDS}: the figures it could still answer are none, the totals stay. Returns whether
+     * the series holds no buckets now.
+     */
+    public synchronized boolean releaseIdle() {
+        if (buckets == null) {
+            return true;
+        }
+        if (currentSecond() - lastSecond < SECONDS) {
+            return false;
+        }
+        buckets = null;
+        return true;
+    }
+
+    /** Whether the series holds its ring of buckets now (tests and memory accounting). */
+    public boolean holdsBuckets() {
+        return buckets != null;
     }
 
     /**
@@ -150,8 +201,12 @@ public final class MetricSeries {
         long now = toSecond - 1;
         long[] sums = new long[SLOTS];
         Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
-        for (long s = from; s <= now; s++) {
-            Bucket b = buckets[(int) Math.floorMod(s, SECONDS)];
+        AtomicReferenceArray<Bucket> ring = buckets;
+        for (long s = from; ring != null && s <= now; s++) {
+            Bucket b = ring.get((int) Math.floorMod(s, SECONDS));
+            if (b == null) {
+                continue;
+            }
             synchronized (b) {
                 if (b.second != s) {
                     continue;

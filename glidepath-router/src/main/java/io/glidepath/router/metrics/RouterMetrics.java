@@ -24,6 +24,7 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class RouterMetrics {
                     .description("certificate files that did not load, at start or on a change (each keeps what it served before)")
                     .register(registry);
         });
-        routes.onPublish(this::sync);
+        routes.onChange(this::sync);
     }
 
     /**
@@ -123,18 +124,24 @@ public final class RouterMetrics {
         return registry.scrape();
     }
 
-    private synchronized void sync(RoutingTable table) {
-        byRoute.entrySet().removeIf(e -> {
-            ActiveRoute r = table.route(e.getKey());
-            if (r == null || r.runtime() != e.getValue().runtime()) {
-                e.getValue().meters().forEach(registry::remove);
-                e.getValue().endpoints().values().forEach(ms -> ms.forEach(registry::remove));
-                return true;
+    /** Follows the routes a change touched (only those: a change to one route costs that route's meters). */
+    private synchronized void sync(RoutingTable table, Collection<String> names) {
+        for (String name : names) {
+            ActiveRoute r = table.route(name);
+            Registered reg = byRoute.get(name);
+            if (reg != null && (r == null || r.runtime() != reg.runtime())) {
+                reg.meters().forEach(registry::remove);
+                reg.endpoints().values().forEach(ms -> ms.forEach(registry::remove));
+                byRoute.remove(name);
+                reg = null;
             }
-            return false;
-        });
-        for (ActiveRoute r : table.routes().values()) {
-            Registered reg = byRoute.computeIfAbsent(r.name(), n -> new Registered(r.runtime(), routeMeters(r), new HashMap<>()));
+            if (r == null) {
+                continue;
+            }
+            if (reg == null) {
+                reg = new Registered(r.runtime(), routeMeters(r), new HashMap<>());
+                byRoute.put(name, reg);
+            }
             Map<String, Endpoint> current = new HashMap<>();
             r.runtime().endpoints().forEach(e -> current.put(e.address().toString(), e));
             reg.endpoints().entrySet().removeIf(e -> {
@@ -144,7 +151,8 @@ public final class RouterMetrics {
                 }
                 return false;
             });
-            current.forEach((address, e) -> reg.endpoints().computeIfAbsent(address, a -> endpointMeters(r.name(), e)));
+            Registered held = reg;
+            current.forEach((address, e) -> held.endpoints().computeIfAbsent(address, a -> endpointMeters(name, e)));
         }
     }
 
