@@ -13,6 +13,7 @@ For each N in ROUTES (default "1000 3000 10000"):
     master and workers, wrk's throughput against the block in the middle.
 Settings: ROUTES="1000 3000 10000" CHANGES=200 DURATION=10 CONNECTIONS=64
 """
+import http.client
 import json
 import os
 import random
@@ -38,11 +39,34 @@ def host(i):
     return f"r{i:05d}.example.test"
 
 
+_admin = {}
+
+
 def admin(method, path, body, token):
-    req = urllib.request.Request(f"http://127.0.0.1:{PORTS['admin']}{path}", method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    return json.loads(urllib.request.urlopen(req, timeout=30).read())
+    """One admin call on a kept-alive connection (as a client that makes many changes would), so the figures are the router's."""
+    c = _admin.get("c")
+    if c is None:
+        c = _admin["c"] = http.client.HTTPConnection("127.0.0.1", PORTS["admin"], timeout=30)
+    try:
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+    except (http.client.HTTPException, OSError):
+        _admin.pop("c").close()
+        raise
+    if r.status >= 300:
+        raise RuntimeError(f"{method} {path}: {r.status} {data[:200]!r}")
+    return json.loads(data)
+
+
+def live_heap(pid):
+    """Live objects after a full GC (jcmd GC.class_histogram runs one first): total bytes and the largest classes."""
+    jcmd = os.path.join(os.path.dirname(pb.find_java()[0]), "jcmd")
+    histogram = pb.sh([jcmd, str(pid), "GC.class_histogram"]).stdout
+    live = int(re.search(r"^Total\s+\d+\s+(\d+)", histogram, re.M).group(1))
+    top = [(m.group(3), int(m.group(2))) for m in re.finditer(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", histogram, re.M)][:5]
+    return live, top
 
 
 def rss_kib(pids):
@@ -105,6 +129,7 @@ def route_body(i):
 
 def glidepath_at(n):
     p, token = start_router(os.path.join(pb.WORK, f"state-{n}"))
+    _admin.clear()
     try:
         start = time.time()
         for i in range(n):
@@ -117,16 +142,15 @@ def glidepath_at(n):
             admin("PATCH", f"/v1/routes/r{i:05d}/weight", {"canaryWeight": random.randrange(0, 10_001)}, token)
             latencies.append((time.perf_counter() - t) * 1000)
         latencies.sort()
-        jcmd = os.path.join(os.path.dirname(pb.find_java()[0]), "jcmd")
-        histogram = pb.sh([jcmd, str(p.p.pid), "GC.class_histogram"]).stdout  # a full GC first: live objects only
-        live = int(re.search(r"^Total\s+\d+\s+(\d+)", histogram, re.M).group(1))
-        top = [(m.group(3), int(m.group(2))) for m in re.finditer(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", histogram, re.M)][:6]
+        live, top = live_heap(p.p.pid)
         time.sleep(1)
         rss = rss_kib([p.p.pid])
         state_files = {f: os.path.getsize(os.path.join(pb.WORK, f"state-{n}", f)) for f in ("routes.json", "routes.log")
                        if os.path.exists(os.path.join(pb.WORK, f"state-{n}", f))}
         rps, errors = wrk_host(PORTS["glidepath"], host(n // 2))
-        return {"created_s": created, "change_p50": statistics.median(latencies), "change_p99": latencies[int(len(latencies) * 0.99) - 1],
+        live_loaded, _ = live_heap(p.p.pid)  # the middle route's seconds of traffic hold their buckets now
+        rss_loaded = rss_kib([p.p.pid])
+        return {"live_loaded_mib": live_loaded / 2**20, "rss_loaded_mib": rss_loaded / 1024, "created_s": created, "change_p50": statistics.median(latencies), "change_p99": latencies[int(len(latencies) * 0.99) - 1],
                 "rss_mib": rss / 1024, "live_mib": live / 2**20, "top": top, "rps": rps, "errors": errors, "files": state_files}
     finally:
         p.stop()
@@ -166,6 +190,7 @@ def main():
                   f"(errors {g['errors']}); state files {g['files']}")
             print(f"             live heap after GC {g['live_mib']:.1f} MiB ({g['live_mib'] * 1024 / n:.1f} KiB a route); largest: "
                   + ", ".join(f"{c} {b / 2**20:.1f} MiB" for c, b in g['top']))
+            print(f"             after the load on the middle route: live heap {g['live_loaded_mib']:.1f} MiB, RSS {g['rss_loaded_mib']:.0f} MiB")
             print(f"  nginx      {n} server blocks loaded in {x['loaded_s']:.1f}s; RSS {x['rss_mib']:.0f} MiB (master and 2 workers); "
                   f"{x['rps']:.0f} req/s on the middle block (errors {x['errors']})")
     finally:

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
-import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.PackedConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -20,7 +20,8 @@ import org.HdrHistogram.Histogram;
  * <p>Memory follows traffic: the ring of buckets is allocated on a series' first event, a bucket on the
  * first event of its second, a bucket's histogram on its first response; {@link #releaseIdle()} gives
  * the ring back once no second it holds is still kept (no event for {@link #SECONDS} seconds). A route
- * that never saw traffic holds its totals only; 10,000 idle routes do not hold 300 buckets per track.
+ * that never saw traffic holds no array at all (its totals too come with its first event); 10,000 idle
+ * routes do not hold 300 buckets per track.
  */
 public final class MetricSeries {
     public static final int SECONDS = 300;
@@ -36,16 +37,35 @@ public final class MetricSeries {
     private volatile AtomicReferenceArray<Bucket> buckets;
     /** The last second a bucket was opened for (changed under this series' lock). */
     private volatile long lastSecond = Long.MIN_VALUE;
-    private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
-    private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
+    /** Running totals since start, allocated on the first event (a Prometheus latency histogram is some 200 longs). */
+    private volatile Totals totals;
     /**
      * Upper bounds of the Prometheus latency buckets, in seconds (a last bucket, +Inf, takes the rest):
      * the steps a sequential judge's slow-request threshold may take, so Prometheus can answer it.
      */
     public static final double[] LATENCY_BOUNDS_SECONDS = LatencyLadder.BOUNDS_SECONDS;
     private static final long[] LATENCY_BOUNDS_MICROS = java.util.Arrays.stream(LATENCY_BOUNDS_SECONDS).mapToLong(b -> Math.round(b * 1e6)).toArray();
-    /** Responses per latency bucket since start (not cumulative; the last one is above every bound). */
-    private final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BOUNDS_SECONDS.length + 1);
+
+    /** Counts by slot, the latency sum, and responses per latency bucket (not cumulative; the last one is above every bound). */
+    private record Totals(AtomicLongArray counts, AtomicLongArray latencyMicros, AtomicLongArray latencyBuckets) {
+        Totals() {
+            this(new AtomicLongArray(SLOTS), new AtomicLongArray(1), new AtomicLongArray(LATENCY_BOUNDS_SECONDS.length + 1));
+        }
+    }
+
+    private Totals totals() {
+        Totals t = totals;
+        if (t == null) {
+            synchronized (this) {
+                t = totals;
+                if (t == null) {
+                    t = new Totals();
+                    totals = t;
+                }
+            }
+        }
+        return t;
+    }
 
     public MetricSeries(LongSupplier epochMillis) {
         this.epochMillis = epochMillis;
@@ -61,9 +81,10 @@ public final class MetricSeries {
         Bucket b = current();
         b.counts.incrementAndGet(slot);
         b.histogram().recordValue(Math.min(Math.max(latencyMicros, 1), MAX_LATENCY_MICROS));
-        totals.incrementAndGet(slot);
-        latencyTotalMicros.addAndGet(0, latencyMicros);
-        latencyBuckets.incrementAndGet(latencyBucket(latencyMicros));
+        Totals t = totals();
+        t.counts().incrementAndGet(slot);
+        t.latencyMicros().addAndGet(0, latencyMicros);
+        t.latencyBuckets().incrementAndGet(latencyBucket(latencyMicros));
     }
 
     static int latencyBucket(long micros) {
@@ -77,9 +98,10 @@ public final class MetricSeries {
 
     /** Responses per latency bucket since start, each bucket on its own (bounds in {@link #LATENCY_BOUNDS_SECONDS}, then +Inf). */
     public long[] latencyBucketCounts() {
-        long[] counts = new long[latencyBuckets.length()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = latencyBuckets.get(i);
+        long[] counts = new long[LATENCY_BOUNDS_SECONDS.length + 1];
+        Totals t = totals;
+        for (int i = 0; t != null && i < counts.length; i++) {
+            counts[i] = t.latencyBuckets().get(i);
         }
         return counts;
     }
@@ -103,7 +125,7 @@ public final class MetricSeries {
 
     private void count(int slot, int n) {
         current().counts.addAndGet(slot, n);
-        totals.addAndGet(slot, n);
+        totals().counts().addAndGet(slot, n);
     }
 
     private Bucket current() {
@@ -224,19 +246,22 @@ public final class MetricSeries {
 
     /** Running total of a counter slot since start, for Prometheus. */
     public long total(int slot) {
-        return totals.get(slot);
+        Totals t = totals;
+        return t == null ? 0 : t.counts().get(slot);
     }
 
     public long totalResponses() {
         long n = 0;
-        for (int i = C1XX; i <= C5XX; i++) {
-            n += totals.get(i);
+        Totals t = totals;
+        for (int i = C1XX; t != null && i <= C5XX; i++) {
+            n += t.counts().get(i);
         }
         return n;
     }
 
     public double totalLatencySeconds() {
-        return latencyTotalMicros.get(0) / 1e6;
+        Totals t = totals;
+        return t == null ? 0 : t.latencyMicros().get(0) / 1e6;
     }
 
     static int statusSlot(int status) {
@@ -244,11 +269,16 @@ public final class MetricSeries {
         return c >= 1 && c <= 5 ? c - 1 : C5XX;
     }
 
-    /** One second of figures. Writers see {@code second} (volatile) set only after the reset is done. */
+    /**
+     * One second of figures. Writers see {@code second} (volatile) set only after the reset is done. The
+     * histogram is a packed one: it holds the latency buckets its second saw (a few hundred bytes), where a
+     * flat one over 1 us..60 s at two digits holds 2,560 longs (20 KB) whatever it saw, and a busy series
+     * keeps {@value #SECONDS} of them.
+     */
     private static final class Bucket {
         volatile long second = Long.MIN_VALUE;
         final AtomicLongArray counts = new AtomicLongArray(SLOTS);
-        volatile AtomicHistogram histogram;
+        volatile PackedConcurrentHistogram histogram;
 
         synchronized void resetTo(long now) {
             if (second == now) {
@@ -263,13 +293,13 @@ public final class MetricSeries {
             second = now;
         }
 
-        AtomicHistogram histogram() {
-            AtomicHistogram h = histogram;
+        PackedConcurrentHistogram histogram() {
+            PackedConcurrentHistogram h = histogram;
             if (h == null) {
                 synchronized (this) {
                     h = histogram;
                     if (h == null) {
-                        h = new AtomicHistogram(1, MAX_LATENCY_MICROS, 2);
+                        h = new PackedConcurrentHistogram(1, MAX_LATENCY_MICROS, 2);
                         histogram = h;
                     }
                 }

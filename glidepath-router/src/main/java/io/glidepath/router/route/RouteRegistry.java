@@ -66,17 +66,10 @@ public final class RouteRegistry implements AutoCloseable {
         }
     }
 
-    /** Told which routes a change touched (added, replaced, removed, or whose endpoints were forgotten). */
-    @FunctionalInterface
-    public interface ChangeListener {
-        void changed(RoutingTable table, Collection<String> routes);
-    }
-
     private final StateFile stateFile;
     private final HealthChecker healthChecker;
     private final Map<String, RouteRuntime> runtimes = new ConcurrentHashMap<>();
     private final List<Consumer<RoutingTable>> listeners = new ArrayList<>();
-    private final List<ChangeListener> changeListeners = new ArrayList<>();
     /** Changed one route at a time, in place: see {@link RoutingTable}. */
     private final RoutingTable table = new RoutingTable();
     private final TreeMap<String, RouteState> states = new TreeMap<>();
@@ -116,12 +109,6 @@ public final class RouteRegistry implements AutoCloseable {
     public synchronized void onPublish(Consumer<RoutingTable> listener) {
         listeners.add(listener);
         listener.accept(table);
-    }
-
-    /** Told the routes of every change from now on, and first every route held now. */
-    public synchronized void onChange(ChangeListener listener) {
-        changeListeners.add(listener);
-        listener.changed(table, List.copyOf(states.keySet()));
     }
 
     public RoutingTable table() {
@@ -355,7 +342,6 @@ public final class RouteRegistry implements AutoCloseable {
             healthChecker.update(name, next == null ? List.of() : targets(table.route(name), restored));
         }
         listeners.forEach(l -> l.accept(table));
-        changeListeners.forEach(l -> l.changed(table, touched));
     }
 
     /**
@@ -472,24 +458,15 @@ public final class RouteRegistry implements AutoCloseable {
     /** Forgets drained endpoints after a while, and runtimes of deleted routes once nothing is left. */
     public synchronized void forgetDrained(long olderThanMillis) {
         long now = System.currentTimeMillis();
-        List<String> touched = new ArrayList<>();
         for (RouteRuntime rt : runtimes.values()) {
-            boolean forgot = false;
             for (Endpoint e : rt.endpoints()) {
                 if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
                     rt.forget(e.address());
-                    forgot = true;
                 }
             }
             if (table.route(rt.name()) == null && rt.endpoints().isEmpty()) {
                 runtimes.remove(rt.name(), rt);
             }
-            if (forgot) {
-                touched.add(rt.name());
-            }
-        }
-        if (!touched.isEmpty()) {
-            changeListeners.forEach(l -> l.changed(table, touched));
         }
     }
 

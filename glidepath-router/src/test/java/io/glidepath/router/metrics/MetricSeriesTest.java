@@ -23,6 +23,35 @@ class MetricSeriesTest {
     }
 
     @Test
+    void aSeriesHoldsBucketsOnlyWhileItsSecondsAreKeptAndItsFiguresSurviveTheRelease() {
+        assertThat(series.holdsBuckets()).as("no event yet: no ring of buckets").isFalse();
+        assertThat(series.window(s(60)).requests()).isZero();
+        assertThat(series.totalResponses()).isZero();
+        assertThat(series.latencyBucketCounts()).containsOnly(0L);
+        assertThat(series.releaseIdle()).isTrue();
+
+        series.recordResponse(200, 2_000);
+        series.recordResponse(503, 9_000);
+        assertThat(series.holdsBuckets()).isTrue();
+        advanceSeconds(MetricSeries.SECONDS - 1);
+        assertThat(series.releaseIdle()).as("its second is still kept").isFalse();
+        assertThat(series.window(s(MetricSeries.SECONDS)).requests()).isEqualTo(2);
+
+        advanceSeconds(1);
+        assertThat(series.window(s(MetricSeries.SECONDS)).requests()).as("out of the kept window").isZero();
+        assertThat(series.releaseIdle()).isTrue();
+        assertThat(series.holdsBuckets()).isFalse();
+        assertThat(series.totalResponses()).as("the totals Prometheus reads stay").isEqualTo(2);
+        assertThat(series.total(MetricSeries.C5XX)).isEqualTo(1);
+
+        series.recordResponse(200, 1_000);
+        assertThat(series.holdsBuckets()).isTrue();
+        WindowStats w = series.window(s(10));
+        assertThat(w.requests()).as("a released series records again from nothing").isEqualTo(1);
+        assertThat(series.totalResponses()).isEqualTo(3);
+    }
+
+    @Test
     void readersGoingOnFromWhereTheLastReadEndedCountEveryRequestOnceWhereTrailingWindowsCountSomeTwice() {
         // a judge reads every second, 0.5 s into the second: a trailing one-second window holds the
         // second before and the running half, so the half it saw comes again in the next read
