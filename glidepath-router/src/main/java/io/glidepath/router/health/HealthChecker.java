@@ -117,7 +117,7 @@ public final class HealthChecker implements AutoCloseable {
             if (r == null) {
                 running.put(now, new Running(t));
             } else {
-                r.join(t.key());
+                r.join(t);
             }
         }
         Set<TargetKey> before = byRoute.getOrDefault(route, Set.of());
@@ -171,6 +171,8 @@ public final class HealthChecker implements AutoCloseable {
         final EndpointAddress address;
         final HealthCheck check;
         final Set<TargetKey> targets = new LinkedHashSet<>();
+        /** Targets that joined with another health than this probe's: the next result is told to them whatever it is. */
+        final Set<TargetKey> unsettled = new HashSet<>();
         final AtomicBoolean inProgress = new AtomicBoolean();
         final ScheduledFuture<?> schedule;
         volatile boolean cancelled;
@@ -192,13 +194,17 @@ public final class HealthChecker implements AutoCloseable {
             this.schedule = timer.scheduleWithFixedDelay(this::tick, first, every, TimeUnit.MILLISECONDS);
         }
 
-        synchronized void join(TargetKey key) {
-            targets.add(key);
+        synchronized void join(Target t) {
+            targets.add(t.key());
+            if (t.current() != health) {
+                unsettled.add(t.key()); // e.g. restored with another health than the route that started this probe
+            }
         }
 
         /** True when no target is left. */
         synchronized boolean leave(TargetKey key) {
             targets.remove(key);
+            unsettled.remove(key);
             return targets.isEmpty();
         }
 
@@ -228,6 +234,7 @@ public final class HealthChecker implements AutoCloseable {
             boolean changed;
             boolean wasOnProbation;
             List<TargetKey> told;
+            List<TargetKey> settling = List.of();
             synchronized (this) {
                 if (cancelled) {
                     return;
@@ -250,14 +257,25 @@ public final class HealthChecker implements AutoCloseable {
                 changed = next != health;
                 health = next;
                 told = List.copyOf(targets);
+                if (!changed && next != Health.PENDING && !unsettled.isEmpty()) {
+                    settling = List.copyOf(unsettled);
+                }
+                if (next != Health.PENDING) {
+                    unsettled.clear();
+                }
             }
             // told outside the lock: the listener takes the registry's, whose holder may be updating this checker
             if (changed) {
                 log.info("endpoint {} is now {} ({} route(s): {})", address, next, told.size(), routeNames(told));
                 told.forEach(k -> listener.healthChanged(k, next));
-                listener.settled();
-            } else if (wasOnProbation) {
-                told.forEach(k -> listener.confirmed(k, next));
+            } else {
+                List<TargetKey> toSettle = settling;
+                toSettle.forEach(k -> listener.healthChanged(k, next));
+                if (wasOnProbation) {
+                    told.stream().filter(k -> !toSettle.contains(k)).forEach(k -> listener.confirmed(k, next));
+                }
+            }
+            if (changed || wasOnProbation || !settling.isEmpty()) {
                 listener.settled();
             }
         }

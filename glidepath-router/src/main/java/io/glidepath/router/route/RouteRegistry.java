@@ -358,15 +358,20 @@ public final class RouteRegistry implements AutoCloseable {
         return now.stream().noneMatch(was::contains);
     }
 
-    /** Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only when up. */
+    /**
+     * Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only
+     * when up: once per distinct address and check, its answer given to every route's endpoint that has them.
+     */
     private static void probeFirst(Map<Endpoint, HealthCheck> fresh) {
         if (fresh.isEmpty()) {
             return;
         }
+        Map<Map.Entry<EndpointAddress, HealthCheck>, List<Endpoint>> distinct = new HashMap<>();
+        fresh.forEach((e, check) -> distinct.computeIfAbsent(Map.entry(e.address(), check), k -> new ArrayList<>()).add(e));
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            fresh.forEach((e, check) -> ex.submit(() -> {
-                if (Probe.passes(e.address(), check)) {
-                    e.setHealth(Endpoint.Health.HEALTHY);
+            distinct.forEach((probe, endpoints) -> ex.submit(() -> {
+                if (Probe.passes(probe.getKey(), probe.getValue())) {
+                    endpoints.forEach(e -> e.setHealth(Endpoint.Health.HEALTHY));
                 }
             }));
         }
