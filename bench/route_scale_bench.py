@@ -115,12 +115,19 @@ def start_router(state):
     p = pb.Proc("glidepath", [os.path.join(pb.ROOT, "glidepath"), "router",
                               "--listen", f"127.0.0.1:{PORTS['glidepath']}", "--admin", f"127.0.0.1:{PORTS['admin']}",
                               "--event-loops", "2", "--state-dir", state])
-    for _ in range(200):
+    for _ in range(300):
         if os.path.exists(os.path.join(state, "admin.token")):
             break
         time.sleep(0.1)
-    time.sleep(1)
-    return p, open(os.path.join(state, "admin.token")).read().strip()
+    token = open(os.path.join(state, "admin.token")).read().strip()
+    for _ in range(300):  # the token is written before the admin API listens
+        try:
+            admin("GET", "/v1/health", None, token)
+            break
+        except OSError:
+            _admin.clear()
+            time.sleep(0.1)
+    return p, token
 
 
 def route_body(i):
@@ -128,9 +135,10 @@ def route_body(i):
 
 
 def glidepath_at(n):
-    p, token = start_router(os.path.join(pb.WORK, f"state-{n}"))
     _admin.clear()
+    p, token = start_router(os.path.join(pb.WORK, f"state-{n}"))
     try:
+        empty, _ = live_heap(p.p.pid)  # the router with no route: what a route costs is the difference
         start = time.time()
         for i in range(n):
             admin("PUT", f"/v1/routes/r{i:05d}", route_body(i), token)
@@ -151,7 +159,7 @@ def glidepath_at(n):
         live_loaded, _ = live_heap(p.p.pid)  # the middle route's seconds of traffic hold their buckets now
         rss_loaded = rss_kib([p.p.pid])
         return {"live_loaded_mib": live_loaded / 2**20, "rss_loaded_mib": rss_loaded / 1024, "created_s": created, "change_p50": statistics.median(latencies), "change_p99": latencies[int(len(latencies) * 0.99) - 1],
-                "rss_mib": rss / 1024, "live_mib": live / 2**20, "top": top, "rps": rps, "errors": errors, "files": state_files}
+                "rss_mib": rss / 1024, "live_mib": live / 2**20, "empty_mib": empty / 2**20, "top": top, "rps": rps, "errors": errors, "files": state_files}
     finally:
         p.stop()
 
@@ -188,7 +196,8 @@ def main():
             print(f"  glidepath  created in {g['created_s']:.1f}s through the admin API; weight change p50 {g['change_p50']:.2f} ms "
                   f"p99 {g['change_p99']:.2f} ms; RSS after GC {g['rss_mib']:.0f} MiB; {g['rps']:.0f} req/s on the middle route "
                   f"(errors {g['errors']}); state files {g['files']}")
-            print(f"             live heap after GC {g['live_mib']:.1f} MiB ({g['live_mib'] * 1024 / n:.1f} KiB a route); largest: "
+            print(f"             live heap after GC {g['live_mib']:.1f} MiB ({(g['live_mib'] - g['empty_mib']) * 1024 / n:.2f} KiB a route over "
+                  f"the {g['empty_mib']:.1f} MiB of a router with none); largest: "
                   + ", ".join(f"{c} {b / 2**20:.1f} MiB" for c, b in g['top']))
             print(f"             after the load on the middle route: live heap {g['live_loaded_mib']:.1f} MiB, RSS {g['rss_loaded_mib']:.0f} MiB")
             print(f"  nginx      {n} server blocks loaded in {x['loaded_s']:.1f}s; RSS {x['rss_mib']:.0f} MiB (master and 2 workers); "

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
-import org.HdrHistogram.PackedConcurrentHistogram;
+import org.HdrHistogram.AbstractHistogram;
+import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.PackedHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -157,6 +159,16 @@ public final class MetricSeries {
             b.resetTo(now);
         }
         if (now > lastSecond) {
+            // the seconds that may still hold a flat histogram are the last two that saw events: seal those over by a
+            // whole second (a writer would have to stall that long between finding a bucket and recording into it)
+            for (long s = lastSecond - 1; lastSecond != Long.MIN_VALUE && s <= lastSecond; s++) {
+                if (s <= now - 2) {
+                    Bucket old = ring.get((int) Math.floorMod(s, SECONDS));
+                    if (old != null) {
+                        old.seal(s);
+                    }
+                }
+            }
             lastSecond = now;
         }
         return b;
@@ -176,6 +188,17 @@ public final class MetricSeries {
         }
         buckets = null;
         return true;
+    }
+
+    /** How many buckets hold a flat (unsealed) histogram now (tests). */
+    synchronized int flatHistograms() {
+        AtomicReferenceArray<Bucket> ring = buckets;
+        int n = 0;
+        for (int i = 0; ring != null && i < SECONDS; i++) {
+            Bucket b = ring.get(i);
+            n += b != null && b.histogram != null ? 1 : 0;
+        }
+        return n;
     }
 
     /** Whether the series holds its ring of buckets now (tests and memory accounting). */
@@ -236,9 +259,7 @@ public final class MetricSeries {
                 for (int i = 0; i < SLOTS; i++) {
                     sums[i] += b.counts.get(i);
                 }
-                if (b.histogram != null) {
-                    merged.add(b.histogram);
-                }
+                b.addTo(merged);
             }
         }
         return WindowStats.of(window, sums, merged, percentiles, slowerThan);
@@ -270,15 +291,20 @@ public final class MetricSeries {
     }
 
     /**
-     * One second of figures. Writers see {@code second} (volatile) set only after the reset is done. The
-     * histogram is a packed one: it holds the latency buckets its second saw (a few hundred bytes), where a
-     * flat one over 1 us..60 s at two digits holds 2,560 longs (20 KB) whatever it saw, and a busy series
-     * keeps {@value #SECONDS} of them.
+     * One second of figures. Writers see {@code second} (volatile) set only after the reset is done. While its
+     * second runs, the latency histogram is a flat AtomicHistogram (lock-free, about 5 ns a record, but 2,560
+     * longs, 20 KB, over 1 us..60 s at two digits whatever it saw); once the second is over it is sealed into a
+     * PackedHistogram holding only the latency buckets the second saw (a few KB), so a series busy every second
+     * keeps {@value #SECONDS} small histograms rather than 300 x 20 KB. (A concurrent packed histogram on the
+     * data path was tried: under two event loops recording at once it slowed to a crawl.)
      */
     private static final class Bucket {
         volatile long second = Long.MIN_VALUE;
         final AtomicLongArray counts = new AtomicLongArray(SLOTS);
-        volatile PackedConcurrentHistogram histogram;
+        /** The running second's histogram, made on its first response; null once sealed. */
+        volatile AtomicHistogram histogram;
+        /** The finished second's histogram, read only. */
+        volatile AbstractHistogram sealed;
 
         synchronized void resetTo(long now) {
             if (second == now) {
@@ -290,21 +316,46 @@ public final class MetricSeries {
             if (histogram != null) {
                 histogram.reset();
             }
+            sealed = null;
             second = now;
         }
 
-        PackedConcurrentHistogram histogram() {
-            PackedConcurrentHistogram h = histogram;
+        AtomicHistogram histogram() {
+            AtomicHistogram h = histogram;
             if (h == null) {
                 synchronized (this) {
                     h = histogram;
                     if (h == null) {
-                        h = new PackedConcurrentHistogram(1, MAX_LATENCY_MICROS, 2);
+                        h = new AtomicHistogram(1, MAX_LATENCY_MICROS, 2);
                         histogram = h;
                     }
                 }
             }
             return h;
+        }
+
+        /** Packs the histogram of second {@code s}, over for at least a second, and lets the flat one go. */
+        synchronized void seal(long s) {
+            AtomicHistogram h = histogram;
+            if (second != s || h == null) {
+                return;
+            }
+            PackedHistogram packed = new PackedHistogram(1, MAX_LATENCY_MICROS, 2);
+            packed.add(h);
+            sealed = packed;
+            histogram = null;
+        }
+
+        /** Adds this second's latencies to {@code merged} (the caller holds this bucket's lock). */
+        void addTo(Histogram merged) {
+            AtomicHistogram h = histogram;
+            if (h != null) {
+                merged.add(h);
+            }
+            AbstractHistogram p = sealed;
+            if (p != null) {
+                merged.add(p);
+            }
         }
     }
 }

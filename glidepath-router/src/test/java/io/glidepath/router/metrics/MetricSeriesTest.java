@@ -23,6 +23,31 @@ class MetricSeriesTest {
     }
 
     @Test
+    void finishedSecondsAreSealedIntoPackedHistogramsThatAnswerAsTheFlatOnesDid() {
+        java.util.Random random = new java.util.Random(3);
+        for (int second = 0; second < 5; second++) {
+            for (int i = 0; i < 400; i++) {
+                series.recordResponse(200, 200 + random.nextInt(300_000));
+            }
+            advanceSeconds(1);
+        }
+        double[] percentiles = {50, 99, 99.9};
+        List<Duration> limits = List.of(Duration.ofMillis(1), Duration.ofMillis(100), Duration.ofMillis(250));
+        WindowStats flat = series.seconds(series.currentSecond() - 5, series.currentSecond(), percentiles, limits);
+        assertThat(flat.requests()).isEqualTo(2_000);
+
+        assertThat(series.flatHistograms()).as("the seconds a reader may still be recording into stay flat").isLessThanOrEqualTo(2);
+        advanceSeconds(2);
+        series.recordResponse(200, 1_000); // a new second opens: the last ones with events are sealed
+        assertThat(series.flatHistograms()).as("only the running second's").isEqualTo(1);
+        WindowStats sealed = series.seconds(series.currentSecond() - 7, series.currentSecond() - 2, percentiles, limits);
+        assertThat(sealed.requests()).isEqualTo(2_000);
+        assertThat(sealed.latencyAt()).isEqualTo(flat.latencyAt());
+        assertThat(sealed.slowerThan()).isEqualTo(flat.slowerThan());
+        assertThat(sealed.slowerThan().get(Duration.ofMillis(250))).isPositive();
+    }
+
+    @Test
     void aSeriesHoldsBucketsOnlyWhileItsSecondsAreKeptAndItsFiguresSurviveTheRelease() {
         assertThat(series.holdsBuckets()).as("no event yet: no ring of buckets").isFalse();
         assertThat(series.window(s(60)).requests()).isZero();
