@@ -36,11 +36,6 @@ public final class RoutingTable {
         this.generation = generation;
     }
 
-    /** An empty table nothing changes (a router with no registry yet, tests). */
-    public static RoutingTable empty() {
-        return new RoutingTable();
-    }
-
     /** The generation of the last change published in this table. */
     public long generation() {
         return generation;
