@@ -51,13 +51,7 @@ public final class Drainer implements AutoCloseable {
     void check() {
         try {
             long now = System.nanoTime();
-            for (RouteRuntime rt : registry.runtimes()) {
-                for (Endpoint e : rt.endpoints()) {
-                    if (e.isDraining()) {
-                        checkOne(rt, e, now);
-                    }
-                }
-            }
+            registry.forEachDraining((rt, e) -> checkOne(rt, e, now)); // the registry knows which endpoints left
             long nowMillis = System.currentTimeMillis();
             if (nowMillis - lastForget > 1_000) {
                 lastForget = nowMillis;

@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,11 @@ public final class RouteRegistry implements AutoCloseable {
     private long generation;
     /** The health last written to the state file, by route and address (HEALTHY and UNHEALTHY only). */
     private final Map<String, Map<EndpointAddress, Endpoint.Health>> writtenHealth = new HashMap<>();
+    /**
+     * Endpoints that left their route and are not forgotten yet (draining, then drained), with their route's
+     * runtime: what the drainer (every 50 ms) and {@link #forgetDrained} look at, rather than every route's.
+     */
+    private final Map<Endpoint, RouteRuntime> leaving = new ConcurrentHashMap<>();
     /** Routes whose endpoints' health a check changed since the state file was last told. */
     private final Set<String> healthToWrite = ConcurrentHashMap.newKeySet();
 
@@ -291,6 +297,7 @@ public final class RouteRegistry implements AutoCloseable {
                 }
                 if (e.phase() != Endpoint.Phase.ACTIVE) {
                     e.cancelDrain();
+                    leaving.remove(e);
                 }
                 if (e.health() == Endpoint.Health.PENDING) {
                     HealthCheck check = s.spec().healthOf(a);
@@ -336,10 +343,14 @@ public final class RouteRegistry implements AutoCloseable {
                 if (e.phase() == Endpoint.Phase.ACTIVE && !kept.contains(e.address())) {
                     Duration drain = left != null ? left.spec().drainTimeoutOf(e.address()) : RouteSpec.DEFAULT_DRAIN_TIMEOUT;
                     e.startDrain(now + drain.toNanos());
+                    leaving.put(e, rt);
                     log.info("endpoint {} left route {}: draining ({} in flight)", e.address(), rt.name(), e.inflight());
                 }
             }
             healthChecker.update(name, next == null ? List.of() : targets(table.route(name), restored));
+            if (next == null && rt.endpoints().isEmpty()) {
+                runtimes.remove(name, rt); // a route without endpoints leaves nothing to drain
+            }
         }
         listeners.forEach(l -> l.accept(table));
     }
@@ -460,19 +471,27 @@ public final class RouteRegistry implements AutoCloseable {
         runtimes.values().forEach(RouteRuntime::releaseIdleMetrics);
     }
 
+    /** Calls {@code check} with each endpoint draining now and its route's runtime (only those: not every route's endpoints). */
+    public void forEachDraining(BiConsumer<RouteRuntime, Endpoint> check) {
+        leaving.forEach((e, rt) -> {
+            if (e.isDraining()) {
+                check.accept(rt, e);
+            }
+        });
+    }
+
     /** Forgets drained endpoints after a while, and runtimes of deleted routes once nothing is left. */
     public synchronized void forgetDrained(long olderThanMillis) {
         long now = System.currentTimeMillis();
-        for (RouteRuntime rt : runtimes.values()) {
-            for (Endpoint e : rt.endpoints()) {
-                if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
-                    rt.forget(e.address());
+        leaving.forEach((e, rt) -> {
+            if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
+                rt.forget(e.address());
+                leaving.remove(e, rt);
+                if (table.route(rt.name()) == null && rt.endpoints().isEmpty()) {
+                    runtimes.remove(rt.name(), rt);
                 }
             }
-            if (table.route(rt.name()) == null && rt.endpoints().isEmpty()) {
-                runtimes.remove(rt.name(), rt);
-            }
-        }
+        });
     }
 
     private static String newPreviewKey() {

@@ -93,6 +93,9 @@ class RouteRegistryScaleTest {
         assertThat(untouched).as("every other route keeps its ActiveRoute instance").isEqualTo(ROUTES - 1);
 
         registry.delete("r17", OptionalLong.empty());
+        List<String> draining = new java.util.ArrayList<>();
+        registry.forEachDraining((rt, e) -> draining.add(rt.name() + " " + e.address()));
+        assertThat(draining).as("a drain check visits the endpoints that left, not 10,000 routes'").containsExactly("r17 " + backendAddress());
         assertThat(table.route("r17")).isNull();
         assertThat(table.match("r17.example.test", "/")).isNull();
         assertThat(before.entrySet().stream().filter(e -> !Set.of("r4242", "r17").contains(e.getKey()))
@@ -128,6 +131,16 @@ class RouteRegistryScaleTest {
         registry.put(RouteSpec.of("r5", new RouteMatch("moved.example.test", "/api"), List.of(backendAddress())), OptionalLong.empty());
         assertThat(registry.table().match("r5.example.test", "/api")).isNull();
         assertThat(registry.table().match("moved.example.test", "/api/x").name()).isEqualTo("r5");
+
+        // a deleted route's endpoint drains; once drained and old enough it is forgotten, and its runtime with it
+        registry.delete("r9", OptionalLong.empty());
+        List<Endpoint> leaving = new java.util.ArrayList<>();
+        registry.forEachDraining((rt, e) -> leaving.add(e));
+        assertThat(leaving).hasSize(1);
+        leaving.get(0).markDrained(System.currentTimeMillis() - 1_000, 0);
+        registry.forgetDrained(500);
+        assertThat(registry.runtimes()).noneMatch(rt -> rt.name().equals("r9"));
+        assertThat(registry.runtimes()).anyMatch(rt -> rt.name().equals("r8"));
         // its old match is free again; its new one is taken
         registry.put(RouteSpec.of("other", new RouteMatch("r5.example.test", "/"), List.of(backendAddress())), OptionalLong.empty());
         assertThat(registry.table().match("r5.example.test", "/").name()).isEqualTo("other");
