@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Many routes: the router's memory, route-change latency and data-path lookup at 1,000 and 3,000 routes,
+# Many routes: the router's memory, route-change latency and data-path lookup at 1,000, 3,000 and 10,000 routes,
 # beside nginx with as many server blocks. Installs nginx and wrk with apt-get when missing (needs root),
 # builds the jar when needed, then runs bench/route_scale_bench.py. Settings through the environment:
-#   ROUTES="1000 3000" CHANGES=200 DURATION=10 CONNECTIONS=64
+#   ROUTES="1000 3000 10000" CHANGES=200 DURATION=10 CONNECTIONS=64
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"

@@ -2,17 +2,18 @@
 """Many routes: the router's memory, the cost of a route change and of finding a route on the data path,
 at N routes, beside nginx with N server blocks (same backend, same machine, same run).
 
-For each N in ROUTES (default "1000 10000"):
-  - Glidepath: a router with N routes, each its own host (rNNNNN.example.test) on one nginx backend
-    (TCP health checks every 5 s). Reported: the time to create them through the admin API, the
-    latency of CHANGES weight changes on routes picked at random (median and p99: the state file's
-    cost), the router's RSS after a full GC, and wrk's throughput against the route in the middle
-    (Host header) beside one against a router holding that route alone.
+For each N in ROUTES (default "1000 3000 10000"):
+  - Glidepath: a router started by the ./glidepath launcher (its memory flags: a bounded heap) with N
+    routes, each its own host (rNNNNN.example.test) on one nginx backend (TCP health checks every 5 s:
+    one probe for all of them). Reported: the time to create them one by one through the admin API,
+    the latency of CHANGES weight changes on routes picked at random (median and p99), the live heap
+    and its largest classes after a full GC (jcmd GC.class_histogram), the RSS, and wrk's throughput
+    against the route in the middle (Host header).
   - nginx: N server blocks (server_name per host, proxy_pass to the backend with keepalive), RSS of
     master and workers, wrk's throughput against the block in the middle.
-Settings: ROUTES="1000 3000" CHANGES=200 DURATION=10 CONNECTIONS=64 (10,000 routes take long to create: every change
-through the admin API rebuilds the whole table, so creating N routes costs N^2; see docs/benchmarks.md)
+Settings: ROUTES="1000 3000 10000" CHANGES=200 DURATION=10 CONNECTIONS=64
 """
+import http.client
 import json
 import os
 import random
@@ -28,7 +29,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import proxy_bench as pb  # noqa: E402  (its process, wrk and java helpers)
 
-ROUTES = [int(n) for n in os.environ.get("ROUTES", "1000 3000").split()]
+ROUTES = [int(n) for n in os.environ.get("ROUTES", "1000 3000 10000").split()]
 CHANGES = int(os.environ.get("CHANGES", "200"))
 DURATION = int(os.environ.get("DURATION", "10"))
 PORTS = {"backend": 18200, "nginx": 18211, "glidepath": 18213, "admin": 18214}
@@ -38,11 +39,34 @@ def host(i):
     return f"r{i:05d}.example.test"
 
 
+_admin = {}
+
+
 def admin(method, path, body, token):
-    req = urllib.request.Request(f"http://127.0.0.1:{PORTS['admin']}{path}", method=method,
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    return json.loads(urllib.request.urlopen(req, timeout=30).read())
+    """One admin call on a kept-alive connection (as a client that makes many changes would), so the figures are the router's."""
+    c = _admin.get("c")
+    if c is None:
+        c = _admin["c"] = http.client.HTTPConnection("127.0.0.1", PORTS["admin"], timeout=30)
+    try:
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+    except (http.client.HTTPException, OSError):
+        _admin.pop("c").close()
+        raise
+    if r.status >= 300:
+        raise RuntimeError(f"{method} {path}: {r.status} {data[:200]!r}")
+    return json.loads(data)
+
+
+def live_heap(pid):
+    """Live objects after a full GC (jcmd GC.class_histogram runs one first): total bytes and the largest classes."""
+    jcmd = os.path.join(os.path.dirname(pb.find_java()[0]), "jcmd")
+    histogram = pb.sh([jcmd, str(pid), "GC.class_histogram"]).stdout
+    live = int(re.search(r"^Total\s+\d+\s+(\d+)", histogram, re.M).group(1))
+    top = [(m.group(3), int(m.group(2))) for m in re.finditer(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", histogram, re.M)][:5]
+    return live, top
 
 
 def rss_kib(pids):
@@ -86,18 +110,24 @@ http {{ access_log off; keepalive_requests 1000000; server_names_hash_max_size 6
 
 
 def start_router(state):
-    java, major = pb.find_java()
-    flags = ["--enable-native-access=ALL-UNNAMED"] + (["--sun-misc-unsafe-memory-access=allow"] if major >= 23 else [])
     shutil.rmtree(state, ignore_errors=True)
-    p = pb.Proc("glidepath", [java] + flags + ["-jar", os.path.join(pb.ROOT, "glidepath-cli/target/glidepath.jar"), "router",
-                                               "--listen", f"127.0.0.1:{PORTS['glidepath']}", "--admin", f"127.0.0.1:{PORTS['admin']}",
-                                               "--event-loops", "2", "--state-dir", state])
-    for _ in range(200):
+    # through the launcher, as users start it (it execs the JVM: the pid is the router's), with its memory flags
+    p = pb.Proc("glidepath", [os.path.join(pb.ROOT, "glidepath"), "router",
+                              "--listen", f"127.0.0.1:{PORTS['glidepath']}", "--admin", f"127.0.0.1:{PORTS['admin']}",
+                              "--event-loops", "2", "--state-dir", state])
+    for _ in range(300):
         if os.path.exists(os.path.join(state, "admin.token")):
             break
         time.sleep(0.1)
-    time.sleep(1)
-    return p, open(os.path.join(state, "admin.token")).read().strip()
+    token = open(os.path.join(state, "admin.token")).read().strip()
+    for _ in range(300):  # the token is written before the admin API listens
+        try:
+            admin("GET", "/v1/health", None, token)
+            break
+        except OSError:
+            _admin.clear()
+            time.sleep(0.1)
+    return p, token
 
 
 def route_body(i):
@@ -105,8 +135,10 @@ def route_body(i):
 
 
 def glidepath_at(n):
+    _admin.clear()
     p, token = start_router(os.path.join(pb.WORK, f"state-{n}"))
     try:
+        empty, _ = live_heap(p.p.pid)  # the router with no route: what a route costs is the difference
         start = time.time()
         for i in range(n):
             admin("PUT", f"/v1/routes/r{i:05d}", route_body(i), token)
@@ -118,14 +150,16 @@ def glidepath_at(n):
             admin("PATCH", f"/v1/routes/r{i:05d}/weight", {"canaryWeight": random.randrange(0, 10_001)}, token)
             latencies.append((time.perf_counter() - t) * 1000)
         latencies.sort()
-        pb.sh([os.path.join(os.path.dirname(pb.find_java()[0]), "jcmd"), str(p.p.pid), "GC.run"])
+        live, top = live_heap(p.p.pid)
         time.sleep(1)
         rss = rss_kib([p.p.pid])
         state_files = {f: os.path.getsize(os.path.join(pb.WORK, f"state-{n}", f)) for f in ("routes.json", "routes.log")
                        if os.path.exists(os.path.join(pb.WORK, f"state-{n}", f))}
         rps, errors = wrk_host(PORTS["glidepath"], host(n // 2))
-        return {"created_s": created, "change_p50": statistics.median(latencies), "change_p99": latencies[int(len(latencies) * 0.99) - 1],
-                "rss_mib": rss / 1024, "rps": rps, "errors": errors, "files": state_files}
+        live_loaded, _ = live_heap(p.p.pid)  # the middle route's seconds of traffic hold their buckets now
+        rss_loaded = rss_kib([p.p.pid])
+        return {"live_loaded_mib": live_loaded / 2**20, "rss_loaded_mib": rss_loaded / 1024, "created_s": created, "change_p50": statistics.median(latencies), "change_p99": latencies[int(len(latencies) * 0.99) - 1],
+                "rss_mib": rss / 1024, "live_mib": live / 2**20, "empty_mib": empty / 2**20, "top": top, "rps": rps, "errors": errors, "files": state_files}
     finally:
         p.stop()
 
@@ -162,6 +196,10 @@ def main():
             print(f"  glidepath  created in {g['created_s']:.1f}s through the admin API; weight change p50 {g['change_p50']:.2f} ms "
                   f"p99 {g['change_p99']:.2f} ms; RSS after GC {g['rss_mib']:.0f} MiB; {g['rps']:.0f} req/s on the middle route "
                   f"(errors {g['errors']}); state files {g['files']}")
+            print(f"             live heap after GC {g['live_mib']:.1f} MiB ({(g['live_mib'] - g['empty_mib']) * 1024 / n:.2f} KiB a route over "
+                  f"the {g['empty_mib']:.1f} MiB of a router with none); largest: "
+                  + ", ".join(f"{c} {b / 2**20:.1f} MiB" for c, b in g['top']))
+            print(f"             after the load on the middle route: live heap {g['live_loaded_mib']:.1f} MiB, RSS {g['rss_loaded_mib']:.0f} MiB")
             print(f"  nginx      {n} server blocks loaded in {x['loaded_s']:.1f}s; RSS {x['rss_mib']:.0f} MiB (master and 2 workers); "
                   f"{x['rps']:.0f} req/s on the middle block (errors {x['errors']})")
     finally:

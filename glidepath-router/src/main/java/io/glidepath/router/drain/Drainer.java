@@ -19,6 +19,8 @@ public final class Drainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Drainer.class);
     static final long CHECK_EVERY_MILLIS = 50;
     static final long KEEP_DRAINED_MILLIS = 5 * 60_000;
+    /** Idle routes give their metric buckets back this often (a route idle for the kept window holds totals only). */
+    static final long RELEASE_METRICS_EVERY_MILLIS = 60_000;
 
     /** Closes the connections still carrying requests to an endpoint. */
     @FunctionalInterface
@@ -34,6 +36,7 @@ public final class Drainer implements AutoCloseable {
         return t;
     });
     private long lastForget;
+    private long lastRelease = System.currentTimeMillis();
 
     public Drainer(RouteRegistry registry, Cutter cutter) {
         this.registry = registry;
@@ -48,17 +51,15 @@ public final class Drainer implements AutoCloseable {
     void check() {
         try {
             long now = System.nanoTime();
-            for (RouteRuntime rt : registry.runtimes()) {
-                for (Endpoint e : rt.endpoints()) {
-                    if (e.isDraining()) {
-                        checkOne(rt, e, now);
-                    }
-                }
-            }
+            registry.forEachDraining((rt, e) -> checkOne(rt, e, now)); // the registry knows which endpoints left
             long nowMillis = System.currentTimeMillis();
             if (nowMillis - lastForget > 1_000) {
                 lastForget = nowMillis;
                 registry.forgetDrained(KEEP_DRAINED_MILLIS);
+            }
+            if (nowMillis - lastRelease > RELEASE_METRICS_EVERY_MILLIS) {
+                lastRelease = nowMillis;
+                registry.releaseIdleMetrics();
             }
         } catch (RuntimeException e) {
             log.warn("drain check failed", e);

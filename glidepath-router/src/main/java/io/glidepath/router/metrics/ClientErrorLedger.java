@@ -19,7 +19,8 @@ public final class ClientErrorLedger {
     private static final long EMPTY = 0; // a client whose hash is 0 is kept in hasZero
 
     private final int cap;
-    private long[] slots = new long[INITIAL_SLOTS];
+    /** Allocated on the first error: a route whose clients never err (most of them) holds no slots. */
+    private long[] slots;
     private int shift = Long.SIZE - Integer.numberOfTrailingZeros(INITIAL_SLOTS);
     private int size;
     private boolean hasZero;
@@ -48,6 +49,9 @@ public final class ClientErrorLedger {
             hasZero = true;
             size++;
             return true;
+        }
+        if (slots == null) {
+            slots = new long[INITIAL_SLOTS];
         }
         int i = slot(clientHash);
         int mask = slots.length - 1;
@@ -110,8 +114,8 @@ public final class ClientErrorLedger {
         return cap;
     }
 
-    /** Slots allocated (for tests of its growth). */
+    /** Slots allocated (for tests of its growth): none before the first error. */
     synchronized int capacity() {
-        return slots.length;
+        return slots == null ? 0 : slots.length;
     }
 }

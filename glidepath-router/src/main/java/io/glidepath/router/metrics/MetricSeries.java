@@ -5,8 +5,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
+import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.AtomicHistogram;
+import org.HdrHistogram.PackedHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -14,8 +17,13 @@ import org.HdrHistogram.Histogram;
  * seconds (counts by status class, connect failures, shielded responses, requests cut by a drain,
  * clients' first errors on a sticky split, and a latency histogram), plus running totals for Prometheus (counts, latency sum, and a classic
  * latency histogram with fixed buckets that PromQL's histogram_quantile reads). Safe for concurrent writers (every
- * event loop) and readers (the admin API); a bucket's histogram is allocated on its first request, so
- * an idle series costs almost nothing.
+ * event loop) and readers (the admin API).
+ *
+ * <p>Memory follows traffic: the ring of buckets is allocated on a series' first event, a bucket on the
+ * first event of its second, a bucket's histogram on its first response; {@link #releaseIdle()} gives
+ * the ring back once no second it holds is still kept (no event for {@link #SECONDS} seconds). A route
+ * that never saw traffic holds no array at all (its totals too come with its first event); 10,000 idle
+ * routes do not hold 300 buckets per track.
  */
 public final class MetricSeries {
     public static final int SECONDS = 300;
@@ -27,23 +35,42 @@ public final class MetricSeries {
     static final int SLOTS = 9;
 
     private final LongSupplier epochMillis;
-    private final Bucket[] buckets = new Bucket[SECONDS];
-    private final AtomicLongArray totals = new AtomicLongArray(SLOTS);
-    private final AtomicLongArray latencyTotalMicros = new AtomicLongArray(1);
+    /** The ring of one-second buckets, by second modulo {@link #SECONDS}; null until the first event and once released. */
+    private volatile AtomicReferenceArray<Bucket> buckets;
+    /** The last second a bucket was opened for (changed under this series' lock). */
+    private volatile long lastSecond = Long.MIN_VALUE;
+    /** Running totals since start, allocated on the first event (a Prometheus latency histogram is some 200 longs). */
+    private volatile Totals totals;
     /**
      * Upper bounds of the Prometheus latency buckets, in seconds (a last bucket, +Inf, takes the rest):
      * the steps a sequential judge's slow-request threshold may take, so Prometheus can answer it.
      */
     public static final double[] LATENCY_BOUNDS_SECONDS = LatencyLadder.BOUNDS_SECONDS;
     private static final long[] LATENCY_BOUNDS_MICROS = java.util.Arrays.stream(LATENCY_BOUNDS_SECONDS).mapToLong(b -> Math.round(b * 1e6)).toArray();
-    /** Responses per latency bucket since start (not cumulative; the last one is above every bound). */
-    private final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BOUNDS_SECONDS.length + 1);
+
+    /** Counts by slot, the latency sum, and responses per latency bucket (not cumulative; the last one is above every bound). */
+    private record Totals(AtomicLongArray counts, AtomicLongArray latencyMicros, AtomicLongArray latencyBuckets) {
+        Totals() {
+            this(new AtomicLongArray(SLOTS), new AtomicLongArray(1), new AtomicLongArray(LATENCY_BOUNDS_SECONDS.length + 1));
+        }
+    }
+
+    private Totals totals() {
+        Totals t = totals;
+        if (t == null) {
+            synchronized (this) {
+                t = totals;
+                if (t == null) {
+                    t = new Totals();
+                    totals = t;
+                }
+            }
+        }
+        return t;
+    }
 
     public MetricSeries(LongSupplier epochMillis) {
         this.epochMillis = epochMillis;
-        for (int i = 0; i < SECONDS; i++) {
-            buckets[i] = new Bucket();
-        }
     }
 
     public static MetricSeries systemClock() {
@@ -56,9 +83,10 @@ public final class MetricSeries {
         Bucket b = current();
         b.counts.incrementAndGet(slot);
         b.histogram().recordValue(Math.min(Math.max(latencyMicros, 1), MAX_LATENCY_MICROS));
-        totals.incrementAndGet(slot);
-        latencyTotalMicros.addAndGet(0, latencyMicros);
-        latencyBuckets.incrementAndGet(latencyBucket(latencyMicros));
+        Totals t = totals();
+        t.counts().incrementAndGet(slot);
+        t.latencyMicros().addAndGet(0, latencyMicros);
+        t.latencyBuckets().incrementAndGet(latencyBucket(latencyMicros));
     }
 
     static int latencyBucket(long micros) {
@@ -72,9 +100,10 @@ public final class MetricSeries {
 
     /** Responses per latency bucket since start, each bucket on its own (bounds in {@link #LATENCY_BOUNDS_SECONDS}, then +Inf). */
     public long[] latencyBucketCounts() {
-        long[] counts = new long[latencyBuckets.length()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = latencyBuckets.get(i);
+        long[] counts = new long[LATENCY_BOUNDS_SECONDS.length + 1];
+        Totals t = totals;
+        for (int i = 0; t != null && i < counts.length; i++) {
+            counts[i] = t.latencyBuckets().get(i);
         }
         return counts;
     }
@@ -98,16 +127,83 @@ public final class MetricSeries {
 
     private void count(int slot, int n) {
         current().counts.addAndGet(slot, n);
-        totals.addAndGet(slot, n);
+        totals().counts().addAndGet(slot, n);
     }
 
     private Bucket current() {
         long now = Math.floorDiv(epochMillis.getAsLong(), 1_000);
-        Bucket b = buckets[(int) Math.floorMod(now, SECONDS)];
+        AtomicReferenceArray<Bucket> ring = buckets;
+        if (ring != null) {
+            Bucket b = ring.get((int) Math.floorMod(now, SECONDS));
+            if (b != null && b.second == now) {
+                return b;
+            }
+        }
+        return open(now);
+    }
+
+    /** The bucket of second {@code now}, the ring and the bucket allocated or reused as needed: once a second at most. */
+    private synchronized Bucket open(long now) {
+        AtomicReferenceArray<Bucket> ring = buckets;
+        if (ring == null) {
+            ring = new AtomicReferenceArray<>(SECONDS);
+            buckets = ring;
+        }
+        int i = (int) Math.floorMod(now, SECONDS);
+        Bucket b = ring.get(i);
+        if (b == null) {
+            b = new Bucket();
+            ring.set(i, b);
+        }
         if (b.second != now) {
             b.resetTo(now);
         }
+        if (now > lastSecond) {
+            // the seconds that may still hold a flat histogram are the last two that saw events: seal those over by a
+            // whole second (a writer would have to stall that long between finding a bucket and recording into it)
+            for (long s = lastSecond - 1; lastSecond != Long.MIN_VALUE && s <= lastSecond; s++) {
+                if (s <= now - 2) {
+                    Bucket old = ring.get((int) Math.floorMod(s, SECONDS));
+                    if (old != null) {
+                        old.seal(s);
+                    }
+                }
+            }
+            lastSecond = now;
+        }
         return b;
+    }
+
+    /**
+     * Gives back the ring of buckets (and the histograms in it) when every second it holds has left the
+     * kept {@link #SECONDS}: the figures it could still answer are none, the totals stay. Returns whether
+     * the series holds no buckets now.
+     */
+    public synchronized boolean releaseIdle() {
+        if (buckets == null) {
+            return true;
+        }
+        if (currentSecond() - lastSecond < SECONDS) {
+            return false;
+        }
+        buckets = null;
+        return true;
+    }
+
+    /** How many buckets hold a flat (unsealed) histogram now (tests). */
+    synchronized int flatHistograms() {
+        AtomicReferenceArray<Bucket> ring = buckets;
+        int n = 0;
+        for (int i = 0; ring != null && i < SECONDS; i++) {
+            Bucket b = ring.get(i);
+            n += b != null && b.histogram != null ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Whether the series holds its ring of buckets now (tests and memory accounting). */
+    public boolean holdsBuckets() {
+        return buckets != null;
     }
 
     /**
@@ -150,8 +246,12 @@ public final class MetricSeries {
         long now = toSecond - 1;
         long[] sums = new long[SLOTS];
         Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
-        for (long s = from; s <= now; s++) {
-            Bucket b = buckets[(int) Math.floorMod(s, SECONDS)];
+        AtomicReferenceArray<Bucket> ring = buckets;
+        for (long s = from; ring != null && s <= now; s++) {
+            Bucket b = ring.get((int) Math.floorMod(s, SECONDS));
+            if (b == null) {
+                continue;
+            }
             synchronized (b) {
                 if (b.second != s) {
                     continue;
@@ -159,9 +259,7 @@ public final class MetricSeries {
                 for (int i = 0; i < SLOTS; i++) {
                     sums[i] += b.counts.get(i);
                 }
-                if (b.histogram != null) {
-                    merged.add(b.histogram);
-                }
+                b.addTo(merged);
             }
         }
         return WindowStats.of(window, sums, merged, percentiles, slowerThan);
@@ -169,19 +267,22 @@ public final class MetricSeries {
 
     /** Running total of a counter slot since start, for Prometheus. */
     public long total(int slot) {
-        return totals.get(slot);
+        Totals t = totals;
+        return t == null ? 0 : t.counts().get(slot);
     }
 
     public long totalResponses() {
         long n = 0;
-        for (int i = C1XX; i <= C5XX; i++) {
-            n += totals.get(i);
+        Totals t = totals;
+        for (int i = C1XX; t != null && i <= C5XX; i++) {
+            n += t.counts().get(i);
         }
         return n;
     }
 
     public double totalLatencySeconds() {
-        return latencyTotalMicros.get(0) / 1e6;
+        Totals t = totals;
+        return t == null ? 0 : t.latencyMicros().get(0) / 1e6;
     }
 
     static int statusSlot(int status) {
@@ -189,11 +290,21 @@ public final class MetricSeries {
         return c >= 1 && c <= 5 ? c - 1 : C5XX;
     }
 
-    /** One second of figures. Writers see {@code second} (volatile) set only after the reset is done. */
+    /**
+     * One second of figures. Writers see {@code second} (volatile) set only after the reset is done. While its
+     * second runs, the latency histogram is a flat AtomicHistogram (lock-free, about 5 ns a record, but 2,560
+     * longs, 20 KB, over 1 us..60 s at two digits whatever it saw); once the second is over it is sealed into a
+     * PackedHistogram holding only the latency buckets the second saw (a few KB), so a series busy every second
+     * keeps {@value #SECONDS} small histograms rather than 300 x 20 KB. (A concurrent packed histogram on the
+     * data path was tried: under two event loops recording at once it slowed to a crawl.)
+     */
     private static final class Bucket {
         volatile long second = Long.MIN_VALUE;
         final AtomicLongArray counts = new AtomicLongArray(SLOTS);
+        /** The running second's histogram, made on its first response; null once sealed. */
         volatile AtomicHistogram histogram;
+        /** The finished second's histogram, read only. */
+        volatile AbstractHistogram sealed;
 
         synchronized void resetTo(long now) {
             if (second == now) {
@@ -205,6 +316,7 @@ public final class MetricSeries {
             if (histogram != null) {
                 histogram.reset();
             }
+            sealed = null;
             second = now;
         }
 
@@ -220,6 +332,30 @@ public final class MetricSeries {
                 }
             }
             return h;
+        }
+
+        /** Packs the histogram of second {@code s}, over for at least a second, and lets the flat one go. */
+        synchronized void seal(long s) {
+            AtomicHistogram h = histogram;
+            if (second != s || h == null) {
+                return;
+            }
+            PackedHistogram packed = new PackedHistogram(1, MAX_LATENCY_MICROS, 2);
+            packed.add(h);
+            sealed = packed;
+            histogram = null;
+        }
+
+        /** Adds this second's latencies to {@code merged} (the caller holds this bucket's lock). */
+        void addTo(Histogram merged) {
+            AtomicHistogram h = histogram;
+            if (h != null) {
+                merged.add(h);
+            }
+            AbstractHistogram p = sealed;
+            if (p != null) {
+                merged.add(p);
+            }
         }
     }
 }

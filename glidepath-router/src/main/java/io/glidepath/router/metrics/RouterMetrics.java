@@ -1,19 +1,16 @@
 package io.glidepath.router.metrics;
 
 import io.glidepath.route.Track;
+import io.glidepath.router.acme.AcmeCertificates;
+import io.glidepath.router.acme.NameStatus;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.route.ActiveRoute;
 import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.route.RouteRuntime;
-import io.glidepath.router.route.RoutingTable;
-import io.glidepath.router.acme.AcmeCertificates;
-import io.glidepath.router.acme.NameStatus;
 import io.glidepath.router.tls.Certificates;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -21,33 +18,30 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.util.ArrayList;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The router's Prometheus view. Meters read the running totals the data path already keeps, so
- * scraping adds no work per request; meters follow the routing table as routes and endpoints come
- * and go.
+ * The router's Prometheus view. Figures are read from the running totals the data path already keeps,
+ * so scraping adds no work per request; the routes' families are gathered from the routing table at
+ * each scrape, so routes and endpoints come and go with it and cost nothing while nobody reads them.
  */
 public final class RouterMetrics {
     private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RouteRegistry routes;
-    private final Map<String, Registered> byRoute = new HashMap<>();
-
-    private record Registered(RouteRuntime runtime, List<Meter> meters, Map<String, List<Meter>> endpoints) {
-    }
 
     public RouterMetrics(RouteRegistry routes, ListenerCounters listener) {
         this(routes, listener, Optional.empty());
@@ -83,6 +77,7 @@ public final class RouterMetrics {
         // Micrometer's timers cannot be fed from totals the data path already keeps, so the latency histogram is
         // handed to the Prometheus registry beneath it directly, read from each track's buckets at scrape time
         registry.getPrometheusRegistry().register((MultiCollector) this::latencyHistograms);
+        registry.getPrometheusRegistry().register((MultiCollector) this::routeFamilies);
         certificates.ifPresent(c -> {
             registry.getPrometheusRegistry().register((MultiCollector) () -> certificateExpiry(c));
             FunctionCounter.builder("glidepath_router_certificate_load_errors", c, Certificates::reloadErrors)
@@ -98,7 +93,6 @@ public final class RouterMetrics {
                     .description("failed ACME orders the CA refused as rate limited").register(registry);
             registry.getPrometheusRegistry().register((MultiCollector) () -> acmeNames(a));
         });
-        routes.onPublish(this::sync);
     }
 
     /**
@@ -135,138 +129,122 @@ public final class RouterMetrics {
         return MetricSnapshots.of(g.build());
     }
 
+    public String scrape() {
+        return registry.scrape();
+    }
+
     /** {@code glidepath_router_request_latency_seconds}: a classic histogram per route and track. */
-    private synchronized MetricSnapshots latencyHistograms() {
+    private MetricSnapshots latencyHistograms() {
         HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("glidepath_router_request_latency_seconds")
                 .help("latency of responses by route and track (histogram_quantile reads it)");
         double[] bounds = new double[MetricSeries.LATENCY_BOUNDS_SECONDS.length + 1];
         System.arraycopy(MetricSeries.LATENCY_BOUNDS_SECONDS, 0, bounds, 0, MetricSeries.LATENCY_BOUNDS_SECONDS.length);
         bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
-        if (byRoute.isEmpty()) {
+        Collection<ActiveRoute> held = routes.table().routes().values();
+        if (held.isEmpty()) {
             return MetricSnapshots.of();
         }
-        byRoute.forEach((route, reg) -> {
+        for (ActiveRoute r : held) {
             for (Track t : Track.values()) {
-                MetricSeries s = reg.runtime().metrics(t);
+                MetricSeries s = r.runtime().metrics(t);
                 h.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
                         .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, s.latencyBucketCounts()))
-                        .sum(s.totalLatencySeconds()).labels(Labels.of("route", route, "track", t.id())).build());
+                        .sum(s.totalLatencySeconds()).labels(Labels.of("route", r.name(), "track", t.id())).build());
             }
-        });
+        }
         return MetricSnapshots.of(h.build());
     }
 
-    public String scrape() {
-        return registry.scrape();
-    }
-
-    private synchronized void sync(RoutingTable table) {
-        byRoute.entrySet().removeIf(e -> {
-            ActiveRoute r = table.route(e.getKey());
-            if (r == null || r.runtime() != e.getValue().runtime()) {
-                e.getValue().meters().forEach(registry::remove);
-                e.getValue().endpoints().values().forEach(ms -> ms.forEach(registry::remove));
-                return true;
-            }
-            return false;
-        });
-        for (ActiveRoute r : table.routes().values()) {
-            Registered reg = byRoute.computeIfAbsent(r.name(), n -> new Registered(r.runtime(), routeMeters(r), new HashMap<>()));
-            Map<String, Endpoint> current = new HashMap<>();
-            r.runtime().endpoints().forEach(e -> current.put(e.address().toString(), e));
-            reg.endpoints().entrySet().removeIf(e -> {
-                if (!current.containsKey(e.getKey())) {
-                    e.getValue().forEach(registry::remove);
-                    return true;
+    /**
+     * The figures of every route, track and endpoint, read from the totals the data path keeps when
+     * Prometheus scrapes: nothing is registered per route (Micrometer's meters took about 40 KB a route,
+     * sixty meters with their ids and tags), so a route costs nothing here until it is read. Names,
+     * labels and help are those the meters had.
+     */
+    private MetricSnapshots routeFamilies() {
+        Families f = new Families();
+        for (ActiveRoute r : routes.table().routes().values()) {
+            String route = r.name();
+            RouteRuntime rt = r.runtime();
+            f.gauge("glidepath_router_canary_weight", "canary weight in basis points", r.canaryWeight(), "route", route);
+            f.gauge("glidepath_router_route_generation", null, r.state().generation(), "route", route);
+            f.gauge("glidepath_router_client_ledger_full",
+                    "1 when the route's ledger of clients with an error turned one away: first client errors count short until the next canary",
+                    r.clientErrors().full() ? 1 : 0, "route", route);
+            for (Track t : Track.values()) {
+                MetricSeries s = rt.metrics(t);
+                String track = t.id();
+                for (int c = 0; c < CLASSES.length; c++) {
+                    f.counter("glidepath_router_requests", "responses by route, track and status class", s.total(c),
+                            "route", route, "track", track, "class", CLASSES[c]);
                 }
-                return false;
-            });
-            current.forEach((address, e) -> reg.endpoints().computeIfAbsent(address, a -> endpointMeters(r.name(), e)));
-        }
-    }
-
-    private List<Meter> routeMeters(ActiveRoute r) {
-        String name = r.name();
-        List<Meter> meters = new ArrayList<>();
-        meters.add(Gauge.builder("glidepath_router_canary_weight", () -> weightOf(name))
-                .description("canary weight in basis points").tag("route", name).register(registry));
-        meters.add(Gauge.builder("glidepath_router_route_generation", () -> generationOf(name))
-                .tag("route", name).register(registry));
-        for (Track t : Track.values()) {
-            MetricSeries s = r.runtime().metrics(t);
-            String track = t.id();
+                f.counter("glidepath_router_connect_failures", null, s.total(MetricSeries.CONNECT_FAILURES), "route", route, "track", track);
+                f.counter("glidepath_router_shielded_responses", "canary 5xx answers served from stable instead", s.total(MetricSeries.SHIELDED),
+                        "route", route, "track", track);
+                f.summary("glidepath_router_request_duration_seconds", s.totalResponses(), s.totalLatencySeconds(), "route", route, "track", track);
+                if (t != Track.PREVIEW) {
+                    f.counter("glidepath_router_first_client_errors", "clients of a sticky split whose first 5xx since the canary began came on this track "
+                            + "(short once glidepath_router_client_ledger_full is 1)", s.total(MetricSeries.FIRST_CLIENT_ERRORS),
+                            "route", route, "track", track);
+                }
+            }
+            // apart from the tracks above, as in the stats call: a query on track="canary" reads users' traffic only
+            for (Track t : RouteRuntime.OVERRIDABLE) {
+                MetricSeries s = rt.overridden(t);
+                for (int c = 0; c < CLASSES.length; c++) {
+                    f.counter("glidepath_router_overridden_requests", "responses to requests the override header sent to a track", s.total(c),
+                            "route", route, "track", t.id(), "class", CLASSES[c]);
+                }
+            }
             for (int c = 0; c < CLASSES.length; c++) {
-                int slot = c;
-                meters.add(FunctionCounter.builder("glidepath_router_requests", s, x -> x.total(slot))
-                        .description("responses by route, track and status class").tags("route", name, "track", track, "class", CLASSES[c])
-                        .register(registry));
+                f.counter("glidepath_router_shield_answers", "stable's answers in place of shielded canary failures", rt.shieldAnswers().total(c),
+                        "route", route, "class", CLASSES[c]);
             }
-            meters.add(FunctionCounter.builder("glidepath_router_connect_failures", s, x -> x.total(MetricSeries.CONNECT_FAILURES))
-                    .tags("route", name, "track", track).register(registry));
-            meters.add(FunctionCounter.builder("glidepath_router_shielded_responses", s, x -> x.total(MetricSeries.SHIELDED))
-                    .description("canary 5xx answers served from stable instead").tags("route", name, "track", track).register(registry));
-            meters.add(FunctionTimer.builder("glidepath_router_request_duration", s, MetricSeries::totalResponses,
-                            MetricSeries::totalLatencySeconds, TimeUnit.SECONDS)
-                    .tags("route", name, "track", track).register(registry));
-            if (t != Track.PREVIEW) {
-                meters.add(FunctionCounter.builder("glidepath_router_first_client_errors", s, x -> x.total(MetricSeries.FIRST_CLIENT_ERRORS))
-                        .description("clients of a sticky split whose first 5xx since the canary began came on this track "
-                                + "(short once glidepath_router_client_ledger_full is 1)")
-                        .tags("route", name, "track", track).register(registry));
+            for (Endpoint e : rt.endpoints()) {
+                String address = e.address().toString();
+                f.gauge("glidepath_router_endpoint_inflight", null, e.inflight(), "route", route, "endpoint", address);
+                f.gauge("glidepath_router_endpoint_healthy", null, e.health() == Endpoint.Health.HEALTHY ? 1 : 0, "route", route, "endpoint", address);
+                f.gauge("glidepath_router_endpoint_draining", null, e.isDraining() ? 1 : 0, "route", route, "endpoint", address);
+                for (int c = 0; c < CLASSES.length; c++) {
+                    f.counter("glidepath_router_endpoint_requests", null, e.metrics().total(c), "route", route, "endpoint", address, "class", CLASSES[c]);
+                }
             }
         }
-        meters.add(Gauge.builder("glidepath_router_client_ledger_full", () -> ledgerFull(name))
-                .description("1 when the route's ledger of clients with an error turned one away: first client errors count short until the next canary")
-                .tag("route", name).register(registry));
-        // apart from the tracks above, as in the stats call: a query on track="canary" reads users' traffic only
-        for (Track t : RouteRuntime.OVERRIDABLE) {
-            MetricSeries s = r.runtime().overridden(t);
-            for (int c = 0; c < CLASSES.length; c++) {
-                int slot = c;
-                meters.add(FunctionCounter.builder("glidepath_router_overridden_requests", s, x -> x.total(slot))
-                        .description("responses to requests the override header sent to a track").tags("route", name, "track", t.id(), "class", CLASSES[c])
-                        .register(registry));
-            }
+        return f.snapshots();
+    }
+
+    /** Metric families gathered by name for one scrape. */
+    private static final class Families {
+        private final Map<String, GaugeSnapshot.Builder> gauges = new LinkedHashMap<>();
+        private final Map<String, CounterSnapshot.Builder> counters = new LinkedHashMap<>();
+        private final Map<String, SummarySnapshot.Builder> summaries = new LinkedHashMap<>();
+
+        /** Micrometer wrote a blank help for meters without a description; kept so the text stays the same. */
+        private static String help(String help) {
+            return help == null ? " " : help;
         }
-        MetricSeries shieldAnswers = r.runtime().shieldAnswers();
-        for (int c = 0; c < CLASSES.length; c++) {
-            int slot = c;
-            meters.add(FunctionCounter.builder("glidepath_router_shield_answers", shieldAnswers, x -> x.total(slot))
-                    .description("stable's answers in place of shielded canary failures").tags("route", name, "class", CLASSES[c])
-                    .register(registry));
+
+        void gauge(String name, String help, double value, String... labels) {
+            gauges.computeIfAbsent(name, n -> GaugeSnapshot.builder().name(n).help(help(help)))
+                    .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build());
         }
-        return meters;
-    }
 
-    private List<Meter> endpointMeters(String route, Endpoint e) {
-        String address = e.address().toString();
-        List<Meter> meters = new ArrayList<>();
-        meters.add(Gauge.builder("glidepath_router_endpoint_inflight", e, Endpoint::inflight)
-                .tags("route", route, "endpoint", address).register(registry));
-        meters.add(Gauge.builder("glidepath_router_endpoint_healthy", e, x -> x.health() == Endpoint.Health.HEALTHY ? 1 : 0)
-                .tags("route", route, "endpoint", address).register(registry));
-        meters.add(Gauge.builder("glidepath_router_endpoint_draining", e, x -> x.isDraining() ? 1 : 0)
-                .tags("route", route, "endpoint", address).register(registry));
-        for (int c = 0; c < CLASSES.length; c++) {
-            int slot = c;
-            meters.add(FunctionCounter.builder("glidepath_router_endpoint_requests", e.metrics(), x -> x.total(slot))
-                    .tags("route", route, "endpoint", address, "class", CLASSES[c]).register(registry));
+        void counter(String name, String help, double value, String... labels) {
+            counters.computeIfAbsent(name, n -> CounterSnapshot.builder().name(n).help(help(help)))
+                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build());
         }
-        return meters;
-    }
 
-    private double weightOf(String route) {
-        ActiveRoute r = routes.table().route(route);
-        return r == null ? Double.NaN : r.canaryWeight();
-    }
+        void summary(String name, long count, double sum, String... labels) {
+            summaries.computeIfAbsent(name, n -> SummarySnapshot.builder().name(n).help(help(null)))
+                    .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().count(count).sum(sum).labels(Labels.of(labels)).build());
+        }
 
-    private double ledgerFull(String route) {
-        ActiveRoute r = routes.table().route(route);
-        return r == null ? Double.NaN : r.clientErrors().full() ? 1 : 0;
-    }
-
-    private double generationOf(String route) {
-        ActiveRoute r = routes.table().route(route);
-        return r == null ? Double.NaN : r.state().generation();
+        MetricSnapshots snapshots() {
+            MetricSnapshots.Builder b = MetricSnapshots.builder();
+            gauges.values().forEach(g -> b.metricSnapshot(g.build()));
+            counters.values().forEach(c -> b.metricSnapshot(c.build()));
+            summaries.values().forEach(x -> b.metricSnapshot(x.build()));
+            return b.build();
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.FieldError;
 import io.glidepath.route.HealthCheck;
 import io.glidepath.route.InvalidRouteException;
+import io.glidepath.route.RouteMatch;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.RouteState;
 import io.glidepath.route.Track;
@@ -29,14 +30,17 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write side of the routing table. Every change is checked against the route's generation,
- * written to the state file, then published as a new immutable {@link RoutingTable} in one volatile
- * write, so a request sees the old table or the new one. New endpoints are probed before the table
+ * written to the state file (one line of its log), then published in the {@link RoutingTable} as one
+ * new immutable {@link ActiveRoute} in place of the route's old one, so a request sees the route's
+ * old generation or its new one. A change costs the route it changes, not the number of routes: the
+ * other routes' ActiveRoutes, endpoints, checks and metrics are not touched. New endpoints are probed before the table
  * that sends them traffic is published; endpoints that leave a route start draining.
  *
  * <p>The state file also keeps each endpoint's last known health, rewritten when a check flips one.
@@ -67,11 +71,21 @@ public final class RouteRegistry implements AutoCloseable {
     private final HealthChecker healthChecker;
     private final Map<String, RouteRuntime> runtimes = new ConcurrentHashMap<>();
     private final List<Consumer<RoutingTable>> listeners = new ArrayList<>();
-    private volatile RoutingTable table = RoutingTable.EMPTY;
-    private Map<String, RouteState> states = new TreeMap<>();
+    /** Changed one route at a time, in place: see {@link RoutingTable}. */
+    private final RoutingTable table = new RoutingTable();
+    private final TreeMap<String, RouteState> states = new TreeMap<>();
+    /** Which route holds each match, so that a change checks its match at the cost of a lookup. */
+    private final Map<RouteMatch, String> byMatch = new HashMap<>();
     private long generation;
     /** The health last written to the state file, by route and address (HEALTHY and UNHEALTHY only). */
-    private Map<String, Map<EndpointAddress, Endpoint.Health>> writtenHealth = Map.of();
+    private final Map<String, Map<EndpointAddress, Endpoint.Health>> writtenHealth = new HashMap<>();
+    /**
+     * Endpoints that left their route and are not forgotten yet (draining, then drained), with their route's
+     * runtime: what the drainer (every 50 ms) and {@link #forgetDrained} look at, rather than every route's.
+     */
+    private final Map<Endpoint, RouteRuntime> leaving = new ConcurrentHashMap<>();
+    /** Routes whose endpoints' health a check changed since the state file was last told. */
+    private final Set<String> healthToWrite = ConcurrentHashMap.newKeySet();
 
     public RouteRegistry(StateFile stateFile) {
         this.stateFile = stateFile;
@@ -89,10 +103,15 @@ public final class RouteRegistry implements AutoCloseable {
                     e.confirm();
                 }
             }
+
+            @Override
+            public void settled() {
+                persistHealth();
+            }
         });
     }
 
-    /** Called with every published table (metrics registration, for one). */
+    /** Called with the table now and after every change (it is the same table, changed in place). */
     public synchronized void onPublish(Consumer<RoutingTable> listener) {
         listeners.add(listener);
         listener.accept(table);
@@ -126,10 +145,10 @@ public final class RouteRegistry implements AutoCloseable {
      */
     public synchronized void restore(StateFile.Contents contents) {
         generation = contents.generation();
-        Map<String, RouteState> next = new TreeMap<>();
         Set<TargetKey> restored = new HashSet<>();
+        Set<String> names = new HashSet<>();
         for (RouteState r : contents.routes()) {
-            next.put(r.name(), r);
+            names.add(r.name());
             RouteRuntime rt = runtimes.computeIfAbsent(r.name(), RouteRuntime::new);
             for (EndpointAddress a : r.spec().allEndpoints()) {
                 contents.health(r.name(), a).ifPresent(h -> {
@@ -138,9 +157,11 @@ public final class RouteRegistry implements AutoCloseable {
                 });
             }
         }
-        writtenHealth = contents.health();
-        publish(next, restored);
-        persistHealth();
+        List<String> gone = states.keySet().stream().filter(n -> !names.contains(n)).toList();
+        writtenHealth.clear();
+        writtenHealth.putAll(contents.health());
+        publish(contents.routes(), gone, restored);
+        persistHealth(names);
     }
 
     /** Creates or replaces a route. */
@@ -172,14 +193,11 @@ public final class RouteRegistry implements AutoCloseable {
             throws StaleGenerationException, UnknownRouteException, IOException {
         RouteState current = get(name);
         checkGeneration(name, current, expected);
-        Map<String, RouteState> next = new TreeMap<>(states);
-        next.remove(name);
         long g = generation + 1;
-        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(next);
-        stateFile.write(new StateFile.Contents(g, List.copyOf(next.values()), health));
-        writtenHealth = health;
+        stateFile.append(new StateFile.Change(g, List.of(), List.of(name), Map.of()));
+        writtenHealth.remove(name);
         generation = g;
-        publish(next, Set.of());
+        publish(List.of(), List.of(name), Set.of());
         return g;
     }
 
@@ -219,26 +237,29 @@ public final class RouteRegistry implements AutoCloseable {
         return commit(changed, changed.generation());
     }
 
-    /** Writes and publishes {@code changed}; {@code tableGeneration} is the router-wide one, which only grows. */
+    /**
+     * Writes and publishes {@code changed} at the cost of that route: one line of the state file's log, one
+     * ActiveRoute, one entry of the table; {@code tableGeneration} is the router-wide one, which only grows.
+     */
     private RouteState commit(RouteState changed, long tableGeneration) throws IOException {
-        Map<String, RouteState> next = new TreeMap<>(states);
-        next.put(changed.name(), changed);
-        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(next);
-        stateFile.write(new StateFile.Contents(tableGeneration, List.copyOf(next.values()), health));
-        writtenHealth = health;
+        String name = changed.name();
+        Map<EndpointAddress, Endpoint.Health> health = healthOf(changed);
+        Map<String, Map<EndpointAddress, Endpoint.Health>> healthChange =
+                health.equals(writtenHealth.getOrDefault(name, Map.of())) ? Map.of() : Map.of(name, health);
+        stateFile.append(new StateFile.Change(tableGeneration, List.of(changed), List.of(), healthChange));
+        remember(name, health);
         generation = tableGeneration;
-        publish(next, Set.of());
-        persistHealth(); // new endpoints were probed: their health goes to the file too
+        publish(List.of(changed), List.of(), Set.of());
+        persistHealth(Set.of(name)); // new endpoints were probed: their health goes to the file too
         return changed;
     }
 
     private void checkMatchIsFree(RouteSpec spec) throws InvalidRouteException {
-        for (RouteState other : states.values()) {
-            if (!other.name().equals(spec.name()) && other.spec().match().equals(spec.match())) {
-                throw new InvalidRouteException(List.of(new FieldError("/match", "route '" + other.name()
-                        + "' already takes host " + (spec.match().host() == null ? "(any)" : spec.match().host())
-                        + " and path prefix " + spec.match().pathPrefix() + ": change one of them or update that route")));
-            }
+        String other = byMatch.get(spec.match());
+        if (other != null && !other.equals(spec.name())) {
+            throw new InvalidRouteException(List.of(new FieldError("/match", "route '" + other
+                    + "' already takes host " + (spec.match().host() == null ? "(any)" : spec.match().host())
+                    + " and path prefix " + spec.match().pathPrefix() + ": change one of them or update that route")));
         }
     }
 
@@ -254,12 +275,17 @@ public final class RouteRegistry implements AutoCloseable {
         }
     }
 
-    /** Resolves endpoints, probes new ones, publishes the table, starts drains and re-aims health checks. */
-    private void publish(Map<String, RouteState> next, Set<TargetKey> restored) {
+    /**
+     * Publishes {@code changed} (added or replaced) and takes {@code removed} out, at the cost of those routes:
+     * resolves their endpoints, probes new ones (an endpoint whose check already runs for another route takes
+     * that check's health instead), puts their ActiveRoutes in the table, starts drains and re-aims their checks.
+     * The other routes' ActiveRoutes stay as they are.
+     */
+    private void publish(Collection<RouteState> changed, Collection<String> removed, Set<TargetKey> restored) {
         long now = System.nanoTime();
         Map<Endpoint, HealthCheck> fresh = new HashMap<>();
         List<ActiveRoute> active = new ArrayList<>();
-        for (RouteState s : next.values()) {
+        for (RouteState s : changed) {
             RouteRuntime rt = runtimes.computeIfAbsent(s.name(), RouteRuntime::new);
             if (canaryBegins(states.get(s.name()), s)) {
                 rt.canaryBegins();
@@ -271,33 +297,62 @@ public final class RouteRegistry implements AutoCloseable {
                 }
                 if (e.phase() != Endpoint.Phase.ACTIVE) {
                     e.cancelDrain();
+                    leaving.remove(e);
                 }
                 if (e.health() == Endpoint.Health.PENDING) {
-                    fresh.put(e, s.spec().healthOf(a));
+                    HealthCheck check = s.spec().healthOf(a);
+                    healthChecker.known(a, check).ifPresentOrElse(e::setHealth, () -> fresh.put(e, check));
                 }
             }
             active.add(new ActiveRoute(s, rt));
         }
         probeFirst(fresh);
-        RoutingTable published = new RoutingTable(active, generation);
-        Map<String, RouteState> previous = states;
-        table = published;
-        states = next;
+        Map<String, RouteState> previous = new HashMap<>();
+        for (ActiveRoute r : active) {
+            RouteState before = states.put(r.name(), r.state());
+            if (before != null) {
+                previous.put(r.name(), before);
+                byMatch.remove(before.spec().match(), r.name());
+            }
+            byMatch.put(r.spec().match(), r.name());
+            table.put(r);
+        }
+        for (String name : removed) {
+            RouteState before = states.remove(name);
+            if (before != null) {
+                previous.put(name, before);
+                byMatch.remove(before.spec().match(), name);
+            }
+            table.remove(name);
+        }
+        table.setGeneration(generation);
         // endpoints that left their route (or whose route went) drain from now on, each by the drain timeout of
         // the route it left (its own version's when the route gave it one)
-        for (RouteRuntime rt : runtimes.values()) {
-            RouteState left = previous.containsKey(rt.name()) ? previous.get(rt.name()) : next.get(rt.name());
-            Set<EndpointAddress> kept = next.containsKey(rt.name()) ? next.get(rt.name()).spec().allEndpoints() : Set.of();
+        List<String> touched = new ArrayList<>(changed.size() + removed.size());
+        changed.forEach(s -> touched.add(s.name()));
+        touched.addAll(removed);
+        for (String name : touched) {
+            RouteRuntime rt = runtimes.get(name);
+            if (rt == null) {
+                continue;
+            }
+            RouteState next = states.get(name);
+            RouteState left = previous.containsKey(name) ? previous.get(name) : next;
+            Set<EndpointAddress> kept = next != null ? next.spec().allEndpoints() : Set.of();
             for (Endpoint e : rt.endpoints()) {
                 if (e.phase() == Endpoint.Phase.ACTIVE && !kept.contains(e.address())) {
                     Duration drain = left != null ? left.spec().drainTimeoutOf(e.address()) : RouteSpec.DEFAULT_DRAIN_TIMEOUT;
                     e.startDrain(now + drain.toNanos());
+                    leaving.put(e, rt);
                     log.info("endpoint {} left route {}: draining ({} in flight)", e.address(), rt.name(), e.inflight());
                 }
             }
+            healthChecker.update(name, next == null ? List.of() : targets(table.route(name), restored));
+            if (next == null && rt.endpoints().isEmpty()) {
+                runtimes.remove(name, rt); // a route without endpoints leaves nothing to drain
+            }
         }
-        healthChecker.reconcile(targets(published, restored));
-        listeners.forEach(l -> l.accept(published));
+        listeners.forEach(l -> l.accept(table));
     }
 
     /**
@@ -314,28 +369,31 @@ public final class RouteRegistry implements AutoCloseable {
         return now.stream().noneMatch(was::contains);
     }
 
-    /** Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only when up. */
+    /**
+     * Probes endpoints that have never been checked, each by its own check, in parallel, so they take traffic only
+     * when up: once per distinct address and check, its answer given to every route's endpoint that has them.
+     */
     private static void probeFirst(Map<Endpoint, HealthCheck> fresh) {
         if (fresh.isEmpty()) {
             return;
         }
+        Map<Map.Entry<EndpointAddress, HealthCheck>, List<Endpoint>> distinct = new HashMap<>();
+        fresh.forEach((e, check) -> distinct.computeIfAbsent(Map.entry(e.address(), check), k -> new ArrayList<>()).add(e));
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            fresh.forEach((e, check) -> ex.submit(() -> {
-                if (Probe.passes(e.address(), check)) {
-                    e.setHealth(Endpoint.Health.HEALTHY);
+            distinct.forEach((probe, endpoints) -> ex.submit(() -> {
+                if (Probe.passes(probe.getKey(), probe.getValue())) {
+                    endpoints.forEach(e -> e.setHealth(Endpoint.Health.HEALTHY));
                 }
             }));
         }
     }
 
-    private List<Target> targets(RoutingTable t, Set<TargetKey> restored) {
+    private static List<Target> targets(ActiveRoute r, Set<TargetKey> restored) {
         List<Target> targets = new ArrayList<>();
-        for (ActiveRoute r : t.routes().values()) {
-            for (EndpointAddress a : r.spec().allEndpoints()) {
-                Endpoint e = r.runtime().endpoint(a);
-                TargetKey key = new TargetKey(r.name(), a);
-                targets.add(new Target(key, r.spec().healthOf(a), e.health(), restored.contains(key)));
-            }
+        for (EndpointAddress a : r.spec().allEndpoints()) {
+            Endpoint e = r.runtime().endpoint(a);
+            TargetKey key = new TargetKey(r.name(), a);
+            targets.add(new Target(key, r.spec().healthOf(a), e.health(), restored.contains(key)));
         }
         return targets;
     }
@@ -343,61 +401,97 @@ public final class RouteRegistry implements AutoCloseable {
     private void healthChanged(TargetKey key, Endpoint.Health health) {
         RouteRuntime rt = runtimes.get(key.route());
         if (rt != null) {
-            rt.endpoint(key.address()).setHealth(health); // the data path sees it now; the file follows
-            persistHealth();
+            rt.endpoint(key.address()).setHealth(health); // the data path sees it now; the file follows when the probe's news is all told
+            healthToWrite.add(key.route());
         }
     }
 
-    /** Each endpoint's known health (HEALTHY or UNHEALTHY) in {@code routes}, as the state file keeps it. */
-    private Map<String, Map<EndpointAddress, Endpoint.Health>> healthOf(Map<String, RouteState> routes) {
-        Map<String, Map<EndpointAddress, Endpoint.Health>> health = new TreeMap<>();
-        for (RouteState s : routes.values()) {
-            RouteRuntime rt = runtimes.get(s.name());
-            if (rt == null) {
+    /** Each endpoint's known health (HEALTHY or UNHEALTHY) in route {@code s}, as the state file keeps it. */
+    private Map<EndpointAddress, Endpoint.Health> healthOf(RouteState s) {
+        RouteRuntime rt = runtimes.get(s.name());
+        if (rt == null) {
+            return Map.of();
+        }
+        Map<EndpointAddress, Endpoint.Health> known = new HashMap<>();
+        for (EndpointAddress a : s.spec().allEndpoints()) {
+            Endpoint e = rt.find(a);
+            if (e != null && e.health() != Endpoint.Health.PENDING) {
+                known.put(a, e.health());
+            }
+        }
+        return Map.copyOf(known);
+    }
+
+    private void remember(String route, Map<EndpointAddress, Endpoint.Health> health) {
+        if (health.isEmpty()) {
+            writtenHealth.remove(route);
+        } else {
+            writtenHealth.put(route, health);
+        }
+    }
+
+    /** Writes the health a check changed since the last write, in one line for every route it touched. */
+    private synchronized void persistHealth() {
+        List<String> routes = new ArrayList<>(healthToWrite);
+        healthToWrite.removeAll(routes);
+        persistHealth(routes);
+    }
+
+    /** Tells the state file the health of {@code routes} where it differs from what the file holds (same generation). */
+    private synchronized void persistHealth(Collection<String> routes) {
+        Map<String, Map<EndpointAddress, Endpoint.Health>> changed = new HashMap<>();
+        for (String name : routes) {
+            RouteState s = states.get(name);
+            if (s == null) {
                 continue;
             }
-            Map<EndpointAddress, Endpoint.Health> known = new HashMap<>();
-            for (EndpointAddress a : s.spec().allEndpoints()) {
-                Endpoint e = rt.find(a);
-                if (e != null && e.health() != Endpoint.Health.PENDING) {
-                    known.put(a, e.health());
-                }
-            }
-            if (!known.isEmpty()) {
-                health.put(s.name(), Map.copyOf(known));
+            Map<EndpointAddress, Endpoint.Health> health = healthOf(s);
+            if (!health.equals(writtenHealth.getOrDefault(name, Map.of()))) {
+                changed.put(name, health);
             }
         }
-        return Map.copyOf(health);
-    }
-
-    /** Rewrites the state file when the endpoints' health differs from what it holds (same routes, same generation). */
-    private synchronized void persistHealth() {
-        Map<String, Map<EndpointAddress, Endpoint.Health>> health = healthOf(states);
-        if (health.equals(writtenHealth) || stateFile.isClosed()) {
+        if (changed.isEmpty() || stateFile.isClosed()) { // closed: a successor may own the directory now
             return;
         }
         try {
-            stateFile.write(new StateFile.Contents(generation, List.copyOf(states.values()), health));
-            writtenHealth = health;
+            stateFile.append(new StateFile.Change(generation, List.of(), List.of(), changed));
+            changed.forEach(this::remember);
         } catch (IOException e) {
             log.warn("could not write the endpoints' health to {}: {} (a restart will check them before traffic)", stateFile.path(), e.toString());
         }
     }
 
+    /** How many health probes run: one per distinct endpoint and check, however many routes share it. */
+    public int healthProbes() {
+        return healthChecker.probes();
+    }
+
+    /** Gives back the metric buckets of every route's series that saw no event for the kept window (a few checks a route). */
+    public void releaseIdleMetrics() {
+        runtimes.values().forEach(RouteRuntime::releaseIdleMetrics);
+    }
+
+    /** Calls {@code check} with each endpoint draining now and its route's runtime (only those: not every route's endpoints). */
+    public void forEachDraining(BiConsumer<RouteRuntime, Endpoint> check) {
+        leaving.forEach((e, rt) -> {
+            if (e.isDraining()) {
+                check.accept(rt, e);
+            }
+        });
+    }
+
     /** Forgets drained endpoints after a while, and runtimes of deleted routes once nothing is left. */
     public synchronized void forgetDrained(long olderThanMillis) {
         long now = System.currentTimeMillis();
-        RoutingTable t = table;
-        for (RouteRuntime rt : runtimes.values()) {
-            for (Endpoint e : rt.endpoints()) {
-                if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
-                    rt.forget(e.address());
+        leaving.forEach((e, rt) -> {
+            if (e.phase() == Endpoint.Phase.DRAINED && now - e.drainedAtMillis() > olderThanMillis) {
+                rt.forget(e.address());
+                leaving.remove(e, rt);
+                if (table.route(rt.name()) == null && rt.endpoints().isEmpty()) {
+                    runtimes.remove(rt.name(), rt);
                 }
             }
-            if (t.route(rt.name()) == null && rt.endpoints().isEmpty()) {
-                runtimes.remove(rt.name(), rt);
-            }
-        }
+        });
     }
 
     private static String newPreviewKey() {

@@ -106,6 +106,15 @@ public final class RouteRuntime {
         return endpoints.values();
     }
 
+    /** Gives back the metric buckets of this route's series (tracks and endpoints) that saw no event for the kept window. */
+    public void releaseIdleMetrics() {
+        trackMetrics.values().forEach(MetricSeries::releaseIdle);
+        overridden.values().forEach(MetricSeries::releaseIdle);
+        shieldAnswers.releaseIdle();
+        shadow.releaseIdle();
+        endpoints.values().forEach(e -> e.metrics().releaseIdle());
+    }
+
     public void forget(EndpointAddress address) {
         endpoints.remove(address);
     }

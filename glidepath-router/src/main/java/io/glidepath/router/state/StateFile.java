@@ -24,11 +24,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 
@@ -97,12 +101,30 @@ public final class StateFile {
         }
     }
 
+    /**
+     * One change of the table: the routes it added or replaced, the names it removed, and the known health
+     * of the routes whose health changed (a route's whole map; an empty map when none is known any more).
+     */
+    public record Change(long generation, Collection<RouteState> put, Collection<String> delete, Map<String, Map<EndpointAddress, Health>> health) {
+        public Change {
+            put = List.copyOf(put);
+            delete = List.copyOf(delete);
+            health = Map.copyOf(health);
+        }
+    }
+
     private final Path dir;
     private final Path file;
     private final Path backup;
     private final Path logFile;
-    /** What the snapshot and the log together hold now (null until loaded or first written). */
-    private Contents current;
+    /**
+     * What the snapshot and the log together hold now, kept as maps that a change updates at its own cost
+     * (a snapshot reads them whole); {@code known} is false until loaded or first written.
+     */
+    private final TreeMap<String, RouteState> routes = new TreeMap<>();
+    private final TreeMap<String, Map<EndpointAddress, Health>> health = new TreeMap<>();
+    private long generation;
+    private boolean known;
     private long snapshotBytes;
     private FileChannel log;
     private long logEntries;
@@ -217,7 +239,7 @@ public final class StateFile {
         Contents snapshot = new Contents(maxGeneration, routes, readHealth(root.path("health")));
         Contents replayed = replay(snapshot, root.path("seq").asLong(0));
         synchronized (this) {
-            current = replayed;
+            hold(replayed);
             snapshotBytes = bytes.length;
         }
         return replayed;
@@ -334,22 +356,62 @@ public final class StateFile {
     /**
      * Makes {@code contents} the state on disk: one line appended to the log with what changed since
      * the last write, forced to disk before this returns; or a new snapshot, when there is none yet or
-     * the log has grown enough. A crash at any point leaves the state before or after the change.
+     * the log has grown enough. A crash at any point leaves the state before or after the change. It
+     * compares every route with the last write: {@link #append} is the same at the cost of the change.
      */
     public synchronized void write(Contents contents) throws IOException {
         if (closed) {
             throw new IOException("the router is stopping: " + file + " takes no more changes");
         }
-        if (current == null || !Files.exists(file)) {
-            snapshot(contents);
+        if (!known || !Files.exists(file)) {
+            hold(contents);
+            snapshot();
             return;
         }
-        byte[] line = changeLine(current, contents, seq + 1);
+        List<RouteState> put = new ArrayList<>();
+        Set<String> present = new HashSet<>();
+        for (RouteState r : contents.routes()) {
+            present.add(r.name());
+            if (!r.equals(routes.get(r.name()))) {
+                put.add(r);
+            }
+        }
+        List<String> delete = routes.keySet().stream().filter(n -> !present.contains(n)).toList();
+        Map<String, Map<EndpointAddress, Health>> changedHealth = new HashMap<>();
+        Set<String> routesWithHealth = new HashSet<>(health.keySet());
+        routesWithHealth.addAll(contents.health().keySet());
+        for (String route : routesWithHealth) {
+            Map<EndpointAddress, Health> is = contents.health().getOrDefault(route, Map.of());
+            if (!health.getOrDefault(route, Map.of()).equals(is)) {
+                changedHealth.put(route, is);
+            }
+        }
+        append(new Change(contents.generation(), put, delete, changedHealth));
+    }
+
+    /**
+     * Makes {@code change} part of the state on disk: one line appended to the log and forced to disk
+     * before this returns (its cost is the change's, whatever the number of routes), or a new snapshot
+     * when there is none yet or the log has grown enough. A crash at any point leaves the state before
+     * or after the change. Health for a route the table does not hold (after the change) is left out.
+     */
+    public synchronized void append(Change change) throws IOException {
+        if (closed) {
+            throw new IOException("the router is stopping: " + file + " takes no more changes");
+        }
+        if (!known || !Files.exists(file)) {
+            apply(change);
+            known = true;
+            snapshot();
+            return;
+        }
+        byte[] line = changeLine(change, seq + 1);
         if (line == null) {
             return; // nothing changed
         }
         if (logEntries + 1 > maxLogEntries || logBytes + line.length > Math.max(snapshotBytes, 64 * 1024)) {
-            snapshot(contents);
+            apply(change);
+            snapshot();
             return;
         }
         if (log == null) {
@@ -364,37 +426,78 @@ public final class StateFile {
         seq++;
         logEntries++;
         logBytes += line.length;
-        current = contents;
+        apply(change);
     }
 
-    /** One JSON line: the routes {@code next} changed or added, the ones it removed, the health it changed; null when nothing did. */
-    private static byte[] changeLine(Contents before, Contents next, long seq) throws IOException {
-        Map<String, RouteState> old = new java.util.HashMap<>();
-        before.routes().forEach(r -> old.put(r.name(), r));
+    /** Makes the held state {@code contents}. */
+    private void hold(Contents contents) {
+        routes.clear();
+        contents.routes().forEach(r -> routes.put(r.name(), r));
+        health.clear();
+        health.putAll(contents.health());
+        generation = contents.generation();
+        known = true;
+    }
+
+    /** Applies {@code change} to the held state. */
+    private void apply(Change change) {
+        change.put().forEach(r -> routes.put(r.name(), r));
+        for (String name : change.delete()) {
+            routes.remove(name);
+            health.remove(name);
+        }
+        change.health().forEach((route, byAddress) -> {
+            if (!routes.containsKey(route)) {
+                return;
+            }
+            Map<EndpointAddress, Health> known = knownOnly(byAddress);
+            if (known.isEmpty()) {
+                health.remove(route);
+            } else {
+                health.put(route, known);
+            }
+        });
+        generation = change.generation();
+    }
+
+    private static Map<EndpointAddress, Health> knownOnly(Map<EndpointAddress, Health> byAddress) {
+        Map<EndpointAddress, Health> known = new LinkedHashMap<>();
+        byAddress.forEach((a, h) -> {
+            if (h != Health.PENDING) {
+                known.put(a, h);
+            }
+        });
+        return Map.copyOf(known);
+    }
+
+    /** One JSON line: the routes the change added or replaced, the ones it removed, the health it changed; null when nothing did. */
+    private byte[] changeLine(Change change, long seq) throws IOException {
         ObjectNode entry = RouteJson.MAPPER.createObjectNode();
         entry.put("seq", seq);
-        entry.put("generation", next.generation());
+        entry.put("generation", change.generation());
         ArrayNode put = entry.putArray("put");
-        java.util.Set<String> present = new java.util.HashSet<>();
-        for (RouteState r : next.routes()) {
-            present.add(r.name());
-            if (!r.equals(old.get(r.name()))) {
+        for (RouteState r : change.put()) {
+            if (!r.equals(routes.get(r.name()))) {
                 put.add(RouteJson.write(r));
             }
         }
         ArrayNode delete = entry.putArray("delete");
-        old.keySet().stream().filter(n -> !present.contains(n)).sorted().forEach(delete::add);
-        ObjectNode health = entry.putObject("health");
-        java.util.Set<String> routesWithHealth = new java.util.TreeSet<>(before.health().keySet());
-        routesWithHealth.addAll(next.health().keySet());
-        for (String route : routesWithHealth) {
-            Map<EndpointAddress, Health> was = before.health().getOrDefault(route, Map.of());
-            Map<EndpointAddress, Health> is = next.health().getOrDefault(route, Map.of());
-            if (!was.equals(is) && present.contains(route)) {
-                writeHealth(health.putObject(route), is); // {} when none is known any more
+        Set<String> deleted = new HashSet<>();
+        change.delete().stream().filter(routes::containsKey).sorted().forEach(n -> {
+            delete.add(n);
+            deleted.add(n);
+        });
+        Set<String> putNames = new HashSet<>();
+        change.put().forEach(r -> putNames.add(r.name()));
+        ObjectNode healthNode = entry.putObject("health");
+        new TreeMap<>(change.health()).forEach((route, byAddress) -> {
+            boolean held = putNames.contains(route) || (routes.containsKey(route) && !deleted.contains(route));
+            Map<EndpointAddress, Health> is = knownOnly(byAddress);
+            if (held && !health.getOrDefault(route, Map.of()).equals(is)) {
+                writeHealth(healthNode.putObject(route), is); // {} when none is known any more
             }
-        }
-        if (put.isEmpty() && delete.isEmpty() && health.isEmpty() && next.generation() == before.generation()) {
+        });
+        if (put.isEmpty() && delete.isEmpty() && healthNode.isEmpty() && change.generation() == generation) {
             return null;
         }
         return (RouteJson.MAPPER.writeValueAsString(entry) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -405,18 +508,18 @@ public final class StateFile {
                 .forEach(e -> r.put(e.getKey().toString(), e.getValue() == Health.HEALTHY ? "healthy" : "unhealthy"));
     }
 
-    /** Writes a whole snapshot atomically, then starts the log over (its changes are all in the snapshot). */
-    private void snapshot(Contents contents) throws IOException {
+    /** Writes the held state as a whole snapshot atomically, then starts the log over (its changes are all in the snapshot). */
+    private void snapshot() throws IOException {
         Files.createDirectories(dir);
         ObjectNode root = RouteJson.MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("seq", seq + 1);
-        root.put("generation", contents.generation());
-        ArrayNode routes = root.putArray("routes");
-        contents.routes().forEach(r -> routes.add(RouteJson.write(r)));
-        if (!contents.health().isEmpty()) {
-            ObjectNode health = root.putObject("health");
-            new TreeMap<>(contents.health()).forEach((route, byAddress) -> writeHealth(health.putObject(route), byAddress));
+        root.put("generation", generation);
+        ArrayNode routeNodes = root.putArray("routes");
+        routes.values().forEach(r -> routeNodes.add(RouteJson.write(r)));
+        if (!health.isEmpty()) {
+            ObjectNode healthNode = root.putObject("health");
+            health.forEach((route, byAddress) -> writeHealth(healthNode.putObject(route), byAddress));
         }
         byte[] bytes = RouteJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
 
@@ -450,7 +553,6 @@ public final class StateFile {
             fsyncDirectory();
         }
         seq++;
-        current = contents;
         snapshotBytes = bytes.length;
         logEntries = 0;
         logBytes = 0;
@@ -458,8 +560,8 @@ public final class StateFile {
 
     /** Writes what {@link #load} read as a new snapshot when it had changes in the log: a router starts with the log empty. */
     public synchronized void compact() throws IOException {
-        if (current != null && logEntries > 0) {
-            snapshot(current);
+        if (known && logEntries > 0) {
+            snapshot();
         }
     }
 

@@ -56,6 +56,30 @@ class HealthCheckerTest {
     }
 
     @Test
+    void routesRestoredWithDifferentHealthForOneSharedEndpointAllTakeItsFirstResult() {
+        List<String> told = new CopyOnWriteArrayList<>();
+        checker.close();
+        checker = new HealthChecker(new HealthChecker.Listener() {
+            @Override
+            public void healthChanged(TargetKey k, Health h) {
+                told.add(k.route() + "=" + h);
+            }
+
+            @Override
+            public void confirmed(TargetKey k, Health h) {
+                told.add(k.route() + " confirmed " + h);
+            }
+        });
+        HealthCheck check = new HealthCheck("/health", Duration.ofSeconds(30), Duration.ofMillis(500), 2, 2);
+        TargetKey other = new TargetKey("api", key.address());
+        checker.reconcile(List.of(new Target(key, check, Health.HEALTHY, true), new Target(other, check, Health.UNHEALTHY, true)));
+        assertThat(checker.probes()).as("one endpoint, one check: one probe").isEqualTo(1);
+        // the one probe passes: the route restored healthy has it confirmed, the one restored unhealthy is told healthy
+        await().atMost(Duration.ofSeconds(2)).until(() -> told.size() >= 2);
+        assertThat(told).containsExactlyInAnyOrder("web confirmed HEALTHY", "api=HEALTHY");
+    }
+
+    @Test
     void aTcpCheckFailsWhenNothingListens() {
         server.stop(0);
         HealthCheck check = HealthCheck.tcpDefault().withInterval(Duration.ofMillis(100)).withTimeout(Duration.ofMillis(200));

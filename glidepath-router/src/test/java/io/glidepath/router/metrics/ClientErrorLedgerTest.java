@@ -28,6 +28,15 @@ class ClientErrorLedgerTest {
     }
 
     @Test
+    void aLedgerHoldsNoSlotsUntilItsFirstError() {
+        ClientErrorLedger ledger = new ClientErrorLedger();
+        assertThat(ledger.capacity()).as("a route whose clients never err costs no slots").isZero();
+        assertThat(ledger.firstError(42)).isTrue();
+        assertThat(ledger.capacity()).isEqualTo(ClientErrorLedger.INITIAL_SLOTS);
+        assertThat(ledger.firstError(42)).isFalse();
+    }
+
+    @Test
     void aClientWhoseHashIsZeroIsKeptToo() {
         ClientErrorLedger ledger = new ClientErrorLedger();
         assertThat(ledger.firstError(0)).isTrue();

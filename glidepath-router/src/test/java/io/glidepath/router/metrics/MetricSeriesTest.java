@@ -23,6 +23,60 @@ class MetricSeriesTest {
     }
 
     @Test
+    void finishedSecondsAreSealedIntoPackedHistogramsThatAnswerAsTheFlatOnesDid() {
+        java.util.Random random = new java.util.Random(3);
+        for (int second = 0; second < 5; second++) {
+            for (int i = 0; i < 400; i++) {
+                series.recordResponse(200, 200 + random.nextInt(300_000));
+            }
+            advanceSeconds(1);
+        }
+        double[] percentiles = {50, 99, 99.9};
+        List<Duration> limits = List.of(Duration.ofMillis(1), Duration.ofMillis(100), Duration.ofMillis(250));
+        WindowStats flat = series.seconds(series.currentSecond() - 5, series.currentSecond(), percentiles, limits);
+        assertThat(flat.requests()).isEqualTo(2_000);
+
+        assertThat(series.flatHistograms()).as("the seconds a reader may still be recording into stay flat").isLessThanOrEqualTo(2);
+        advanceSeconds(2);
+        series.recordResponse(200, 1_000); // a new second opens: the last ones with events are sealed
+        assertThat(series.flatHistograms()).as("only the running second's").isEqualTo(1);
+        WindowStats sealed = series.seconds(series.currentSecond() - 7, series.currentSecond() - 2, percentiles, limits);
+        assertThat(sealed.requests()).isEqualTo(2_000);
+        assertThat(sealed.latencyAt()).isEqualTo(flat.latencyAt());
+        assertThat(sealed.slowerThan()).isEqualTo(flat.slowerThan());
+        assertThat(sealed.slowerThan().get(Duration.ofMillis(250))).isPositive();
+    }
+
+    @Test
+    void aSeriesHoldsBucketsOnlyWhileItsSecondsAreKeptAndItsFiguresSurviveTheRelease() {
+        assertThat(series.holdsBuckets()).as("no event yet: no ring of buckets").isFalse();
+        assertThat(series.window(s(60)).requests()).isZero();
+        assertThat(series.totalResponses()).isZero();
+        assertThat(series.latencyBucketCounts()).containsOnly(0L);
+        assertThat(series.releaseIdle()).isTrue();
+
+        series.recordResponse(200, 2_000);
+        series.recordResponse(503, 9_000);
+        assertThat(series.holdsBuckets()).isTrue();
+        advanceSeconds(MetricSeries.SECONDS - 1);
+        assertThat(series.releaseIdle()).as("its second is still kept").isFalse();
+        assertThat(series.window(s(MetricSeries.SECONDS)).requests()).isEqualTo(2);
+
+        advanceSeconds(1);
+        assertThat(series.window(s(MetricSeries.SECONDS)).requests()).as("out of the kept window").isZero();
+        assertThat(series.releaseIdle()).isTrue();
+        assertThat(series.holdsBuckets()).isFalse();
+        assertThat(series.totalResponses()).as("the totals Prometheus reads stay").isEqualTo(2);
+        assertThat(series.total(MetricSeries.C5XX)).isEqualTo(1);
+
+        series.recordResponse(200, 1_000);
+        assertThat(series.holdsBuckets()).isTrue();
+        WindowStats w = series.window(s(10));
+        assertThat(w.requests()).as("a released series records again from nothing").isEqualTo(1);
+        assertThat(series.totalResponses()).isEqualTo(3);
+    }
+
+    @Test
     void readersGoingOnFromWhereTheLastReadEndedCountEveryRequestOnceWhereTrailingWindowsCountSomeTwice() {
         // a judge reads every second, 0.5 s into the second: a trailing one-second window holds the
         // second before and the running half, so the half it saw comes again in the next read
