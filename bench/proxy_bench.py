@@ -276,11 +276,15 @@ def start_glidepath(split, tls=False):
         route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 0, "mirror": {"weight": 10000}})
     if tls == "h2c":
         route["endpointSettings"] = {a: {"protocol": "h2c"} for a in route["stable"] + route.get("canary", [])}
-    admin("PUT", "/v1/routes/bench", route, token)
-    if tls == "h2c":
-        wait_tcp(PORTS["glidepath"])
-    else:
-        wait_port(PORTS["glidepath"], scheme="https" if tls and tls != "mirror" else "http")
+    try:
+        admin("PUT", "/v1/routes/bench", route, token)
+        if tls == "h2c":
+            wait_tcp(PORTS["glidepath"])
+        else:
+            wait_port(PORTS["glidepath"], scheme="https" if tls and tls != "mirror" else "http")
+    except Exception:
+        p.stop()  # not left running behind a failed scenario
+        raise
     return p
 
 
