@@ -150,8 +150,14 @@ public record VersionResources(String name, String specDigest, PodTemplateSpec t
 
     /** The kubelet probes what the engine's readiness proves, so Kubernetes' own view (EndpointSlices) agrees with it. */
     private static void probe(ContainerBuilder container, Readiness r, int port) {
-        container.withNewReadinessProbe().withNewHttpGet().withPath(r.path()).withNewPort(port).endHttpGet()
-                .withPeriodSeconds((int) Math.max(1, r.interval().toSeconds())).withTimeoutSeconds((int) Math.max(1, r.timeout().toSeconds()))
+        var probe = container.withNewReadinessProbe();
+        if (r.grpcService().isPresent()) {
+            // a gRPC (h2c) service answers no GET: the kubelet's own gRPC health probe asks what the engine asks
+            probe.withNewGrpc().withPort(port).withService(r.grpcService().get()).endGrpc();
+        } else {
+            probe.withNewHttpGet().withPath(r.path()).withNewPort(port).endHttpGet();
+        }
+        probe.withPeriodSeconds((int) Math.max(1, r.interval().toSeconds())).withTimeoutSeconds((int) Math.max(1, r.timeout().toSeconds()))
                 .withSuccessThreshold(1).withFailureThreshold(3).endReadinessProbe();
     }
 

@@ -107,7 +107,8 @@ class GatewayTrafficTest {
         });
         assertThat(gateway.inflight("catalog")).as("the gateway does not tell").isEmpty();
         assertThat(gateway.via()).isEqualTo("the Gateway API: HTTPRoutes attached to Gateway infra/edge, users entering at 127.0.0.1:8443");
-        assertThat(gateway.limits()).hasSize(4).anySatisfy(l -> assertThat(l).startsWith("no sticky split"));
+        assertThat(gateway.limits()).hasSize(5).anySatisfy(l -> assertThat(l).startsWith("no sticky split"))
+                .anySatisfy(l -> assertThat(l).startsWith("no mirror steps"));
         gateway.remove("catalog");
         assertThat(httpRoute()).isNull();
         assertThat(gateway.current("catalog")).isEmpty();

@@ -119,6 +119,21 @@ class KubernetesPlatformTest {
     }
 
     @Test
+    void aGrpcServiceIsProbedByTheKubeletWithTheGrpcHealthService() {
+        io.glidepath.spec.RunSpec run = new io.glidepath.spec.RunSpec(java.util.List.of(), java.util.Map.of(), Optional.empty(), 1,
+                java.time.Duration.ofSeconds(5), Optional.of(new io.glidepath.spec.ContainerSpec("registry.example.com/orders:2.0", 9090,
+                Optional.empty(), Optional.empty())), io.glidepath.route.BackendProtocol.H2C, new io.glidepath.spec.Location("", 0, 0));
+        io.glidepath.spec.Readiness grpc = new io.glidepath.spec.Readiness("/health", java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
+                2, java.time.Duration.ofSeconds(60), Optional.of("shop.Orders"));
+        ServiceVersion sv = new ServiceVersion("orders", "2.0", run, java.nio.file.Path.of("."), Optional.empty(), Optional.of(grpc));
+        var probe = VersionResources.of(sv, java.util.Map.of(), n -> Optional.empty()).deployment(NS, 1).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getReadinessProbe();
+        assertThat(probe.getHttpGet()).as("a gRPC server answers no GET").isNull();
+        assertThat(probe.getGrpc().getPort()).isEqualTo(9090);
+        assertThat(probe.getGrpc().getService()).isEqualTo("shop.Orders");
+    }
+
+    @Test
     void stoppingAnInstanceRemovesThatPodAndNoOtherAndTheLastTakesTheDeploymentWithIt() throws Exception {
         List<Instance> pods = platform.start(version("1", "{image: 'catalog:1', env: {VERSION: '1'}}"), 3);
         String deployment = cluster.client().apps().deployments().inNamespace(NS).list().getItems().getFirst().getMetadata().getName();
