@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * addresses without anyone running {@code up}; stopped cleanly, it stays stopped; {@code down}
  * stops both.
  */
+@Execution(ExecutionMode.CONCURRENT) // in the crash-recovery lane, beside the other classes: junit-platform.properties
+@ResourceLock(CrashRecoveryTest.LANE)
 class RouterSupervisorTest {
     @TempDir
     Path work;

@@ -35,6 +35,8 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * chain that verifies against pebble's root, renewed before expiry, a failing name retried with
  * back-off while the others serve, keys 0600, and a restart that reuses what is stored.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside the other classes (mostly waiting for pebble and renewals): junit-platform.properties
 class AcmeCertificatesTest {
     @TempDir
     Path dir;
