@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through the router. A canary whose calls fail with UNAVAILABLE (its health still SERVING) is
  * rolled back by the analysis; a good one is promoted.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class GrpcReleaseEndToEndTest {
     private static final Duration MAX = Duration.ofSeconds(90);
 

@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * real HTTP server on its own loopback address). Users' traffic goes through the router to the pods'
  * addresses; every release here runs under load, and no user request may fail.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class KubernetesEndToEndTest {
     static final Duration MAX = Duration.ofSeconds(90);
     static final String NS = "shop";

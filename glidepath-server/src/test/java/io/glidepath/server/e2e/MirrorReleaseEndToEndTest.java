@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -17,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * it. A version that fails only once real traffic reaches it (its smoke tests pass) is rolled back
  * while mirrored, with no user ever served by it; a good one goes on to its weight steps.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class MirrorReleaseEndToEndTest {
     private static final Duration MAX = Duration.ofSeconds(90);
     private static final String MIRROR_FIRST = "    strategy: canary\n    steps: [{mirror: 50%}, {bake: 4s}, {weight: 30}, {bake: 2s}]\n";

@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * refused, or queued and then cancelled), and a release whose inventory breaks the new gateway in
  * the last wave, which flips every promoted service back, last wave first, within a second.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class ShopReleaseEndToEndTest {
     static final Duration MAX = Duration.ofMinutes(3);
 
