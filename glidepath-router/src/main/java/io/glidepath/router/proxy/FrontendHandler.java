@@ -39,7 +39,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean discardingBody;
     private boolean closeWhenIdle;
     /** How long a connection idle when the router begins to stop may still send one more request. */
-    static final Duration IDLE_GRACE_ON_STOP = Duration.ofSeconds(1);
+    static final Duration IDLE_GRACE_ON_STOP = Duration.ofSeconds(2);
     private Channel tunnel;
     private boolean awaitingMessage;
 
@@ -216,19 +216,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             streamDone();
             return;
         }
-        if (keepAlive && !closeWhenIdle && !px.stopping()) {
-            readNextRequest();
+        if (keepAlive) {
+            readNextRequest(); // the client was told it may send another request: even when stopping, it gets the grace to
         } else {
             closeAfterFlush();
         }
     }
 
+    /**
+     * Reads the connection's next request. When the router is stopping, a response that went out before
+     * it began promised the client keep-alive: closing at once would race the request the client may be
+     * sending right then, so the connection waits the idle grace (its request is answered with
+     * Connection: close) like any connection idle when the stop began.
+     */
     private void readNextRequest() {
+        timeouts.awaitingNextRequest();
+        readMore();
         if (closeWhenIdle || px.stopping()) {
-            closeAfterFlush();
-        } else {
-            timeouts.awaitingNextRequest();
-            readMore();
+            closeIfStillIdleAfterGrace();
         }
     }
 
@@ -291,12 +296,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void closeWhenIdle() {
         closeWhenIdle = true;
         if (idle()) {
-            ctx.executor().schedule(() -> {
-                if (idle()) {
-                    ctx.close();
-                }
-            }, IDLE_GRACE_ON_STOP.toMillis(), TimeUnit.MILLISECONDS);
+            closeIfStillIdleAfterGrace();
         }
+    }
+
+    private void closeIfStillIdleAfterGrace() {
+        ctx.executor().schedule(() -> {
+            if (idle()) {
+                ctx.close();
+            }
+        }, IDLE_GRACE_ON_STOP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private boolean idle() {
