@@ -9,7 +9,13 @@ import java.util.Set;
 public final class ReleaseFields {
     public static final Set<String> RELEASE = Set.of("release", "services", "maxParallel", "verify", "databases");
     public static final Set<String> SERVICE = Set.of("name", "version", "dependsOn", "run", "route", "readiness", "smoke", "strategy",
-            "steps", "analysis", "keepPrevious", "database");
+            "steps", "analysis", "keepPrevious", "database", "fleet");
+    public static final Set<String> FLEET = Set.of("file", "customers", "rings", "maxParallel", "bake", "failureBudget");
+    /** A fleet file's top level. */
+    public static final Set<String> FLEET_FILE = Set.of("customers");
+    public static final Set<String> CUSTOMER = Set.of("name", "host", "pathPrefix", "env", "replicas", "resources");
+    public static final Set<String> RING = Set.of("name", "customers", "share", "maxParallel", "gate", "bake");
+    public static final Set<String> BUDGET = Set.of("max", "then");
     public static final Set<String> RUN = Set.of("command", "env", "workdir", "replicas", "stopGrace", "image", "port", "resources", "protocol");
     public static final Set<String> DATABASE = Set.of("url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout", "allow");
     public static final Set<String> SHARED_DATABASE = Set.of("name", "url", "passwordEnv", "expand", "contract", "lockTimeout", "statementTimeout",

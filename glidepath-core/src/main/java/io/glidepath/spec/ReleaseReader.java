@@ -65,27 +65,48 @@ public final class ReleaseReader {
 
     private final String file;
     private final List<SpecError> errors = new ArrayList<>();
+    private final FleetReader fleetReader;
+    /** Each fleet read so far, by its service's name. */
+    private final Map<String, FleetSpec> fleets = new LinkedHashMap<>();
+    /** Where each customer's deployment was written, for messages about it. */
+    private final Map<String, String> customerPaths = new HashMap<>();
+    /** Where each service was written ({@code services[i]}). */
+    private final Map<String, String> servicePaths = new HashMap<>();
     /** The release's {@code databases}, read before the services that name them. */
     private final List<DatabaseSpec> sharedDatabases = new ArrayList<>();
     /** Databases declared on a service ({@code database: {url: ...}}), named after it. */
     private final List<DatabaseSpec> serviceDatabases = new ArrayList<>();
 
-    private ReleaseReader(String file) {
+    private ReleaseReader(String file, Includes includes) {
         this.file = file;
+        this.fleetReader = new FleetReader(this, includes, file);
     }
 
-    /** Parses and checks a release file's text; {@code file} names it in messages. */
+    /** Parses and checks a release file's text; {@code file} names it in messages. It may name no file beside it (a fleet file). */
     public static ReleaseSpec read(String file, String text) throws InvalidSpecException {
-        return read(YamlSource.parse(file, text));
+        return read(file, text, Includes.none());
+    }
+
+    /** Parses and checks a release file's text, reading the files it names beside it (a fleet file) through {@code includes}. */
+    public static ReleaseSpec read(String file, String text, Includes includes) throws InvalidSpecException {
+        return read(YamlSource.parse(file, text), includes);
     }
 
     /** Checks an already parsed document. */
     public static ReleaseSpec read(SpecNode root) throws InvalidSpecException {
-        ReleaseReader r = new ReleaseReader(root.location().file());
+        return read(root, Includes.none());
+    }
+
+    /** Checks an already parsed document, reading the files it names through {@code includes}. */
+    public static ReleaseSpec read(SpecNode root, Includes includes) throws InvalidSpecException {
+        ReleaseReader r = new ReleaseReader(root.location().file(), includes);
         ReleaseSpec spec = r.release(root);
         if (!r.errors.isEmpty()) {
+            String own = root.location().file();
             List<SpecError> sorted = new ArrayList<>(r.errors);
-            sorted.sort(Comparator.comparingInt((SpecError e) -> e.location().line()).thenComparingInt(e -> e.location().column()));
+            // the release file's errors first, then each other file's, each in file order
+            sorted.sort(Comparator.comparing((SpecError e) -> !e.location().file().equals(own)).thenComparing(e -> e.location().file())
+                    .thenComparingInt(e -> e.location().line()).thenComparingInt(e -> e.location().column()));
             throw new InvalidSpecException(sorted);
         }
         return spec;
@@ -116,6 +137,8 @@ public final class ReleaseReader {
                 }
             }
             crossChecks(list, services);
+            services = withCustomers(services);
+            routeChecks(list, services);
         }
         int maxParallel = integer(m.get("maxParallel"), "maxParallel", 0, 0, 1000);
         List<HttpCheck> verify = new ArrayList<>();
@@ -139,7 +162,43 @@ public final class ReleaseReader {
         }
         List<DatabaseSpec> databases = new ArrayList<>(sharedDatabases);
         databases.addAll(serviceDatabases);
-        return new ReleaseSpec(name, services, maxParallel, verify, databases, root.location());
+        return new ReleaseSpec(name, services, maxParallel, verify, databases, List.copyOf(fleets.values()), root.location());
+    }
+
+    /**
+     * Each fleet's service becomes one deployment per customer, in its place; a service that depends
+     * on a fleet's service depends on every one of its customers.
+     */
+    private List<ServiceSpec> withCustomers(List<ServiceSpec> services) {
+        if (fleets.isEmpty()) {
+            return services;
+        }
+        List<ServiceSpec> out = new ArrayList<>();
+        for (ServiceSpec s : services) {
+            List<String> deps = new ArrayList<>();
+            for (String d : s.dependsOn()) {
+                FleetSpec f = fleets.get(d);
+                if (f == null) {
+                    deps.add(d);
+                } else {
+                    f.customers().forEach(c -> deps.add(FleetSpec.deploymentName(d, c.name())));
+                }
+            }
+            ServiceSpec withDeps = deps.equals(s.dependsOn()) ? s : s.withDependsOn(deps);
+            FleetSpec f = fleets.get(s.name());
+            if (f == null) {
+                out.add(withDeps);
+                continue;
+            }
+            String at = f.file().isPresent() ? "customers" : servicePaths.getOrDefault(s.name(), "services") + ".fleet.customers";
+            for (int i = 0; i < f.customers().size(); i++) {
+                FleetSpec.Customer c = f.customers().get(i);
+                ServiceSpec customer = withDeps.forCustomer(f, c);
+                customerPaths.put(customer.name(), at + "[" + i + "]");
+                out.add(customer);
+            }
+        }
+        return out;
     }
 
     /** Checks across services: unique names, known dependencies, no cycles, no shared route. */
@@ -157,7 +216,7 @@ public final class ReleaseReader {
                 String dep = s.dependsOn().get(d);
                 if (dep.equals(s.name())) {
                     error(s.location(), pathOf(list, s) + ".dependsOn[" + d + "]", "service '" + s.name() + "' depends on itself; remove it");
-                } else if (!byName.containsKey(dep)) {
+                } else if (!byName.containsKey(dep) && !servicePaths.containsKey(dep)) { // a service with errors of its own was reported
                     String hint = Suggestions.closest(dep, byName.keySet()).map(x -> ": did you mean '" + x + "'?")
                             .orElse(": services in this release are " + String.join(", ", byName.keySet()));
                     error(s.location(), pathOf(list, s) + ".dependsOn[" + d + "]", "no service '" + dep + "' in this release" + hint);
@@ -170,18 +229,29 @@ public final class ReleaseReader {
             error(at.location(), pathOf(list, at) + ".dependsOn", "dependencies form a cycle: " + String.join(" -> ", cycle)
                     + "; a service cannot wait for itself, remove one of these dependsOn entries");
         }
+    }
+
+    /** No two deployments (services, or customers of a fleet) on one route; customers of one fleet were checked as the fleet was read. */
+    private void routeChecks(ListNode list, List<ServiceSpec> services) {
         Map<RouteMatch, ServiceSpec> routes = new HashMap<>();
         for (ServiceSpec s : services) {
             ServiceSpec other = routes.putIfAbsent(s.route().match(), s);
-            if (other != null && other != s) {
-                error(s.location(), pathOf(list, s) + ".route", "service '" + other.name() + "' already takes host "
+            boolean sameFleet = other != null && other.fleetMember().isPresent() && s.fleetMember().isPresent()
+                    && other.fleetMember().get().service().equals(s.fleetMember().get().service());
+            if (other != null && other != s && !sameFleet) {
+                error(s.location(), pathOf(list, s) + ".route", (other.fleetMember().isPresent() ? "customer '" + other.fleetMember().get().customer()
+                        + "' of " + other.fleetMember().get().service() : "service '" + other.name() + "'") + " already takes host "
                         + (s.route().match().host() == null ? "(any)" : s.route().match().host()) + " and path prefix "
                         + s.route().match().pathPrefix() + "; give each service its own host or prefix");
             }
         }
     }
 
-    private static String pathOf(ListNode list, ServiceSpec s) {
+    private String pathOf(ListNode list, ServiceSpec s) {
+        String customer = customerPaths.get(s.name());
+        if (customer != null) {
+            return customer;
+        }
         for (int i = 0; i < list.items().size(); i++) {
             if (list.items().get(i).location().equals(s.location())) {
                 return "services[" + i + "]";
@@ -221,10 +291,17 @@ public final class ReleaseReader {
         }
         Duration keepPrevious = duration(m.get("keepPrevious"), path + ".keepPrevious", DEFAULT_KEEP_PREVIOUS, Duration.ZERO, Duration.ofHours(24));
         Optional<String> database = serviceDatabase(m.get("database"), path + ".database", name);
+        boolean clean = errors.size() == before;
+        ServiceSpec spec = clean ? new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious,
+                database, m.location()) : null;
+        servicePaths.put(name, path);
+        if (m.get("fleet") != null) {
+            fleetReader.read(m.get("fleet"), path + ".fleet", spec).ifPresent(f -> fleets.put(name, f));
+        }
         if (errors.size() > before) {
             return null; // reported; crossChecks() only sees services that read cleanly
         }
-        return new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, database, m.location());
+        return spec;
     }
 
     private RunSpec run(MapNode service, String path) {
@@ -1101,7 +1178,7 @@ public final class ReleaseReader {
 
     // --- typed readers; each reports its own error and returns a usable default ----------------------
 
-    private MapNode map(SpecNode node, String path, String expected) {
+    MapNode map(SpecNode node, String path, String expected) {
         if (node instanceof MapNode m) {
             return m;
         }
@@ -1109,7 +1186,7 @@ public final class ReleaseReader {
         return null;
     }
 
-    private void known(MapNode m, String path, Set<String> fields) {
+    void known(MapNode m, String path, Set<String> fields) {
         for (Field f : m.fields().values()) {
             if (!fields.contains(f.key())) {
                 String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
@@ -1120,7 +1197,7 @@ public final class ReleaseReader {
         }
     }
 
-    private Optional<String> text(SpecNode node, String path) {
+    Optional<String> text(SpecNode node, String path) {
         if (node instanceof Scalar s && s.kind() != Scalar.Kind.NULL) {
             if (s.text().isBlank()) {
                 error(node.location(), path, "is empty");
@@ -1132,7 +1209,7 @@ public final class ReleaseReader {
         return Optional.empty();
     }
 
-    private Optional<String> requiredText(MapNode m, String key, String parentPath) {
+    Optional<String> requiredText(MapNode m, String key, String parentPath) {
         SpecNode n = m.get(key);
         if (n == null) {
             error(m.location(), join(parentPath, key), "is required");
@@ -1141,12 +1218,12 @@ public final class ReleaseReader {
         return text(n, join(parentPath, key));
     }
 
-    private Optional<String> optionalText(MapNode m, String key, String path) {
+    Optional<String> optionalText(MapNode m, String key, String path) {
         SpecNode n = m.get(key);
         return n == null ? Optional.empty() : text(n, path);
     }
 
-    private Optional<String> matches(SpecNode node, String path, String value, Pattern p, String expected) {
+    Optional<String> matches(SpecNode node, String path, String value, Pattern p, String expected) {
         if (p.matcher(value).matches()) {
             return Optional.of(value);
         }
@@ -1171,7 +1248,7 @@ public final class ReleaseReader {
         return out;
     }
 
-    private int integer(SpecNode node, String path, int dflt, int min, int max) {
+    int integer(SpecNode node, String path, int dflt, int min, int max) {
         if (node == null) {
             return dflt;
         }
@@ -1191,7 +1268,7 @@ public final class ReleaseReader {
         return dflt;
     }
 
-    private boolean bool(SpecNode node, String path, boolean dflt) {
+    boolean bool(SpecNode node, String path, boolean dflt) {
         if (node == null) {
             return dflt;
         }
@@ -1202,7 +1279,7 @@ public final class ReleaseReader {
         return dflt;
     }
 
-    private Duration duration(SpecNode node, String path, Duration dflt, Duration min, Duration max) {
+    Duration duration(SpecNode node, String path, Duration dflt, Duration min, Duration max) {
         if (node == null) {
             return dflt;
         }
@@ -1221,7 +1298,7 @@ public final class ReleaseReader {
         return d.get();
     }
 
-    private Optional<Double> percentage(SpecNode node, String path) {
+    Optional<Double> percentage(SpecNode node, String path) {
         if (node == null) {
             return Optional.empty();
         }
@@ -1239,17 +1316,25 @@ public final class ReleaseReader {
         return v;
     }
 
-    private void templates(SpecNode node, String path, String text) {
+    void templates(SpecNode node, String path, String text) {
         for (String problem : Templates.problems(text)) {
             error(node.location(), path, problem);
         }
     }
 
-    private void error(Location at, String path, String message) {
+    void error(Location at, String path, String message) {
         errors.add(new SpecError(at, path, message));
     }
 
-    private static String join(String path, String key) {
+    int errorCount() {
+        return errors.size();
+    }
+
+    void error(SpecError e) {
+        errors.add(e);
+    }
+
+    static String join(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 }

@@ -55,6 +55,10 @@ class ReleaseSchemaTest {
         assertThat(properties(def("database"))).isEqualTo(new TreeSet<>(ReleaseFields.DATABASE));
         assertThat(properties(def("sharedDatabase"))).isEqualTo(new TreeSet<>(ReleaseFields.SHARED_DATABASE));
         assertThat(properties(def("allow"))).isEqualTo(new TreeSet<>(ReleaseFields.ALLOW));
+        assertThat(properties(def("fleet"))).isEqualTo(new TreeSet<>(ReleaseFields.FLEET));
+        assertThat(properties(def("fleet").path("properties").path("failureBudget"))).isEqualTo(new TreeSet<>(ReleaseFields.BUDGET));
+        assertThat(properties(def("customer"))).isEqualTo(new TreeSet<>(ReleaseFields.CUSTOMER));
+        assertThat(properties(def("ring"))).isEqualTo(new TreeSet<>(ReleaseFields.RING));
         assertThat(def("allow").path("properties").path("rule").path("enum")).extracting(JsonNode::asText)
                 .containsExactlyElementsOf(Arrays.stream(MigrationRule.values()).map(MigrationRule::id).toList());
         assertThat(duration(def("database"), "lockTimeout")).contains(DatabaseSpec.DEFAULT_LOCK_TIMEOUT);
