@@ -101,15 +101,24 @@ public final class Engine implements AutoCloseable {
      * Takes a checked release and starts it, or, with {@code queue}, queues it behind the release
      * holding one of its services (it starts when its services are free).
      */
-    public synchronized ReleaseRecord submit(ReleaseSpec spec, String file, String source, Path baseDir, String submittedBy, boolean queue)
+    public ReleaseRecord submit(ReleaseSpec spec, String file, String source, Path baseDir, String submittedBy, boolean queue)
             throws ServiceBusyException, ReleaseExistsException {
+        return submit(spec, file, source, Map.of(), baseDir, submittedBy, queue);
+    }
+
+    /**
+     * As above, with the files the release file names beside it as they were read ({@code attachments},
+     * path to text: a fleet file), stored with the release so that a restarted server reads the same.
+     */
+    public synchronized ReleaseRecord submit(ReleaseSpec spec, String file, String source, Map<String, String> attachments, Path baseDir,
+                                             String submittedBy, boolean queue) throws ServiceBusyException, ReleaseExistsException {
         List<String> services = spec.services().stream().map(ServiceSpec::name).toList();
         String id = spec.name().orElseGet(() -> services.get(0) + "-" + ID_TIME.format(seams.clock().now()) + "-" + shortRandom());
         if (store.release(id).isPresent()) {
             throw new ReleaseExistsException("release " + id + " already exists; name the new one differently or leave 'release:' out");
         }
         ReleaseRecord record = new ReleaseRecord(id, file, source, baseDir.toString(), services, submittedBy, seams.clock().now(),
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), attachments);
         Optional<String> holder = store.lock(services, id);
         if (holder.isPresent()) {
             if (!queue) {
@@ -154,7 +163,7 @@ public final class Engine implements AutoCloseable {
             }
             ReleaseSpec spec;
             try {
-                spec = ReleaseReader.read(r.file(), r.source());
+                spec = r.spec();
             } catch (InvalidSpecException e) {
                 log.warn("release {}: its contract cannot go on, its release file no longer reads: {}", r.id(), e.getMessage());
                 continue;

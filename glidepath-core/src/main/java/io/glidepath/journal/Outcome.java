@@ -13,6 +13,12 @@ public enum Outcome {
      * version (a restarted server found none of its instances alive), and the route was left as it was.
      */
     FAILED,
+    /**
+     * A fleet's failure budget was exceeded with {@code then: keep}: the release stopped; customers it
+     * updated keep the new version, those that failed are back on their previous one, the rest were
+     * not started.
+     */
+    STOPPED,
     /** The release never started: aborted (or its server stopped) while it waited in the queue. Nothing was deployed. */
     CANCELLED
 }

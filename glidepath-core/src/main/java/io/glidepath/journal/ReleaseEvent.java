@@ -30,7 +30,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.WaveChanged.class, name = "wave"),
         @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued"),
         @JsonSubTypes.Type(value = ReleaseEvent.RouteBefore.class, name = "routeBefore"),
-        @JsonSubTypes.Type(value = ReleaseEvent.MigrationChanged.class, name = "migration")})
+        @JsonSubTypes.Type(value = ReleaseEvent.MigrationChanged.class, name = "migration"),
+        @JsonSubTypes.Type(value = ReleaseEvent.CustomerFailed.class, name = "customerFailed")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -110,8 +111,24 @@ public sealed interface ReleaseEvent {
     record Note(Instant at, String service, String message) implements ReleaseEvent {
     }
 
-    /** A wave starts (its services) or is done. Waves count from 1. */
-    record WaveChanged(Instant at, String service, String message, int wave, List<String> services, WaveState state) implements ReleaseEvent {
+    /**
+     * A wave starts (its services), waits at a fleet ring's manual gate, bakes after a ring, or is
+     * done. Waves count from 1; {@code ring} names the fleet's ring the wave is (null for others).
+     */
+    record WaveChanged(Instant at, String service, String message, int wave, List<String> services, WaveState state, String ring)
+            implements ReleaseEvent {
+        public WaveChanged(Instant at, String service, String message, int wave, List<String> services, WaveState state) {
+            this(at, service, message, wave, services, state, null);
+        }
+    }
+
+    /**
+     * A customer of a fleet failed and its own rollback put it back on its previous version. Within
+     * the fleet's failure budget the release goes on ({@code exceeded} false); beyond it the release
+     * stops, and {@code keep} says whether the customers already updated keep the new version.
+     */
+    record CustomerFailed(Instant at, String service, String message, String fleet, String customer, String ring, String reason,
+                          RollbackCause cause, int failed, int allowed, boolean exceeded, boolean keep) implements ReleaseEvent {
     }
 
     /**

@@ -133,7 +133,13 @@ public final class ReleaseHistory {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private List<String> serviceOrder = List.of();
     private boolean submitted;
+    /** A release-wide rollback began (a failed verify check, a release-wide decision). */
     private boolean rollbackBegun;
+    /** Services whose own rollback began; those {@link #tolerated} by a fleet's budget do not roll the release back. */
+    private final Set<String> rolledBack = new HashSet<>();
+    private final Set<String> tolerated = new HashSet<>();
+    private final List<ReleaseEvent.CustomerFailed> customerFailures = new ArrayList<>();
+    private ReleaseEvent.CustomerFailed budgetExceeded;
     private Rollback releaseRollback;
     private final Set<String> verifiedAfterLastService = new HashSet<>();
     private int wavesDone;
@@ -167,7 +173,7 @@ public final class ReleaseHistory {
                 s.version = p.version();
                 verifiedAfterLastService.clear();
                 if (p.phase() == Phase.ROLLING_BACK || p.phase() == Phase.ROLLED_BACK) {
-                    rollbackBegun = true;
+                    rolledBack.add(p.service());
                 }
             }
             case ReleaseEvent.InstancesStarted i -> i.instances().forEach(x -> track(i.service()).started.add(x.id()));
@@ -196,12 +202,21 @@ public final class ReleaseHistory {
             case ReleaseEvent.RouteBefore b -> track(b.service()).routeBefore = readRoute(b);
             case ReleaseEvent.WaveChanged w when w.state() == WaveState.DONE -> wavesDone = Math.max(wavesDone, w.wave());
             case ReleaseEvent.RollbackDecided d -> {
-                rollbackBegun = true;
                 Rollback r = new Rollback(d.reason(), d.cause());
                 if (d.service() == null) {
+                    rollbackBegun = true;
                     releaseRollback = r;
                 } else {
+                    rolledBack.add(d.service());
                     track(d.service()).rollback = r;
+                }
+            }
+            case ReleaseEvent.CustomerFailed c -> {
+                customerFailures.add(c);
+                if (!c.exceeded()) {
+                    tolerated.add(c.service());
+                } else {
+                    budgetExceeded = c;
                 }
             }
             case ReleaseEvent.CheckResult c when c.service() == null -> {
@@ -281,7 +296,22 @@ public final class ReleaseHistory {
 
     /** True once any rollback began: a service's or the release's, or a failed verify check. */
     public boolean rollbackBegun() {
-        return rollbackBegun;
+        return rollbackBegun || rolledBack.stream().anyMatch(s -> !tolerated.contains(s));
+    }
+
+    /** True when {@code service} is a fleet's customer that failed within the failure budget: back on its previous version, the release went on. */
+    public boolean tolerated(String service) {
+        return tolerated.contains(service);
+    }
+
+    /** Every customer failure journaled, in order. */
+    public List<ReleaseEvent.CustomerFailed> customerFailures() {
+        return List.copyOf(customerFailures);
+    }
+
+    /** The customer failure that exceeded a fleet's failure budget, if one did. */
+    public Optional<ReleaseEvent.CustomerFailed> budgetExceeded() {
+        return Optional.ofNullable(budgetExceeded);
     }
 
     /** The release-wide rollback decision, if one was journaled. */
@@ -308,7 +338,7 @@ public final class ReleaseHistory {
      * UNCHANGED, at least one changed, and every verify check passed after the last service ended.
      */
     public boolean workComplete(ReleaseSpec spec) {
-        if (rollbackBegun || !spec.services().stream().allMatch(s -> phaseOf(s) == Phase.DONE || phaseOf(s) == Phase.UNCHANGED)) {
+        if (rollbackBegun() || !spec.services().stream().allMatch(s -> phaseOf(s) == Phase.DONE || phaseOf(s) == Phase.UNCHANGED || tolerated(s.name()))) {
             return false;
         }
         return spec.services().stream().anyMatch(s -> phaseOf(s) == Phase.DONE)

@@ -10,20 +10,26 @@ import java.util.PriorityQueue;
  * What a release will do, without doing it: its waves, the critical path (in each wave, the
  * service whose configured waits decide how long the wave takes) and the minimum duration, the sum
  * of the waves' lengths in configured waits (bakes and post-promotion watches; with
- * {@code maxParallel}, a wave's services share that many slots).
+ * {@code maxParallel}, a wave's services share that many slots; a fleet's ring counts its bake
+ * after it; a manual gate counts nothing, as nobody knows when someone will promote).
  */
 public record ReleasePlan(ReleaseSpec release, List<List<ServiceSpec>> waves, List<String> criticalPath, Duration minimumDuration) {
 
     public static ReleasePlan of(ReleaseSpec release) {
-        List<List<ServiceSpec>> waves = release.waves();
+        List<Wave> stages = release.stages();
         List<String> critical = new ArrayList<>();
         Duration total = Duration.ZERO;
-        for (List<ServiceSpec> wave : waves) {
-            ServiceSpec longest = wave.stream().max(Comparator.comparing(ServiceSpec::configuredWaits)).orElseThrow();
+        for (Wave wave : stages) {
+            ServiceSpec longest = wave.services().stream().max(Comparator.comparing(ServiceSpec::configuredWaits)).orElseThrow();
             critical.add(longest.name());
-            total = total.plus(makespan(wave, release.maxParallel()));
+            total = total.plus(makespan(wave.services(), wave.maxParallel())).plus(wave.bakeAfter());
         }
-        return new ReleasePlan(release, waves, critical, total);
+        return new ReleasePlan(release, stages.stream().map(Wave::services).toList(), critical, total);
+    }
+
+    /** The waves with their settings (a fleet's rings, their parallelism, gates and bakes). */
+    public List<Wave> stages() {
+        return release.stages();
     }
 
     /** How long a wave takes in configured waits when its services share {@code slots} (0: one each), longest first. */

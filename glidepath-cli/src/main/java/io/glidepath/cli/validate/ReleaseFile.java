@@ -4,6 +4,7 @@ import io.glidepath.cli.Main;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.Location;
 import io.glidepath.spec.ReleaseLimits;
+import io.glidepath.spec.Includes;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.SourceText;
@@ -29,7 +30,7 @@ public record ReleaseFile(Path path, String text, ReleaseSpec spec) {
             String why = e instanceof NoSuchFileException ? "no such file" : e.getMessage();
             throw new InvalidSpecException(List.of(new SpecError(new Location(path.toString(), 1, 1), "", "cannot read the file: " + why)));
         }
-        return new ReleaseFile(path, text, ReleaseReader.read(path.toString(), text));
+        return new ReleaseFile(path, text, ReleaseReader.read(path.toString(), text, Includes.folder(baseDir(path))));
     }
 
     /** The folder a release file's relative paths (workdir, migration folders) start from. */

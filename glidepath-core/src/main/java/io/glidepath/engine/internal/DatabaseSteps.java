@@ -169,7 +169,7 @@ public final class DatabaseSteps {
 
     private static Optional<ReleaseSpec> read(ReleaseRecord r) {
         try {
-            return Optional.of(ReleaseReader.read(r.file(), r.source()));
+            return Optional.of(r.spec());
         } catch (InvalidSpecException e) {
             return Optional.empty();
         }

@@ -10,9 +10,13 @@ import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.WaveState;
 import io.glidepath.probe.Prober;
 import io.glidepath.spec.DatabaseSpec;
+import io.glidepath.spec.Durations;
+import io.glidepath.spec.FleetMember;
+import io.glidepath.spec.FleetSpec;
 import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
+import io.glidepath.spec.Wave;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import io.glidepath.store.Store;
@@ -21,11 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -53,6 +59,8 @@ public final class ReleaseRun {
     private static final Logger log = LoggerFactory.getLogger(ReleaseRun.class);
     /** How long the flip waits for a failing service's own traffic to be back before flipping the rest anyway. */
     private static final Duration TRAFFIC_BACK_WAIT = Duration.ofSeconds(2);
+    /** How often a ring's gate or bake looks for a promote or an abort. */
+    private static final Duration GATE_POLL = Duration.ofMillis(200);
 
     private final EngineSeams seams;
     private final Store store;
@@ -72,6 +80,14 @@ public final class ReleaseRun {
     private String flipReason;
     private Instant flipDecided;
     private volatile Failed aborted;
+    /** Each fleet's failed customers (deployment names), in order; guarded by this. */
+    private final Map<String, List<String>> fleetFailures = new LinkedHashMap<>();
+    /** Customers whose failure a restarted server found journaled within the budget: not deployed again. */
+    private final Set<String> failedBefore = new HashSet<>();
+    /** Set when a fleet's budget was exceeded with {@code then: keep}: the release stops and nothing flips back. */
+    private volatile Failed stopped;
+    /** A {@code glidepath promote} for a ring waiting at its manual gate. */
+    private volatile boolean gateOpened;
 
     /**
      * @param previous the version serving a service now and its live instances
@@ -101,6 +117,12 @@ public final class ReleaseRun {
                 ServiceDeployment d = ServiceDeployment.promotedBeforeRestart(seams, s, record.id(), baseDir, previous.apply(s.name()), at, events);
                 deployments.put(s.name(), d);
                 promoted.add(d);
+            } else if (at != null && (at.reached() == Phase.ROLLING_BACK || at.reached() == Phase.ROLLED_BACK) && s.fleetMember().isPresent()) {
+                // a customer that failed within its fleet's budget before the restart (recovery resumes no other rollback): its
+                // traffic is back; new instances its rollback had not stopped yet are stopped now
+                failedBefore.add(s.name());
+                at.fresh().forEach(i -> seams.platform().stop(i, s.run().stopGrace()));
+                fleetFailures.computeIfAbsent(s.fleetMember().get().service(), k -> new ArrayList<>()).add(s.name());
             }
         }
     }
@@ -125,8 +147,9 @@ public final class ReleaseRun {
         return Optional.ofNullable(deployments.get(service)).map(ServiceDeployment::phase).orElse(Phase.PENDING);
     }
 
-    /** Lets every manual pause of the release go on. */
+    /** Lets every manual pause of the release go on, and a fleet's ring waiting at its gate begin. */
     public void promote() {
+        gateOpened = true;
         deployments.values().forEach(ServiceDeployment::promote);
     }
 
@@ -141,7 +164,7 @@ public final class ReleaseRun {
      * kept-warm versions retire after {@code keepPrevious}. Blocking; returns how the release ended.
      */
     public Outcome run(int wavesDone, Runnable ended) {
-        List<List<ServiceSpec>> waves = spec.waves();
+        List<Wave> waves = spec.stages();
         Failed failure = null;
         boolean changed = !promoted.isEmpty();
         if (!spec.databases().isEmpty()) {
@@ -159,30 +182,42 @@ public final class ReleaseRun {
         }
         try {
             for (int w = wavesDone; w < waves.size() && failure == null; w++) {
-                List<String> names = waves.get(w).stream().map(ServiceSpec::name).toList();
+                Wave wave = waves.get(w);
+                List<String> names = wave.names();
+                String ring = wave.ring().orElse(null);
                 if (aborted != null) {
                     failure = aborted;
                     break;
                 }
+                if (wave.gate()) {
+                    failure = awaitGate(w + 1, wave);
+                    if (failure != null) {
+                        break;
+                    }
+                }
                 if (waves.size() > 1) {
-                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " of " + waves.size() + ": " + String.join(", ", names),
-                            w + 1, names, WaveState.STARTED));
+                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " of " + waves.size() + (ring == null ? "" : ", ring " + ring)
+                            + ": " + summary(names), w + 1, names, WaveState.STARTED, ring));
                 }
                 failure = databases.expandBefore(w, previous);
                 if (failure != null) {
                     break;
                 }
-                failure = runWave(waves.get(w));
+                failure = runWave(wave);
                 changed |= deployments.values().stream().anyMatch(d -> d.phase() != Phase.UNCHANGED);
                 if (failure == null && changed && !spec.verify().isEmpty()) {
                     failure = verify(w + 1);
                 }
+                if (failure == null && !wave.bakeAfter().isZero()) {
+                    failure = bake(w + 1, wave);
+                }
                 if (failure == null && waves.size() > 1) {
-                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " done", w + 1, names, WaveState.DONE));
+                    events.emit(new ReleaseEvent.WaveChanged(now(), null, "wave " + (w + 1) + " done" + (ring == null ? "" : " (ring " + ring + ")"), w + 1,
+                            names, WaveState.DONE, ring));
                 }
                 if (failure != null && w + 1 < waves.size()) {
-                    List<String> left = waves.subList(w + 1, waves.size()).stream().flatMap(List::stream).map(ServiceSpec::name).toList();
-                    events.emit(new ReleaseEvent.Note(now(), null, "not deployed: " + String.join(", ", left)));
+                    List<String> left = waves.subList(w + 1, waves.size()).stream().flatMap(x -> x.names().stream()).toList();
+                    events.emit(new ReleaseEvent.Note(now(), null, "not deployed: " + summary(left)));
                 }
             }
         } catch (RuntimeException e) {
@@ -195,19 +230,28 @@ public final class ReleaseRun {
         }
         Outcome outcome;
         List<DatabaseSpec> contracts = List.of();
-        if (failure != null) {
+        if (failure != null && stopped != null && failure == stopped) {
+            // a fleet's budget exceeded with then: keep: what was promoted stays, nothing flips back
+            outcome = Outcome.STOPPED;
+            for (ServiceDeployment d : done) {
+                store.saveService(new ServiceRecord(d.service(), d.version(), d.previousVersion(), record.id(), now()));
+            }
+        } else if (failure != null) {
             // a failing service began the flip already; a failed verify check or an abort between waves begins it here
             flipBack(failure, now());
             retireNew(done, failure.reason());
             outcome = Outcome.ROLLED_BACK;
         } else {
-            outcome = done.isEmpty() ? Outcome.UNCHANGED : Outcome.PROMOTED;
+            outcome = done.isEmpty() ? (failedCustomers().isEmpty() ? Outcome.UNCHANGED : Outcome.ROLLED_BACK) : Outcome.PROMOTED;
             for (ServiceDeployment d : done) {
                 store.saveService(new ServiceRecord(d.service(), d.version(), d.previousVersion(), record.id(), now()));
             }
+            if (!failedCustomers().isEmpty()) {
+                failure = new Failed(RollbackCause.RELEASE, failedCustomersSentence());
+            }
         }
         if (!spec.databases().isEmpty()) {
-            if (outcome == Outcome.ROLLED_BACK) {
+            if (outcome == Outcome.ROLLED_BACK || outcome == Outcome.STOPPED) {
                 databases.skipContracts("the release rolled back");
             } else {
                 contracts = databases.contractsPending();
@@ -218,7 +262,7 @@ public final class ReleaseRun {
         } finally {
             ended.run();
         }
-        if (outcome == Outcome.PROMOTED) {
+        if (outcome == Outcome.PROMOTED || outcome == Outcome.STOPPED) {
             retirePrevious(done);
         }
         if (!contracts.isEmpty()) {
@@ -239,12 +283,12 @@ public final class ReleaseRun {
      * as soon as the failing service's own traffic is back, the services promoted earlier flip back
      * too. Returns the failure, or null.
      */
-    private Failed runWave(List<ServiceSpec> wave) {
-        Semaphore slots = new Semaphore(spec.maxParallel() <= 0 ? wave.size() : spec.maxParallel());
+    private Failed runWave(Wave wave) {
+        Semaphore slots = new Semaphore(wave.maxParallel() <= 0 ? wave.services().size() : wave.maxParallel());
         CopyOnWriteArrayList<Failed> failures = new CopyOnWriteArrayList<>();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             // slots taken here, in the file's order, so that services start in that order as slots free up
-            for (ServiceSpec svc : wave) {
+            for (ServiceSpec svc : wave.services()) {
                 try {
                     slots.acquire();
                 } catch (InterruptedException e) {
@@ -266,16 +310,19 @@ public final class ReleaseRun {
 
     private void deployOne(ServiceSpec svc, List<Failed> failures) {
         if (!failures.isEmpty() || aborted != null) {
-            events.emit(new ReleaseEvent.Note(now(), svc.name(), "not started: the release is rolling back"));
+            events.emit(new ReleaseEvent.Note(now(), svc.name(), "not started: the release is " + (stopped != null ? "stopping" : "rolling back")));
             return;
         }
-        if (deployments.containsKey(svc.name())) {
-            return; // promoted before the server restarted
+        if (deployments.containsKey(svc.name()) || failedBefore.contains(svc.name())) {
+            return; // promoted, or failed within its fleet's budget, before the server restarted
         }
         ServiceDeployment d = new ServiceDeployment(seams, svc, record.id(), baseDir, previous.apply(svc.name()), Optional.ofNullable(resumeAt.get(svc.name())),
                 events);
         d.onRollback((f, decided) -> {
             Failed why = new Failed(f.rollbackCause(), svc.name() + ": " + f.reason());
+            if (svc.fleetMember().isPresent() && customerFailed(svc, f, why, failures)) {
+                return; // within the budget, or the release stops keeping what it updated: this customer alone is back
+            }
             failures.add(why);
             flipBack(why, decided);
         });
@@ -287,9 +334,121 @@ public final class ReleaseRun {
         ServiceDeployment.Result res = d.run();
         if (res.outcome() == Outcome.PROMOTED) {
             promoted(d);
-        } else if (res.outcome() == Outcome.ROLLED_BACK && failures.isEmpty()) {
+        } else if (res.outcome() == Outcome.ROLLED_BACK && failures.isEmpty() && !isFailedCustomer(svc.name())) {
             failures.add(new Failed(res.cause(), svc.name() + ": " + res.reason()));
         }
+    }
+
+    // --- fleets: the failure budget, gates and bakes between rings ------------------------------------
+
+    /**
+     * A customer of a fleet failed (its own rollback has put its traffic back). Journals it and says
+     * whether the release goes on without flipping anything back: within the fleet's budget, or once
+     * the budget is exceeded with {@code then: keep} (the release stops: customers still deploying roll
+     * back, those promoted keep the new version). False when the budget is exceeded with
+     * {@code then: rollback}, or when the rollback was asked of the customer from outside.
+     */
+    private boolean customerFailed(ServiceSpec svc, Failed f, Failed why, List<Failed> failures) {
+        FleetMember m = svc.fleetMember().orElseThrow();
+        FleetSpec fleet = spec.fleet(m.service()).orElseThrow();
+        if (f.rollbackCause().askedFromOutside()) {
+            return stopped != null; // asked by the stop (keep) or by a release rolling back
+        }
+        int failed;
+        int allowed = fleet.budget().allowed(fleet.customers().size());
+        synchronized (this) {
+            List<String> list = fleetFailures.computeIfAbsent(m.service(), k -> new ArrayList<>());
+            list.add(svc.name());
+            failed = list.size();
+        }
+        boolean exceeded = failed > allowed;
+        boolean keep = fleet.budget().then() == FleetSpec.OnExceeded.KEEP;
+        String budget = "failure budget " + failed + " of " + allowed;
+        String message = "customer " + m.customer() + " (ring " + m.ringName() + ") failed and is back on its previous version: " + f.reason() + "; "
+                + budget + (!exceeded ? ": the release goes on" : keep ? " exceeded: the release stops, customers already updated keep "
+                + svc.version() : " exceeded: every customer updated goes back");
+        events.emit(new ReleaseEvent.CustomerFailed(now(), svc.name(), message, m.service(), m.customer(), m.ringName(), f.reason(), f.rollbackCause(),
+                failed, allowed, exceeded, keep));
+        if (!exceeded) {
+            return true;
+        }
+        if (!keep) {
+            return false;
+        }
+        if (stopped == null) {
+            stopped = new Failed(RollbackCause.RELEASE, "fleet " + m.service() + ": " + budget + " exceeded (" + failedCustomersSentence()
+                    + "); the release stopped, customers already updated keep " + svc.version());
+            failures.add(stopped);
+            for (ServiceDeployment other : deployments.values()) {
+                Phase p = other.phase();
+                if (p.ordinal() < Phase.PROMOTED.ordinal()) {
+                    other.abort(RollbackCause.RELEASE, "the release stopped: " + budget + " of fleet " + m.service() + " exceeded");
+                }
+            }
+        }
+        return true;
+    }
+
+    private synchronized boolean isFailedCustomer(String name) {
+        return fleetFailures.values().stream().anyMatch(l -> l.contains(name));
+    }
+
+    private synchronized List<String> failedCustomers() {
+        return fleetFailures.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** "2 customers failed: web.c07, web.c09" (the reasons are in each customer's own events). */
+    private String failedCustomersSentence() {
+        List<String> failed = failedCustomers();
+        return failed.size() + " customer" + (failed.size() == 1 ? "" : "s") + " failed and " + (failed.size() == 1 ? "is" : "are")
+                + " back on the previous version: " + summary(failed);
+    }
+
+    /** Waits at a ring's manual gate for {@code glidepath promote}; an abort ends the wait. */
+    private Failed awaitGate(int number, Wave wave) {
+        gateOpened = false;
+        String ring = wave.ring().orElse("?");
+        events.emit(new ReleaseEvent.WaveChanged(now(), null, "ring " + ring + " waits for glidepath promote (its manual gate) before "
+                + summary(wave.names()), number, wave.names(), WaveState.GATED, ring));
+        try {
+            while (!gateOpened && aborted == null) {
+                seams.clock().sleep(GATE_POLL);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failed(RollbackCause.ABORTED, "interrupted at the gate of ring " + ring + ": the engine is closing");
+        }
+        if (aborted != null) {
+            return aborted;
+        }
+        events.emit(new ReleaseEvent.Note(now(), null, "promote received: ring " + ring + " begins"));
+        return null;
+    }
+
+    /** The wait after a ring, before the next; an abort ends it. */
+    private Failed bake(int number, Wave wave) {
+        String ring = wave.ring().orElse("?");
+        events.emit(new ReleaseEvent.WaveChanged(now(), null, "baking " + Durations.format(wave.bakeAfter()) + " after ring " + ring
+                + " before the next ring", number, wave.names(), WaveState.BAKING, ring));
+        Instant until = now().plus(wave.bakeAfter());
+        try {
+            while (aborted == null && now().isBefore(until)) {
+                Duration left = Duration.between(now(), until);
+                seams.clock().sleep(left.compareTo(GATE_POLL) < 0 ? left : GATE_POLL);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failed(RollbackCause.ABORTED, "interrupted while baking after ring " + ring + ": the engine is closing");
+        }
+        return aborted;
+    }
+
+    /** Names for a sentence: all of them up to 8, else the first 6 and how many more. */
+    static String summary(List<String> names) {
+        if (names.size() <= 8) {
+            return String.join(", ", names);
+        }
+        return String.join(", ", names.subList(0, 6)) + " and " + (names.size() - 6) + " more";
     }
 
     /** Records a promoted service; when the release is already flipping back, this one flips back now. */
@@ -423,13 +582,15 @@ public final class ReleaseRun {
         store.updateRelease(record.finish(outcome, reason, at));
         store.unlock(record.services(), id);
         String message = switch (outcome) {
-            case PROMOTED -> "release " + id + " promoted";
+            case PROMOTED -> "release " + id + " promoted" + (reason == null ? "" : "; " + reason);
             case ROLLED_BACK -> "release " + id + " rolled back: " + reason;
             case UNCHANGED -> "release " + id + ": every service already ran its version; nothing changed";
             case FAILED -> "release " + id + " failed: " + reason;
             case CANCELLED -> "release " + id + " cancelled: " + reason;
+            case STOPPED -> "release " + id + " stopped: " + reason;
         };
-        events.emit(new ReleaseEvent.Finished(at, null, message, outcome, reason, failure == null ? null : failure.rollbackCause()));
+        RollbackCause cause = failure == null || outcome == Outcome.PROMOTED ? null : failure.rollbackCause();
+        events.emit(new ReleaseEvent.Finished(at, null, message, outcome, reason, cause));
     }
 
     private Instant now() {

@@ -127,7 +127,7 @@ public final class Recovery {
 
     private static Optional<ReleaseSpec> readSpec(ReleaseRecord r) {
         try {
-            return Optional.of(ReleaseReader.read(r.file(), r.source()));
+            return Optional.of(r.spec());
         } catch (InvalidSpecException e) {
             return Optional.empty(); // accepted by an older Glidepath: the planner rolls it back
         }

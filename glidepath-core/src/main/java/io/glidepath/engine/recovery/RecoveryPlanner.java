@@ -88,8 +88,8 @@ public final class RecoveryPlanner {
         }
         for (ServiceSpec s : spec.services()) {
             ReleaseHistory.Service js = h.service(s.name());
-            if (js.phase() == Phase.UNCHANGED) {
-                continue;
+            if (js.phase() == Phase.UNCHANGED || h.tolerated(s.name())) {
+                continue; // a customer that failed within its fleet's budget is back on its previous version, its new instances stopped
             }
             Optional<String> previous = versionBefore(world.record(s.name()), r);
             List<Instance> live = world.live(s.name());

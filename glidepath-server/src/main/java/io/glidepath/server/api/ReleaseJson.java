@@ -69,7 +69,7 @@ final class ReleaseJson {
     private List<ServiceSpec> changes(ReleaseRecord r) {
         return changes.computeIfAbsent(r.id(), id -> {
             try {
-                return ReleaseReader.read(r.file(), r.source()).services();
+                return r.spec().services();
             } catch (InvalidSpecException | RuntimeException e) {
                 // a file accepted by an older version: the list of services still says what it touched
                 return List.of();

@@ -7,14 +7,16 @@ import io.glidepath.engine.Engine;
 import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.server.access.Role;
+import io.glidepath.spec.Includes;
 import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.ReleaseReader;
-import io.glidepath.spec.SourceText;
 import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.SourceText;
 import io.glidepath.store.Store;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -70,9 +72,11 @@ final class ReleasesApi implements ApiRoutes {
         calls.blocking(ctx, () -> {
             // the limits glidepath validate applies: "valid" there means deployable here
             String text = SourceText.decode(file, body, ReleaseLimits.STANDARD);
-            ReleaseSpec spec = ReleaseReader.read(file, text);
+            // a fleet file beside the release file is read from its folder here, and stored with the release as read
+            Map<String, String> attachments = new LinkedHashMap<>();
+            ReleaseSpec spec = ReleaseReader.read(file, text, Includes.recording(Includes.folder(Path.of(baseDir)), attachments));
             engine.check(spec); // what reads well but this server cannot carry out, such as a Prometheus no URL names
-            return json.withQueue(json.release(engine.submit(spec, file, text, Path.of(baseDir), user, queue)));
+            return json.withQueue(json.release(engine.submit(spec, file, text, attachments, Path.of(baseDir), user, queue)));
         }, rec -> {
             Guard.target(ctx, rec.path("id").asText());
             JsonApi.outcome(ctx, rec.path("state").asText("RUNNING"));

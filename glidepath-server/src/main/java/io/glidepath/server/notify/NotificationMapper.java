@@ -78,6 +78,7 @@ final class NotificationMapper {
                     case PROMOTED, UNCHANGED -> WebhookEvent.PROMOTED;
                     case ROLLED_BACK -> WebhookEvent.ROLLED_BACK;
                     case FAILED -> WebhookEvent.FAILED;
+                    case STOPPED -> WebhookEvent.STOPPED;
                     case CANCELLED -> null;
                 };
                 yield event == null ? Optional.empty() : Optional.of(new Notification(event, id, null, null, f.outcome().name(), f.reason(),

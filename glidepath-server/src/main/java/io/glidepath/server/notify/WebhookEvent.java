@@ -17,7 +17,9 @@ public enum WebhookEvent {
     /** A service was rolled back; a release ended ROLLED_BACK. */
     ROLLED_BACK("rolledBack"),
     /** A service failed (it rolls back next); a release ended FAILED. */
-    FAILED("failed");
+    FAILED("failed"),
+    /** A release ended STOPPED: a fleet's failure budget was exceeded and the customers updated keep the new version. */
+    STOPPED("stopped");
 
     private static final Map<String, WebhookEvent> BY_NAME = Arrays.stream(values()).collect(Collectors.toMap(WebhookEvent::wireName, Function.identity()));
 

@@ -26,6 +26,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -128,10 +129,10 @@ public final class JdbcStore implements Store, AccessStore {
 
     @Override
     public synchronized void createRelease(ReleaseRecord r) {
-        update("INSERT INTO releases (id, file, source, base_dir, services, submitted_by, submitted, outcome, reason, finished) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.id(), r.file(), r.source(), r.baseDir(), json(r.services()), r.submittedBy(),
+        update("INSERT INTO releases (id, file, source, base_dir, services, submitted_by, submitted, outcome, reason, finished, attachments) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.id(), r.file(), r.source(), r.baseDir(), json(r.services()), r.submittedBy(),
                 r.submitted().toString(), r.outcome().map(Enum::name).orElse(null), r.reason().orElse(null),
-                r.finished().map(Instant::toString).orElse(null));
+                r.finished().map(Instant::toString).orElse(null), r.attachments().isEmpty() ? null : json(r.attachments()));
     }
 
     @Override
@@ -154,7 +155,7 @@ public final class JdbcStore implements Store, AccessStore {
         return new ReleaseRecord(rs.getString("id"), rs.getString("file"), rs.getString("source"), rs.getString("base_dir"),
                 list(rs.getString("services")), rs.getString("submitted_by"), Instant.parse(rs.getString("submitted")),
                 Optional.ofNullable(rs.getString("outcome")).map(Outcome::valueOf), Optional.ofNullable(rs.getString("reason")),
-                Optional.ofNullable(rs.getString("finished")).map(Instant::parse));
+                Optional.ofNullable(rs.getString("finished")).map(Instant::parse), files(rs.getString("attachments")));
     }
 
     @Override
@@ -420,7 +421,18 @@ public final class JdbcStore implements Store, AccessStore {
         }
     }
 
-    private static String json(List<String> l) {
+    private static Map<String, String> files(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return EventJson.MAPPER.readValue(json, new TypeReference<Map<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("store: a release's attached files are not JSON", e);
+        }
+    }
+
+    private static String json(Object l) {
         try {
             return EventJson.MAPPER.writeValueAsString(l);
         } catch (JsonProcessingException e) {

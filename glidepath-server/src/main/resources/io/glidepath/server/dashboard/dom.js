@@ -64,7 +64,7 @@ export function clock(iso) {
 export function badge(text) {
   const family = {
     PROMOTED: 'ok', DONE: 'ok', UNCHANGED: 'ok', PASS: 'ok',
-    ROLLED_BACK: 'bad', ROLLING_BACK: 'bad', FAILED: 'bad', FAIL: 'bad', CANCELLED: 'idle',
+    ROLLED_BACK: 'bad', ROLLING_BACK: 'bad', FAILED: 'bad', FAIL: 'bad', CANCELLED: 'idle', STOPPED: 'bad',
     RUNNING: 'busy', SHIFTING: 'busy', STARTING: 'busy', READY: 'busy', SMOKE_TESTED: 'busy',
     QUEUED: 'idle', PENDING: 'idle', INCONCLUSIVE: 'idle',
   }[text] || 'idle';

@@ -110,20 +110,21 @@ class SqliteStoreTest extends StoreContractTest {
                     .containsExactlyElementsOf(version >= 2 ? List.of("release.abort", "token.create") : List.of("release.abort"));
         }
         assertThat(history(file)).containsExactlyElementsOf(version == 1
-                ? List.of("1 BASELINE schema made before Flyway (user_version 1)", "2 SQL tokens and audit")
-                : List.of("2 BASELINE schema made before Flyway (user_version 2)"));
+                ? List.of("1 BASELINE schema made before Flyway (user_version 1)", "2 SQL tokens and audit", "3 SQL release attachments")
+                : List.of("2 BASELINE schema made before Flyway (user_version 2)", "3 SQL release attachments"));
 
         try (JdbcStore s = JdbcStore.sqlite(file)) {
             assertThat(s.events("shop-1", 0)).extracting(StoredEvent::seq).as("opened again: nothing re-applied").containsExactly(1L, 2L);
         }
-        assertThat(history(file)).hasSize(version == 1 ? 2 : 1);
+        assertThat(history(file)).hasSize(version == 1 ? 3 : 2);
     }
 
     @Test
     void aNewStoreGetsEveryMigration() throws Exception {
         Path file = dir.resolve("new").resolve("glidepath.db");
         JdbcStore.sqlite(file).close();
-        assertThat(history(file)).containsExactly("1 SQL releases journal services locks instances", "2 SQL tokens and audit");
+        assertThat(history(file)).containsExactly("1 SQL releases journal services locks instances", "2 SQL tokens and audit",
+                "3 SQL release attachments");
     }
 
     @Test

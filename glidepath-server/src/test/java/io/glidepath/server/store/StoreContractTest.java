@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -58,7 +59,9 @@ abstract class StoreContractTest {
         Instance inst = new Instance("catalog-2-abc", "catalog", "2", new EndpointAddress("127.0.0.1", 4001), 1234, T, Path.of("/l/x.log"), T);
         try (JdbcStore s = open()) {
             s.createRelease(release("r1", T));
-            s.createRelease(release("r2", T.plusSeconds(5)));
+            ReleaseRecord r2 = release("r2", T.plusSeconds(5));
+            s.createRelease(new ReleaseRecord(r2.id(), r2.file(), r2.source(), r2.baseDir(), r2.services(), r2.submittedBy(), r2.submitted(),
+                    r2.outcome(), r2.reason(), r2.finished(), Map.of("customers.yaml", "customers:\n  - {name: c01, host: c01.example.test}\n")));
             assertThat(s.append("r1", new ReleaseEvent.PhaseChanged(T, "catalog", "starting", Phase.STARTING, "2"))).isEqualTo(1);
             assertThat(s.append("r1", new ReleaseEvent.Finished(T, null, "done", Outcome.PROMOTED, null, null))).isEqualTo(2);
             assertThat(s.append("r2", new ReleaseEvent.Note(T, null, "other"))).isEqualTo(1);
@@ -80,6 +83,9 @@ abstract class StoreContractTest {
             assertThat(r1.outcome()).contains(Outcome.PROMOTED);
             assertThat(r1.finished()).contains(T.plusSeconds(60));
             assertThat(r1.services()).containsExactly("catalog", "pricing");
+            assertThat(r1.attachments()).isEmpty();
+            assertThat(s.release("r2").orElseThrow().attachments()).as("a fleet file as read at submission")
+                    .containsExactly(Map.entry("customers.yaml", "customers:\n  - {name: c01, host: c01.example.test}\n"));
             assertThat(s.release("nope")).isEmpty();
             assertThat(s.events("r1", 0)).extracting(e -> e.event().message()).containsExactly("starting", "done");
             assertThat(s.events("r1", 1)).extracting(StoredEvent::seq).containsExactly(2L);

@@ -1,0 +1,216 @@
+package io.glidepath.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.glidepath.journal.Outcome;
+import io.glidepath.journal.ReleaseEvent;
+import io.glidepath.journal.StoredEvent;
+import io.glidepath.journal.WaveState;
+import io.glidepath.platform.Instance;
+import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.RouteSpec;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.store.ReleaseRecord;
+import io.glidepath.store.ServiceRecord;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** A fleet's customers in rings: order, parallelism, gates, bakes and the failure budget in both modes. */
+class FleetReleaseTest extends EngineFixture {
+
+    /** Six customers of web; {@code fleetExtra} goes into the fleet's mapping (rings, budget...). */
+    static String fleet(String version, String fleetExtra) {
+        return """
+                release: web-%s
+                services:
+                  - name: web
+                    version: "%s"
+                    run: {command: [web]}
+                    route: {pathPrefix: /}
+                    smoke: [{name: home, request: {path: /}}]
+                    strategy: blueGreen
+                    analysis: {interval: 1s, postPromotion: 2s}
+                    keepPrevious: 1m
+                    fleet:
+                      customers:
+                        - {name: c1, host: c1.example.test}
+                        - {name: c2, host: c2.example.test}
+                        - {name: c3, host: c3.example.test, env: {PLAN: gold}}
+                        - {name: c4, host: c4.example.test}
+                        - {name: c5, host: c5.example.test, env: {PLAN: gold}}
+                        - {name: c6, host: c6.example.test}
+                %s""".formatted(version, version, fleetExtra.indent(6).stripTrailing());
+    }
+
+    static final String RINGS = """
+            rings:
+              - {name: internal, customers: [c1]}
+              - {name: early, share: 50%, maxParallel: 1}
+              - {name: rest}
+            """;
+
+    ReleaseRecord submit(String yaml) throws Exception {
+        return engine.submit(ReleaseReader.read("fleet.yaml", yaml), "fleet.yaml", yaml, Path.of("."), "alice");
+    }
+
+    ReleaseRecord deploy(String yaml) throws Exception {
+        ReleaseRecord r = submit(yaml);
+        engine.awaitAll(Duration.ofSeconds(30));
+        return store.release(r.id()).orElseThrow();
+    }
+
+    List<ReleaseEvent> events(String id) {
+        return store.events(id, 0).stream().map(StoredEvent::event).toList();
+    }
+
+    /** The version each customer's route serves now. */
+    Map<String, String> serving() {
+        Map<EndpointAddress, String> versionAt = platform.registry.instances().stream().collect(Collectors.toMap(Instance::address, Instance::version));
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (String name : List.of("web.c1", "web.c2", "web.c3", "web.c4", "web.c5", "web.c6")) {
+            router.current(name).ifPresent(s -> out.put(name, s.spec().stable().stream().map(versionAt::get).distinct().collect(Collectors.joining("+"))));
+        }
+        return out;
+    }
+
+    /** Smoke checks fail on instances of version {@code version} of the customers named. */
+    void smokeFailsFor(String version, Set<String> customers) {
+        prober.smoke = (address, check) -> platform.registry.instances().stream().filter(i -> i.address().equals(address))
+                .noneMatch(i -> i.version().equals(version) && customers.contains(i.service()));
+    }
+
+    /** The customers in the order their route first served {@code version}. */
+    List<String> promotionOrder(String version) {
+        Map<Integer, String> versionOfPort = new java.util.HashMap<>();
+        platform.registry.instances().forEach(i -> versionOfPort.put(i.address().port(), i.version()));
+        platform.stopped.forEach(id -> versionOfPort.putIfAbsent(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)), id.split("-")[1]));
+        List<String> order = new ArrayList<>();
+        for (RouteSpec s : router.applied) {
+            if (!s.stable().isEmpty() && version.equals(versionOfPort.get(s.stable().get(0).port())) && !order.contains(s.name())) {
+                order.add(s.name());
+            }
+        }
+        return order;
+    }
+
+    @Test
+    void customersArePromotedRingByRingEachOnItsOwnRoute() throws Exception {
+        assertThat(deploy(fleet("1", RINGS)).outcome()).contains(Outcome.PROMOTED);
+        ReleaseRecord r = deploy(fleet("2", RINGS));
+        assertThat(r.outcome()).contains(Outcome.PROMOTED);
+        assertThat(r.reason()).isEmpty();
+        // ring internal (c1), ring early (half the fleet: c2, c3, c4 one at a time, in the fleet's order), then the rest
+        List<String> order = promotionOrder("2");
+        assertThat(order.subList(0, 4)).containsExactly("web.c1", "web.c2", "web.c3", "web.c4");
+        assertThat(order.subList(4, 6)).containsExactlyInAnyOrder("web.c5", "web.c6");
+        assertThat(serving()).containsOnlyKeys("web.c1", "web.c2", "web.c3", "web.c4", "web.c5", "web.c6").allSatisfy((k, v) -> assertThat(v).isEqualTo("2"));
+        assertThat(router.current("web.c3").orElseThrow().spec().match().host()).isEqualTo("c3.example.test");
+        List<ReleaseEvent.WaveChanged> waves = events(r.id()).stream().filter(e -> e instanceof ReleaseEvent.WaveChanged).map(e -> (ReleaseEvent.WaveChanged) e)
+                .filter(w -> w.state() == WaveState.STARTED).toList();
+        assertThat(waves).extracting(ReleaseEvent.WaveChanged::ring).containsExactly("internal", "early", "rest");
+        assertThat(waves.get(1).message()).isEqualTo("wave 2 of 3, ring early: web.c2, web.c3, web.c4");
+        assertThat(store.services()).extracting(ServiceRecord::name).contains("web.c1", "web.c6").doesNotContain("web");
+        // each customer its own instances, with its overrides
+        assertThat(platform.registry.instances().stream().filter(i -> i.version().equals("2")).map(Instance::service).distinct()).hasSize(6);
+    }
+
+    @Test
+    void aCustomerFailingWithinTheBudgetIsBackOnItsPreviousVersionAndTheReleaseGoesOn() throws Exception {
+        deploy(fleet("1", RINGS));
+        smokeFailsFor("2", Set.of("web.c3"));
+        ReleaseRecord r = deploy(fleet("2", RINGS + "failureBudget: {max: 1}\n"));
+        assertThat(r.outcome()).contains(Outcome.PROMOTED);
+        assertThat(r.reason()).contains("1 customer failed and is back on the previous version: web.c3");
+        assertThat(serving()).containsEntry("web.c3", "1").containsEntry("web.c2", "2").containsEntry("web.c6", "2");
+        ReleaseEvent.CustomerFailed failed = events(r.id()).stream().filter(e -> e instanceof ReleaseEvent.CustomerFailed).map(e -> (ReleaseEvent.CustomerFailed) e)
+                .findFirst().orElseThrow();
+        assertThat(failed.customer()).isEqualTo("c3");
+        assertThat(failed.ring()).isEqualTo("early");
+        assertThat(failed.exceeded()).isFalse();
+        assertThat(failed.message()).startsWith("customer c3 (ring early) failed and is back on its previous version: smoke test 'home' failed")
+                .endsWith("failure budget 1 of 1: the release goes on");
+        assertThat(store.service("web.c3").orElseThrow().currentVersion()).isEqualTo("1");
+        assertThat(store.service("web.c4").orElseThrow().currentVersion()).isEqualTo("2");
+    }
+
+    @Test
+    void exceedingTheBudgetRollsEveryCustomerBackWhenTheFileSaysRollback() throws Exception {
+        deploy(fleet("1", RINGS));
+        // c3 (ring early) is within the budget; c5 (ring rest) exceeds it
+        smokeFailsFor("2", Set.of("web.c3", "web.c5"));
+        ReleaseRecord r = deploy(fleet("2", RINGS + "failureBudget: {max: 1, then: rollback}\n"));
+        assertThat(r.outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("web.c5: smoke test 'home' failed"));
+        assertThat(serving()).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo("1"));
+        assertThat(store.services()).allSatisfy(s -> assertThat(s.currentVersion()).isEqualTo("1"));
+        assertThat(events(r.id()).stream().filter(e -> e instanceof ReleaseEvent.CustomerFailed c && c.exceeded())).hasSize(1);
+    }
+
+    @Test
+    void exceedingTheBudgetStopsTheReleaseAndKeepsTheCustomersUpdatedWhenTheFileSaysKeep() throws Exception {
+        deploy(fleet("1", RINGS));
+        smokeFailsFor("2", Set.of("web.c2", "web.c3"));
+        ReleaseRecord r = deploy(fleet("2", RINGS + "failureBudget: {max: 1, then: keep}\n"));
+        assertThat(r.outcome()).contains(Outcome.STOPPED);
+        assertThat(r.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("fleet web: failure budget 2 of 1 exceeded (2 customers failed and are back "
+                + "on the previous version: web.c2, web.c3); the release stopped, customers already updated keep 2"));
+        // ring internal keeps the new version; the failed ones are back; c4 (after them in ring early) and ring rest never started
+        assertThat(serving()).containsEntry("web.c1", "2").containsEntry("web.c2", "1").containsEntry("web.c3", "1")
+                .containsEntry("web.c4", "1").containsEntry("web.c6", "1");
+        assertThat(store.service("web.c1").orElseThrow().currentVersion()).isEqualTo("2");
+        assertThat(store.service("web.c4").orElseThrow().currentVersion()).isEqualTo("1");
+        assertThat(events(r.id()).stream().map(ReleaseEvent::message)).contains("not started: the release is stopping", "not deployed: web.c5, web.c6");
+        assertThat(events(r.id()).stream().filter(e -> e instanceof ReleaseEvent.Finished).map(e -> ((ReleaseEvent.Finished) e).outcome()))
+                .containsExactly(Outcome.STOPPED);
+        // the previous versions of the customers that keep the new one retire after keepPrevious, as after a promotion
+        assertThat(events(r.id()).stream().map(ReleaseEvent::message)).contains("retired 1 after keeping it warm for 1m");
+    }
+
+    @Test
+    void aRingWithAManualGateWaitsForPromoteAndABakeWaitsBetweenRings() throws Exception {
+        deploy(fleet("1", RINGS));
+        String rings = """
+                rings:
+                  - {name: internal, customers: [c1], bake: 5m}
+                  - {name: early, share: 50%, gate: manual}
+                  - {name: rest}
+                """;
+        ReleaseRecord r = submit(fleet("2", rings));
+        await().atMost(Duration.ofSeconds(10)).until(() -> events(r.id()).stream().anyMatch(e -> e instanceof ReleaseEvent.WaveChanged w
+                && w.state() == WaveState.GATED));
+        Thread.sleep(300); // the release must still wait: nothing of ring early started
+        assertThat(platform.registry.instances().stream().filter(i -> i.version().equals("2")).map(Instance::service).distinct())
+                .containsExactly("web.c1");
+        assertThat(engine.promote(r.id())).isTrue();
+        engine.awaitAll(Duration.ofSeconds(30));
+        assertThat(store.release(r.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+        List<ReleaseEvent> events = events(r.id());
+        ReleaseEvent.WaveChanged baking = events.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged w && w.state() == WaveState.BAKING)
+                .map(e -> (ReleaseEvent.WaveChanged) e).findFirst().orElseThrow();
+        assertThat(baking.message()).isEqualTo("baking 5m after ring internal before the next ring");
+        Instant ringTwo = events.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged w && w.state() == WaveState.GATED).findFirst().orElseThrow().at();
+        assertThat(Duration.between(baking.at(), ringTwo)).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+        assertThat(events.stream().map(ReleaseEvent::message)).contains("ring early waits for glidepath promote (its manual gate) before web.c2, web.c3, web.c4",
+                "promote received: ring early begins");
+    }
+
+    @Test
+    void anAbortAtTheGateRollsBackTheRingsAlreadyUpdated() throws Exception {
+        deploy(fleet("1", RINGS));
+        ReleaseRecord r = submit(fleet("2", "rings: [{name: one, customers: [c1]}, {name: two, gate: manual}]\n"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> events(r.id()).stream().anyMatch(e -> e instanceof ReleaseEvent.WaveChanged w
+                && w.state() == WaveState.GATED));
+        assertThat(engine.abort(r.id(), "alice")).isTrue();
+        engine.awaitAll(Duration.ofSeconds(30));
+        assertThat(store.release(r.id()).orElseThrow().outcome()).contains(Outcome.ROLLED_BACK);
+        assertThat(serving()).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo("1"));
+    }
+}
