@@ -44,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       one (then that one is passed on, as tracing headers are)</li>
  *   <li>{@code FAIL_ON_API_VERSION}: answer 500 to requests carrying this {@code X-Api-Version}: a bug
  *       only the new version of a caller reaches</li>
+ *   <li>{@code BROKEN_WITH}: the name of a feature flag (another setting, such as {@code LEGACY_BILLING});
+ *       when that flag is on ({@code on}, {@code true} or {@code 1}) in this instance, every ordinary
+ *       request is answered 500 (from the {@code ERROR_AFTER_REQUESTS} onset): a bug in a code path only
+ *       some customers' configuration takes</li>
  * </ul>
  * Paths: {@code /health} and {@code /ready} (never faulty), {@code /slow?ms=N}, {@code /status/NNN},
  * {@code /download?bytes=N} (streamed), {@code /upload} (counts the body), {@code /echo} (the request
@@ -73,7 +77,9 @@ public final class SampleService {
         this.settings = settings;
         this.version = settings.getOrDefault("VERSION", "v1");
         this.service = settings.getOrDefault("SERVICE_NAME", "sample");
-        this.errorRate = percent(settings.getOrDefault("ERROR_RATE", "0%"));
+        String brokenWith = settings.get("BROKEN_WITH");
+        boolean flagOn = brokenWith != null && List.of("on", "true", "1").contains(settings.getOrDefault(brokenWith, "").toLowerCase(java.util.Locale.ROOT));
+        this.errorRate = flagOn ? 1.0 : percent(settings.getOrDefault("ERROR_RATE", "0%"));
         this.latencyMillis = millis(settings.getOrDefault("LATENCY", "0ms"));
         this.errorAfterMillis = millis(settings.getOrDefault("ERROR_AFTER", "0ms"));
         this.errorAfterRequests = Long.parseLong(settings.getOrDefault("ERROR_AFTER_REQUESTS", "0"));
