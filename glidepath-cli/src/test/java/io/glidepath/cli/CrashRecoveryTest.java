@@ -112,6 +112,8 @@ class CrashRecoveryTest {
         all.put("two waves", () -> aMultiServiceReleaseSurvivesTheServerDyingBetweenWavesAndMidReleaseRollback(new Scenario("ms")));
         // a database's migrations: killed mid-expand, and between expand and contract (their own data directories and databases)
         all.putAll(new MigrationCrashScenarios(pg, work).scenarios());
+        // a fleet's customers in rings, one failing within the budget: killed right after that failure, and mid-ring after it
+        all.putAll(new FleetCrashScenarios(work).scenarios());
         SideBySide.run("crash-recovery", all);
     }
 
@@ -352,7 +354,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static Map<String, String> environ(long pid) {
+    static Map<String, String> environ(long pid) {
         Map<String, String> env = new HashMap<>();
         try {
             for (String kv : new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "environ")), StandardCharsets.UTF_8).split("\0")) {
