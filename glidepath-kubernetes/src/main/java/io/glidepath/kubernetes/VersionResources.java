@@ -42,6 +42,9 @@ public record VersionResources(String name, String specDigest, PodTemplateSpec t
     public static final String MANAGER = "glidepath";
     public static final String APP_NAME = "app.kubernetes.io/name";
     public static final String SERVICE = "glidepath.io/service";
+    /** On a fleet customer's objects: the fleet's service, and the customer (its deployment is named SERVICE.CUSTOMER). */
+    public static final String FLEET = "glidepath.io/fleet";
+    public static final String CUSTOMER = "glidepath.io/customer";
     public static final String VERSION_HASH = "glidepath.io/version-hash";
     public static final String VERSION = "glidepath.io/version";
     public static final String RELEASE = "glidepath.io/release";
@@ -111,12 +114,20 @@ public record VersionResources(String name, String specDigest, PodTemplateSpec t
         labels.put(MANAGED_BY, MANAGER);
         labels.put(SERVICE, service);
         labels.put(VERSION_HASH, name);
+        int dot = service.indexOf('.');
+        if (dot > 0) {
+            // a fleet's customer: kubectl get pods -l glidepath.io/customer=c03 finds it, -l glidepath.io/fleet=web the whole fleet
+            labels.put(FLEET, service.substring(0, dot));
+            labels.put(CUSTOMER, service.substring(dot + 1));
+        }
         return labels;
     }
 
     /** {@code <service>-<hash>}: a DNS-1035 label (a Service's name must begin with a letter), at most 63 characters. */
     static String objectName(String service, String hash) {
-        String base = Character.isLetter(service.charAt(0)) ? service : "s" + service;
+        // a DNS label (the headless Service's name must be one): a customer's SERVICE.CUSTOMER takes a '-' for its dot
+        String label = service.replace('.', '-');
+        String base = Character.isLetter(label.charAt(0)) ? label : "s" + label;
         if (base.length() > 52) {
             base = base.substring(0, 52).replaceAll("-+$", "");
         }

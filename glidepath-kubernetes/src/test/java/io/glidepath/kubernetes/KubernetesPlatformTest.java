@@ -119,6 +119,31 @@ class KubernetesPlatformTest {
     }
 
     @Test
+    void aFleetCustomersObjectsAreNamedAsKubernetesAllowsAndLabelledWithTheCustomer() throws Exception {
+        ServiceSpec web = ReleaseReader.read("fleet.yaml", """
+                services:
+                  - name: web
+                    version: '2'
+                    run: {image: 'registry.example.com/web:2', port: 8080}
+                    route: {pathPrefix: /}
+                    fleet:
+                      customers: [{name: c03, host: c03.example.com, resources: {memory: 512Mi}}, {name: c04, host: c04.example.com}]
+                """).service("web.c03").orElseThrow();
+        List<Instance> started = platform.start(new ServiceVersion(web.name(), web.version(), web.run(), Path.of("."), Optional.of("fleet-2"),
+                Optional.of(web.readiness())), 1);
+        assertThat(started).singleElement().satisfies(i -> assertThat(i.service()).isEqualTo("web.c03"));
+        Deployment d = cluster.client().apps().deployments().inNamespace(NS).list().getItems().getFirst();
+        // the headless Service shares the Deployment's name, and a Service's name is a DNS label: no dot
+        assertThat(d.getMetadata().getName()).matches("web-c03-[0-9a-f]{10}");
+        assertThat(d.getMetadata().getLabels()).containsEntry("glidepath.io/service", "web.c03").containsEntry("glidepath.io/fleet", "web")
+                .containsEntry("glidepath.io/customer", "c03");
+        assertThat(d.getSpec().getTemplate().getSpec().getContainers().getFirst().getResources().getLimits().get("memory").toString()).isEqualTo("512Mi");
+        assertThat(cluster.client().services().inNamespace(NS).withName(d.getMetadata().getName()).get()).isNotNull();
+        assertThat(platform.list("web.c03")).extracting(Instance::id).containsExactlyElementsOf(started.stream().map(Instance::id).toList());
+        assertThat(platform.list("web.c04")).isEmpty();
+    }
+
+    @Test
     void aGrpcServiceIsProbedByTheKubeletWithTheGrpcHealthService() {
         io.glidepath.spec.RunSpec run = new io.glidepath.spec.RunSpec(java.util.List.of(), java.util.Map.of(), Optional.empty(), 1,
                 java.time.Duration.ofSeconds(5), Optional.of(new io.glidepath.spec.ContainerSpec("registry.example.com/orders:2.0", 9090,
