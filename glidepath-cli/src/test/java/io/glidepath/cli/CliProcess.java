@@ -71,6 +71,17 @@ final class CliProcess implements AutoCloseable {
         return read(err);
     }
 
+    /** {@code glidepath up --data-dir DIR MORE...}, with the server's failpoint armed (none when null); asserts it exits 0. */
+    static int up(io.glidepath.cli.local.DataDir dir, String failpoint, String... more) throws Exception {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("up", "--data-dir", dir.root().toString()));
+        args.addAll(java.util.List.of(more));
+        try (CliProcess p = start(failpoint == null ? java.util.Map.of() : java.util.Map.of("GLIDEPATH_FAILPOINT", failpoint), args.toArray(String[]::new))) {
+            int code = p.waitFor(120);
+            org.assertj.core.api.Assertions.assertThat(code).as(p.out() + p.err()).isZero();
+            return code;
+        }
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);

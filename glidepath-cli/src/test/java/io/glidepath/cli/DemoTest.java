@@ -69,6 +69,15 @@ class DemoTest {
             assertThat(r.path("inventory").get(2).path("migrations").asText()).isEqualTo("refused by the gate (1 finding)");
             r.path("inventory").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
             assertThat(demo.err()).contains("require-concurrent-index-creation", "Safe way: CREATE INDEX CONCURRENTLY");
+
+            // the fleet: v1 to all twelve, v2 in three rings, v3 stopped by the budget in ring early with everyone back on v2
+            List<String> fleet = new java.util.ArrayList<>();
+            r.path("fleet").forEach(x -> fleet.add(x.path("release").asText() + " " + x.path("outcome").asText()));
+            assertThat(fleet).containsExactly("fleet-v1 PROMOTED", "fleet-v2 PROMOTED", "fleet-v3 ROLLED_BACK");
+            assertThat(r.path("fleet").get(1).path("rings").asText()).isEqualTo("internal (1) > early (3) > rest (8)");
+            assertThat(r.path("fleet").get(2).path("failedCustomers").toString()).contains("c03").contains("c04");
+            assertThat(r.path("fleet").get(2).path("releaseRollbackMillis").asLong()).as("decision to every customer back, ms").isBetween(0L, 1_000L);
+            r.path("fleet").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
             assertThat(demo.err()).contains("release v4").contains("release shop-v3").contains("Glidepath is down");
             assertThat(demoInstances()).as("no service the demo started left running").isEmpty();
             assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()

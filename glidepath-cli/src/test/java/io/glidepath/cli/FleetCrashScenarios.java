@@ -53,7 +53,7 @@ final class FleetCrashScenarios {
         DataDir dir = new DataDir(work.resolve("fleet"));
         List<LoadGenerator> loads = new ArrayList<>();
         try {
-            assertThat(up(dir, "fl-2:customerFailed@web.b", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
+            assertThat(CliProcess.up(dir, "fl-2:customerFailed@web.b", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
             ServerClient api = ServerClient.of(dir);
             String v1 = submit(api, example, 1);
             await().atMost(Duration.ofSeconds(90)).until(() -> !api.release(v1).path("state").asText().equals("RUNNING"));
@@ -95,7 +95,7 @@ final class FleetCrashScenarios {
         List<String> atCrash = Journals.messages(dir, id);
         assertThat(atCrash.getLast()).as("the last journaled before the crash").startsWith(lastBeforeCrash);
 
-        assertThat(up(dir, next)).isZero();
+        assertThat(CliProcess.up(dir, next)).isZero();
         ServerClient again = ServerClient.of(dir);
         await("release " + id + " ends after the restart").atMost(Duration.ofSeconds(90))
                 .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
@@ -169,13 +169,4 @@ final class FleetCrashScenarios {
         return out;
     }
 
-    private static int up(DataDir dir, String failpoint, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.root().toString()));
-        args.addAll(List.of(more));
-        try (CliProcess p = CliProcess.start(failpoint == null ? Map.of() : Map.of("GLIDEPATH_FAILPOINT", failpoint), args.toArray(String[]::new))) {
-            int code = p.waitFor(120);
-            assertThat(code).as(p.out() + p.err()).isZero();
-            return code;
-        }
-    }
 }

@@ -60,7 +60,7 @@ final class MigrationCrashScenarios {
         DataDir dir = new DataDir(work.resolve(name));
         LoadGenerator load = null;
         try {
-            assertThat(up(dir, failpoint, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
+            assertThat(CliProcess.up(dir, failpoint, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0")).isZero();
             ServerClient api = ServerClient.of(dir);
             String v1 = submit(api, example, "inventory-v1.yaml");
             await().atMost(Duration.ofSeconds(90)).until(() -> !api.release(v1).path("state").asText().equals("RUNNING"));
@@ -78,7 +78,7 @@ final class MigrationCrashScenarios {
             List<String> atCrash = Journals.messages(dir, v2);
             assertThat(atCrash.getLast()).as("the last journaled before the crash").startsWith(lastBeforeCrash);
 
-            assertThat(up(dir, null)).isZero();
+            assertThat(CliProcess.up(dir, null)).isZero();
             ServerClient again = ServerClient.of(dir);
             await("the release ends after the restart").atMost(Duration.ofSeconds(90))
                     .until(() -> !again.release(v2).path("state").asText().equals("RUNNING"));
@@ -116,16 +116,6 @@ final class MigrationCrashScenarios {
     private static String submit(ServerClient api, Path example, String file) throws Exception {
         return api.submit(example.resolve(file).toString(), example.toString(), "tester", Files.readString(example.resolve(file)), false)
                 .path("id").asText();
-    }
-
-    private static int up(DataDir dir, String failpoint, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("up", "--data-dir", dir.root().toString()));
-        args.addAll(List.of(more));
-        try (CliProcess p = CliProcess.start(failpoint == null ? Map.of() : Map.of("GLIDEPATH_FAILPOINT", failpoint), args.toArray(String[]::new))) {
-            int code = p.waitFor(120);
-            assertThat(code).as(p.out() + p.err()).isZero();
-            return code;
-        }
     }
 
     private static void sql(String url, String sql) throws Exception {

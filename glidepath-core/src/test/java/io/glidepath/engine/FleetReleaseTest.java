@@ -9,14 +9,12 @@ import io.glidepath.journal.StoredEvent;
 import io.glidepath.journal.WaveState;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
-import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,20 +85,6 @@ class FleetReleaseTest extends EngineFixture {
                 .noneMatch(i -> i.version().equals(version) && customers.contains(i.service()));
     }
 
-    /** The customers in the order their route first served {@code version}. */
-    List<String> promotionOrder(String version) {
-        Map<Integer, String> versionOfPort = new java.util.HashMap<>();
-        platform.registry.instances().forEach(i -> versionOfPort.put(i.address().port(), i.version()));
-        platform.stopped.forEach(id -> versionOfPort.putIfAbsent(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)), id.split("-")[1]));
-        List<String> order = new ArrayList<>();
-        for (RouteSpec s : router.applied) {
-            if (!s.stable().isEmpty() && version.equals(versionOfPort.get(s.stable().get(0).port())) && !order.contains(s.name())) {
-                order.add(s.name());
-            }
-        }
-        return order;
-    }
-
     @Test
     void customersArePromotedRingByRingEachOnItsOwnRoute() throws Exception {
         assertThat(deploy(fleet("1", RINGS)).outcome()).contains(Outcome.PROMOTED);
@@ -108,7 +92,7 @@ class FleetReleaseTest extends EngineFixture {
         assertThat(r.outcome()).contains(Outcome.PROMOTED);
         assertThat(r.reason()).isEmpty();
         // ring internal (c1), ring early (half the fleet: c2, c3, c4 one at a time, in the fleet's order), then the rest
-        List<String> order = promotionOrder("2");
+        List<String> order = stableOrder("2");
         assertThat(order.subList(0, 4)).containsExactly("web.c1", "web.c2", "web.c3", "web.c4");
         assertThat(order.subList(4, 6)).containsExactlyInAnyOrder("web.c5", "web.c6");
         assertThat(serving()).containsOnlyKeys("web.c1", "web.c2", "web.c3", "web.c4", "web.c5", "web.c6").allSatisfy((k, v) -> assertThat(v).isEqualTo("2"));

@@ -51,19 +51,6 @@ class ReleaseWavesTest extends EngineFixture {
         return store.events(id, 0).stream().map(e -> e.event().message()).toList();
     }
 
-    /** The services in the order their route first put {@code version}'s instances on stable. */
-    List<String> stableOrder(String version) {
-        Map<Integer, String> versionOfPort = new java.util.HashMap<>();
-        platform.registry.instances().forEach(i -> versionOfPort.put(i.address().port(), i.version()));
-        List<String> order = new ArrayList<>();
-        for (RouteSpec s : router.applied) {
-            if (!s.stable().isEmpty() && version.equals(versionOfPort.get(s.stable().get(0).port())) && !order.contains(s.name())) {
-                order.add(s.name());
-            }
-        }
-        return order;
-    }
-
     @Test
     void fourServicesArePromotedWaveByWaveWithVerifyChecksAfterEachWave() throws Exception {
         ReleaseRecord v1 = deploy(shop("1", "", "verify: [{name: checkout, request: {path: /checkout}}]\n"));

@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * that begin after its smoke tests (rolled back by the analysis), v4 by blue-green (promoted). Then
  * the shop of examples/shop, four services as one release: v1, then under load v2 (promoted wave by
  * wave) and v3 (inventory breaks the new gateway in the last wave: the whole release flips back).
- * Then the inventory's database releases on a PostgreSQL the demo starts ({@link InventoryDemo}).
+ * Then the inventory's database releases on a PostgreSQL the demo starts ({@link InventoryDemo}), then the fleet of
+ * examples/fleet in rings under load on every customer's host ({@link FleetDemo}).
  * Then a table per release and the totals; then {@code glidepath down}: nothing is left running.
  */
 final class DeployDemo {
@@ -57,12 +58,13 @@ final class DeployDemo {
         }
     }
 
-    record Result(List<Row> rows, List<ShopRow> shop, List<InventoryDemo.Row> inventory, long requests, long failed, long bad5xxSeen, double p50,
-                  double p99, Map<String, Long> byVersion, List<String> firstFailures) {
+    record Result(List<Row> rows, List<ShopRow> shop, List<InventoryDemo.Row> inventory, List<FleetDemo.Row> fleet, long requests, long failed,
+                  long bad5xxSeen, double p50, double p99, Map<String, Long> byVersion, List<String> firstFailures) {
         boolean ok() {
             return failed == 0 && rows.stream().allMatch(r -> r.outcome().equals(r.expected()))
                     && shop.stream().allMatch(r -> r.outcome().equals(r.expected()))
-                    && inventory.stream().allMatch(r -> r.outcome().equals(r.expected()));
+                    && inventory.stream().allMatch(r -> r.outcome().equals(r.expected()))
+                    && fleet.stream().allMatch(r -> r.outcome().equals(r.expected()));
         }
 
         String toJson() {
@@ -91,6 +93,14 @@ final class DeployDemo {
             for (InventoryDemo.Row r : inventory) {
                 inv.addObject().put("release", r.release()).put("outcome", r.outcome()).put("migrations", r.migrations())
                         .put("seconds", r.took().toMillis() / 1000.0).put("failed", r.failed());
+            }
+            ArrayNode fl = n.putArray("fleet");
+            for (FleetDemo.Row r : fleet) {
+                ObjectNode o = fl.addObject().put("release", r.release()).put("rings", r.rings()).put("outcome", r.outcome())
+                        .put("seconds", r.took().toMillis() / 1000.0);
+                r.failedCustomers().forEach(o.putArray("failedCustomers")::add);
+                r.rollbackMillis().ifPresent(ms -> o.put("releaseRollbackMillis", ms));
+                o.put("failed", r.failed());
             }
             n.put("requests", requests).put("failed", failed).put("bad5xxSeenByAnalysis", bad5xxSeen).put("p50Millis", p50).put("p99Millis", p99);
             ObjectNode v = n.putObject("byVersion");
@@ -122,8 +132,9 @@ final class DeployDemo {
         DataDir dir = new DataDir(work.resolve("gp"));
         PrintStream realOut = System.out;
         try {
-            term.line(term.bold("Glidepath demo") + ": a service shipped four times, a shop of four services shipped as one release, and schema");
-            term.line("changes to a PostgreSQL database, all under steady load, with real processes, the real router and the real server.");
+            term.line(term.bold("Glidepath demo") + ": a service shipped four times, a shop of four services shipped as one release, schema");
+            term.line("changes to a PostgreSQL database and a fleet of twelve customers shipped in rings, all under steady load, with real");
+            term.line("processes, the real router and the real server.");
             term.line("Some releases are bad; nobody should notice.");
             term.line("");
             System.setOut(out);
@@ -166,16 +177,19 @@ final class DeployDemo {
                     shop.add(shipShop(client, work, shopLoad, "shop-v3.yaml", "ROLLED_BACK",
                             "inventory v3 fails on the new gateway's API version: fine in its own wave, broken in the last one"));
                     shopLoad.close();
-                    // the web and the shop stay under their load while the inventory's database changes
+                    // the web and the shop stay under their load while the inventory's database changes and the fleet ships
                     InventoryDemo.Scene inventory = new InventoryDemo(term, cfg.withRate(Math.max(1, rate / 3))).run(client, work);
+                    FleetDemo.Scene fleet = new FleetDemo(term, e.proxy().host(), e.proxy().port(), Math.max(5, rate / 12.0)).run(client, work);
                     load.close();
                     LoadGenerator.Snapshot web = load.snapshot();
                     LoadGenerator.Snapshot checkout = shopLoad.snapshot();
                     List<String> firstFailures = Stream.concat(Stream.concat(load.failures().stream(), shopLoad.failures().stream())
-                            .map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()), inventory.firstFailures().stream()).limit(5).toList();
+                            .map(f -> "at " + f.atMillis() + " ms " + f.path() + ": " + f.reason()), Stream.concat(inventory.firstFailures().stream(),
+                            fleet.firstFailures().stream())).limit(5).toList();
                     long bad = rows.stream().filter(r -> r.version().equals("v3")).mapToLong(Row::canary5xxSeen).sum();
-                    Result r = new Result(rows, shop, inventory.rows(), web.requests() + checkout.requests() + inventory.requests(),
-                            web.failures() + checkout.failures() + inventory.failed(), bad, web.p50Millis(), web.p99Millis(), web.byVersion(), firstFailures);
+                    Result r = new Result(rows, shop, inventory.rows(), fleet.rows(), web.requests() + checkout.requests() + inventory.requests()
+                            + fleet.requests(), web.failures() + checkout.failures() + inventory.failed() + fleet.failed(), bad, web.p50Millis(),
+                            web.p99Millis(), web.byVersion(), firstFailures);
                     summary(r, checkout);
                     return r;
                 }
@@ -307,6 +321,16 @@ final class DeployDemo {
         for (InventoryDemo.Row row : r.inventory()) {
             term.line(String.format(Locale.ROOT, "  %-20s %-12s %7.1fs  %-6s %s", row.release(), outcome(row.outcome(), row.expected()),
                     row.took().toMillis() / 1000.0, failed(row.failed()), row.migrations()));
+        }
+        term.line("");
+        term.line(term.bold("Releases of the fleet") + " (twelve customers, each on its own host and instances)");
+        term.line(String.format(Locale.ROOT, "  %-9s %-12s %8s  %-16s %-17s %s", "RELEASE", "OUTCOME", "TOOK", "CUSTOMERS FAILED", "RELEASE ROLLBACK",
+                "FAILED"));
+        for (FleetDemo.Row row : r.fleet()) {
+            term.line(String.format(Locale.ROOT, "  %-9s %-12s %7.1fs  %-16s %-17s %s", row.release(), outcome(row.outcome(), row.expected()),
+                    row.took().toMillis() / 1000.0, FleetDemo.customers(row.failedCustomers()), row.rollbackMillis().map(ms -> ms + " ms").orElse("-"),
+                    failed(row.failed())));
+            term.line("            " + term.dim("rings: " + row.rings()));
         }
         term.line("");
         term.line(term.bold("Totals") + " (users' view, through the router)");
