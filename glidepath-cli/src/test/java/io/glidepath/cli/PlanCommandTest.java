@@ -134,6 +134,123 @@ class PlanCommandTest {
         assertThat(json.at("/running/known").asBoolean()).isTrue();
     }
 
+    static final String FLEET_FILE = """
+            customers:
+              - {name: c01, host: c01.example.test}
+              - {name: c02, host: c02.example.test, env: {CHECKOUT_V2: "true"}}
+              - {name: c03, host: c03.example.test, replicas: 2}
+              - {name: c04, host: c04.example.test}
+              - {name: c05, host: c05.example.test}
+            """;
+    static final String FLEET_RELEASE = """
+            release: web-v2
+            services:
+              - name: web
+                version: v2
+                run: {command: [java, -jar, web.jar], env: {MODE: shared, CHECKOUT_V2: "false"}}
+                route: {pathPrefix: /}
+                steps: [{weight: 20}, {bake: 4s}]
+                fleet:
+                  file: customers.yaml
+                  maxParallel: 2
+                  bake: 1m
+                  rings:
+                    - {name: internal, customers: [c01], gate: manual}
+                    - {name: early, customers: [c02, c03], maxParallel: 1, bake: 2m}
+                    - {name: rest}
+                  failureBudget: {max: 1, then: keep}
+              - name: edge
+                version: 1.0.0
+                dependsOn: [web]
+                run: {command: [edge]}
+                route: {host: edge.example.test}
+                strategy: blueGreen
+            """;
+
+    Path fleetRelease() throws Exception {
+        Files.writeString(dataDir.resolve("customers.yaml"), FLEET_FILE);
+        return Files.writeString(dataDir.resolve("release.yaml"), FLEET_RELEASE);
+    }
+
+    @Test
+    void aFleetPlansItsRingsWithEachCustomersOverridesAndWhereTheyCameFrom() throws Exception {
+        Path file = fleetRelease();
+        Path none = dataDir.resolve("none");
+        assertThat(plan("plan", file.toString(), "--data-dir", none.toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("""
+                release web-v2 from DIR/release.yaml: 6 services in 4 waves
+
+                fleet web: 5 customers in 3 rings, from customers.yaml, each v2  canary 20% > bake 4s  waits 34s
+                  failure budget: 1 customer, then keep the customers updated
+                  shared by every customer unless its line below overrides it:
+                    route.host          = (any)  (DIR/release.yaml:3:5)
+                    route.pathPrefix    = /  (DIR/release.yaml:3:5)
+                    run.command         = java -jar web.jar  (DIR/release.yaml:5:10)
+                    run.replicas        = 1  (DIR/release.yaml:5:10)
+                    run.env.CHECKOUT_V2 = false  (DIR/release.yaml:5:10)
+                    run.env.MODE        = shared  (DIR/release.yaml:5:10)
+
+                wave 1, ring internal of web: 1 customer, waits for glidepath promote (manual gate), then bake 1m
+                  web.c01  route.host = c01.example.test (DIR/customers.yaml:2:23)
+                  other settings of these customers: shared (fleet web above)
+
+                wave 2, ring early of web: 2 customers, 1 at a time, then bake 2m
+                  web.c02  route.host = c02.example.test (DIR/customers.yaml:3:23), run.env.CHECKOUT_V2 = true (DIR/customers.yaml:3:60)
+                  web.c03  route.host = c03.example.test (DIR/customers.yaml:4:23), run.replicas = 2 (DIR/customers.yaml:4:51)
+                  other settings of these customers: shared (fleet web above)
+
+                wave 3, ring rest of web: 2 customers, all at once
+                  web.c04  route.host = c04.example.test (DIR/customers.yaml:5:23)
+                  web.c05  route.host = c05.example.test (DIR/customers.yaml:6:23)
+                  other settings of these customers: shared (fleet web above)
+
+                wave 4
+                  edge  1.0.0  blue-green  waits 30s  (after web (5 customers))
+
+                critical path: web.c01 34s > web.c02 34s > web.c04 34s > edge 30s
+                minimum duration: 346s of configured waits (bakes, post-promotion watches and the bakes after rings, with each ring's \
+                customers at most its parallelism at once; a manual gate counts nothing); starting instances and checks add to it
+                running now: unknown, Glidepath is not running in NONE (start it with: glidepath up)
+                nothing was changed; deploy it with: glidepath deploy DIR/release.yaml
+                """.replace("DIR", dataDir.toString()).replace("NONE", none.toString()));
+    }
+
+    @Test
+    void aFleetsPlanInJsonHasEveryCustomersWholeConfigurationRingsAndBudget() throws Exception {
+        Path file = fleetRelease();
+        assertThat(plan("plan", file.toString(), "--output", "json", "--data-dir", dataDir.resolve("none").toString())).isZero();
+        JsonNode json = EventJson.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(json.at("/waves/0/ring").asText()).isEqualTo("internal");
+        assertThat(json.at("/waves/0/gate").asBoolean()).isTrue();
+        assertThat(json.at("/waves/0/bakeAfterMillis").asLong()).isEqualTo(60_000);
+        assertThat(json.at("/waves/1/maxParallel").asInt()).isEqualTo(1);
+        assertThat(json.at("/waves/1/services/0/customer").asText()).isEqualTo("c02");
+        assertThat(json.at("/waves/3").has("ring")).as("a wave that is no ring has no ring settings").isFalse();
+        JsonNode fleet = json.at("/fleets/0");
+        assertThat(fleet.path("service").asText()).isEqualTo("web");
+        assertThat(fleet.path("file").asText()).isEqualTo("customers.yaml");
+        assertThat(fleet.at("/failureBudget/allowed").asInt()).isEqualTo(1);
+        assertThat(fleet.at("/failureBudget/then").asText()).isEqualTo("keep");
+        assertThat(fleet.at("/failureBudget/text").asText()).isEqualTo("1 customer, then keep the customers updated");
+        assertThat(fleet.path("rings").findValuesAsText("name")).containsExactly("internal", "early", "rest");
+        assertThat(fleet.at("/rings/1/customers").toString()).isEqualTo("[\"c02\",\"c03\"]");
+        assertThat(fleet.at("/rings/1/wave").asInt()).isEqualTo(2);
+        JsonNode c02 = fleet.at("/customerSettings/1");
+        assertThat(c02.path("deployment").asText()).isEqualTo("web.c02");
+        assertThat(c02.path("ring").asText()).isEqualTo("early");
+        // every setting, shared ones too, each with where it was written
+        assertThat(c02.path("settings").findValuesAsText("field"))
+                .containsExactly("route.host", "route.pathPrefix", "run.command", "run.replicas", "run.env.CHECKOUT_V2", "run.env.MODE");
+        JsonNode flag = c02.at("/settings/4");
+        assertThat(flag.path("value").asText()).isEqualTo("true");
+        assertThat(flag.path("overridden").asBoolean()).isTrue();
+        assertThat(flag.path("from").asText()).isEqualTo(dataDir.resolve("customers.yaml") + ":3:60");
+        JsonNode mode = c02.at("/settings/5");
+        assertThat(mode.path("overridden").asBoolean()).isFalse();
+        assertThat(mode.path("from").asText()).isEqualTo(file + ":5:10");
+        assertThat(json.path("minimumDurationMillis").asLong()).isEqualTo(346_000); // 34s + bake 1m + 2 x 34s one at a time + bake 2m + 34s + 30s
+    }
+
     @Test
     void anInvalidFileIsReportedLocatedAndNothingIsPlanned() throws Exception {
         Path bad = dataDir.resolve("bad.yaml");

@@ -28,7 +28,8 @@ import sun.misc.Signal;
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = {"Submits a release file to the server and follows it live: each service's phase, weight,",
                 "stable and canary traffic, error rate and p99; then a summary. Ctrl-C detaches: the release goes on.",
-                "Exit codes: 0 promoted (or unchanged), 1 rolled back, failed or refused, 2 invalid input, 3 server unreachable."})
+                "Exit codes: 0 promoted (or unchanged), 1 rolled back, stopped (a fleet's failure budget exceeded with then: keep),",
+                "failed or refused, 2 invalid input, 3 server unreachable."})
 public final class DeployCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
 
@@ -115,6 +116,8 @@ public final class DeployCommand implements Callable<Integer> {
         Map<String, JsonNode> ended = new LinkedHashMap<>();
         waveOf.keySet().forEach(name -> ended.put(name, null));
         f.ofKind("phase").forEach(e -> ended.put(e.path("service").asText(), e));
+        FleetBoard fleets = new FleetBoard(spec);
+        f.events().forEach(fleets::event);
         if (output == Output.JSON) {
             ObjectNode n = EventJson.MAPPER.createObjectNode();
             n.put("release", id);
@@ -124,6 +127,9 @@ public final class DeployCommand implements Callable<Integer> {
             ObjectNode svc = n.putObject("services");
             ended.forEach((name, e) -> svc.putObject(name).put("wave", waveOf.get(name)).put("phase", e == null ? "PENDING" : e.path("phase").asText())
                     .put("version", spec.service(name).orElseThrow().version()));
+            if (!fleets.isEmpty()) {
+                n.set("fleets", fleets.json());
+            }
             restored.stream().filter(r -> !r.has("service")).findFirst().or(() -> restored.stream().findFirst())
                     .ifPresent(r -> n.put("decisionToStableMillis", r.path("millis").asLong()));
             System.out.println(n.toPrettyString());
@@ -132,8 +138,14 @@ public final class DeployCommand implements Callable<Integer> {
             String msg = end.path("message").asText();
             System.out.println(term.bold(f.succeeded() ? term.green(msg) : term.red(msg)) + String.format(Locale.ROOT, " (%.1fs)", took.toMillis() / 1000.0));
             if (ended.size() > 1) {
-                ended.forEach((name, e) -> System.out.println(String.format(Locale.ROOT, "  wave %d  %-16s %-10s %s", waveOf.get(name), name,
-                        spec.service(name).orElseThrow().version(), e == null ? "not started" : PhaseText.of(e.path("phase").asText()))));
+                // a fleet's customers as one line per ring, after the services
+                ended.forEach((name, e) -> {
+                    if (!fleets.covers(name)) {
+                        System.out.println(String.format(Locale.ROOT, "  wave %d  %-16s %-10s %s", waveOf.get(name), name,
+                                spec.service(name).orElseThrow().version(), e == null ? "not started" : PhaseText.of(e.path("phase").asText())));
+                    }
+                });
+                fleets.lines(true).forEach(System.out::println);
             }
             // the release-wide figure when there is one (several services flipped back), else the service's
             restored.stream().filter(r -> !r.has("service")).findFirst().or(() -> restored.stream().findFirst()).ifPresent(r -> System.out.println(

@@ -2,6 +2,8 @@ package io.glidepath.cli.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.term.Terminal;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,8 +15,9 @@ import java.util.Map;
 /**
  * Live view of a release from its events: where the release is (queued, which wave, rolling back),
  * per service its wave, phase, a weight bar, stable and canary traffic, error rate and p99 (from
- * the analysis verdicts), and the elapsed time. On a terminal the block is redrawn in place under
- * the event lines; elsewhere each event is a plain line.
+ * the analysis verdicts), and the elapsed time; a fleet's customers as one line per ring
+ * ({@link FleetBoard}). On a terminal the block is redrawn in place under the event lines;
+ * elsewhere each event is a plain line.
  */
 final class Progress {
     private final Terminal term;
@@ -23,6 +26,7 @@ final class Progress {
     private final Map<String, ServiceView> services = new LinkedHashMap<>();
     private final Duration analysisInterval;
     private final int waves;
+    private final FleetBoard fleets;
     private String releaseState = "starting";
     private int drawnLines;
 
@@ -45,29 +49,43 @@ final class Progress {
         boolean haveFigures;
     }
 
-    /** {@code waves}: the services' names, wave by wave. */
-    Progress(Terminal term, String releaseId, List<List<String>> waves, Duration analysisInterval) {
+    Progress(Terminal term, String releaseId, ReleaseSpec spec, Duration analysisInterval) {
         this.term = term;
         this.releaseId = releaseId;
         this.analysisInterval = analysisInterval;
-        this.waves = waves.size();
-        for (int w = 0; w < waves.size(); w++) {
-            for (String name : waves.get(w)) {
-                ServiceView v = new ServiceView();
-                v.wave = w + 1;
-                services.put(name, v);
+        List<List<ServiceSpec>> byWave = spec.waves();
+        this.waves = byWave.size();
+        this.fleets = new FleetBoard(spec);
+        for (int w = 0; w < byWave.size(); w++) {
+            for (ServiceSpec s : byWave.get(w)) {
+                if (s.fleetMember().isEmpty()) {
+                    ServiceView v = new ServiceView();
+                    v.wave = w + 1;
+                    services.put(s.name(), v);
+                }
             }
         }
     }
 
     void event(JsonNode e) {
+        fleets.event(e);
         String service = e.path("service").asText(null);
+        String kind = e.path("kind").asText();
+        if (fleets.covers(service)) {
+            print(e);
+            return; // a customer counts in its ring's line
+        }
         ServiceView v = service == null ? null : services.computeIfAbsent(service, k -> new ServiceView());
-        switch (e.path("kind").asText()) {
+        switch (kind) {
             case "queued" -> releaseState = "queued behind release " + e.path("behind").asText();
             case "submitted" -> releaseState = waves > 1 ? "wave 1 of " + waves : "running";
-            case "wave" -> releaseState = "wave " + e.path("wave").asInt() + " of " + waves
-                    + (e.path("state").asText().equals("DONE") ? " done" : "");
+            case "wave" -> releaseState = "wave " + e.path("wave").asInt() + " of " + waves + (e.hasNonNull("ring") ? ", ring " + e.path("ring").asText() : "")
+                    + switch (e.path("state").asText()) {
+                        case "DONE" -> " done";
+                        case "GATED" -> ": waits for glidepath promote " + releaseId;
+                        case "BAKING" -> ": baking before the next ring";
+                        default -> "";
+                    };
             case "rollbackDecided" -> releaseState = service == null ? "rolling the release back" : releaseState;
             case "finished" -> releaseState = e.path("outcome").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
             case "migration" -> releaseState = "database " + e.path("database").asText() + ": " + e.path("phase").asText().toLowerCase(Locale.ROOT)
@@ -96,6 +114,10 @@ final class Progress {
                 // the message says it
             }
         }
+        print(e);
+    }
+
+    private void print(JsonNode e) {
         boolean quietVerdict = e.path("kind").asText().equals("verdict") && e.path("outcome").asText().equals("PASS");
         if (term.isTty()) {
             erase();
@@ -114,6 +136,8 @@ final class Progress {
         String msg = e.path("message").asText();
         String tag = switch (kind) {
             case "rollbackDecided", "trafficRestored" -> term.red("rollback");
+            case "customerFailed" -> term.red("customer failed");
+            // STOPPED (a fleet's budget exceeded, then: keep) is a failure too, like every outcome but these two
             case "finished" -> e.path("outcome").asText().equals("PROMOTED") || e.path("outcome").asText().equals("UNCHANGED")
                     ? term.green("done") : term.red("done");
             case "verdict" -> e.path("outcome").asText().equals("FAIL") ? term.red("verdict") : term.dim("verdict");
@@ -123,13 +147,34 @@ final class Progress {
         return String.format(Locale.ROOT, "%6.1fs %-9s %s%s", elapsed(), service == null ? "" : service, tag + " ", msg);
     }
 
-    /** The status block, one line per service. */
+    /** The status block: one line per service, a block per fleet (one line per ring) where its first ring's wave comes. */
     private void draw() {
-        List<String> lines = new ArrayList<>();
-        lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %s  %.1fs", releaseState, elapsed()));
-        services.forEach((name, v) -> lines.add(statusLine(name, v)));
+        List<String> lines = block();
         term.raw(String.join("\n", lines) + "\n");
         drawnLines = lines.size();
+    }
+
+    List<String> block() {
+        List<String> lines = new ArrayList<>();
+        lines.add(term.bold("release " + releaseId) + String.format(Locale.ROOT, "  %s  %.1fs", releaseState, elapsed()));
+        List<String> drawn = new ArrayList<>();
+        for (int w = 1; w <= waves; w++) {
+            int wave = w;
+            services.forEach((name, v) -> {
+                if (v.wave == wave) {
+                    lines.add(statusLine(name, v));
+                    drawn.add(name);
+                }
+            });
+            fleets.fleetsStartingAt(w).forEach(f -> lines.addAll(fleets.lines(f, waves > 1)));
+        }
+        // a service the events named that the file did not (a journal written by another version)
+        services.forEach((name, v) -> {
+            if (!drawn.contains(name)) {
+                lines.add(statusLine(name, v));
+            }
+        });
+        return lines;
     }
 
     private String statusLine(String name, ServiceView v) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.term.Terminal;
 import io.glidepath.spec.ReleaseSpec;
-import io.glidepath.spec.ServiceSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +22,7 @@ public final class ReleaseFollower {
             return finished == null ? "UNKNOWN" : finished.path("outcome").asText();
         }
 
+        /** Promoted or unchanged; everything else (rolled back, failed, STOPPED by a fleet's failure budget, cancelled, unknown) is not. */
         public boolean succeeded() {
             return outcome().equals("PROMOTED") || outcome().equals("UNCHANGED");
         }
@@ -38,7 +38,7 @@ public final class ReleaseFollower {
     /** Follows until the release ends; {@code quiet} prints nothing (events still collected). */
     public static Followed follow(ServerClient client, String id, ReleaseSpec spec, Terminal term, boolean quiet) throws InterruptedException {
         Duration interval = spec.services().stream().map(s -> s.analysis().interval()).findFirst().orElse(Duration.ofSeconds(1));
-        Progress progress = new Progress(term, id, spec.waves().stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList(), interval);
+        Progress progress = new Progress(term, id, spec, interval);
         List<JsonNode> events = new ArrayList<>();
         AtomicLong lastSeq = new AtomicLong();
         JsonNode[] finished = new JsonNode[1];

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
-import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
@@ -22,13 +21,24 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
-/** {@code glidepath status}: the router, the server, and every service's versions and weights. */
+/**
+ * {@code glidepath status [NAME]}: the router, the server, and every service's versions and weights;
+ * a fleet's customers grouped under their service ({@link ServicesView}); NAME shows one service,
+ * one fleet's customers, or one customer.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows the router, the server, every service's versions, instances and weights, and the releases in progress by wave.")
+        description = {"Shows the router, the server, every service's versions, instances and weights, and the releases in progress by wave.",
+                "A fleet's customers (deployments named SERVICE.CUSTOMER) show as one line per fleet: how many customers run which version.",
+                "With NAME: that service with its instances, a fleet's every customer (NAME is the fleet's service), or one customer (SERVICE.CUSTOMER).",
+                "Exit codes: 0 shown, 1 NAME names no service, 3 router or server not running."})
 public final class StatusCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "A service, a fleet's service, or one customer as SERVICE.CUSTOMER.")
+    String name;
 
     @Mixin
     OutputOption output;
@@ -79,7 +89,16 @@ public final class StatusCommand implements Callable<Integer> {
                     .put("api", st.endpoints().map(e -> e.api().toString()).orElse(null))
                     .put("dashboard", st.endpoints().map(DataDir.Endpoints::dashboardUrl).orElse(null));
             if (services != null) {
-                n.set("services", services);
+                List<JsonNode> selected = ServicesView.select(services, name);
+                if (name != null && selected.isEmpty()) {
+                    return noSuchService(services);
+                }
+                ArrayNode all = n.putArray("services");
+                selected.forEach(all::add);
+                ArrayNode fleets = ServicesView.fleetsJson(all);
+                if (!fleets.isEmpty()) {
+                    n.set("fleets", fleets);
+                }
                 inProgress.forEach(n.putArray("releases")::add);
                 ArrayNode open = n.putArray("contractsPending");
                 contracts.forEach(c -> {
@@ -102,22 +121,21 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println("Start with: glidepath up");
             return Main.UNREACHABLE;
         }
+        if (name != null && services != null) {
+            List<JsonNode> selected = ServicesView.select(services, name);
+            if (selected.isEmpty()) {
+                return noSuchService(services);
+            }
+            System.out.println();
+            (selected.size() == 1 ? ServicesView.detail(selected.get(0)) : ServicesView.table(selected, true)).forEach(System.out::println);
+            return Main.OK;
+        }
         if ((services == null || services.isEmpty()) && inProgress.isEmpty()) {
             System.out.println("no services deployed yet");
             return Main.OK;
         }
         System.out.println();
-        System.out.println(String.format(Locale.ROOT, "%-16s %-12s %-12s %-22s %s", "SERVICE", "CURRENT", "PREVIOUS", "TRAFFIC", "INSTANCES"));
-        for (JsonNode s : services) {
-            JsonNode r = s.path("route");
-            String traffic = r.isMissingNode() ? "(no route)" : r.path("canary").isNull() || r.path("canary").isMissingNode()
-                    ? "100% " + r.path("stable").asText("-")
-                    : String.format(Locale.ROOT, "%s %.0f%% / %s %.0f%%", r.path("stable").asText(), 100 - r.path("canaryWeight").asInt() / 100.0,
-                    r.path("canary").asText(), r.path("canaryWeight").asInt() / 100.0);
-            System.out.println(String.format(Locale.ROOT, "%-16s %-12s %-12s %-22s %d%s", s.path("name").asText(), s.path("currentVersion").asText(),
-                    s.path("previousVersion").asText("-"), traffic, s.path("instances").size(),
-                    s.has("heldBy") ? "   deploying: " + s.path("heldBy").asText() : ""));
-        }
+        ServicesView.table(services == null ? List.of() : ServicesView.select(services, null), false).forEach(System.out::println);
         inProgress.forEach(StatusCommand::printRelease);
         for (String c : contracts) {
             String[] p = c.split(" ");
@@ -197,10 +215,12 @@ public final class StatusCommand implements Callable<Integer> {
         String where = r.path("state").asText().equals("QUEUED") ? "queued behind release " + r.path("queuedBehind").asText("(finishing)")
                 : waves > 1 ? "wave " + Math.max(1, current) + " of " + waves : "running";
         System.out.println("RELEASE " + r.path("id").asText() + "  " + where + ", submitted by " + r.path("submittedBy").asText());
-        for (var it = phases.fields(); it.hasNext(); ) {
-            var e = it.next();
-            System.out.println(String.format(Locale.ROOT, "  wave %d  %-16s %s", e.getValue().path("wave").asInt(), e.getKey(),
-                    PhaseText.of(e.getValue().path("phase").asText())));
-        }
+        ServicesView.releasePhases(phases).forEach(System.out::println);
+    }
+
+    private int noSuchService(JsonNode services) {
+        System.err.println("glidepath status: no service " + name + " here" + (services.isEmpty() ? " (none is deployed yet)"
+                : "; there are: " + String.join(", ", ServicesView.names(services))));
+        return Main.FAILED;
     }
 }

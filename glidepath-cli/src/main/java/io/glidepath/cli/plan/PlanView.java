@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.cli.validate.SpecText;
 import io.glidepath.journal.EventJson;
 import io.glidepath.spec.Durations;
+import io.glidepath.spec.FleetSpec;
 import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleasePlan;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.Step;
+import io.glidepath.spec.Wave;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +18,7 @@ import java.util.Optional;
 /**
  * A release plan shown to a person (text) or a script (JSON): waves, each service's strategy,
  * steps and configured waits, what it would change given what runs, the verify checks, the
- * critical path and the minimum duration.
+ * critical path and the minimum duration; a fleet's rings and customers ({@link FleetPlanView}).
  *
  * @param running what runs now by service, or empty when the server could not be asked
  * @param unknownBecause why {@code running} is empty (shown to the user)
@@ -47,17 +49,35 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
             out.append(", at most ").append(plan.release().maxParallel()).append(" at once in a wave");
         }
         out.append('\n');
-        int nameWidth = width(waves, s -> s.name());
-        int versionWidth = width(waves, ServiceSpec::version);
-        int strategyWidth = width(waves, SpecText::strategy);
-        int waitsWidth = width(waves, s -> Durations.format(s.configuredWaits()));
+        boolean fleets = !plan.release().fleets().isEmpty();
+        // a fleet's customers show in their rings, not as services of their own
+        List<List<ServiceSpec>> shown = waves.stream().map(w -> w.stream().filter(s -> s.fleetMember().isEmpty()).toList()).toList();
+        int nameWidth = width(shown, s -> s.name());
+        int versionWidth = width(shown, ServiceSpec::version);
+        int strategyWidth = width(shown, SpecText::strategy);
+        int waitsWidth = width(shown, s -> Durations.format(s.configuredWaits()));
+        for (FleetSpec f : plan.release().fleets()) {
+            FleetPlanView.fleetText(out, f, waves.stream().flatMap(List::stream)
+                    .filter(s -> s.fleetMember().map(m -> m.service().equals(f.service())).orElse(false)).findFirst().orElseThrow());
+        }
+        List<Wave> stages = fleets ? plan.stages() : List.of();
+        int customerWidth = width(waves, s -> s.fleetMember().isPresent() ? s.name() : "");
         for (int w = 0; w < waves.size(); w++) {
-            out.append("\nwave ").append(w + 1).append('\n');
-            for (ServiceSpec s : waves.get(w)) {
+            Wave stage = fleets ? stages.get(w) : null;
+            out.append('\n').append(stage != null && stage.ring().isPresent() ? FleetPlanView.ringHead(w + 1, stage) : "wave " + (w + 1)).append('\n');
+            for (ServiceSpec s : shown.get(w)) {
+                List<String> after = FleetPlanView.dependencies(s, plan.release());
                 String line = "  " + pad(s.name(), nameWidth) + "  " + pad(s.version(), versionWidth) + "  " + pad(SpecText.strategy(s), strategyWidth)
                         + "  waits " + pad(Durations.format(s.configuredWaits()), waitsWidth) + (running.isPresent() ? "  " + Change.of(s, running).text(s) : "")
-                        + (s.dependsOn().isEmpty() ? "" : "  (after " + String.join(", ", s.dependsOn()) + ")");
+                        + (after.isEmpty() ? "" : "  (after " + String.join(", ", after) + ")");
                 out.append(line.stripTrailing()).append('\n');
+            }
+            if (stage != null && stage.ring().isPresent()) {
+                for (ServiceSpec s : stage.services()) {
+                    s.fleetMember().ifPresent(m -> out.append(FleetPlanView.customerLine(s, plan.release().fleet(m.service()).orElseThrow(), customerWidth,
+                            running.isPresent() ? Change.of(s, running).text(s) : "")).append('\n'));
+                }
+                out.append(FleetPlanView.sharedLine(stage)).append('\n');
             }
         }
         List<HttpCheck> verify = plan.release().verify();
@@ -71,7 +91,9 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
         out.append("\ncritical path: ").append(String.join(" > ", plan.criticalPath().stream()
                 .map(name -> name + " " + Durations.format(plan.release().service(name).orElseThrow().configuredWaits())).toList())).append('\n');
         out.append("minimum duration: ").append(Durations.format(plan.minimumDuration()))
-                .append(" of configured waits (bakes and post-promotion watches); starting instances and checks add to it\n");
+                .append(fleets ? " of configured waits (bakes, post-promotion watches and the bakes after rings, with each ring's customers at most"
+                        + " its parallelism at once; a manual gate counts nothing); starting instances and checks add to it\n"
+                        : " of configured waits (bakes and post-promotion watches); starting instances and checks add to it\n");
         traffic.ifPresent(t -> {
             out.append("traffic: through ").append(t.via()).append('\n');
             t.limits().forEach(l -> out.append("  ").append(l).append('\n'));
@@ -95,6 +117,9 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
         for (int w = 0; w < plan.waves().size(); w++) {
             ObjectNode wave = waves.addObject();
             wave.put("wave", w + 1);
+            if (!plan.release().fleets().isEmpty()) {
+                FleetPlanView.waveJson(wave, plan.stages().get(w));
+            }
             ArrayNode services = wave.putArray("services");
             for (ServiceSpec s : plan.waves().get(w)) {
                 ObjectNode o = services.addObject();
@@ -125,6 +150,7 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
                 o.put("waits", Durations.format(s.configuredWaits()));
                 o.put("waitsMillis", s.configuredWaits().toMillis());
                 s.dependsOn().forEach(o.putArray("dependsOn")::add);
+                s.fleetMember().ifPresent(m -> o.put("fleet", m.service()).put("customer", m.customer()).put("ring", m.ringName()));
                 Change c = Change.of(s, running);
                 o.put("change", c.kind().id());
                 c.from().ifPresent(v -> o.put("from", v));
@@ -135,6 +161,9 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
         for (HttpCheck c : plan.release().verify()) {
             ObjectNode o = verify.addObject().put("name", c.name()).put("method", c.method()).put("path", c.path()).put("expectStatus", c.expectStatus());
             c.bodyContains().ifPresent(b -> o.put("bodyContains", b));
+        }
+        if (!plan.release().fleets().isEmpty()) {
+            n.set("fleets", FleetPlanView.json(plan.release(), plan.stages()));
         }
         plan.criticalPath().forEach(n.putArray("criticalPath")::add);
         n.put("minimumDuration", Durations.format(plan.minimumDuration()));

@@ -7,7 +7,7 @@ import {h, fill} from './dom.js';
 /** The buttons for release `id`; `canPromote`: running (a queued release can only be aborted). */
 export function releaseControls(id, {canPromote = true} = {}) {
   const status = h('span', {class: 'control-status', role: 'status'});
-  const promote = h('button', {type: 'button', class: 'promote', title: 'Lets a {pause: manual} step go on', onclick: () => send('promote')}, 'Promote');
+  const promote = h('button', {type: 'button', class: 'promote', title: 'Lets a {pause: manual} step, or a fleet ring at its manual gate, go on', onclick: () => send('promote')}, 'Promote');
   const abort = h('button', {type: 'button', class: 'abort danger', onclick: () => ask()}, 'Abort');
   const box = h('div', {class: 'controls', dataset: {release: id}}, canPromote ? promote : null, abort, status);
 

@@ -1,11 +1,13 @@
 // The live view: every release in progress from GET /v1/live (a snapshot a second: waves, phases,
 // the router's weights, stable vs canary figures), and each release's journal from its own event
 // stream (verdicts, phase changes, rollbacks as they happen). A release that ends stays on the
-// page, with how it ended, until the page is left.
+// page, with how it ended, until the page is left. A fleet's customers show as one box per ring
+// (fleet.js), not one row each.
 
 import {follow} from './sse.js';
 import {Chart} from './chart.js';
 import {releaseControls} from './controls.js';
+import {fleetOf, RingBox} from './fleet.js';
 import {h, fill, badge, weight, percent, millis, perSecond, clock} from './dom.js';
 
 const KEPT_FINISHED = 5;
@@ -67,6 +69,11 @@ class LiveCard {
     this.rows = new Map();
     this.waves = new Map();
     this.journalPhase = new Map(); // each service's last phase in the journal: how it ended, once the release has
+    this.rings = new Map(); // 'wave/fleet' -> RingBox
+    this.waveHeads = new Map(); // wave -> its h3
+    this.ringNames = new Map(); // wave -> ring name, from the journal's wave events
+    this.waveStates = new Map(); // wave -> STARTED | GATED | BAKING | DONE
+    this.failures = new Map(); // customer's service name -> why it failed (customerFailed)
     this.stateEl = h('span', {class: 'state'});
     this.meta = h('span', {class: 'meta'});
     this.controlsBox = h('div', {class: 'controls-box'});
@@ -91,30 +98,74 @@ class LiveCard {
       fill(this.controlsBox, this.controls ? this.controls.el : null);
     }
     fill(this.meta, 'by ' + r.submittedBy + ', ' + clock(r.submitted), r.queuedBehind ? ' · queued behind ' + r.queuedBehind : '');
-    for (const s of r.services) this.row(s).update(s, t);
+    for (const s of r.services) {
+      if (fleetOf(s.name) !== null) this.ring(s.name, s.wave).setPhase(s.name, s.phase);
+      else this.row(s).update(s, t);
+    }
+    this.rings.forEach((box) => box.render());
+  }
+
+  wave(number) {
+    let wave = this.waves.get(number);
+    if (!wave) {
+      wave = h('div', {class: 'wave-services'});
+      const head = h('h3', {}, 'Wave ' + number);
+      const section = h('section', {class: 'wave', dataset: {wave: number}}, head, wave);
+      const after = [...this.waves.keys()].filter((w) => w > number).sort((a, b) => a - b)[0];
+      this.wavesEl.insertBefore(section, after === undefined ? null : this.waves.get(after).parentElement);
+      this.waves.set(number, wave);
+      this.waveHeads.set(number, head);
+      this.nameWave(number);
+    }
+    return wave;
+  }
+
+  nameWave(number) {
+    const head = this.waveHeads.get(number);
+    if (head && this.ringNames.has(number)) head.textContent = 'Wave ' + number + ' · ring ' + this.ringNames.get(number);
   }
 
   row(s) {
     let row = this.rows.get(s.name);
     if (row) return row;
-    let wave = this.waves.get(s.wave);
-    if (!wave) {
-      wave = h('div', {class: 'wave-services'});
-      const section = h('section', {class: 'wave', dataset: {wave: s.wave}}, h('h3', {}, 'Wave ' + s.wave), wave);
-      const after = [...this.waves.keys()].filter((w) => w > s.wave).sort((a, b) => a - b)[0];
-      this.wavesEl.insertBefore(section, after === undefined ? null : this.waves.get(after).parentElement);
-      this.waves.set(s.wave, wave);
-    }
+    const wave = this.wave(s.wave);
     row = new ServiceRow(s.name);
     this.rows.set(s.name, row);
     wave.append(row.el);
     return row;
   }
 
+  /** The box of the ring a customer is in (its fleet in its wave); made on first sight. */
+  ring(service, number) {
+    const fleet = fleetOf(service);
+    const key = number + '/' + fleet;
+    let box = this.rings.get(key);
+    if (!box) {
+      box = new RingBox(fleet, number, {
+        ringName: (w) => this.ringNames.get(w),
+        waveState: (w) => this.waveStates.get(w),
+        failure: (svc) => this.failures.get(svc),
+      });
+      this.rings.set(key, box);
+      this.wave(number).append(box.el);
+    }
+    return box;
+  }
+
   event(e) {
     this.log.prepend(logLine(e));
     while (this.log.children.length > LOG_LINES) this.log.lastElementChild.remove();
     if (e.kind === 'phase') this.journalPhase.set(e.service, e.phase);
+    if (e.kind === 'wave') {
+      if (e.ring) this.ringNames.set(e.wave, e.ring);
+      this.waveStates.set(e.wave, e.state);
+      this.nameWave(e.wave);
+      this.rings.forEach((box) => box.render());
+    }
+    if (e.kind === 'customerFailed') {
+      this.failures.set(e.service, e.reason);
+      this.rings.forEach((box) => box.render());
+    }
     if (e.kind === 'finished') this.finish(e.outcome);
   }
 
@@ -124,7 +175,11 @@ class LiveCard {
     this.el.dataset.state = outcome;
     fill(this.stateEl, badge(outcome));
     // the last snapshot came a moment before the end: each service as the journal says it ended
-    for (const [service, phase] of this.journalPhase) if (this.rows.has(service)) this.rows.get(service).setPhase(phase);
+    for (const [service, phase] of this.journalPhase) {
+      if (this.rows.has(service)) this.rows.get(service).setPhase(phase);
+      else if (fleetOf(service) !== null) [...this.rings.values()].filter((b) => b.phases.has(service)).forEach((b) => b.setPhase(service, phase));
+    }
+    this.rings.forEach((box) => box.render());
     if (this.controls) this.controls.finished();
     this.onFinished(this);
   }
