@@ -3,6 +3,7 @@ package io.glidepath.spec;
 import io.glidepath.route.RouteMatch;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +49,9 @@ public record FleetSpec(ServiceSpec template, Optional<String> file, List<Custom
     public record Customer(String name, Optional<String> host, Optional<String> pathPrefix, Map<String, String> env, Optional<Integer> replicas,
                            Optional<String> cpu, Optional<String> memory, Map<String, Location> origins, Location location) {
         public Customer {
-            env = Map.copyOf(env);
-            origins = Map.copyOf(origins);
+            // in the file's order, for people reading the effective configuration
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+            origins = Collections.unmodifiableMap(new LinkedHashMap<>(origins));
         }
     }
 

@@ -2,6 +2,8 @@ package io.glidepath.spec;
 
 import io.glidepath.route.BackendProtocol;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +21,7 @@ public record RunSpec(List<String> command, Map<String, String> env, Optional<St
 
     public RunSpec {
         command = List.copyOf(command);
-        env = Map.copyOf(env);
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env)); // in the file's order, as plan shows it
     }
 
     public RunSpec(List<String> command, Map<String, String> env, Optional<String> workdir, int replicas, Duration stopGrace,

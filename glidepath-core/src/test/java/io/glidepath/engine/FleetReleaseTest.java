@@ -3,20 +3,30 @@ package io.glidepath.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.glidepath.engine.recovery.Recovery;
 import io.glidepath.journal.Outcome;
+import io.glidepath.journal.Phase;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.StoredEvent;
+import io.glidepath.journal.RollbackCause;
 import io.glidepath.journal.WaveState;
 import io.glidepath.platform.Instance;
+import io.glidepath.platform.ServiceVersion;
 import io.glidepath.route.EndpointAddress;
+import io.glidepath.route.RouteSpec;
 import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
+import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.ServiceRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -196,5 +206,57 @@ class FleetReleaseTest extends EngineFixture {
         engine.awaitAll(Duration.ofSeconds(30));
         assertThat(store.release(r.id()).orElseThrow().outcome()).contains(Outcome.ROLLED_BACK);
         assertThat(serving()).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo("1"));
+    }
+
+    @Test
+    void aServerThatStoppedAfterTheBudgetWasExceededWithKeepFinishesTheStopOnRestart() throws Exception {
+        deploy(fleet("1", RINGS));
+        // what the stopped server left of r2 (then: keep): c1 promoted and watched, c2 failed within the budget, c3 beyond it; their
+        // traffic back on v1, the new instances of c2 and c3 still running (the stopped server never stopped them)
+        String source = fleet("2", RINGS + "failureBudget: {max: 1, then: keep}\n");
+        ReleaseSpec spec = ReleaseReader.read("fleet.yaml", source);
+        List<String> names = spec.services().stream().map(ServiceSpec::name).toList();
+        store.createRelease(new ReleaseRecord("r2", "fleet.yaml", source, ".", names, "bob", clock.now(), Optional.empty(), Optional.empty(),
+                Optional.empty()));
+        assertThat(store.lock(names, "r2")).isEmpty();
+        List<ReleaseEvent> journal = new ArrayList<>();
+        journal.add(new ReleaseEvent.Submitted(clock.now(), null, "", names, spec.waves().stream().map(w -> w.stream().map(ServiceSpec::name).toList())
+                .toList()));
+        Map<String, Instance> fresh = new java.util.HashMap<>();
+        for (String c : List.of("web.c1", "web.c2", "web.c3")) {
+            Instance v2 = platform.start(new ServiceVersion(c, "2", spec.service(c).orElseThrow().run(), Path.of(".")), 1).getFirst();
+            fresh.put(c, v2);
+            journal.add(new ReleaseEvent.PhaseChanged(clock.now(), c, "", Phase.STARTING, "2"));
+            journal.add(new ReleaseEvent.InstancesStarted(clock.now(), c, "", "2", List.of(new ReleaseEvent.StartedInstance(v2.id(), "", 1, ""))));
+            journal.add(new ReleaseEvent.PhaseChanged(clock.now(), c, "", Phase.READY, "2"));
+        }
+        RouteSpec c1 = router.current("web.c1").orElseThrow().spec();
+        router.apply(c1.withStable(List.of(fresh.get("web.c1").address())), OptionalLong.empty());
+        journal.add(new ReleaseEvent.PhaseChanged(clock.now(), "web.c1", "", Phase.SMOKE_TESTED, "2"));
+        journal.add(new ReleaseEvent.TrafficChanged(clock.now(), "web.c1", "", "2", null, 0, 5));
+        journal.add(new ReleaseEvent.PhaseChanged(clock.now(), "web.c1", "", Phase.PROMOTED, "2"));
+        journal.add(new ReleaseEvent.PhaseChanged(clock.now(), "web.c1", "", Phase.DONE, "2"));
+        int failed = 0;
+        for (String c : List.of("web.c2", "web.c3")) {
+            failed++;
+            journal.add(new ReleaseEvent.RollbackDecided(clock.now(), c, "", "smoke test 'home' failed", RollbackCause.SMOKE_TEST));
+            journal.add(new ReleaseEvent.PhaseChanged(clock.now(), c, "", Phase.ROLLING_BACK, "2"));
+            journal.add(new ReleaseEvent.CustomerFailed(clock.now(), c, "", "web", c.substring(4), "early", "smoke test 'home' failed",
+                    RollbackCause.SMOKE_TEST, failed, 1, failed > 1, true));
+        }
+        journal.forEach(e -> store.append("r2", e));
+
+        List<StoredEvent> heard = new ArrayList<>();
+        assertThat(new Recovery(store, platform, router, clock, heard::add).recoverUnfinished()).isEmpty();
+
+        ReleaseRecord done = store.release("r2").orElseThrow();
+        assertThat(done.outcome()).contains(Outcome.STOPPED);
+        assertThat(done.reason()).hasValueSatisfying(r -> assertThat(r).startsWith("fleet web: failure budget 2 of 1 exceeded"));
+        assertThat(serving()).containsEntry("web.c1", "2").containsEntry("web.c2", "1").containsEntry("web.c3", "1").containsEntry("web.c4", "1");
+        assertThat(store.service("web.c1").orElseThrow().currentVersion()).isEqualTo("2");
+        assertThat(store.service("web.c3").orElseThrow().currentVersion()).isEqualTo("1");
+        assertThat(platform.stopped).as("the failed customers' new instances").contains(fresh.get("web.c2").id(), fresh.get("web.c3").id())
+                .doesNotContain(fresh.get("web.c1").id());
+        assertThat(platform.list("web.c1")).as("c1 keeps v2; its v1 retired").extracting(Instance::version).containsExactly("2");
     }
 }

@@ -117,6 +117,7 @@ public final class Recovery {
                     goOn.add(new ResumableRelease(r, spec.orElseThrow(), go.wavesDone(), go.resumeAt()));
                 }
                 case RecoveryDecision.RollBack back -> rollBack(r, back);
+                case RecoveryDecision.FinishStop stop -> finishStop(r, spec.orElseThrow(), stop, world);
             }
         }
         Set<String> resumed = new HashSet<>();
@@ -166,9 +167,24 @@ public final class Recovery {
             events.emit(new ReleaseEvent.RollbackDecided(clock.now(), null, "rolling the release back: every service goes back to the "
                     + "version it ran before", back.reason(), RollbackCause.SERVER_RESTARTED));
         }
+        List<String> stuck = putBack(r, back.services(), back.reason(), decided, events);
+        if (stuck.isEmpty()) {
+            String why = back.reason() + "; every service is back on its previous version";
+            end(r, Outcome.ROLLED_BACK, why, RollbackCause.SERVER_RESTARTED, "release " + r.id() + " rolled back: " + why);
+        } else {
+            String why = back.reason() + "; could not roll back " + String.join(", ", stuck);
+            end(r, Outcome.FAILED, why, RollbackCause.SERVER_RESTARTED, "release " + r.id() + " failed: " + why);
+        }
+    }
+
+    /**
+     * Each service back to its previous version, routes first (in order), then their leaving
+     * instances drain and stop; returns the services that could not go back (no live instance).
+     */
+    private List<String> putBack(ReleaseRecord r, List<ServiceBack> services, String reason, Instant decided, EventSink events) {
         List<String> stuck = new ArrayList<>();
         int restored = 0;
-        for (ServiceBack s : back.services()) {
+        for (ServiceBack s : services) {
             switch (s.route()) {
                 case Route.Stuck x -> {
                     stuck.add(s.service() + " (no live instance of " + s.target().orElse("?") + ")");
@@ -193,7 +209,7 @@ public final class Recovery {
                     + ms + " ms after the restart's decision", ms));
         }
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (ServiceBack s : back.services()) {
+            for (ServiceBack s : services) {
                 if (s.route() instanceof Route.Stuck) {
                     continue;
                 }
@@ -201,19 +217,38 @@ public final class Recovery {
                     retirement.drainThenStop(s.service(), s.leaving(), s.drainTimeout(), s.stopGrace(), "stopped " + s.leaving().size()
                             + " instances left by the release", events);
                     if (s.markRolledBack()) {
-                        events.emit(new ReleaseEvent.PhaseChanged(clock.now(), s.service(), s.service() + " rolled back: " + back.reason(),
+                        events.emit(new ReleaseEvent.PhaseChanged(clock.now(), s.service(), s.service() + " rolled back: " + reason,
                                 Phase.ROLLED_BACK, s.version()));
                     }
                 });
             }
         }
-        if (stuck.isEmpty()) {
-            String why = back.reason() + "; every service is back on its previous version";
-            end(r, Outcome.ROLLED_BACK, why, RollbackCause.SERVER_RESTARTED, "release " + r.id() + " rolled back: " + why);
-        } else {
-            String why = back.reason() + "; could not roll back " + String.join(", ", stuck);
-            end(r, Outcome.FAILED, why, RollbackCause.SERVER_RESTARTED, "release " + r.id() + " failed: " + why);
+        return stuck;
+    }
+
+    // --- a fleet's budget exceeded with then: keep: finish the stop --------------------------------------
+
+    private void finishStop(ReleaseRecord r, ReleaseSpec spec, RecoveryDecision.FinishStop stop, Observed world) throws TrafficException {
+        log.warn("release {} had stopped at a fleet's failure budget when its server stopped: finishing the stop", r.id());
+        EventSink events = journal(r.id());
+        Instant decided = clock.now();
+        events.emit(new ReleaseEvent.Note(decided, null, "the server restarted after the release stopped at its failure budget: customers "
+                + "promoted keep the new version (" + stop.kept().size() + "), the others go back"));
+        List<String> stuck = putBack(r, stop.services(), stop.reason(), decided, events);
+        for (String name : stop.kept()) {
+            ServiceSpec s = spec.service(name).orElseThrow();
+            Optional<ServiceRecord> rec = world.record(name);
+            if (rec.isEmpty() || !rec.get().currentVersion().equals(s.version())) {
+                store.saveService(new ServiceRecord(name, s.version(), RecoveryPlanner.versionBefore(rec, r), r.id(), clock.now()));
+            }
+            List<Instance> others = world.live(name).stream().filter(i -> !i.version().equals(s.version())).toList();
+            clearSpareTracks(world.route(name));
+            retirement.drainThenStop(name, others, s.route().drainTimeout(), s.run().stopGrace(),
+                    "retired " + others.size() + " instances of the version before the release", events);
         }
+        String why = stop.reason() + (stuck.isEmpty() ? "" : "; could not roll back " + String.join(", ", stuck));
+        end(r, stuck.isEmpty() ? Outcome.STOPPED : Outcome.FAILED, why, RollbackCause.SERVER_RESTARTED,
+                "release " + r.id() + (stuck.isEmpty() ? " stopped: " : " failed: ") + why);
     }
 
     // --- the sweep -----------------------------------------------------------------------------------

@@ -42,6 +42,18 @@ public sealed interface RecoveryDecision {
         }
     }
 
+    /**
+     * A fleet's failure budget was exceeded with {@code then: keep} before the server stopped: the
+     * stop is finished. Services the release had promoted and watched ({@code kept}) keep the new
+     * version; each in {@code services} goes back, as in {@link RollBack}; the release ends STOPPED.
+     */
+    record FinishStop(String reason, List<ServiceBack> services, List<String> kept) implements RecoveryDecision {
+        public FinishStop {
+            services = List.copyOf(services);
+            kept = List.copyOf(kept);
+        }
+    }
+
     /** How one service goes back. */
     sealed interface Route {
         /** Set the route to this: the previous version alone, under the route it had before the release. */

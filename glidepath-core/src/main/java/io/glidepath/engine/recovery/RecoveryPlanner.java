@@ -5,6 +5,7 @@ import io.glidepath.engine.internal.Retirement;
 import io.glidepath.engine.recovery.RecoveryDecision.Route;
 import io.glidepath.engine.recovery.RecoveryDecision.ServiceBack;
 import io.glidepath.journal.Phase;
+import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.platform.Instance;
 import io.glidepath.route.EndpointAddress;
@@ -34,6 +35,8 @@ import java.util.stream.Collectors;
  * versions: finish the promotion (the crash came between the last step and the end);</li>
  * <li>no rollback begun, every instance the journal says it started still running, every previous
  * version running with its route in place: resume where the journal says it was;</li>
+ * <li>a fleet's failure budget exceeded with {@code then: keep}: finish the stop (what was promoted
+ * stays, the rest goes back);</li>
  * <li>anything else: roll the release back as a whole (or finish the rollback it had begun), each
  * service to the version it ran before the release, on its live instances, last wave first.</li>
  * </ul>
@@ -55,6 +58,14 @@ public final class RecoveryPlanner {
         }
         if (spec.isPresent() && h.workComplete(spec.get()) && servesNewVersions(spec.get(), world)) {
             return new RecoveryDecision.FinishPromotion();
+        }
+        if (spec.isPresent() && h.budgetExceeded().filter(ReleaseEvent.CustomerFailed::keep).isPresent()) {
+            // the stop keeps what was promoted and watched; everything else of the release goes back
+            ReleaseEvent.CustomerFailed over = h.budgetExceeded().get();
+            List<String> kept = spec.get().services().stream().map(ServiceSpec::name).filter(n -> h.service(n).phase() == Phase.DONE).toList();
+            List<ServiceBack> back = servicesBack(r, spec, h, world).stream().filter(b -> !kept.contains(b.service())).toList();
+            return new RecoveryDecision.FinishStop("fleet " + over.fleet() + ": failure budget " + over.failed() + " of " + over.allowed()
+                    + " exceeded; the release stopped, customers already updated keep the new version", back, kept);
         }
         String cannot = spec.map(sp -> cannotGoOn(r, sp, h, world)).orElse(Optional.of(
                 "its release file no longer reads: without its plan, rolling back is the safe way")).orElse(null);
