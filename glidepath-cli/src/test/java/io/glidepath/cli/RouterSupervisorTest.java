@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
@@ -53,6 +54,7 @@ class RouterSupervisorTest {
         ProcessHandle supervisor = dir.process(SuperviseRouterCommand.PID_NAME).orElseThrow();
         ProcessHandle first = dir.process("router").orElseThrow();
         assertThat(first.parent().map(ProcessHandle::pid)).contains(supervisor.pid());
+        assertThat(first.info().arguments().map(List::of).orElseThrow()).as("the router's heap, as the launcher bounds it").contains("-Xmx1g");
         assertThat(answers(endpoints.proxy().port())).isTrue();
         assertThat(httpsStatusLine(ca, https)).as("HTTPS with the certificate for the name asked").startsWith("HTTP/1.1 404");
         String status = glidepathOut("status");

@@ -10,6 +10,7 @@ import io.glidepath.cli.options.StoreUrlConverter;
 import io.glidepath.cli.proc.ChildProcess;
 import io.glidepath.cli.proc.ClassDataSharing;
 import io.glidepath.cli.router.RouterCommand;
+import io.glidepath.cli.router.RouterHeap;
 import io.glidepath.cli.router.SuperviseRouterCommand;
 import io.glidepath.cli.server.ServerCommand;
 import io.glidepath.route.EndpointAddress;
@@ -71,6 +72,11 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Optional<String> heap = RouterHeap.problem(System.getenv());
+        if (heap.isPresent()) {
+            System.err.println("glidepath up: " + heap.get());
+            return Main.INVALID_INPUT;
+        }
         if (edge.problem().isPresent()) {
             System.err.println("glidepath up: " + edge.problem().get());
             return Main.INVALID_INPUT;

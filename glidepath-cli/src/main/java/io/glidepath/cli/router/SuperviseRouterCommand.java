@@ -224,7 +224,7 @@ public final class SuperviseRouterCommand implements Callable<Integer> {
 
     private ChildProcess start(DataDir dir, ListenerKeeper keeper, String readyPrefix) throws IOException {
         List<String> jvm = new ArrayList<>(ChildProcess.jvmFlags());
-        jvm.add("-Xmx512m");
+        jvm.add(RouterHeap.flag(System.getenv())); // as the launcher bounds `glidepath router`: 1g, or GLIDEPATH_ROUTER_HEAP
         jvm.add("-XX:+ExitOnOutOfMemoryError"); // a router out of memory exits and is started again here, rather than limping
         jvm.addAll(ClassDataSharing.flags("router"));
         List<String> args = new ArrayList<>(List.of("router", "--listen", listen.toString(), "--admin", admin.toString(), "--state-dir",
