@@ -26,7 +26,8 @@ final class RouteFieldReader {
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix");
     private static final Set<String> STICKY_FIELDS = Set.of("mode", "name");
     private static final Set<String> ENDPOINT_SETTINGS_FIELDS = Set.of("health", "drainTimeout", "version", "protocol");
-    private static final Set<String> HEALTH_FIELDS = Set.of("path", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
+    private static final Set<String> HEALTH_FIELDS = Set.of("path", "grpc", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
+    private static final java.util.regex.Pattern GRPC_SERVICE = java.util.regex.Pattern.compile("|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
     final List<FieldError> errors = new ArrayList<>();
 
@@ -165,11 +166,23 @@ final class RouteFieldReader {
                 path = p.asText();
             }
         }
+        String grpc = h.has("path") ? null : d.grpcService();
+        JsonNode g = h.get("grpc");
+        if (g != null && !g.isNull()) {
+            if (p != null && !p.isNull()) {
+                error(at + "/grpc", "a check is a GET of a path or a gRPC health check, not both: leave out path or grpc");
+            } else if (!g.isTextual() || !GRPC_SERVICE.matcher(g.asText()).matches()) {
+                error(at + "/grpc", "must be the gRPC service whose health is checked, such as \"shop.Orders\", or \"\" for the server as a whole");
+            } else {
+                grpc = g.asText();
+                path = null;
+            }
+        }
         Duration interval = duration(h.get("interval"), at + "/interval", d.interval(), Duration.ofMillis(100), Duration.ofMinutes(10));
         Duration timeout = duration(h.get("timeout"), at + "/timeout", d.timeout(), Duration.ofMillis(10), Duration.ofMinutes(1));
         int healthy = count(h.get("healthyThreshold"), at + "/healthyThreshold", d.healthyThreshold());
         int unhealthy = count(h.get("unhealthyThreshold"), at + "/unhealthyThreshold", d.unhealthyThreshold());
-        return new HealthCheck(path, interval, timeout, healthy, unhealthy);
+        return new HealthCheck(path, interval, timeout, healthy, unhealthy, grpc);
     }
 
     Duration drainTimeout(JsonNode n, String at, Duration dflt) {

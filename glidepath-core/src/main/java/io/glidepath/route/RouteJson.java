@@ -226,7 +226,9 @@ public final class RouteJson {
     }
 
     private static void writeHealth(ObjectNode h, HealthCheck health) {
-        if (health.path() != null) {
+        if (health.isGrpc()) {
+            h.put("grpc", health.grpcService());
+        } else if (health.path() != null) {
             h.put("path", health.path());
         }
         h.put("interval", Durations.format(health.interval()));

@@ -85,6 +85,28 @@ class RouteJsonTest {
     }
 
     @Test
+    void anH2cEndpointMayBeCheckedWithTheGrpcHealthServiceButNotAlsoByAPath() throws Exception {
+        RouteSpec s = RouteJson.readSpec("orders", json("""
+                {"stable": ["127.0.0.1:9001"], "endpointSettings": {"127.0.0.1:9001": {"protocol": "h2c", "health": {"grpc": "shop.Orders"}}}}
+                """));
+        EndpointAddress a = new EndpointAddress("127.0.0.1", 9001);
+        assertThat(s.healthOf(a).isGrpc()).isTrue();
+        assertThat(s.healthOf(a).grpcService()).isEqualTo("shop.Orders");
+        assertThat(s.healthOf(a).isHttp()).isFalse();
+        assertThat(RouteJson.readSpec("orders", RouteJson.writeSpec(s))).isEqualTo(s);
+        assertThatThrownBy(() -> RouteJson.readSpec("orders", json("""
+                {"stable": ["127.0.0.1:9001", "127.0.0.1:9002"], "endpointSettings": {"127.0.0.1:9001": {"health": {"grpc": "x", "path": "/ready"}},
+                 "127.0.0.1:9002": {"health": {"grpc": "no such/name"}}}}
+                """)))
+                .isInstanceOfSatisfying(InvalidRouteException.class, e -> assertThat(e.errors()).extracting(FieldError::pointer, FieldError::message)
+                        .containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9001/health/grpc", "a check is a GET of a path or a gRPC "
+                                        + "health check, not both: leave out path or grpc"),
+                                org.assertj.core.groups.Tuple.tuple("/endpointSettings/127.0.0.1:9002/health/grpc", "must be the gRPC service whose health "
+                                        + "is checked, such as \"shop.Orders\", or \"\" for the server as a whole")));
+    }
+
+    @Test
     void aRouteMayMirrorAShareToItsCanaryAndBadValuesAreNamedByPointer() throws Exception {
         RouteSpec s = RouteJson.readSpec("web", json("""
                 {"stable": ["127.0.0.1:9001"], "canary": ["127.0.0.1:9002"], "mirror": {"weight": 2000, "allMethods": true}}

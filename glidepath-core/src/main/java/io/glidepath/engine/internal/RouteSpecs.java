@@ -30,7 +30,9 @@ record RouteSpecs(ServiceSpec spec, Optional<RouteSpec> before) {
     /** The settings a service's version brings to each of its endpoints. */
     static EndpointSettings settingsOf(ServiceSpec spec) {
         // an h2c (gRPC) endpoint answers no GET: the router checks it connects, the engine proved its gRPC health
-        HealthCheck health = spec.run().protocol() == BackendProtocol.H2C ? HealthCheck.tcpDefault()
+        // a gRPC server answers no GET: the router checks it as the engine's readiness does, with the standard health service
+        HealthCheck health = spec.run().protocol() == BackendProtocol.H2C
+                ? HealthCheck.grpc(spec.readiness().grpcService().orElse("")).withTimeout(spec.readiness().timeout())
                 : new HealthCheck(spec.readiness().path(), Duration.ofSeconds(1), spec.readiness().timeout(), 2, 2);
         return new EndpointSettings(health, spec.route().drainTimeout(), Optional.of(spec.version()), spec.run().protocol());
     }
