@@ -196,8 +196,12 @@ class TrackFiguresTest {
         SampleProcess stable = sample("stable", Map.of());
         router = RouterHarness.start(dir);
         router.route("web", List.of(stable.address()));
+        // a fast request the client waited more than 250 ms for (a loaded machine) may count as slow too; none other may
+        long fastButLate = 0;
         for (int i = 0; i < 20; i++) {
+            long t0 = System.nanoTime();
             assertThat(Http.get(router.port(), "/").status()).isEqualTo(200);
+            fastButLate += System.nanoTime() - t0 > 250_000_000L ? 1 : 0;
         }
         for (int i = 0; i < 4; i++) {
             assertThat(Http.get(router.port(), "/slow?ms=400").status()).isEqualTo(200);
@@ -207,9 +211,11 @@ class TrackFiguresTest {
         Duration second = Duration.ofSeconds(1);
         RouteStats stats = router.admin().stats("web", WINDOW, List.of(), List.of(quarter, second));
         assertThat(stats.track(Track.STABLE).requests()).isEqualTo(24);
-        assertThat(stats.track(Track.STABLE).slowerThan()).isEqualTo(Map.of(quarter, 4L, second, 0L));
+        assertThat(stats.track(Track.STABLE).slowerThan().get(quarter)).isBetween(4L, 4L + fastButLate);
+        assertThat(stats.track(Track.STABLE).slowerThan().get(second)).isZero();
+        assertThat(stats.track(Track.STABLE).slowerThan()).containsOnlyKeys(quarter, second);
         TrafficStats endpoint = stats.endpoints().get(stable.address().toString());
-        assertThat(endpoint.slowerThan()).isEqualTo(Map.of(quarter, 4L, second, 0L));
+        assertThat(endpoint.slowerThan()).isEqualTo(stats.track(Track.STABLE).slowerThan());
         assertThat(stats.track(Track.CANARY).slowerThan()).isEqualTo(Map.of(quarter, 0L, second, 0L));
         assertThat(router.admin().stats("web", WINDOW).track(Track.STABLE).slowerThan()).as("none asked, none answered").isEmpty();
 
@@ -217,7 +223,7 @@ class TrackFiguresTest {
         TrafficWindow w = new RouterMetricSource(router.admin())
                 .window(MetricTarget.of("web"), new MetricQuery(WINDOW, Set.of(99.0), Set.of(quarter, second)));
         assertThat(w.stable().requests()).isEqualTo(24);
-        assertThat(w.stable().slowerThan()).isEqualTo(Map.of(quarter, 4L, second, 0L));
+        assertThat(w.stable().slowerThan()).isEqualTo(stats.track(Track.STABLE).slowerThan());
         assertThat(w.canary().slowerThan()).isEqualTo(Map.of(quarter, 0L, second, 0L));
     }
 }
