@@ -134,42 +134,9 @@ class PlanCommandTest {
         assertThat(json.at("/running/known").asBoolean()).isTrue();
     }
 
-    static final String FLEET_FILE = """
-            customers:
-              - {name: c01, host: c01.example.test}
-              - {name: c02, host: c02.example.test, env: {CHECKOUT_V2: "true"}}
-              - {name: c03, host: c03.example.test, replicas: 2}
-              - {name: c04, host: c04.example.test}
-              - {name: c05, host: c05.example.test}
-            """;
-    static final String FLEET_RELEASE = """
-            release: web-v2
-            services:
-              - name: web
-                version: v2
-                run: {command: [java, -jar, web.jar], env: {MODE: shared, CHECKOUT_V2: "false"}}
-                route: {pathPrefix: /}
-                steps: [{weight: 20}, {bake: 4s}]
-                fleet:
-                  file: customers.yaml
-                  maxParallel: 2
-                  bake: 1m
-                  rings:
-                    - {name: internal, customers: [c01], gate: manual}
-                    - {name: early, customers: [c02, c03], maxParallel: 1, bake: 2m}
-                    - {name: rest}
-                  failureBudget: {max: 1, then: keep}
-              - name: edge
-                version: 1.0.0
-                dependsOn: [web]
-                run: {command: [edge]}
-                route: {host: edge.example.test}
-                strategy: blueGreen
-            """;
-
     Path fleetRelease() throws Exception {
-        Files.writeString(dataDir.resolve("customers.yaml"), FLEET_FILE);
-        return Files.writeString(dataDir.resolve("release.yaml"), FLEET_RELEASE);
+        Files.writeString(dataDir.resolve("customers.yaml"), FleetFiles.CUSTOMERS);
+        return Files.writeString(dataDir.resolve("release.yaml"), FleetFiles.RELEASE);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.glidepath.cli.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.cli.FleetFiles;
 import io.glidepath.cli.term.Terminal;
 import io.glidepath.journal.EventJson;
 import io.glidepath.journal.Outcome;
@@ -26,38 +27,6 @@ import org.junit.jupiter.api.Test;
 
 /** Live progress and the deploy summary of a release with a fleet: one line per ring, failed customers with reasons, time left. */
 class FleetProgressTest {
-    static final String CUSTOMERS = """
-            customers:
-              - {name: c01, host: c01.example.test}
-              - {name: c02, host: c02.example.test}
-              - {name: c03, host: c03.example.test, env: {CHECKOUT_V2: "true"}}
-              - {name: c04, host: c04.example.test}
-              - {name: c05, host: c05.example.test}
-            """;
-    static final String RELEASE = """
-            release: web-v2
-            services:
-              - name: web
-                version: v2
-                run: {command: [web]}
-                route: {pathPrefix: /}
-                strategy: blueGreen
-                fleet:
-                  file: customers.yaml
-                  maxParallel: 2
-                  bake: 1m
-                  rings:
-                    - {name: internal, customers: [c01], gate: manual}
-                    - {name: early, customers: [c02, c03], maxParallel: 1, bake: 2m}
-                    - {name: rest}
-                  failureBudget: {max: 1, then: keep}
-              - name: edge
-                version: 1.0.0
-                dependsOn: [web]
-                run: {command: [edge]}
-                route: {host: edge.example.test}
-                strategy: blueGreen
-            """;
     static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
 
     ReleaseSpec spec;
@@ -65,7 +34,7 @@ class FleetProgressTest {
 
     @BeforeEach
     void read() throws Exception {
-        spec = ReleaseReader.read("deploy/release.yaml", RELEASE, Includes.of(Map.of("customers.yaml", CUSTOMERS)));
+        spec = ReleaseReader.read("deploy/release.yaml", FleetFiles.RELEASE, Includes.of(Map.of("customers.yaml", FleetFiles.CUSTOMERS)));
     }
 
     void at(long seconds, ReleaseEvent e) {
