@@ -220,12 +220,15 @@ class AdminApiTest {
     void statsCountRequestsSlowerThanTheAskedDurationsAndRefuseBadOnesNamingTheItem() throws Exception {
         router.route("web", List.of(v1.address()));
         assertThat(Http.get(router.port(), "/slow?ms=300").status()).isEqualTo(200);
+        long t0 = System.nanoTime();
         assertThat(Http.get(router.port(), "/").status()).isEqualTo(200);
+        // the fast request counts as slow too only if the client waited over 250 ms for it (a loaded machine)
+        long slow = System.nanoTime() - t0 > 250_000_000L ? 2 : 1;
 
         HttpResponse<String> ok = call("GET", "/v1/routes/web/stats?window=1m&slowerThan=250ms,1s", null, bearer(), null);
         assertThat(ok.statusCode()).isEqualTo(200);
         JsonNode n = RouteJson.MAPPER.readTree(ok.body());
-        JsonNode expected = RouteJson.MAPPER.readTree("{\"250ms\": 1, \"1s\": 0}");
+        JsonNode expected = RouteJson.MAPPER.readTree("{\"250ms\": " + slow + ", \"1s\": 0}");
         assertThat(n.path("tracks").path("stable").path("slowerThan")).isEqualTo(expected);
         assertThat(n.path("endpoints").path(v1.address().toString()).path("slowerThan")).isEqualTo(expected);
         assertThat(n.path("overridden").path("canary").path("slowerThan")).isEqualTo(RouteJson.MAPPER.readTree("{\"250ms\": 0, \"1s\": 0}"));

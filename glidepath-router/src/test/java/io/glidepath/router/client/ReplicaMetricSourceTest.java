@@ -59,8 +59,12 @@ class ReplicaMetricSourceTest {
         long primed = java.time.Instant.now().getEpochSecond();
         await().atMost(Duration.ofSeconds(2)).until(() -> java.time.Instant.now().getEpochSecond() > primed);
 
+        // a fast request the client waited over 100 ms for (a loaded machine) may count as slow too; none other may
+        long fastButLate = 0;
         for (int i = 0; i < 90; i++) {
+            long t0 = System.nanoTime();
             assertThat(Http.get(a.port(), "/").status()).isEqualTo(200);
+            fastButLate += System.nanoTime() - t0 > 100_000_000L ? 1 : 0;
         }
         for (int i = 0; i < 10; i++) {
             assertThat(Http.get(b.port(), "/").status()).isEqualTo(200);
@@ -79,7 +83,7 @@ class ReplicaMetricSourceTest {
             return requests[0] >= 100;
         });
         assertThat(requests[0]).as("each request once").isEqualTo(100);
-        assertThat(slower[0]).isEqualTo(10);
+        assertThat(slower[0]).isBetween(10L, 10L + fastButLate);
         assertThat(p95[0]).as("p95 of the sum, from the histograms added up").isGreaterThan(150);
     }
 
