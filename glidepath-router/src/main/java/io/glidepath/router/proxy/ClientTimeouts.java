@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code bodyTimeout}; while the router does not ask (the backend is not taking the body as fast),
  *       no clock runs against the client;</li>
  *   <li>between requests, the connection may stay idle for {@code clientIdle}, then it is closed (a
- *       response still being written out to the client counts as activity).</li>
+ *       response still being written out to the client counts as activity); a connection closing after
+ *       its last response gets as long to take it.</li>
  * </ul>
  * On a head or body deadline the frontend answers 408 (when nothing was answered yet) and closes.
  *
@@ -135,7 +136,18 @@ final class ClientTimeouts extends ChannelDuplexHandler {
         arm(idleNanos, onIdleTimeout);
     }
 
-    /** No more deadlines: the connection became a tunnel, or is closing. */
+    /**
+     * The connection closes once its last response is out: the idle deadline bounds how long that may
+     * take, so a client that stops reading does not hold the connection (IdleStateHandler did this before).
+     */
+    void closing() {
+        headBegun = false;
+        phase = Phase.REQUEST_IN;
+        pendingOut = pendingOut();
+        arm(idleNanos, onIdleTimeout);
+    }
+
+    /** No more deadlines: the connection became a tunnel. */
     void off() {
         cancel();
         phase = Phase.REQUEST_IN;
@@ -180,7 +192,7 @@ final class ClientTimeouts extends ChannelDuplexHandler {
             schedule(Math.min(left, checkNanos));
             return;
         }
-        if (phase == Phase.IDLE) {
+        if (onDeadline == onIdleTimeout) {
             long pending = pendingOut();
             if (pending > 0 && pending != pendingOut) {
                 pendingOut = pending; // the last response is still going out, and moving: not idle yet

@@ -364,6 +364,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        timeouts.closing(); // a client that does not read the rest is cut at the idle timeout
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
