@@ -21,6 +21,11 @@ Scenarios:
   h2c     HTTP/2 in clear text on both sides, gRPC's transport: h2load with prior knowledge to each proxy, and
           each proxy to an nginx backend that speaks only HTTP/2 (nginx grpc_pass, HAProxy proto h2, Glidepath's
           endpoint protocol h2c); "direct" is h2load to that backend
+
+Other settings: GLIDEPATH_JAR runs another router jar than the built one; BASELINE_JAR adds a fifth target, "baseline",
+a second router from that jar (another build, for before/after figures from the same rounds); GLIDEPATH_JVM_OPTS adds
+JVM flags to the router measured (space-separated, such as -XX:StartFlightRecording=...); TARGETS measures only the
+targets it names (such as "nginx glidepath baseline").
 """
 import json
 import os
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,7 +48,11 @@ CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
 WARMUP = int(os.environ.get("WARMUP", "10"))
 SCENARIOS = os.environ.get("SCENARIOS", "single split tls h2 h2c").split()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PORTS = {"backend": 18100, "backend2": 18101, "nginx": 18111, "haproxy": 18112, "glidepath": 18113, "admin": 18114, "glidepath_plain": 18115}
+PORTS = {"backend": 18100, "backend2": 18101, "nginx": 18111, "haproxy": 18112, "glidepath": 18113, "admin": 18114, "glidepath_plain": 18115,
+         "baseline": 18116, "baseline_admin": 18117, "baseline_plain": 18118}
+GLIDEPATH_JAR = os.environ.get("GLIDEPATH_JAR") or os.path.join(ROOT, "glidepath-cli/target/glidepath.jar")
+BASELINE_JAR = os.environ.get("BASELINE_JAR")
+GLIDEPATH_JVM_OPTS = os.environ.get("GLIDEPATH_JVM_OPTS", "").split()
 BODY = "hello world!\n"  # 13 bytes
 
 
@@ -73,13 +83,13 @@ def tree_pids(pid):
     return pids
 
 
-def cpu_ticks(pid):
+def cpu_ticks(pid, user_only=False):
     total = 0
     for p in tree_pids(pid):
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += int(fields[11]) + (0 if user_only else int(fields[12]))  # utime, stime
         except FileNotFoundError:
             pass
     return total
@@ -235,8 +245,8 @@ backend be
 {servers}""")
 
 
-def admin(method, path, body, token):
-    req = urllib.request.Request(f"http://127.0.0.1:{PORTS['admin']}{path}", method=method,
+def admin(method, path, body, token, port=PORTS["admin"]):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
                                  data=json.dumps(body).encode() if body is not None else None,
                                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
     return json.loads(urllib.request.urlopen(req, timeout=10).read())
@@ -253,16 +263,22 @@ def find_java():
     raise RuntimeError("no JDK 21+ found")
 
 
-def start_glidepath(split, tls=False):
+def start_glidepath(split, tls=False, name="glidepath"):
+    """The router measured ("glidepath", GLIDEPATH_JAR) or the one it is compared with ("baseline", BASELINE_JAR)."""
     java, major = find_java()
     flags = ["--enable-native-access=ALL-UNNAMED"] + (["--sun-misc-unsafe-memory-access=allow"] if major >= 23 else [])
-    state = os.path.join(WORK, "glidepath-state")
+    if name == "glidepath":
+        flags += GLIDEPATH_JVM_OPTS
+    jar = GLIDEPATH_JAR if name == "glidepath" else BASELINE_JAR
+    port, plain = PORTS[name], PORTS[name + "_plain"]
+    admin_port = PORTS["admin" if name == "glidepath" else name + "_admin"]
+    state = os.path.join(WORK, name + "-state")
     shutil.rmtree(state, ignore_errors=True)
     # with TLS, the measured port is the HTTPS listener's; the plain one moves aside
-    listen = ["--listen", f"127.0.0.1:{PORTS['glidepath_plain']}", "--tls-listen", f"127.0.0.1:{PORTS['glidepath']}",
-              "--certs", os.path.join(WORK, "certs")] if tls and tls not in ("h2c", "mirror") else ["--listen", f"127.0.0.1:{PORTS['glidepath']}"]
-    p = Proc("glidepath", [java] + flags + ["-jar", os.path.join(ROOT, "glidepath-cli/target/glidepath.jar"), "router"] + listen +
-             ["--admin", f"127.0.0.1:{PORTS['admin']}", "--event-loops", "2", "--state-dir", state])
+    listen = ["--listen", f"127.0.0.1:{plain}", "--tls-listen", f"127.0.0.1:{port}",
+              "--certs", os.path.join(WORK, "certs")] if tls and tls not in ("h2c", "mirror") else ["--listen", f"127.0.0.1:{port}"]
+    p = Proc(name, [java] + flags + ["-jar", jar, "router"] + listen +
+             ["--admin", f"127.0.0.1:{admin_port}", "--event-loops", "2", "--state-dir", state])
     for _ in range(100):
         if os.path.exists(os.path.join(state, "admin.token")):
             break
@@ -277,11 +293,18 @@ def start_glidepath(split, tls=False):
     if tls == "h2c":
         route["endpointSettings"] = {a: {"protocol": "h2c"} for a in route["stable"] + route.get("canary", [])}
     try:
-        admin("PUT", "/v1/routes/bench", route, token)
+        for attempt in range(60):  # the token is written before the admin listener is up: on a busy box it may take seconds
+            try:
+                admin("PUT", "/v1/routes/bench", route, token, admin_port)
+                break
+            except urllib.error.URLError:
+                if attempt == 59:
+                    raise
+                time.sleep(0.5)
         if tls == "h2c":
-            wait_tcp(PORTS["glidepath"])
+            wait_tcp(port)
         else:
-            wait_port(PORTS["glidepath"], scheme="https" if tls and tls != "mirror" else "http")
+            wait_port(port, scheme="https" if tls and tls != "mirror" else "http")
     except Exception:
         p.stop()  # not left running behind a failed scenario
         raise
@@ -304,29 +327,36 @@ def run_scenario(name):
             procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split, tls)])
         procs["glidepath"] = start_glidepath(split, tls)
         targets = ["direct", "nginx", "glidepath"] if mirror else ["direct", "nginx", "haproxy", "glidepath"]
-        for t in targets[1:]:
+        if BASELINE_JAR:
+            procs["baseline"] = start_glidepath(split, tls, "baseline")
+            targets.append("baseline")
+        if os.environ.get("TARGETS"):  # a subset, such as "nginx glidepath baseline" while iterating
+            targets = [t for t in targets if t in os.environ["TARGETS"].split()]
+        for t in (t for t in targets if t != "direct"):
             wait_tcp(PORTS[t]) if h2c else wait_port(PORTS[t], scheme="https" if tls and not mirror else "http")
-        port = {"direct": PORTS["backend"], "nginx": PORTS["nginx"], "haproxy": PORTS["haproxy"], "glidepath": PORTS["glidepath"]}
+        port = {"direct": PORTS["backend"], "nginx": PORTS["nginx"], "haproxy": PORTS["haproxy"], "glidepath": PORTS["glidepath"],
+                "baseline": PORTS["baseline"]}
         scheme = {t: "https" if tls and not h2c and not mirror and t != "direct" else "http" for t in targets}
 
         def load(t, seconds):
             if h2c:
                 return h2load(port[t], seconds, "http", h1=False)  # prior knowledge everywhere, the backend too
             return h2load(port[t], seconds, scheme[t]) if name == "h2" else wrk(port[t], seconds, scheme=scheme[t])
-        for t in targets[1:]:
+        for t in (t for t in targets if t != "direct"):
             print(f"  warming {t} for {WARMUP}s", file=sys.stderr)
             load(t, WARMUP)
         results = {t: [] for t in targets}
         for r in range(ROUNDS):
             for t in targets:
                 pid = procs[t if t != "direct" else "backend"].p.pid
-                before = cpu_ticks(pid)
+                before, user_before = cpu_ticks(pid), cpu_ticks(pid, True)
                 res = load(t, DURATION)
-                ticks = cpu_ticks(pid) - before
+                ticks, user_ticks = cpu_ticks(pid) - before, cpu_ticks(pid, True) - user_before
                 res["cpu_us"] = ticks * 1e6 / CLK_TCK / max(1, res["requests"])
+                res["user_us"] = user_ticks * 1e6 / CLK_TCK / max(1, res["requests"])
                 results[t].append(res)
                 print(f"  [{name}] round {r + 1}/{ROUNDS} {t:9s} {res['rps']:9.0f} req/s  p50 {res['p50']:6.2f} ms  "
-                      f"p99 {res['p99']:6.2f} ms  cpu {res['cpu_us']:5.1f} us/req  errors {res['errors']}", file=sys.stderr)
+                      f"p99 {res['p99']:6.2f} ms  cpu {res['cpu_us']:5.1f} us/req (user {res['user_us']:4.1f})  errors {res['errors']}", file=sys.stderr)
         rss = peak_rss_kib(procs["glidepath"].p.pid)
         return results, rss
     finally:
@@ -351,9 +381,9 @@ def main():
             print(f"  {t:10s} {med(rows, 'rps'):9.0f} {med(rows, 'p50'):8.2f} {med(rows, 'p99'):8.2f} {med(rows, 'cpu_us'):11.1f} "
                   f"{sum(r['errors'] for r in rows):7d}")
         g = results["glidepath"]
-        for other in (o for o in ("nginx", "haproxy") if o in results):
+        for other in (o for o in ("nginx", "haproxy", "baseline") if o in results):
             o = results[other]
-            print(f"  glidepath/{other:7s} throughput {med(g, 'rps') / med(o, 'rps'):.2f}x  p99 {med(g, 'p99') / med(o, 'p99'):.2f}x  "
+            print(f"  glidepath/{other:8s} throughput {med(g, 'rps') / med(o, 'rps'):.2f}x  p99 {med(g, 'p99') / med(o, 'p99'):.2f}x  "
                   f"cpu/req {med(g, 'cpu_us') / med(o, 'cpu_us'):.2f}x")
         print(f"  glidepath router peak RSS {rss / 1024:.0f} MiB")
     shutil.rmtree(WORK, ignore_errors=True)

@@ -1,8 +1,12 @@
 package io.glidepath.router.proxy;
 
+import io.glidepath.router.endpoint.Endpoint;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
@@ -15,6 +19,29 @@ import io.netty.util.ReferenceCountUtil;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     private BackendUser exchange;
     private FrontendHandler tunnelTo;
+    private ChannelPromise quiet;
+    private Channel channel;
+    /** While pooled: the endpoint the connection goes to, and since when it is idle (System.nanoTime()). */
+    Endpoint idleFor;
+    long idleSince;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        quiet = new VoidChannelPromise(channel, false);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /**
+     * The promise for writes nobody waits on (an exchange's request), one per connection rather than one per
+     * write: a write that fails closes the connection, which the exchange learns from {@link #channelInactive}.
+     */
+    ChannelPromise quiet() {
+        return quiet;
+    }
 
     void bind(BackendUser e) {
         this.exchange = e;

@@ -29,12 +29,10 @@ import java.util.concurrent.TimeUnit;
 final class BackendPool {
     static final String CODEC = "http";
 
-    private record Idle(Channel channel, Endpoint endpoint, long since) {
-    }
-
     private final Bootstrap bootstrap;
     private final ProxySettings settings;
-    private final Map<InetSocketAddress, ArrayDeque<Idle>> idle = new HashMap<>();
+    /** Pooled connections by endpoint address, newest first; each handler knows its endpoint and since when it idles. */
+    private final Map<InetSocketAddress, ArrayDeque<BackendHandler>> idle = new HashMap<>();
     private final Map<Endpoint, Set<Channel>> leased = new HashMap<>();
     private final H2Backends h2;
     /** Shadow copies out from this loop now ({@link ShadowCopy#MAX_IN_FLIGHT} at most). */
@@ -65,16 +63,17 @@ final class BackendPool {
 
     /** A pooled live connection to the endpoint, or null. */
     Channel poll(Endpoint e) {
-        ArrayDeque<Idle> q = idle.get(e.socketAddress());
+        ArrayDeque<BackendHandler> q = idle.get(e.socketAddress());
         if (q == null) {
             return null;
         }
-        Idle c;
+        BackendHandler c;
         while ((c = q.pollFirst()) != null) {
-            if (c.channel.isActive()) {
-                return c.channel;
+            c.idleFor = null;
+            if (c.channel().isActive()) {
+                return c.channel();
             }
-            c.channel.close();
+            c.channel().close();
         }
         return null;
     }
@@ -116,13 +115,16 @@ final class BackendPool {
             ch.close();
             return;
         }
-        ArrayDeque<Idle> q = idle.computeIfAbsent(e.socketAddress(), a -> new ArrayDeque<>());
+        ArrayDeque<BackendHandler> q = idle.computeIfAbsent(e.socketAddress(), a -> new ArrayDeque<>());
         if (q.size() >= settings.maxIdlePerBackend()) {
             ch.close();
             return;
         }
         ch.config().setAutoRead(true); // an idle connection must notice the backend closing it
-        q.addFirst(new Idle(ch, e, System.nanoTime()));
+        BackendHandler h = ch.pipeline().get(BackendHandler.class);
+        h.idleFor = e;
+        h.idleSince = System.nanoTime();
+        q.addFirst(h);
     }
 
     /** Closes connections idle too long, closed by the backend, or to endpoints that are leaving. */
@@ -130,12 +132,13 @@ final class BackendPool {
         h2.sweep();
         long now = System.nanoTime();
         long max = settings.backendIdle().toNanos();
-        for (Iterator<ArrayDeque<Idle>> it = idle.values().iterator(); it.hasNext(); ) {
-            ArrayDeque<Idle> q = it.next();
+        for (Iterator<ArrayDeque<BackendHandler>> it = idle.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<BackendHandler> q = it.next();
             q.removeIf(c -> {
-                boolean stale = !c.channel.isActive() || c.endpoint.phase() != Endpoint.Phase.ACTIVE || now - c.since > max;
+                boolean stale = !c.channel().isActive() || c.idleFor.phase() != Endpoint.Phase.ACTIVE || now - c.idleSince > max;
                 if (stale) {
-                    c.channel.close();
+                    c.idleFor = null;
+                    c.channel().close();
                 }
                 return stale;
             });

@@ -30,10 +30,9 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -54,9 +53,14 @@ final class Exchange implements BackendUser {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("Strict-Transport-Security");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString UNKNOWN = AsciiString.cached("unknown");
     /** ACME's HTTP-01 challenges are answered over plain HTTP: a redirect would send the CA elsewhere. */
     static final String ACME_CHALLENGES = "/.well-known/acme-challenge/";
     private static final int COOKIE_MAX_AGE = 365 * 24 * 3600;
+    private static final byte[] COOKIE_ATTRIBUTES = ("; Path=/; Max-Age=" + COOKIE_MAX_AGE + "; HttpOnly; SameSite=Lax").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** What the access log says when the client closed the connection before any response (nginx's 499). */
     static final int CLIENT_CLOSED_REQUEST = 499;
 
@@ -77,7 +81,7 @@ final class Exchange implements BackendUser {
 
     private ActiveRoute route;
     private boolean pinned;           // the client chose the track: no fallback, no shield
-    private String newClientId;       // cookie to set on the response
+    private AsciiString newClientId;  // cookie to set on the response
     private Track clientTrack;        // the track the sticky split gave this client; null when no split by client id chose it
     private long clientHash;          // that client's hash on the route (the id itself is never kept)
 
@@ -86,6 +90,7 @@ final class Exchange implements BackendUser {
     private Endpoint endpoint;
     private Track attemptTrack;
     private Channel backend;
+    private BackendHandler backendHandler; // the backend connection's handler, while it carries this attempt
     private long attemptStartNanos;
     private boolean connectRetried;
     private boolean lostRetried;
@@ -123,6 +128,11 @@ final class Exchange implements BackendUser {
     }
 
     // --- request head: validate, route, choose, dispatch ---------------------------------------------
+
+    /** The request has a body to read (chunked, or a Content-Length above 0). */
+    boolean hasBody() {
+        return hasBody;
+    }
 
     void start() {
         HttpHeaders h = request.headers();
@@ -245,14 +255,12 @@ final class Exchange implements BackendUser {
             int end = uri.indexOf('/', from);
             return stripPort(uri.substring(from, end < 0 ? uri.length() : end));
         }
-        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return null;
-        }
-        if (hosts.isEmpty()) {
+        Iterator<String> hosts = h.valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
             return http10Client ? "" : null;
         }
-        return stripPort(hosts.get(0));
+        String first = hosts.next();
+        return hosts.hasNext() ? null : stripPort(first);
     }
 
     private static String stripPort(String hostPort) {
@@ -326,8 +334,8 @@ final class Exchange implements BackendUser {
         if (mode == Stickiness.Mode.COOKIE) {
             String id = cookieValue(h, route.stickyCookie());
             if (id == null) {
-                id = newClientId();
-                newClientId = id;
+                newClientId = newClientId();
+                return splitClient(newClientId, weight);
             }
             return splitClient(id, weight);
         }
@@ -344,14 +352,15 @@ final class Exchange implements BackendUser {
     }
 
     /** The sticky split of a client with this id; the client's hash stays with the exchange to count its first error. */
-    private Track splitClient(String id, int weight) {
+    private Track splitClient(CharSequence id, int weight) {
         clientHash = TrackSplit.clientHash(id, route.seed());
         clientTrack = TrackSplit.inCanary(clientHash, weight) ? Track.CANARY : Track.STABLE;
         return clientTrack;
     }
 
     static String cookieValue(HttpHeaders h, String name) {
-        for (String header : h.getAll(HttpHeaderNames.COOKIE)) {
+        for (Iterator<String> headers = h.valueStringIterator(HttpHeaderNames.COOKIE); headers.hasNext(); ) {
+            String header = headers.next();
             int i = 0;
             int n = header.length();
             while (i < n) {
@@ -372,9 +381,36 @@ final class Exchange implements BackendUser {
         return null;
     }
 
-    private static String newClientId() {
+    /**
+     * A new client id: 32 hex digits, two random longs with their top bit set (so each is 16 digits), written
+     * straight into the bytes the response encoder copies.
+     */
+    static AsciiString newClientId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        byte[] b = new byte[32];
+        putHex(b, 0, r.nextLong() | Long.MIN_VALUE);
+        putHex(b, 16, r.nextLong() | Long.MIN_VALUE);
+        return new AsciiString(b, false);
+    }
+
+    private static void putHex(byte[] b, int at, long v) {
+        for (int i = 15; i >= 0; i--) {
+            b[at + i] = HEX_DIGITS[(int) (v & 0xf)];
+            v >>>= 4;
+        }
+    }
+
+    /** The Set-Cookie value that gives a new client its id: {@code NAME=ID; Path=/; Max-Age=...; HttpOnly; SameSite=Lax}. */
+    static AsciiString setCookie(String name, AsciiString id) {
+        int n = name.length();
+        byte[] b = new byte[n + 1 + id.length() + COOKIE_ATTRIBUTES.length];
+        for (int i = 0; i < n; i++) {
+            b[i] = AsciiString.c2b(name.charAt(i)); // as the encoder would write the name
+        }
+        b[n] = '=';
+        System.arraycopy(id.array(), id.arrayOffset(), b, n + 1, id.length());
+        System.arraycopy(COOKIE_ATTRIBUTES, 0, b, n + 1 + id.length(), COOKIE_ATTRIBUTES.length);
+        return new AsciiString(b, false);
     }
 
     /** Headers for the backend: hop-by-hop ones out, X-Forwarded-* in, HTTP/1.1 for keep-alive. */
@@ -386,14 +422,14 @@ final class Exchange implements BackendUser {
         }
         String originalHost = h.get(HttpHeaderNames.HOST);
         HopByHop.strip(h, upgradeRequest);
-        InetSocketAddress client = (InetSocketAddress) fctx.channel().remoteAddress();
-        String clientIp = client == null ? "unknown" : client.getAddress().getHostAddress();
+        AsciiString ip = front.clientIp();
+        CharSequence clientIp = ip == null ? UNKNOWN : ip;
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
         if (front.secure()) {
-            h.set(X_FORWARDED_PROTO, "https"); // this listener terminated TLS: what a client claims does not count
+            h.set(X_FORWARDED_PROTO, HTTPS); // this listener terminated TLS: what a client claims does not count
         } else if (!h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, "http");
+            h.set(X_FORWARDED_PROTO, HTTP);
         }
         if (originalHost != null && !h.contains(X_FORWARDED_HOST)) {
             h.set(X_FORWARDED_HOST, originalHost);
@@ -471,14 +507,16 @@ final class Exchange implements BackendUser {
             request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // the one TE HTTP/2 allows
         }
         px.pool().lease(endpoint, ch);
-        ch.pipeline().get(BackendHandler.class).bind(this);
+        BackendHandler bh = ch.pipeline().get(BackendHandler.class);
+        backendHandler = bh;
+        bh.bind(this);
         ch.config().setAutoRead(true);
         if (requestComplete) {
             // a retry: the request had no body, so its head is all there is to send again
-            ch.write(request);
-            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            ch.write(request, bh.quiet());
+            ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, bh.quiet());
         } else {
-            ch.write(request);
+            ch.write(request, bh.quiet());
             front.readMore(); // the body (or the empty end of it) comes next
         }
     }
@@ -487,14 +525,16 @@ final class Exchange implements BackendUser {
     private void endAttempt(boolean reuse) {
         Endpoint e = endpoint;
         Channel ch = backend;
+        BackendHandler bh = backendHandler;
         endpoint = null;
         backend = null;
+        backendHandler = null;
         if (e != null) {
             e.release();
         }
         if (ch != null) {
             px.pool().unlease(e, ch);
-            ch.pipeline().get(BackendHandler.class).unbind();
+            bh.unbind();
             if (reuse) {
                 px.pool().release(e, ch);
             } else {
@@ -525,13 +565,9 @@ final class Exchange implements BackendUser {
             c.release(); // the response is already out (an early answer); the rest of the body is dropped
             return;
         }
-        if (last) {
-            backend.writeAndFlush(c);
-        } else {
-            backend.writeAndFlush(c);
-            if (backend.isWritable()) {
-                front.readMore();
-            }
+        backend.writeAndFlush(c, backendHandler.quiet());
+        if (!last && backend.isWritable()) {
+            front.readMore();
         }
     }
 
@@ -589,7 +625,7 @@ final class Exchange implements BackendUser {
             route.spec().https().hstsHeader().ifPresent(v -> h.set(STRICT_TRANSPORT_SECURITY, v)); // the backend's own wins
         }
         if (newClientId != null) {
-            h.add(HttpHeaderNames.SET_COOKIE, route.stickyCookie() + "=" + newClientId + "; Path=/; Max-Age=" + COOKIE_MAX_AGE + "; HttpOnly; SameSite=Lax");
+            h.add(HttpHeaderNames.SET_COOKIE, setCookie(route.stickyCookie(), newClientId));
         }
         if (upgrade) {
             recordResponse(code);
@@ -616,7 +652,7 @@ final class Exchange implements BackendUser {
         } else if (http10Client) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        fctx.write(r);
+        fctx.write(r, front.quiet());
     }
 
     private boolean shouldShield(int code) {
@@ -660,11 +696,11 @@ final class Exchange implements BackendUser {
             recordResponse(status);
             boolean reuse = backendReusable;
             endAttempt(reuse);
-            fctx.writeAndFlush(c);
+            fctx.writeAndFlush(c, front.quiet());
             finish(clientKeepsAlive && requestComplete);
             return;
         }
-        fctx.write(c);
+        fctx.write(c, front.quiet());
         if (!fctx.channel().isWritable() && backend != null) {
             backend.config().setAutoRead(false);
         }
@@ -686,10 +722,11 @@ final class Exchange implements BackendUser {
     private void becomeTunnel() {
         Channel ch = backend;
         Endpoint e = endpoint;
+        BackendHandler bh = backendHandler;
         endpoint = null;
         backend = null;
+        backendHandler = null;
         done = true;
-        BackendHandler bh = ch.pipeline().get(BackendHandler.class);
         bh.tunnel(front);
         ch.pipeline().remove(BackendPool.CODEC);
         front.becomeTunnel(ch);
@@ -718,6 +755,7 @@ final class Exchange implements BackendUser {
         if (backend != null) {
             px.pool().unlease(endpoint, backend);
             backend = null;
+            backendHandler = null;
         }
         endAttempt(false);
         if (wasDiscarding) {
@@ -879,14 +917,14 @@ final class Exchange implements BackendUser {
         if (log == null) {
             return;
         }
-        InetSocketAddress client = (InetSocketAddress) fctx.channel().remoteAddress();
+        AsciiString client = front.clientIp();
         String version = null;
         String endpointText = null;
         if (servedBy != null) {
             endpointText = servedBy.address().toString();
             version = route.spec().settingsOf(servedBy.address()).version().orElse(null);
         }
-        log.add(new AccessLog.Entry(System.currentTimeMillis(), client == null ? null : client.getAddress().getHostAddress(), request.method().name(),
+        log.add(new AccessLog.Entry(System.currentTimeMillis(), client == null ? null : client.toString(), request.method().name(),
                 host, path != null ? path : withoutQuery(request.uri()), protocol, route == null ? null : route.name(),
                 servedBy != null ? servedTrack.id() : null, version, endpointText, code, bytes, (System.nanoTime() - startNanos) / 1_000, shielded));
     }

@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -14,22 +16,23 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection. Reads are explicit (auto-read is off and {@link FlowControlHandler} hands
- * over one message per read), so a client's next request is read only when the current one is done,
- * and its body only as fast as the backend takes it. Each request becomes an {@link Exchange}.
+ * One client connection. Reads are explicit (auto-read is off, and this handler takes one message per
+ * read it asks for: messages decoded ahead, such as pipelined requests, wait in {@link #held}), so a
+ * client's next request is read only when the current one is done, and its body only as fast as the
+ * backend takes it. Each request becomes an {@link Exchange}.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
@@ -42,6 +45,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final Duration IDLE_GRACE_ON_STOP = Duration.ofSeconds(2);
     private Channel tunnel;
     private boolean awaitingMessage;
+    /**
+     * Messages the decoder gave before this handler asked for them (the rest of a request decoded in the
+     * same read, pipelined requests), handed over one per {@link #readMore()}: what Netty's
+     * FlowControlHandler did, without a handler of its own in the pipeline.
+     */
+    private ArrayDeque<Object> held;
+    private boolean handingOver;
+    /** The client's address as X-Forwarded-For and the access log write it; made on first use. */
+    private AsciiString clientIp;
+    private boolean clientIpKnown;
+    private ChannelPromise quiet;
 
     private final ClientTimeouts timeouts;
 
@@ -64,7 +78,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.px = px;
         this.secure = secure;
         this.stream = stream;
-        this.timeouts = new ClientTimeouts(px.settings, this::headTimedOut, this::bodyTimedOut);
+        this.timeouts = new ClientTimeouts(px.settings, this::headTimedOut, this::bodyTimedOut, this::idleTimedOut);
     }
 
     boolean secure() {
@@ -81,9 +95,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return timeouts;
     }
 
+    /**
+     * The promise for writes nobody waits on (a response relayed), one per connection rather than one per
+     * write: a write that fails closes the connection, which the exchange learns from {@link #channelInactive}.
+     */
+    ChannelPromise quiet() {
+        return quiet;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.quiet = new VoidChannelPromise(ctx.channel(), false);
         if (ctx.channel().isActive()) {
             activate(); // added once the protocol was known: the channel was active before this handler was there
         }
@@ -102,8 +125,68 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The client's IP address as text (X-Forwarded-For, the access log), made once per connection; null when the channel has none. */
+    AsciiString clientIp() {
+        if (!clientIpKnown) {
+            clientIpKnown = true;
+            clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? new AsciiString(a.getAddress().getHostAddress()) : null;
+        }
+        return clientIp;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel == null && (!awaitingMessage || (held != null && !held.isEmpty()))) {
+            hold(msg); // not asked for yet, or behind messages that were not
+            return;
+        }
+        take(msg);
+    }
+
+    private void hold(Object msg) {
+        if (held == null) {
+            held = new ArrayDeque<>(4);
+        }
+        held.add(msg);
+        if (awaitingMessage) {
+            handOverHeld();
+        }
+    }
+
+    /**
+     * Hands over held messages while this handler asks for them, in a loop rather than a recursion (a
+     * connection's pipelined requests answered by the router itself would otherwise nest one call deep per
+     * request); when none is left and one is still wanted, reads from the connection.
+     */
+    private void handOverHeld() {
+        if (handingOver) {
+            return; // the loop below takes it
+        }
+        handingOver = true;
+        try {
+            Object next;
+            while (awaitingMessage && held != null && (next = held.poll()) != null) {
+                take(next);
+            }
+        } finally {
+            handingOver = false;
+        }
+        if (awaitingMessage) {
+            readFromClient();
+        }
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            Object m;
+            while ((m = held.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+    }
+
+    /** One message this handler asked for. */
+    private void take(Object msg) {
         awaitingMessage = false;
         cancelStreamBodyTimer();
         if (tunnel != null) {
@@ -122,8 +205,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 rejectMalformed(req, req.decoderResult().cause());
                 return;
             }
-            timeouts.headDone(!(msg instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0));
             if (msg instanceof FullHttpRequest full) {
+                timeouts.headDone(false);
                 // an HTTP/2 request whose HEADERS ended the stream (HTTP/1's codec never makes one): the exchange keeps
                 // the head, which it may send again on a retry, and is given the (empty) end of the body apart
                 HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
@@ -141,6 +224,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             exchange = new Exchange(px, this, ctx, req);
+            timeouts.headDone(exchange.hasBody());
             requestEnded = false;
             exchange.start();
             return;
@@ -257,6 +341,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** Idle between requests for the idle timeout: closed. */
+    private void idleTimedOut() {
+        if (exchange == null && tunnel == null) {
+            ctx.close();
+        }
+    }
+
     /** A request body stalled: the router asked for more and none came in time. */
     private void bodyTimedOut() {
         px.clientTimeouts.increment();
@@ -273,6 +364,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        timeouts.closing(); // a client that does not read the rest is cut at the idle timeout
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -323,8 +415,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.tunnel = backend;
         this.exchange = null;
         timeouts.off();
-        ctx.pipeline().remove(FrontendCodec.class);
-        ctx.pipeline().remove(FlowControlHandler.class);
+        releaseHeld(); // HTTP messages decoded behind the upgrade request: not the new protocol's bytes
+        ctx.pipeline().remove(FrontendCodec.class); // the bytes it held but did not decode come through as they are
         ctx.channel().config().setAutoRead(true);
     }
 
@@ -359,12 +451,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Asks for the next message. Until it comes, a read cycle that ends without one (the decoder took
-     * bytes that made no message yet, such as part of a request head) asks again: Netty's
-     * FlowControlHandler counts such a cycle as the read's answer.
+     * Asks for the next message: a held one at once, else from the connection. Until it comes, a read
+     * cycle that ends without one (the decoder took bytes that made no message yet, such as part of a
+     * request head) asks again.
      */
     void readMore() {
         awaitingMessage = true;
+        if (held != null && !held.isEmpty()) {
+            handOverHeld();
+            return;
+        }
+        readFromClient();
+    }
+
+    private void readFromClient() {
         if (stream && exchange != null && !requestEnded && streamBodyTimer == null) {
             streamBodyTimer = ctx.executor().schedule(this::streamBodyTimedOut, px.settings.bodyTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -409,6 +509,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelStreamBodyTimer();
+        releaseHeld();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
@@ -421,10 +522,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange == null && tunnel == null) {
-            ctx.close();
-            return;
-        }
         ReferenceCountUtil.release(evt);
     }
 

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -48,10 +47,10 @@ final class Pipelines {
     /** After the protocol is known: HTTP/1.x. */
     static void http1(ChannelPipeline p, ProxyContext px, boolean secure) {
         FrontendHandler front = new FrontendHandler(px, secure, false);
+        // the deadlines (head, body, idle) and the one-message-per-read hand-over live in these two handlers, on the
+        // connection's loop: Netty's IdleStateHandler and FlowControlHandler cost a listener per write and a hop per message
         p.addLast(front.timeouts())
-                .addLast(new IdleStateHandler(0, 0, Math.max(1, px.settings.clientIdle().toMillis()), TimeUnit.MILLISECONDS))
                 .addLast(new FrontendCodec())
-                .addLast(new FlowControlHandler())
                 .addLast(front);
     }
 
@@ -75,8 +74,7 @@ final class Pipelines {
                         stream.config().setAutoRead(false); // reads are explicit, as on an HTTP/1 connection
                         stream.pipeline()
                                 .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                                .addLast(new FlowControlHandler())
-                                .addLast(new FrontendHandler(px, secure, true));
+                                .addLast(new FrontendHandler(px, secure, true)); // one message per read, as on HTTP/1
                     }
                 }));
         // frames are read as they come: HTTP/2's own flow control holds a client back (a stream's window opens as

@@ -127,6 +127,20 @@ class ClientLimitsTest {
     }
 
     @Test
+    void aKeepAliveConnectionIdleForTheIdleTimeoutIsClosed() throws Exception {
+        try (Socket s = socket()) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(response(s)).startsWith("HTTP/1.1 200");
+            long answered = System.nanoTime();
+            s.setSoTimeout((int) IDLE.toMillis() + 5_000);
+            assertThat(s.getInputStream().read()).as("closed without another byte").isEqualTo(-1);
+            long idleMillis = (System.nanoTime() - answered) / 1_000_000;
+            assertThat(idleMillis).as("closed at the idle timeout, not at the head's nor much later")
+                    .isBetween(IDLE.toMillis() - 100, IDLE.toMillis() + 2_000);
+        }
+    }
+
+    @Test
     void atTheConnectionLimitAClientWaitsForAFreeConnectionInsteadOfFailing() throws Exception {
         List<Socket> held = new ArrayList<>();
         try {

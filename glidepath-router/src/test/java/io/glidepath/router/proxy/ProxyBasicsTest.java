@@ -109,6 +109,24 @@ class ProxyBasicsTest {
     }
 
     @Test
+    void answersAThousandPipelinedRequestsItAnswersItselfInOrder() throws Exception {
+        // decoded many to a read and handed over one at a time, each answered at once by the router: a loop, not a recursion
+        try (RouterHarness empty = RouterHarness.start(dir.resolve("pipelined"))) {
+            StringBuilder requests = new StringBuilder();
+            List<String> paths = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                requests.append("GET /p").append(i).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+                paths.add("path '/p" + i + "'");
+            }
+            requests.append("GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            paths.add("path '/last'");
+            String out = Http.raw(empty.port(), requests.toString());
+            assertThat(out.split("HTTP/1.1 404", -1)).hasSize(1002);
+            assertThat(out).containsSubsequence(paths).doesNotContain("<<still open");
+        }
+    }
+
+    @Test
     void answers404WhenNoRouteTakesTheRequest() throws Exception {
         try (RouterHarness empty = RouterHarness.start(dir.resolve("empty"))) {
             ClientResponse r = Http.get(empty.port(), "/nothing");

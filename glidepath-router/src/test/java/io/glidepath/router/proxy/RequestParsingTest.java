@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestParsingTest {
@@ -46,6 +48,37 @@ class RequestParsingTest {
                 .add("Content-Length", "5").add("Host", "x").add("Proxy-Authorization", "secret");
         HopByHop.strip(h, false);
         assertThat(h.names()).containsExactlyInAnyOrder("Content-Length", "Host");
+    }
+
+    @Test
+    void hopByHopNamesMatchInAnyCaseAndInEveryConnectionHeader() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("connection", "close").add("CONNECTION", "x-one ,X-Two,, ")
+                .add("X-One", "1").add("x-two", "2").add("proxy-connection", "keep-alive").add("TRAILER", "x")
+                .add("Proxy-Authenticate", "Basic").add("upgrade", "h2c").add("X-Kept", "3").add("Date", "d");
+        HopByHop.strip(h, false);
+        assertThat(h.names()).containsExactlyInAnyOrder("X-Kept", "Date");
+    }
+
+    @Test
+    void aMessageWithoutHopByHopHeadersIsLeftAsItIs() {
+        HttpHeaders h = new DefaultHttpHeaders().add("Host", "x").add("Accept", "*/*").add("X-Forwarded-For", "10.0.0.1").add("Accept", "text/html");
+        List<String> before = lines(h);
+        HopByHop.strip(h, false);
+        assertThat(lines(h)).containsExactlyElementsOf(before);
+    }
+
+    private static List<String> lines(HttpHeaders h) {
+        return h.entries().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+    }
+
+    @Test
+    void aNewClientGetsARandomIdOf32HexDigitsAndACookieThatCarriesIt() {
+        AsciiString id = Exchange.newClientId();
+        assertThat(id.toString()).matches("[89a-f][0-9a-f]{15}[89a-f][0-9a-f]{15}");
+        assertThat(Exchange.newClientId().toString()).isNotEqualTo(id.toString());
+        assertThat(Exchange.setCookie("gp_client", id).toString())
+                .isEqualTo("gp_client=" + id + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax");
     }
 
     @Test
