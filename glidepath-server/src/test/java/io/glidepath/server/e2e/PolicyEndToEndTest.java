@@ -88,8 +88,16 @@ class PolicyEndToEndTest {
             assertThat(assessed.path("windows").get(0).path("open").asBoolean()).isFalse();
             assertThat(assessed.path("policy").asText()).isEqualTo(policy.toString());
             // a bad edit: the last good policy stays
+            ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                    io.glidepath.server.policy.PolicyFile.class);
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+            logs.start();
+            log.addAppender(logs);
             Files.writeString(policy, "windows:\n  - name: freeze\n    form: nope\n");
-            Thread.sleep(2500); // two of the server's looks at the file; nothing to wait on but its clock
+            await().atMost(Duration.ofSeconds(15)).until(() -> logs.list.stream().anyMatch(e -> e.getFormattedMessage()
+                    .contains(policy + ":3:5: windows[0].form: unknown field \"form\"; did you mean \"from\"?")
+                    && e.getFormattedMessage().contains("the server keeps its last good policy")));
+            log.detachAppender(logs);
             HttpResponse<String> refused = call(stack, alice, "POST", "/v1/releases", Stack.release("v1", Map.of(), ""));
             assertThat(refused.statusCode()).isEqualTo(409);
             assertThat(json(refused).path("error").asText()).startsWith("refused: deploy window 'freeze' (no releases ").contains("is closed until",
