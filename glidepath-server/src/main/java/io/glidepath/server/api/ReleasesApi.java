@@ -197,7 +197,7 @@ final class ReleasesApi implements ApiRoutes {
                 DeployWindow.Closed closed = a.closed().get();
                 ObjectNode details = JsonApi.object().put("window", closed.window().name()).put("opens", closed.opens().toString());
                 if (!override) {
-                    throw new PolicyRefusal(409, "refused: " + closed.sentence() + "; an admin may override it with glidepath deploy --override-window "
+                    throw new PolicyRefusal(409, closed.sentence() + "; an admin may override it with glidepath deploy --override-window "
                             + "--reason \"...\"", details);
                 }
                 if (!caller.role().includes(Role.ADMIN)) {

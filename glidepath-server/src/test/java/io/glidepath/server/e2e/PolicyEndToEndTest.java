@@ -100,7 +100,7 @@ class PolicyEndToEndTest {
             log.detachAppender(logs);
             HttpResponse<String> refused = call(stack, alice, "POST", "/v1/releases", Stack.release("v1", Map.of(), ""));
             assertThat(refused.statusCode()).isEqualTo(409);
-            assertThat(json(refused).path("error").asText()).startsWith("refused: deploy window 'freeze' (no releases ").contains("is closed until",
+            assertThat(json(refused).path("error").asText()).startsWith("deploy window 'freeze' (no releases ").contains("is closed until",
                     "--override-window");
             assertThat(json(refused).path("window").asText()).isEqualTo("freeze");
 
