@@ -103,6 +103,15 @@ class PolicyReaderTest {
     }
 
     @Test
+    void theExamplePolicyReads() throws Exception {
+        Policy p = PolicyReader.read(java.nio.file.Path.of("../examples/policy/policy.yaml"));
+        assertThat(p.windows()).hasSize(2);
+        assertThat(p.approvals()).hasSize(2);
+        assertThat(p.evidence()).hasSize(3);
+        assertThat(p.platform()).isPresent();
+    }
+
+    @Test
     void anEmptyFileIsAPolicyWithNoRule() throws Exception {
         assertThat(PolicyReader.read("policy.yaml", "# nothing yet\n").isEmpty()).isTrue();
     }
