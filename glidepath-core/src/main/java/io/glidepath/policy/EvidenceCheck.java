@@ -31,7 +31,7 @@ public record EvidenceCheck(String rule, String kind, String service, String fil
     /** What it checks, in words. */
     public String describe() {
         return switch (kind) {
-            case "checksum" -> "sha256 of " + file + " matches " + (sha256 != null ? sha256.substring(0, Math.min(12, sha256.length())) + "..." : sha256File);
+            case "checksum" -> "sha256 of " + file + " matches " + (sha256 != null ? sha256.substring(0, Math.min(12, sha256.length())) + "..." : sha256File != null ? sha256File : file + ".sha256");
             case "vulnerabilities" -> "no finding above " + maxSeverity.label() + " in " + file + " (Trivy JSON)";
             default -> "command " + String.join(" ", command) + " exits 0 within " + timeoutMillis / 1000.0 + "s";
         };
