@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
-        subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Abort.class,
+        subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Approve.class, ControlCommands.Abort.class,
                 HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class, RestartRouterCommand.class,
                 ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -14,6 +14,7 @@ import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.migration.MigrationSetupException;
 import io.glidepath.platform.Instance;
+import io.glidepath.policy.PolicyTerms;
 import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
@@ -110,8 +111,18 @@ public final class Engine implements AutoCloseable {
      * As above, with the files the release file names beside it as they were read ({@code attachments},
      * path to text: a fleet file), stored with the release so that a restarted server reads the same.
      */
+    public ReleaseRecord submit(ReleaseSpec spec, String file, String source, Map<String, String> attachments, Path baseDir,
+                                String submittedBy, boolean queue) throws ServiceBusyException, ReleaseExistsException {
+        return submit(spec, file, source, attachments, baseDir, submittedBy, queue, PolicyTerms.none());
+    }
+
+    /**
+     * As above, with what the server's policy asks of the release ({@code terms}): journaled with it
+     * at once ({@link ReleaseEvent.PolicyApplied}), carried out before anything of it starts (evidence
+     * checks, then the wait for approval until {@code submitted + approvalTimeout}).
+     */
     public synchronized ReleaseRecord submit(ReleaseSpec spec, String file, String source, Map<String, String> attachments, Path baseDir,
-                                             String submittedBy, boolean queue) throws ServiceBusyException, ReleaseExistsException {
+                                             String submittedBy, boolean queue, PolicyTerms terms) throws ServiceBusyException, ReleaseExistsException {
         List<String> services = spec.services().stream().map(ServiceSpec::name).toList();
         String id = spec.name().orElseGet(() -> services.get(0) + "-" + ID_TIME.format(seams.clock().now()) + "-" + shortRandom());
         if (store.release(id).isPresent()) {
@@ -127,14 +138,61 @@ public final class Engine implements AutoCloseable {
                         + "; wait for it to finish, queue behind it with --queue, or run: glidepath abort " + holder.get(), holder.get());
             }
             store.createRelease(record);
+            journalPolicy(record, terms);
             bus.emit(id, new ReleaseEvent.Queued(seams.clock().now(), null, "release " + id + " queued behind release " + holder.get()
                     + " (it holds some of the same services)", holder.get()));
             this.queue.add(new ReleaseQueue.Waiting(record, spec, baseDir));
             return record;
         }
         store.createRelease(record);
+        journalPolicy(record, terms);
         start(record, spec, baseDir);
         return record;
+    }
+
+    private void journalPolicy(ReleaseRecord record, PolicyTerms terms) {
+        if (terms.isEmpty()) {
+            return;
+        }
+        Instant deadline = terms.approvalRules().isEmpty() ? null : record.submitted().plus(terms.approvalTimeout());
+        List<String> asks = new ArrayList<>();
+        terms.override().ifPresent(o -> asks.add("deploy window overridden by " + o));
+        if (!terms.evidence().isEmpty()) {
+            asks.add(terms.evidence().size() + " evidence check" + (terms.evidence().size() == 1 ? "" : "s") + " before anything starts ("
+                    + String.join(", ", terms.evidence().stream().map(io.glidepath.policy.EvidenceCheck::label).toList()) + ")");
+        }
+        if (deadline != null) {
+            asks.add("approval by someone other than " + record.submittedBy() + " (" + String.join(", ", terms.approvalRules()) + ") by " + deadline);
+        }
+        bus.emit(record.id(), new ReleaseEvent.PolicyApplied(seams.clock().now(), null, "policy: " + String.join("; ", asks), terms.approvalRules(),
+                deadline, terms.evidence(), terms.override().orElse(null)));
+    }
+
+    /** What an approval came to. */
+    public enum Approval {
+        /** The release goes on. */
+        APPROVED,
+        /** The approver submitted it: someone else must approve. */
+        OWN_RELEASE,
+        /** It does not wait for approval (it needs none, it was approved already, or it ended). */
+        NOT_WAITING
+    }
+
+    /** Approves a release waiting for approval, unless {@code approver} submitted it. */
+    public Approval approve(String releaseId, String approver, String reason) {
+        ReleaseRun r = running.get(releaseId);
+        if (r == null || r.awaitingApproval().isEmpty()) {
+            return Approval.NOT_WAITING;
+        }
+        if (r.record().submittedBy().equals(approver)) {
+            return Approval.OWN_RELEASE;
+        }
+        return r.approve(approver, reason) ? Approval.APPROVED : Approval.NOT_WAITING;
+    }
+
+    /** Until when a running release waits for approval; empty when it does not wait. */
+    public Optional<Instant> awaitingApproval(String releaseId) {
+        return Optional.ofNullable(running.get(releaseId)).flatMap(ReleaseRun::awaitingApproval);
     }
 
     private void start(ReleaseRecord record, ReleaseSpec spec, Path baseDir) {
@@ -341,7 +399,7 @@ public final class Engine implements AutoCloseable {
                     Map<String, String> versions = r.versions();
                     List<ServiceInProgress> services = new ArrayList<>();
                     r.statuses().forEach((s, st) -> services.add(new ServiceInProgress(s, st.wave(), st.phase(), versions.get(s))));
-                    out.add(new InProgress(r.record(), false, services));
+                    out.add(new InProgress(r.record(), false, services, r.awaitingApproval()));
                 });
         for (ReleaseQueue.Waiting w : queue.snapshot()) {
             List<ServiceInProgress> services = new ArrayList<>();
@@ -357,9 +415,13 @@ public final class Engine implements AutoCloseable {
     }
 
     /** A release in progress: running, or queued behind another one. */
-    public record InProgress(ReleaseRecord record, boolean queued, List<ServiceInProgress> services) {
+    public record InProgress(ReleaseRecord record, boolean queued, List<ServiceInProgress> services, Optional<Instant> approvalDeadline) {
         public InProgress {
             services = List.copyOf(services);
+        }
+
+        public InProgress(ReleaseRecord record, boolean queued, List<ServiceInProgress> services) {
+            this(record, queued, services, Optional.empty());
         }
     }
 
@@ -409,6 +471,9 @@ public final class Engine implements AutoCloseable {
             closing = true;
         }
         queue.snapshot().forEach(w -> cancelQueued(w.id(), "the server stopped while it waited in the queue; nothing was deployed"));
+        // a release waiting for approval started nothing: it stays unfinished, and the next server waits again
+        running.values().stream().filter(ReleaseRun::detachIfWaiting).forEach(r -> log.info("release {} waits for approval: the next server "
+                + "goes on waiting", r.record().id()));
         running.keySet().forEach(id -> abort(id, "the server stopping"));
         long end = System.nanoTime() + CLOSE_WAIT.toNanos();
         synchronized (running) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.analysis.Verdict;
 import io.glidepath.migration.MigrationPhase;
+import io.glidepath.policy.EvidenceCheck;
 import java.time.Instant;
 import java.util.List;
 
@@ -31,7 +32,10 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.Queued.class, name = "queued"),
         @JsonSubTypes.Type(value = ReleaseEvent.RouteBefore.class, name = "routeBefore"),
         @JsonSubTypes.Type(value = ReleaseEvent.MigrationChanged.class, name = "migration"),
-        @JsonSubTypes.Type(value = ReleaseEvent.CustomerFailed.class, name = "customerFailed")})
+        @JsonSubTypes.Type(value = ReleaseEvent.CustomerFailed.class, name = "customerFailed"),
+        @JsonSubTypes.Type(value = ReleaseEvent.PolicyApplied.class, name = "policy"),
+        @JsonSubTypes.Type(value = ReleaseEvent.EvidenceChecked.class, name = "evidence"),
+        @JsonSubTypes.Type(value = ReleaseEvent.ApprovalChanged.class, name = "approval")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -153,6 +157,31 @@ public sealed interface ReleaseEvent {
 
     /** One finding of the migration safety gate as journaled: where, which rule, what, and the reason the release file allows it (or null). */
     record GateFinding(String file, int line, String rule, String detail, String allowedBecause) {
+    }
+
+    /**
+     * What the server's policy asks of the release, fixed at submission: the approval rules it waits on and
+     * until when ({@code approvalDeadline}, null when none), the evidence checks it must pass first, and
+     * {@code override}: who opened a closed deploy window for it and why (null when none was).
+     */
+    record PolicyApplied(Instant at, String service, String message, List<String> approvalRules, Instant approvalDeadline,
+                         List<EvidenceCheck> evidence, String override) implements ReleaseEvent {
+        public PolicyApplied {
+            approvalRules = approvalRules == null ? List.of() : List.copyOf(approvalRules);
+            evidence = evidence == null ? List.of() : List.copyOf(evidence);
+        }
+    }
+
+    /** One required evidence check ran before anything started: {@code check} as plan names it, what it found in {@code detail}. */
+    record EvidenceChecked(Instant at, String service, String message, String check, boolean passed, String detail) implements ReleaseEvent {
+    }
+
+    /**
+     * The release's approval: WAITING (until {@code deadline}), APPROVED ({@code by} whom, with their
+     * {@code reason} when given) or TIMED_OUT.
+     */
+    record ApprovalChanged(Instant at, String service, String message, ApprovalState state, String by, String reason, Instant deadline)
+            implements ReleaseEvent {
     }
 
     /** The release waits for another one holding some of its services. */

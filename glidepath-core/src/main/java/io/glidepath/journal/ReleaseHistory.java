@@ -146,6 +146,9 @@ public final class ReleaseHistory {
     private ReleaseEvent.Finished finished;
     private final Set<String> expanded = new LinkedHashSet<>();
     private final Map<String, MigrationStep> contracts = new LinkedHashMap<>();
+    private ReleaseEvent.PolicyApplied policy;
+    private final Set<String> evidencePassed = new HashSet<>();
+    private ReleaseEvent.ApprovalChanged approval;
 
     public static ReleaseHistory of(List<StoredEvent> journal) {
         ReleaseHistory h = new ReleaseHistory();
@@ -228,6 +231,9 @@ public final class ReleaseHistory {
             }
             case ReleaseEvent.Finished f -> finished = f;
             case ReleaseEvent.MigrationChanged m -> migration(m);
+            case ReleaseEvent.PolicyApplied p -> policy = p;
+            case ReleaseEvent.EvidenceChecked e when e.passed() -> evidencePassed.add(e.check());
+            case ReleaseEvent.ApprovalChanged a -> approval = a;
             default -> {
                 // the other events prove nothing about where the release stands
             }
@@ -243,6 +249,21 @@ public final class ReleaseHistory {
         if (aboutContract) {
             contracts.put(m.database(), m.step());
         }
+    }
+
+    /** What the server's policy asked of the release at submission, when it asked anything. */
+    public Optional<ReleaseEvent.PolicyApplied> policy() {
+        return Optional.ofNullable(policy);
+    }
+
+    /** The evidence checks journaled as passed (by their label). */
+    public Set<String> evidencePassed() {
+        return Set.copyOf(evidencePassed);
+    }
+
+    /** The release's approval as last journaled (waiting, approved, timed out); empty when it needed none or never got there. */
+    public Optional<ReleaseEvent.ApprovalChanged> approval() {
+        return Optional.ofNullable(approval);
     }
 
     /** The databases whose expand migrations the journal shows done. */

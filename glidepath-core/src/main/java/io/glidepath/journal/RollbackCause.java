@@ -28,6 +28,11 @@ public enum RollbackCause {
     ABORTED,
     /** The release rolls back because of another of its services, or a verify check: this service did not fail. */
     RELEASE,
+    /**
+     * The server's policy ended the release before anything started: a required evidence check failed, or
+     * no one approved it in time (it ends CANCELLED, nothing deployed).
+     */
+    POLICY,
     /** A restarted server could not go on with the release. */
     SERVER_RESTARTED,
     /** A bug: an unexpected error in the engine. */

@@ -35,6 +35,8 @@ import io.glidepath.server.notify.InvalidWebhooksException;
 import io.glidepath.server.notify.Notifier;
 import io.glidepath.server.notify.Webhook;
 import io.glidepath.server.notify.WebhooksFile;
+import io.glidepath.server.policy.PolicyFile;
+import io.glidepath.policy.InvalidPolicyException;
 import io.glidepath.server.store.JdbcStore;
 import io.glidepath.server.store.StoreUrl;
 import io.glidepath.time.Clock;
@@ -71,7 +73,13 @@ public final class Server implements AutoCloseable {
      * files reading their figures from Prometheus may leave unnamed; it may carry credentials, never shown.
      */
     public record Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
-                         StoreUrl store, Path webhooksFile, URI prometheus, KubernetesTarget kubernetes) {
+                         StoreUrl store, Path webhooksFile, URI prometheus, KubernetesTarget kubernetes, Path policyFile) {
+        /** Without a policy file named (the data directory's, when there is one). */
+        public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
+                      StoreUrl store, Path webhooksFile, URI prometheus, KubernetesTarget kubernetes) {
+            this(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, kubernetes, null);
+        }
+
         /** Services as processes on this host (no Kubernetes). */
         public Config(Path dataDir, String host, int port, URI routerAdmin, Path routerTokenFile, EndpointAddress routerEntry, Clock clock,
                       StoreUrl store, Path webhooksFile, URI prometheus) {
@@ -103,12 +111,22 @@ public final class Server implements AutoCloseable {
 
         /** The same settings with the server's own Prometheus. */
         public Config withPrometheus(URI url) {
-            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, url, kubernetes);
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, url, kubernetes, policyFile);
         }
 
         /** The same settings, running services on a Kubernetes cluster instead of this host. */
         public Config withKubernetes(KubernetesTarget target) {
-            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, target);
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, target, policyFile);
+        }
+
+        /** The same settings with this policy file (docs/policies.md). */
+        public Config withPolicy(Path file) {
+            return new Config(dataDir, host, port, routerAdmin, routerTokenFile, routerEntry, clock, store, webhooksFile, prometheus, kubernetes, file);
+        }
+
+        /** The policy file to read and watch: the one named, else the data directory's (read when it appears). */
+        public Path policy() {
+            return policyFile != null ? policyFile : defaultPolicyFile(dataDir);
         }
 
         public Path tokenFile() {
@@ -130,6 +148,14 @@ public final class Server implements AutoCloseable {
         return dataDir.resolve("server").resolve("webhooks.yaml");
     }
 
+    /** Where the server looks for its policy when none is named. */
+    public static Path defaultPolicyFile(Path dataDir) {
+        return dataDir.resolve("server").resolve("policy.yaml");
+    }
+
+    /** How often the policy file is looked at for changes. */
+    static final Duration POLICY_PERIOD = Duration.ofSeconds(2);
+
     /** Where the server keeps its SQLite store unless told otherwise. */
     public static Path defaultDatabase(Path dataDir) {
         return dataDir.resolve("server").resolve("glidepath.db");
@@ -143,9 +169,11 @@ public final class Server implements AutoCloseable {
     private final ServerApi api;
     private final LiveFeed live;
     private final InetSocketAddress address;
+    private final PolicyFile policy;
 
     private Server(JdbcStore store, Platform platform, Traffic traffic, Engine engine, Notifier notifier, ServerApi api, LiveFeed live,
-                   InetSocketAddress address) {
+                   InetSocketAddress address, PolicyFile policy) {
+        this.policy = policy;
         this.store = store;
         this.platform = platform;
         this.traffic = traffic;
@@ -158,13 +186,27 @@ public final class Server implements AutoCloseable {
 
     /**
      * Starts the server. A webhooks file with errors stops it before anything else happens (an
-     * {@link InvalidWebhooksException} lists them).
+     * {@link InvalidWebhooksException} lists them), and so does a policy file with errors
+     * ({@link InvalidPolicyException}).
      *
      * @throws IllegalStateException when the store cannot be opened (the message names it, without its password, and what to check)
      */
-    public static Server start(Config c) throws IOException {
+    public static Server start(Config c) throws IOException, InvalidPolicyException {
         Optional<Path> webhooksFile = c.webhooks();
         List<Webhook> webhooks = webhooksFile.isPresent() ? WebhooksFile.read(webhooksFile.get()) : List.of();
+        if (c.policyFile() != null && !Files.exists(c.policyFile())) {
+            throw new java.nio.file.NoSuchFileException(c.policyFile().toString(), null, "no such policy file");
+        }
+        PolicyFile policy = PolicyFile.watch(c.policy(), POLICY_PERIOD);
+        try {
+            return start(c, webhooksFile, webhooks, policy);
+        } catch (IOException | RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+    }
+
+    private static Server start(Config c, Optional<Path> webhooksFile, List<Webhook> webhooks, PolicyFile policy) throws IOException {
         Files.createDirectories(c.dataDir().resolve("server"));
         BearerToken.loadOrCreate(c.tokenFile(), true);
         JdbcStore store = JdbcStore.open(c.store());
@@ -220,7 +262,7 @@ public final class Server implements AutoCloseable {
         engine.resumeContracts(200);
         Tokens tokens = new Tokens(store, Files.readString(c.tokenFile()));
         LiveFeed live = new LiveFeed(new LiveBoard(engine, traffic, platform, moves.view(), c.clock()), c.clock(), LIVE_PERIOD).start();
-        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics);
+        ServerApi api = new ServerApi(engine, store, store, platform, traffic, tokens, live, DashboardFiles.load(), metrics, policy, c.clock());
         InetSocketAddress bound;
         try {
             bound = api.start(c.host(), c.port());
@@ -236,7 +278,7 @@ public final class Server implements AutoCloseable {
         log.info("server API and dashboard on {}, data in {}, store {}{}{}", bound, c.dataDir().toAbsolutePath(), store.url(),
                 webhooksFile.map(f -> ", " + webhooks.size() + " webhook" + (webhooks.size() == 1 ? "" : "s") + " from " + f).orElse(""),
                 c.prometheus() == null ? "" : ", Prometheus at " + PrometheusEndpoint.of(c.prometheus()));
-        return new Server(store, platform, moves, engine, notifier, api, live, bound);
+        return new Server(store, platform, moves, engine, notifier, api, live, bound, policy);
     }
 
     public InetSocketAddress address() {
@@ -259,6 +301,7 @@ public final class Server implements AutoCloseable {
         notifier.close(); // after the engine: the rollbacks of its stop are announced too
         closeQuietly(traffic);
         closeQuietly(platform);
+        policy.close();
         store.close();
     }
 

@@ -82,6 +82,33 @@ public final class ServerClient {
                 .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)));
     }
 
+    /**
+     * Submits a release; with {@code queue}, it waits behind a release holding its services instead of being refused; with
+     * {@code overrideReason}, it goes out in a closed deploy window (an admin token's call; journaled and audited).
+     */
+    public JsonNode submit(String file, String baseDir, String user, String text, boolean queue, String overrideReason) throws Unreachable, ApiError {
+        if (overrideReason == null) {
+            return submit(file, baseDir, user, text, queue);
+        }
+        String query = "?overrideWindow=true&reason=" + java.net.URLEncoder.encode(overrideReason, StandardCharsets.UTF_8) + (queue ? "&queue=true" : "");
+        return send(request("/v1/releases" + query).header(ServerApi.FILE_HEADER, file).header(ServerApi.BASE_DIR_HEADER, baseDir)
+                .header(ServerApi.USER_HEADER, user).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)));
+    }
+
+    /** What the server's policy says of a release file now: deploy windows, approvals, evidence checks, what it forbids. */
+    public JsonNode assess(String file, String baseDir, String text) throws Unreachable, ApiError {
+        return send(request("/v1/policy/assess").header(ServerApi.FILE_HEADER, file).header(ServerApi.BASE_DIR_HEADER, baseDir)
+                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)));
+    }
+
+    /** Approves a release waiting for approval (a named token, not the submitter's). */
+    public JsonNode approve(String id, String user, String reason) throws Unreachable, ApiError {
+        String body = reason == null ? "" : EventJson.MAPPER.createObjectNode().put("reason", reason).toString();
+        return send(request("/v1/releases/" + id + "/approve").header(ServerApi.USER_HEADER, user).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     public JsonNode release(String id) throws Unreachable, ApiError {
         return send(request("/v1/releases/" + id).GET());
     }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code glidepath promote|abort RELEASE}. */
+/** {@code glidepath promote|approve|abort RELEASE}. */
 public final class ControlCommands {
     private ControlCommands() {
     }
@@ -50,6 +50,24 @@ public final class ControlCommands {
         @Override
         void send(ServerClient c, String user) throws ServerClient.Unreachable, ServerClient.ApiError {
             c.promote(release, user);
+        }
+    }
+
+    @Command(name = "approve", mixinStandardHelpOptions = true,
+            description = {"Approves a release waiting for approval under the server's policy (docs/policies.md).",
+                    "Needs a named token with the deployer role ($GLIDEPATH_TOKEN) other than the submitter's."})
+    public static final class Approve extends Control {
+        @picocli.CommandLine.Option(names = "--reason", paramLabel = "TEXT", description = "Why: journaled with the approval and audited.")
+        String reason;
+
+        @Override
+        String verb() {
+            return "approved";
+        }
+
+        @Override
+        void send(ServerClient c, String user) throws ServerClient.Unreachable, ServerClient.ApiError {
+            c.approve(release, user, reason);
         }
     }
 

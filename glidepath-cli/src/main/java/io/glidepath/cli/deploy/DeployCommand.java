@@ -45,11 +45,22 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "When another release holds one of its services, wait for it instead of being refused.")
     boolean queue;
 
+    @Option(names = "--override-window", description = "Deploy even though a deploy window of the server's policy is closed (an admin token; "
+            + "needs --reason; journaled and audited).")
+    boolean overrideWindow;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why the window is overridden.")
+    String reason;
+
     @Option(names = "--output", defaultValue = "text", description = "text or json (the summary as JSON on stdout; progress on stderr).")
     Output output;
 
     @Override
     public Integer call() throws Exception {
+        if (overrideWindow != (reason != null && !reason.isBlank())) {
+            System.err.println("glidepath deploy: --override-window and --reason go together: say why the closed window is overridden");
+            return Main.INVALID_INPUT;
+        }
         ReleaseFile release;
         try {
             release = ReleaseFile.read(file);
@@ -62,7 +73,8 @@ public final class DeployCommand implements Callable<Integer> {
         ServerClient client;
         try {
             client = ServerClient.of(DataDir.of(dataDir));
-            submitted = client.submit(file.toString(), file.toAbsolutePath().getParent().toString(), System.getProperty("user.name", "cli"), text, queue);
+            submitted = client.submit(file.toString(), file.toAbsolutePath().getParent().toString(), System.getProperty("user.name", "cli"), text, queue,
+                    overrideWindow ? reason.strip() : null);
         } catch (ServerClient.Unreachable e) {
             System.err.println("glidepath deploy: " + e.getMessage());
             return Main.UNREACHABLE;
@@ -77,6 +89,16 @@ public final class DeployCommand implements Callable<Integer> {
         }
         String id = submitted.path("id").asText();
         boolean queued = submitted.path("state").asText().equals("QUEUED");
+        if (submitted.has("policy") && output != Output.JSON) {
+            // what the server's policy asks of it: windows, the approval it waits for, the evidence it must pass first
+            java.util.List<String> lines = io.glidepath.cli.plan.PolicyView.lines(submitted.path("policy"));
+            if (!lines.isEmpty() && !lines.get(0).startsWith("policy: none")) {
+                lines.forEach(System.err::println);
+            }
+            if (submitted.path("policy").path("approvals").size() > 0) {
+                System.err.println("release " + id + " waits for approval: someone other than you runs glidepath approve " + id);
+            }
+        }
         if (detach) {
             System.out.println(output == Output.JSON ? submitted.toPrettyString() : (queued ? "queued release " + id + " behind release "
                     + submitted.path("queuedBehind").asText() : "submitted release " + id) + "; follow it with: glidepath status");

@@ -87,6 +87,12 @@ final class Progress {
                         default -> "";
                     };
             case "rollbackDecided" -> releaseState = service == null ? "rolling the release back" : releaseState;
+            case "approval" -> releaseState = switch (e.path("state").asText()) {
+                case "WAITING" -> "waits for approval: glidepath approve " + releaseId + " (someone else with the deployer role)";
+                case "APPROVED" -> "approved by " + e.path("by").asText();
+                default -> "approval timed out";
+            };
+            case "evidence" -> releaseState = "evidence " + e.path("check").asText() + (e.path("passed").asBoolean() ? " passed" : " failed");
             case "finished" -> releaseState = e.path("outcome").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
             case "migration" -> releaseState = "database " + e.path("database").asText() + ": " + e.path("phase").asText().toLowerCase(Locale.ROOT)
                     + " " + e.path("step").asText().toLowerCase(Locale.ROOT).replace('_', ' ');
@@ -141,6 +147,8 @@ final class Progress {
             case "finished" -> e.path("outcome").asText().equals("PROMOTED") || e.path("outcome").asText().equals("UNCHANGED")
                     ? term.green("done") : term.red("done");
             case "verdict" -> e.path("outcome").asText().equals("FAIL") ? term.red("verdict") : term.dim("verdict");
+            case "evidence" -> e.path("passed").asBoolean() ? term.dim("evidence") : term.red("evidence");
+            case "approval" -> e.path("state").asText().equals("TIMED_OUT") ? term.red("approval") : term.dim("approval");
             case "migration" -> List.of("GATE_REFUSED", "FAILED").contains(e.path("step").asText()) ? term.red("database") : term.dim("database");
             default -> term.dim(kind);
         };

@@ -196,7 +196,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static final Set<String> IN_PROGRESS = Set.of("RUNNING", "QUEUED");
+    private static final Set<String> IN_PROGRESS = Set.of("RUNNING", "QUEUED", "AWAITING_APPROVAL");
     private static final Set<String> CONTRACT_OPEN = Set.of("CONTRACT_PENDING", "CONTRACT_WAITING", "STARTED");
 
     /** A release in progress: where it is, and each service's wave and phase. */
@@ -213,6 +213,8 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         String where = r.path("state").asText().equals("QUEUED") ? "queued behind release " + r.path("queuedBehind").asText("(finishing)")
+                : r.path("state").asText().equals("AWAITING_APPROVAL") ? "waits for approval until " + r.path("approvalDeadline").asText()
+                + " (glidepath approve " + r.path("id").asText() + ", by someone else with the deployer role)"
                 : waves > 1 ? "wave " + Math.max(1, current) + " of " + waves : "running";
         System.out.println("RELEASE " + r.path("id").asText() + "  " + where + ", submitted by " + r.path("submittedBy").asText());
         ServicesView.releasePhases(phases).forEach(System.out::println);

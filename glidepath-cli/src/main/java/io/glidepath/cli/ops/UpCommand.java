@@ -60,6 +60,11 @@ public final class UpCommand implements Callable<Integer> {
             description = "Webhooks the server notifies of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
     Path webhooks;
 
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "The server's policy: deploy windows, approvals, required evidence, what releases may run (default "
+                    + "DATA_DIR/server/policy.yaml, read whenever it changes; see docs/policies.md).")
+    Path policy;
+
     @Option(names = "--store", converter = StoreUrlConverter.class, paramLabel = "JDBC_URL",
             description = {"The server's store: " + StoreUrlConverter.DESCRIPTION + ".",
                     "Recorded (without its password) in DATA_DIR/server/store.url for the next up and down;",
@@ -104,6 +109,16 @@ public final class UpCommand implements Callable<Integer> {
             try {
                 WebhooksFile.read(hooks.get());
             } catch (IOException e) {
+                System.err.println("glidepath up: " + e.getMessage());
+                return Main.INVALID_INPUT;
+            }
+        }
+        // so does a bad policy file (the server reads the data directory's own when none is named)
+        Path policyFile = policy != null ? policy.toAbsolutePath() : Server.defaultPolicyFile(dir.root());
+        if (policy != null || Files.exists(policyFile)) {
+            try {
+                io.glidepath.policy.PolicyReader.read(policyFile);
+            } catch (IOException | io.glidepath.policy.InvalidPolicyException e) {
                 System.err.println("glidepath up: " + e.getMessage());
                 return Main.INVALID_INPUT;
             }
@@ -204,6 +219,9 @@ public final class UpCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("server", "--data-dir", dir.root().toString(), "--listen", api.toString(),
                 "--router-admin", admin.toString(), "--router-entry", proxy.toString(), "--store", store.url()));
         webhooks.ifPresent(w -> args.addAll(List.of("--webhooks", w.toString())));
+        if (policy != null) {
+            args.addAll(List.of("--policy", policy.toAbsolutePath().toString()));
+        }
         // secrets go through the child's environment only, never its command line
         Map<String, String> env = new java.util.HashMap<>();
         store.password().ifPresent(p -> env.put(StoreUrl.PASSWORD_ENV, p));

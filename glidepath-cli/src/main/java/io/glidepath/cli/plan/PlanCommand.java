@@ -44,6 +44,8 @@ public final class PlanCommand implements Callable<Integer> {
         Optional<Map<String, RunningService>> running = Optional.empty();
         Optional<com.fasterxml.jackson.databind.JsonNode> traffic = Optional.empty();
         String unknownBecause = null;
+        Optional<com.fasterxml.jackson.databind.JsonNode> policy = Optional.empty();
+        String policyUnknown = null;
         DataDir dir = DataDir.of(dataDir);
         if (dir.endpoints().isEmpty()) {
             unknownBecause = "Glidepath is not running in " + dir.root() + " (start it with: glidepath up)";
@@ -52,6 +54,13 @@ public final class PlanCommand implements Callable<Integer> {
                 com.fasterxml.jackson.databind.JsonNode answer = ServerClient.of(dir).services();
                 running = Optional.of(RunningService.fromServices(answer.path("services")));
                 traffic = Optional.of(answer.path("traffic")).filter(t -> t.has("via"));
+                // the server's policy: which windows, approvals and evidence apply to this release now
+                ServerClient client = ServerClient.of(dir);
+                try {
+                    policy = Optional.of(client.assess(file.toString(), ReleaseFile.baseDir(file).toAbsolutePath().toString(), release.text()));
+                } catch (ServerClient.ApiError e) {
+                    policyUnknown = "the server could not assess it: " + e.getMessage();
+                }
             } catch (ServerClient.Unreachable | ServerClient.ApiError e) {
                 unknownBecause = "could not ask the server: " + e.getMessage();
             }
@@ -63,12 +72,16 @@ public final class PlanCommand implements Callable<Integer> {
             if (!migrations.isEmpty()) {
                 json.set("migrations", migrations.json());
             }
+            policy.ifPresent(p -> json.set("policy", p));
             System.out.print(json.toPrettyString() + "\n");
         } else {
             // the migrations go before the closing lines (what runs now, how to deploy)
             String text = view.text();
             int closing = text.indexOf("\nrunning now:");
-            System.out.print(closing < 0 ? text + migrations.text() : text.substring(0, closing + 1) + migrations.text() + text.substring(closing + 1));
+            String policyText = policy.map(p -> String.join("\n", PolicyView.lines(p)) + "\n")
+                    .orElse(policyUnknown != null ? "policy: unknown (" + policyUnknown + ")\n" : "");
+            String middle = migrations.text() + policyText;
+            System.out.print(closing < 0 ? text + middle : text.substring(0, closing + 1) + middle + text.substring(closing + 1));
         }
         return Main.OK;
     }

@@ -51,6 +51,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Webhooks to notify of releases (default DATA_DIR/server/webhooks.yaml when it exists; see docs/server.md).")
     Path webhooks;
 
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = {"The policy releases must meet: deploy windows, approvals, required evidence, what releases may run on this host",
+                    "(default DATA_DIR/server/policy.yaml; read again whenever it changes, a bad edit keeping the last good one; docs/policies.md)."})
+    Path policy;
+
     @Option(names = "--store", converter = StoreUrlConverter.class, paramLabel = "JDBC_URL",
             description = {"Where releases, journals, tokens and the audit log are kept: " + StoreUrlConverter.DESCRIPTION + ".",
                     "Default: SQLite in DATA_DIR/server/glidepath.db."})
@@ -149,8 +154,11 @@ public final class ServerCommand implements Callable<Integer> {
             if (platform == PlatformChoice.kubernetes) {
                 config = config.withKubernetes(kubernetes(replicaSelector));
             }
+            if (policy != null) {
+                config = config.withPolicy(policy.toAbsolutePath());
+            }
             server = Server.start(config);
-        } catch (InvalidWebhooksException e) {
+        } catch (InvalidWebhooksException | io.glidepath.policy.InvalidPolicyException e) {
             System.err.println("glidepath server: " + e.getMessage());
             return Main.INVALID_INPUT;
         } catch (java.io.IOException | RuntimeException e) {

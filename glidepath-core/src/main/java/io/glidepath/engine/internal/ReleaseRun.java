@@ -71,6 +71,7 @@ public final class ReleaseRun {
     private final Function<String, Previous> previous;
     private final Map<String, ResumePoint> resumeAt;
     private final DatabaseSteps databases;
+    private final PolicySteps policy;
     private final Map<String, ServiceDeployment> deployments = new ConcurrentHashMap<>();
     private final Map<String, Integer> waveOf = new LinkedHashMap<>();
     private final Map<String, String> versionOf = new LinkedHashMap<>();
@@ -104,6 +105,7 @@ public final class ReleaseRun {
         this.previous = previous;
         this.resumeAt = Map.copyOf(resumeAt);
         this.databases = new DatabaseSteps(seams, store, spec, baseDir, events);
+        this.policy = new PolicySteps(seams, store, record, baseDir, events);
         List<List<ServiceSpec>> waves = spec.waves();
         for (int w = 0; w < waves.size(); w++) {
             for (ServiceSpec s : waves.get(w)) {
@@ -153,17 +155,65 @@ public final class ReleaseRun {
         deployments.values().forEach(ServiceDeployment::promote);
     }
 
+    /** Lets a release waiting for approval go on; false when it does not wait (yet, or any more). */
+    public boolean approve(String by, String reason) {
+        return policy.approve(by, reason);
+    }
+
+    /** The approval's deadline while the release waits for one. */
+    public Optional<Instant> awaitingApproval() {
+        return policy.awaiting();
+    }
+
+    /**
+     * The engine is stopping: a release waiting for approval (nothing of it started) is left
+     * unfinished, so that the next server waits again; true when it was one.
+     */
+    public boolean detachIfWaiting() {
+        return policy.detachIfWaiting();
+    }
+
     /** Rolls the release back now (traffic first). */
     public void abort(String who) {
+        policy.abort(who);
         aborted = new Failed(RollbackCause.ABORTED, "aborted by " + who);
         deployments.values().forEach(d -> d.abort(RollbackCause.ABORTED, aborted.reason()));
     }
 
     /**
      * Runs the waves from {@code wavesDone}, then ends the release and calls {@code ended}; then the
-     * kept-warm versions retire after {@code keepPrevious}. Blocking; returns how the release ended.
+     * kept-warm versions retire after {@code keepPrevious}. Blocking; returns how the release ended, or
+     * empty when the engine stopped while it waited for approval (it stays unfinished for the next server).
+     * The server's policy comes first ({@link PolicySteps}): evidence, then the approval.
      */
-    public Outcome run(int wavesDone, Runnable ended) {
+    public Optional<Outcome> run(int wavesDone, Runnable ended) {
+        PolicySteps.Ending before;
+        try {
+            before = policy.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            before = new PolicySteps.Ending(new Failed(RollbackCause.ABORTED, "the engine closed before the release started; nothing was deployed"),
+                    false);
+        }
+        if (before.detached()) {
+            ended.run();
+            return Optional.empty();
+        }
+        if (before.failure() != null) {
+            try {
+                if (!spec.databases().isEmpty()) {
+                    databases.skipContracts("the release never started");
+                }
+                finish(Outcome.CANCELLED, before.failure());
+            } finally {
+                ended.run();
+            }
+            return Optional.of(Outcome.CANCELLED);
+        }
+        return Optional.of(runWaves(wavesDone, ended));
+    }
+
+    private Outcome runWaves(int wavesDone, Runnable ended) {
         List<Wave> waves = spec.stages();
         Failed failure = null;
         boolean changed = !promoted.isEmpty();

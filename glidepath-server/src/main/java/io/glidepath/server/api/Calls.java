@@ -62,6 +62,10 @@ final class Calls {
                 JsonApi.outcome(ctx, e.getMessage());
                 JsonApi.error(ctx, 409, e.getMessage());
             }
+            case PolicyRefusal e -> {
+                JsonApi.outcome(ctx, e.getMessage());
+                JsonApi.json(ctx, e.status(), e.body());
+            }
             case Tokens.Refused e when e.status() == 400 && e.pointer() != null ->
                     JsonApi.fieldErrors(ctx, List.of(new FieldError(e.pointer(), e.getMessage())));
             case Tokens.Refused e -> JsonApi.error(ctx, e.status(), e.getMessage());

@@ -49,13 +49,17 @@ final class ReleaseJson {
         return n;
     }
 
-    /** A queued release's state is QUEUED, with the release it waits for. */
+    /**
+     * A queued release's state is QUEUED, with the release it waits for; one waiting for approval is
+     * AWAITING_APPROVAL, with {@code approvalDeadline}.
+     */
     ObjectNode withQueue(ObjectNode release) {
         String id = release.path("id").asText();
         if (engine.isQueued(id)) {
             release.put("state", "QUEUED");
             engine.queuedBehind(id).ifPresent(h -> release.put("queuedBehind", h));
         }
+        engine.awaitingApproval(id).ifPresent(d -> release.put("state", "AWAITING_APPROVAL").put("approvalDeadline", d.toString()));
         return release;
     }
 

@@ -48,12 +48,19 @@ public final class ServerApi implements AutoCloseable {
 
     public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens, LiveFeed live,
                      DashboardFiles dashboard, ServerMetrics metrics) {
+        this(engine, store, access, platform, router, tokens, live, dashboard, metrics, io.glidepath.policy.Policy::none, io.glidepath.time.Clock.system());
+    }
+
+    /** With the server's policy ({@code policy}: the one in force now) and the clock its deploy windows are read on. */
+    public ServerApi(Engine engine, Store store, AccessStore access, Platform platform, TrafficRouter router, Tokens tokens, LiveFeed live,
+                     DashboardFiles dashboard, ServerMetrics metrics, java.util.function.Supplier<io.glidepath.policy.Policy> policy,
+                     io.glidepath.time.Clock clock) {
         this.dashboard = dashboard;
         this.guard = new Guard(tokens, access, vertx);
         Calls calls = new Calls(vertx);
         this.resources = List.of(
                 new StatusApi(metrics),
-                new ReleasesApi(engine, store, new ReleaseJson(engine), guard, calls),
+                new ReleasesApi(engine, store, new ReleaseJson(engine), guard, calls, policy, clock),
                 new ReleaseStream(engine, store, calls),
                 new ServicesApi(store, platform, router, calls),
                 new LiveApi(live),

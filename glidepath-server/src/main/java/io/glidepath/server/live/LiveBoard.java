@@ -58,7 +58,7 @@ public final class LiveBoard implements LiveSource {
             for (Engine.ServiceInProgress s : p.services()) {
                 services.add(p.queued() ? new LiveSnapshot.Service(s.name(), s.wave(), s.phase(), s.version(), null, null, null) : running(s));
             }
-            releases.add(new LiveSnapshot.Release(id, p.queued() ? LiveSnapshot.State.QUEUED : LiveSnapshot.State.RUNNING, p.record().submittedBy(),
+            releases.add(new LiveSnapshot.Release(id, p.queued() ? LiveSnapshot.State.QUEUED : p.approvalDeadline().isPresent() ? LiveSnapshot.State.AWAITING_APPROVAL : LiveSnapshot.State.RUNNING, p.record().submittedBy(),
                     p.record().submitted(), p.queued() ? engine.queuedBehind(id).orElse(null) : null, services));
         }
         return new LiveSnapshot(clock.now(), WINDOW, releases);

@@ -23,7 +23,7 @@ public record LiveSnapshot(Instant at, Duration window, List<Release> releases) 
         }
     }
 
-    public enum State { RUNNING, QUEUED }
+    public enum State { RUNNING, QUEUED, AWAITING_APPROVAL }
 
     /**
      * One service of a release. {@code route} is null while the service has no route yet (its first
