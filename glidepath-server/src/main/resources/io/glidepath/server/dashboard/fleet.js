@@ -3,7 +3,7 @@
 // wave and phase, the release's journal the ring's name and state (gate, bake) and each failed
 // customer with its reason.
 
-import {h, fill} from './dom.js';
+import {h, fill, duration} from './dom.js';
 
 /** The fleet a service belongs to, or null for a service of its own. */
 export function fleetOf(name) {
@@ -78,5 +78,55 @@ export class RingBox {
     fill(this.dots, dots);
     fill(this.failed, failures.map(([customer, reason]) =>
       h('li', {dataset: {customer}}, h('span', {class: 'customer'}, customer), ' ', h('span', {class: 'reason'}, reason))));
+  }
+}
+
+/**
+ * One line per fleet of a release: customers done of all, failed, and the time left by estimate:
+ * the median time a finished customer took (its first phase to done), times the rounds left at the
+ * parallelism seen so far (the most customers deploying at once). Bakes and gates are not counted.
+ */
+export class FleetSummary {
+  constructor() {
+    this.started = new Map(); // customer's service -> ms of its first phase event
+    this.finished = new Map(); // customer's service -> ms it was done
+    this.parallel = new Map(); // fleet -> most customers seen deploying at once
+    this.el = h('div', {class: 'fleet-summary'});
+  }
+
+  /** Takes a journal event (phase events carry the times). */
+  event(e) {
+    if (e.kind !== 'phase' || fleetOf(e.service || '') === null) return;
+    if (!this.started.has(e.service)) this.started.set(e.service, Date.parse(e.at));
+    if (e.phase === 'DONE') this.finished.set(e.service, Date.parse(e.at));
+  }
+
+  /** Draws each fleet's line from its rings' boxes and the failures known. */
+  render(boxes, failure) {
+    const fleets = new Map();
+    for (const box of boxes) {
+      const f = fleets.get(box.fleet) || {total: 0, done: 0, failed: 0, left: 0, deploying: 0};
+      for (const [service, phase] of box.phases) {
+        const c = countOf(phase, failure(service) !== undefined);
+        f.total++;
+        if (c === 'done') f.done++;
+        else if (c === 'failed' || c === 'rolledBack') f.failed++;
+        else f.left++;
+        if (c === 'deploying') f.deploying++;
+      }
+      fleets.set(box.fleet, f);
+    }
+    const lines = [];
+    for (const [fleet, f] of fleets) {
+      this.parallel.set(fleet, Math.max(this.parallel.get(fleet) || 1, f.deploying));
+      const took = [...this.finished].filter(([s]) => fleetOf(s) === fleet).map(([s, t]) => t - this.started.get(s)).sort((a, b) => a - b);
+      let left;
+      if (f.left === 0) left = 'nothing left';
+      else if (took.length === 0) left = 'time left known after the first customer is done';
+      else left = 'about ' + duration(took[Math.floor((took.length - 1) / 2)] * Math.ceil(f.left / this.parallel.get(fleet))) + ' left';
+      lines.push(h('div', {class: 'fleet-line', dataset: {fleet, done: f.done, total: f.total, failed: f.failed}},
+        h('b', {}, fleet), ': ' + f.done + ' of ' + f.total + ' customers done' + (f.failed ? ', ' + f.failed + ' failed' : '') + ' · ' + left));
+    }
+    fill(this.el, lines);
   }
 }

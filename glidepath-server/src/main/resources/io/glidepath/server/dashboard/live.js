@@ -7,7 +7,7 @@
 import {follow} from './sse.js';
 import {Chart} from './chart.js';
 import {releaseControls} from './controls.js';
-import {fleetOf, RingBox} from './fleet.js';
+import {fleetOf, RingBox, FleetSummary} from './fleet.js';
 import {h, fill, badge, weight, percent, millis, perSecond, clock} from './dom.js';
 
 const KEPT_FINISHED = 5;
@@ -74,6 +74,7 @@ class LiveCard {
     this.ringNames = new Map(); // wave -> ring name, from the journal's wave events
     this.waveStates = new Map(); // wave -> STARTED | GATED | BAKING | DONE
     this.failures = new Map(); // customer's service name -> why it failed (customerFailed)
+    this.fleets = new FleetSummary();
     this.stateEl = h('span', {class: 'state'});
     this.meta = h('span', {class: 'meta'});
     this.controlsBox = h('div', {class: 'controls-box'});
@@ -83,6 +84,7 @@ class LiveCard {
     this.el = h('article', {class: 'release card', dataset: {release: r.id}},
       h('header', {class: 'card-head'},
         h('h2', {}, h('a', {href: '#/releases/' + encodeURIComponent(r.id)}, r.id)), this.stateEl, this.meta, this.controlsBox),
+      this.fleets.el,
       this.wavesEl,
       h('section', {class: 'events'}, h('h3', {}, 'Verdicts and events, newest first'), this.log));
     this.stopStream = follow('/v1/releases/' + encodeURIComponent(r.id) + '/stream', {resume: true, onEvent: (ev) => this.event(ev.data)});
@@ -103,6 +105,7 @@ class LiveCard {
       else this.row(s).update(s, t);
     }
     this.rings.forEach((box) => box.render());
+    this.fleets.render(this.rings.values(), (svc) => this.failures.get(svc));
   }
 
   wave(number) {
@@ -156,6 +159,7 @@ class LiveCard {
     this.log.prepend(logLine(e));
     while (this.log.children.length > LOG_LINES) this.log.lastElementChild.remove();
     if (e.kind === 'phase') this.journalPhase.set(e.service, e.phase);
+    this.fleets.event(e);
     if (e.kind === 'wave') {
       if (e.ring) this.ringNames.set(e.wave, e.ring);
       this.waveStates.set(e.wave, e.state);
@@ -167,6 +171,7 @@ class LiveCard {
       this.rings.forEach((box) => box.render());
     }
     if (e.kind === 'finished') this.finish(e.outcome);
+    if (this.rings.size > 0) this.fleets.render(this.rings.values(), (svc) => this.failures.get(svc));
   }
 
   finish(outcome) {

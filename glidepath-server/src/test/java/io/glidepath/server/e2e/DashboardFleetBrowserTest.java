@@ -106,10 +106,15 @@ class DashboardFleetBrowserTest {
             assertThat(count(d, rest, "waiting")).isEqualTo(3);
             assertThat(d.findElements(By.cssSelector(rest + " .dot"))).hasSize(3);
             assertThat(d.findElements(By.cssSelector(card + " .service"))).as("no row per customer").isEmpty();
+            assertThat(text(d, card + " .fleet-line[data-fleet='web']")).isEqualTo("web: 0 of 4 customers done · time left known after the first "
+                    + "customer is done");
             browser.screenshot("dashboard-fleet-gated");
 
             // the deployer opens the gate from the page; the rest go three at a time, c3 fails its smoke test and rolls back alone
             d.findElement(By.cssSelector(card + " button.promote")).click();
+            // once a customer is done, the others' time left is estimated from it
+            await().atMost(MAX).pollInterval(Duration.ofMillis(50)).until(() -> text(d, card + " .fleet-line[data-fleet='web']")
+                    .matches("web: [1-3] of 4 customers done.* · about \\d+s left"));
             // (each snapshot draws the ring again: read its text until it holds, not once)
             await().atMost(MAX).until(() -> text(d, rest + " .failed li[data-customer='c3']").matches("c3 .*smoke test 'home' failed.*"));
             assertThat(stack.awaitEnd(id, MAX).path("state").asText()).as("within the failure budget the release goes on").isEqualTo("PROMOTED");
@@ -121,6 +126,8 @@ class DashboardFleetBrowserTest {
             assertThat(attribute(d, rest + " .dot[data-customer='c3']", "data-count")).isEqualTo("failed");
             assertThat(text(d, card + " section.wave[data-wave='2'] h3")).isEqualToIgnoringCase("Wave 2 · ring rest");
             assertThat(text(d, card + " .log")).contains("customer c3 (ring rest) failed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> text(d, card + " .fleet-line[data-fleet='web']")
+                    .equals("web: 3 of 4 customers done, 1 failed · nothing left"));
             browser.screenshot("dashboard-fleet-done");
         } catch (Throwable t) {
             browser.screenshot("dashboard-fleet-failure");
