@@ -11,3 +11,16 @@ run_bench() {
   "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -cp "$here/deploy-bench/target/classes:$(cat "$cp_file")" "$@"
 }
+
+# timed LABEL COMMAND...: runs a command five times, prints the median and every run in milliseconds
+timed() {
+  local label="$1" times=() sorted
+  shift
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N)
+    "$@" >/dev/null
+    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+  printf '%-62s %10s ms   (runs: %s)\n' "$label" "${sorted[2]}" "${times[*]}"
+}

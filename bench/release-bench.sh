@@ -13,17 +13,6 @@ run_bench io.glidepath.bench.PlanBench "$files"
 echo
 # the same as a user meets it: one process each, JVM start included (median of 5); the floor first:
 # the same command on the 4-service shop release
-timed() {
-  local label="$1" times=() sorted
-  shift
-  for _ in 1 2 3 4 5; do
-    t0=$(date +%s%N)
-    "$@" >/dev/null
-    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
-  done
-  sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-  printf '%-52s %10s ms   (runs: %s)\n' "$label" "${sorted[2]}" "${times[*]}"
-}
 timed "floor: glidepath validate shop-v1.yaml (4 services)" "$root/glidepath" validate "$root/examples/shop/shop-v1.yaml"
 for cmd in validate plan; do
   timed "glidepath $cmd release-1000.yaml, whole process" "$root/glidepath" "$cmd" "$files/release-1000.yaml" --output json

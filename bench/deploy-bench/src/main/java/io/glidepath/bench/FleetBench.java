@@ -99,7 +99,7 @@ public final class FleetBench {
 
     FleetBench(BenchStack stack, Path tiny) {
         this.stack = stack;
-        this.server = stack.server;
+        this.server = stack == null ? null : stack.server; // none when only writing release files (the plan figures)
         this.tiny = tiny;
     }
 
@@ -124,14 +124,15 @@ public final class FleetBench {
                       stopGrace: 2s
                     route: {pathPrefix: /, drainTimeout: 2s}
                     readiness: {path: /ready, interval: 50ms, deadline: 60s}
+                    smoke: [{name: home, request: {path: /}, expect: {status: 200}}]
                     strategy: blueGreen
                     analysis: {interval: 1s, postPromotion: 1s}
                     keepPrevious: 0s
                     fleet:
                       maxParallel: 10
-                      failureBudget: {max: 2, then: rollback}
                 """.formatted(version, version, tiny));
-        y.append(n == 1 ? "      rings: [{name: all}]\n" : "      rings: [{name: first, customers: [c001]}, {name: early, share: 10%}, {name: wide, share: 30%}, {name: rest}]\n");
+        y.append(n == 1 ? "      rings: [{name: all}]\n" : "      rings: [{name: first, customers: [c001]}, {name: early, share: 10%}, {name: wide, share: 30%}, {name: rest}]\n"
+                + "      failureBudget: {max: 2, then: rollback}\n");
         y.append("      customers:\n");
         for (int i = 1; i <= n; i++) {
             boolean flag = broken && (i == 20 || i == 25 || i == 30);
