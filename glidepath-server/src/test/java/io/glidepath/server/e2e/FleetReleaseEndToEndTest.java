@@ -70,7 +70,8 @@ class FleetReleaseEndToEndTest {
                 String v3 = stack.submit(ShopExample.file("fleet", "fleet-v3.yaml"));
                 JsonNode back = stack.awaitEnd(v3, MAX);
                 assertThat(back.path("state").asText()).as(back.toString()).isEqualTo("ROLLED_BACK");
-                assertThat(back.path("reason").asText()).startsWith("web.c04: ");
+                // c03 and c04 deploy side by side in ring early: whichever fails second exceeds the budget of one
+                assertThat(back.path("reason").asText()).matches("web\\.c0[34]: .*");
                 events = stack.events(v3);
                 List<JsonNode> failed = events.stream().filter(e -> e.path("kind").asText().equals("customerFailed")).toList();
                 assertThat(failed).extracting(e -> e.path("customer").asText()).containsExactlyInAnyOrder("c03", "c04");
