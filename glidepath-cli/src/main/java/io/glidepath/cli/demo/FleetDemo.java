@@ -63,7 +63,8 @@ final class FleetDemo {
         try {
             rows.add(ship(client, dir, users, "fleet-v1.yaml", "PROMOTED", "the first release: v1 to every customer, four at a time"));
             for (String h : customers) {
-                users.add(new LoadGenerator(new LoadGenerator.Config(host, port, List.of("/"), 1, 8, ratePerCustomer, Duration.ofSeconds(10),
+                // 64 users a host with a cookie each: every customer's canary gets about half of them (the split is sticky)
+                users.add(new LoadGenerator(new LoadGenerator.Config(host, port, List.of("/"), 1, 64, ratePerCustomer, Duration.ofSeconds(10),
                         Map.of("Host", h), "X-Version")).start());
             }
             term.line(term.bold("load") + String.format(": %.0f requests/s on each customer's host (%d hosts)", ratePerCustomer, customers.size()));

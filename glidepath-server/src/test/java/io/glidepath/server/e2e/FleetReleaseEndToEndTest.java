@@ -48,8 +48,10 @@ class FleetReleaseEndToEndTest {
             }
             List<LoadGenerator> loads = new ArrayList<>();
             try {
+                // 64 users a host, each with its own cookie: the sticky split gives each customer's canary about half of them (with 8,
+                // a canary could get none, be judged inconclusive, be promoted, and only its watch after promotion catch it)
                 for (String c : CUSTOMERS) {
-                    loads.add(new LoadGenerator(new LoadGenerator.Config("127.0.0.1", stack.proxyPort(), List.of("/"), 1, 8, 25,
+                    loads.add(new LoadGenerator(new LoadGenerator.Config("127.0.0.1", stack.proxyPort(), List.of("/"), 1, 64, 25,
                             Duration.ofSeconds(10), Map.of("Host", c + ".example.test"), "X-Version")).start());
                 }
                 await().atMost(Duration.ofSeconds(10)).until(() -> loads.stream().allMatch(l -> l.requestCount() > 20));
