@@ -8,16 +8,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The README's main job, run the way a user runs it (as a process), checked by its JSON totals. */
-@Execution(ExecutionMode.CONCURRENT) // a lane of its own, beside the crash lane and the other classes: junit-platform.properties
-@ResourceLock(DemoTest.LANE)
 class DemoTest {
-    static final String LANE = "demo-lane";
-
     /** The services the demo started: processes whose data directory is a demo's (other tests may run services meanwhile). */
     static Set<Long> demoInstances() {
         return ProcessHandle.allProcesses().filter(p -> environ(p.pid()).contains("GLIDEPATH_DATA_DIR=" + System.getProperty("java.io.tmpdir")
