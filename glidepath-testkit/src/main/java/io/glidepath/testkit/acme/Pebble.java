@@ -172,7 +172,20 @@ public final class Pebble implements AutoCloseable {
         }
     }
 
+    /**
+     * A free loopback port below Linux's ephemeral range (32768 and up): a port the kernel hands out
+     * for a bind to port 0 (the router under test binds its listeners so, between this pick and
+     * Pebble's start) could be taken meanwhile, and Pebble would exit at start (CI saw it once).
+     */
     private static int freeTcpPort() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
