@@ -76,8 +76,8 @@ class DemoTest {
             assertThat(fleet).containsExactly("fleet-v1 PROMOTED", "fleet-v2 PROMOTED", "fleet-v3 ROLLED_BACK");
             assertThat(r.path("fleet").get(1).path("rings").asText()).isEqualTo("internal (1) > early (3) > rest (8)");
             assertThat(r.path("fleet").get(2).path("failedCustomers").toString()).contains("c03").contains("c04");
-            // it includes aborting the customers still in their canary (each puts its own traffic back first): 1,055 ms once on a loaded CI
-            assertThat(r.path("fleet").get(2).path("releaseRollbackMillis").asLong()).as("decision to every customer back, ms").isBetween(0L, 2_000L);
+            // the updated customers flip back without waiting for those still in their canary (customers do not call each other)
+            assertThat(r.path("fleet").get(2).path("releaseRollbackMillis").asLong()).as("decision to every customer back, ms").isBetween(0L, 1_000L);
             r.path("fleet").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
             assertThat(demo.err()).contains("release v4").contains("release shop-v3").contains("Glidepath is down");
             assertThat(demoInstances()).as("no service the demo started left running").isEmpty();

@@ -14,7 +14,7 @@ final class SideBySide {
     }
 
     static void run(String what, Map<String, Callable<Void>> scenarios) throws InterruptedException {
-        AssertionError failed = new AssertionError("a " + what + " scenario failed (each one's failure is attached)");
+        Map<String, Throwable> failures = new LinkedHashMap<>();
         try (ExecutorService ex = Executors.newFixedThreadPool(scenarios.size())) {
             Map<String, Future<Void>> running = new LinkedHashMap<>();
             scenarios.forEach((name, scenario) -> running.put(name, ex.submit(scenario)));
@@ -22,12 +22,23 @@ final class SideBySide {
                 try {
                     r.getValue().get();
                 } catch (ExecutionException e) {
-                    failed.addSuppressed(new AssertionError(r.getKey() + ": " + e.getCause().getMessage(), e.getCause()));
+                    failures.put(r.getKey(), e.getCause());
                 }
             }
         }
-        if (failed.getSuppressed().length > 0) {
+        if (!failures.isEmpty()) {
+            // the names and the start of each failure in the message itself: a build's summary shows only the message
+            StringBuilder m = new StringBuilder(what + " scenarios failed: " + String.join(", ", failures.keySet()) + " (each one's failure is attached)");
+            failures.forEach((name, e) -> m.append("\n  ").append(name).append(": ").append(start(String.valueOf(e.getMessage()))));
+            AssertionError failed = new AssertionError(m.toString());
+            failures.forEach((name, e) -> failed.addSuppressed(new AssertionError(name + ": " + e.getMessage(), e)));
             throw failed;
         }
+    }
+
+    /** An assertion's message starts with its description on a line of its own: the first 300 characters, on one line. */
+    private static String start(String message) {
+        String line = message.strip().replaceAll("\\s+", " ");
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
 }

@@ -85,6 +85,8 @@ public final class ReleaseRun {
     private final Map<String, List<String>> fleetFailures = new LinkedHashMap<>();
     /** Customers whose failure a restarted server found journaled within the budget: not deployed again. */
     private final Set<String> failedBefore = new HashSet<>();
+    /** Stops of what the rollbacks of {@link #failedBefore} left running, done when the release runs. */
+    private final List<Runnable> leftovers = new ArrayList<>();
     /** Set when a fleet's budget was exceeded with {@code then: keep}: the release stops and nothing flips back. */
     private volatile Failed stopped;
     /** A {@code glidepath promote} for a ring waiting at its manual gate. */
@@ -121,9 +123,9 @@ public final class ReleaseRun {
                 promoted.add(d);
             } else if (at != null && (at.reached() == Phase.ROLLING_BACK || at.reached() == Phase.ROLLED_BACK) && s.fleetMember().isPresent()) {
                 // a customer that failed within its fleet's budget before the restart (recovery resumes no other rollback): its
-                // traffic is back; new instances its rollback had not stopped yet are stopped now
+                // traffic is back; new instances its rollback had not stopped yet are stopped when the release runs
                 failedBefore.add(s.name());
-                at.fresh().forEach(i -> seams.platform().stop(i, s.run().stopGrace()));
+                at.fresh().forEach(i -> leftovers.add(() -> seams.platform().stop(i, s.run().stopGrace())));
                 fleetFailures.computeIfAbsent(s.fleetMember().get().service(), k -> new ArrayList<>()).add(s.name());
             }
         }
@@ -187,6 +189,7 @@ public final class ReleaseRun {
      * The server's policy comes first ({@link PolicySteps}): evidence, then the approval.
      */
     public Optional<Outcome> run(int wavesDone, Runnable ended) {
+        leftovers.forEach(Runnable::run);
         PolicySteps.Ending before;
         try {
             before = policy.run();
@@ -571,9 +574,17 @@ public final class ReleaseRun {
         for (ServiceDeployment d : deployments.values()) {
             d.abort(asked, asked == RollbackCause.ABORTED ? failure.reason() : "release rolling back: " + failure.reason());
         }
+        Set<String> flipping = new HashSet<>();
+        for (ServiceDeployment d : flip) {
+            flipping.add(d.service());
+            d.spec().fleetMember().ifPresent(m -> flipping.add(m.service()));
+        }
         try {
+            // a service still deploying whose new version calls one about to flip back must have its own traffic back first (its
+            // new version may need the new one it calls); the others (a fleet's customers, independent services) flip meanwhile
             for (ServiceDeployment d : deployments.values()) {
-                if (!flip.contains(d) && d.phase() != Phase.UNCHANGED && d.phase() != Phase.DONE && !d.awaitTrafficBack(TRAFFIC_BACK_WAIT)) {
+                if (!flip.contains(d) && d.phase() != Phase.UNCHANGED && d.phase() != Phase.DONE && callsAny(d.service(), flipping)
+                        && !d.awaitTrafficBack(TRAFFIC_BACK_WAIT)) {
                     log.warn("release {}: {} took over {} s to put its traffic back; flipping the rest anyway", record.id(), d.service(),
                             TRAFFIC_BACK_WAIT.toSeconds());
                 }
@@ -601,6 +612,27 @@ public final class ReleaseRun {
         Duration took = seams.clock().since(decided);
         events.emit(new ReleaseEvent.TrafficRestored(now(), null, "every service of the release is back on its previous version "
                 + took.toMillis() + " ms after the decision", took.toMillis()));
+    }
+
+    /** Whether {@code service} depends, directly or through others in the release, on one of {@code targets}. */
+    private boolean callsAny(String service, Set<String> targets) {
+        Map<String, ServiceSpec> byName = new LinkedHashMap<>();
+        spec.services().forEach(s -> byName.put(s.name(), s));
+        List<String> todo = new ArrayList<>(List.of(service));
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            ServiceSpec s = byName.get(todo.removeLast());
+            if (s == null || !seen.add(s.name())) {
+                continue;
+            }
+            for (String callee : s.dependsOn()) {
+                if (targets.contains(callee)) {
+                    return true;
+                }
+                todo.add(callee);
+            }
+        }
+        return false;
     }
 
     /** Atomic rollback, second part: the promoted services' new instances drain and stop. */
