@@ -84,14 +84,16 @@ class DeployEndToEndTest {
     @Test
     void aCanaryWhoseErrorsBeginAfterItsSmokeTestsIsRolledBackWithinTwoIntervalsOfTheOnsetAndUsersSeeNoError() throws Exception {
         startWithV1UnderLoad();
-        String id = stack.submit(Stack.release("v2", Map.of("ERROR_RATE", "100%", "ERROR_AFTER", "3s"),
+        // the errors begin after each instance's first 10 ordinary requests, not a time after its start: a slow start on a busy host
+        // would bring a timed onset forward into the smoke tests (CI saw that)
+        String id = stack.submit(Stack.release("v2", Map.of("ERROR_RATE", "100%", "ERROR_AFTER_REQUESTS", "10"),
                 "    steps: [{weight: 50}, {bake: 30s}]\n"));
         JsonNode r = stack.awaitEnd(id, MAX);
         assertThat(r.path("state").asText()).isEqualTo("ROLLED_BACK");
         assertThat(r.path("reason").asText()).contains("analysis failed 2 intervals in a row").contains("canary error rate");
         List<JsonNode> events = stack.events(id);
         Instant decided = at(events, "rollbackDecided");
-        // each canary instance writes in its log when its errors begin (3 s after its JVM started): the first one is the onset
+        // each canary instance writes in its log when its errors begin: the first one is the onset
         Instant onset = events.stream().filter(e -> e.path("kind").asText().equals("instancesStarted")).findFirst().orElseThrow()
                 .path("instances").findValuesAsText("log").stream().map(DeployEndToEndTest::errorOnset).min(Instant::compareTo).orElseThrow();
         Duration onsetToDecision = Duration.between(onset, decided);
@@ -110,7 +112,8 @@ class DeployEndToEndTest {
         JsonNode r = stack.awaitEnd(stack.submit(Stack.release("v2", Map.of("FAIL_READINESS", "true"), "")
                 .replace("deadline: 20s", "deadline: 3s")), MAX);
         assertThat(r.path("state").asText()).isEqualTo("ROLLED_BACK");
-        assertThat(r.path("reason").asText()).contains("was not ready within 3s (GET /ready: status 503");
+        // its /ready answers 503 once it listens; a busy host may take the whole 3 s to start it, which fails it all the same
+        assertThat(r.path("reason").asText()).containsPattern("was not ready within 3s \\(GET /ready: (status 503|connection refused)");
         assertThat(versionsServing()).containsExactly("v1", "v1");
         assertUsersSawNoFailure();
         assertThat(load.snapshot().byVersion()).containsOnlyKeys("v1");
