@@ -8,6 +8,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * limit, or release files that exhaust the release reader. Each gets a 4xx whose error says what is
  * wrong (never null, never a stack trace), and nothing is made or started.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class BadInputEndToEndTest {
     @TempDir
     Path data;

@@ -22,6 +22,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * through the gateway, and a release without Prometheus queries is refused. No user traffic here:
  * the fake cluster has no gateway data plane.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class KubernetesGatewayEndToEndTest {
     static final Duration MAX = Duration.ofSeconds(90);
     static final String NS = "shop";
