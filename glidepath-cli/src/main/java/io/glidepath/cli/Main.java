@@ -8,6 +8,7 @@ import io.glidepath.cli.deploy.DeployCommand;
 import io.glidepath.cli.ops.DownCommand;
 import io.glidepath.cli.ops.HistoryCommand;
 import io.glidepath.cli.ops.LogsCommand;
+import io.glidepath.cli.ops.ReportCommand;
 import io.glidepath.cli.ops.ShowCommand;
 import io.glidepath.cli.ops.StatusCommand;
 import io.glidepath.cli.ops.UpCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
         version = "glidepath 0.1.0",
         description = "Ships backend services to production with zero downtime.",
         subcommands = {UpCommand.class, DeployCommand.class, StatusCommand.class, ControlCommands.Promote.class, ControlCommands.Approve.class, ControlCommands.Abort.class,
-                HistoryCommand.class, ShowCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class, RestartRouterCommand.class,
+                HistoryCommand.class, ShowCommand.class, ReportCommand.class, LogsCommand.class, ValidateCommand.class, PlanCommand.class, DownCommand.class, DemoCommand.class, RouterCommand.class, SuperviseRouterCommand.class, RestartRouterCommand.class,
                 ServerCommand.class, SampleServiceCommand.class, TokenCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit codes shared by every command. */

@@ -121,6 +121,20 @@ public final class ServerClient {
         return send(request("/v1/releases/" + id + "/events?after=" + after).GET());
     }
 
+    /** A release's sign-off report as JSON. */
+    public JsonNode report(String id) throws Unreachable, ApiError {
+        return send(request("/v1/releases/" + id + "/report").GET());
+    }
+
+    /** A release's sign-off report as the server writes it in Markdown. */
+    public String reportMarkdown(String id) throws Unreachable, ApiError {
+        HttpResponse<String> r = exchange(request("/v1/releases/" + id + "/report?format=markdown").header("Accept", "text/markdown").GET());
+        if (r.statusCode() >= 400) {
+            throw new ApiError(r.statusCode(), parse(r.body()));
+        }
+        return r.body();
+    }
+
     public JsonNode promote(String id, String user) throws Unreachable, ApiError {
         return send(request("/v1/releases/" + id + "/promote").header(ServerApi.USER_HEADER, user).POST(HttpRequest.BodyPublishers.noBody()));
     }
@@ -199,20 +213,23 @@ public final class ServerClient {
     }
 
     private JsonNode send(HttpRequest.Builder b) throws Unreachable, ApiError {
-        HttpResponse<String> r;
+        HttpResponse<String> r = exchange(b);
+        JsonNode body = parse(r.body());
+        if (r.statusCode() >= 400) {
+            throw new ApiError(r.statusCode(), body);
+        }
+        return body;
+    }
+
+    private HttpResponse<String> exchange(HttpRequest.Builder b) throws Unreachable {
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new Unreachable("the server at " + base + " is unreachable (" + e.getClass().getSimpleName() + "); is it running? glidepath status", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unreachable("interrupted", e);
         }
-        JsonNode body = parse(r.body());
-        if (r.statusCode() >= 400) {
-            throw new ApiError(r.statusCode(), body);
-        }
-        return body;
     }
 
     private static JsonNode parse(String text) {

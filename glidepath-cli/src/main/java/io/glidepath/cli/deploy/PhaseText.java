@@ -1,19 +1,13 @@
 package io.glidepath.cli.deploy;
 
-import java.util.Locale;
+import io.glidepath.report.Words;
 
-/** A service's phase in a release as people read it: "waiting", "shifting", "promoted", "rolled back". */
+/** A service's phase in a release as people read it: "waiting", "shifting", "promoted", "rolled back" ({@link Words#phase}). */
 public final class PhaseText {
     private PhaseText() {
     }
 
     public static String of(String phase) {
-        return switch (phase) {
-            case "PENDING" -> "waiting";
-            case "SMOKE_TESTED" -> "smoke-tested";
-            case "PROMOTED" -> "watching";
-            case "DONE" -> "promoted";
-            default -> phase.toLowerCase(Locale.ROOT).replace('_', ' ');
-        };
+        return Words.phase(phase);
     }
 }

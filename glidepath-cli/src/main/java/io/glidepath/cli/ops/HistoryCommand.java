@@ -5,6 +5,7 @@ import io.glidepath.cli.Main;
 import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
+import io.glidepath.report.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,7 +74,6 @@ public final class HistoryCommand implements Callable<Integer> {
     }
 
     static String fmt(Duration d) {
-        long s = d.toSeconds();
-        return s >= 60 ? s / 60 + "m" + (s % 60) + "s" : String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+        return Words.duration(d);
     }
 }

@@ -7,7 +7,9 @@ import io.glidepath.cli.client.ServerClient;
 import io.glidepath.cli.deploy.PhaseText;
 import io.glidepath.cli.options.DataDirOption;
 import io.glidepath.cli.options.OutputOption;
+import io.glidepath.analysis.Verdict;
 import io.glidepath.journal.EventJson;
+import io.glidepath.report.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -81,29 +83,27 @@ public final class ShowCommand implements Callable<Integer> {
             double at = Duration.between(submitted, Instant.parse(e.path("at").asText())).toMillis() / 1000.0;
             out.append(String.format(Locale.ROOT, "  %+8.1fs  %-14s %s%n", at, e.path("service").asText("release"), e.path("message").asText()));
             if (e.path("kind").asText().equals("verdict")) {
-                out.append(String.format(Locale.ROOT, "  %9s  %-14s %s: canary %s errors over %d requests, p99 %s; stable %s over %d, p99 %s%n", "", "",
-                        e.path("outcome").asText(), pct(e.path("canaryErrorRate").asDouble()), e.path("canaryRequests").asLong(),
-                        ms(e.path("canaryP99Millis")), pct(e.path("stableErrorRate").asDouble()), e.path("stableRequests").asLong(),
-                        ms(e.path("stableP99Millis"))));
+                out.append(String.format(Locale.ROOT, "  %9s  %-14s %s: %s%n", "", "", e.path("outcome").asText(), Words.figures(
+                        e.path("canaryRequests").asLong(), e.path("canaryErrorRate").asDouble(), millis(e.path("canaryP99Millis")),
+                        e.path("stableRequests").asLong(), e.path("stableErrorRate").asDouble(), millis(e.path("stableP99Millis")))));
                 for (JsonNode m : e.path("metrics")) {
-                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s: evidence %.2f%s%n", "", "", m.path("metric").asText(),
-                            m.path("eValue").asDouble(), m.hasNonNull("ratio") ? String.format(Locale.ROOT, ", ratio %.2fx (%.2f-%.2fx)",
-                                    m.path("ratio").asDouble(), m.path("low").asDouble(), m.path("high").asDouble()) : ""));
+                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s%n", "", "", Words.metric(new Verdict.MetricEvidence(m.path("metric").asText(),
+                            m.path("eValue").asDouble(), number(m, "ratio"), number(m, "low"), number(m, "high")))));
                 }
                 if (e.hasNonNull("evidence")) {
-                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   evidence %.2f of %.0f needed to roll back%n", "", "",
-                            e.path("evidence").asDouble(), e.path("needed").asDouble()));
+                    out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s%n", "", "", Words.evidence(e.path("evidence").asDouble(),
+                            e.path("needed").asDouble())));
                 }
             }
         }
         return out.toString();
     }
 
-    private static String pct(double rate) {
-        return String.format(Locale.ROOT, "%.2f%%", rate * 100);
+    private static Double millis(JsonNode millis) {
+        return millis.isNumber() ? millis.asDouble() : null;
     }
 
-    private static String ms(JsonNode millis) {
-        return millis.isNumber() ? String.format(Locale.ROOT, "%.0f ms", millis.asDouble()) : "n/a";
+    private static Double number(JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.path(field).asDouble() : null;
     }
 }

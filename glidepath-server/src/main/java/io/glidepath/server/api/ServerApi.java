@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The server's REST and SSE API (Vert.x Web). Every call needs a bearer token whose role allows it
  * (viewer reads, deployer deploys, admin manages tokens; {@link Guard}); every call that changes
  * something is written to the audit log with the token's name and how it ended. The resources:
- * {@link ReleasesApi}, {@link ReleaseStream}, {@link ServicesApi}, {@link LiveApi}, {@link AccessApi},
+ * {@link ReleasesApi}, {@link ReleaseStream}, {@link ReportApi}, {@link ServicesApi}, {@link LiveApi}, {@link AccessApi},
  * {@link StatusApi}. The web dashboard's static files are served without a token, everything else
  * needs one. Every error answer is JSON with a message; bodies are bounded in size and depth.
  */
@@ -62,6 +62,7 @@ public final class ServerApi implements AutoCloseable {
                 new StatusApi(metrics),
                 new ReleasesApi(engine, store, new ReleaseJson(engine), guard, calls, policy, clock),
                 new ReleaseStream(engine, store, calls),
+                new ReportApi(store, calls),
                 new ServicesApi(store, platform, router, calls),
                 new LiveApi(live),
                 new AccessApi(tokens, access, guard, calls));

@@ -25,7 +25,7 @@ public final class DashboardFiles {
     static final String RESOURCES = "/io/glidepath/server/dashboard/";
     /** Every file the page uses; index.html is also the answer to {@code /} and {@code /ui/}. */
     static final List<String> FILES = List.of("index.html", "style.css", "app.js", "api.js", "sse.js", "dom.js", "chart.js", "controls.js",
-            "live.js", "fleet.js", "history.js", "favicon.svg");
+            "live.js", "fleet.js", "history.js", "report.js", "favicon.svg");
     public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

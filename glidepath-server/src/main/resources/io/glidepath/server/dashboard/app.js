@@ -1,10 +1,11 @@
 // The dashboard's entry: signing in with a token (typed, or given once in the URL fragment
 // #token=..., which browsers never send to the server), the caller's role, and the views:
-// #/live (default), #/history, #/releases/ID.
+// #/live (default), #/history, #/releases/ID, #/releases/ID/report.
 
 import {api, token, whenUnauthorized} from './api.js';
 import {showLive} from './live.js';
 import {showHistory, showRelease} from './history.js';
+import {showReport} from './report.js';
 import {fill} from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -56,11 +57,13 @@ function route() {
   stopView();
   const view = $('view');
   const hash = location.hash || '#/live';
-  const release = hash.match(/^#\/releases\/(.+)$/);
+  const report = hash.match(/^#\/releases\/([^/]+)\/report$/);
+  const release = report ? report : hash.match(/^#\/releases\/(.+)$/);
   document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('current', hash.startsWith(a.getAttribute('href'))
     || (release !== null && a.id === 'nav-history')));
   fill(view);
-  if (release) stopView = showRelease(view, decodeURIComponent(release[1]), session);
+  if (report) stopView = showReport(view, decodeURIComponent(report[1]));
+  else if (release) stopView = showRelease(view, decodeURIComponent(release[1]), session);
   else if (hash.startsWith('#/history')) stopView = showHistory(view);
   else stopView = showLive(view, session);
 }

@@ -55,6 +55,8 @@ export function showRelease(root, id, session) {
     if (controls && !running) controls.finished();
     fill(head,
       h('h1', {}, 'Release ' + r.id, ' ', badge(r.state)),
+      h('p', {}, h('a', {class: 'report-link', href: '#/releases/' + encodeURIComponent(r.id) + '/report'},
+        running ? 'Sign-off report (so far)' : 'Sign-off report')),
       h('p', {class: 'meta'}, 'file ' + r.file + ' · submitted by ' + r.submittedBy + ' · ' + clock(r.submitted),
         r.finished ? ' · took ' + duration(Date.parse(r.finished) - Date.parse(r.submitted)) : '',
         r.queuedBehind ? ' · queued behind ' + r.queuedBehind : ''),

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * sample service as processes, load through the router): a deployer signs in and watches a canary
  * step from 10% to 40% with its charts filling; a viewer, in another tab, sees the same release and
  * no buttons (and the API refuses it an abort anyway); the deployer aborts from the page and the
- * release rolls back; its timeline is in the history. The tokens never show in the page, its URL
+ * release rolls back; its timeline is in the history, and its sign-off report. The tokens never show in the page, its URL
  * or the logs. Screenshots go to target/screenshots/.
  */
 class DashboardBrowserTest {
@@ -164,6 +164,22 @@ class DashboardBrowserTest {
             assertThat(text(d, ".timeline")).contains("canary v2 at 10%").contains("canary v2 at 40%").contains("aborted by release-bot");
             assertThat(d.findElements(By.cssSelector(".release-head button"))).as("a finished release has no buttons").isEmpty();
             browser.screenshot("dashboard-release-timeline");
+
+            // its sign-off report: the rollback's cause, who aborted it, every verdict with its figures, and the Markdown to file
+            d.findElement(By.cssSelector(".release-head a.report-link")).click();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !d.findElements(By.cssSelector(".report table[data-table='verdicts']")).isEmpty());
+            assertThat(d.getCurrentUrl()).endsWith("#/releases/" + id + "/report");
+            assertThat(text(d, ".report h1")).isEqualTo("Sign-off report: release " + id);
+            assertThat(text(d, ".report")).contains("Cause: aborted").contains("Traffic back on the previous versions: ");
+            assertThat(text(d, ".report table[data-table='people']")).contains("release-bot aborted the release (glidepath abort)");
+            long verdicts = stack.events(id).stream().filter(e -> e.path("kind").asText().equals("verdict")).count();
+            assertThat(d.findElements(By.cssSelector(".report table[data-table='verdicts'] tbody tr"))).hasSize((int) verdicts);
+            assertThat(text(d, ".report table[data-table='verdicts']")).contains("canary 10%").contains("canary 40%").contains("errors over");
+            d.findElement(By.cssSelector(".report button.download-markdown")).click();
+            await().atMost(Duration.ofSeconds(10)).until(() -> text(d, ".report pre.markdown").startsWith("# Sign-off report: release " + id));
+            assertThat(d.findElement(By.cssSelector(".report-markdown a")).getDomAttribute("download")).isEqualTo("report-" + id + ".md");
+            assertThat(d.getPageSource()).doesNotContain(deployer);
+            browser.screenshot("dashboard-release-report");
         } catch (Throwable t) {
             browser.screenshot("dashboard-failure");
             throw t;

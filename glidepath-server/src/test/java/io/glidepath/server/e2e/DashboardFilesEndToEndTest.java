@@ -37,7 +37,7 @@ class DashboardFilesEndToEndTest {
 
             // every file the page and its modules name is served, with its type
             List<String> named = named(page.body(), "(?:src|href)=\"/ui/([^\"]+)\"");
-            for (String js : List.of("app.js", "api.js", "sse.js", "dom.js", "chart.js", "controls.js", "live.js", "fleet.js", "history.js")) {
+            for (String js : List.of("app.js", "api.js", "sse.js", "dom.js", "chart.js", "controls.js", "live.js", "fleet.js", "history.js", "report.js")) {
                 HttpResponse<String> f = get(stack, "/ui/" + js, null);
                 assertThat(f.statusCode()).as(js).isEqualTo(200);
                 assertThat(f.headers().firstValue("Content-Type")).as(js).hasValue("text/javascript; charset=utf-8");

@@ -71,6 +71,13 @@ class PolicyEndToEndTest {
             assertThat(events).filteredOn(e -> e.path("state").asText().equals("APPROVED")).singleElement()
                     .satisfies(e -> assertThat(e.path("message").asText()).isEqualTo("approved by bob: checked the diff"));
             assertThat(call(stack, bob, "POST", "/v1/releases/" + id + "/approve", null).statusCode()).as("it ended").isEqualTo(409);
+            // its sign-off report: the approval, by whom and why, and who did what
+            JsonNode report = json(call(stack, alice, "GET", "/v1/releases/" + id + "/report", null));
+            assertThat(report.at("/release/state").asText()).isEqualTo("PROMOTED");
+            assertThat(report.at("/policy/approval/state").asText()).isEqualTo("APPROVED");
+            assertThat(report.at("/policy/approval/by").asText()).isEqualTo("bob");
+            assertThat(report.at("/policy/approval/reason").asText()).isEqualTo("checked the diff");
+            assertThat(report.path("people").findValuesAsText("who")).containsExactly("alice", "bob");
 
             // a window closed now, in UTC, every day: the server reads the edit without a restart
             LocalTime now = LocalTime.now(ZoneOffset.UTC);
@@ -118,6 +125,11 @@ class PolicyEndToEndTest {
             stack.awaitEnd(second, Duration.ofSeconds(60));
             assertThat(stack.events(second)).filteredOn(e -> e.path("kind").asText().equals("policy")).singleElement()
                     .satisfies(e -> assertThat(e.path("override").asText()).contains("closed window 'freeze'").endsWith(": " + reason));
+            // the override in its sign-off report: the policy's section and who did what
+            String md = call(stack, stack.token, "GET", "/v1/releases/" + second + "/report?format=markdown", null).body();
+            assertThat(md).contains("- **Deploy window:** overridden by server.token (token server.token, closed window 'freeze' until ")
+                    .contains("| server.token | overrode the closed deploy window (token server.token, closed window 'freeze' until ")
+                    .contains("): " + reason + " |");
 
             JsonNode audit = stack.get("/v1/audit?limit=100");
             assertThat(audit.path("entries").isMissingNode() ? audit.toString() : audit.path("entries").toString())
