@@ -319,12 +319,12 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Lets a manual pause of the release go on (every service paused in it). False when it is not running. */
-    public boolean promote(String releaseId) {
+    public boolean promote(String releaseId, String who) {
         ReleaseRun r = running.get(releaseId);
         if (r == null) {
             return false;
         }
-        r.promote();
+        r.promote(who);
         return true;
     }
 

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
 final class ReportFold {
     /** Who an abort names: "aborted by alice", "aborted by bob while it waited for approval; ...". */
     private static final Pattern ABORTED_BY = Pattern.compile("^aborted by (.+?)(?: while | before |;|$)");
+    /** Who a promote names: "step 2 of 4 done: promote by alice received at 10%", "promote by bob received: ring early begins". */
+    private static final Pattern PROMOTE_BY = Pattern.compile("promote by (\\S+) received");
     /** What a token's name or a user the CLI names may hold: a phrase such as "the server stopping" is no one. */
     private static final Pattern NAME = Pattern.compile("[\\w.@-]{1,64}");
 
@@ -44,6 +46,8 @@ final class ReportFold {
     private final Optional<ReleaseSpec> spec;
 
     private Instant started;
+    /** Who opened the ring gate about to start, from the note the engine journals just before (older journals: nobody). */
+    private String gateOpenedBy;
     private boolean queued;
     private final Map<String, List<SignOffReport.PhaseAt>> phases = new LinkedHashMap<>();
     private final Map<String, Phase> phaseNow = new LinkedHashMap<>();
@@ -123,9 +127,11 @@ final class ReportFold {
             case ReleaseEvent.StepDone d -> {
                 stepsOf.put(d.service(), d.of());
                 if (manualPause(d)) {
-                    acts.add(new Act(d.at(), null, "let " + d.service() + " go on from its manual pause (glidepath promote): " + d.message()));
+                    acts.add(new Act(d.at(), promoter(d.message()), "let " + d.service() + " go on from its manual pause (glidepath promote): "
+                            + d.message()));
                 }
             }
+            case ReleaseEvent.Note n when n.service() == null && PROMOTE_BY.matcher(n.message()).find() -> gateOpenedBy = promoter(n.message());
             case ReleaseEvent.WaveChanged w -> wave(w);
             case ReleaseEvent.MigrationChanged m -> migration(m);
             case ReleaseEvent.PolicyApplied p -> {
@@ -165,6 +171,12 @@ final class ReportFold {
     }
 
     /** A done step that was a {@code {pause: manual}}: someone promoted it. */
+    /** The name a promote's message holds (journals before promotes named anyone hold none: null). */
+    private static String promoter(String message) {
+        Matcher m = PROMOTE_BY.matcher(message);
+        return m.find() && NAME.matcher(m.group(1)).matches() ? m.group(1) : null;
+    }
+
     private boolean manualPause(ReleaseEvent.StepDone d) {
         return spec.flatMap(s -> s.service(d.service())).map(ServiceSpec::steps)
                 .filter(steps -> d.step() >= 1 && d.step() <= steps.size() && steps.get(d.step() - 1) instanceof Step.ManualPause).isPresent();
@@ -180,7 +192,8 @@ final class ReportFold {
                 x.started = w.at();
                 wave = w.wave();
                 if (x.gated != null) {
-                    acts.add(new Act(w.at(), null, "opened the manual gate of ring " + w.ring() + " (glidepath promote)"));
+                    acts.add(new Act(w.at(), gateOpenedBy, "opened the manual gate of ring " + w.ring() + " (glidepath promote)"));
+                    gateOpenedBy = null;
                 }
             }
             case DONE -> x.done = w.at();

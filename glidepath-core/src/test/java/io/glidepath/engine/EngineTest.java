@@ -218,7 +218,7 @@ class EngineTest extends EngineFixture {
                 if (pausedAt[0] == null) {
                     pausedAt[0] = t;
                 } else if (Duration.between(pausedAt[0], t).toMinutes() >= 10) {
-                    engine.promote(id[0]);
+                    engine.promote(id[0], "alice");
                 }
             }
             return new TrackFigures(200, 0, Map.of(99.0, 15.0));
@@ -229,7 +229,7 @@ class EngineTest extends EngineFixture {
         engine.awaitAll(Duration.ofSeconds(20));
         assertThat(store.release(id[0]).orElseThrow().outcome()).contains(Outcome.PROMOTED);
         assertThat(router.weights()).containsSubsequence(2000, 6000);
-        assertThat(messages(id[0])).contains("paused at 20%: waiting for glidepath promote", "step 2 of 3 done: promote received at 20%: going on");
+        assertThat(messages(id[0])).contains("paused at 20%: waiting for glidepath promote", "step 2 of 3 done: promote by alice received at 20%: going on");
     }
 
     @Test

@@ -218,7 +218,7 @@ class FleetReleaseTest extends EngineFixture {
         // the release must still wait: nothing of ring early starts
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> platform.registry.instances().stream()
                 .filter(i -> i.version().equals("2")).map(Instance::service).distinct().toList().equals(List.of("web.c1")));
-        assertThat(engine.promote(r.id())).isTrue();
+        assertThat(engine.promote(r.id(), "alice")).isTrue();
         engine.awaitAll(Duration.ofSeconds(30));
         assertThat(store.release(r.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
         List<ReleaseEvent> events = events(r.id());
@@ -228,7 +228,7 @@ class FleetReleaseTest extends EngineFixture {
         Instant ringTwo = events.stream().filter(e -> e instanceof ReleaseEvent.WaveChanged w && w.state() == WaveState.GATED).findFirst().orElseThrow().at();
         assertThat(Duration.between(baking.at(), ringTwo)).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
         assertThat(events.stream().map(ReleaseEvent::message)).contains("ring early waits for glidepath promote (its manual gate) before web.c2, web.c3, web.c4",
-                "promote received: ring early begins");
+                "promote by alice received: ring early begins");
     }
 
     @Test

@@ -196,18 +196,18 @@ class SignOffReportTest extends EngineFixture {
                 "r.yaml", EngineTest.source("2.0.0", "    steps: [{weight: 10}, {pause: manual}, {weight: 50}, {pause: manual}]\n"), Path.of("."), "alice");
         clock.autoAdvance(true);
         await().atMost(Duration.ofSeconds(10)).until(() -> store.events(r.id(), 0).stream().anyMatch(e -> e.event().message().contains("paused at 10%")));
-        assertThat(engine.promote(r.id())).isTrue();
+        assertThat(engine.promote(r.id(), "bob")).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> store.events(r.id(), 0).stream().anyMatch(e -> e.event().message().contains("paused at 50%")));
         assertThat(engine.abort(r.id(), "carol")).isTrue();
         engine.awaitAll(Duration.ofSeconds(20));
         SignOffReport report = report(r);
 
-        assertThat(report.people()).extracting(SignOffReport.Act::who).containsExactly("alice", null, "carol");
+        assertThat(report.people()).extracting(SignOffReport.Act::who).containsExactly("alice", "bob", "carol");
         assertThat(report.people().get(1).what()).startsWith("let catalog go on from its manual pause (glidepath promote): step 2 of 4 done");
         assertThat(report.people().get(2).what()).isEqualTo("aborted the release (glidepath abort)");
         assertThat(report.outcome().rollback().cause()).isEqualTo(RollbackCause.ABORTED);
         assertThat(report.outcome().rollback().service()).as("no service failed: someone aborted").isNull();
-        assertThat(report.markdown()).contains("| (not journaled; glidepath audit names the token) | let catalog go on from its manual pause",
+        assertThat(report.markdown()).contains("| bob | let catalog go on from its manual pause",
                 "| carol | aborted the release (glidepath abort) |", "- **Cause:** aborted\n");
         assertThat(Set.of(report.release().state())).containsExactly("ROLLED_BACK");
     }

@@ -85,6 +85,8 @@ public final class ReleaseRun {
     private final Map<String, List<String>> fleetFailures = new LinkedHashMap<>();
     /** Customers whose failure a restarted server found journaled within the budget: not deployed again. */
     private final Set<String> failedBefore = new HashSet<>();
+    /** Who opened a ring's manual gate (glidepath promote), for the journal. */
+    private volatile String gateOpenedBy;
     /** Stops of what the rollbacks of {@link #failedBefore} left running, done when the release runs. */
     private final List<Runnable> leftovers = new ArrayList<>();
     /** Set when a fleet's budget was exceeded with {@code then: keep}: the release stops and nothing flips back. */
@@ -152,9 +154,10 @@ public final class ReleaseRun {
     }
 
     /** Lets every manual pause of the release go on, and a fleet's ring waiting at its gate begin. */
-    public void promote() {
+    public void promote(String who) {
+        gateOpenedBy = who;
         gateOpened = true;
-        deployments.values().forEach(ServiceDeployment::promote);
+        deployments.values().forEach(d -> d.promote(who));
     }
 
     /** Lets a release waiting for approval go on; false when it does not wait (yet, or any more). */
@@ -474,7 +477,7 @@ public final class ReleaseRun {
         if (aborted != null) {
             return aborted;
         }
-        events.emit(new ReleaseEvent.Note(now(), null, "promote received: ring " + ring + " begins"));
+        events.emit(new ReleaseEvent.Note(now(), null, "promote by " + gateOpenedBy + " received: ring " + ring + " begins"));
         return null;
     }
 

@@ -76,6 +76,8 @@ public final class ServiceDeployment {
     private volatile Phase phase = Phase.PENDING;
     private volatile boolean rollingBack;
     private volatile boolean promoteRequested;
+    /** Who let the last manual pause go on (glidepath promote), for the journal. */
+    private volatile String promotedBy;
     private volatile RollbackListener rollbackListener = (f, decided) -> { };
     private List<Instance> fresh = List.of();
     private long generation;
@@ -155,7 +157,8 @@ public final class ServiceDeployment {
     }
 
     /** Lets a manual pause go on to the next step (or promotion). */
-    public void promote() {
+    public void promote(String who) {
+        promotedBy = who;
         promoteRequested = true;
     }
 
@@ -324,12 +327,13 @@ public final class ServiceDeployment {
         analysis.conclude();
     }
 
-    /** A manual pause: the canary is still judged every interval until {@code glidepath promote}. */
-    void awaitPromotion() throws Failed, InterruptedException {
+    /** A manual pause: the canary is still judged every interval until {@code glidepath promote}; returns who promoted. */
+    String awaitPromotion() throws Failed, InterruptedException {
         promoteRequested = false;
         while (!promoteRequested) {
             analysis.watch(spec.analysis().interval(), false);
         }
+        return promotedBy;
     }
 
     RouteState route(RouteSpec next, String message) throws Failed {

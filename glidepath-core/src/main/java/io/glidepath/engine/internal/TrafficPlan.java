@@ -85,6 +85,7 @@ sealed interface TrafficPlan {
             }
             for (int n = first; n < steps.size(); n++) {
                 Step step = steps.get(n);
+                String promotedBy = null;
                 d.failIfFailed();
                 switch (step) {
                     case Step.Mirror m -> {
@@ -104,11 +105,11 @@ sealed interface TrafficPlan {
                     case Step.ManualPause p -> {
                         d.emit(new ReleaseEvent.Note(d.now(), d.spec().name(), "paused " + (mirror > 0 ? "mirroring " + percent(mirror)
                                 : "at " + percent(weight)) + ": waiting for glidepath promote"));
-                        d.awaitPromotion();
+                        promotedBy = d.awaitPromotion();
                     }
                 }
                 d.emit(new ReleaseEvent.StepDone(d.now(), d.spec().name(), "step " + (n + 1) + " of " + steps.size() + " done: "
-                        + what(step, weight, mirror), n + 1, steps.size()));
+                        + what(step, weight, mirror, promotedBy), n + 1, steps.size()));
             }
         }
 
@@ -119,13 +120,13 @@ sealed interface TrafficPlan {
             d.mirroring(true);
         }
 
-        private static String what(Step step, int weight, int mirror) {
+        private static String what(Step step, int weight, int mirror, String promotedBy) {
             String at = mirror > 0 ? "mirroring " + percent(mirror) : "at " + percent(weight);
             return switch (step) {
                 case Step.Mirror m -> "mirroring " + percent(mirror) + " to the canary";
                 case Step.Weight w -> "canary at " + percent(weight);
                 case Step.Bake b -> "baked " + Durations.format(b.duration()) + " " + at;
-                case Step.ManualPause p -> "promote received " + at + ": going on";
+                case Step.ManualPause p -> "promote by " + promotedBy + " received " + at + ": going on";
             };
         }
     }

@@ -300,7 +300,7 @@ final class ReleasesApi implements ApiRoutes {
     private void control(RoutingContext ctx, boolean promote) {
         String id = ctx.pathParam("id");
         String user = Guard.caller(ctx).who();
-        boolean done = promote ? engine.promote(id) : engine.abort(id, user);
+        boolean done = promote ? engine.promote(id, user) : engine.abort(id, user);
         if (!done) {
             calls.blocking(ctx, () -> store.release(id), r -> JsonApi.error(ctx, r.isEmpty() ? 404 : 409, r.isEmpty() ? "no release " + id
                     : "release " + id + " is not running" + r.get().outcome().map(o -> " (it ended " + o + ")").orElse("")));
