@@ -47,11 +47,15 @@ export function showRelease(root, id, session) {
   let start = null;
   let stopped = false;
   let controls = null;
+  let controlsFor = null; // the state the buttons were made for: an approved release gets Promote instead of Approve
 
   const refresh = () => api('/v1/releases/' + encodeURIComponent(id)).then((r) => {
     if (stopped) return;
-    const running = r.state === 'RUNNING' || r.state === 'QUEUED';
-    if (!controls && running && session.canDeploy) controls = releaseControls(id, {canPromote: r.state === 'RUNNING'});
+    const running = r.state === 'RUNNING' || r.state === 'QUEUED' || r.state === 'AWAITING_APPROVAL';
+    if (running && session.canDeploy && controlsFor !== r.state) {
+      controls = releaseControls(id, {canPromote: r.state === 'RUNNING', canApprove: r.state === 'AWAITING_APPROVAL'});
+      controlsFor = r.state;
+    }
     if (controls && !running) controls.finished();
     fill(head,
       h('h1', {}, 'Release ' + r.id, ' ', badge(r.state)),
@@ -75,7 +79,7 @@ export function showRelease(root, id, session) {
       const e = ev.data;
       if (start === null) start = Date.parse(e.at);
       timeline.append(timelineEntry(e, start));
-      if (e.kind === 'phase' || e.kind === 'finished' || e.kind === 'wave') refresh();
+      if (e.kind === 'phase' || e.kind === 'finished' || e.kind === 'wave' || e.kind === 'approval') refresh();
     },
   });
   return () => {

@@ -96,7 +96,7 @@ class LiveCard {
       this.state = r.state;
       this.el.dataset.state = r.state;
       fill(this.stateEl, badge(r.state));
-      this.controls = this.session.canDeploy ? releaseControls(r.id, {canPromote: r.state === 'RUNNING'}) : null;
+      this.controls = this.session.canDeploy ? releaseControls(r.id, {canPromote: r.state === 'RUNNING', canApprove: r.state === 'AWAITING_APPROVAL'}) : null;
       fill(this.controlsBox, this.controls ? this.controls.el : null);
     }
     fill(this.meta, 'by ' + r.submittedBy + ', ' + clock(r.submitted), r.queuedBehind ? ' · queued behind ' + r.queuedBehind : '');

@@ -190,6 +190,41 @@ class DashboardBrowserTest {
                 .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(deployer).doesNotContain(viewer));
     }
 
+    @Test
+    void aSecondDeployerApprovesAWaitingReleaseFromThePageWithAReason() throws Exception {
+        java.nio.file.Files.createDirectories(data.resolve("server"));
+        java.nio.file.Files.writeString(data.resolve("server/policy.yaml"), """
+                approvals:
+                  - name: shop-two-people
+                    services: [shop]
+                    timeout: 10m
+                """);
+        stack = Stack.start(data);
+        String bob = token("bob", "deployer");
+        String id = stack.submit(Stack.release("v1", Map.of(), ""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stack.get("/v1/releases/" + id).path("state").asText().equals("AWAITING_APPROVAL"));
+        browser = HeadlessChromium.start();
+        ChromeDriver d = browser.driver;
+        try {
+            d.get("http://127.0.0.1:" + stack.server.address().getPort() + "/#token=" + bob);
+            String card = "article[data-release='" + id + "']";
+            await().atMost(Duration.ofSeconds(10)).until(() -> !d.findElements(By.cssSelector(card + " button.approve")).isEmpty());
+            assertThat(d.findElements(By.cssSelector(card + " button.promote"))).as("nothing to promote before the approval").isEmpty();
+            d.findElement(By.cssSelector(card + " button.approve")).click();
+            assertThat(stack.get("/v1/releases/" + id).path("state").asText()).as("nothing sent before the confirmation").isEqualTo("AWAITING_APPROVAL");
+            d.findElement(By.cssSelector(card + " input.approve-reason")).sendKeys("read the diff in the dashboard");
+            d.findElement(By.cssSelector(card + " button.confirm-approve")).click();
+            await().atMost(Duration.ofSeconds(10)).until(() -> text(d, card + " .control-status").equals("approved: the release goes on"));
+            browser.screenshot("dashboard-approved");
+            assertThat(stack.awaitEnd(id, MAX).path("state").asText()).isEqualTo("PROMOTED");
+            assertThat(stack.events(id)).filteredOn(e -> e.path("kind").asText().equals("approval") && e.path("state").asText().equals("APPROVED"))
+                    .singleElement().satisfies(e -> assertThat(e.path("message").asText()).isEqualTo("approved by bob: read the diff in the dashboard"));
+        } catch (Throwable t) {
+            browser.screenshot("dashboard-approval-failure");
+            throw t;
+        }
+    }
+
     private static Logger root() {
         return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
