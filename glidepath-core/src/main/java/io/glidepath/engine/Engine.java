@@ -15,6 +15,7 @@ import io.glidepath.journal.StoredEvent;
 import io.glidepath.migration.MigrationSetupException;
 import io.glidepath.platform.Instance;
 import io.glidepath.policy.PolicyTerms;
+import io.glidepath.policy.WindowGuard;
 import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
@@ -63,6 +64,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, ReleaseRun> running = new ConcurrentHashMap<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private boolean closing; // guarded by this: once closing, queued releases are cancelled, not started
+    private volatile WindowGuard windows = WindowGuard.NONE;
 
     public Engine(EngineSeams seams, Store store) {
         this(seams, store, Optional.empty());
@@ -168,6 +170,15 @@ public final class Engine implements AutoCloseable {
                 deadline, terms.evidence(), terms.override().orElse(null)));
     }
 
+    /**
+     * The server's deploy windows, asked again when a release that waited (in the queue, or for an
+     * approval) is about to start: a window that closed meanwhile ends it CANCELLED, nothing deployed,
+     * unless an admin overrode the window at submission.
+     */
+    public void windows(WindowGuard guard) {
+        this.windows = guard;
+    }
+
     /** What an approval came to. */
     public enum Approval {
         /** The release goes on. */
@@ -201,7 +212,7 @@ public final class Engine implements AutoCloseable {
                 + ": " + String.join(", ", spec.services().stream().map(s -> s.name() + " " + s.version()).toList())
                 + (waves.size() > 1 ? " in " + waves.size() + " waves" : ""), record.services(),
                 waves.stream().map(w -> w.stream().map(ServiceSpec::name).toList()).toList()));
-        launch(new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, Map.of()), 0);
+        launch(new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, Map.of(), windows), 0);
     }
 
     /**
@@ -274,7 +285,7 @@ public final class Engine implements AutoCloseable {
      * they have none. Returns at once; the release runs on its own thread like any other.
      */
     public void resume(ReleaseRecord record, ReleaseSpec spec, Path baseDir, int wavesDone, Map<String, ResumePoint> resumeAt) {
-        ReleaseRun run = new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, resumeAt);
+        ReleaseRun run = new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, resumeAt, windows);
         int waves = spec.waves().size();
         bus.emit(record.id(), new ReleaseEvent.Note(seams.clock().now(), null, "the server restarted while release " + record.id() + " ran: its "
                 + "journal and what runs agree, so it goes on where it was" + (waves > 1 ? ", at wave " + Math.min(wavesDone + 1, waves)

@@ -147,6 +147,7 @@ public final class ReleaseHistory {
     private final Set<String> expanded = new LinkedHashSet<>();
     private final Map<String, MigrationStep> contracts = new LinkedHashMap<>();
     private ReleaseEvent.PolicyApplied policy;
+    private boolean queued;
     private final Set<String> evidencePassed = new HashSet<>();
     private ReleaseEvent.ApprovalChanged approval;
 
@@ -232,6 +233,7 @@ public final class ReleaseHistory {
             case ReleaseEvent.Finished f -> finished = f;
             case ReleaseEvent.MigrationChanged m -> migration(m);
             case ReleaseEvent.PolicyApplied p -> policy = p;
+            case ReleaseEvent.Queued q -> queued = true;
             case ReleaseEvent.EvidenceChecked e when e.passed() -> evidencePassed.add(e.check());
             case ReleaseEvent.ApprovalChanged a -> approval = a;
             default -> {
@@ -289,6 +291,16 @@ public final class ReleaseHistory {
 
     private Service track(String name) {
         return services.computeIfAbsent(name, Service::new);
+    }
+
+    /** True when the release waited in the queue behind another. */
+    public boolean queued() {
+        return queued;
+    }
+
+    /** True once any service of the release began (instances started or further). */
+    public boolean anyBegun() {
+        return services.values().stream().anyMatch(Service::begun);
     }
 
     /** True once the release left the queue and started. */

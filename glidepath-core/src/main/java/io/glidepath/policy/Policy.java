@@ -42,15 +42,23 @@ public record Policy(String source, List<DeployWindow> windows, List<ApprovalRul
      * the platform limits forbid (located in {@code file}, the release file's tree, when given).
      */
     public Assessment assess(ReleaseSpec spec, Path baseDir, Optional<SpecNode> file, Instant now) {
-        List<DeployWindow> covering = windows.stream().filter(w -> spec.services().stream().anyMatch(s -> w.covers(serviceName(s)))).toList();
-        Optional<DeployWindow.Closed> closed = covering.stream().map(w -> w.closedAt(now)).flatMap(Optional::stream)
-                .max((a, b) -> a.opens().compareTo(b.opens())); // the one that keeps it closed longest
+        List<DeployWindow> covering = covering(spec);
+        Optional<DeployWindow.Closed> closed = closedFor(spec, now);
         List<ApprovalRule> rules = approvals.stream().filter(r -> r.matches(spec)).toList();
         Duration timeout = rules.stream().map(ApprovalRule::timeout).min(Duration::compareTo).orElse(Duration.ZERO);
         List<EvidenceCheck> checks = new ArrayList<>();
         evidence.forEach(e -> checks.addAll(e.resolve(spec)));
         List<SpecError> forbidden = platform.map(p -> p.problems(spec, baseDir, file)).orElse(List.of());
         return new Assessment(source, now, covering, closed, rules, timeout, checks, forbidden);
+    }
+
+    /** The window closed at {@code now} for one of the release's services, the one that keeps it closed longest; empty when none is. */
+    public Optional<DeployWindow.Closed> closedFor(ReleaseSpec spec, Instant now) {
+        return covering(spec).stream().map(w -> w.closedAt(now)).flatMap(Optional::stream).max((a, b) -> a.opens().compareTo(b.opens()));
+    }
+
+    private List<DeployWindow> covering(ReleaseSpec spec) {
+        return windows.stream().filter(w -> spec.services().stream().anyMatch(s -> w.covers(serviceName(s)))).toList();
     }
 
     /** The service a deployment belongs to: a fleet's customer counts as its fleet's service. */

@@ -10,6 +10,8 @@ import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.RollbackCause;
 import io.glidepath.journal.StoredEvent;
 import io.glidepath.policy.EvidenceCheck;
+import io.glidepath.policy.Policy;
+import io.glidepath.policy.PolicyReader;
 import io.glidepath.policy.PolicyTerms;
 import io.glidepath.store.ReleaseRecord;
 import java.nio.file.Files;
@@ -88,6 +90,78 @@ class PolicyStepsTest extends EngineFixture {
                 a -> assertThat(a.state()).isEqualTo(ApprovalState.TIMED_OUT)));
         assertThat(platform.registry.instances()).isEmpty();
         assertThat(store.holder("catalog")).as("its services are free again").isEmpty();
+    }
+
+    /** Closed from Friday 12:00 UTC to Monday 08:00; the fixture's clock starts on Friday 2026-11-27 at 10:00 UTC, open. */
+    void weekendFreezeFromNoon() throws Exception {
+        Policy policy = PolicyReader.read("policy.yaml", """
+                windows:
+                  - {name: weekend, from: Friday 12:00, to: Monday 08:00, zone: UTC}
+                """);
+        engine.windows((spec, now) -> policy.closedFor(spec, now));
+    }
+
+    @Test
+    void anApprovalThatComesAfterTheWindowClosedCancelsTheReleaseNothingDeployed() throws Exception {
+        weekendFreezeFromNoon();
+        clock.autoAdvance(false);
+        ReleaseRecord r = submit(approval(Duration.ofHours(8)));
+        awaitWaiting(engine, r.id());
+        clock.advance(Duration.ofHours(3)); // Friday 13:00: the freeze began while it waited
+        assertThat(engine.approve(r.id(), "bob", "looks fine")).isEqualTo(Engine.Approval.APPROVED);
+        clock.autoAdvance(true);
+        engine.awaitAll(Duration.ofSeconds(20));
+        ReleaseRecord done = store.release(r.id()).orElseThrow();
+        assertThat(done.outcome()).contains(Outcome.CANCELLED);
+        assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("it waited for approval until a deploy window closed: "
+                + "deploy window 'weekend' (no releases Friday 12:00 to Monday 08:00 UTC) is closed until Monday 2026-11-30 08:00 UTC")
+                .contains("nothing was deployed").endsWith("glidepath deploy --override-window --reason \"...\""));
+        assertThat(journal(r.id()).getLast()).isInstanceOfSatisfying(ReleaseEvent.Finished.class, f -> assertThat(f.cause()).isEqualTo(RollbackCause.POLICY));
+        assertThat(platform.registry.instances()).isEmpty();
+    }
+
+    @Test
+    void anAdminsOverrideAtSubmissionHoldsForTheWholeWait() throws Exception {
+        weekendFreezeFromNoon();
+        clock.autoAdvance(false);
+        ReleaseRecord r = submit(new PolicyTerms(List.of("two-people"), Duration.ofHours(8), List.of(), Optional.of("root (token admin): hotfix")));
+        awaitWaiting(engine, r.id());
+        clock.advance(Duration.ofHours(3));
+        assertThat(engine.approve(r.id(), "bob", null)).isEqualTo(Engine.Approval.APPROVED);
+        clock.autoAdvance(true);
+        engine.awaitAll(Duration.ofSeconds(20));
+        assertThat(store.release(r.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
+    }
+
+    @Test
+    void aReleaseThatLeavesTheQueueAfterTheWindowClosedIsCancelledAndOneThatLeavesItOpenGoesOn() throws Exception {
+        weekendFreezeFromNoon();
+        clock.autoAdvance(false);
+        ReleaseRecord first = submit(approval(Duration.ofHours(8)));
+        awaitWaiting(engine, first.id());
+        // queued behind the first (the same services); no policy terms of its own: the windows alone
+        ReleaseRecord queued = engine.submit(EngineTest.release("3.0.0", ""), "r3.yaml", EngineTest.source("3.0.0", ""), Map.of(), dir, "alice", true,
+                PolicyTerms.none());
+        clock.advance(Duration.ofHours(3));
+        assertThat(engine.abort(first.id(), "carol")).isTrue();
+        clock.autoAdvance(true);
+        engine.awaitAll(Duration.ofSeconds(20));
+        ReleaseRecord done = store.release(queued.id()).orElseThrow();
+        assertThat(done.outcome()).contains(Outcome.CANCELLED);
+        assertThat(done.reason()).hasValueSatisfying(x -> assertThat(x).startsWith("it waited in the queue until a deploy window closed: deploy window 'weekend'"));
+        assertThat(platform.registry.instances()).isEmpty();
+
+        // on Monday at 09:00 the window is open: a release queued and let go then goes on
+        clock.autoAdvance(false);
+        clock.advance(Duration.ofDays(3));
+        ReleaseRecord monday = submit(approval(Duration.ofHours(8)));
+        awaitWaiting(engine, monday.id());
+        ReleaseRecord next = engine.submit(EngineTest.release("3.0.0", ""), "r3.yaml", EngineTest.source("3.0.0", ""), Map.of(), dir, "alice", true,
+                PolicyTerms.none());
+        assertThat(engine.abort(monday.id(), "carol")).isTrue();
+        clock.autoAdvance(true);
+        engine.awaitAll(Duration.ofSeconds(20));
+        assertThat(store.release(next.id()).orElseThrow().outcome()).contains(Outcome.PROMOTED);
     }
 
     @Test

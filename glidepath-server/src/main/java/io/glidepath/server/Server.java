@@ -252,6 +252,8 @@ public final class Server implements AutoCloseable {
         // databases: Flyway on PostgreSQL, passwords from this server's environment (passwordEnv), never from release files
         Engine engine = new Engine(new EngineSeams(platform, traffic, sources, new HttpProber(), Judge.byReleaseFile(), c.clock(),
                 new FlywayMigrations(System.getenv())), store, failpoint);
+        // a release that waited (queue, approval) starts only if the policy's windows, as they are then, let it
+        engine.windows((spec, now) -> policy.get().closedFor(spec, now));
         engine.followAll(metrics::accept);
         engine.followAll(notifier::accept);
         goOn.forEach(g -> {

@@ -6,7 +6,10 @@ import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.journal.RollbackCause;
 import io.glidepath.policy.Evidence;
+import io.glidepath.policy.DeployWindow;
 import io.glidepath.policy.EvidenceCheck;
+import io.glidepath.policy.WindowGuard;
+import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.store.Store;
 import io.glidepath.time.Wakeup;
@@ -19,14 +22,17 @@ import java.util.Optional;
  * What the server's policy asks of a release before anything of it starts (docs/policies.md), as its
  * journal says ({@link ReleaseEvent.PolicyApplied}, written at submission): the evidence checks, each
  * result journaled (a failure ends the release CANCELLED); then, when a rule asks for it, the wait for
- * someone else's approval until the deadline. Read from the journal, so a restarted server skips the
- * checks that passed and waits again with the same deadline.
+ * someone else's approval until the deadline; then, for a release that waited (in the queue or for the
+ * approval), the deploy windows once more, as the policy says now. Read from the journal, so a restarted
+ * server skips the checks that passed and waits again with the same deadline.
  */
 public final class PolicySteps {
     private final EngineSeams seams;
     private final Store store;
     private final ReleaseRecord record;
+    private final ReleaseSpec spec;
     private final Path baseDir;
+    private final WindowGuard windows;
     private final EventSink events;
     private final Wakeup decided = new Wakeup();
     private volatile boolean waiting;
@@ -36,12 +42,14 @@ public final class PolicySteps {
     private volatile String abortedBy;
     private volatile boolean detached;
 
-    PolicySteps(EngineSeams seams, Store store, ReleaseRecord record, Path baseDir, EventSink events) {
+    PolicySteps(EngineSeams seams, Store store, ReleaseRecord record, ReleaseSpec spec, Path baseDir, EventSink events, WindowGuard windows) {
         this.seams = seams;
         this.store = store;
         this.record = record;
+        this.spec = spec;
         this.baseDir = baseDir;
         this.events = events;
+        this.windows = windows;
     }
 
     /** How the steps ended: go on, end the release CANCELLED ({@code failure}), or leave it as it is for the next server ({@code detached}). */
@@ -52,8 +60,11 @@ public final class PolicySteps {
     Ending run() throws InterruptedException {
         ReleaseHistory h = ReleaseHistory.of(store.events(record.id(), 0));
         Optional<ReleaseEvent.PolicyApplied> policy = h.policy();
+        if (h.anyBegun()) {
+            return Ending.GO_ON; // a restarted server goes on with a release that began: its checks were done before
+        }
         if (policy.isEmpty()) {
-            return Ending.GO_ON;
+            return windowStillOpen(h.queued() ? "in the queue" : null);
         }
         for (EvidenceCheck c : policy.get().evidence()) {
             if (h.evidencePassed().contains(c.label())) {
@@ -70,10 +81,36 @@ public final class PolicySteps {
                         + "; nothing was deployed"), false);
             }
         }
-        if (policy.get().approvalRules().isEmpty() || h.approval().filter(a -> a.state() == ApprovalState.APPROVED).isPresent()) {
+        String waited = h.queued() ? "in the queue" : null;
+        if (!policy.get().approvalRules().isEmpty() && h.approval().filter(a -> a.state() == ApprovalState.APPROVED).isEmpty()) {
+            Ending approval = awaitApproval(policy.get(), h.approval().isPresent());
+            if (approval != Ending.GO_ON) {
+                return approval;
+            }
+            waited = waited == null ? "for approval" : waited + " and for approval";
+        } else if (h.approval().isPresent()) {
+            waited = waited == null ? "for approval" : waited + " and for approval"; // approved before a restart
+        }
+        return policy.get().override() != null ? Ending.GO_ON : windowStillOpen(waited);
+    }
+
+    /**
+     * A release that waited ({@code waited} says where; null: it did not) starts only if no deploy window
+     * closed meanwhile, as the policy says now: the window was open when it was submitted, and nobody
+     * should find a release starting in a freeze because a queue or an approval took long.
+     */
+    private Ending windowStillOpen(String waited) {
+        if (waited == null) {
             return Ending.GO_ON;
         }
-        return awaitApproval(policy.get(), h.approval().isPresent());
+        Optional<DeployWindow.Closed> closed = windows.closedNow(spec, now());
+        if (closed.isEmpty()) {
+            return Ending.GO_ON;
+        }
+        String why = "it waited " + waited + " until a deploy window closed: " + closed.get().sentence() + "; nothing was deployed. Submit it "
+                + "again once the window opens, or an admin overrides it: glidepath deploy --override-window --reason \"...\"";
+        events.emit(new ReleaseEvent.Note(now(), null, why));
+        return new Ending(new Failed(RollbackCause.POLICY, why), false);
     }
 
     private Ending awaitApproval(ReleaseEvent.PolicyApplied policy, boolean journaledBefore) throws InterruptedException {

@@ -8,6 +8,7 @@ import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.RollbackCause;
 import io.glidepath.journal.ServiceStatus;
 import io.glidepath.journal.WaveState;
+import io.glidepath.policy.WindowGuard;
 import io.glidepath.probe.Prober;
 import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.Durations;
@@ -99,7 +100,7 @@ public final class ReleaseRun {
      * @param resumeAt for a release a restarted server goes on with: where each service it had begun goes on from
      */
     public ReleaseRun(EngineSeams seams, Store store, ReleaseRecord record, ReleaseSpec spec, Path baseDir, EventSink events,
-                      Function<String, Previous> previous, Map<String, ResumePoint> resumeAt) {
+                      Function<String, Previous> previous, Map<String, ResumePoint> resumeAt, WindowGuard windows) {
         this.seams = seams;
         this.store = store;
         this.record = record;
@@ -109,7 +110,7 @@ public final class ReleaseRun {
         this.previous = previous;
         this.resumeAt = Map.copyOf(resumeAt);
         this.databases = new DatabaseSteps(seams, store, spec, baseDir, events);
-        this.policy = new PolicySteps(seams, store, record, baseDir, events);
+        this.policy = new PolicySteps(seams, store, record, spec, baseDir, events, windows);
         List<List<ServiceSpec>> waves = spec.waves();
         for (int w = 0; w < waves.size(); w++) {
             for (ServiceSpec s : waves.get(w)) {
