@@ -1,5 +1,6 @@
 package io.glidepath.server.notify;
 
+import io.glidepath.journal.ApprovalState;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.ReleaseEvent;
 import io.glidepath.journal.ReleaseHistory;
@@ -11,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns journaled events into notifications. Release level (service null): {@code started} when
- * the release starts (a queued one when it leaves the queue), {@code promoted} when it ends PROMOTED
+ * the release starts (a queued one when it leaves the queue), {@code awaitingApproval} when a policy makes it wait for
+ * someone else's approval, {@code approval} when it is approved (outcome APPROVED, reason the approver's) or the wait
+ * times out (outcome TIMED_OUT), {@code promoted} when it ends PROMOTED
  * or UNCHANGED (outcome tells which), {@code rolledBack} and {@code failed} when it ends so, with the
  * reason; a CANCELLED release never started, so it is not announced. Service level:
  * {@code started} when its deployment starts, {@code step} when the split users see changes (stable
@@ -47,6 +50,13 @@ final class NotificationMapper {
         String id = stored.releaseId();
         return switch (stored.event()) {
             case ReleaseEvent.Submitted s -> Optional.of(ofRelease(stored, h, WebhookEvent.STARTED, capitalized(s.message())));
+            // people are asked to act: announced like a release's start (a restarted server's "still waiting" note is not)
+            case ReleaseEvent.ApprovalChanged a -> switch (a.state()) {
+                case WAITING -> Optional.of(ofRelease(stored, h, WebhookEvent.AWAITING_APPROVAL, capitalized(a.message())));
+                case APPROVED, TIMED_OUT -> Optional.of(new Notification(WebhookEvent.APPROVAL, id, null, null, a.state().name(),
+                        a.state() == ApprovalState.APPROVED ? a.reason() : a.message(), a.at(), stored.seq(), "Release " + id + ": " + a.message(),
+                        null, h.services(), null, null));
+            };
             case ReleaseEvent.PhaseChanged p -> switch (p.phase()) {
                 case STARTING -> Optional.of(ofService(stored, h, WebhookEvent.STARTED, p.version(), null, null, "deploying " + p.version(), null));
                 case PROMOTED -> Optional.of(ofService(stored, h, WebhookEvent.PROMOTED, p.version(), Outcome.PROMOTED.name(), null,

@@ -19,7 +19,11 @@ public enum WebhookEvent {
     /** A service failed (it rolls back next); a release ended FAILED. */
     FAILED("failed"),
     /** A release ended STOPPED: a fleet's failure budget was exceeded and the customers updated keep the new version. */
-    STOPPED("stopped");
+    STOPPED("stopped"),
+    /** A release waits for someone else's approval (a policy's rule): who may approve, and until when. */
+    AWAITING_APPROVAL("awaitingApproval"),
+    /** A waiting release was approved (by whom, why), or nobody approved it in time (it ends CANCELLED). */
+    APPROVAL("approval");
 
     private static final Map<String, WebhookEvent> BY_NAME = Arrays.stream(values()).collect(Collectors.toMap(WebhookEvent::wireName, Function.identity()));
 

@@ -2,6 +2,7 @@ package io.glidepath.server.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.glidepath.journal.ApprovalState;
 import io.glidepath.journal.Outcome;
 import io.glidepath.journal.RollbackCause;
 import io.glidepath.analysis.Verdict;
@@ -113,6 +114,28 @@ class NotificationMapperTest {
                 new ReleaseEvent.Finished(T, null, "release r6 cancelled: aborted", Outcome.CANCELLED, "aborted", null))).isEmpty();
         assertThat(map("r7", submitted("r7", "shop"), new ReleaseEvent.Finished(T, null, "release r7 failed: no platform", Outcome.FAILED, "no platform", RollbackCause.SERVER_RESTARTED)))
                 .containsExactly("started null null null | Release r7 submitted by bob: shop", "failed null FAILED no platform | Release r7 failed: no platform");
+    }
+
+    @Test
+    void aReleaseWaitingForApprovalIsAnnouncedAndSoIsItsApprovalOrItsTimeout() {
+        Instant deadline = T.plusSeconds(3600);
+        assertThat(map("r8",
+                new ReleaseEvent.ApprovalChanged(T, null, "release r8 waits for approval (policy two-people): someone other than alice with the "
+                        + "deployer role runs glidepath approve r8; it gives up at " + deadline, ApprovalState.WAITING, null, null, deadline),
+                new ReleaseEvent.Note(T, null, "still waiting for approval (policy two-people) until " + deadline),
+                new ReleaseEvent.ApprovalChanged(T, null, "approved by bob: checked the diff", ApprovalState.APPROVED, "bob", "checked the diff", deadline),
+                submitted("r8", "shop")))
+                .containsExactly(
+                        "awaitingApproval null null null | Release r8 waits for approval (policy two-people): someone other than alice with the deployer "
+                                + "role runs glidepath approve r8; it gives up at " + deadline,
+                        "approval null APPROVED checked the diff | Release r8: approved by bob: checked the diff",
+                        "started null null null | Release r8 submitted by bob: shop");
+        assertThat(map("r9",
+                new ReleaseEvent.ApprovalChanged(T, null, "approval timed out: no one approved it within 1h (policy two-people); nothing was deployed",
+                        ApprovalState.TIMED_OUT, null, null, deadline),
+                new ReleaseEvent.Finished(T, null, "release r9 cancelled: no one approved it", Outcome.CANCELLED, "no one approved it", RollbackCause.POLICY)))
+                .containsExactly("approval null TIMED_OUT approval timed out: no one approved it within 1h (policy two-people); nothing was deployed "
+                        + "| Release r9: approval timed out: no one approved it within 1h (policy two-people); nothing was deployed");
     }
 
     @Test
