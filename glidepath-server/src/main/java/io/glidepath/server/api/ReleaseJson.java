@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.api.JsonApi;
 import io.glidepath.engine.Engine;
 import io.glidepath.journal.EventJson;
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.store.Store;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
 import io.glidepath.spec.ServiceSpec;
@@ -19,6 +21,7 @@ import java.util.Map;
 /** Releases and their journal events as the API writes them. */
 final class ReleaseJson {
     private final Engine engine;
+    private final Store store;
 
     /** What a release changes, by service: version and strategy, read back from its file once and remembered (the last 2,000). */
     private final Map<String, List<ServiceSpec>> changes = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
@@ -28,8 +31,9 @@ final class ReleaseJson {
         }
     });
 
-    ReleaseJson(Engine engine) {
+    ReleaseJson(Engine engine, Store store) {
         this.engine = engine;
+        this.store = store;
     }
 
     /** A release record: id, file, services, what it changes, who and when, its state (RUNNING until it ends). */
@@ -73,7 +77,8 @@ final class ReleaseJson {
     private List<ServiceSpec> changes(ReleaseRecord r) {
         return changes.computeIfAbsent(r.id(), id -> {
             try {
-                return r.spec().services();
+                // strategy: auto shows as what it became (journaled at submission)
+                return r.spec().withChosenStrategies(ReleaseHistory.of(store.events(r.id(), 0)).chosenStrategies()).services();
             } catch (InvalidSpecException | RuntimeException e) {
                 // a file accepted by an older version: the list of services still says what it touched
                 return List.of();

@@ -1,0 +1,69 @@
+package io.glidepath.cli.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.glidepath.risk.Advice;
+import io.glidepath.spec.ChosenStrategy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How risky a release is, as the server scored it from its history (the {@code risk} of POST
+ * /v1/policy/assess or of a submission's answer; docs/risk.md): the level and chance of a rollback,
+ * its largest factors in words with their share in log-odds, the advice, and what {@code strategy: auto}
+ * becomes. Lines for plan and deploy.
+ */
+public final class RiskView {
+    /** How many factors plan names. */
+    static final int FACTORS = 3;
+
+    private RiskView() {
+    }
+
+    public static List<String> lines(JsonNode risk) {
+        List<String> out = new ArrayList<>();
+        if (risk == null || risk.isMissingNode() || risk.isNull()) {
+            return out;
+        }
+        out.add("risk: " + risk.path("headline").asText());
+        List<JsonNode> factors = new ArrayList<>();
+        risk.path("factors").forEach(factors::add);
+        factors.stream().filter(f -> Math.abs(f.path("logOdds").asDouble()) >= 0.05)
+                .sorted((a, b) -> Double.compare(Math.abs(b.path("logOdds").asDouble()), Math.abs(a.path("logOdds").asDouble())))
+                .limit(FACTORS).forEach(f -> out.add(String.format(java.util.Locale.ROOT, "  %+.1f  %s", f.path("logOdds").asDouble(), f.path("words").asText())));
+        JsonNode advice = risk.path("advice");
+        if (advice.isMissingNode()) {
+            return out;
+        }
+        out.add("advice: " + advice.path("summary").asText());
+        String releaseWide = advice.path("describe").asText();
+        for (JsonNode s : advice.path("services")) {
+            if (s.path("auto").asBoolean()) {
+                out.add("  " + s.path("service").asText() + ": strategy auto becomes " + s.path("describe").asText());
+            } else if (!s.path("describe").asText().equals(releaseWide)) {
+                // the service's own history asks for more than the release's level
+                String why = s.path("why").asText();
+                int own = why.indexOf("; its analysis");
+                out.add("  " + s.path("service").asText() + ": " + s.path("describe").asText() + " advised" + (own < 0 ? "" : " (" + why.substring(own + 2) + ")"));
+            }
+        }
+        return out;
+    }
+
+    /** When the server could not score it: why, in one line. */
+    public static String unknown(String why) {
+        return "risk: unknown (" + why + "; the score is read from the server's release history)";
+    }
+
+    /** What {@code strategy: auto} becomes, by service, as the server chose it. */
+    public static Map<String, ChosenStrategy> chosen(JsonNode risk) {
+        Map<String, ChosenStrategy> out = new LinkedHashMap<>();
+        for (JsonNode s : risk.path("advice").path("services")) {
+            if (s.path("auto").asBoolean()) {
+                out.put(s.path("service").asText(), Advice.read(s));
+            }
+        }
+        return out;
+    }
+}
