@@ -170,7 +170,7 @@ public final class Engine implements AutoCloseable {
         for (String service : unresolved.autoServices()) {
             ChosenStrategy c = chosen.get(service);
             bus.emit(record.id(), new ReleaseEvent.StrategyChosen(seams.clock().now(), service, "strategy: auto for " + service + " is "
-                    + c.describe() + ": " + c.why(), c.strategy(), c.weights(), c.bake(), c.level(), c.probability(), c.why()));
+                    + c.describe() + ": " + c.why(), c));
         }
     }
 

@@ -190,17 +190,21 @@ public sealed interface ReleaseEvent {
 
     /**
      * What {@code strategy: auto} became for a service when the release was submitted: {@code strategy}, the
-     * canary's {@code weights} (basis points) with a {@code bake} after each, the risk {@code level} and
-     * {@code probability} it was chosen for, and {@code why}. A restarted server runs the same.
+     * canary's {@code weights} (basis points) with a bake of {@code bakeMillis} after each, the risk
+     * {@code level} and {@code probability} it was chosen for, and {@code why}. A restarted server runs the same.
      */
-    record StrategyChosen(Instant at, String service, String message, Strategy strategy, List<Integer> weights, Duration bake, String level,
+    record StrategyChosen(Instant at, String service, String message, Strategy strategy, List<Integer> weights, long bakeMillis, String level,
                           double probability, String why) implements ReleaseEvent {
         public StrategyChosen {
             weights = weights == null ? List.of() : List.copyOf(weights);
         }
 
+        public StrategyChosen(Instant at, String service, String message, ChosenStrategy c) {
+            this(at, service, message, c.strategy(), c.weights(), c.bake().toMillis(), c.level(), c.probability(), c.why());
+        }
+
         public ChosenStrategy choice() {
-            return new ChosenStrategy(strategy, weights, bake, level, probability, why);
+            return new ChosenStrategy(strategy, weights, Duration.ofMillis(bakeMillis), level, probability, why);
         }
     }
 

@@ -52,10 +52,18 @@ public final class RiskScorer {
     /** How risky {@code spec} is if it is submitted {@code now}, with hours and days read in {@code zone}. */
     public synchronized Scored assess(ReleaseSpec spec, Instant now, ZoneId zone) {
         History history = new History(read());
-        RiskModel m = fitted(history, zone);
-        ReleaseFacts proposed = ReleaseFacts.proposed("(this release)", spec, now);
-        RiskAssessment a = RiskAssessment.of(m, history.observe(proposed, zone), zone, now);
         Set<String> running = store.services().stream().map(ServiceRecord::name).collect(Collectors.toSet());
+        return score(history, fitted(history, zone), spec, now, zone, running);
+    }
+
+    /**
+     * Scores {@code spec} against {@code history} with {@code model} (fitted on it, or the prior), knowing
+     * which services run now ({@code running}; the others are first releases). What the server answers,
+     * without a store.
+     */
+    public static Scored score(History history, RiskModel model, ReleaseSpec spec, Instant now, ZoneId zone, Set<String> running) {
+        ReleaseFacts proposed = ReleaseFacts.proposed("(this release)", spec, now);
+        RiskAssessment a = RiskAssessment.of(model, history.observe(proposed, zone), zone, now);
         return new Scored(a, Advice.of(a, spec, history, running));
     }
 

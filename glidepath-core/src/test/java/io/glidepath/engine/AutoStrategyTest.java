@@ -75,7 +75,7 @@ class AutoStrategyTest extends EngineFixture {
         assertThat(c.service()).isEqualTo("catalog");
         assertThat(c.strategy()).isEqualTo(Strategy.CANARY);
         assertThat(c.weights()).containsExactly(1000, 5000);
-        assertThat(c.bake()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.bakeMillis()).isEqualTo(60_000);
         assertThat(c.message()).startsWith("strategy: auto for catalog is canary 10% / 50% with 1m bakes: risk medium (17%): ")
                 .contains("its analysis caught 1 regression of catalog before");
         assertThat(router.weights()).containsSubsequence(1000, 5000);
@@ -98,7 +98,7 @@ class AutoStrategyTest extends EngineFixture {
         List<Instance> v2 = platform.start(new ServiceVersion("catalog", "2.0.0", ReleaseReader.read("r.yaml", source).services().get(0).run(),
                 Path.of(".")), 2);
         List<ReleaseEvent> journal = new ArrayList<>(List.of(
-                new ReleaseEvent.StrategyChosen(clock.now(), "catalog", "", Strategy.CANARY, choice.weights(), choice.bake(), "high", 0.41, "risky"),
+                new ReleaseEvent.StrategyChosen(clock.now(), "catalog", "", choice),
                 new ReleaseEvent.Submitted(clock.now(), null, "", List.of("catalog"), List.of(List.of("catalog"))),
                 new ReleaseEvent.RouteBefore(clock.now(), "catalog", "", RouteJson.writeSpec(before)),
                 new ReleaseEvent.PhaseChanged(clock.now(), "catalog", "", Phase.STARTING, "2.0.0"),
