@@ -123,7 +123,10 @@ public record Evaluation(int trained, int tested, double testFailureRate, Metric
         return s / p.length;
     }
 
-    /** Deciles of the prediction (equal counts, in order of the prediction). */
+    /**
+     * Deciles of the prediction (about equal counts, in order of the prediction); equal predictions are never
+     * split between bins (so a model that says the same of every release has one bin, not ten arbitrary ones).
+     */
     static List<Bin> bins(double[] p, double[] y, int count) {
         int n = p.length;
         Integer[] order = new Integer[n];
@@ -132,11 +135,14 @@ public record Evaluation(int trained, int tested, double testFailureRate, Metric
         }
         Arrays.sort(order, Comparator.comparingDouble(i -> p[i]));
         List<Bin> out = new ArrayList<>();
-        for (int b = 0; b < count; b++) {
-            int from = b * n / count;
-            int to = (b + 1) * n / count;
-            if (to <= from) {
-                continue;
+        int from = 0;
+        for (int b = 1; b <= count && from < n; b++) {
+            int to = Math.max(from + 1, b * n / count);
+            while (to < n && p[order[to]] == p[order[to - 1]]) {
+                to++;
+            }
+            if (b == count) {
+                to = n;
             }
             double sp = 0;
             double sy = 0;
@@ -145,6 +151,7 @@ public record Evaluation(int trained, int tested, double testFailureRate, Metric
                 sy += y[order[k]];
             }
             out.add(new Bin(to - from, sp / (to - from), sy / (to - from)));
+            from = to;
         }
         return out;
     }

@@ -21,10 +21,12 @@ public record RiskModel(double intercept, double[] coefficients, int releases, i
      */
     public static final double PRIOR_INTERCEPT = -2.94;
     /**
-     * How strongly each coefficient is held to its prior: a Gaussian of standard deviation 0.5 (precision 4).
-     * With a rollback rate near 10%, a factor present in about 45 past releases weighs as much as its prior.
+     * How strongly each coefficient is held to its prior: a Gaussian of standard deviation 0.35 (precision 8).
+     * With a rollback rate near 10%, a factor present in about 90 past releases weighs as much as its prior.
+     * (Chosen between 4 and 8 on the benchmark's generated histories: 8 loses less while the history is
+     * thin and as much once it is not; docs/benchmarks.md.)
      */
-    public static final double COEFFICIENT_PRECISION = 4.0;
+    public static final double COEFFICIENT_PRECISION = 8.0;
     /**
      * The intercept is held more loosely (standard deviation 0.7): a team's base rate is the first thing its
      * history says; about 15 releases weigh as much as the prior's 5%.

@@ -165,7 +165,9 @@ class PolicyReaderTest {
     void theExamplePolicyReads() throws Exception {
         Policy p = PolicyReader.read(java.nio.file.Path.of("../examples/policy/policy.yaml"));
         assertThat(p.windows()).hasSize(2);
-        assertThat(p.approvals()).hasSize(2);
+        assertThat(p.approvals()).hasSize(3);
+        assertThat(p.approvals().get(2).risk()).contains(RiskLevel.HIGH);
+        assertThat(p.teamZone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(p.evidence()).hasSize(3);
         assertThat(p.platform()).isPresent();
     }
