@@ -79,8 +79,12 @@ public final class PlanCommand implements Callable<Integer> {
         ReleaseSpec spec = release.spec();
         Set<String> auto = Set.of();
         if (risk.isPresent() && !spec.autoServices().isEmpty()) {
-            auto = Set.copyOf(spec.autoServices());
-            spec = spec.withChosenStrategies(RiskView.chosen(risk.get()));
+            try {
+                spec = spec.withChosenStrategies(RiskView.chosen(risk.get()));
+                auto = Set.copyOf(release.spec().autoServices());
+            } catch (IllegalArgumentException e) {
+                // the server's advice did not name every auto service: the plan shows them as auto
+            }
         }
         String riskUnknown = unknownBecause != null ? unknownBecause : policyUnknown != null ? policyUnknown : "the server did not score it";
         PlanView view = new PlanView(file.toString(), ReleasePlan.of(spec), running, unknownBecause, traffic.map(PlanView.Traffic::of), auto);

@@ -38,16 +38,31 @@ public final class RiskView {
         }
         out.add("advice: " + advice.path("summary").asText());
         String releaseWide = advice.path("describe").asText();
+        // a fleet's customers get one line (web (80 customers): ...), in the order they come
+        Map<String, String> lines = new LinkedHashMap<>();
+        Map<String, Integer> customers = new LinkedHashMap<>();
         for (JsonNode s : advice.path("services")) {
+            String name = s.path("service").asText();
+            String service = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+            String text;
             if (s.path("auto").asBoolean()) {
-                out.add("  " + s.path("service").asText() + ": strategy auto becomes " + s.path("describe").asText());
+                text = "strategy auto becomes " + s.path("describe").asText();
             } else if (!s.path("describe").asText().equals(releaseWide)) {
                 // the service's own history asks for more than the release's level
                 String why = s.path("why").asText();
                 int own = why.indexOf("; its analysis");
-                out.add("  " + s.path("service").asText() + ": " + s.path("describe").asText() + " advised" + (own < 0 ? "" : " (" + why.substring(own + 2) + ")"));
+                text = s.path("describe").asText() + " advised" + (own < 0 ? "" : " (" + why.substring(own + 2) + ")");
+            } else {
+                continue;
             }
+            String key = service + "\n" + text;
+            lines.putIfAbsent(key, name.contains(".") ? service : name);
+            customers.merge(key, name.contains(".") ? 1 : 0, Integer::sum);
         }
+        lines.forEach((key, who) -> {
+            int n = customers.get(key);
+            out.add("  " + who + (n > 0 ? " (" + n + " customer" + (n == 1 ? "" : "s") + ")" : "") + ": " + key.substring(key.indexOf('\n') + 1));
+        });
         return out;
     }
 

@@ -95,6 +95,16 @@ class RiskViewTest {
     }
 
     @Test
+    void aFleetsCustomersShareOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("customers.yaml"), io.glidepath.cli.FleetFiles.CUSTOMERS);
+        String text = io.glidepath.cli.FleetFiles.RELEASE.replace("    steps: [{weight: 20}, {bake: 4s}]\n", "    strategy: auto\n");
+        ReleaseSpec spec = ReleaseReader.read(dir.resolve("release.yaml").toString(), text, io.glidepath.spec.Includes.folder(dir));
+        var scored = RiskScorer.score(new History(List.of()), RiskModel.prior(), spec, Instant.parse("2026-11-24T09:00:00Z"), BERLIN, Set.of());
+        assertThat(RiskView.lines(scored.json())).contains("  web (5 customers): strategy auto becomes blue-green");
+        assertThat(RiskView.chosen(scored.json())).containsOnlyKeys("web.c01", "web.c02", "web.c03", "web.c04", "web.c05");
+    }
+
+    @Test
     void withoutAServerTheRiskIsUnknownAndAutoStaysAuto() throws Exception {
         assertThat(RiskView.unknown("Glidepath is not running in .glidepath (start it with: glidepath up)"))
                 .isEqualTo("risk: unknown (Glidepath is not running in .glidepath (start it with: glidepath up); the score is read from the server's "

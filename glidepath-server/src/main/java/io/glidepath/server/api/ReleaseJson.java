@@ -9,6 +9,7 @@ import io.glidepath.journal.ReleaseHistory;
 import io.glidepath.store.Store;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.journal.StoredEvent;
@@ -75,14 +76,25 @@ final class ReleaseJson {
     }
 
     private List<ServiceSpec> changes(ReleaseRecord r) {
-        return changes.computeIfAbsent(r.id(), id -> {
-            try {
-                // strategy: auto shows as what it became (journaled at submission)
-                return r.spec().withChosenStrategies(ReleaseHistory.of(store.events(r.id(), 0)).chosenStrategies()).services();
-            } catch (InvalidSpecException | RuntimeException e) {
-                // a file accepted by an older version: the list of services still says what it touched
-                return List.of();
-            }
-        });
+        List<ServiceSpec> known = changes.get(r.id());
+        if (known != null) {
+            return known;
+        }
+        ReleaseSpec spec;
+        try {
+            spec = r.spec();
+        } catch (InvalidSpecException | RuntimeException e) {
+            // a file accepted by an older version: the list of services still says what it touched
+            changes.put(r.id(), List.of());
+            return List.of();
+        }
+        try {
+            // strategy: auto shows as what it became (journaled at submission)
+            List<ServiceSpec> out = spec.withChosenStrategies(ReleaseHistory.of(store.events(r.id(), 0)).chosenStrategies()).services();
+            changes.put(r.id(), out);
+            return out;
+        } catch (IllegalArgumentException e) {
+            return spec.services(); // asked for the moment before its choices are journaled: as the file says, not remembered
+        }
     }
 }
