@@ -55,6 +55,7 @@ class PlanCommandTest {
 
                 critical path: inventory 11s > catalog 11s > gateway 11s
                 minimum duration: 33s of configured waits (bakes and post-promotion watches); starting instances and checks add to it
+                risk: unknown (Glidepath is not running in DATA_DIR (start it with: glidepath up); the score is read from the server's release history)
                 running now: unknown, Glidepath is not running in DATA_DIR (start it with: glidepath up)
                 nothing was changed; deploy it with: glidepath deploy ../examples/shop/shop-v1.yaml
                 """.replace("DATA_DIR", dataDir.toString()));
@@ -84,8 +85,9 @@ class PlanCommandTest {
                  "verify": [{"name": "checkout", "method": "GET", "path": "/checkout", "expectStatus": 200, "bodyContains": "hello from inventory"}],
                  "criticalPath": ["inventory", "catalog", "gateway"],
                  "minimumDuration": "33s", "minimumDurationMillis": 33000,
-                 "running": {"known": false, "reason": "Glidepath is not running in %s (start it with: glidepath up)"}}
-                """.formatted(dataDir));
+                 "running": {"known": false, "reason": "Glidepath is not running in %s (start it with: glidepath up)"},
+                 "risk": {"known": false, "reason": "Glidepath is not running in %s (start it with: glidepath up)"}}
+                """.formatted(dataDir, dataDir));
         assertThat(EventJson.MAPPER.readTree(out.toString(StandardCharsets.UTF_8))).isEqualTo(expected);
     }
 
@@ -177,6 +179,7 @@ class PlanCommandTest {
                 critical path: web.c01 34s > web.c02 34s > web.c04 34s > edge 30s
                 minimum duration: 346s of configured waits (bakes, post-promotion watches and the bakes after rings, with each ring's \
                 customers at most its parallelism at once; a manual gate counts nothing); starting instances and checks add to it
+                risk: unknown (Glidepath is not running in NONE (start it with: glidepath up); the score is read from the server's release history)
                 running now: unknown, Glidepath is not running in NONE (start it with: glidepath up)
                 nothing was changed; deploy it with: glidepath deploy DIR/release.yaml
                 """.replace("DIR", dataDir.toString()).replace("NONE", none.toString()));

@@ -16,6 +16,7 @@ import io.glidepath.migration.MigrationSetupException;
 import io.glidepath.platform.Instance;
 import io.glidepath.policy.PolicyTerms;
 import io.glidepath.policy.WindowGuard;
+import io.glidepath.spec.ChosenStrategy;
 import io.glidepath.spec.DatabaseSpec;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
@@ -123,8 +124,21 @@ public final class Engine implements AutoCloseable {
      * at once ({@link ReleaseEvent.PolicyApplied}), carried out before anything of it starts (evidence
      * checks, then the wait for approval until {@code submitted + approvalTimeout}).
      */
-    public synchronized ReleaseRecord submit(ReleaseSpec spec, String file, String source, Map<String, String> attachments, Path baseDir,
-                                             String submittedBy, boolean queue, PolicyTerms terms) throws ServiceBusyException, ReleaseExistsException {
+    public ReleaseRecord submit(ReleaseSpec spec, String file, String source, Map<String, String> attachments, Path baseDir,
+                                String submittedBy, boolean queue, PolicyTerms terms) throws ServiceBusyException, ReleaseExistsException {
+        return submit(spec, file, source, attachments, baseDir, submittedBy, queue, terms, Map.of());
+    }
+
+    /**
+     * As above, with what {@code strategy: auto} became for each service that names it ({@code chosen}, by
+     * deployment name; the server chooses from the release's risk): journaled with the release at once
+     * ({@link ReleaseEvent.StrategyChosen}) and run. A release with an {@code auto} service left unresolved
+     * is refused (IllegalArgumentException): the engine never guesses a strategy.
+     */
+    public synchronized ReleaseRecord submit(ReleaseSpec unresolved, String file, String source, Map<String, String> attachments, Path baseDir,
+                                             String submittedBy, boolean queue, PolicyTerms terms, Map<String, ChosenStrategy> chosen)
+            throws ServiceBusyException, ReleaseExistsException {
+        ReleaseSpec spec = unresolved.withChosenStrategies(chosen);
         List<String> services = spec.services().stream().map(ServiceSpec::name).toList();
         String id = spec.name().orElseGet(() -> services.get(0) + "-" + ID_TIME.format(seams.clock().now()) + "-" + shortRandom());
         if (store.release(id).isPresent()) {
@@ -141,6 +155,7 @@ public final class Engine implements AutoCloseable {
             }
             store.createRelease(record);
             journalPolicy(record, terms);
+            journalChoices(record, unresolved, chosen);
             bus.emit(id, new ReleaseEvent.Queued(seams.clock().now(), null, "release " + id + " queued behind release " + holder.get()
                     + " (it holds some of the same services)", holder.get()));
             this.queue.add(new ReleaseQueue.Waiting(record, spec, baseDir));
@@ -148,8 +163,17 @@ public final class Engine implements AutoCloseable {
         }
         store.createRelease(record);
         journalPolicy(record, terms);
+        journalChoices(record, unresolved, chosen);
         start(record, spec, baseDir);
         return record;
+    }
+
+    private void journalChoices(ReleaseRecord record, ReleaseSpec unresolved, Map<String, ChosenStrategy> chosen) {
+        for (String service : unresolved.autoServices()) {
+            ChosenStrategy c = chosen.get(service);
+            bus.emit(record.id(), new ReleaseEvent.StrategyChosen(seams.clock().now(), service, "strategy: auto for " + service + " is "
+                    + c.describe() + ": " + c.why(), c));
+        }
     }
 
     private void journalPolicy(ReleaseRecord record, PolicyTerms terms) {
@@ -285,6 +309,10 @@ public final class Engine implements AutoCloseable {
      * they have none. Returns at once; the release runs on its own thread like any other.
      */
     public void resume(ReleaseRecord record, ReleaseSpec spec, Path baseDir, int wavesDone, Map<String, ResumePoint> resumeAt) {
+        if (!spec.autoServices().isEmpty()) {
+            throw new IllegalArgumentException("release " + record.id() + ": strategy: auto is not resolved for " + spec.autoServices()
+                    + " (recovery applies the journaled choices)");
+        }
         ReleaseRun run = new ReleaseRun(seams, store, record, spec, baseDir, bus.sink(record.id()), this::previous, resumeAt, windows);
         int waves = spec.waves().size();
         bus.emit(record.id(), new ReleaseEvent.Note(seams.clock().now(), null, "the server restarted while release " + record.id() + " ran: its "

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.glidepath.analysis.Verdict;
 import io.glidepath.migration.MigrationPhase;
 import io.glidepath.policy.EvidenceCheck;
+import io.glidepath.spec.ChosenStrategy;
+import io.glidepath.spec.Strategy;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -35,7 +38,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.CustomerFailed.class, name = "customerFailed"),
         @JsonSubTypes.Type(value = ReleaseEvent.PolicyApplied.class, name = "policy"),
         @JsonSubTypes.Type(value = ReleaseEvent.EvidenceChecked.class, name = "evidence"),
-        @JsonSubTypes.Type(value = ReleaseEvent.ApprovalChanged.class, name = "approval")})
+        @JsonSubTypes.Type(value = ReleaseEvent.ApprovalChanged.class, name = "approval"),
+        @JsonSubTypes.Type(value = ReleaseEvent.StrategyChosen.class, name = "strategy")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -182,6 +186,26 @@ public sealed interface ReleaseEvent {
      */
     record ApprovalChanged(Instant at, String service, String message, ApprovalState state, String by, String reason, Instant deadline)
             implements ReleaseEvent {
+    }
+
+    /**
+     * What {@code strategy: auto} became for a service when the release was submitted: {@code strategy}, the
+     * canary's {@code weights} (basis points) with a bake of {@code bakeMillis} after each, the risk
+     * {@code level} and {@code probability} it was chosen for, and {@code why}. A restarted server runs the same.
+     */
+    record StrategyChosen(Instant at, String service, String message, Strategy strategy, List<Integer> weights, long bakeMillis, String level,
+                          double probability, String why) implements ReleaseEvent {
+        public StrategyChosen {
+            weights = weights == null ? List.of() : List.copyOf(weights);
+        }
+
+        public StrategyChosen(Instant at, String service, String message, ChosenStrategy c) {
+            this(at, service, message, c.strategy(), c.weights(), c.bake().toMillis(), c.level(), c.probability(), c.why());
+        }
+
+        public ChosenStrategy choice() {
+            return new ChosenStrategy(strategy, weights, Duration.ofMillis(bakeMillis), level, probability, why);
+        }
     }
 
     /** The release waits for another one holding some of its services. */

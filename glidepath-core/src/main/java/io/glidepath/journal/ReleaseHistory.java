@@ -6,6 +6,7 @@ import io.glidepath.migration.MigrationPhase;
 import io.glidepath.route.InvalidRouteException;
 import io.glidepath.route.RouteJson;
 import io.glidepath.route.RouteSpec;
+import io.glidepath.spec.ChosenStrategy;
 import io.glidepath.spec.HttpCheck;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
@@ -150,6 +151,7 @@ public final class ReleaseHistory {
     private boolean queued;
     private final Set<String> evidencePassed = new HashSet<>();
     private ReleaseEvent.ApprovalChanged approval;
+    private final Map<String, ChosenStrategy> chosen = new LinkedHashMap<>();
 
     public static ReleaseHistory of(List<StoredEvent> journal) {
         ReleaseHistory h = new ReleaseHistory();
@@ -236,6 +238,7 @@ public final class ReleaseHistory {
             case ReleaseEvent.Queued q -> queued = true;
             case ReleaseEvent.EvidenceChecked e when e.passed() -> evidencePassed.add(e.check());
             case ReleaseEvent.ApprovalChanged a -> approval = a;
+            case ReleaseEvent.StrategyChosen c -> chosen.put(c.service(), c.choice());
             default -> {
                 // the other events prove nothing about where the release stands
             }
@@ -256,6 +259,11 @@ public final class ReleaseHistory {
     /** What the server's policy asked of the release at submission, when it asked anything. */
     public Optional<ReleaseEvent.PolicyApplied> policy() {
         return Optional.ofNullable(policy);
+    }
+
+    /** What {@code strategy: auto} became for each service that named it, chosen at submission. */
+    public Map<String, ChosenStrategy> chosenStrategies() {
+        return Map.copyOf(chosen);
     }
 
     /** The evidence checks journaled as passed (by their label). */

@@ -53,7 +53,10 @@ public record Assessment(String policySource, Instant at, List<DeployWindow> win
         }
         closed.ifPresent(c -> n.putObject("closed").put("window", c.window().name()).put("opens", c.opens().toString()).put("message", c.sentence()));
         ArrayNode a = n.putArray("approvals");
-        approvals.forEach(r -> a.addObject().put("rule", r.name()).put("describe", r.describe()).put("timeoutSeconds", r.timeout().toSeconds()));
+        approvals.forEach(r -> {
+            ObjectNode o = a.addObject().put("rule", r.name()).put("describe", r.describe()).put("timeoutSeconds", r.timeout().toSeconds());
+            r.risk().ifPresent(l -> o.put("risk", l.label()));
+        });
         if (!approvals.isEmpty()) {
             n.put("approvalTimeoutSeconds", approvalTimeout.toSeconds());
         }

@@ -1,5 +1,6 @@
 package io.glidepath.policy;
 
+import io.glidepath.risk.RiskLevel;
 import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
@@ -7,6 +8,8 @@ import io.glidepath.spec.SpecNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +22,7 @@ import java.util.Optional;
  * @param source where it was read from ("" for no policy)
  */
 public record Policy(String source, List<DeployWindow> windows, List<ApprovalRule> approvals, List<EvidenceRule> evidence,
-                     Optional<PlatformLimits> platform) {
+                     Optional<PlatformLimits> platform, Optional<ZoneId> zone) {
 
     public Policy {
         windows = List.copyOf(windows);
@@ -27,9 +30,26 @@ public record Policy(String source, List<DeployWindow> windows, List<ApprovalRul
         evidence = List.copyOf(evidence);
     }
 
+    public Policy(String source, List<DeployWindow> windows, List<ApprovalRule> approvals, List<EvidenceRule> evidence,
+                  Optional<PlatformLimits> platform) {
+        this(source, windows, approvals, evidence, platform, Optional.empty());
+    }
+
     /** No policy: every release goes, at any time, with no approval or evidence. */
     public static Policy none() {
         return new Policy("", List.of(), List.of(), List.of(), Optional.empty());
+    }
+
+    /**
+     * The team's time zone, in which the risk score reads a release's hour and day: {@code risk.zone}, else
+     * the zone of the deploy windows when they all name the same one, else UTC.
+     */
+    public ZoneId teamZone() {
+        if (zone.isPresent()) {
+            return zone.get();
+        }
+        List<ZoneId> zones = windows.stream().map(DeployWindow::zone).distinct().toList();
+        return zones.size() == 1 ? zones.get(0) : ZoneOffset.UTC;
     }
 
     public boolean isEmpty() {
@@ -42,9 +62,14 @@ public record Policy(String source, List<DeployWindow> windows, List<ApprovalRul
      * the platform limits forbid (located in {@code file}, the release file's tree, when given).
      */
     public Assessment assess(ReleaseSpec spec, Path baseDir, Optional<SpecNode> file, Instant now) {
+        return assess(spec, baseDir, file, now, Optional.empty());
+    }
+
+    /** As above, with the release's risk level as the server scored it (approval rules on risk match against it). */
+    public Assessment assess(ReleaseSpec spec, Path baseDir, Optional<SpecNode> file, Instant now, Optional<RiskLevel> risk) {
         List<DeployWindow> covering = covering(spec);
         Optional<DeployWindow.Closed> closed = closedFor(spec, now);
-        List<ApprovalRule> rules = approvals.stream().filter(r -> r.matches(spec)).toList();
+        List<ApprovalRule> rules = approvals.stream().filter(r -> r.matches(spec, risk)).toList();
         Duration timeout = rules.stream().map(ApprovalRule::timeout).min(Duration::compareTo).orElse(Duration.ZERO);
         List<EvidenceCheck> checks = new ArrayList<>();
         evidence.forEach(e -> checks.addAll(e.resolve(spec)));

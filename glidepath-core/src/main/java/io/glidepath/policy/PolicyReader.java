@@ -1,5 +1,6 @@
 package io.glidepath.policy;
 
+import io.glidepath.risk.RiskLevel;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.Location;
@@ -39,9 +40,10 @@ import java.util.regex.Pattern;
  * fields); a file with any error yields no policy.
  */
 public final class PolicyReader {
-    public static final Set<String> TOP = Set.of("windows", "approvals", "evidence", "platform");
+    public static final Set<String> TOP = Set.of("windows", "approvals", "evidence", "platform", "risk");
+    public static final Set<String> RISK = Set.of("zone");
     public static final Set<String> WINDOW = Set.of("name", "services", "from", "to", "zone");
-    public static final Set<String> APPROVAL = Set.of("name", "services", "migration", "timeout");
+    public static final Set<String> APPROVAL = Set.of("name", "services", "migration", "risk", "timeout");
     public static final Set<String> EVIDENCE = Set.of("name", "services", "checksum", "vulnerabilities", "command");
     public static final Set<String> CHECKSUM = Set.of("file", "sha256", "sha256File");
     public static final Set<String> VULNERABILITIES = Set.of("file", "maxSeverity", "format");
@@ -96,7 +98,7 @@ public final class PolicyReader {
             return Policy.none();
         }
         if (!(root instanceof MapNode top)) {
-            error(root.location(), "", "must be a mapping with windows, approvals, evidence and platform; got " + root.describe());
+            error(root.location(), "", "must be a mapping with windows, approvals, evidence, platform and risk; got " + root.describe());
             return Policy.none();
         }
         known(top, "", TOP);
@@ -104,10 +106,32 @@ public final class PolicyReader {
         List<ApprovalRule> approvals = list(top, "approvals", this::approval);
         List<EvidenceRule> evidence = list(top, "evidence", this::evidence);
         Optional<PlatformLimits> platform = Optional.ofNullable(top.get("platform")).flatMap(this::platform);
+        Optional<ZoneId> zone = Optional.ofNullable(top.get("risk")).flatMap(this::risk);
         unique(top, "windows", windows.stream().map(DeployWindow::name).toList());
         unique(top, "approvals", approvals.stream().map(ApprovalRule::name).toList());
         unique(top, "evidence", evidence.stream().map(EvidenceRule::name).toList());
-        return new Policy(label, windows, approvals, evidence, platform);
+        return new Policy(label, windows, approvals, evidence, platform, zone);
+    }
+
+    /** The risk section: the team's time zone, in which the risk score reads hours and days. */
+    private Optional<ZoneId> risk(SpecNode n) {
+        if (!(n instanceof MapNode m)) {
+            error(n.location(), "risk", "must be a mapping such as {zone: Europe/Berlin}; got " + n.describe());
+            return Optional.empty();
+        }
+        known(m, "risk", RISK);
+        return m.get("zone") == null ? Optional.empty() : required(m, "zone", "risk").flatMap(z -> zone(m.get("zone"), "risk.zone", z));
+    }
+
+    private Optional<ZoneId> zone(SpecNode node, String path, String z) {
+        try {
+            return Optional.of(ZoneId.of(z));
+        } catch (DateTimeException e) {
+            List<String> ids = ZoneId.getAvailableZoneIds().stream().sorted().toList();
+            error(node.location(), path, "\"" + z + "\" is not a time zone; " + Suggestions.closest(z, ids)
+                    .map(s -> "did you mean \"" + s + "\"?").orElse("use a region such as Europe/Berlin or America/New_York (IANA names)"));
+            return Optional.empty();
+        }
     }
 
     private interface ItemReader<T> {
@@ -152,16 +176,7 @@ public final class PolicyReader {
         known(m, path, WINDOW);
         Optional<String> name = name(m, path);
         List<String> services = services(m, path);
-        Optional<ZoneId> zone = required(m, "zone", path).flatMap(z -> {
-            try {
-                return Optional.of(ZoneId.of(z));
-            } catch (DateTimeException e) {
-                List<String> ids = ZoneId.getAvailableZoneIds().stream().sorted().toList();
-                error(m.get("zone").location(), path + ".zone", "\"" + z + "\" is not a time zone; " + Suggestions.closest(z, ids)
-                        .map(s -> "did you mean \"" + s + "\"?").orElse("use a region such as Europe/Berlin or America/New_York (IANA names)"));
-                return Optional.empty();
-            }
-        });
+        Optional<ZoneId> zone = required(m, "zone", path).flatMap(z -> zone(m.get("zone"), path + ".zone", z));
         Optional<When> from = required(m, "from", path).flatMap(t -> when(m.get("from"), path + ".from", t));
         Optional<When> to = required(m, "to", path).flatMap(t -> when(m.get("to"), path + ".to", t));
         if (from.isPresent() && to.isPresent() && from.get().day().isPresent() != to.get().day().isPresent()) {
@@ -222,11 +237,20 @@ public final class PolicyReader {
                 error(mig.location(), path + ".migration", "must be true (only releases that migrate a database) or false; got " + mig.describe());
             }
         }
+        Optional<RiskLevel> risk = m.get("risk") == null ? Optional.empty() : required(m, "risk", path).flatMap(r -> {
+            Optional<RiskLevel> level = RiskLevel.parse(r);
+            if (level.isEmpty()) {
+                error(m.get("risk").location(), path + ".risk", "\"" + r + "\" is not a risk level; " + Suggestions.closest(r.toLowerCase(Locale.ROOT),
+                        RiskLevel.labels()).map(x -> "did you mean \"" + x + "\"?").orElse("levels are " + String.join(", ", RiskLevel.labels()))
+                        + " (the rule holds releases at that level or higher)");
+            }
+            return level;
+        });
         Duration timeout = duration(m, "timeout", path, DEFAULT_APPROVAL_TIMEOUT);
         if (errors.size() > before || name.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ApprovalRule(name.get(), services, migration, timeout, m.location()));
+        return Optional.of(new ApprovalRule(name.get(), services, migration, risk, timeout, m.location()));
     }
 
     private Optional<EvidenceRule> evidence(MapNode m, String path) {

@@ -620,8 +620,8 @@ public final class ReleaseReader {
         }
         Optional<Strategy> st = Strategy.fromId(s.get());
         if (st.isEmpty()) {
-            String hint = Suggestions.closest(s.get(), List.of("canary", "blueGreen")).map(x -> ": did you mean " + x + "?").orElse("");
-            error(node.location(), p, "must be canary or blueGreen; got \"" + s.get() + "\"" + hint);
+            String hint = Suggestions.closest(s.get(), List.of("canary", "blueGreen", "auto")).map(x -> ": did you mean " + x + "?").orElse("");
+            error(node.location(), p, "must be canary, blueGreen or auto; got \"" + s.get() + "\"" + hint);
             return Strategy.CANARY;
         }
         return st.get();
@@ -635,6 +635,11 @@ public final class ReleaseReader {
         }
         if (strategy == Strategy.BLUE_GREEN) {
             error(node.location(), p, "blueGreen switches all traffic at once and takes no steps; remove steps or use strategy: canary");
+            return List.of();
+        }
+        if (strategy == Strategy.AUTO) {
+            error(node.location(), p, "strategy: auto leaves the steps to the server, which chooses them from the release's risk when it is "
+                    + "submitted (glidepath plan shows what it would choose); remove steps, or name the strategy: canary");
             return List.of();
         }
         if (!(node instanceof ListNode list) || list.items().isEmpty()) {

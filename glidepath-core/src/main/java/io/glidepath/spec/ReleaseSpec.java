@@ -99,6 +99,28 @@ public record ReleaseSpec(Optional<String> name, List<ServiceSpec> services, int
         return out;
     }
 
+    /** The services (deployments: a fleet's customers each) whose file says {@code strategy: auto}. */
+    public List<String> autoServices() {
+        return services.stream().filter(s -> s.strategy() == Strategy.AUTO).map(ServiceSpec::name).toList();
+    }
+
+    /**
+     * The release as it runs: each {@code strategy: auto} service with what was chosen for it (by
+     * deployment name). Throws when one of them has no choice: the engine never guesses a strategy.
+     */
+    public ReleaseSpec withChosenStrategies(Map<String, ChosenStrategy> chosen) {
+        List<String> missing = autoServices().stream().filter(n -> !chosen.containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("strategy: auto is not resolved for " + String.join(", ", missing)
+                    + ": the server chooses it when the release is submitted");
+        }
+        if (chosen.isEmpty()) {
+            return this;
+        }
+        List<ServiceSpec> out = services.stream().map(s -> s.strategy() == Strategy.AUTO ? chosen.get(s.name()).applyTo(s) : s).toList();
+        return new ReleaseSpec(name, out, maxParallel, verify, databases, fleets, location);
+    }
+
     public Optional<ServiceSpec> service(String serviceName) {
         return services.stream().filter(s -> s.name().equals(serviceName)).findFirst();
     }

@@ -43,6 +43,11 @@ public record ServiceSpec(
         return new ServiceSpec(name, version, deps, run, route, readiness, smoke, strategy, steps, analysis, keepPrevious, database, location, fleetMember);
     }
 
+    /** The same service moving traffic by {@code s} through {@code newSteps} (what {@code strategy: auto} became). */
+    public ServiceSpec withStrategy(Strategy s, List<Step> newSteps) {
+        return new ServiceSpec(name, version, dependsOn, run, route, readiness, smoke, s, newSteps, analysis, keepPrevious, database, location, fleetMember);
+    }
+
     /**
      * This service as one customer of its fleet deploys it: named {@code SERVICE.CUSTOMER}, on the
      * customer's route, with the customer's overrides of the run settings; located at the customer.

@@ -3,6 +3,9 @@ package io.glidepath.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.glidepath.risk.RiskLevel;
+import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.SpecError;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -103,10 +106,68 @@ class PolicyReaderTest {
     }
 
     @Test
+    void anApprovalRuleMayHoldReleasesFromARiskLevelUp() throws Exception {
+        Policy p = PolicyReader.read("policy.yaml", """
+                risk: {zone: Europe/Berlin}
+                approvals:
+                  - {name: risky, risk: high}
+                  - {name: payments-risky, services: [payments], risk: medium, timeout: 2h}
+                """);
+        assertThat(p.teamZone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(p.approvals()).extracting(ApprovalRule::risk)
+                .containsExactly(java.util.Optional.of(RiskLevel.HIGH), java.util.Optional.of(RiskLevel.MEDIUM));
+        assertThat(p.approvals().get(1).describe()).isEqualTo("payments-risky (services payments; risk medium or higher)");
+        ReleaseSpec payments = ReleaseReader.read("r.yaml",
+                "services: [{name: payments, version: '2', run: {command: [pay]}, route: {pathPrefix: /pay}}]");
+        java.nio.file.Path dir = java.nio.file.Path.of("/srv");
+        java.time.Instant now = java.time.Instant.EPOCH;
+        assertThat(p.assess(payments, dir, java.util.Optional.empty(), now, java.util.Optional.of(RiskLevel.LOW)).approvals()).isEmpty();
+        assertThat(p.assess(payments, dir, java.util.Optional.empty(), now, java.util.Optional.of(RiskLevel.MEDIUM)).approvals())
+                .extracting(ApprovalRule::name).containsExactly("payments-risky");
+        assertThat(p.assess(payments, dir, java.util.Optional.empty(), now, java.util.Optional.of(RiskLevel.HIGH)).approvals())
+                .extracting(ApprovalRule::name).containsExactly("risky", "payments-risky");
+        assertThat(p.assess(payments, dir, java.util.Optional.empty(), now, java.util.Optional.of(RiskLevel.HIGH)).json().path("approvals")
+                .get(0).path("risk").asText()).isEqualTo("high");
+    }
+
+    @Test
+    void aRiskLevelThatIsNoneIsRefusedWhereItIsWritten() {
+        String bad = """
+                risk:
+                  zone: Europe/Berln
+                  hours: 9-17
+                approvals:
+                  - name: risky
+                    risk: hihg
+                  - name: odd
+                    risk: [high]
+                """;
+        assertThatThrownBy(() -> PolicyReader.read("policy.yaml", bad)).isInstanceOfSatisfying(InvalidPolicyException.class, e -> {
+            List<String> errors = e.errors().stream().map(SpecError::toString).toList();
+            assertThat(errors).containsExactly(
+                    "policy.yaml:2:9: risk.zone: \"Europe/Berln\" is not a time zone; did you mean \"Europe/Berlin\"?",
+                    "policy.yaml:3:3: risk.hours: unknown field \"hours\"; known fields here: zone",
+                    "policy.yaml:6:11: approvals[0].risk: \"hihg\" is not a risk level; did you mean \"high\"? (the rule holds releases at that "
+                            + "level or higher)",
+                    "policy.yaml:8:11: approvals[1].risk: must be text; got a list");
+        });
+    }
+
+    @Test
+    void theTeamsZoneIsTheWindowsOneWhenTheyAgreeElseUtc() throws Exception {
+        assertThat(PolicyReader.read("p.yaml", "windows: [{name: w, from: '22:00', to: '06:00', zone: Asia/Tokyo}]").teamZone())
+                .isEqualTo(ZoneId.of("Asia/Tokyo"));
+        assertThat(PolicyReader.read("p.yaml", GOOD).teamZone()).isEqualTo(java.time.ZoneOffset.UTC);
+        assertThat(Policy.none().teamZone()).isEqualTo(java.time.ZoneOffset.UTC);
+    }
+
+    @Test
     void theExamplePolicyReads() throws Exception {
         Policy p = PolicyReader.read(java.nio.file.Path.of("../examples/policy/policy.yaml"));
         assertThat(p.windows()).hasSize(2);
-        assertThat(p.approvals()).hasSize(2);
+        assertThat(p.approvals()).hasSize(3);
+        assertThat(p.approvals().get(2).risk()).contains(RiskLevel.HIGH);
+        assertThat(p.teamZone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(p.evidence()).hasSize(3);
         assertThat(p.platform()).isPresent();
     }

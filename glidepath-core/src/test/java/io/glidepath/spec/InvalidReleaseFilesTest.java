@@ -233,7 +233,10 @@ class InvalidReleaseFilesTest {
                 Arguments.of("smoke without request", with("    smoke: [{name: home}]\n"), "r.yaml:6:13: services[0].smoke[0].request: is required"),
                 // strategy and steps
                 Arguments.of("misspelt strategy", with("    strategy: bluegreen\n"),
-                        "r.yaml:6:15: services[0].strategy: must be canary or blueGreen; got \"bluegreen\": did you mean blueGreen?"),
+                        "r.yaml:6:15: services[0].strategy: must be canary, blueGreen or auto; got \"bluegreen\": did you mean blueGreen?"),
+                Arguments.of("steps with auto", with("    strategy: auto\n    steps: [{weight: 10}]\n"),
+                        "r.yaml:7:12: services[0].steps: strategy: auto leaves the steps to the server, which chooses them from the release's risk "
+                                + "when it is submitted (glidepath plan shows what it would choose); remove steps, or name the strategy: canary"),
                 Arguments.of("steps with blue-green", with("    strategy: blueGreen\n    steps: [{weight: 10}]\n"),
                         "r.yaml:7:12: services[0].steps: blueGreen switches all traffic at once and takes no steps"),
                 Arguments.of("weight over 100", with("    steps: [{weight: 150}]\n"),

@@ -106,6 +106,22 @@ class ReleaseReaderTest {
     }
 
     @Test
+    void anAutoStrategyIsResolvedOnlyByWhatWasChosenForIt() throws Exception {
+        ReleaseSpec r = ReleaseReader.read("r.yaml", MINIMAL + "    strategy: auto\n");
+        assertThat(r.services().get(0).strategy()).isEqualTo(Strategy.AUTO);
+        assertThat(r.services().get(0).steps()).isEmpty();
+        assertThat(r.autoServices()).containsExactly(r.services().get(0).name());
+        assertThatThrownBy(() -> r.withChosenStrategies(java.util.Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("strategy: auto is not resolved for " + r.services().get(0).name());
+        ChosenStrategy canary = new ChosenStrategy(Strategy.CANARY, java.util.List.of(500, 2500), java.time.Duration.ofMinutes(2), "high", 0.4, "risky");
+        ServiceSpec s = r.withChosenStrategies(java.util.Map.of(r.services().get(0).name(), canary)).services().get(0);
+        assertThat(s.strategy()).isEqualTo(Strategy.CANARY);
+        assertThat(s.steps()).containsExactly(new Step.Weight(500), new Step.Bake(java.time.Duration.ofMinutes(2)), new Step.Weight(2500),
+                new Step.Bake(java.time.Duration.ofMinutes(2)));
+        assertThat(canary.describe()).isEqualTo("canary 5% / 25% with 2m bakes");
+    }
+
+    @Test
     void aGrpcServiceSpeaksH2cAndIsReadyByTheGrpcHealthService() throws Exception {
         String h2c = MINIMAL.replace("run: {command: [java, -jar, app.jar]}", "run: {command: [java, -jar, app.jar], protocol: h2c}");
         ServiceSpec byDefault = ReleaseReader.read("r.yaml", h2c).services().get(0);

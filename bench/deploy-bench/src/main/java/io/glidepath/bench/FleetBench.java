@@ -111,6 +111,25 @@ public final class FleetBench {
         return name(i) + ".fleet.test";
     }
 
+    /**
+     * The Python interpreter itself, not a version manager's shim on the PATH (pyenv's is two bash scripts per start: with 100
+     * customers starting, the shims, not Python or Glidepath, made the figures).
+     */
+    static final String PYTHON = realPython();
+
+    private static String realPython() {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor() == 0 && !out.isEmpty() ? out : "python3";
+        } catch (java.io.IOException e) {
+            return "python3";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "python3";
+        }
+    }
+
     /** The release file: {@code n} customers inline; with {@code broken}, c020, c025 and c030 (ring 3) turn the broken flag on. */
     String fleet(String version, int n, boolean broken) {
         StringBuilder y = new StringBuilder("""
@@ -119,7 +138,7 @@ public final class FleetBench {
                   - name: web
                     version: %s
                     run:
-                      command: [python3, "%s"]
+                      command: ["%s", "%s"]
                       env: {PORT: "{{port}}", VERSION: "{{version}}", BROKEN_WITH: LEGACY, LEGACY: "off"}
                       stopGrace: 2s
                     route: {pathPrefix: /, drainTimeout: 2s}
@@ -130,7 +149,7 @@ public final class FleetBench {
                     keepPrevious: 0s
                     fleet:
                       maxParallel: 10
-                """.formatted(version, version, tiny));
+                """.formatted(version, version, PYTHON, tiny));
         y.append(n == 1 ? "      rings: [{name: all}]\n" : "      rings: [{name: first, customers: [c001]}, {name: early, share: 10%}, {name: wide, share: 30%}, {name: rest}]\n"
                 + "      failureBudget: {max: 2, then: rollback}\n");
         y.append("      customers:\n");

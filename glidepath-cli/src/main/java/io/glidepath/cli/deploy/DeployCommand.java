@@ -99,6 +99,14 @@ public final class DeployCommand implements Callable<Integer> {
                 System.err.println("release " + id + " waits for approval: someone other than you runs glidepath approve " + id);
             }
         }
+        if (submitted.has("risk")) {
+            // strategy: auto as the server chose it: the progress shows the steps it runs
+            spec = spec.withChosenStrategies(io.glidepath.cli.plan.RiskView.chosen(submitted.path("risk")));
+            if (output != Output.JSON) {
+                io.glidepath.cli.plan.RiskView.lines(submitted.path("risk")).stream().filter(l -> l.startsWith("risk: ") || l.contains("strategy auto"))
+                        .forEach(System.err::println);
+            }
+        }
         if (detach) {
             System.out.println(output == Output.JSON ? submitted.toPrettyString() : (queued ? "queued release " + id + " behind release "
                     + submitted.path("queuedBehind").asText() : "submitted release " + id) + "; follow it with: glidepath status");

@@ -7,7 +7,10 @@ import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.validate.ReleaseFile;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleasePlan;
+import io.glidepath.spec.ReleaseSpec;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -20,6 +23,8 @@ import picocli.CommandLine.Parameters;
         description = {"Shows what a release would do: its waves, each service's strategy, steps and configured waits, the verify checks,",
                 "the critical path and its minimum duration, and (when Glidepath runs here) which services are new, replaced or no-ops.",
                 "Each database's migrations show in the order they run, with the locks each statement takes and the gate's findings.",
+                "With Glidepath running: the server's policy, and the release's risk from the server's history (its top factors and the",
+                "strategy it advises; strategy: auto shows as what it would become).",
                 "It changes nothing. Exit codes: 0 planned, 2 invalid or unreadable file."})
 public final class PlanCommand implements Callable<Integer> {
     enum Output { TEXT, JSON }
@@ -46,6 +51,7 @@ public final class PlanCommand implements Callable<Integer> {
         String unknownBecause = null;
         Optional<com.fasterxml.jackson.databind.JsonNode> policy = Optional.empty();
         String policyUnknown = null;
+        Optional<com.fasterxml.jackson.databind.JsonNode> risk = Optional.empty();
         DataDir dir = DataDir.of(dataDir);
         if (dir.endpoints().isEmpty()) {
             unknownBecause = "Glidepath is not running in " + dir.root() + " (start it with: glidepath up)";
@@ -57,7 +63,11 @@ public final class PlanCommand implements Callable<Integer> {
                 // the server's policy: which windows, approvals and evidence apply to this release now
                 ServerClient client = ServerClient.of(dir);
                 try {
-                    policy = Optional.of(client.assess(file.toString(), ReleaseFile.baseDir(file).toAbsolutePath().toString(), release.text()));
+                    com.fasterxml.jackson.databind.node.ObjectNode assessed = (com.fasterxml.jackson.databind.node.ObjectNode) client.assess(file.toString(),
+                            ReleaseFile.baseDir(file).toAbsolutePath().toString(), release.text());
+                    // the risk score and its advice ride along (a server before them answers without)
+                    risk = Optional.ofNullable(assessed.remove("risk"));
+                    policy = Optional.of(assessed);
                 } catch (ServerClient.ApiError e) {
                     policyUnknown = "the server could not assess it: " + e.getMessage();
                 }
@@ -65,7 +75,19 @@ public final class PlanCommand implements Callable<Integer> {
                 unknownBecause = "could not ask the server: " + e.getMessage();
             }
         }
-        PlanView view = new PlanView(file.toString(), ReleasePlan.of(release.spec()), running, unknownBecause, traffic.map(PlanView.Traffic::of));
+        // strategy: auto, as the server would choose it now (without a server it stays "auto")
+        ReleaseSpec spec = release.spec();
+        Set<String> auto = Set.of();
+        if (risk.isPresent() && !spec.autoServices().isEmpty()) {
+            try {
+                spec = spec.withChosenStrategies(RiskView.chosen(risk.get()));
+                auto = Set.copyOf(release.spec().autoServices());
+            } catch (IllegalArgumentException e) {
+                // the server's advice did not name every auto service: the plan shows them as auto
+            }
+        }
+        String riskUnknown = unknownBecause != null ? unknownBecause : policyUnknown != null ? policyUnknown : "the server did not score it";
+        PlanView view = new PlanView(file.toString(), ReleasePlan.of(spec), running, unknownBecause, traffic.map(PlanView.Traffic::of), auto);
         MigrationsView migrations = MigrationsView.of(release.spec(), ReleaseFile.baseDir(file));
         if (output == Output.JSON) {
             com.fasterxml.jackson.databind.node.ObjectNode json = view.json();
@@ -73,6 +95,11 @@ public final class PlanCommand implements Callable<Integer> {
                 json.set("migrations", migrations.json());
             }
             policy.ifPresent(p -> json.set("policy", p));
+            if (risk.isPresent()) {
+                json.set("risk", risk.get());
+            } else {
+                json.putObject("risk").put("known", false).put("reason", riskUnknown);
+            }
             System.out.print(json.toPrettyString() + "\n");
         } else {
             // the migrations go before the closing lines (what runs now, how to deploy)
@@ -80,7 +107,8 @@ public final class PlanCommand implements Callable<Integer> {
             int closing = text.indexOf("\nrunning now:");
             String policyText = policy.map(p -> String.join("\n", PolicyView.lines(p)) + "\n")
                     .orElse(policyUnknown != null ? "policy: unknown (" + policyUnknown + ")\n" : "");
-            String middle = migrations.text() + policyText;
+            String riskText = String.join("\n", risk.map(RiskView::lines).orElse(List.of(RiskView.unknown(riskUnknown)))) + "\n";
+            String middle = migrations.text() + policyText + riskText;
             System.out.print(closing < 0 ? text + middle : text.substring(0, closing + 1) + middle + text.substring(closing + 1));
         }
         return Main.OK;

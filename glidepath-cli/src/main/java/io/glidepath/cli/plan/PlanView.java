@@ -14,6 +14,7 @@ import io.glidepath.spec.Wave;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A release plan shown to a person (text) or a script (JSON): waves, each service's strategy,
@@ -22,9 +23,18 @@ import java.util.Optional;
  *
  * @param running what runs now by service, or empty when the server could not be asked
  * @param unknownBecause why {@code running} is empty (shown to the user)
+ * @param auto the services whose {@code strategy: auto} the plan shows as the server would choose it now
  */
 public record PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause,
-                       Optional<Traffic> traffic) {
+                       Optional<Traffic> traffic, Set<String> auto) {
+
+    public PlanView {
+        auto = Set.copyOf(auto);
+    }
+
+    public PlanView(String file, ReleasePlan plan, Optional<Map<String, RunningService>> running, String unknownBecause, Optional<Traffic> traffic) {
+        this(file, plan, running, unknownBecause, traffic, Set.of());
+    }
 
     /** How the server moves traffic, and what that cannot do (a Gateway API mode has no sticky split, ...). */
     public record Traffic(String via, List<String> limits) {
@@ -54,7 +64,7 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
         List<List<ServiceSpec>> shown = waves.stream().map(w -> w.stream().filter(s -> s.fleetMember().isEmpty()).toList()).toList();
         int nameWidth = width(shown, s -> s.name());
         int versionWidth = width(shown, ServiceSpec::version);
-        int strategyWidth = width(shown, SpecText::strategy);
+        int strategyWidth = width(shown, this::strategy);
         int waitsWidth = width(shown, s -> Durations.format(s.configuredWaits()));
         for (FleetSpec f : plan.release().fleets()) {
             FleetPlanView.fleetText(out, f, waves.stream().flatMap(List::stream)
@@ -67,7 +77,7 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
             out.append('\n').append(stage != null && stage.ring().isPresent() ? FleetPlanView.ringHead(w + 1, stage) : "wave " + (w + 1)).append('\n');
             for (ServiceSpec s : shown.get(w)) {
                 List<String> after = FleetPlanView.dependencies(s, plan.release());
-                String line = "  " + pad(s.name(), nameWidth) + "  " + pad(s.version(), versionWidth) + "  " + pad(SpecText.strategy(s), strategyWidth)
+                String line = "  " + pad(s.name(), nameWidth) + "  " + pad(s.version(), versionWidth) + "  " + pad(strategy(s), strategyWidth)
                         + "  waits " + pad(Durations.format(s.configuredWaits()), waitsWidth) + (running.isPresent() ? "  " + Change.of(s, running).text(s) : "")
                         + (after.isEmpty() ? "" : "  (after " + String.join(", ", after) + ")");
                 out.append(line.stripTrailing()).append('\n');
@@ -126,6 +136,9 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
                 o.put("name", s.name());
                 o.put("version", s.version());
                 o.put("strategy", s.strategy().id());
+                if (auto.contains(s.name())) {
+                    o.put("auto", true);
+                }
                 ArrayNode steps = o.putArray("steps");
                 for (Step step : s.steps()) {
                     switch (step) {
@@ -179,6 +192,11 @@ public record PlanView(String file, ReleasePlan plan, Optional<Map<String, Runni
             t.limits().forEach(tn.putArray("limits")::add);
         });
         return n;
+    }
+
+    /** The service's strategy, marked when it is what auto would become. */
+    private String strategy(ServiceSpec s) {
+        return (auto.contains(s.name()) ? "auto: " : "") + SpecText.strategy(s);
     }
 
     private static int width(List<List<ServiceSpec>> waves, java.util.function.Function<ServiceSpec, String> f) {

@@ -15,6 +15,9 @@ public final class SpecText {
         if (s.strategy() == Strategy.BLUE_GREEN) {
             return "blue-green";
         }
+        if (s.strategy() == Strategy.AUTO) {
+            return "auto (the server chooses at submission)";
+        }
         return "canary " + String.join(" > ", s.steps().stream().map(SpecText::step).toList());
     }
 

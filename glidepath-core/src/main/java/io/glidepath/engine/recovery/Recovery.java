@@ -104,7 +104,7 @@ public final class Recovery {
                 }
                 continue;
             }
-            Optional<ReleaseSpec> spec = readSpec(r);
+            Optional<ReleaseSpec> spec = readSpec(r, h);
             Observed world = Observed.read(r.services(), platform, router, store);
             switch (RecoveryPlanner.decide(r, h, spec, world)) {
                 case RecoveryDecision.Cancel c -> end(r, Outcome.CANCELLED, c.reason(), null, "release " + r.id() + " cancelled: " + c.reason());
@@ -126,11 +126,14 @@ public final class Recovery {
         return goOn;
     }
 
-    private static Optional<ReleaseSpec> readSpec(ReleaseRecord r) {
+    /** The release as it ran: its file, with what {@code strategy: auto} became as journaled at submission. */
+    private static Optional<ReleaseSpec> readSpec(ReleaseRecord r, ReleaseHistory h) {
         try {
-            return Optional.of(r.spec());
+            return Optional.of(r.spec().withChosenStrategies(h.chosenStrategies()));
         } catch (InvalidSpecException e) {
             return Optional.empty(); // accepted by an older Glidepath: the planner rolls it back
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // an auto strategy with no choice journaled: nothing says how it ran, so it is rolled back
         }
     }
 

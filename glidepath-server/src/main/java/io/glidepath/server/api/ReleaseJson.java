@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.api.JsonApi;
 import io.glidepath.engine.Engine;
 import io.glidepath.journal.EventJson;
+import io.glidepath.journal.ReleaseHistory;
+import io.glidepath.store.Store;
 import io.glidepath.spec.InvalidSpecException;
 import io.glidepath.spec.ReleaseReader;
+import io.glidepath.spec.ReleaseSpec;
 import io.glidepath.spec.ServiceSpec;
 import io.glidepath.store.ReleaseRecord;
 import io.glidepath.journal.StoredEvent;
@@ -19,6 +22,7 @@ import java.util.Map;
 /** Releases and their journal events as the API writes them. */
 final class ReleaseJson {
     private final Engine engine;
+    private final Store store;
 
     /** What a release changes, by service: version and strategy, read back from its file once and remembered (the last 2,000). */
     private final Map<String, List<ServiceSpec>> changes = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
@@ -28,8 +32,9 @@ final class ReleaseJson {
         }
     });
 
-    ReleaseJson(Engine engine) {
+    ReleaseJson(Engine engine, Store store) {
         this.engine = engine;
+        this.store = store;
     }
 
     /** A release record: id, file, services, what it changes, who and when, its state (RUNNING until it ends). */
@@ -71,13 +76,25 @@ final class ReleaseJson {
     }
 
     private List<ServiceSpec> changes(ReleaseRecord r) {
-        return changes.computeIfAbsent(r.id(), id -> {
-            try {
-                return r.spec().services();
-            } catch (InvalidSpecException | RuntimeException e) {
-                // a file accepted by an older version: the list of services still says what it touched
-                return List.of();
-            }
-        });
+        List<ServiceSpec> known = changes.get(r.id());
+        if (known != null) {
+            return known;
+        }
+        ReleaseSpec spec;
+        try {
+            spec = r.spec();
+        } catch (InvalidSpecException | RuntimeException e) {
+            // a file accepted by an older version: the list of services still says what it touched
+            changes.put(r.id(), List.of());
+            return List.of();
+        }
+        try {
+            // strategy: auto shows as what it became (journaled at submission)
+            List<ServiceSpec> out = spec.withChosenStrategies(ReleaseHistory.of(store.events(r.id(), 0)).chosenStrategies()).services();
+            changes.put(r.id(), out);
+            return out;
+        } catch (IllegalArgumentException e) {
+            return spec.services(); // asked for the moment before its choices are journaled: as the file says, not remembered
+        }
     }
 }

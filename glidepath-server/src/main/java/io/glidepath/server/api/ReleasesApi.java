@@ -9,6 +9,9 @@ import io.glidepath.journal.ServiceStatus;
 import io.glidepath.policy.Assessment;
 import io.glidepath.policy.DeployWindow;
 import io.glidepath.policy.Policy;
+import io.glidepath.risk.RiskScorer;
+import io.glidepath.spec.ChosenStrategy;
+import java.time.Instant;
 import io.glidepath.server.access.Caller;
 import io.glidepath.server.access.Role;
 import io.glidepath.server.access.Tokens;
@@ -47,6 +50,7 @@ final class ReleasesApi implements ApiRoutes {
 
     private final Supplier<Policy> policy;
     private final Clock clock;
+    private final RiskScorer risk;
 
     ReleasesApi(Engine engine, Store store, ReleaseJson json, Guard guard, Calls calls, Supplier<Policy> policy, Clock clock) {
         this.policy = policy;
@@ -56,6 +60,7 @@ final class ReleasesApi implements ApiRoutes {
         this.json = json;
         this.guard = guard;
         this.calls = calls;
+        this.risk = new RiskScorer(store);
     }
 
     @Override
@@ -137,7 +142,13 @@ final class ReleasesApi implements ApiRoutes {
         calls.blocking(ctx, () -> {
             String text = SourceText.decode(file, body, ReleaseLimits.STANDARD);
             ReleaseSpec spec = ReleaseReader.read(file, text, Includes.folder(Path.of(baseDir)));
-            return policy.get().assess(spec, Path.of(baseDir), tree(file, text), clock.now()).json();
+            Policy p = policy.get();
+            Instant now = clock.now();
+            RiskScorer.Scored scored = risk.assess(spec, now, p.teamZone());
+            ObjectNode n = p.assess(spec.withChosenStrategies(scored.advice().chosen()), Path.of(baseDir), tree(file, text), now,
+                    Optional.of(scored.risk().level())).json();
+            n.set("risk", scored.json());
+            return n;
         }, n -> JsonApi.json(ctx, 200, n));
     }
 
@@ -187,8 +198,14 @@ final class ReleasesApi implements ApiRoutes {
             // a fleet file beside the release file is read from its folder here, and stored with the release as read
             Map<String, String> attachments = new LinkedHashMap<>();
             ReleaseSpec spec = ReleaseReader.read(file, text, Includes.recording(Includes.folder(Path.of(baseDir)), attachments));
-            engine.check(spec); // what reads well but this server cannot carry out, such as a Prometheus no URL names
-            Assessment a = policy.get().assess(spec, Path.of(baseDir), tree(file, text), clock.now());
+            Policy p = policy.get();
+            Instant now = clock.now();
+            // how risky it is, from this server's history: approval rules on risk match on its level, and strategy: auto becomes the advice
+            RiskScorer.Scored scored = risk.assess(spec, now, p.teamZone());
+            Map<String, ChosenStrategy> chosen = scored.advice().chosen();
+            ReleaseSpec resolved = spec.withChosenStrategies(chosen);
+            engine.check(resolved); // what reads well but this server cannot carry out, such as a Prometheus no URL names
+            Assessment a = p.assess(resolved, Path.of(baseDir), tree(file, text), now, Optional.of(scored.risk().level()));
             if (!a.forbidden().isEmpty()) {
                 throw new InvalidSpecException(a.forbidden()); // what the platform limits forbid, at the release file's lines
             }
@@ -207,8 +224,10 @@ final class ReleasesApi implements ApiRoutes {
                 overridden = caller.who() + " (token " + caller.token() + ", closed window '" + closed.window().name() + "' until " + closed.opens()
                         + "): " + reason;
             }
-            ObjectNode n = json.withQueue(json.release(engine.submit(spec, file, text, attachments, Path.of(baseDir), user, queue, a.terms(overridden))));
+            ObjectNode n = json.withQueue(json.release(engine.submit(spec, file, text, attachments, Path.of(baseDir), user, queue, a.terms(overridden),
+                    chosen)));
             n.set("policy", a.json());
+            n.set("risk", scored.json());
             if (overridden != null) {
                 n.put("override", overridden);
             }

@@ -60,7 +60,7 @@ public final class ServerApi implements AutoCloseable {
         Calls calls = new Calls(vertx);
         this.resources = List.of(
                 new StatusApi(metrics),
-                new ReleasesApi(engine, store, new ReleaseJson(engine), guard, calls, policy, clock),
+                new ReleasesApi(engine, store, new ReleaseJson(engine, store), guard, calls, policy, clock),
                 new ReleaseStream(engine, store, calls),
                 new ReportApi(store, calls),
                 new ServicesApi(store, platform, router, calls),
