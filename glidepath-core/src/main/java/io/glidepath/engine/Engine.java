@@ -135,9 +135,16 @@ public final class Engine implements AutoCloseable {
      * ({@link ReleaseEvent.StrategyChosen}) and run. A release with an {@code auto} service left unresolved
      * is refused (IllegalArgumentException): the engine never guesses a strategy.
      */
-    public synchronized ReleaseRecord submit(ReleaseSpec unresolved, String file, String source, Map<String, String> attachments, Path baseDir,
-                                             String submittedBy, boolean queue, PolicyTerms terms, Map<String, ChosenStrategy> chosen)
+    public ReleaseRecord submit(ReleaseSpec unresolved, String file, String source, Map<String, String> attachments, Path baseDir,
+                                String submittedBy, boolean queue, PolicyTerms terms, Map<String, ChosenStrategy> chosen)
             throws ServiceBusyException, ReleaseExistsException {
+        return submit(unresolved, file, source, attachments, baseDir, submittedBy, queue, terms, chosen, Optional.empty());
+    }
+
+    /** As above, with how risky the server scored it ({@code risk}), journaled first: the sign-off report says it. */
+    public synchronized ReleaseRecord submit(ReleaseSpec unresolved, String file, String source, Map<String, String> attachments, Path baseDir,
+                                             String submittedBy, boolean queue, PolicyTerms terms, Map<String, ChosenStrategy> chosen,
+                                             Optional<ReleaseEvent.RiskAssessed> risk) throws ServiceBusyException, ReleaseExistsException {
         ReleaseSpec spec = unresolved.withChosenStrategies(chosen);
         List<String> services = spec.services().stream().map(ServiceSpec::name).toList();
         String id = spec.name().orElseGet(() -> services.get(0) + "-" + ID_TIME.format(seams.clock().now()) + "-" + shortRandom());
@@ -154,6 +161,7 @@ public final class Engine implements AutoCloseable {
                         + "; wait for it to finish, queue behind it with --queue, or run: glidepath abort " + holder.get(), holder.get());
             }
             store.createRelease(record);
+            risk.ifPresent(r -> bus.emit(id, r));
             journalPolicy(record, terms);
             journalChoices(record, unresolved, chosen);
             bus.emit(id, new ReleaseEvent.Queued(seams.clock().now(), null, "release " + id + " queued behind release " + holder.get()
@@ -162,6 +170,7 @@ public final class Engine implements AutoCloseable {
             return record;
         }
         store.createRelease(record);
+        risk.ifPresent(r -> bus.emit(id, r));
         journalPolicy(record, terms);
         journalChoices(record, unresolved, chosen);
         start(record, spec, baseDir);

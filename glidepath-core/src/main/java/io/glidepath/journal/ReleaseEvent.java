@@ -39,7 +39,8 @@ import java.util.List;
         @JsonSubTypes.Type(value = ReleaseEvent.PolicyApplied.class, name = "policy"),
         @JsonSubTypes.Type(value = ReleaseEvent.EvidenceChecked.class, name = "evidence"),
         @JsonSubTypes.Type(value = ReleaseEvent.ApprovalChanged.class, name = "approval"),
-        @JsonSubTypes.Type(value = ReleaseEvent.StrategyChosen.class, name = "strategy")})
+        @JsonSubTypes.Type(value = ReleaseEvent.StrategyChosen.class, name = "strategy"),
+        @JsonSubTypes.Type(value = ReleaseEvent.RiskAssessed.class, name = "risk")})
 public sealed interface ReleaseEvent {
     Instant at();
 
@@ -205,6 +206,18 @@ public sealed interface ReleaseEvent {
 
         public ChosenStrategy choice() {
             return new ChosenStrategy(strategy, weights, Duration.ofMillis(bakeMillis), level, probability, why);
+        }
+    }
+
+    /**
+     * How risky the server scored the release at submission, from its history: the {@code level}, the
+     * chance of a rollback ({@code probability}), the {@code headline} in words, the largest factors as
+     * sentences ({@code factors}) and the {@code advice} it gave (docs/risk.md).
+     */
+    record RiskAssessed(Instant at, String service, String message, String level, double probability, String headline, List<String> factors,
+                        String advice) implements ReleaseEvent {
+        public RiskAssessed {
+            factors = factors == null ? List.of() : List.copyOf(factors);
         }
     }
 

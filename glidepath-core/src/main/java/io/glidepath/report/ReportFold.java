@@ -46,6 +46,7 @@ final class ReportFold {
     private final Optional<ReleaseSpec> spec;
 
     private Instant started;
+    private SignOffReport.Risk risk;
     /** Who opened the ring gate about to start, from the note the engine journals just before (older journals: nobody). */
     private String gateOpenedBy;
     private boolean queued;
@@ -102,7 +103,7 @@ final class ReportFold {
         ReleaseHistory history = ReleaseHistory.of(journal);
         acts.add(new Act(record.submitted(), record.submittedBy(), "submitted the release from " + record.file()));
         journal.forEach(e -> take(e.event()));
-        return new SignOffReport(release(), services(history), verified(history), policy(), List.copyOf(acts), timing(), ending(history),
+        return new SignOffReport(release(), risk, services(history), verified(history), policy(), List.copyOf(acts), timing(), ending(history),
                 fleets(history));
     }
 
@@ -155,9 +156,9 @@ final class ReportFold {
                     aborted(f.at(), f.reason());
                 }
             }
+            case ReleaseEvent.RiskAssessed r -> risk = new SignOffReport.Risk(r.level(), r.probability(), r.headline(), r.factors(), r.advice());
             default -> {
-                // the rest (notes, instances stopped, the route before, customers' failures) is read from the history or not reported;
-                // a risk score, once the journal carries one (issue 16), is read here
+                // the rest (notes, instances stopped, the route before, customers' failures) is read from the history or not reported
             }
         }
     }

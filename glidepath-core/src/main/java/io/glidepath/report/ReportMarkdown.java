@@ -47,6 +47,7 @@ final class ReportMarkdown {
     }
 
     private static final List<Consumer<ReportMarkdown>> SECTIONS = List.of(
+            ReportMarkdown::risk,
             ReportMarkdown::services,
             ReportMarkdown::rollback,
             ReportMarkdown::verified,
@@ -226,6 +227,17 @@ final class ReportMarkdown {
         db.steps().forEach(s -> t.row(at(s.at()), s.phase().name().toLowerCase(Locale.ROOT), state(s.step().name()), Objects.toString(s.file(), ""),
                 s.message()));
         t.end();
+    }
+
+    private void risk() {
+        SignOffReport.Risk risk = r.risk();
+        if (risk == null) {
+            return; // submitted before the server journaled a risk score
+        }
+        md.heading(2, "Risk at submission");
+        md.item("Score", risk.headline());
+        risk.factors().forEach(f -> md.item("Factor", f));
+        md.item("Advice", risk.advice());
     }
 
     private void policy() {

@@ -22,11 +22,10 @@ import java.util.List;
  * outcome per customer. Built from the release's record and its journal only ({@link #of}), so the same
  * journal always gives the same report; a release still running gives one marked in progress.
  *
- * <p>Times are the journal's; fields a journal does not carry are null (left out of the JSON). A risk
- * score, once the journal carries one (issue 16), joins as one more component here, read in
- * {@link ReportFold} and rendered in {@link ReportMarkdown}.
+ * <p>Times are the journal's; fields a journal does not carry are null (left out of the JSON): {@code risk}
+ * is null for a release submitted before the server journaled its risk score.
  */
-public record SignOffReport(Release release, List<Service> services, Verified verified, Policy policy, List<Act> people, Timing timing,
+public record SignOffReport(Release release, Risk risk, List<Service> services, Verified verified, Policy policy, List<Act> people, Timing timing,
                             Ending outcome, List<Fleet> fleets) {
 
     public SignOffReport {
@@ -126,6 +125,13 @@ public record SignOffReport(Release release, List<Service> services, Verified ve
      * deadline, who opened a closed deploy window and why ({@code windowOverride}, as journaled), each
      * evidence check's result, and the approval.
      */
+    /** How risky the server scored the release at submission (docs/risk.md): level, chance of a rollback, why, and its advice. */
+    public record Risk(String level, double probability, String headline, List<String> factors, String advice) {
+        public Risk {
+            factors = List.copyOf(factors);
+        }
+    }
+
     public record Policy(List<String> approvalRules, Instant approvalDeadline, String windowOverride, List<EvidenceLine> evidence, Approval approval) {
         public Policy {
             approvalRules = List.copyOf(approvalRules);

@@ -41,6 +41,12 @@ public final class RiskScorer {
 
     /** A release's risk and the advice for it. */
     public record Scored(RiskAssessment risk, Advice advice) {
+        /** What the journal keeps of it: level, chance, headline, the three largest factors, the advice. */
+        public io.glidepath.journal.ReleaseEvent.RiskAssessed event(java.time.Instant at) {
+            return new io.glidepath.journal.ReleaseEvent.RiskAssessed(at, null, "risk at submission: " + risk.headline(), risk.level().label(),
+                    risk.probability(), risk.headline(), risk.top(3).stream().map(RiskAssessment.Contribution::sentence).toList(), advice.summary());
+        }
+
         /** The risk's JSON with the advice in it ({@code advice}). */
         public ObjectNode json() {
             ObjectNode n = risk.json();

@@ -225,7 +225,7 @@ final class ReleasesApi implements ApiRoutes {
                         + "): " + reason;
             }
             ObjectNode n = json.withQueue(json.release(engine.submit(spec, file, text, attachments, Path.of(baseDir), user, queue, a.terms(overridden),
-                    chosen)));
+                    chosen, Optional.of(scored.event(now)))));
             n.set("policy", a.json());
             n.set("risk", scored.json());
             if (overridden != null) {

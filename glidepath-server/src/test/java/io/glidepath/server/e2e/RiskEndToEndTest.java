@@ -91,6 +91,14 @@ class RiskEndToEndTest {
             assertThat(stack.get("/v1/releases/" + risky).path("changes").get(0).path("strategy").asText()).isEqualTo("canary");
             assertThat(stack.post("/v1/releases/" + risky + "/abort", null).statusCode()).isEqualTo(202);
             assertThat(stack.awaitEnd(risky, Duration.ofSeconds(30)).path("state").asText()).isEqualTo("CANCELLED");
+            // the score is journaled with the release, first, and its sign-off report says it
+            assertThat(stack.events(risky).getFirst().path("kind").asText()).isEqualTo("risk");
+            JsonNode report = stack.get("/v1/releases/" + risky + "/report");
+            assertThat(report.at("/risk/level").asText()).isEqualTo("high");
+            assertThat(report.at("/risk/factors/0").asText()).startsWith("4 rollbacks of shop in its last 6 releases (4 analysis): +");
+            assertThat(report.at("/risk/advice").asText()).isEqualTo("high: canary 5% / 25% / 50% with 2m bakes, and an approval");
+            assertThat(stack.getText("/v1/releases/" + risky + "/report?format=markdown")).contains("## Risk at submission\n", "- **Score:** high (",
+                    "- **Advice:** high: canary 5% / 25% / 50% with 2m bakes, and an approval");
         }
     }
 

@@ -107,6 +107,11 @@ final class Stack implements AutoCloseable {
         return EventJson.MAPPER.readTree(r.body());
     }
 
+    /** The body of a GET as text (a Markdown report, say). */
+    String getText(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(api(path)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     URI api(String path) {
         return URI.create("http://127.0.0.1:" + server.address().getPort() + path);
     }
