@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * does not write; a release waiting for its approval gets a report marked in progress, and once aborted one
  * that says who aborted it. The release's policy keeps it waiting, so nothing is started here.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class ReportEndToEndTest {
     @TempDir
     Path tmp;

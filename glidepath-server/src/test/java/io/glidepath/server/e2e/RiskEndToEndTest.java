@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its analysis rolled back is high risk: plan's assessment says so in words, its {@code strategy: auto}
  * becomes the slow canary, and the policy's approval rule on risk holds it for approval.
  */
+@Execution(ExecutionMode.CONCURRENT) // the second lane, beside the other classes: junit-platform.properties
+@ResourceLock("second-lane")
 class RiskEndToEndTest {
     @TempDir
     Path tmp;
