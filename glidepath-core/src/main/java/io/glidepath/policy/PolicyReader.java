@@ -3,6 +3,7 @@ package io.glidepath.policy;
 import io.glidepath.risk.RiskLevel;
 import io.glidepath.spec.Durations;
 import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.FieldChecks;
 import io.glidepath.spec.Location;
 import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.SourceText;
@@ -57,6 +58,7 @@ public final class PolicyReader {
 
     private final String label;
     private final List<SpecError> errors = new ArrayList<>();
+    private final FieldChecks checks = new FieldChecks(errors);
 
     private PolicyReader(String label) {
         this.label = label;
@@ -401,31 +403,15 @@ public final class PolicyReader {
     }
 
     private Optional<String> optional(MapNode m, String key, String path) {
-        return m.get(key) == null ? Optional.empty() : required(m, key, path);
+        return checks.optional(m, key, path);
     }
 
     private Optional<String> required(MapNode m, String key, String path) {
-        SpecNode n = m.get(key);
-        String p = path.isEmpty() ? key : path + "." + key;
-        if (n == null) {
-            error(m.location(), p, "is required");
-            return Optional.empty();
-        }
-        if (n instanceof Scalar s && s.kind() != Scalar.Kind.NULL && !s.text().isBlank()) {
-            return Optional.of(s.text());
-        }
-        error(n.location(), p, n instanceof Scalar s && s.kind() == Scalar.Kind.STRING ? "is empty" : "must be text; got " + n.describe());
-        return Optional.empty();
+        return checks.required(m, key, path);
     }
 
     private void known(MapNode m, String path, Set<String> fields) {
-        for (Field f : m.fields().values()) {
-            if (!fields.contains(f.key())) {
-                String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
-                        .orElse("known fields here: " + String.join(", ", fields.stream().sorted().toList()));
-                error(f.keyLocation(), path.isEmpty() ? f.key() : path + "." + f.key(), "unknown field \"" + f.key() + "\"; " + hint);
-            }
-        }
+        checks.known(m, path, fields);
     }
 
     private void error(Location at, String path, String message) {

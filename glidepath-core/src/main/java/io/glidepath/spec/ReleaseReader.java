@@ -65,6 +65,7 @@ public final class ReleaseReader {
 
     private final String file;
     private final List<SpecError> errors = new ArrayList<>();
+    private final FieldChecks fieldChecks = new FieldChecks(errors);
     private final FleetReader fleetReader;
     /** Each fleet read so far, by its service's name. */
     private final Map<String, FleetSpec> fleets = new LinkedHashMap<>();
@@ -1192,14 +1193,7 @@ public final class ReleaseReader {
     }
 
     void known(MapNode m, String path, Set<String> fields) {
-        for (Field f : m.fields().values()) {
-            if (!fields.contains(f.key())) {
-                String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
-                        .orElse("known fields here: " + String.join(", ", fields.stream().sorted().toList()));
-                String key = SpecNode.abbreviate(f.key());
-                error(f.keyLocation(), join(path, key), "unknown field \"" + key + "\"; " + hint);
-            }
-        }
+        fieldChecks.known(m, path, fields);
     }
 
     Optional<String> text(SpecNode node, String path) {
@@ -1340,6 +1334,6 @@ public final class ReleaseReader {
     }
 
     static String join(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        return FieldChecks.join(path, key);
     }
 }

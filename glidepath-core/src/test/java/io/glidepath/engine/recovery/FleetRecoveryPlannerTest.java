@@ -108,6 +108,14 @@ class FleetRecoveryPlannerTest {
         return RecoveryPlanner.decide(r, ReleaseHistory.of(journal), Optional.of(spec), new Observed(all, routes, records));
     }
 
+    /** The four customers on v1, the release submitted, ring one's customer (a) promoted; returns {@code spec}. */
+    ReleaseSpec started(ReleaseSpec spec) {
+        List.of("web.a", "web.b", "web.c", "web.d").forEach(this::onV1);
+        submitted(spec);
+        promoted("web.a");
+        return spec;
+    }
+
     void submitted(ReleaseSpec spec) {
         add(new ReleaseEvent.Submitted(T, null, "", spec.services().stream().map(s -> s.name()).toList(),
                 spec.waves().stream().map(w -> w.stream().map(s -> s.name()).toList()).toList()));
@@ -115,10 +123,7 @@ class FleetRecoveryPlannerTest {
 
     @Test
     void aCustomerThatFailedWithinTheBudgetDoesNotRollTheFleetBackTheReleaseGoesOnWithoutIt() throws Exception {
-        ReleaseSpec spec = fleet("rollback");
-        List.of("web.a", "web.b", "web.c", "web.d").forEach(this::onV1);
-        submitted(spec);
-        promoted("web.a");
+        ReleaseSpec spec = started(fleet("rollback"));
         add(new ReleaseEvent.WaveChanged(T, null, "", 1, List.of("web.a"), io.glidepath.journal.WaveState.DONE, "one"));
         Instance leftover = failed("web.b", 1, false, false);
 
@@ -137,10 +142,7 @@ class FleetRecoveryPlannerTest {
 
     @Test
     void aFailureBeyondTheBudgetRollsTheFleetBackWhenTheFileSaysRollback() throws Exception {
-        ReleaseSpec spec = fleet("rollback");
-        List.of("web.a", "web.b", "web.c", "web.d").forEach(this::onV1);
-        submitted(spec);
-        promoted("web.a");
+        ReleaseSpec spec = started(fleet("rollback"));
         failed("web.b", 1, false, false);
         failed("web.c", 2, true, false);
         assertThat(decide(spec)).isInstanceOfSatisfying(RecoveryDecision.RollBack.class, r ->
@@ -149,10 +151,7 @@ class FleetRecoveryPlannerTest {
 
     @Test
     void aBudgetExceededWithKeepIsAStopToFinishPromotedCustomersKeepTheRestGoBack() throws Exception {
-        ReleaseSpec spec = fleet("keep");
-        List.of("web.a", "web.b", "web.c", "web.d").forEach(this::onV1);
-        submitted(spec);
-        promoted("web.a");
+        ReleaseSpec spec = started(fleet("keep"));
         failed("web.b", 1, false, true);
         failed("web.c", 2, true, true);
 

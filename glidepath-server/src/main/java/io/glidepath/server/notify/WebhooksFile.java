@@ -1,6 +1,7 @@
 package io.glidepath.server.notify;
 
 import io.glidepath.spec.InvalidSpecException;
+import io.glidepath.spec.FieldChecks;
 import io.glidepath.spec.Location;
 import io.glidepath.spec.ReleaseLimits;
 import io.glidepath.spec.SourceText;
@@ -46,6 +47,7 @@ public final class WebhooksFile {
 
     private final Path file;
     private final List<SpecError> errors = new ArrayList<>();
+    private final FieldChecks checks = new FieldChecks(errors);
 
     private WebhooksFile(Path file) {
         this.file = file;
@@ -252,27 +254,11 @@ public final class WebhooksFile {
     }
 
     private Optional<String> required(MapNode m, String key, String path) {
-        SpecNode n = m.get(key);
-        String p = path + "." + key;
-        if (n == null) {
-            error(m.location(), p, "is required");
-            return Optional.empty();
-        }
-        if (n instanceof Scalar s && s.kind() != Scalar.Kind.NULL && !s.text().isBlank()) {
-            return Optional.of(s.text());
-        }
-        error(n.location(), p, n instanceof Scalar s && s.kind() == Scalar.Kind.STRING ? "is empty" : "must be text; got " + n.describe());
-        return Optional.empty();
+        return checks.required(m, key, path);
     }
 
     private void known(MapNode m, String path, Set<String> fields) {
-        for (Field f : m.fields().values()) {
-            if (!fields.contains(f.key())) {
-                String hint = Suggestions.closest(f.key(), fields).map(s -> "did you mean \"" + s + "\"?")
-                        .orElse("known fields here: " + String.join(", ", fields.stream().sorted().toList()));
-                error(f.keyLocation(), path.isEmpty() ? f.key() : path + "." + f.key(), "unknown field \"" + f.key() + "\"; " + hint);
-            }
-        }
+        checks.known(m, path, fields);
     }
 
     private static byte[] strip(byte[] b) {
