@@ -146,21 +146,27 @@ class DashboardFleetBrowserTest {
         return v == null ? -1 : Long.parseLong(v);
     }
 
-    private static String attribute(WebDriver d, String css, String name) {
-        List<WebElement> found = d.findElements(By.cssSelector(css));
-        try {
-            return found.isEmpty() ? null : found.get(0).getDomAttribute(name);
-        } catch (org.openqa.selenium.StaleElementReferenceException e) {
-            return null;
+    /** The page redraws a ring on every live frame: an element found may be replaced before it is read, so read it again. */
+    private static <T> T read(WebDriver d, String css, java.util.function.Function<WebElement, T> how, T none) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            List<WebElement> found = d.findElements(By.cssSelector(css));
+            if (found.isEmpty()) {
+                return none;
+            }
+            try {
+                return how.apply(found.get(0));
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                // redrawn between the find and the read
+            }
         }
+        return none;
+    }
+
+    private static String attribute(WebDriver d, String css, String name) {
+        return read(d, css, e -> e.getDomAttribute(name), null);
     }
 
     private static String text(WebDriver d, String css) {
-        List<WebElement> found = d.findElements(By.cssSelector(css));
-        try {
-            return found.isEmpty() ? "" : found.get(0).getText();
-        } catch (org.openqa.selenium.StaleElementReferenceException e) {
-            return "";
-        }
+        return read(d, css, WebElement::getText, "");
     }
 }
