@@ -38,6 +38,11 @@ import picocli.CommandLine.Option;
         description = {"Starts a router and a server in the background (pid files and logs in DATA_DIR/run),",
                 "or reports that they already run. Stop them with: glidepath down"})
 public final class UpCommand implements Callable<Integer> {
+    /**
+     * How long a starting server may take to say it is ready: its start includes finishing what a crashed server left
+     * (recovery), and a JVM starting on a busy host (CI saw 60 s exceeded) should not be reported as a failed start.
+     */
+    private static final Duration SERVER_START = Duration.ofSeconds(120);
     @Mixin
     DataDirOption dataDir;
 
@@ -230,7 +235,7 @@ public final class UpCommand implements Callable<Integer> {
         }
         try {
             server = ChildProcess.startJava("server", withArchive(withHeap(jvm, "512m"), "server"), Main.class.getName(), args, env,
-                    l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), Duration.ofSeconds(60), true);
+                    l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), SERVER_START, true);
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());
             System.err.println(tail(dir.log("server")));
