@@ -622,10 +622,10 @@ public final class ReleaseRun {
     private boolean callsAny(String service, Set<String> targets) {
         Map<String, ServiceSpec> byName = new LinkedHashMap<>();
         spec.services().forEach(s -> byName.put(s.name(), s));
-        List<String> todo = new ArrayList<>(List.of(service));
+        List<String> toVisit = new ArrayList<>(List.of(service));
         Set<String> seen = new HashSet<>();
-        while (!todo.isEmpty()) {
-            ServiceSpec s = byName.get(todo.removeLast());
+        while (!toVisit.isEmpty()) {
+            ServiceSpec s = byName.get(toVisit.removeLast());
             if (s == null || !seen.add(s.name())) {
                 continue;
             }
@@ -633,7 +633,7 @@ public final class ReleaseRun {
                 if (targets.contains(callee)) {
                     return true;
                 }
-                todo.add(callee);
+                toVisit.add(callee);
             }
         }
         return false;
