@@ -54,6 +54,14 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
     /** The lane the long crash tests share, one after the other, beside the other classes (junit-platform.properties). */
     static final String LANE = "crash-lane";
+    /**
+     * The users' requests per second behind each scenario's router: enough that no gap of more than 10 ms
+     * goes unseen. Each request costs about 1 ms of CPU on this 2-core kind of machine (load generator,
+     * router, instance: docs/benchmarks.md, Test suite), so 200 per scenario starved the lane beside.
+     */
+    static final int USERS_PER_SECOND = 100;
+    /** Scenarios at once: each has its own router, server and instances; seven at once beside the demo starved both lanes. */
+    static final int SCENARIOS_AT_ONCE = 4;
 
     static TestPostgres pg;
     @TempDir
@@ -100,7 +108,7 @@ class CrashRecoveryTest {
     }
 
     /**
-     * The three releases side by side, each with its own data directory, router, server, instances
+     * The releases side by side (at most SCENARIOS_AT_ONCE), each with its own data directory, router, server, instances
      * and load (most of their time is waiting for crashes, restarts and bakes); within this one test,
      * so that no other test class, some of which look for stray processes, runs meanwhile.
      */
@@ -114,7 +122,7 @@ class CrashRecoveryTest {
         all.putAll(new MigrationCrashScenarios(pg, work).scenarios());
         // a fleet's customers in rings, one failing within the budget: killed right after that failure, and mid-ring after it
         all.putAll(new FleetCrashScenarios(work).scenarios());
-        SideBySide.run("crash-recovery", all);
+        SideBySide.run("crash-recovery", SCENARIOS_AT_ONCE, all);
     }
 
     private Void blueGreenSurvivesTheServerDyingAtEachStep(Scenario sc) throws Exception {
@@ -179,7 +187,7 @@ class CrashRecoveryTest {
          */
         private void killTheRouterUnderLoad(String service, String version) throws Exception {
             var endpoints = dir.endpoints().orElseThrow();
-            load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 6).withRate(200).withUsersPerConnection(16)).start();
+            load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", endpoints.proxy().port(), 6).withRate(USERS_PER_SECOND).withUsersPerConnection(16)).start();
             await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
             assertThat(load.failures()).isEmpty();
 
@@ -219,7 +227,7 @@ class CrashRecoveryTest {
             await("the first release").atMost(Duration.ofSeconds(60)).until(() -> !api.release(first).path("state").asText().equals("RUNNING"));
             assertThat(api.release(first).path("state").asText()).as(String.join("\n", Journals.messages(api, first))).isEqualTo("PROMOTED");
             var endpoints = dir.endpoints().orElseThrow();
-            load = new LoadGenerator(new LoadGenerator.Config("127.0.0.1", endpoints.proxy().port(), paths, 6, 16, 200, Duration.ofSeconds(10),
+            load = new LoadGenerator(new LoadGenerator.Config("127.0.0.1", endpoints.proxy().port(), paths, 6, 16, USERS_PER_SECOND, Duration.ofSeconds(10),
                     Map.of(), "X-Version")).start();
             await().atMost(Duration.ofSeconds(10)).until(() -> load.requestCount() > 100);
 
@@ -390,7 +398,7 @@ class CrashRecoveryTest {
                       - name: %s
                         version: v%d
                     %s    run:
-                          command: [%s, -XX:TieredStopAtLevel=1, -Xmx64m, -cp, %s, io.glidepath.examples.SampleService]
+                          command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx64m, -cp, %s, io.glidepath.examples.SampleService]
                           env: {PORT: "{{port}}", VERSION: "{{version}}"%s}
                           replicas: 1
                           stopGrace: 5s

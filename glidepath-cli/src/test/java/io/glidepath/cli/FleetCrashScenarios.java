@@ -130,7 +130,7 @@ final class FleetCrashScenarios {
                   - name: web
                     version: v%d
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx64m, -cp, %s, io.glidepath.examples.SampleService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx64m, -cp, %s, io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}", LEGACY_BILLING: "off"%s}
                       stopGrace: 5s
                     route: {pathPrefix: /, drainTimeout: 5s}

@@ -152,7 +152,7 @@ class PostgresStoreCliTest {
                   - name: shop
                     version: %s
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}"}
                       replicas: 2
                       stopGrace: 5s

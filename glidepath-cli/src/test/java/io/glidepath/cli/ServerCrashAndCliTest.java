@@ -53,7 +53,7 @@ class ServerCrashAndCliTest {
                   - name: shop
                     version: %s
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}"%s}
                       replicas: 2
                       stopGrace: 5s

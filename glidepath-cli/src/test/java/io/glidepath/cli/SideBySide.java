@@ -8,14 +8,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** Scenarios run at the same time (each with its own data directory), every failure reported, each under its name. */
+/**
+ * Scenarios run at the same time (each with its own data directory), at most {@code parallelism} at once,
+ * every failure reported, each under its name.
+ */
 final class SideBySide {
     private SideBySide() {
     }
 
-    static void run(String what, Map<String, Callable<Void>> scenarios) throws InterruptedException {
+    static void run(String what, int parallelism, Map<String, Callable<Void>> scenarios) throws InterruptedException {
         Map<String, Throwable> failures = new LinkedHashMap<>();
-        try (ExecutorService ex = Executors.newFixedThreadPool(scenarios.size())) {
+        try (ExecutorService ex = Executors.newFixedThreadPool(Math.min(parallelism, scenarios.size()))) {
             Map<String, Future<Void>> running = new LinkedHashMap<>();
             scenarios.forEach((name, scenario) -> running.put(name, ex.submit(scenario)));
             for (var r : running.entrySet()) {

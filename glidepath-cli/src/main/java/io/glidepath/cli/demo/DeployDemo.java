@@ -276,7 +276,7 @@ final class DeployDemo {
                   - name: web
                     version: %s
                     run:
-                      command: ["%s", -XX:TieredStopAtLevel=1, -Xmx96m, -cp, "%s", io.glidepath.examples.SampleService]
+                      command: ["%s", -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, "%s", io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: web%s}
                       replicas: 2
                       stopGrace: 5s

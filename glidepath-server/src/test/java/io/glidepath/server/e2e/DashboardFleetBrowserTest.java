@@ -61,7 +61,7 @@ class DashboardFleetBrowserTest {
                   - name: web
                     version: v1
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: web}
                       stopGrace: 5s
                     route: {pathPrefix: /}

@@ -134,7 +134,7 @@ class GrpcReleaseEndToEndTest {
                   - name: orders
                     version: %s
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, '%s', io.glidepath.server.e2e.GrpcTestService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, '%s', io.glidepath.server.e2e.GrpcTestService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}"%s}
                       replicas: 1
                       stopGrace: 5s

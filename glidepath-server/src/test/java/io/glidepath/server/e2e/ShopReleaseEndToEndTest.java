@@ -50,7 +50,7 @@ class ShopReleaseEndToEndTest {
                   - name: ledger
                     version: v1
                     run:
-                      command: [%s, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
+                      command: [%s, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -Xmx96m, -cp, %s, io.glidepath.examples.SampleService]
                       env: {PORT: "{{port}}", VERSION: "{{version}}", SERVICE_NAME: ledger}
                     route: {pathPrefix: /ledger}
                     readiness: {path: /ready, interval: 200ms, deadline: 30s}
