@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * it keeps running, a route's host gets its certificate, and {@code glidepath status} shows the name
  * with its state and renewal date.
  */
-@Execution(ExecutionMode.CONCURRENT) // in the crash-recovery lane, beside the other classes: junit-platform.properties
-@ResourceLock(CrashRecoveryTest.LANE)
 class AcmeStatusTest {
     @TempDir
     Path work;

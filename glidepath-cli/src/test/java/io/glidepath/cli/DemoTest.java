@@ -8,8 +8,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
-/** The README's main job, run the way a user runs it (as a process), checked by its JSON totals. */
+/**
+ * The README's main job, run the way a user runs it (as a process), checked by its JSON totals. In the
+ * crash-recovery lane, never beside that test: each alone keeps 2 cores busy, and together they starved
+ * instances past their readiness deadlines (junit-platform.properties).
+ */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(CrashRecoveryTest.LANE)
 class DemoTest {
     /** The services the demo started: processes whose data directory is a demo's (other tests may run services meanwhile). */
     static Set<Long> demoInstances() {
@@ -34,7 +43,7 @@ class DemoTest {
     @Test
     void theDemoShipsAServiceTheShopAndASchemaChangeUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
         try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
-            int code = demo.waitFor(720); // about 6 minutes on the CI machine; a slower one (1.5x) took over 9 beside the crash-recovery test
+            int code = demo.waitFor(720); // about 7 minutes alone on the 2-core machine of 2026-12-01
             JsonNode r = RouteJson.MAPPER.readTree(demo.out());
             assertThat(code).as("exit code; result:\n" + r.toPrettyString() + "\nstderr:\n" + demo.err()).isZero();
             assertThat(r.path("failed").asLong()).as("requests users saw fail").isZero();

@@ -23,9 +23,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * {@code glidepath server --platform kubernetes} as a real process, killed (a failpoint halts it as
@@ -35,8 +32,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * ConfigMaps ({@code --router-replicas}), so the restarted server reads its routes back from the
  * cluster. Users' load runs through both replicas the whole time, and none of their requests may fail.
  */
-@Execution(ExecutionMode.CONCURRENT) // after the crash-recovery test, beside the other classes: junit-platform.properties
-@ResourceLock(CrashRecoveryTest.LANE)
 class KubernetesServerCrashTest {
     static final String NS = "shop";
     static final ObjectMapper JSON = new ObjectMapper();

@@ -16,9 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * addresses without anyone running {@code up}; stopped cleanly, it stays stopped; {@code down}
  * stops both.
  */
-@Execution(ExecutionMode.CONCURRENT) // in the crash-recovery lane, beside the other classes: junit-platform.properties
-@ResourceLock(CrashRecoveryTest.LANE)
 class RouterSupervisorTest {
     @TempDir
     Path work;
