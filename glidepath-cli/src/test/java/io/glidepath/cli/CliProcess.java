@@ -63,6 +63,11 @@ final class CliProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGTERM, as {@code kill PID} or a service manager stopping it sends. */
+    void terminate() {
+        process.destroy();
+    }
+
     String out() {
         return read(out);
     }

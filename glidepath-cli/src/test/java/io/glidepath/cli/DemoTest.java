@@ -26,9 +26,20 @@ class DemoTest {
                         .replaceAll("/$", "") + "/glidepath-demo-")).map(ProcessHandle::pid).collect(Collectors.toSet());
     }
 
+    /** Processes with a demo's data directory on their command line (its router, supervisor and server). */
+    static Set<Long> demoRoutersAndServers() {
+        return ProcessHandle.allProcesses().filter(p -> proc(p.pid(), "cmdline").contains(System.getProperty("java.io.tmpdir")
+                .replaceAll("/$", "") + "/glidepath-demo-")).map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
     private static String environ(long pid) {
+        return proc(pid, "environ");
+    }
+
+    /** /proc/PID/FILE (ProcessHandle.info() gives no arguments for a long command line), "" once the process is gone. */
+    private static String proc(long pid, String file) {
         try {
-            return new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", String.valueOf(pid), "environ")));
+            return new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", String.valueOf(pid), file)));
         } catch (java.io.IOException | SecurityException gone) {
             return "";
         }
@@ -42,8 +53,8 @@ class DemoTest {
 
     @Test
     void theDemoShipsAServiceTheShopAndASchemaChangeUnderLoadWithoutOneFailedRequestAndLeavesNothingRunning() throws Exception {
-        try (CliProcess demo = CliProcess.start("demo", "--bake", "3s", "--output", "json")) {
-            int code = demo.waitFor(720); // about 7 minutes alone on the 2-core machine of 2026-12-01
+        try (CliProcess demo = CliProcess.start("demo", "--output", "json")) {
+            int code = demo.waitFor(720); // about 7 minutes alone on the 2-core machine of 2026-12-01; its default bakes, as users run it
             JsonNode r = RouteJson.MAPPER.readTree(demo.out());
             assertThat(code).as("exit code; result:\n" + r.toPrettyString() + "\nstderr:\n" + demo.err()).isZero();
             assertThat(r.path("failed").asLong()).as("requests users saw fail").isZero();
@@ -82,16 +93,29 @@ class DemoTest {
             // the fleet: v1 to all twelve, v2 in three rings, v3 stopped by the budget in ring early with everyone back on v2
             List<String> fleet = new java.util.ArrayList<>();
             r.path("fleet").forEach(x -> fleet.add(x.path("release").asText() + " " + x.path("outcome").asText()));
-            assertThat(fleet).containsExactly("fleet-v1 PROMOTED", "fleet-v2 PROMOTED", "fleet-v3 ROLLED_BACK");
+            String fleetContext = context + "\nthe fleet, as the demo printed it:\n" + between(demo.err(), "release fleet-v1", "Glidepath is down");
+            assertThat(fleet).as(fleetContext).containsExactly("fleet-v1 PROMOTED", "fleet-v2 PROMOTED", "fleet-v3 ROLLED_BACK");
             assertThat(r.path("fleet").get(1).path("rings").asText()).isEqualTo("internal (1) > early (3) > rest (8)");
-            assertThat(r.path("fleet").get(2).path("failedCustomers").toString()).contains("c03").contains("c04");
+            assertThat(r.path("fleet").get(2).path("failedCustomers").toString()).as(fleetContext).contains("c03").contains("c04");
             // the updated customers flip back without waiting for those still in their canary (customers do not call each other)
             assertThat(r.path("fleet").get(2).path("releaseRollbackMillis").asLong()).as("decision to every customer back, ms").isBetween(0L, 1_000L);
-            r.path("fleet").forEach(x -> assertThat(x.path("failed").asLong()).as(x.toString()).isZero());
+            r.path("fleet").forEach(x -> assertThat(x.path("failed").asLong()).as(x + fleetContext).isZero());
             assertThat(demo.err()).contains("release v4").contains("release shop-v3").contains("Glidepath is down");
             assertThat(demoInstances()).as("no service the demo started left running").isEmpty();
-            assertThat(ProcessHandle.allProcesses().filter(p -> p.info().arguments()
-                    .map(a -> String.join(" ", a).contains("glidepath-demo-")).orElse(false)).count()).as("no router or server left").isZero();
+            assertThat(demoRoutersAndServers()).as("no router or server left").isEmpty();
+        }
+    }
+
+    @Test
+    void aDemoKilledMidwayStopsEverythingItStarted() throws Exception {
+        try (CliProcess demo = CliProcess.start("demo", "--output", "json")) {
+            // its first release's instances are up: the router, the server and services run in sessions of their own
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).until(() -> demoInstances().size() >= 2);
+            demo.terminate();
+            assertThat(demo.waitFor(120)).as("exit code after SIGTERM").isEqualTo(143);
+            assertThat(demo.err()).contains("glidepath demo: interrupted; stopping what it started");
+            // glidepath down waited for each to exit; a moment for the kernel to reap the last
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> demoInstances().isEmpty() && demoRoutersAndServers().isEmpty());
         }
     }
 }

@@ -192,7 +192,8 @@ class ServerCrashAndCliTest {
         assertThat(run(30, "show", id, "--output", "json", "--data-dir", d)).isZero();
         JsonNode shown = EventJson.MAPPER.readTree(lastOut);
         assertThat(shown.path("release").path("changes").get(0).path("strategy").asText()).isEqualTo("canary");
-        assertThat(shown.path("events").findValuesAsText("kind")).startsWith("submitted").endsWith("finished");
+        // the risk at submission is journaled first, then the submission (issue 16)
+        assertThat(shown.path("events").findValuesAsText("kind")).startsWith("risk", "submitted").endsWith("finished");
         assertThat(run(30, "show", "no-such-release", "--data-dir", d)).isEqualTo(Main.FAILED);
         assertThat(lastErr).contains("no release no-such-release");
         assertThat(run(30, "logs", "shop", "--version", "v1", "--data-dir", d)).isZero();

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -131,6 +132,15 @@ final class DeployDemo {
         Path work = Files.createTempDirectory("glidepath-demo-");
         DataDir dir = new DataDir(work.resolve("gp"));
         PrintStream realOut = System.out;
+        AtomicBoolean stopped = new AtomicBoolean();
+        // Ctrl-C or a kill: the router, server and instances run in sessions of their own, so stop them here
+        Thread onSignal = new Thread(() -> {
+            if (stopped.compareAndSet(false, true)) {
+                System.err.println("glidepath demo: interrupted; stopping what it started (glidepath down --data-dir " + dir.root() + ")");
+                stopEverything(dir, work, realOut);
+            }
+        }, "demo-interrupted");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             term.line(term.bold("Glidepath demo") + ": a service shipped four times, a shop of four services shipped as one release, schema");
             term.line("changes to a PostgreSQL database and a fleet of twelve customers shipped in rings, all under steady load, with real");
@@ -195,14 +205,34 @@ final class DeployDemo {
                 }
             }
         } finally {
-            System.setOut(out);
-            Main.run("down", "--data-dir", dir.root().toString());
-            System.setOut(realOut);
-            if (keepFiles) {
-                term.line("  files kept in " + work);
-            } else {
-                deleteTree(work);
+            if (stopped.compareAndSet(false, true)) {
+                removeHook(onSignal);
+                stopEverything(dir, work, realOut);
             }
+        }
+    }
+
+    /** {@code glidepath down} on the demo's data directory, then its files gone unless kept. */
+    private void stopEverything(DataDir dir, Path work, PrintStream realOut) {
+        System.setOut(out);
+        Main.run("down", "--data-dir", dir.root().toString());
+        System.setOut(realOut);
+        if (keepFiles) {
+            term.line("  files kept in " + work);
+        } else {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                term.line("  could not remove " + work + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs or has run; it found the work done
         }
     }
 

@@ -46,8 +46,11 @@ public final class RouterAdminClient {
     private final String token;
     private final HttpClient http;
     private final Duration timeout;
-    /** How long a refused connection is tried again: longer than a planned restart's gap at the admin port. */
-    static final Duration REFUSED_RETRY = Duration.ofSeconds(2);
+    /**
+     * How long a refused connection is tried again: longer than a planned restart's gap at the admin port
+     * (over 2 s on a 2-core host running the whole test suite).
+     */
+    static final Duration REFUSED_RETRY = Duration.ofSeconds(5);
     private static final long REFUSED_PAUSE_NANOS = 25_000_000L;
 
     public RouterAdminClient(URI base, String token) {
