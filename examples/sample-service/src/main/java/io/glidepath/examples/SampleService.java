@@ -141,7 +141,7 @@ public final class SampleService {
         int port = Integer.parseInt(settings.get("PORT"));
         server = HttpServer.create(new InetSocketAddress(host, port), 1024);
         // no executor: the dispatcher thread parses each request and answers the quick ones itself, which
-        // costs about half the CPU of handing every request to another thread (measured: docs/benchmarks.md,
+        // costs about a third less CPU than handing every request to another thread (measured: docs/benchmarks.md,
         // Test suite); the ones that wait are handed to virtual threads (handle)
         server.setExecutor(null);
         server.createContext("/", this::handle);

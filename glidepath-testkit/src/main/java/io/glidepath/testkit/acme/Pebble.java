@@ -177,7 +177,7 @@ public final class Pebble implements AutoCloseable {
      * for a bind to port 0 (the router under test binds its listeners so, between this pick and
      * Pebble's start) could be taken meanwhile, and Pebble would exit at start (CI saw it once).
      */
-    private static int freeTcpPort() throws IOException {
+    public static int freeTcpPort() throws IOException {
         for (int i = 0; i < 200; i++) {
             int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
