@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.analysis.sequential.ClientTest;
 import io.glidepath.analysis.sequential.RateTest;
 import io.glidepath.analysis.sequential.RatioInterval;
 import io.glidepath.analysis.sequential.RatioTest;
+import io.glidepath.analysis.sequential.RestartingMixture;
 import io.glidepath.spec.Analysis;
 import io.glidepath.spec.Durations;
 import java.time.Duration;
@@ -28,8 +30,10 @@ import java.util.Set;
  * <ul>
  * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance. On a
  * sticky split the requests of one client are not independent (a heavy client with a flaky account
- * errs on whichever track it keeps), so where the source counts clients the test counts them: each
- * client's first error is one event, and the canary's share is its share of clients;</li>
+ * errs on whichever track it keeps), so there clients are the units: where the source reveals clients
+ * (the router does), a {@link ClientTest} bets on each revealed client's track given its errors; where
+ * it only counts them, each client's first error is one event, and the canary's share is its share of
+ * clients;</li>
  * <li>latency against stable, once the canary has taken traffic for the release file's
  * {@code warmup} (a new process is slow until it is warm): counts of requests slower than stable's own
  * trailing p99, a {@link RatioTest} too (the threshold is set from windows already seen, before the
@@ -68,6 +72,8 @@ public final class SequentialJudge implements Judge {
     private final Analysis analysis;
     private final double needed;
     private final RatioTest errors;
+    /** One per level of {@link ClientOutcome#REVEALS}, their evidence averaged. */
+    private final List<ClientTest> clients;
     private final RatioTest slow;
     private final List<Guard> guards;
     private final RatioInterval errorRatio;
@@ -80,19 +86,27 @@ public final class SequentialJudge implements Judge {
     private long canaryRequests;
     /** How long the canary has taken traffic (windows in which it had requests): latency is compared after the warm-up. */
     private Duration canaryTraffic;
-    /** Whether the errors test has counted clients (a sticky split) rather than requests. */
+    /** Whether the errors test has counted clients' first errors (a sticky split) rather than requests. */
     private boolean countedClients;
+    /** Whether the source has revealed clients (a sticky split on the router): errors are then judged by {@link #clients}. */
+    private boolean revealedClients;
 
     public SequentialJudge(Analysis analysis) {
-        this(analysis, new RatioTest(analysis.judging().tolerance()), new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0,
-                Duration.ZERO, false, null);
+        this(analysis, new RatioTest(analysis.judging().tolerance()), freshClientTests(analysis.judging().tolerance()),
+                new RatioTest(analysis.judging().tolerance()), guards(analysis, null), 0, 0, Duration.ZERO, false, false, null);
     }
 
-    private SequentialJudge(Analysis analysis, RatioTest errors, RatioTest slow, List<Guard> guards, double thresholdMillis, long canaryRequests,
-                            Duration canaryTraffic, boolean countedClients, JsonNode savedBreaches) {
+    private static List<ClientTest> freshClientTests(double tolerance) {
+        return ClientOutcome.REVEALS.stream().map(r -> new ClientTest(tolerance)).toList();
+    }
+
+    private SequentialJudge(Analysis analysis, RatioTest errors, List<ClientTest> clients, RatioTest slow, List<Guard> guards, double thresholdMillis,
+                            long canaryRequests, Duration canaryTraffic, boolean countedClients, boolean revealedClients, JsonNode savedBreaches) {
         this.analysis = analysis;
         this.needed = 1 / analysis.judging().alpha();
         this.errors = errors;
+        this.clients = clients;
+        this.revealedClients = revealedClients;
         this.slow = slow;
         this.guards = guards;
         this.errorRatio = new RatioInterval(analysis.judging().alpha());
@@ -114,11 +128,20 @@ public final class SequentialJudge implements Judge {
      */
     public static SequentialJudge restore(Analysis analysis, JsonNode state) {
         double tolerance = analysis.judging().tolerance();
-        return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))),
+        JsonNode saved = state.path("clients");
+        List<ClientTest> clients = new ArrayList<>(freshClientTests(tolerance));
+        for (int i = 0; i < saved.size() && i < clients.size(); i++) {
+            JsonNode c = saved.get(i);
+            clients.set(i, ClientTest.restore(tolerance, ratioState(c), new ClientTest.Figures(c.path("stableErrors").asDouble(),
+                    c.path("stableRequests").asDouble(), c.path("spreadSum").asDouble(), c.path("spreadClients").asDouble(),
+                    c.path("canaryClientErrors").asLong(), c.path("canaryClientRequests").asLong(), c.path("stableClientErrors").asLong(),
+                    c.path("stableClientRequests").asLong())));
+        }
+        return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))), clients,
                 RatioTest.restore(tolerance, ratioState(state.path("slow"))), guards(analysis, state.path("guards")),
                 state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0),
                 Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)), state.path("countedClients").asBoolean(false),
-                state.path("metricBreaches"));
+                state.path("revealedClients").asBoolean(false), state.path("metricBreaches"));
     }
 
     private static List<Guard> guards(Analysis analysis, JsonNode saved) {
@@ -170,6 +193,14 @@ public final class SequentialJudge implements Judge {
         canaryRequests += c.requests();
         if (c.requests() > 0) {
             canaryTraffic = canaryTraffic.plus(w.window());
+        }
+        if (w.revealsClients()) {
+            // clients as units: each revealed client's track is bet on given its errors (ClientTest)
+            for (int level = 0; level < clients.size(); level++) {
+                int l = level;
+                clients.get(l).update(w.clients().get().stream().filter(o -> o.level() == l).toList(), s.errors(), s.requests());
+            }
+            revealedClients = true;
         }
         if (w.countsClients()) {
             long canaryClients = c.firstClientErrors().getAsLong();
@@ -241,10 +272,23 @@ public final class SequentialJudge implements Judge {
     private Verdict verdict(TrafficWindow w, boolean againstStable, MetricCheck own) {
         List<Verdict.MetricEvidence> metrics = new ArrayList<>();
         if (againstStable) {
-            metrics.add(ratioEvidence(countedClients ? "clients with errors vs stable" : "errors vs stable", errors, errorRatio));
-            if (threshold().isPresent() && warm()) {
-                metrics.add(ratioEvidence("requests slower than stable's p99 vs stable", slow, slowRatio));
+            if (revealedClients) {
+                // a fixed-weight mixture: half on the clients' first errors (a client seen once, as most without a cookie
+                // jar are, is judged by its error at once), half on the revealed clients' levels (a client seen often is
+                // judged by its own rate); the ratio is the last level's that has one
+                double revealed = clients.stream().mapToDouble(ClientTest::eValue).average().orElse(1);
+                double e = countedClients ? 0.5 * errors.eValue() + 0.5 * revealed : revealed;
+                double r = Double.NaN;
+                for (ClientTest t : clients) {
+                    r = Double.isNaN(t.observedRatio()) ? r : t.observedRatio();
+                }
+                metrics.add(new Verdict.MetricEvidence("clients' errors vs stable's clients", e, Double.isNaN(r) ? null : r, null, null));
+            } else {
+                metrics.add(ratioEvidence(countedClients ? "clients with errors vs stable" : "errors vs stable", errors, errorRatio));
             }
+            // always one of the metrics averaged (its evidence is 1 until the warm-up is over): averaging over a set that
+            // grew would not be a fixed-weight mixture, and would let the others roll back on less than 1/alpha
+            metrics.add(ratioEvidence("requests slower than stable's p99 vs stable", slow, slowRatio));
         }
         guards.forEach(g -> metrics.add(new Verdict.MetricEvidence(g.name(), g.test().eValue(), null, null, null)));
         double e = metrics.stream().mapToDouble(Verdict.MetricEvidence::eValue).average().orElse(1);
@@ -283,13 +327,15 @@ public final class SequentialJudge implements Judge {
         List<String> parts = new ArrayList<>();
         for (Verdict.MetricEvidence m : metrics) {
             parts.add(m.ratio() == null ? m.metric() + ": evidence " + number(m.eValue())
+                    : m.low() == null ? m.metric() + ": " + ratio(m.ratio()) + " observed, evidence " + number(m.eValue())
                     : m.metric() + ": " + ratio(m.ratio()) + " (" + level + "%: " + ratio(m.low()) + "-" + ratio(m.high()) + ")");
         }
         return String.join("; ", parts) + "; evidence " + number(e) + " of " + number(needed) + " needed to roll back";
     }
 
     private static String describe(Verdict.MetricEvidence m) {
-        return m.metric() + (m.ratio() == null ? "" : " " + ratio(m.ratio()) + " (" + ratio(m.low()) + "-" + ratio(m.high()) + ")")
+        return m.metric() + (m.ratio() == null ? "" : m.low() == null ? " " + ratio(m.ratio()) + " observed"
+                : " " + ratio(m.ratio()) + " (" + ratio(m.low()) + "-" + ratio(m.high()) + ")")
                 + ", evidence " + number(m.eValue());
     }
 
@@ -325,24 +371,39 @@ public final class SequentialJudge implements Judge {
         n.put("canaryRequests", canaryRequests);
         n.put("canaryTrafficMillis", canaryTraffic.toMillis());
         n.put("countedClients", countedClients);
+        n.put("revealedClients", revealedClients);
+        ArrayNode levels = n.putArray("clients");
+        for (ClientTest t : clients) {
+            ObjectNode c = levels.addObject();
+            putRatio(c, t.state());
+            ClientTest.Figures f = t.figures();
+            c.put("stableErrors", f.stableErrors());
+            c.put("stableRequests", f.stableRequests());
+            c.put("spreadSum", f.spreadSum());
+            c.put("spreadClients", f.spreadClients());
+            c.put("canaryClientErrors", f.canaryClientErrors());
+            c.put("canaryClientRequests", f.canaryClientRequests());
+            c.put("stableClientErrors", f.stableClientErrors());
+            c.put("stableClientRequests", f.stableClientRequests());
+        }
         put(n.putArray("metricBreaches"), breaches);
         return Optional.of(n);
     }
 
-    private static void putRatio(ObjectNode n, RatioTest.State s) {
+    private static void putRatio(ObjectNode n, RestartingMixture.State s) {
         n.put("intervals", s.intervals());
         ArrayNode copies = n.putArray("copies");
-        for (RatioTest.Copy c : s.copies()) {
+        for (RestartingMixture.Copy c : s.copies()) {
             ObjectNode o = copies.addObject();
             o.put("startedAt", c.startedAt());
             put(o.putArray("logL"), c.logL());
         }
     }
 
-    private static RatioTest.State ratioState(JsonNode n) {
-        List<RatioTest.Copy> copies = new ArrayList<>();
-        n.path("copies").forEach(c -> copies.add(new RatioTest.Copy(c.path("startedAt").asLong(), doubles(c.path("logL")))));
-        return new RatioTest.State(n.path("intervals").asLong(), copies);
+    private static RestartingMixture.State ratioState(JsonNode n) {
+        List<RestartingMixture.Copy> copies = new ArrayList<>();
+        n.path("copies").forEach(c -> copies.add(new RestartingMixture.Copy(c.path("startedAt").asLong(), doubles(c.path("logL")))));
+        return new RestartingMixture.State(n.path("intervals").asLong(), copies);
     }
 
     private static void put(ArrayNode a, int[] values) {

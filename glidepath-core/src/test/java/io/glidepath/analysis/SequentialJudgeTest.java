@@ -189,6 +189,87 @@ class SequentialJudgeTest {
                 .isEqualTo("clients with errors vs stable");
     }
 
+    /**
+     * A second of a sticky split whose source reveals clients: {@code revealed} clients a second, each on
+     * the canary with chance 0.3, with 200 requests and an error propensity of its own (lognormal, the
+     * population's mean 1%); the canary's clients err {@code canaryRatio} times as often as they would on
+     * stable. The heaviest, flakiest clients are no more likely on either track.
+     */
+    static TrafficWindow revealingSecond(SplittableRandom rnd, int revealed, double canaryRatio) {
+        java.util.List<ClientOutcome> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < revealed; i++) {
+            boolean canary = rnd.nextDouble() < 0.3;
+            double propensity = 0.01 * Math.exp(0.5 * gaussian(rnd) - 0.125);
+            long n = 200;
+            long e = binomial(rnd, n, Math.min(1, propensity * (canary ? canaryRatio : 1)));
+            clients.add(new ClientOutcome(i % 2, canary, 0.3, n, e));
+        }
+        TrackFigures stable = figures(rnd, poisson(rnd, 350), 0.01);
+        TrackFigures canary = figures(rnd, poisson(rnd, 150), 0.01 * canaryRatio);
+        return new TrafficWindow(SECOND, stable, canary, java.util.OptionalDouble.of(0.3), java.util.Optional.of(clients));
+    }
+
+    static double gaussian(SplittableRandom rnd) {
+        return Math.sqrt(-2 * Math.log(1 - rnd.nextDouble())) * Math.cos(2 * Math.PI * rnd.nextDouble());
+    }
+
+    static long binomial(SplittableRandom rnd, long n, double p) {
+        long e = 0;
+        for (long i = 0; i < n; i++) {
+            e += rnd.nextDouble() < p ? 1 : 0;
+        }
+        return e;
+    }
+
+    @Test
+    void onAStickySplitWhoseSourceRevealsClientsItBetsOnEachClientsTrackGivenItsErrors() throws Exception {
+        Analysis a = analysis("");
+        int falseRollbacks = 0;
+        int caught = 0;
+        for (int run = 0; run < 40; run++) {
+            SequentialJudge healthy = new SequentialJudge(a);
+            SequentialJudge worse = new SequentialJudge(a);
+            SplittableRandom h = new SplittableRandom(500 + run);
+            SplittableRandom w = new SplittableRandom(900 + run);
+            boolean healthyFailed = false;
+            boolean worseFailed = false;
+            for (int t = 1; t <= 120; t++) {
+                healthy.query(SECOND);
+                worse.query(SECOND);
+                healthyFailed |= healthy.canary(revealingSecond(h, 4, 1)).failed();
+                worseFailed |= worse.canary(revealingSecond(w, 4, 2)).failed();
+            }
+            falseRollbacks += healthyFailed ? 1 : 0;
+            caught += worseFailed ? 1 : 0;
+        }
+        // 480 clients in two minutes, 30% on the canary: the doubled rate shows in each canary client's own count
+        assertThat(falseRollbacks).as("healthy canaries rolled back, of 40").isZero();
+        assertThat(caught).as("canaries with doubled errors rolled back within two minutes, of 40").isGreaterThanOrEqualTo(38);
+
+        SequentialJudge judge = new SequentialJudge(a);
+        SplittableRandom rnd = new SplittableRandom(3);
+        Verdict v = null;
+        for (int t = 0; t < 120 && (v == null || !v.failed()); t++) {
+            judge.query(SECOND);
+            v = judge.canary(revealingSecond(rnd, 4, 3));
+        }
+        assertThat(v.failed()).isTrue();
+        Verdict.MetricEvidence clients = v.evidence().orElseThrow().metrics().get(0);
+        assertThat(clients.metric()).isEqualTo("clients' errors vs stable's clients");
+        assertThat(clients.ratio()).as("the canary's clients' error rate over stable's clients'").isBetween(2.0, 4.5);
+        assertThat(v.summary()).contains("clients' errors vs stable's clients: ").contains("x observed");
+
+        // a restarted server goes on with the clients' evidence it had
+        JsonNode state = judge.state().orElseThrow();
+        assertThat(state.path("revealedClients").asBoolean()).isTrue();
+        SequentialJudge restored = SequentialJudge.restore(a, io.glidepath.journal.EventJson.MAPPER.readTree(state.toString()));
+        assertThat(restored.state()).isEqualTo(judge.state());
+        TrafficWindow next = revealingSecond(rnd, 4, 3);
+        judge.query(SECOND);
+        restored.query(SECOND);
+        assertThat(restored.canary(next).evidence().orElseThrow().eValue()).isEqualTo(judge.canary(next).evidence().orElseThrow().eValue());
+    }
+
     @Test
     void onAStickySplitACanaryThatFailsTwiceAsManyClientsIsRolledBack() throws Exception {
         Analysis a = analysis("");
@@ -312,8 +393,10 @@ class SequentialJudgeTest {
                     new TrackFigures(100, 0, Map.of(99.0, 300.0), Map.of(tau, 20L))));
             judged++;
             if (judged < 2) {
+                // still one of the metrics averaged, so that the average is a fixed-weight mixture, but with no evidence yet
                 assertThat(v.evidence().orElseThrow().metrics()).as("no latency comparison during the warm-up")
-                        .noneMatch(m -> m.metric().startsWith("requests slower"));
+                        .filteredOn(m -> m.metric().startsWith("requests slower")).singleElement()
+                        .satisfies(m -> assertThat(m.eValue()).isEqualTo(1.0));
             }
         }
         assertThat(v.failed()).isTrue();

@@ -6,6 +6,7 @@ import static io.glidepath.api.JsonApi.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.analysis.ClientOutcome;
 import io.glidepath.api.Failures;
 import io.glidepath.api.JsonApi;
 import io.glidepath.api.JsonBodies;
@@ -372,6 +373,17 @@ public final class AdminServer implements AutoCloseable {
             n.put("clientShare", route.canaryWeight() / (double) RouteSpec.FULL_WEIGHT);
         }
         boolean ledgerWhole = !route.clientErrors().full();
+        if (countsClients) {
+            // the split's clients revealed in the read's seconds, each [level, on canary (1/0), chance of the canary,
+            // requests, errors]: a judge with clients as units bets on their tracks (docs/analysis.md, "Clients as units")
+            route.clientReveals().sweep();
+            long revealTo = from.isPresent() ? Math.max(from.getAsLong(), current) : current + 1;
+            long revealFrom = from.isPresent() ? from.getAsLong() : revealTo - seconds;
+            ArrayNode revealed = n.putArray("revealedClients");
+            for (ClientOutcome c : route.clientReveals().seconds(revealFrom, revealTo)) {
+                revealed.addArray().add(c.level()).add(c.canary() ? 1 : 0).add(c.canaryChance()).add(c.requests()).add(c.errors());
+            }
+        }
         // a trailing window holds the running second (toSecond is the one after it); from there on, whole seconds
         n.put("windowSeconds", from.isPresent() ? (int) Math.max(0, current - from.getAsLong()) : seconds);
         n.put("toSecond", from.isPresent() ? Math.max(from.getAsLong(), current) : current + 1);

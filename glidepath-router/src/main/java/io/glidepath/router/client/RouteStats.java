@@ -1,9 +1,12 @@
 package io.glidepath.router.client;
 
+import io.glidepath.analysis.ClientOutcome;
 import io.glidepath.route.Track;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -13,16 +16,28 @@ import java.util.OptionalDouble;
  * the canary's answers to copies mirrored to it in {@code shadow}.
  * On a sticky split, {@code clientShare} is the canary's share of clients (its weight over 10000).
  * {@code toSecond} is where the figures end (an epoch second, exclusive; 0 from a router that does not
- * say): ask on from it to read the seconds that follow, none twice.
+ * say): ask on from it to read the seconds that follow, none twice. On a sticky split,
+ * {@code revealedClients} are the split's clients revealed in the window ({@link ClientOutcome}); empty
+ * from a router that does not reveal them.
  */
 public record RouteStats(String route, long generation, int canaryWeight, int windowSeconds,
                          Map<Track, TrafficStats> tracks, Map<Track, TrafficStats> overridden, TrafficStats shieldAnswers,
-                         Map<String, TrafficStats> endpoints, OptionalDouble clientShare, long toSecond, TrafficStats shadow) {
+                         Map<String, TrafficStats> endpoints, OptionalDouble clientShare, long toSecond, TrafficStats shadow,
+                         Optional<List<ClientOutcome>> revealedClients) {
 
     public RouteStats {
         tracks = Map.copyOf(tracks);
         overridden = Map.copyOf(overridden);
         endpoints = Collections.unmodifiableMap(new LinkedHashMap<>(endpoints));
+        revealedClients = revealedClients.map(List::copyOf);
+    }
+
+    /** Figures with no clients revealed. */
+    public RouteStats(String route, long generation, int canaryWeight, int windowSeconds,
+                      Map<Track, TrafficStats> tracks, Map<Track, TrafficStats> overridden, TrafficStats shieldAnswers,
+                      Map<String, TrafficStats> endpoints, OptionalDouble clientShare, long toSecond, TrafficStats shadow) {
+        this(route, generation, canaryWeight, windowSeconds, tracks, overridden, shieldAnswers, endpoints, clientShare, toSecond, shadow,
+                Optional.empty());
     }
 
     public TrafficStats track(Track t) {

@@ -2,6 +2,7 @@ package io.glidepath.router.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.glidepath.analysis.ClientOutcome;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.FieldError;
 import io.glidepath.route.InvalidRouteException;
@@ -193,7 +194,23 @@ public final class RouterAdminClient {
         return new RouteStats(n.path("route").asText(), n.path("generation").asLong(), n.path("canaryWeight").asInt(),
                 n.path("windowSeconds").asInt(), tracks, overridden, readStats(n.path("shieldAnswers"), asked), endpoints,
                 n.path("clientShare").isNumber() ? OptionalDouble.of(n.path("clientShare").asDouble()) : OptionalDouble.empty(),
-                n.path("toSecond").asLong(0), readStats(n.path("shadow"), asked));
+                n.path("toSecond").asLong(0), readStats(n.path("shadow"), asked), revealedClients(n.path("revealedClients")));
+    }
+
+    /** The split's clients the router revealed ([level, on canary, chance, requests, errors] each), or empty from a router that does not. */
+    private static Optional<List<ClientOutcome>> revealedClients(JsonNode a) {
+        if (!a.isArray()) {
+            return Optional.empty();
+        }
+        List<ClientOutcome> out = new ArrayList<>();
+        for (JsonNode c : a) {
+            try {
+                out.add(new ClientOutcome(c.path(0).asInt(), c.path(1).asInt() == 1, c.path(2).asDouble(), c.path(3).asLong(), c.path(4).asLong()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("the router revealed a client this client cannot read (" + c + "): " + e.getMessage(), e);
+            }
+        }
+        return Optional.of(out);
     }
 
     /** The HTTPS listener's certificates ({@code GET /v1/certificates}): {@code tls} false when the router has no HTTPS listener. */

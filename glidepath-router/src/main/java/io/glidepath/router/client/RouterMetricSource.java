@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentMap;
  * canary figures, which leave out requests the override header pinned and stable's answers in place
  * of shielded canary failures (docs/router.md, "What the per-track figures count"). On a sticky split
  * it also reads the canary's share of clients and each track's clients' first errors, so that a judge
- * can count clients, which the split randomizes, instead of requests, which are not independent.
+ * can count clients, which the split randomizes, instead of requests, which are not independent; and
+ * the clients it revealed in the window, for a judge that bets on each client's track.
  *
  * <p>Consecutive windows of a route never overlap: each read goes on from the second the last one
  * ended ({@code from=}), whole seconds only, so no request is counted twice. (The last {@code window}
@@ -72,7 +73,7 @@ public final class RouterMetricSource implements MetricSource {
                     java.util.OptionalDouble.empty());
         }
         return new TrafficWindow(r.covered(), figures(stats.track(Track.STABLE), query.slowerThan()),
-                figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare());
+                figures(stats.track(Track.CANARY), query.slowerThan()), stats.clientShare(), stats.revealedClients());
     }
 
     /** One read of a route's figures, and how much time it covers. */

@@ -84,6 +84,7 @@ final class Exchange implements BackendUser {
     private AsciiString newClientId;  // cookie to set on the response
     private Track clientTrack;        // the track the sticky split gave this client; null when no split by client id chose it
     private long clientHash;          // that client's hash on the route (the id itself is never kept)
+    private int clientWeight;         // the canary's weight the sticky split put this client on its track under
 
     // the current attempt
     private int attemptId;
@@ -354,6 +355,7 @@ final class Exchange implements BackendUser {
     /** The sticky split of a client with this id; the client's hash stays with the exchange to count its first error. */
     private Track splitClient(CharSequence id, int weight) {
         clientHash = TrackSplit.clientHash(id, route.seed());
+        clientWeight = weight;
         clientTrack = TrackSplit.inCanary(clientHash, weight) ? Track.CANARY : Track.STABLE;
         return clientTrack;
     }
@@ -602,6 +604,7 @@ final class Exchange implements BackendUser {
             route.runtime().metrics(Track.CANARY).recordResponse(code, latency);
             route.runtime().metrics(Track.CANARY).recordShielded();
             countClientError(Track.CANARY);
+            revealAnswer(Track.CANARY, code);
             endpoint.metrics().recordResponse(code, latency);
             endpoint.metrics().recordShielded();
             discarding = true;
@@ -822,6 +825,19 @@ final class Exchange implements BackendUser {
         figures(t).recordResponse(code, latencyMicros);
         if (code >= 500) {
             countClientError(t);
+        }
+        revealAnswer(t, code);
+    }
+
+    /**
+     * An answer on track {@code t}: when the sticky split put this client there, its reveal to the judge
+     * counts it (ClientReveals); a shielded canary failure counts once, as the canary's, not again as
+     * stable's answer in its place.
+     */
+    private void revealAnswer(Track t, int code) {
+        // only while the split has a canary to compare: at weight 0 or full a client had no chance of the other track
+        if (t == clientTrack && !shielded && clientWeight > 0 && clientWeight < RouteSpec.FULL_WEIGHT) {
+            route.clientReveals().record(clientHash, t == Track.CANARY, clientWeight, code >= 500);
         }
     }
 

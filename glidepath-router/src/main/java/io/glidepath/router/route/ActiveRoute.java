@@ -6,6 +6,7 @@ import io.glidepath.route.Stickiness;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.metrics.ClientErrorLedger;
+import io.glidepath.router.metrics.ClientReveals;
 import io.netty.util.AsciiString;
 import java.util.List;
 
@@ -23,6 +24,7 @@ public final class ActiveRoute {
     private final AsciiString stickyHeader;
     private final String stickyCookie;
     private final ClientErrorLedger clientErrors;
+    private final ClientReveals clientReveals;
 
     ActiveRoute(RouteState state, RouteRuntime runtime) {
         this.state = state;
@@ -36,6 +38,7 @@ public final class ActiveRoute {
         this.stickyHeader = s.mode() == Stickiness.Mode.HEADER ? AsciiString.cached(s.name()) : null;
         this.stickyCookie = s.mode() == Stickiness.Mode.COOKIE ? s.name() : null;
         this.clientErrors = runtime.clientErrors();
+        this.clientReveals = runtime.clientReveals();
     }
 
     private static Endpoint[] resolve(RouteSpec spec, Track t, RouteRuntime runtime) {
@@ -101,6 +104,11 @@ public final class ActiveRoute {
     /** The ledger of the split's clients that have had an error since this generation's canary began. */
     public ClientErrorLedger clientErrors() {
         return clientErrors;
+    }
+
+    /** The reveals of the split's clients to the judge since this generation's canary began. */
+    public ClientReveals clientReveals() {
+        return clientReveals;
     }
 
     public String previewKey() {

@@ -4,6 +4,7 @@ import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.Track;
 import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.metrics.ClientErrorLedger;
+import io.glidepath.router.metrics.ClientReveals;
 import io.glidepath.router.metrics.MetricSeries;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * canary failure was shielded in {@link #shieldAnswers} (the canary's failure counts on the canary).
  *
  * <p>It also keeps the ledger of the split's clients that have had an error since the route's canary
- * began, replaced by an empty one when a new canary begins ({@link RouteRegistry} decides when).
+ * began, and the reveals of the split's clients to the judge ({@link ClientReveals}), both replaced by
+ * empty ones when a new canary begins ({@link RouteRegistry} decides when).
  */
 public final class RouteRuntime {
     /** The tracks the override header reaches (preview needs its key). */
@@ -35,6 +37,7 @@ public final class RouteRuntime {
     /** The canary's answers to copies of requests mirrored to it (thrown away: no user saw them). */
     private final MetricSeries shadow = MetricSeries.systemClock();
     private volatile ClientErrorLedger clientErrors = new ClientErrorLedger();
+    private volatile ClientReveals clientReveals = new ClientReveals();
 
     public RouteRuntime(String name) {
         this.name = name;
@@ -84,12 +87,18 @@ public final class RouteRuntime {
         return clientErrors;
     }
 
+    /** The split's clients, revealed to the judge with their requests and errors since the current canary began. */
+    public ClientReveals clientReveals() {
+        return clientReveals;
+    }
+
     /**
-     * A new canary begins: its clients' first errors count from nothing. Routes published from now on
+     * A new canary begins: its clients' first errors and reveals count from nothing. Routes published from now on
      * hold the new ledger; a request already routed by an older generation finishes with the old one.
      */
     void canaryBegins() {
         clientErrors = new ClientErrorLedger();
+        clientReveals = new ClientReveals();
     }
 
     /** The endpoint for this address, created on first use. */

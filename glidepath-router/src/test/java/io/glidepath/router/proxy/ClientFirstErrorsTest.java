@@ -2,6 +2,7 @@ package io.glidepath.router.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.glidepath.analysis.ClientOutcome;
 import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.MetricTarget;
 import io.glidepath.analysis.TrafficWindow;
@@ -176,6 +177,38 @@ class ClientFirstErrorsTest {
     }
 
     @Test
+    void aStickySplitRevealsEachClientWithItsRequestsAndErrorsOnItsTrackOnce() throws Exception {
+        startRoute(5000, spec -> spec); // cookie stickiness, shield on: a canary failure counts once, as the canary's
+        List<String> ids = clients("revealed", 12);
+        Map<String, String> versions = versions(ids, ClientFirstErrorsTest::asClient);
+        long onCanary = count(versions, "v2");
+        // each client: 20 requests, half of them 500s; the route's rate is then a half, so ten expected errors take 20 requests
+        for (String id : ids) {
+            for (int i = 1; i < 20; i++) {
+                ClientRequest r = asClient(i % 2 == 0 ? "/" : "/status/500", id);
+                assertThat(Http.send(router.port(), r).status()).isEqualTo(i % 2 == 0 ? 200 : 500);
+            }
+        }
+        RouteStats stats = stats();
+        assertThat(stats.revealedClients()).hasValueSatisfying(clients -> {
+            assertThat(clients).hasSize(12).allSatisfy(c -> {
+                assertThat(c.level()).isZero();
+                assertThat(c.requests()).isEqualTo(20);
+                assertThat(c.errors()).isEqualTo(10);
+                assertThat(c.canaryChance()).isEqualTo(0.5);
+            });
+            assertThat(clients).filteredOn(ClientOutcome::canary).as("on the track the split gave each").hasSize((int) onCanary);
+        });
+        // the judge's source hands them to the judge, each once
+        RouterMetricSource source = new RouterMetricSource(router.admin());
+        TrafficWindow first = source.window(MetricTarget.of("web"), new MetricQuery(WINDOW, Set.of(99.0), Set.of()));
+        assertThat(first.clients()).hasValueSatisfying(c -> assertThat(c).hasSize(12));
+        Thread.sleep(1100); // the next read covers the whole seconds since the first one ended
+        TrafficWindow next = source.window(MetricTarget.of("web"), new MetricQuery(WINDOW, Set.of(99.0), Set.of()));
+        assertThat(next.clients()).as("none twice").hasValue(List.of());
+    }
+
+    @Test
     void aWeightStepKeepsTheClientsThatErredAndANewCanaryStartsAfresh() throws Exception {
         RouteState s = startRoute(5000, spec -> spec);
         List<String> ids = clients("user", 16);
@@ -241,6 +274,8 @@ class ClientFirstErrorsTest {
         TrafficWindow w = new RouterMetricSource(router.admin()).window(MetricTarget.of("web"), new MetricQuery(WINDOW, Set.of(99.0), Set.of()));
         assertThat(w.countsClients()).isFalse();
         assertThat(w.clientShare()).isEmpty();
+        assertThat(stats.revealedClients()).as("no clients revealed").isEmpty();
+        assertThat(w.revealsClients()).isFalse();
     }
 
     @Test

@@ -32,16 +32,21 @@ public record Contender(String name, Supplier<Judge> judge) {
      * canary on a sticky split whenever its clients happen to be flakier than average; docs/analysis.md).
      */
     public static Analysis sequentialExample() {
+        return sequentialExample(1.1);
+    }
+
+    /** docs/analysis.md's example with another tolerance. */
+    public static Analysis sequentialExample(double tolerance) {
         return read("""
                       judge: sequential
                       interval: 1s
-                      alpha: 1%
-                      tolerance: 1.1
+                      alpha: 1%%
+                      tolerance: %s
                       minRequests: 50
                       rules:
-                        - errorRate: { max: 5% }
+                        - errorRate: { max: 5%% }
                         - latency: { percentile: 99, max: 300ms }
-                """);
+                """.formatted(tolerance));
     }
 
     private static Analysis read(String analysis) {
@@ -74,6 +79,15 @@ public record Contender(String name, Supplier<Judge> judge) {
         return new Contender("sequential", () -> new SequentialJudge(a));
     }
 
+    /**
+     * The same judge with no tolerance: it tests, as the Kayenta-like judge does, for any difference
+     * from stable at all (what a tolerance of 1.1 gives up against small regressions, and buys).
+     */
+    public static Contender sequentialWithoutTolerance() {
+        Analysis a = sequentialExample(1.0);
+        return new Contender("sequential-tolerance-1.0", () -> new SequentialJudge(a));
+    }
+
     /** Kayenta's judgement over windows of this length. */
     public static Contender kayenta(Duration window) {
         return new Contender("kayenta-" + window.toMinutes() + "m", () -> new KayentaLikeJudge(window));
@@ -88,6 +102,6 @@ public record Contender(String name, Supplier<Judge> judge) {
     /** Every judge the benchmark compares, in its table's order. */
     public static List<Contender> all() {
         return List.of(thresholds(), kayenta(Duration.ofMinutes(5)), kayenta(Duration.ofMinutes(10)), kayenta(Duration.ofMinutes(30)),
-                sequential(), peekingZ());
+                sequential(), sequentialWithoutTolerance(), peekingZ());
     }
 }

@@ -1,5 +1,7 @@
 package io.glidepath.testkit.judge;
 
+import io.glidepath.analysis.ClientOutcome;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
@@ -10,7 +12,8 @@ import java.util.random.RandomGenerator;
  * (60% of the traffic) are drawn one by one and come in sessions: on a third of the time, at three
  * times their mean rate, a session lasting 20 s on average; the other 950 are drawn per track in bulk,
  * and each of their errors is given to one of them by weight times propensity. As the router does on a
- * sticky split, it counts the clients whose first error came in each second.
+ * sticky split, it counts the clients whose first error came in each second, and reveals clients
+ * with their requests and errors ({@link RevealedClients}).
  */
 final class StickyClients {
     static final int CLIENTS = 1000;
@@ -39,8 +42,9 @@ final class StickyClients {
     private double lightStablePropensity;
     private double lightCanary;
     private double lightCanaryPropensity;
+    private final RevealedClients reveals;
 
-    StickyClients(RandomGenerator rng) {
+    StickyClients(RandomGenerator rng, double rate, long revealSeed) {
         double h = 0;
         for (int k = 0; k < CLIENTS; k++) {
             h += 1.0 / (k + 1);
@@ -58,6 +62,12 @@ final class StickyClients {
         for (int k = 0; k < HEAVY; k++) {
             on[k] = rng.nextDouble() < DUTY;
         }
+        reveals = new RevealedClients(weight, propensity, place, HEAVY, rate, revealSeed);
+    }
+
+    /** The clients revealed at the end of the second last drawn. */
+    List<ClientOutcome> revealed() {
+        return reveals.revealed();
     }
 
     /**
@@ -65,6 +75,7 @@ final class StickyClients {
      * canary's.
      */
     void second(RandomGenerator rng, double rate, double share, double stableErrors, double canaryErrors, long[] out) {
+        reveals.begin(share);
         for (int k = 0; k < HEAVY; k++) {
             on[k] = on[k] ? rng.nextDouble() >= ON_TO_OFF : rng.nextDouble() < OFF_TO_ON;
             if (!on[k]) {
@@ -75,6 +86,7 @@ final class StickyClients {
             long errors = Draw.binomial(rng, requests, Math.min(1, (canary ? canaryErrors : stableErrors) * propensity[k]));
             out[canary ? 3 : 0] += requests;
             out[canary ? 4 : 1] += errors;
+            reveals.heavy(k, canary, requests, errors);
             if (errors > 0 && !erred[k]) {
                 erred[k] = true;
                 out[canary ? 5 : 2]++;
@@ -108,6 +120,7 @@ final class StickyClients {
         out[3] += canary;
         out[4] += canaryLightErrors;
         out[5] += firstErrors(rng, canaryLightErrors, canaryCumulative, canaryClient, canaryLight);
+        reveals.end(rate, stableErrors, canaryErrors, out[0] + out[3], out[1] + out[4]);
     }
 
     /** Gives each of {@code errors} to a light client of one track, by weight times propensity; counts the clients it is the first error of. */

@@ -1,9 +1,12 @@
 package io.glidepath.testkit.judge;
 
+import io.glidepath.analysis.ClientOutcome;
 import io.glidepath.analysis.MetricQuery;
 import io.glidepath.analysis.TrafficWindow;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -26,7 +29,7 @@ public final class TrafficStream {
     static final double WAVE_AMPLITUDE = 0.5;
 
     /** One second of both tracks; on a sticky split, the canary's share of clients. */
-    public record Second(int second, TrackSecond stable, TrackSecond canary, OptionalDouble clientShare) {
+    public record Second(int second, TrackSecond stable, TrackSecond canary, OptionalDouble clientShare, Optional<List<ClientOutcome>> clients) {
 
         /** Draws what all these questions need, in an order that keeps every answer from the same requests. */
         public void prepare(Collection<MetricQuery> queries) {
@@ -42,7 +45,7 @@ public final class TrafficStream {
 
         /** The window a metric source would give a judge that asked {@code q}. */
         public TrafficWindow window(MetricQuery q) {
-            return new TrafficWindow(q.window(), stable.figures(q), canary.figures(q), clientShare);
+            return new TrafficWindow(q.window(), stable.figures(q), canary.figures(q), clientShare, clients);
         }
     }
 
@@ -60,7 +63,7 @@ public final class TrafficStream {
         this.seed = seed;
         this.rng = new SplittableRandom(seed);
         this.wavePhase = rng.nextDouble() * 2 * Math.PI;
-        this.clients = scenario.variant() == Scenario.Variant.STICKY ? new StickyClients(rng) : null;
+        this.clients = scenario.variant() == Scenario.Variant.STICKY ? new StickyClients(rng, scenario.rps(), mix(seed, -1)) : null;
         this.regressed = regress(healthy);
     }
 
@@ -92,7 +95,8 @@ public final class TrafficStream {
         }
         TrackSecond stable = track(0, counts[0], counts[1], counts[2], stableErrors, stableModel);
         TrackSecond canary = track(1, counts[3], counts[4], counts[5], canaryErrors, canaryModel);
-        return new Second(second, stable, canary, clients != null ? OptionalDouble.of(share) : OptionalDouble.empty());
+        return new Second(second, stable, canary, clients != null ? OptionalDouble.of(share) : OptionalDouble.empty(),
+                clients != null ? Optional.of(clients.revealed()) : Optional.empty());
     }
 
     private TrackSecond track(int track, long requests, long clientErrors, long firstClientErrors, double errorRate, LatencyModel model) {

@@ -61,15 +61,34 @@ class JudgeStatisticsTest {
         // heavy clients, with their own error propensities, make its request error rate differ from
         // stable's for the whole run; a judge that counts requests rolls some back, counting clients does not
         Scenario s = healthy(500, 0.5, 0.001, Variant.STICKY, 1800);
-        Contender requestsOnly = new Contender("sequential on requests", () -> new RequestsOnly(new SequentialJudge(Contender.sequentialExample())));
+        Contender requestsOnly = new Contender("sequential on requests",
+                () -> new Without(new SequentialJudge(Contender.sequentialExample()), w -> new TrafficWindow(w.window(), w.stable(), w.canary())));
         Tally byClients = tally(s, 300, Contender.sequential());
         Tally byRequests = tally(s, 300, requestsOnly);
         assertThat(byRequests.rollbacks()).as("counting requests: false rollbacks of 300").isGreaterThanOrEqualTo(3);
         assertThat(byClients.rollbacks()).as("counting clients: false rollbacks of 300").isLessThanOrEqualTo(1);
     }
 
-    /** A judge given what a source that cannot count clients gives: requests only. */
-    record RequestsOnly(Judge judge) implements Judge {
+    @Test
+    void onAStickySplitRevealedClientsCatchDoubledErrorsThatFirstErrorsAloneMostlyMiss() throws Exception {
+        // 500 requests a second, 1% errors, half the clients on the canary, whose errors double: the heavy
+        // clients' own propensities hide it from a test on requests, and most clients have erred on both tracks
+        // before the regression adds new first errors; betting on each revealed client's track sees it
+        Scenario s = new Scenario(500, new Split.Constant(0.5), 0.01, Variant.STICKY, new Effect.Errors(2), 0, List.of(900));
+        Contender firstErrorsOnly = new Contender("sequential on clients' first errors",
+                () -> new Without(new SequentialJudge(Contender.sequentialExample()), w -> new TrafficWindow(w.window(), w.stable(), w.canary(), w.clientShare())));
+        Tally revealed = tally(s, 100, Contender.sequential());
+        Tally firstErrors = tally(s, 100, firstErrorsOnly);
+        assertThat(revealed.rollbacks()).as("revealed clients: rollbacks within 15 minutes of 100").isGreaterThanOrEqualTo(95);
+        assertThat(firstErrors.rollbacks()).as("clients' first errors alone: rollbacks within 15 minutes of 100").isLessThanOrEqualTo(60);
+
+        Scenario aa = healthy(500, 0.5, 0.01, Variant.STICKY, 1800);
+        assertThat(tally(aa, 300, Contender.sequential()).rollbacks()).as("revealed clients: false rollbacks of 300 healthy canaries at 1%% errors")
+                .isLessThanOrEqualTo(1);
+    }
+
+    /** A judge given less than the source gives: {@code less} takes it out of every window. */
+    record Without(Judge judge, java.util.function.UnaryOperator<TrafficWindow> less) implements Judge {
         @Override
         public MetricQuery query(Duration interval) {
             return judge.query(interval);
@@ -77,12 +96,12 @@ class JudgeStatisticsTest {
 
         @Override
         public Verdict canary(TrafficWindow w) {
-            return judge.canary(new TrafficWindow(w.window(), w.stable(), w.canary()));
+            return judge.canary(less.apply(w));
         }
 
         @Override
         public Verdict promoted(TrafficWindow w) {
-            return judge.promoted(new TrafficWindow(w.window(), w.stable(), w.canary()));
+            return judge.promoted(less.apply(w));
         }
 
         @Override
