@@ -201,15 +201,21 @@ public final class JudgeBench {
         }
     }
 
-    /** The sequential judge against the targets, naming each cell that misses one. */
+    /** Each configuration of the sequential judge that ran, against the targets. */
     private static void printTargets(List<Result> healthy, List<Result> regressed, List<Contender> judges) {
-        int seq = index(judges, "sequential");
-        int k5 = index(judges, "kayenta-5m");
-        if (seq < 0) {
-            return;
+        for (Contender c : judges) {
+            if (c.name().startsWith("sequential")) {
+                printTargets(healthy, regressed, judges, c.name());
+            }
         }
+    }
+
+    /** One sequential judge against the targets, naming each cell that misses one. */
+    private static void printTargets(List<Result> healthy, List<Result> regressed, List<Contender> judges, String name) {
+        int seq = index(judges, name);
+        int k5 = index(judges, "kayenta-5m");
         System.out.println();
-        System.out.println("### The sequential judge against the targets");
+        System.out.println("### " + name + " against the targets");
         double worst = 0;
         String worstCell = "";
         List<String> fprMisses = new ArrayList<>();
@@ -268,7 +274,7 @@ public final class JudgeBench {
                     timeCells++;
                     if (mine.isEmpty() || theirs.isPresent() && mine.getAsDouble() >= theirs.getAsDouble()) {
                         int horizon = s.horizons().get(h) - s.onsetSeconds();
-                        slower.add(String.format(Locale.ROOT, "%s: sequential %s s, kayenta-5m %s s", cell, seconds(mine, horizon),
+                        slower.add(String.format(Locale.ROOT, "%s: %s %s s, kayenta-5m %s s", cell, name, seconds(mine, horizon),
                                 seconds(theirs, horizon)));
                     }
                 }

@@ -173,8 +173,9 @@ function evidence(x) {
   const parts = [];
   if (x.evidence != null && x.needed != null) parts.push('evidence ' + x.evidence.toFixed(2) + ' of ' + Math.round(x.needed) + ' needed to roll back');
   for (const m of x.metrics) {
-    parts.push(m.metric + ': evidence ' + m.eValue.toFixed(2) + (m.ratio != null ? ', ratio ' + m.ratio.toFixed(2) + 'x (' + m.low.toFixed(2) + '-'
-      + m.high.toFixed(2) + 'x)' : ''));
+    // a ratio may come without an interval (revealed clients: the two tracks' rates among them, observed)
+    const interval = m.low != null && m.high != null ? ' (' + m.low.toFixed(2) + '-' + m.high.toFixed(2) + 'x)' : ' observed';
+    parts.push(m.metric + ': evidence ' + m.eValue.toFixed(2) + (m.ratio != null ? ', ratio ' + m.ratio.toFixed(2) + 'x' + interval : ''));
   }
   return parts.join('; ');
 }
