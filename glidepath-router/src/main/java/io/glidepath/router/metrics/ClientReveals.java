@@ -33,6 +33,7 @@ import java.util.function.LongSupplier;
 public final class ClientReveals {
     public static final int DEFAULT_CAP = 20_000;
     private static final int STRIPES = 16;
+    private static final int ALL_LEVELS = (1 << ClientOutcome.REVEALS.size()) - 1;
 
     /** One client's requests since its first, on the track it kept, and the weights they were split under. */
     private static final class Client {
@@ -110,7 +111,9 @@ public final class ClientReveals {
             if (error) {
                 c.errors++;
             }
-            revealDue(c, now, routeRate());
+            if (c.levelsDone != ALL_LEVELS) {
+                revealDue(c, now, routeRate()); // the route's rate (two sums) only for a client something is left to reveal of
+            }
         }
     }
 
