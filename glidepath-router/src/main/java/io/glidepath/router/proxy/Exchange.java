@@ -96,6 +96,8 @@ final class Exchange implements BackendUser {
     private boolean connectRetried;
     private boolean lostRetried;
     private boolean shielded;
+    /** The copy of this request going to the canary, while it waits for the body (ShadowCopy.offer). */
+    private ShadowCopy shadowCopy;
 
     private boolean requestComplete;
     private boolean responseStarted;
@@ -188,23 +190,33 @@ final class Exchange implements BackendUser {
         }
         prepareOutbound(h);
         if (track == Track.STABLE && !pinned && mirrors()) {
-            ShadowCopy.send(px, route, request); // before the user's own request changes on its way (a retry, a shield)
+            // before the user's own request changes on its way (a retry, a shield)
+            shadowCopy = ShadowCopy.send(px, route, request, hasBody, clientTakesTrailers, fctx.channel());
         }
         dispatch(track, null);
     }
 
     /**
      * Whether this request is one the route copies to the canary: its mirror share, drawn at random, of
-     * the requests without a body (GET and HEAD, or any method when the route allows it) that go to stable.
+     * the requests that go to stable and are GETs or HEADs without a body, or, when the route allows every
+     * method, any request (with a body of at most ShadowCopy.MAX_BODY_BYTES) but an upgrade.
      */
     private boolean mirrors() {
         Mirror m = route.spec().mirror();
-        if (m.isNone() || hasBody || upgradeRequest) {
+        if (m.isNone() || upgradeRequest) {
             return false;
         }
         HttpMethod method = request.method();
-        boolean safe = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+        boolean safe = !hasBody && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD));
         return (safe || m.allMethods()) && ThreadLocalRandom.current().nextInt(RouteSpec.FULL_WEIGHT) < m.weight();
+    }
+
+    /** This exchange ends (answered, cut, or its client gone): a copy still waiting for the body is dropped. */
+    private void abandonShadowCopy() {
+        if (shadowCopy != null) {
+            shadowCopy.abandon();
+            shadowCopy = null;
+        }
     }
 
     /**
@@ -551,6 +563,7 @@ final class Exchange implements BackendUser {
         boolean last = c instanceof LastHttpContent;
         if (c.decoderResult().isFailure()) {
             c.release();
+            abandonShadowCopy();
             px.badRequests.increment();
             endAttempt(false);
             if (!responseStarted) {
@@ -562,6 +575,12 @@ final class Exchange implements BackendUser {
         }
         if (last) {
             requestComplete = true;
+        }
+        if (shadowCopy != null && !done) {
+            shadowCopy.offer(c); // before the write below gives the piece away
+            if (last) {
+                shadowCopy = null;
+            }
         }
         if (backend == null || done) {
             c.release(); // the response is already out (an early answer); the rest of the body is dropped
@@ -796,6 +815,7 @@ final class Exchange implements BackendUser {
         // the response was cut in the middle: the client must see the connection end
         recordLost(t, lost, latency);
         done = true;
+        abandonShadowCopy();
         front.close();
     }
 
@@ -881,6 +901,7 @@ final class Exchange implements BackendUser {
             logAccess(CLIENT_CLOSED_REQUEST, 0);
         }
         done = true;
+        abandonShadowCopy();
         endAttempt(false);
     }
 
@@ -905,6 +926,7 @@ final class Exchange implements BackendUser {
     /** The same, with a {@code Location} when {@code location} is not null (a redirect). */
     private void answer(HttpResponseStatus s, String message, boolean keepAlive, String location) {
         done = true;
+        abandonShadowCopy();
         boolean keep = keepAlive && !front.closing();
         var response = LocalResponses.of(fctx.alloc(), s, message, keep);
         if (location != null) {
@@ -918,6 +940,7 @@ final class Exchange implements BackendUser {
 
     private void finish(boolean keepAlive) {
         done = true;
+        abandonShadowCopy();
         logAccess(status, sentBytes);
         front.exchangeDone(keepAlive);
     }

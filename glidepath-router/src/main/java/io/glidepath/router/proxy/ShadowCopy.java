@@ -6,11 +6,16 @@ import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.endpoint.EndpointPicker;
 import io.glidepath.router.metrics.MetricSeries;
 import io.glidepath.router.route.ActiveRoute;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -27,6 +32,12 @@ import java.util.concurrent.TimeUnit;
  * exchange: it runs beside it on the same event loop, on its own backend connection or stream, and
  * is dropped (and counted) rather than queued when the loop already has {@link #MAX_IN_FLIGHT}
  * copies out, when the canary has no endpoint to take it, or when it cannot connect.
+ *
+ * <p>A request with a body is copied only when the body is at most {@link #MAX_BODY_BYTES}: the user's
+ * exchange hands each piece of its body here as it goes to stable ({@link #offer}), the copy keeps it
+ * (the same memory, retained, not copied) and sends head and body to the canary once the body has all
+ * arrived. A body that grows past the bound, or a user's request that ends before its body does, drops
+ * the copy: the canary never gets part of a request.
  */
 final class ShadowCopy implements BackendUser {
     /** Copies in flight per event loop at most: beyond it a slow canary would hold connections and memory. */
@@ -35,6 +46,8 @@ final class ShadowCopy implements BackendUser {
     static final String HEADER = "X-Glidepath-Shadow";
     /** How long a copy may take before it is cut and counted as a 504. */
     static final long TIMEOUT_MILLIS = 30_000;
+    /** The largest body a copy carries; 256 copies in flight on a loop then hold at most 16 MB of bodies. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final ProxyContext px;
     private final ActiveRoute route;
@@ -47,37 +60,95 @@ final class ShadowCopy implements BackendUser {
     private boolean keepAlive;
     private boolean done;
     private ScheduledFuture<?> timeout;
+    /** The body so far, while the user's request still sends it; null for a request without a body and once sent. */
+    private CompositeByteBuf body;
+    private boolean bodyComplete;
+    private boolean sent;
 
-    private ShadowCopy(ProxyContext px, ActiveRoute route, HttpRequest request, BackendPool pool) {
+    private ShadowCopy(ProxyContext px, ActiveRoute route, HttpRequest request, BackendPool pool, CompositeByteBuf body) {
         this.px = px;
         this.route = route;
         this.request = request;
         this.pool = pool;
+        this.body = body;
+        this.bodyComplete = body == null;
     }
 
     /**
-     * Sends a copy of {@code original} (its head, as it goes to the backend; it has no body) to an endpoint
-     * of the canary. Runs on the user's event loop, whose pool it uses.
+     * Sends a copy of {@code original} (its head, as it goes to the backend) to an endpoint of the canary.
+     * Runs on the event loop of the user's channel {@code user}, whose pool it uses. With {@code withBody} the copy waits
+     * for the body through {@link #offer} and is returned for that; null when it was dropped at once (or has
+     * no body to wait for). {@code takesTrailers}: the client said {@code TE: trailers}, which an HTTP/2 backend
+     * is told again.
      */
-    static void send(ProxyContext px, ActiveRoute route, HttpRequest original) {
+    static ShadowCopy send(ProxyContext px, ActiveRoute route, HttpRequest original, boolean withBody, boolean takesTrailers, Channel user) {
         BackendPool pool = px.pool();
         long now = System.nanoTime();
         Endpoint e = EndpointPicker.pick(route.endpoints(Track.CANARY), null, now);
-        if (e == null || pool.shadowsInFlight >= MAX_IN_FLIGHT) {
+        if (e == null || pool.shadowsInFlight >= MAX_IN_FLIGHT || (withBody && HttpUtil.getContentLength(original, 0L) > MAX_BODY_BYTES)) {
             px.shadowDropped.increment();
-            return;
+            return null;
         }
         HttpHeaders headers = new DefaultHttpHeaders().set(original.headers());
         headers.set(HEADER, "1");
-        ShadowCopy copy = new ShadowCopy(px, route, new DefaultHttpRequest(HttpVersion.HTTP_1_1, original.method(), original.uri(), headers), pool);
-        copy.start(e, now);
+        headers.remove(HttpHeaderNames.EXPECT); // the copy's body goes with its head, whole: nothing to wait for
+        if (takesTrailers && route.spec().settingsOf(e.address()).protocol() == BackendProtocol.H2C) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // as the user's own call: gRPC servers expect it
+        }
+        ShadowCopy copy = new ShadowCopy(px, route, new DefaultHttpRequest(HttpVersion.HTTP_1_1, original.method(), original.uri(), headers), pool,
+                withBody ? user.alloc().compositeBuffer() : null);
+        copy.start(e, now, user.eventLoop());
+        return withBody ? copy : null;
     }
 
-    private void start(Endpoint e, long now) {
+    /**
+     * A piece of the user's body, as it goes to stable (it keeps its own reference to the memory); the last
+     * piece sends the copy once it is connected. A body beyond {@link #MAX_BODY_BYTES} drops the copy.
+     */
+    void offer(HttpContent c) {
+        if (done || bodyComplete) {
+            return;
+        }
+        if (body.readableBytes() + c.content().readableBytes() > MAX_BODY_BYTES) {
+            drop();
+            return;
+        }
+        if (c.content().isReadable()) {
+            body.addComponent(true, c.content().retainedDuplicate());
+        }
+        if (c instanceof LastHttpContent) {
+            bodyComplete = true;
+            if (backend != null) {
+                transmit();
+            }
+        }
+    }
+
+    /** The user's request ended before its body did: the canary gets nothing of it. */
+    void abandon() {
+        if (!done && !bodyComplete) {
+            drop();
+        }
+    }
+
+    private void drop() {
+        px.shadowDropped.increment();
+        end(false);
+    }
+
+    private void start(Endpoint e, long now, EventLoop loop) {
         pool.shadowsInFlight++;
         endpoint = e;
-        startNanos = now;
+        startNanos = now; // as the user's attempt: both include the time the client takes to send its body
         e.acquire();
+        timeout = loop.schedule(() -> {
+            if (!done && sent) {
+                record(504);
+                end(false);
+            } else if (!done) {
+                drop(); // the user's body did not come in time
+            }
+        }, TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (route.spec().settingsOf(e.address()).protocol() == BackendProtocol.H2C) {
             pool.openStream(e).addListener((Future<Channel> f) -> connected(f.isSuccess() ? f.getNow() : null));
             return;
@@ -91,6 +162,12 @@ final class ShadowCopy implements BackendUser {
     }
 
     private void connected(Channel ch) {
+        if (done) { // dropped while it connected
+            if (ch != null) {
+                ch.close();
+            }
+            return;
+        }
         if (ch == null) {
             shadow().recordConnectFailure();
             px.shadowDropped.increment();
@@ -101,14 +178,25 @@ final class ShadowCopy implements BackendUser {
         pool.lease(endpoint, ch); // a drain's deadline cuts copies as it cuts users' requests
         ch.pipeline().get(BackendHandler.class).bind(this);
         ch.config().setAutoRead(true);
-        ch.write(request);
-        ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        timeout = ch.eventLoop().schedule(() -> {
-            if (!done) {
-                record(504);
-                end(false);
-            }
-        }, TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        if (bodyComplete) {
+            transmit();
+        }
+    }
+
+    /** Head and whole body to the canary: the body's length is known now, so it goes with a Content-Length. */
+    private void transmit() {
+        sent = true;
+        if (body == null) {
+            backend.write(request);
+            backend.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
+        request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        HttpUtil.setContentLength(request, body.readableBytes());
+        CompositeByteBuf b = body;
+        body = null;
+        backend.write(request);
+        backend.writeAndFlush(new DefaultLastHttpContent(b));
     }
 
     @Override
@@ -147,9 +235,11 @@ final class ShadowCopy implements BackendUser {
 
     @Override
     public void onBackendGone(Throwable cause) {
-        if (!done) {
+        if (!done && sent) {
             record(502); // the copy was lost: counted against the canary as a user's lost request would be
             end(false);
+        } else if (!done) {
+            drop(); // a pooled connection closed while the copy waited for the body: the canary had nothing yet
         }
     }
 
@@ -169,6 +259,10 @@ final class ShadowCopy implements BackendUser {
         pool.shadowsInFlight--;
         if (timeout != null) {
             timeout.cancel(false);
+        }
+        if (body != null) {
+            body.release();
+            body = null;
         }
         endpoint.release();
         Channel ch = backend;

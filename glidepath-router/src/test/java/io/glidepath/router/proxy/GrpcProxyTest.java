@@ -8,6 +8,7 @@ import io.glidepath.route.BackendProtocol;
 import io.glidepath.route.EndpointAddress;
 import io.glidepath.route.EndpointSettings;
 import io.glidepath.route.HealthCheck;
+import io.glidepath.route.Mirror;
 import io.glidepath.route.RouteMatch;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.route.Stickiness;
@@ -67,6 +68,7 @@ class GrpcProxyTest {
         final CountDownLatch cancelled = new CountDownLatch(1);
         final AtomicReference<String> asked = new AtomicReference<>();
         final AtomicInteger calls = new AtomicInteger();
+        final java.util.Queue<String> messages = new java.util.concurrent.ConcurrentLinkedQueue<>();
     }
 
     @BeforeEach
@@ -178,13 +180,37 @@ class GrpcProxyTest {
         assertThat(ok + unavailable).isEqualTo(200);
     }
 
+    @Test
+    void callsAreMirroredToTheCanaryWithTheirMessagesAndItsStatusCountsOnTheShadowTrack() throws Exception {
+        Seen v1Seen = new Seen();
+        Seen v2Seen = new Seen();
+        EndpointAddress v1 = server("v1", Status.OK, v1Seen);
+        EndpointAddress v2 = server("v2", Status.UNAVAILABLE, v2Seen);
+        route(List.of(v1), List.of(v2), 0, new Mirror(RouteSpec.FULL_WEIGHT, true)); // a gRPC call is a POST with a body
+        var stub = SimpleServiceGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 50; i++) {
+            assertThat(stub.unaryRpc(request("n" + i)).getResponseMessage()).as("every caller answered by stable").isEqualTo("v1:n" + i);
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(v2Seen.calls.get()).as("each call copied to the canary").isEqualTo(50);
+            RouteStats s = router.admin().stats("grpc", Duration.ofSeconds(30));
+            assertThat(s.shadow().status5xx()).as("the copies' UNAVAILABLE, for the judge").isEqualTo(50);
+            assertThat(s.tracks().get(Track.STABLE).status5xx()).isZero();
+        });
+        assertThat(v2Seen.messages).as("the messages as the callers sent them").hasSize(50).contains("n0", "n49");
+    }
+
     private void route(List<EndpointAddress> stable, List<EndpointAddress> canary, int weight) throws Exception {
+        route(stable, canary, weight, Mirror.none());
+    }
+
+    private void route(List<EndpointAddress> stable, List<EndpointAddress> canary, int weight, Mirror mirror) throws Exception {
         EndpointSettings h2c = new EndpointSettings(HealthCheck.tcpDefault(), Duration.ofSeconds(5), Optional.empty(), BackendProtocol.H2C);
         Map<EndpointAddress, EndpointSettings> settings = new java.util.HashMap<>();
         stable.forEach(a -> settings.put(a, h2c));
         canary.forEach(a -> settings.put(a, h2c));
         RouteSpec spec = RouteSpec.of("grpc", RouteMatch.any(), stable).withCanary(canary).withCanaryWeight(weight)
-                .withSticky(Stickiness.none()).withEndpointSettings(settings);
+                .withSticky(Stickiness.none()).withEndpointSettings(settings).withMirror(mirror);
         router.admin().put(spec, OptionalLong.empty());
         await("every endpoint checked and healthy").atMost(Duration.ofSeconds(10)).until(() -> router.admin().endpoints("grpc").stream()
                 .allMatch(e -> e.health().equals("healthy")));
@@ -217,6 +243,7 @@ class GrpcProxyTest {
         SimpleServiceGrpc.SimpleServiceImplBase impl = new SimpleServiceGrpc.SimpleServiceImplBase() {
             @Override
             public void unaryRpc(SimpleRequest req, StreamObserver<SimpleResponse> out) {
+                seen.messages.add(req.getRequestMessage());
                 if (!failWith.isOk()) {
                     out.onError(failWith.withDescription(name + " is failing").asRuntimeException());
                     return;

@@ -13,7 +13,9 @@ import io.glidepath.router.client.EndpointStatus;
 import io.glidepath.router.client.RouteStats;
 import io.glidepath.router.testkit.RouterHarness;
 import io.glidepath.testkit.load.LoadGenerator;
+import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Shadow traffic: a route's mirror share of requests is copied to the canary, whose answers are
+ * Shadow traffic: a route's mirror share of requests (with their bodies, where the route allows every
+ * method) is copied to the canary, whose answers are
  * counted on the shadow series and thrown away. No user is served by the canary, and a failing,
  * slow or overwhelmed canary costs users nothing.
  */
@@ -50,6 +53,8 @@ class MirrorTest {
         final AtomicInteger markedAsCopies = new AtomicInteger();
         volatile int status = 200;
         volatile long delayMillis;
+        final java.util.Queue<String> bodies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final AtomicInteger chunkedBodies = new AtomicInteger();
     }
 
     @BeforeEach
@@ -87,20 +92,55 @@ class MirrorTest {
             assertThat(canary.markedAsCopies.get()).as("each copy says it is one").isEqualTo(canary.requests.get());
         }
 
-        // a POST without a body is copied only when the route allows every method; a request with a body never is
+        // other methods, and requests with a body, are copied only when the route allows every method
         int before = canary.requests.get();
         for (int i = 0; i < 40; i++) {
             assertThat(send("POST", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(200);
             assertThat(send("PUT", HttpRequest.BodyPublishers.ofString("{\"a\":1}")).statusCode()).isEqualTo(200);
         }
         assertThat(canary.requests.get()).isEqualTo(before);
-        route(stable, c, new Mirror(10_000, true));
+        assertThat(canary.bodies).isEmpty();
+    }
+
+    @Test
+    void onARouteThatAllowsEveryMethodARequestsBodyIsCopiedWholeUpToTheBoundAndNeverInPart() throws Exception {
+        EndpointAddress stable = stable();
+        Canary canary = new Canary();
+        route(stable, canary(canary), new Mirror(10_000, true));
+        List<String> sent = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             assertThat(send("POST", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(200);
-            assertThat(send("PUT", HttpRequest.BodyPublishers.ofString("{\"a\":1}")).statusCode()).isEqualTo(200);
+            String json = "{\"order\":" + i + "}";
+            sent.add(json);
+            assertThat(send("PUT", HttpRequest.BodyPublishers.ofString(json)).statusCode()).isEqualTo(200);
         }
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(canary.requests.get()).as("the 40 POSTs without a body")
-                .isEqualTo(before + 40));
+        // a chunked body of unknown length (an input stream) arrives whole, with its length
+        String chunked = "x".repeat(20_000);
+        sent.add(chunked);
+        assertThat(send("POST", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(chunked.getBytes(StandardCharsets.US_ASCII))))
+                .statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(canary.requests.get()).as("40 POSTs without a body, 41 with")
+                .isEqualTo(81));
+        assertThat(canary.bodies).as("every body as the user sent it").containsExactlyInAnyOrderElementsOf(sent);
+        assertThat(canary.chunkedBodies.get()).as("a copy's body goes with a Content-Length").isZero();
+
+        // beyond the bound, with a length or chunked, the copy is dropped and counted; the user is served as ever
+        long dropped = router.router().listenerCounters().shadowDropped();
+        byte[] large = new byte[ShadowCopy.MAX_BODY_BYTES + 1];
+        assertThat(send("POST", HttpRequest.BodyPublishers.ofByteArray(large)).statusCode()).isEqualTo(200);
+        assertThat(send("POST", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(large))).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> router.router().listenerCounters().shadowDropped() == dropped + 2);
+
+        // a user who leaves half way through the body: the canary gets nothing of that request
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), router.port())) {
+            s.getOutputStream().write(("POST /m HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + "y".repeat(100))
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Thread.sleep(200); // the head and part of the body reach stable and the copy before the client goes
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> router.router().listenerCounters().shadowDropped() == dropped + 3);
+        Thread.sleep(300);
+        assertThat(canary.requests.get()).as("nothing more reached the canary").isEqualTo(81);
     }
 
     @Test
@@ -177,7 +217,13 @@ class MirrorTest {
             if ("1".equals(ex.getRequestHeaders().getFirst(ShadowCopy.HEADER))) {
                 c.markedAsCopies.incrementAndGet();
             }
-            ex.getRequestBody().readAllBytes();
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if (body.length > 0) {
+                c.bodies.add(new String(body, StandardCharsets.US_ASCII));
+            }
+            if (ex.getRequestHeaders().containsKey("Transfer-Encoding")) {
+                c.chunkedBodies.incrementAndGet();
+            }
             try {
                 Thread.sleep(c.delayMillis); // the canary's own slowness, under test
             } catch (InterruptedException e) {
