@@ -100,6 +100,34 @@ public final class ClientErrorLedger {
         }
     }
 
+    /** Writes the clients it holds (and whether it is full), for a router that takes over to {@link #absorb}. */
+    public synchronized void writeTo(java.io.DataOutput out) throws java.io.IOException {
+        out.writeBoolean(full);
+        out.writeInt(size);
+        if (hasZero) {
+            out.writeLong(EMPTY);
+        }
+        for (int i = 0; slots != null && i < slots.length; i++) {
+            if (slots[i] != EMPTY) {
+                out.writeLong(slots[i]);
+            }
+        }
+    }
+
+    /** Adds the clients a predecessor's ledger held ({@link #writeTo}): their next errors are not their first. */
+    public void absorb(java.io.DataInput in) throws java.io.IOException {
+        boolean wasFull = in.readBoolean();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            firstError(in.readLong());
+        }
+        if (wasFull) {
+            synchronized (this) {
+                full = true;
+            }
+        }
+    }
+
     /** Whether a client was turned away: the counts this ledger fed since it began are short from then on. */
     public synchronized boolean full() {
         return full;

@@ -189,6 +189,82 @@ public final class ClientReveals {
         return out;
     }
 
+    /**
+     * Writes the clients tracked, the route's running sums and the revealed clients still kept, for a router
+     * that takes over to {@link #absorb}: a client is then not revealed again at a level it was revealed at.
+     */
+    public void writeTo(java.io.DataOutput out) throws java.io.IOException {
+        out.writeLong(requests.sum());
+        out.writeLong(errors.sum());
+        for (Map<Long, Client> stripe : stripes) {
+            synchronized (stripe) {
+                for (Map.Entry<Long, Client> e : stripe.entrySet()) {
+                    Client c = e.getValue();
+                    out.writeBoolean(true);
+                    out.writeLong(e.getKey());
+                    out.writeLong(c.firstSecond);
+                    out.writeBoolean(c.canary);
+                    out.writeLong(c.requests);
+                    out.writeLong(c.errors);
+                    out.writeInt(c.minWeight);
+                    out.writeInt(c.maxWeight);
+                    out.writeBoolean(c.moved);
+                    out.writeInt(c.levelsDone);
+                }
+            }
+        }
+        out.writeBoolean(false);
+        long now = currentSecond();
+        synchronized (slots) {
+            for (Slot slot : slots) {
+                if (slot == null || slot.second() <= now - MetricSeries.SECONDS) {
+                    continue;
+                }
+                for (ClientOutcome o : slot.clients()) {
+                    out.writeBoolean(true);
+                    out.writeLong(slot.second());
+                    out.writeInt(o.level());
+                    out.writeBoolean(o.canary());
+                    out.writeDouble(o.canaryChance());
+                    out.writeLong(o.requests());
+                    out.writeLong(o.errors());
+                }
+            }
+        }
+        out.writeBoolean(false);
+    }
+
+    /** Takes in what a predecessor's reveals held ({@link #writeTo}); clients it tracks already keep their own. */
+    public void absorb(java.io.DataInput in) throws java.io.IOException {
+        requests.add(in.readLong());
+        errors.add(in.readLong());
+        while (in.readBoolean()) {
+            long hash = in.readLong();
+            Client c = new Client(in.readLong(), in.readBoolean(), 0);
+            c.requests = in.readLong();
+            c.errors = in.readLong();
+            c.minWeight = in.readInt();
+            c.maxWeight = in.readInt();
+            c.moved = in.readBoolean();
+            c.levelsDone = in.readInt();
+            Map<Long, Client> stripe = stripes[stripe(hash)];
+            synchronized (stripe) {
+                if (!stripe.containsKey(hash) && tracked.get() < cap) {
+                    tracked.incrementAndGet();
+                    stripe.put(hash, c);
+                }
+            }
+        }
+        long now = currentSecond();
+        while (in.readBoolean()) {
+            long second = in.readLong();
+            ClientOutcome o = new ClientOutcome(in.readInt(), in.readBoolean(), in.readDouble(), in.readLong(), in.readLong());
+            if (second > now - MetricSeries.SECONDS && second <= now) {
+                add(second, o);
+            }
+        }
+    }
+
     /** Clients tracked (for tests and the cap). */
     public int tracked() {
         return tracked.get();

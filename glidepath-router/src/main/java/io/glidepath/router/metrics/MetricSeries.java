@@ -1,6 +1,10 @@
 package io.glidepath.router.metrics;
 
 import io.glidepath.analysis.LatencyLadder;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -285,6 +289,115 @@ public final class MetricSeries {
         return t == null ? 0 : t.latencyMicros().get(0) / 1e6;
     }
 
+    // --- handed to a successor router (FiguresHandoff) -----------------------------------------------
+
+    /**
+     * Writes the seconds still kept and the totals, for a router that takes over from this one to
+     * {@link #absorb}: figures the judge reads then span the restart.
+     */
+    public void writeTo(DataOutput out) throws IOException {
+        Totals t = totals;
+        out.writeBoolean(t != null);
+        if (t != null) {
+            for (int i = 0; i < SLOTS; i++) {
+                out.writeLong(t.counts().get(i));
+            }
+            out.writeLong(t.latencyMicros().get(0));
+            out.writeInt(t.latencyBuckets().length());
+            for (int i = 0; i < t.latencyBuckets().length(); i++) {
+                out.writeLong(t.latencyBuckets().get(i));
+            }
+        }
+        AtomicReferenceArray<Bucket> ring = buckets;
+        long now = currentSecond();
+        for (long s = now - SECONDS + 1; ring != null && s <= now; s++) {
+            Bucket b = ring.get((int) Math.floorMod(s, SECONDS));
+            if (b == null) {
+                continue;
+            }
+            synchronized (b) {
+                if (b.second != s) {
+                    continue;
+                }
+                out.writeBoolean(true);
+                out.writeLong(s);
+                for (int i = 0; i < SLOTS; i++) {
+                    out.writeLong(b.counts.get(i));
+                }
+                Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
+                b.addTo(merged);
+                ByteBuffer encoded = ByteBuffer.allocate(merged.getNeededByteBufferCapacity());
+                int length = merged.encodeIntoCompressedByteBuffer(encoded);
+                out.writeInt(length);
+                out.write(encoded.array(), 0, length);
+            }
+        }
+        out.writeBoolean(false);
+    }
+
+    /**
+     * Adds what {@link #writeTo} wrote (a predecessor's figures) to these: its totals to the totals, each
+     * second still kept to that second's bucket. Seconds beyond the kept window are read and left out.
+     */
+    public void absorb(DataInput in) throws IOException {
+        if (in.readBoolean()) {
+            Totals t = totals();
+            for (int i = 0; i < SLOTS; i++) {
+                t.counts().addAndGet(i, in.readLong());
+            }
+            t.latencyMicros().addAndGet(0, in.readLong());
+            int n = in.readInt();
+            if (n != t.latencyBuckets().length()) {
+                throw new IOException("the figures have " + n + " latency buckets where this router has " + t.latencyBuckets().length());
+            }
+            for (int i = 0; i < n; i++) {
+                t.latencyBuckets().addAndGet(i, in.readLong());
+            }
+        }
+        while (in.readBoolean()) {
+            long s = in.readLong();
+            long[] counts = new long[SLOTS];
+            for (int i = 0; i < SLOTS; i++) {
+                counts[i] = in.readLong();
+            }
+            byte[] encoded = new byte[in.readInt()];
+            in.readFully(encoded);
+            long now = currentSecond();
+            if (s <= now - SECONDS || s > now) {
+                continue; // no longer kept (or from a clock ahead of this one)
+            }
+            Histogram latencies;
+            try {
+                latencies = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(encoded), MAX_LATENCY_MICROS);
+            } catch (java.util.zip.DataFormatException | RuntimeException e) {
+                throw new IOException("a latency histogram of second " + s + " cannot be read: " + e.getMessage(), e);
+            }
+            bucketOf(s, now).absorb(counts, latencies, s >= now - 1);
+        }
+    }
+
+    /** The bucket of second {@code s}, a kept second up to {@code now}, opened for it if it holds another. */
+    private synchronized Bucket bucketOf(long s, long now) {
+        AtomicReferenceArray<Bucket> ring = buckets;
+        if (ring == null) {
+            ring = new AtomicReferenceArray<>(SECONDS);
+            buckets = ring;
+        }
+        int i = (int) Math.floorMod(s, SECONDS);
+        Bucket b = ring.get(i);
+        if (b == null) {
+            b = new Bucket();
+            ring.set(i, b);
+        }
+        if (b.second != s) {
+            b.resetTo(s);
+        }
+        if (s > lastSecond) {
+            lastSecond = s; // the next second opened seals it, as any
+        }
+        return b;
+    }
+
     static int statusSlot(int status) {
         int c = status / 100;
         return c >= 1 && c <= 5 ? c - 1 : C5XX;
@@ -342,8 +455,31 @@ public final class MetricSeries {
             }
             PackedHistogram packed = new PackedHistogram(1, MAX_LATENCY_MICROS, 2);
             packed.add(h);
+            if (sealed != null) {
+                packed.add(sealed); // a predecessor's figures of this second (absorb)
+            }
             sealed = packed;
             histogram = null;
+        }
+
+        /** Adds a predecessor's figures of this second: to the running histogram while the second may still run. */
+        synchronized void absorb(long[] add, Histogram latencies, boolean running) {
+            for (int i = 0; i < SLOTS; i++) {
+                counts.addAndGet(i, add[i]);
+            }
+            if (latencies.getTotalCount() == 0) {
+                return;
+            }
+            if (running || histogram != null) {
+                histogram().add(latencies);
+                return;
+            }
+            PackedHistogram packed = new PackedHistogram(1, MAX_LATENCY_MICROS, 2);
+            if (sealed != null) {
+                packed.add(sealed);
+            }
+            packed.add(latencies);
+            sealed = packed;
         }
 
         /** Adds this second's latencies to {@code merged} (the caller holds this bucket's lock). */

@@ -6,8 +6,12 @@ import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.metrics.ClientErrorLedger;
 import io.glidepath.router.metrics.ClientReveals;
 import io.glidepath.router.metrics.MetricSeries;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -113,6 +117,49 @@ public final class RouteRuntime {
 
     public Collection<Endpoint> endpoints() {
         return endpoints.values();
+    }
+
+    /**
+     * Writes this route's figures (every series, endpoints' too, the ledger and the reveals), for a router
+     * that takes over from this one to {@link #absorbFigures}. Each series goes with its name, so that a
+     * reader can tell them apart.
+     */
+    public void writeFiguresTo(DataOutput out) throws IOException {
+        Map<String, MetricSeries> series = series();
+        out.writeInt(series.size());
+        for (Map.Entry<String, MetricSeries> e : series.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().writeTo(out);
+        }
+        clientErrors.writeTo(out);
+        clientReveals.writeTo(out);
+    }
+
+    /**
+     * Adds a predecessor's figures of this route ({@link #writeFiguresTo}); those of an endpoint this route
+     * does not have now are read and left out.
+     */
+    public void absorbFigures(DataInput in) throws IOException {
+        Map<String, MetricSeries> series = series();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            MetricSeries s = series.get(name);
+            (s != null ? s : MetricSeries.systemClock()).absorb(in);
+        }
+        clientErrors.absorb(in);
+        clientReveals.absorb(in);
+    }
+
+    /** Every series of this route by a stable name: tracks, overridden tracks, shield answers, shadow, endpoints. */
+    private Map<String, MetricSeries> series() {
+        Map<String, MetricSeries> all = new LinkedHashMap<>();
+        trackMetrics.forEach((t, m) -> all.put("track " + t.id(), m));
+        overridden.forEach((t, m) -> all.put("overridden " + t.id(), m));
+        all.put("shield answers", shieldAnswers);
+        all.put("shadow", shadow);
+        endpoints.forEach((a, e) -> all.put("endpoint " + a, e.metrics()));
+        return all;
     }
 
     /** Gives back the metric buckets of this route's series (tracks and endpoints) that saw no event for the kept window. */
