@@ -15,9 +15,14 @@ Scenarios:
   h2      as tls, the clients speaking HTTP/2 (h2load: CONNECTIONS/4 connections, 8 streams each; ALPN h2 on every
           proxy); the backend stays HTTP/1.1. h2load reports no percentiles: the p50 column holds the mean
           latency and p99 the largest
+  sticky  as split, with returning clients: wrk sends each request with the cookie of one of 1,000 clients
+          (gp_client=c1..c1000, at random), so Glidepath's sticky split keeps each client on its track and counts
+          its answers for the judge (first errors, reveals), as on a real site; nginx and HAProxy round-robin
   mirror  as single, every request also copied to a second backend port (shadow traffic; Glidepath's route
           mirror 100% to a canary at weight 0, nginx's mirror directive; HAProxy has no built-in mirroring and
           is left out); compare with single in the same run for what mirroring costs users
+  post, mirror-post  as single and mirror with every request a POST of a 1 KiB JSON body (Glidepath's route mirrors
+          every method, bodies included; nginx's mirror sends the body too)
   h2c     HTTP/2 in clear text on both sides, gRPC's transport: h2load with prior knowledge to each proxy, and
           each proxy to an nginx backend that speaks only HTTP/2 (nginx grpc_pass, HAProxy proto h2, Glidepath's
           endpoint protocol h2c); "direct" is h2load to that backend
@@ -103,8 +108,26 @@ def peak_rss_kib(pid):
     return 0
 
 
-def wrk(port, seconds, headers=(), scheme="http"):
+POST_LUA = """
+-- every request a POST with a 1 KiB JSON body
+wrk.method = "POST"
+wrk.body = '{"order":"' .. string.rep("x", 1011) .. '"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+STICKY_CLIENTS_LUA = """
+-- each request as one of 1,000 returning clients, chosen at random: the cookie the sticky split reads
+math.randomseed(7)
+request = function()
+  return wrk.format(nil, nil, {["Cookie"] = "gp_client=c" .. math.random(1, 1000)})
+end
+"""
+
+
+def wrk(port, seconds, headers=(), scheme="http", script=None):
     cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", write("clients.lua", script)]
     for h in headers:
         cmd += ["-H", h]
     out = sh(cmd + [f"{scheme}://127.0.0.1:{port}/"]).stdout
@@ -263,7 +286,7 @@ def find_java():
     raise RuntimeError("no JDK 21+ found")
 
 
-def start_glidepath(split, tls=False, name="glidepath"):
+def start_glidepath(split, tls=False, name="glidepath", bodies=False):
     """The router measured ("glidepath", GLIDEPATH_JAR) or the one it is compared with ("baseline", BASELINE_JAR)."""
     java, major = find_java()
     flags = ["--enable-native-access=ALL-UNNAMED"] + (["--sun-misc-unsafe-memory-access=allow"] if major >= 23 else [])
@@ -289,7 +312,7 @@ def start_glidepath(split, tls=False, name="glidepath"):
     if split:
         route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 5000})
     if tls == "mirror":
-        route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 0, "mirror": {"weight": 10000}})
+        route.update({"canary": [f"127.0.0.1:{PORTS['backend2']}"], "canaryWeight": 0, "mirror": {"weight": 10000, "allMethods": bodies}})
     if tls == "h2c":
         route["endpointSettings"] = {a: {"protocol": "h2c"} for a in route["stable"] + route.get("canary", [])}
     try:
@@ -312,10 +335,11 @@ def start_glidepath(split, tls=False, name="glidepath"):
 
 
 def run_scenario(name):
-    split = name == "split"
-    tls = name if name in ("h2c", "h2", "mirror") else name == "tls"
+    split = name in ("split", "sticky")
+    script = STICKY_CLIENTS_LUA if name == "sticky" else POST_LUA if name in ("post", "mirror-post") else None
+    tls = "mirror" if name == "mirror-post" else name if name in ("h2c", "h2", "mirror") else name == "tls"
     h2c = name == "h2c"
-    mirror = name == "mirror"
+    mirror = tls == "mirror"
     procs = {}
     try:
         if tls and not h2c and not mirror:
@@ -325,10 +349,10 @@ def run_scenario(name):
         procs["nginx"] = Proc("nginx", ["nginx", "-c", nginx_conf(split, tls)])
         if not mirror:
             procs["haproxy"] = Proc("haproxy", ["haproxy", "-f", haproxy_conf(split, tls)])
-        procs["glidepath"] = start_glidepath(split, tls)
+        procs["glidepath"] = start_glidepath(split, tls, bodies=name == "mirror-post")
         targets = ["direct", "nginx", "glidepath"] if mirror else ["direct", "nginx", "haproxy", "glidepath"]
         if BASELINE_JAR:
-            procs["baseline"] = start_glidepath(split, tls, "baseline")
+            procs["baseline"] = start_glidepath(split, tls, "baseline", bodies=name == "mirror-post")
             targets.append("baseline")
         if os.environ.get("TARGETS"):  # a subset, such as "nginx glidepath baseline" while iterating
             targets = [t for t in targets if t in os.environ["TARGETS"].split()]
@@ -341,7 +365,7 @@ def run_scenario(name):
         def load(t, seconds):
             if h2c:
                 return h2load(port[t], seconds, "http", h1=False)  # prior knowledge everywhere, the backend too
-            return h2load(port[t], seconds, scheme[t]) if name == "h2" else wrk(port[t], seconds, scheme=scheme[t])
+            return h2load(port[t], seconds, scheme[t]) if name == "h2" else wrk(port[t], seconds, scheme=scheme[t], script=script)
         for t in (t for t in targets if t != "direct"):
             print(f"  warming {t} for {WARMUP}s", file=sys.stderr)
             load(t, WARMUP)
@@ -358,6 +382,12 @@ def run_scenario(name):
                 print(f"  [{name}] round {r + 1}/{ROUNDS} {t:9s} {res['rps']:9.0f} req/s  p50 {res['p50']:6.2f} ms  "
                       f"p99 {res['p99']:6.2f} ms  cpu {res['cpu_us']:5.1f} us/req (user {res['user_us']:4.1f})  errors {res['errors']}", file=sys.stderr)
         rss = peak_rss_kib(procs["glidepath"].p.pid)
+        if mirror and "glidepath" in targets:  # that the copies went out: the canary's shadow figures over the run
+            token = open(os.path.join(WORK, "glidepath-state", "admin.token")).read().strip()
+            shadow = admin("GET", "/v1/routes/bench/stats?window=300s", None, token)["shadow"]
+            served = sum(r["requests"] for r in results["glidepath"])
+            print(f"  [{name}] glidepath's canary answered {shadow['requests']} copies ({shadow.get('status5xx', 0)} 5xx) over the last 300 s; "
+                  f"users' requests measured {served}", file=sys.stderr)
         return results, rss
     finally:
         for p in reversed(list(procs.values())):
