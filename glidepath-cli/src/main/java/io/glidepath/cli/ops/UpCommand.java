@@ -234,7 +234,7 @@ public final class UpCommand implements Callable<Integer> {
             env.put(PrometheusUrlConverter.ENV, prometheus.toString());
         }
         try {
-            server = ChildProcess.startJava("server", withArchive(withHeap(jvm, "512m"), "server"), Main.class.getName(), args, env,
+            server = ChildProcess.startJava("server", withArchive(controlPlane(withHeap(jvm, "512m")), "server"), Main.class.getName(), args, env,
                     l -> l.startsWith(ServerCommand.READY_PREFIX), dir.log("server"), SERVER_START, true);
         } catch (IOException e) {
             System.err.println("glidepath up: the server did not start: " + e.getMessage());
@@ -254,8 +254,7 @@ public final class UpCommand implements Callable<Integer> {
      * once the router is ready (its ready line).
      */
     private ChildProcess startRouter(DataDir dir, List<String> jvm, HostPort listen, HostPort admin) throws IOException {
-        List<String> small = new ArrayList<>(withHeap(jvm, "32m"));
-        small.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        List<String> small = controlPlane(withHeap(jvm, "32m"));
         List<String> args = new ArrayList<>(List.of("supervise-router", "--data-dir", dir.root().toString(), "--listen", listen.toString(),
                 "--admin", admin.toString()));
         args.addAll(edge.routerArgs());
@@ -263,6 +262,18 @@ public final class UpCommand implements Callable<Integer> {
                 l -> l.startsWith(RouterCommand.READY_PREFIX), dir.log("router"), Duration.ofSeconds(60), true);
         dir.writePid(SuperviseRouterCommand.PID_NAME, supervisor.pid());
         return supervisor;
+    }
+
+    /**
+     * The server and the router's supervisor are control planes: a few requests a second, small heaps. The
+     * optimizing compiler (C2) would spend seconds of CPU compiling code that never runs hot (half a server's
+     * CPU in the demo), and G1's concurrent threads buy nothing for a heap this size: C1 and the serial
+     * collector. The router, the data path, keeps the full JIT.
+     */
+    static List<String> controlPlane(List<String> flags) {
+        List<String> all = new ArrayList<>(flags);
+        all.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        return all;
     }
 
     static List<String> withHeap(List<String> flags, String heap) {
