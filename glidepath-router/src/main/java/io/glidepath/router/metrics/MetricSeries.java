@@ -93,13 +93,10 @@ public final class MetricSeries {
         t.latencyBuckets().incrementAndGet(latencyBucket(latencyMicros));
     }
 
+    /** The first bucket whose bound is at or above {@code micros} (the last, +Inf, above them all): on every response, so a binary search. */
     static int latencyBucket(long micros) {
-        for (int i = 0; i < LATENCY_BOUNDS_MICROS.length; i++) {
-            if (micros <= LATENCY_BOUNDS_MICROS[i]) {
-                return i;
-            }
-        }
-        return LATENCY_BOUNDS_MICROS.length;
+        int i = java.util.Arrays.binarySearch(LATENCY_BOUNDS_MICROS, micros);
+        return i >= 0 ? i : -i - 1;
     }
 
     /** Responses per latency bucket since start, each bucket on its own (bounds in {@link #LATENCY_BOUNDS_SECONDS}, then +Inf). */

@@ -23,6 +23,18 @@ class MetricSeriesTest {
     }
 
     @Test
+    void aLatencyFallsInTheFirstPrometheusBucketWhoseBoundHoldsItAndAboveTheLastInTheInfiniteOne() {
+        double[] bounds = MetricSeries.LATENCY_BOUNDS_SECONDS;
+        for (int i = 0; i < bounds.length; i++) {
+            long micros = Math.round(bounds[i] * 1e6);
+            assertThat(MetricSeries.latencyBucket(micros)).as("on bound %s s", bounds[i]).isEqualTo(i);
+            assertThat(MetricSeries.latencyBucket(micros + 1)).as("just above %s s", bounds[i]).isEqualTo(i + 1);
+        }
+        assertThat(MetricSeries.latencyBucket(0)).isZero();
+        assertThat(MetricSeries.latencyBucket(Long.MAX_VALUE)).isEqualTo(bounds.length);
+    }
+
+    @Test
     void finishedSecondsAreSealedIntoPackedHistogramsThatAnswerAsTheFlatOnesDid() {
         java.util.Random random = new java.util.Random(3);
         for (int second = 0; second < 5; second++) {
