@@ -577,7 +577,7 @@ final class Exchange implements BackendUser {
             requestComplete = true;
         }
         if (shadowCopy != null && !done) {
-            shadowCopy.offer(c); // before the write below gives the piece away
+            shadowCopy.offer(c); // before the write below gives the piece away (the copy takes its bytes)
             if (last) {
                 shadowCopy = null;
             }

@@ -6,7 +6,7 @@ import io.glidepath.router.endpoint.Endpoint;
 import io.glidepath.router.endpoint.EndpointPicker;
 import io.glidepath.router.metrics.MetricSeries;
 import io.glidepath.router.route.ActiveRoute;
-import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -34,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * copies out, when the canary has no endpoint to take it, or when it cannot connect.
  *
  * <p>A request with a body is copied only when the body is at most {@link #MAX_BODY_BYTES}: the user's
- * exchange hands each piece of its body here as it goes to stable ({@link #offer}), the copy keeps it
- * (the same memory, retained, not copied) and sends head and body to the canary once the body has all
- * arrived. A body that grows past the bound, or a user's request that ends before its body does, drops
+ * exchange hands each piece of its body here as it goes to stable ({@link #offer}), the copy keeps its
+ * bytes (copied: retaining the piece would hold the whole read buffer it is a slice of) and sends head
+ * and body to the canary once the body has all arrived. A body that grows past the bound, or a user's request that ends before its body does, drops
  * the copy: the canary never gets part of a request.
  */
 final class ShadowCopy implements BackendUser {
@@ -61,11 +61,11 @@ final class ShadowCopy implements BackendUser {
     private boolean done;
     private ScheduledFuture<?> timeout;
     /** The body so far, while the user's request still sends it; null for a request without a body and once sent. */
-    private CompositeByteBuf body;
+    private ByteBuf body;
     private boolean bodyComplete;
     private boolean sent;
 
-    private ShadowCopy(ProxyContext px, ActiveRoute route, HttpRequest request, BackendPool pool, CompositeByteBuf body) {
+    private ShadowCopy(ProxyContext px, ActiveRoute route, HttpRequest request, BackendPool pool, ByteBuf body) {
         this.px = px;
         this.route = route;
         this.request = request;
@@ -96,26 +96,25 @@ final class ShadowCopy implements BackendUser {
             headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // as the user's own call: gRPC servers expect it
         }
         ShadowCopy copy = new ShadowCopy(px, route, new DefaultHttpRequest(HttpVersion.HTTP_1_1, original.method(), original.uri(), headers), pool,
-                withBody ? user.alloc().compositeBuffer() : null);
+                withBody ? user.alloc().buffer() : null);
         copy.start(e, now, user.eventLoop());
         return withBody ? copy : null;
     }
 
     /**
-     * A piece of the user's body, as it goes to stable (it keeps its own reference to the memory); the last
-     * piece sends the copy once it is connected. A body beyond {@link #MAX_BODY_BYTES} drops the copy.
+     * A piece of the user's body, as it goes to stable (its bytes are copied; the piece is left as it was); the
+     * last piece sends the copy once it is connected. A body beyond {@link #MAX_BODY_BYTES} drops the copy.
      */
     void offer(HttpContent c) {
         if (done || bodyComplete) {
             return;
         }
-        if (body.readableBytes() + c.content().readableBytes() > MAX_BODY_BYTES) {
+        ByteBuf piece = c.content();
+        if (body.readableBytes() + piece.readableBytes() > MAX_BODY_BYTES) {
             drop();
             return;
         }
-        if (c.content().isReadable()) {
-            body.addComponent(true, c.content().retainedDuplicate());
-        }
+        body.writeBytes(piece, piece.readerIndex(), piece.readableBytes());
         if (c instanceof LastHttpContent) {
             bodyComplete = true;
             if (backend != null) {
@@ -193,7 +192,7 @@ final class ShadowCopy implements BackendUser {
         }
         request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         HttpUtil.setContentLength(request, body.readableBytes());
-        CompositeByteBuf b = body;
+        ByteBuf b = body;
         body = null;
         backend.write(request);
         backend.writeAndFlush(new DefaultLastHttpContent(b));
