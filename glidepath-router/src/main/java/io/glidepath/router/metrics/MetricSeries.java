@@ -145,20 +145,8 @@ public final class MetricSeries {
 
     /** The bucket of second {@code now}, the ring and the bucket allocated or reused as needed: once a second at most. */
     private synchronized Bucket open(long now) {
+        Bucket b = slot(now);
         AtomicReferenceArray<Bucket> ring = buckets;
-        if (ring == null) {
-            ring = new AtomicReferenceArray<>(SECONDS);
-            buckets = ring;
-        }
-        int i = (int) Math.floorMod(now, SECONDS);
-        Bucket b = ring.get(i);
-        if (b == null) {
-            b = new Bucket();
-            ring.set(i, b);
-        }
-        if (b.second != now) {
-            b.resetTo(now);
-        }
         if (now > lastSecond) {
             // the seconds that may still hold a flat histogram are the last two that saw events: seal those over by a
             // whole second (a writer would have to stall that long between finding a bucket and recording into it)
@@ -247,23 +235,33 @@ public final class MetricSeries {
         long now = toSecond - 1;
         long[] sums = new long[SLOTS];
         Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
+        forEachSecond(from, now, (s, b) -> {
+            for (int i = 0; i < SLOTS; i++) {
+                sums[i] += b.counts.get(i);
+            }
+            b.addTo(merged);
+        });
+        return WindowStats.of(window, sums, merged, percentiles, slowerThan);
+    }
+
+    private interface SecondVisitor<E extends Exception> {
+        void visit(long second, Bucket b) throws E;
+    }
+
+    /** Each second from {@code from} to {@code to} (inclusive) that has a bucket, in order, under the bucket's lock. */
+    private <E extends Exception> void forEachSecond(long from, long to, SecondVisitor<E> visitor) throws E {
         AtomicReferenceArray<Bucket> ring = buckets;
-        for (long s = from; ring != null && s <= now; s++) {
+        for (long s = from; ring != null && s <= to; s++) {
             Bucket b = ring.get((int) Math.floorMod(s, SECONDS));
             if (b == null) {
                 continue;
             }
             synchronized (b) {
-                if (b.second != s) {
-                    continue;
+                if (b.second == s) {
+                    visitor.visit(s, b);
                 }
-                for (int i = 0; i < SLOTS; i++) {
-                    sums[i] += b.counts.get(i);
-                }
-                b.addTo(merged);
             }
         }
-        return WindowStats.of(window, sums, merged, percentiles, slowerThan);
     }
 
     /** Running total of a counter slot since start, for Prometheus. */
@@ -305,30 +303,20 @@ public final class MetricSeries {
                 out.writeLong(t.latencyBuckets().get(i));
             }
         }
-        AtomicReferenceArray<Bucket> ring = buckets;
         long now = currentSecond();
-        for (long s = now - SECONDS + 1; ring != null && s <= now; s++) {
-            Bucket b = ring.get((int) Math.floorMod(s, SECONDS));
-            if (b == null) {
-                continue;
+        this.<IOException>forEachSecond(now - SECONDS + 1, now, (s, b) -> {
+            out.writeBoolean(true);
+            out.writeLong(s);
+            for (int i = 0; i < SLOTS; i++) {
+                out.writeLong(b.counts.get(i));
             }
-            synchronized (b) {
-                if (b.second != s) {
-                    continue;
-                }
-                out.writeBoolean(true);
-                out.writeLong(s);
-                for (int i = 0; i < SLOTS; i++) {
-                    out.writeLong(b.counts.get(i));
-                }
-                Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
-                b.addTo(merged);
-                ByteBuffer encoded = ByteBuffer.allocate(merged.getNeededByteBufferCapacity());
-                int length = merged.encodeIntoCompressedByteBuffer(encoded);
-                out.writeInt(length);
-                out.write(encoded.array(), 0, length);
-            }
-        }
+            Histogram merged = new Histogram(1, MAX_LATENCY_MICROS, 2);
+            b.addTo(merged);
+            ByteBuffer encoded = ByteBuffer.allocate(merged.getNeededByteBufferCapacity());
+            int length = merged.encodeIntoCompressedByteBuffer(encoded);
+            out.writeInt(length);
+            out.write(encoded.array(), 0, length);
+        });
         out.writeBoolean(false);
     }
 
@@ -369,12 +357,21 @@ public final class MetricSeries {
             } catch (java.util.zip.DataFormatException | RuntimeException e) {
                 throw new IOException("a latency histogram of second " + s + " cannot be read: " + e.getMessage(), e);
             }
-            bucketOf(s, now).absorb(counts, latencies, s >= now - 1);
+            bucketOf(s).absorb(counts, latencies, s >= now - 1);
         }
     }
 
-    /** The bucket of second {@code s}, a kept second up to {@code now}, opened for it if it holds another. */
-    private synchronized Bucket bucketOf(long s, long now) {
+    /** The bucket of a kept second {@code s} for a predecessor's figures (the next second opened seals it, as any). */
+    private synchronized Bucket bucketOf(long s) {
+        Bucket b = slot(s);
+        if (s > lastSecond) {
+            lastSecond = s;
+        }
+        return b;
+    }
+
+    /** The ring's bucket for second {@code s}, the ring and the bucket allocated, the bucket reset if it held another second. */
+    private Bucket slot(long s) {
         AtomicReferenceArray<Bucket> ring = buckets;
         if (ring == null) {
             ring = new AtomicReferenceArray<>(SECONDS);
@@ -388,9 +385,6 @@ public final class MetricSeries {
         }
         if (b.second != s) {
             b.resetTo(s);
-        }
-        if (s > lastSecond) {
-            lastSecond = s; // the next second opened seals it, as any
         }
         return b;
     }
