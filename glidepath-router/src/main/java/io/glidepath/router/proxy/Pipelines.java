@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -60,6 +61,9 @@ final class Pipelines {
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                 .initialWindowSize(WINDOW)
                 .maxHeaderListSize(StrictRequestDecoder.MAX_HEADER_BYTES);
+        // a stream's answer is flushed when its backend's answer is read, outside this connection's read: each would be
+        // a TLS record and a write of its own; one flush at the end of the loop's turn carries every stream answered in it
+        p.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast(Http2FrameCodecBuilder.forServer()
                         .initialSettings(settings)
                         .validateHeaders(true)
