@@ -339,7 +339,7 @@ public final class Router implements AutoCloseable {
         try {
             FiguresHandoff.write(config.stateDir(), registry.runtimes(), System.currentTimeMillis());
         } catch (IOException | RuntimeException e) {
-            log.warn("could not hand the figures over in {}: {}; the next router's start from nothing", config.stateDir(), e.getMessage());
+            log.warn("could not hand the figures over in {}: {}; the next router's figures start from nothing", config.stateDir(), e.getMessage());
         }
     }
 
