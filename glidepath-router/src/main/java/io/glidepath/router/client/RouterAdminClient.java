@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
@@ -53,6 +55,8 @@ public final class RouterAdminClient {
      */
     static final Duration REFUSED_RETRY = Duration.ofSeconds(5);
     private static final long REFUSED_PAUSE_NANOS = 25_000_000L;
+    /** The methods asked again when the connection closes before the answer: PATCH and POST are not. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
 
     public RouterAdminClient(URI base, String token) {
         this(base, token, Duration.ofSeconds(10));
@@ -300,11 +304,19 @@ public final class RouterAdminClient {
                 // refused: nothing was sent, so asking again is safe; a router handing over to its successor
                 // (a planned restart) closes the admin port a moment before the successor opens it
                 if (System.nanoTime() > refusedUntil) {
-                    throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
+                    throw unreachable(e);
                 }
                 LockSupport.parkNanos(REFUSED_PAUSE_NANOS);
+            } catch (HttpTimeoutException e) {
+                throw unreachable(e); // asking again would double the wait the caller set
             } catch (IOException e) {
-                throw new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + e.getMessage(), List.of(), e);
+                // the connection closed before an answer: a kept-alive one the router closed as it handed
+                // over, the request perhaps already on its way; only a request that may be repeated
+                // (RFC 9110, 9.2.2) is asked again, as the JDK's and Go's clients do with GET
+                if (!IDEMPOTENT.contains(method) || System.nanoTime() > refusedUntil) {
+                    throw unreachable(e);
+                }
+                LockSupport.parkNanos(REFUSED_PAUSE_NANOS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RouterAdminException(0, "interrupted while calling the router", List.of(), e);
@@ -314,6 +326,11 @@ public final class RouterAdminClient {
             throw failure(method, path, r);
         }
         return r;
+    }
+
+    private RouterAdminException unreachable(IOException e) {
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new RouterAdminException(0, "router admin API at " + base + " is unreachable: " + why, List.of(), e);
     }
 
     private static RouterAdminException failure(String method, String path, HttpResponse<String> r) {
