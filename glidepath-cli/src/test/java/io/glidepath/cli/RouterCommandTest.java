@@ -105,6 +105,24 @@ class RouterCommandTest {
             assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
             assertThat(router.err()).contains("--max-connections must be between 1 and 1000000, got 0");
         }
+        try (CliProcess router = CliProcess.start("router", "--transport", "kqueue", "--state-dir", dir.toString())) {
+            assertThat(router.waitFor(30)).isEqualTo(Main.INVALID_INPUT);
+            assertThat(router.err()).contains("--transport must be auto, io_uring, epoll or nio; got \"kqueue\"");
+        }
         assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void theTransportIsAskedForByFlagOrByTheEnvironmentTheSupervisorPassesOn() throws Exception {
+        try (CliProcess router = CliProcess.start(Map.of(RouterCommand.TRANSPORT_VARIABLE, "epoll"), "router", "--listen", "127.0.0.1:0",
+                "--admin", "127.0.0.1:0", "--state-dir", dir.resolve("a").toString())) {
+            awaitReady(router);
+            await().atMost(Duration.ofSeconds(10)).until(() -> (router.out() + router.err()).contains("event loops (epoll)"));
+        }
+        try (CliProcess router = CliProcess.start(Map.of(RouterCommand.TRANSPORT_VARIABLE, "epoll"), "router", "--transport", "nio",
+                "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--state-dir", dir.resolve("b").toString())) {
+            awaitReady(router);
+            await().atMost(Duration.ofSeconds(10)).until(() -> (router.out() + router.err()).contains("event loops (nio)"));
+        }
     }
 }

@@ -12,6 +12,7 @@ import io.glidepath.router.proxy.AccessLog;
 import io.glidepath.router.proxy.ListenerCounters;
 import io.glidepath.router.proxy.ProxyServer;
 import io.glidepath.router.proxy.ProxySettings;
+import io.glidepath.router.proxy.Transport;
 import io.glidepath.router.route.RouteRegistry;
 import io.glidepath.router.state.CorruptStateException;
 import io.glidepath.router.state.StateFile;
@@ -296,6 +297,11 @@ public final class Router implements AutoCloseable {
     /** Routes from elsewhere ({@link Config#routesFrom()}) are all served: the health check says ok from now on. */
     public void routesLoaded() {
         loaded.set(true);
+    }
+
+    /** How the proxy's sockets talk to the kernel (io_uring where the machine allows it). */
+    public Transport transport() {
+        return proxy.transport();
     }
 
     public InetSocketAddress proxyAddress() {

@@ -7,11 +7,13 @@ import io.glidepath.cli.options.HostPort;
 import io.glidepath.router.Router;
 import io.glidepath.router.handoff.InheritedListeners;
 import io.glidepath.router.proxy.ProxySettings;
+import io.glidepath.router.proxy.Transport;
 import io.glidepath.router.state.CorruptStateException;
 import io.netty.channel.unix.FileDescriptor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -49,6 +51,14 @@ public final class RouterCommand implements Callable<Integer> {
 
     @Option(names = "--event-loops", defaultValue = "2", description = "Data-path threads (default ${DEFAULT-VALUE}).")
     int eventLoops;
+
+    /** Sets --transport's default, for routers started by others (glidepath up's supervisor) as for this command. */
+    public static final String TRANSPORT_VARIABLE = "GLIDEPATH_ROUTER_TRANSPORT";
+
+    @Option(names = "--transport", paramLabel = "auto|io_uring|epoll|nio", defaultValue = "${env:" + TRANSPORT_VARIABLE + ":-auto}",
+            description = {"How the proxy's sockets talk to the kernel (default ${DEFAULT-VALUE}, from " + TRANSPORT_VARIABLE + " when set): "
+                    + "auto takes io_uring where the kernel allows it, else epoll, else the JDK's NIO."})
+    String transport;
 
     @Option(names = "--shutdown-timeout", defaultValue = "30s", converter = DurationConverter.class,
             description = "How long requests in flight may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
@@ -106,6 +116,16 @@ public final class RouterCommand implements Callable<Integer> {
             System.err.println("glidepath router: --max-connections must be between 1 and 1000000, got " + maxConnections);
             return Main.INVALID_INPUT;
         }
+        Optional<Transport> chosenTransport = transport.equalsIgnoreCase("auto") ? Optional.empty() : Transport.named(transport);
+        if (!transport.equalsIgnoreCase("auto") && chosenTransport.isEmpty()) {
+            System.err.println("glidepath router: --transport must be auto, io_uring, epoll or nio; got \"" + transport + "\"");
+            return Main.INVALID_INPUT;
+        }
+        if (chosenTransport.isPresent() && chosenTransport.get().unavailability().isPresent()) {
+            System.err.println("glidepath router: --transport " + chosenTransport.get().label() + " is not available on this machine ("
+                    + chosenTransport.get().unavailability().get() + "); use auto to take the fastest that is");
+            return Main.INVALID_INPUT;
+        }
         if (edge.problem().isPresent()) {
             System.err.println("glidepath router: " + edge.problem().get());
             return Main.INVALID_INPUT;
@@ -128,7 +148,8 @@ public final class RouterCommand implements Callable<Integer> {
                 .withListen(listen.host(), listen.port())
                 .withAdmin(admin.host(), admin.port())
                 .withTokenFile(tokenFile)
-                .withProxy(ProxySettings.defaults().withEventLoops(eventLoops).withClientLimits(idleTimeout, headTimeout, bodyTimeout, maxConnections))
+                .withProxy(ProxySettings.defaults().withEventLoops(eventLoops).withClientLimits(idleTimeout, headTimeout, bodyTimeout, maxConnections)
+                        .withTransport(chosenTransport))
                 .withShutdownTimeout(shutdownTimeout);
         config = edge.applyTo(config);
         if (kubernetesRoutes != null) {

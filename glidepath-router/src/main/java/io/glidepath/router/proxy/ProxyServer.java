@@ -12,19 +12,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -55,8 +46,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxyContext px;
     private final EventLoopGroup group;
-    private final Class<? extends ServerChannel> serverType;
-    private final Class<? extends SocketChannel> clientType;
+    private final Transport transport;
     private Channel serverChannel;
     private Channel tlsChannel;
 
@@ -68,13 +58,10 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(Supplier<RoutingTable> table, ProxySettings settings, AccessLog accessLog) {
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         this.px = new ProxyContext(table, settings, clients, accessLog);
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("proxy"), io);
-        this.serverType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        this.clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-        if (!epoll) {
-            log.warn("native epoll is not available ({}); using NIO", Epoll.unavailabilityCause().toString());
+        this.transport = Transport.choose(settings.transport());
+        this.group = new MultiThreadIoEventLoopGroup(settings.eventLoops(), new DefaultThreadFactory("proxy"), transport.ioHandlers());
+        if (settings.transport().isEmpty() && transport != Transport.IO_URING) {
+            log.info("io_uring is not available ({}); the proxy uses {}", Transport.IO_URING.unavailability().orElse("?"), transport.label());
         }
     }
 
@@ -84,6 +71,11 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void answerAcmeChallenges(Http01Responder responder) {
         px.acmeChallenges = responder;
+    }
+
+    /** How the proxy's sockets talk to the kernel. */
+    public Transport transport() {
+        return transport;
     }
 
     /** Binds the plain HTTP listener; returns the address bound (port 0 picks a free one). */
@@ -97,7 +89,7 @@ public final class ProxyServer implements AutoCloseable {
         serverChannel = open(on, null);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("proxy listening on {}{} with {} event loops ({})", bound, on.inherited() ? " (handed over)" : "", px.settings.eventLoops(),
-                serverType.getSimpleName());
+                transport.label());
         return bound;
     }
 
@@ -122,7 +114,7 @@ public final class ProxyServer implements AutoCloseable {
         List<io.netty.util.concurrent.Future<?>> installs = new ArrayList<>();
         for (EventExecutor ex : group) {
             EventLoop loop = (EventLoop) ex;
-            installs.add(loop.submit(() -> px.installPool(new BackendPool(loop, clientType, px.settings))));
+            installs.add(loop.submit(() -> px.installPool(new BackendPool(loop, transport.socketChannel(), px.settings))));
         }
         for (io.netty.util.concurrent.Future<?> f : installs) {
             f.sync();
@@ -133,13 +125,10 @@ public final class ProxyServer implements AutoCloseable {
         long handshakeMillis = px.settings.headTimeout().toMillis();
         ServerBootstrap b = new ServerBootstrap().group(group);
         if (on.inherited()) {
-            if (serverType != EpollServerSocketChannel.class) {
-                throw new IllegalStateException("a listener handed over needs native epoll, which did not load");
-            }
             int fd = on.fd().intValue();
-            b.channelFactory(() -> new EpollServerSocketChannel(fd));
+            b.channelFactory(() -> transport.handedOver(fd));
         } else {
-            b.channel(serverType);
+            b.channel(transport.serverChannel());
         }
         b.option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)

@@ -1,6 +1,7 @@
 package io.glidepath.router.proxy;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Tunables of the data path, with the limits it puts on clients (docs/router.md, "Limits").
@@ -19,9 +20,10 @@ import java.time.Duration;
  *                          router spends waiting for the backend to take the body does not count
  *                          (nginx's client_body_timeout)
  * @param maxConnections    client connections open at once; one more is closed as it is accepted
+ * @param transport         how sockets talk to the kernel; empty: the fastest this machine allows ({@link Transport#choose})
  */
 public record ProxySettings(int eventLoops, Duration connectTimeout, Duration backendIdle, Duration clientIdle, int maxIdlePerBackend,
-                            Duration headTimeout, Duration bodyTimeout, int maxConnections) {
+                            Duration headTimeout, Duration bodyTimeout, int maxConnections, Optional<Transport> transport) {
 
     public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(20);
     public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(60);
@@ -35,14 +37,19 @@ public record ProxySettings(int eventLoops, Duration connectTimeout, Duration ba
 
     public static ProxySettings defaults() {
         return new ProxySettings(2, Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(75), 256, DEFAULT_HEAD_TIMEOUT,
-                DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Optional.empty());
     }
 
     public ProxySettings withEventLoops(int n) {
-        return new ProxySettings(n, connectTimeout, backendIdle, clientIdle, maxIdlePerBackend, headTimeout, bodyTimeout, maxConnections);
+        return new ProxySettings(n, connectTimeout, backendIdle, clientIdle, maxIdlePerBackend, headTimeout, bodyTimeout, maxConnections, transport);
     }
 
     public ProxySettings withClientLimits(Duration idle, Duration head, Duration body, int connections) {
-        return new ProxySettings(eventLoops, connectTimeout, backendIdle, idle, maxIdlePerBackend, head, body, connections);
+        return new ProxySettings(eventLoops, connectTimeout, backendIdle, idle, maxIdlePerBackend, head, body, connections, transport);
+    }
+
+    /** With {@code t}'s sockets (empty: the fastest available). */
+    public ProxySettings withTransport(Optional<Transport> t) {
+        return new ProxySettings(eventLoops, connectTimeout, backendIdle, clientIdle, maxIdlePerBackend, headTimeout, bodyTimeout, maxConnections, t);
     }
 }
