@@ -382,6 +382,10 @@ def run_scenario(name):
                 print(f"  [{name}] round {r + 1}/{ROUNDS} {t:9s} {res['rps']:9.0f} req/s  p50 {res['p50']:6.2f} ms  "
                       f"p99 {res['p99']:6.2f} ms  cpu {res['cpu_us']:5.1f} us/req (user {res['user_us']:4.1f})  errors {res['errors']}", file=sys.stderr)
         rss = peak_rss_kib(procs["glidepath"].p.pid)
+        for t in ("glidepath", "baseline"):  # which transport each router's sockets took (its log's "N event loops (io_uring)")
+            if t in procs:
+                found = re.search(r"event loops \((\w+)\)", open(os.path.join(WORK, t + ".log")).read())
+                print(f"  [{name}] {t} router's sockets: {found.group(1) if found else 'not in its log'}", file=sys.stderr)
         if mirror and "glidepath" in targets:  # that the copies went out: the canary's shadow figures over the run
             token = open(os.path.join(WORK, "glidepath-state", "admin.token")).read().strip()
             shadow = admin("GET", "/v1/routes/bench/stats?window=300s", None, token)["shadow"]
