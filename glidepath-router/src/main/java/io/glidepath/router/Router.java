@@ -20,6 +20,7 @@ import io.glidepath.router.tls.CertificateWatcher;
 import io.glidepath.router.tls.Certificates;
 import io.glidepath.router.proxy.ListenOn;
 import io.netty.channel.unix.FileDescriptor;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -185,13 +186,20 @@ public final class Router implements AutoCloseable {
 
     public static Router start(Config config) throws IOException, CorruptStateException, InterruptedException {
         StateFile state = new StateFile(config.stateDir());
-        // a router taking over listeners may start while the one before still drains: it lets go of the directory first
-        state.lock(config.inherited() != null ? PREDECESSOR_WAIT : Duration.ZERO);
+        // made before the wait for the state directory: a successor opens the admin port moments after the one before closed it
+        Vertx adminRuntime = AdminServer.runtime();
         StateFile.Contents contents;
         try {
-            contents = state.load();
+            // a router taking over listeners may start while the one before still drains: it lets go of the directory first
+            state.lock(config.inherited() != null ? PREDECESSOR_WAIT : Duration.ZERO);
+            try {
+                contents = state.load();
+            } catch (IOException | CorruptStateException | RuntimeException e) {
+                state.close();
+                throw e;
+            }
         } catch (IOException | CorruptStateException | RuntimeException e) {
-            state.close();
+            adminRuntime.close();
             throw e;
         }
         state.compact(); // the log's changes into a new snapshot: each start replays at most one log
@@ -204,6 +212,7 @@ public final class Router implements AutoCloseable {
             log.info("restored {} routes from {} (generation {})", contents.routes().size(), state.path(), contents.generation());
         }
         Deque<AutoCloseable> opened = new ArrayDeque<>(); // closed in reverse when a later part does not start
+        opened.push(adminRuntime::close);
         opened.push(registry);
         try {
             Certificates certificates = null;
@@ -261,7 +270,7 @@ public final class Router implements AutoCloseable {
             // a replica fed by the cluster is not ready until it has read the cluster's routes
             AtomicBoolean loaded = new AtomicBoolean(config.routesFrom() == null);
             AdminServer admin = new AdminServer(registry, token, metrics, Optional.ofNullable(config.routesFrom()), loaded::get,
-                    Optional.ofNullable(certificates), Optional.ofNullable(acme));
+                    Optional.ofNullable(certificates), Optional.ofNullable(acme), adminRuntime);
             opened.push(admin);
             InetSocketAddress adminAddress;
             try {

@@ -72,8 +72,19 @@ public final class AdminServer implements AutoCloseable {
     private final BooleanSupplier routesLoaded;
     private HttpServer server;
 
-    public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics) {
-        this(registry, token, metrics, Optional.empty(), () -> true, Optional.empty(), Optional.empty());
+    /**
+     * The admin API's Vert.x, made and warmed (its classes loaded, a web router built) before the router
+     * has its routes: seconds on a busy host, which a router taking over from another (a planned restart)
+     * spends while it waits for the state directory instead of while the admin port is closed.
+     */
+    public static Vertx runtime() {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        Router warm = Router.router(vertx);
+        warm.route().handler(JsonBodies.handler(BODY_LIMIT));
+        warm.get("/v1/routes/:name").handler(ctx -> ctx.response().end());
+        vertx.createHttpServer().requestHandler(warm);
+        RouteJson.MAPPER.createObjectNode().put("warm", true).toString();
+        return vertx;
     }
 
     /**
@@ -83,18 +94,14 @@ public final class AdminServer implements AutoCloseable {
      * @param certificates the HTTPS listener's, which {@code GET /v1/certificates} lists
      * @param routesLoaded until true, {@code /v1/health} answers 503: a replica that has not yet read the
      *                     routes must not be counted ready (nor take users' traffic)
+     * @param acme the ACME client, whose names {@code GET /v1/certificates} lists with their state
+     * @param vertx from {@link #runtime()}; closed with this server
      */
     public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
-                       BooleanSupplier routesLoaded, Optional<Certificates> certificates) {
-        this(registry, token, metrics, routesFrom, routesLoaded, certificates, Optional.empty());
-    }
-
-    /** @param acme the ACME client, whose names {@code GET /v1/certificates} lists with their state */
-    public AdminServer(RouteRegistry registry, BearerToken token, RouterMetrics metrics, Optional<String> routesFrom,
-                       BooleanSupplier routesLoaded, Optional<Certificates> certificates, Optional<AcmeCertificates> acme) {
+                       BooleanSupplier routesLoaded, Optional<Certificates> certificates, Optional<AcmeCertificates> acme, Vertx vertx) {
         this.certificates = certificates;
         this.acme = acme;
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        this.vertx = vertx;
         this.registry = registry;
         this.token = token;
         this.metrics = metrics;
