@@ -16,6 +16,7 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.PeerCredentials;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -165,9 +166,10 @@ public final class ListenerKeeper implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             EpollDomainSocketChannel ch = (EpollDomainSocketChannel) ctx.channel();
-            int peer = ch.peerCredentials().uid();
-            if (peer != uid) {
-                log.warn("refused the listeners to a process of uid {} (pid {}): only uid {} may take them", peer, ch.peerCredentials().pid(), uid);
+            // read while the socket is open: the flush below may close it before the log line
+            PeerCredentials peer = ch.peerCredentials();
+            if (peer.uid() != uid) {
+                log.warn("refused the listeners to a process of uid {} (pid {}): only uid {} may take them", peer.uid(), peer.pid(), uid);
                 ctx.close();
                 return;
             }
@@ -175,7 +177,7 @@ public final class ListenerKeeper implements AutoCloseable {
                 ctx.write(new FileDescriptor(((EpollServerSocketChannel) l).fd().intValue()));
             }
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            log.info("handed {} listeners to pid {}", listeners.size(), ch.peerCredentials().pid());
+            log.info("handed {} listeners to pid {}", listeners.size(), peer.pid());
         }
 
         @Override

@@ -22,7 +22,7 @@ import java.util.Optional;
 /**
  * How the proxy's sockets talk to the kernel, fastest first. io_uring queues reads, writes and
  * accepts in rings shared with the kernel instead of a system call each (on this project's
- * benchmark box it took the router from 1.17x nginx's CPU per request to 0.69x); the kernel or a
+ * benchmark box it took the router from 1.0-1.2x nginx's CPU per request to 0.6-0.7x); the kernel or a
  * container's seccomp profile may refuse it, and epoll, then the JDK's NIO, are taken instead.
  */
 public enum Transport {
