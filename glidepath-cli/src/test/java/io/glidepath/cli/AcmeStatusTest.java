@@ -9,6 +9,7 @@ import io.glidepath.route.RouteMatch;
 import io.glidepath.route.RouteSpec;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.testkit.acme.Pebble;
+import io.glidepath.testkit.net.ChildPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,6 +73,6 @@ class AcmeStatusTest {
 
     /** Below the ephemeral range, so that no bind to port 0 elsewhere (the other lane's tests) takes it before up does (CI saw it). */
     private static int freePort() throws java.io.IOException {
-        return Pebble.freeTcpPort();
+        return ChildPorts.free();
     }
 }

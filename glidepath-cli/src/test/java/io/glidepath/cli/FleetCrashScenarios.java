@@ -103,7 +103,9 @@ final class FleetCrashScenarios {
                 .until(() -> !again.release(id).path("state").asText().equals("RUNNING"));
         List<String> journal = Journals.messages(again, id);
         JsonNode end = again.release(id);
-        assertThat(end.path("state").asText()).as(end + "\n" + String.join("\n", journal)).isEqualTo("PROMOTED");
+        // the state, reason and journal first: a build's summary shows only the start of the message
+        assertThat(end.path("state").asText()).as(id + " ended " + end.path("state").asText() + " (" + end.path("reason").asText() + "); journal: "
+                + String.join(" | ", journal) + "\n" + end).isEqualTo("PROMOTED");
         assertThat(end.path("reason").asText()).isEqualTo("1 customer failed and is back on the previous version: web.b");
         assertThat(journal).anyMatch(m -> m.startsWith("the server restarted"));
         assertThat(journal.stream().filter(m -> m.startsWith("customer b (ring two) failed")).count()).as("b failed once, not deployed again").isEqualTo(1);

@@ -108,10 +108,9 @@ class RouterSupervisorTest {
         }
     }
 
+    /** Below the ephemeral range: the router binds it a JVM start later, and a connection elsewhere could take a port 0 pick meanwhile. */
     private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.glidepath.testkit.net.ChildPorts.free();
     }
 
     /** The status line of a GET over TLS to 127.0.0.1, asking for edge.example.test and checking the certificate names it. */

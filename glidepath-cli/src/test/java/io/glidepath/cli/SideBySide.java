@@ -39,9 +39,9 @@ final class SideBySide {
         }
     }
 
-    /** An assertion's message starts with its description on a line of its own: the first 300 characters, on one line. */
+    /** An assertion's message starts with its description: the first 1,500 characters, on one line (enough for a journal). */
     private static String start(String message) {
         String line = message.strip().replaceAll("\\s+", " ");
-        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+        return line.length() > 1500 ? line.substring(0, 1500) + "..." : line;
     }
 }

@@ -12,8 +12,6 @@ import io.glidepath.spec.ServiceSpec;
 import io.glidepath.spec.SpecError;
 import io.glidepath.spec.Templates;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,8 +56,9 @@ public final class LocalPlatform implements Platform {
     private final Function<String, Optional<String>> hostEnv;
     private final Clock clock;
     private final Map<String, String> platformValues;
-    /** Ports handed out lately: the OS may offer a just-closed probe port again before its instance binds it. */
+    /** Ports handed out lately: one may be found free again before its instance binds it. */
     private final Map<Integer, Instant> recentPorts = new ConcurrentHashMap<>();
+    private final InstancePorts ports;
 
     public LocalPlatform(Path dataDir, InstanceRegistry registry, Function<String, Optional<String>> hostEnv, Clock clock) {
         this(dataDir, registry, hostEnv, clock, Optional.empty());
@@ -73,6 +73,7 @@ public final class LocalPlatform implements Platform {
         this.hostEnv = hostEnv;
         this.clock = clock;
         this.platformValues = router.map(r -> Map.of("router", r.toString())).orElse(Map.of());
+        this.ports = InstancePorts.onThisHost();
     }
 
     public static LocalPlatform onThisHost(Path dataDir, InstanceRegistry registry) {
@@ -230,7 +231,7 @@ public final class LocalPlatform implements Platform {
      * user). Returns their pids.
      */
     public List<Long> stopStrays(Duration grace) {
-        Set<String> known = new java.util.HashSet<>();
+        Set<String> known = new HashSet<>();
         registry.instances().forEach(i -> known.add(i.id()));
         List<ProcessHandle> strays = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(h -> {
@@ -293,23 +294,13 @@ public final class LocalPlatform implements Platform {
                         || h.info().startInstant().map(instance.processStart()::equals).orElse(false));
     }
 
-    /** A free loopback port not handed out in the last minute and not used by a known instance. */
+    /** A free port outside the kernel's ephemeral range ({@link InstancePorts}), not handed out in the last minute nor a known instance's. */
     private int freePort() throws PlatformException {
         Instant now = clock.instant();
         recentPorts.entrySet().removeIf(e -> e.getValue().plus(RECENT_PORT).isBefore(now));
-        Set<Integer> taken = ConcurrentHashMap.newKeySet();
+        Set<Integer> taken = new HashSet<>();
         registry.instances().forEach(i -> taken.add(i.address().port()));
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = s.getLocalPort();
-                if (!taken.contains(port) && recentPorts.putIfAbsent(port, now) == null) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new PlatformException("no free port on 127.0.0.1: " + e.getMessage(), e);
-            }
-        }
-        throw new PlatformException("no free port on 127.0.0.1 after 50 tries", null);
+        return ports.pick(port -> !taken.contains(port) && recentPorts.putIfAbsent(port, now) == null);
     }
 
     private static byte[] randomBytes() {

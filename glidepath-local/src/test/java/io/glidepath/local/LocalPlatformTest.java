@@ -75,6 +75,9 @@ class LocalPlatformTest {
         toStop.addAll(started);
         assertThat(started).hasSize(2);
         assertThat(started).extracting(i -> i.address().port()).doesNotHaveDuplicates();
+        // never from the range outgoing connections take their ports from (InstancePorts)
+        InstancePorts.Range ephemeral = InstancePorts.ephemeral(InstancePorts.EPHEMERAL_RANGE).orElse(InstancePorts.LINUX_DEFAULT);
+        assertThat(started).extracting(i -> i.address().port()).noneMatch(ephemeral::contains);
         for (Instance i : started) {
             assertThat(i.id()).startsWith("catalog-2.4.0-");
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> get(i, "/").statusCode() == 200);

@@ -3,7 +3,6 @@ package io.glidepath.prometheus;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -75,10 +74,9 @@ final class PrometheusProcess implements AutoCloseable {
         });
     }
 
+    /** Below the ephemeral range: Prometheus binds it a moment later, and a connection elsewhere could take a port 0 pick meanwhile. */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.glidepath.testkit.net.ChildPorts.free();
     }
 
     URI url() {

@@ -2,6 +2,7 @@ package io.glidepath.testkit.acme;
 
 import static org.awaitility.Awaitility.await;
 
+import io.glidepath.testkit.net.ChildPorts;
 import io.glidepath.testkit.tls.TestCa;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -10,7 +11,6 @@ import java.io.InputStreamReader;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,7 +72,7 @@ public final class Pebble implements AutoCloseable {
         Files.writeString(dir.resolve("pebble.crt"), api.chainPem());
         Files.writeString(dir.resolve("pebble.key"), api.keyPem());
         Files.writeString(dir.resolve("api-root.pem"), ca.rootPem());
-        return new Pebble(dir, ca, freeTcpPort(), freeTcpPort(), freeTcpPort(), freeTcpAndUdpPort(), freeTcpPort());
+        return new Pebble(dir, ca, ChildPorts.free(), ChildPorts.free(), ChildPorts.free(), freeTcpAndUdpPort(), ChildPorts.free());
     }
 
     /** The ACME directory URL. */
@@ -172,29 +172,10 @@ public final class Pebble implements AutoCloseable {
         }
     }
 
-    /**
-     * A free loopback port below Linux's ephemeral range (32768 and up): a port the kernel hands out
-     * for a bind to port 0 (the router under test binds its listeners so, between this pick and
-     * Pebble's start) could be taken meanwhile, and Pebble would exit at start (CI saw it once).
-     */
-    public static int freeTcpPort() throws IOException {
-        for (int i = 0; i < 200; i++) {
-            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /** challtestsrv's DNS server takes the same port over TCP and UDP. */
     private static int freeTcpAndUdpPort() throws IOException {
         for (int i = 0; i < 50; i++) {
-            int port = freeTcpPort();
+            int port = ChildPorts.free();
             try (DatagramSocket u = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
                 return port;
             } catch (IOException taken) {
