@@ -1,12 +1,12 @@
 package io.glidepath.bench;
 
-import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.http.ClientRequest;
 import io.glidepath.http.ClientResponse;
 import io.glidepath.http.HttpConnection;
+import io.glidepath.testkit.foreign.ForeignServers;
 import io.glidepath.testkit.load.LoadGenerator;
+import io.glidepath.testkit.net.ChildPorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -169,10 +169,9 @@ final class NginxSwitchAnchor implements AutoCloseable {
         descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
+    /** Below the ephemeral range: the process binds it a moment later, and a connection could take a port 0 pick meanwhile. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return ChildPorts.free();
     }
 
     private static void waitFor(BooleanSupplier done, Duration max, String what) throws InterruptedException {

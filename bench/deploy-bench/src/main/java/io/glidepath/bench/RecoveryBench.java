@@ -177,10 +177,7 @@ public final class RecoveryBench {
         JsonNode svc = get("/v1/services").path("services").get(0);
         String upstream = svc.path("instances").get(0).path("address").asText();
         Path dir = Files.createTempDirectory("glidepath-recovery-nginx-");
-        int port;
-        try (var s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = io.glidepath.testkit.net.ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
         writeNginxConf(dir, upstream, port, false);
         Process nginx = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
@@ -213,10 +210,7 @@ public final class RecoveryBench {
         JsonNode svc = get("/v1/services").path("services").get(0);
         String upstream = svc.path("instances").get(0).path("address").asText();
         Path dir = Files.createTempDirectory("glidepath-recovery-nginx-master-");
-        int port;
-        try (var s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = io.glidepath.testkit.net.ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
         writeNginxConf(dir, upstream, port, true);
         Process master = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();

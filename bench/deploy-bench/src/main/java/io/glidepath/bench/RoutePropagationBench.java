@@ -15,10 +15,10 @@ import io.glidepath.router.Router;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterTraffic;
 import io.glidepath.testkit.foreign.ForeignServers;
+import io.glidepath.testkit.net.ChildPorts;
 import io.glidepath.time.Clock;
 import io.glidepath.traffic.TrafficRouter;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -304,9 +304,8 @@ public final class RoutePropagationBench {
         }
     }
 
+    /** Below the ephemeral range: the process binds it a moment later, and a connection could take a port 0 pick meanwhile. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return ChildPorts.free();
     }
 }
