@@ -42,10 +42,10 @@ class AcmeStatusTest {
     @Test
     void upGetsARoutesCertificateFromTheCaAndStatusShowsIt() throws Exception {
         pebble = Pebble.prepare(work.resolve("pebble"));
-        int plain = freePort(); // pebble validates HTTP-01 there, so it is known before up
+        int plain = ChildPorts.free(); // pebble validates HTTP-01 there, so it is known before up
         dir = new DataDir(work.resolve("gp"));
         glidepath("up", "--listen", "127.0.0.1:" + plain, "--api", "127.0.0.1:0", "--router-admin", "127.0.0.1:0",
-                "--tls-listen", "127.0.0.1:" + freePort(), "--acme", "--acme-directory", pebble.directory().toString(),
+                "--tls-listen", "127.0.0.1:" + ChildPorts.free(), "--acme", "--acme-directory", pebble.directory().toString(),
                 "--acme-email", "ops@example.test", "--acme-ca-root", pebble.apiRootPem().toString());
         pebble.start(plain, Duration.ofDays(90));
         var endpoints = dir.endpoints().orElseThrow();
@@ -71,8 +71,4 @@ class AcmeStatusTest {
         }
     }
 
-    /** Below the ephemeral range, so that no bind to port 0 elsewhere (the other lane's tests) takes it before up does (CI saw it). */
-    private static int freePort() throws java.io.IOException {
-        return ChildPorts.free();
-    }
 }

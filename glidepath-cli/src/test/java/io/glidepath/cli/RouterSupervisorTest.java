@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.glidepath.cli.local.DataDir;
 import io.glidepath.cli.router.SuperviseRouterCommand;
+import io.glidepath.testkit.net.ChildPorts;
 import io.glidepath.testkit.tls.TestCa;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ class RouterSupervisorTest {
         TestCa ca = TestCa.create();
         Path certs = work.resolve("certs");
         ca.issue(Duration.ofDays(10), "edge.example.test").writeTo(certs, "edge");
-        int https = freePort();
+        int https = ChildPorts.free();
         Path accessLog = work.resolve("logs/access.log");
         assertThat(glidepath("up", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0", "--router-admin", "127.0.0.1:0",
                 "--tls-listen", "127.0.0.1:" + https, "--certs", certs.toString(), "--access-log", accessLog.toString())).isZero();
@@ -108,10 +109,6 @@ class RouterSupervisorTest {
         }
     }
 
-    /** Below the ephemeral range: the router binds it a JVM start later, and a connection elsewhere could take a port 0 pick meanwhile. */
-    private static int freePort() throws java.io.IOException {
-        return io.glidepath.testkit.net.ChildPorts.free();
-    }
 
     /** The status line of a GET over TLS to 127.0.0.1, asking for edge.example.test and checking the certificate names it. */
     private static String httpsStatusLine(TestCa ca, int port) throws Exception {

@@ -16,9 +16,10 @@ import io.glidepath.route.RouteSpec;
 import io.glidepath.router.Router;
 import io.glidepath.router.client.RouterAdminClient;
 import io.glidepath.router.client.RouterMetricSource;
-import io.glidepath.spec.PrometheusSpec;
 import io.glidepath.spec.Location;
+import io.glidepath.spec.PrometheusSpec;
 import io.glidepath.testkit.load.LoadGenerator;
+import io.glidepath.testkit.net.ChildPorts;
 import io.glidepath.time.Clock;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -215,7 +216,7 @@ class PrometheusMetricSourceTest {
         } finally {
             prometheus.signal("CONT");
         }
-        URI nobody = URI.create("http://ops:s3cret@127.0.0.1:" + PrometheusProcess.freePort());
+        URI nobody = URI.create("http://ops:s3cret@127.0.0.1:" + ChildPorts.free());
         String message = unavailable(source(ROUTER_QUERIES, Map.of(), nobody), MetricQuery.of(WINDOW, Set.of()));
         assertThat(message).startsWith("Prometheus at http://127.0.0.1:" + nobody.getPort() + " could not be reached").doesNotContain("s3cret")
                 .doesNotContain("ops:");

@@ -2,6 +2,7 @@ package io.glidepath.prometheus;
 
 import static org.awaitility.Awaitility.await;
 
+import io.glidepath.testkit.net.ChildPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ final class PrometheusProcess implements AutoCloseable {
                   evaluation_interval: 1s
                 scrape_configs:
                 %s""".formatted(scrapeConfigs.indent(2)));
-        int port = freePort();
+        int port = ChildPorts.free();
         Process p = new ProcessBuilder(List.of(binary, "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
@@ -74,10 +75,6 @@ final class PrometheusProcess implements AutoCloseable {
         });
     }
 
-    /** Below the ephemeral range: Prometheus binds it a moment later, and a connection elsewhere could take a port 0 pick meanwhile. */
-    static int freePort() throws IOException {
-        return io.glidepath.testkit.net.ChildPorts.free();
-    }
 
     URI url() {
         return URI.create("http://127.0.0.1:" + port);

@@ -47,7 +47,7 @@ final class NginxSwitchAnchor implements AutoCloseable {
         this.servers = servers;
         this.dir = dir;
         this.nginx = ForeignServers.executable("nginx");
-        this.listen = freePort();
+        this.listen = ChildPorts.free();
     }
 
     /** Starts nginx in front of a Python backend, puts the load on it, and makes {@code switches} switches. */
@@ -93,7 +93,7 @@ final class NginxSwitchAnchor implements AutoCloseable {
     }
 
     private Backend start(String name) throws Exception {
-        int port = freePort();
+        int port = ChildPorts.free();
         ProcessBuilder pb = name.equals("python")
                 ? new ProcessBuilder(servers.pythonArgv(port))
                 : new ProcessBuilder(servers.haproxyArgv("anchor", "/health", 200));
@@ -169,10 +169,6 @@ final class NginxSwitchAnchor implements AutoCloseable {
         descendants.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** Below the ephemeral range: the process binds it a moment later, and a connection could take a port 0 pick meanwhile. */
-    private static int freePort() throws IOException {
-        return ChildPorts.free();
-    }
 
     private static void waitFor(BooleanSupplier done, Duration max, String what) throws InterruptedException {
         long end = System.nanoTime() + max.toNanos();

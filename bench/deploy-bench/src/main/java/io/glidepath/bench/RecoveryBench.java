@@ -1,9 +1,10 @@
 package io.glidepath.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.glidepath.journal.EventJson;
 import io.glidepath.examples.SampleService;
+import io.glidepath.journal.EventJson;
 import io.glidepath.testkit.load.LoadGenerator;
+import io.glidepath.testkit.net.ChildPorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -177,7 +178,7 @@ public final class RecoveryBench {
         JsonNode svc = get("/v1/services").path("services").get(0);
         String upstream = svc.path("instances").get(0).path("address").asText();
         Path dir = Files.createTempDirectory("glidepath-recovery-nginx-");
-        int port = io.glidepath.testkit.net.ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
+        int port = ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
         writeNginxConf(dir, upstream, port, false);
         Process nginx = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();
@@ -210,7 +211,7 @@ public final class RecoveryBench {
         JsonNode svc = get("/v1/services").path("services").get(0);
         String upstream = svc.path("instances").get(0).path("address").asText();
         Path dir = Files.createTempDirectory("glidepath-recovery-nginx-master-");
-        int port = io.glidepath.testkit.net.ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
+        int port = ChildPorts.free(); // below the ephemeral range: nginx binds it a moment later
         writeNginxConf(dir, upstream, port, true);
         Process master = startNginx(dir, port);
         LoadGenerator load = new LoadGenerator(LoadGenerator.Config.of("127.0.0.1", port, 8).withRate(300).withUsersPerConnection(32)).start();

@@ -212,7 +212,7 @@ public final class RoutePropagationBench {
             this.dir = dir;
             this.nginx = ForeignServers.executable("nginx");
             for (int i = 0; i < n; i++) {
-                int port = freePort();
+                int port = ChildPorts.free();
                 ports.add(port);
                 Path d = Files.createDirectories(dir.resolve("n" + i));
                 write(d, port, upstream);
@@ -304,8 +304,4 @@ public final class RoutePropagationBench {
         }
     }
 
-    /** Below the ephemeral range: the process binds it a moment later, and a connection could take a port 0 pick meanwhile. */
-    private static int freePort() throws IOException {
-        return ChildPorts.free();
-    }
 }
