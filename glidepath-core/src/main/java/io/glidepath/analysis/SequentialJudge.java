@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.glidepath.analysis.sequential.ClientTest;
+import io.glidepath.analysis.sequential.Dispersion;
 import io.glidepath.analysis.sequential.RateTest;
 import io.glidepath.analysis.sequential.RatioInterval;
 import io.glidepath.analysis.sequential.RatioTest;
@@ -28,7 +29,8 @@ import java.util.Set;
  *
  * <p>Its metrics, each an e-process, combined by averaging their e-values:
  * <ul>
- * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance. On a
+ * <li>errors against stable: 5xx counts, a {@link RatioTest} with the release file's tolerance (its
+ * evidence tempered by how much the errors cluster, {@link Dispersion}). On a
  * sticky split the requests of one client are not independent (a heavy client with a flaky account
  * errs on whichever track it keeps), so there clients are the units: where the source reveals clients
  * (the router does), a {@link ClientTest} bets on each revealed client's track given its errors; where
@@ -137,8 +139,8 @@ public final class SequentialJudge implements Judge {
                     c.path("canaryClientErrors").asLong(), c.path("canaryClientRequests").asLong(), c.path("stableClientErrors").asLong(),
                     c.path("stableClientRequests").asLong())));
         }
-        return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors"))), clients,
-                RatioTest.restore(tolerance, ratioState(state.path("slow"))), guards(analysis, state.path("guards")),
+        return new SequentialJudge(analysis, RatioTest.restore(tolerance, ratioState(state.path("errors")), dispersionState(state.path("errors"))), clients,
+                RatioTest.restore(tolerance, ratioState(state.path("slow")), dispersionState(state.path("slow"))), guards(analysis, state.path("guards")),
                 state.path("thresholdMillis").asDouble(0), state.path("canaryRequests").asLong(0),
                 Duration.ofMillis(state.path("canaryTrafficMillis").asLong(0)), state.path("countedClients").asBoolean(false),
                 state.path("revealedClients").asBoolean(false), state.path("metricBreaches"));
@@ -363,8 +365,8 @@ public final class SequentialJudge implements Judge {
     @Override
     public Optional<JsonNode> state() {
         ObjectNode n = JSON.createObjectNode();
-        putRatio(n.putObject("errors"), errors.state());
-        putRatio(n.putObject("slow"), slow.state());
+        putRatio(n.putObject("errors"), errors);
+        putRatio(n.putObject("slow"), slow);
         ArrayNode g = n.putArray("guards");
         guards.forEach(x -> put(g.addArray(), x.test().state()));
         n.put("thresholdMillis", thresholdMillis);
@@ -398,6 +400,23 @@ public final class SequentialJudge implements Judge {
             o.put("startedAt", c.startedAt());
             put(o.putArray("logL"), c.logL());
         }
+    }
+
+    private static void putRatio(ObjectNode n, RatioTest test) {
+        putRatio(n, test.state());
+        Dispersion.State d = test.dispersionState();
+        ObjectNode o = n.putObject("dispersion");
+        o.put("squares", d.squares());
+        o.put("variance", d.variance());
+        o.put("canaryWeighted", d.canaryWeighted());
+        o.put("stableWeighted", d.stableWeighted());
+    }
+
+    /** A journal from before the dispersion was kept has none: the test goes on as if no scatter had been seen. */
+    private static Dispersion.State dispersionState(JsonNode n) {
+        JsonNode d = n.path("dispersion");
+        return d.isMissingNode() ? Dispersion.State.FRESH : new Dispersion.State(d.path("squares").asDouble(), d.path("variance").asDouble(),
+                d.path("canaryWeighted").asDouble(), d.path("stableWeighted").asDouble());
     }
 
     private static RestartingMixture.State ratioState(JsonNode n) {

@@ -41,8 +41,8 @@ public record Analysis(Duration interval, long minRequests, int failAfter, Durat
      */
     public record Judging(Kind kind, double alpha, double tolerance, Inconclusive inconclusive, Duration warmup) {
         public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(30);
-        public static final Judging THRESHOLDS = new Judging(Kind.THRESHOLDS, 0.01, 1.1, Inconclusive.PROMOTE, DEFAULT_WARMUP);
-        public static final Judging SEQUENTIAL = new Judging(Kind.SEQUENTIAL, 0.01, 1.1, Inconclusive.PROMOTE, DEFAULT_WARMUP);
+        public static final Judging THRESHOLDS = new Judging(Kind.THRESHOLDS, 0.01, 1.0, Inconclusive.PROMOTE, DEFAULT_WARMUP);
+        public static final Judging SEQUENTIAL = new Judging(Kind.SEQUENTIAL, 0.01, 1.0, Inconclusive.PROMOTE, DEFAULT_WARMUP);
 
         public enum Kind { THRESHOLDS, SEQUENTIAL }
 

@@ -370,6 +370,7 @@ class SequentialJudgeTest {
             before.canary(second(rnd, 500, 0.5, 0.01, 0.02));
         }
         JsonNode state = before.state().orElseThrow();
+        assertThat(state.path("errors").path("dispersion").path("variance").asDouble()).as("the errors' scatter so far is journaled").isPositive();
         SequentialJudge after = SequentialJudge.restore(a, io.glidepath.journal.EventJson.MAPPER.readTree(state.toString()));
         TrafficWindow next = second(rnd, 500, 0.5, 0.01, 0.02);
         before.query(SECOND);

@@ -60,7 +60,7 @@ public final class JudgeBench {
                 runs, abRuns, seed, threads, Runtime.getRuntime().availableProcessors());
         System.out.println("judges: " + judges.stream().map(Contender::name).toList()
                 + " (thresholds: docs/spec.md's example analysis, errorRate max 1% maxIncrease 0.5%, p99 max 300ms, minRequests 50,"
-                + " failAfter 2; sequential: docs/analysis.md's example, alpha 1%, tolerance 1.1, errorRate max 5%, p99 max 300ms)");
+                + " failAfter 2; sequential: docs/analysis.md's example, alpha 1%, tolerance 1.0, errorRate max 5%, p99 max 300ms)");
         long start = System.nanoTime();
         List<Result> healthy = new ArrayList<>();
         List<Result> regressed = new ArrayList<>();

@@ -6,8 +6,8 @@ package io.glidepath.analysis.sequential;
  * tested two-sided (a mixture of alternatives above and below it), and the interval is the
  * candidates never rejected at {@code alpha} so far (the running intersection, so it only narrows).
  * It covers the true ratio at every moment at once with probability at least {@code 1 - alpha}.
- * The estimate is the candidate of highest likelihood. For people to read; decisions are
- * {@link RatioTest}'s.
+ * The estimate is the candidate of highest likelihood. Clustered events widen it as they slow the
+ * test ({@link Dispersion}). For people to read; decisions are {@link RatioTest}'s.
  */
 public final class RatioInterval {
     /** Candidates from 1/50 to 50, about 3% apart. */
@@ -30,6 +30,7 @@ public final class RatioInterval {
     private final double[][] logL = new double[CANDIDATES][SIDES.length];
     private final double[] logLikelihood = new double[CANDIDATES];
     private final boolean[] rejected = new boolean[CANDIDATES];
+    private final Dispersion dispersion = new Dispersion();
     private long events;
 
     public RatioInterval(double alpha) {
@@ -53,6 +54,10 @@ public final class RatioInterval {
         }
         events += total;
         double rho = canaryShare;
+        double temper = clustered ? dispersion.factor() : 1;
+        if (clustered) {
+            dispersion.add(canaryEvents, stableEvents, rho);
+        }
         for (int c = 0; c < CANDIDATES; c++) {
             double r = candidate[c];
             double base = Math.log1p(rho * (r - 1));
@@ -63,8 +68,8 @@ public final class RatioInterval {
             double sum = 0;
             for (int j = 0; j < SIDES.length; j++) {
                 double alt = r * SIDES[j];
-                double step = canaryEvents * Math.log(SIDES[j]) - total * (Math.log1p(rho * (alt - 1)) - base);
-                logL[c][j] += clustered ? Math.min(step, LOG_CAP) : step;
+                double step = (canaryEvents * Math.log(SIDES[j]) - total * (Math.log1p(rho * (alt - 1)) - base)) / temper;
+                logL[c][j] += clustered ? Math.min(step, LOG_CAP / temper) : step;
                 sum += Math.exp(Math.min(logL[c][j], 700));
             }
             if (Math.log(sum / SIDES.length) >= threshold) {

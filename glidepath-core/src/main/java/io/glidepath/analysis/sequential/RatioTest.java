@@ -17,12 +17,16 @@ package io.glidepath.analysis.sequential;
  * <p>Copies of the test start afresh as the canary goes on ({@link RestartingMixture}), so that a
  * regression that begins late is not held back by the evidence for the canary built before it.
  *
- * <p>Each interval's factor from requests is capped at {@link #CAP}: errors that come in clusters (a
- * heavy client, a pause on one track) are not independent as the model assumes, and one such interval
- * must not decide alone; a capped factor only makes the process smaller, so it stays valid. Events
- * that are independent by design (each client's first error on a sticky split, which randomizes
- * clients) are not capped: a canary that fails a hundred of its clients in one second is decided in
- * that second.
+ * <p>Requests are not always independent as the model assumes: errors and slow requests come in
+ * clusters (a pause on one track fails or delays a burst of requests at once). So for requests each
+ * interval's log likelihood ratio is divided by the {@link Dispersion} measured on the intervals before
+ * it (about 1 when events are independent, more when they cluster), and each interval's factor is then
+ * capped at {@link #CAP} to the power 1/dispersion, so that one burst cannot decide alone: the
+ * dispersion is an average over intervals with and without bursts, and a burst of K events moves the
+ * count by more than that average says. A capped or tempered factor only makes the process smaller.
+ * Events that are independent by design (each client's first error on a sticky split, which
+ * randomizes clients) are neither: a canary that fails a hundred of its clients in one second is
+ * decided in that second.
  */
 public final class RatioTest {
     /** Alternatives as multiples of the tolerance, mixed with equal weights. */
@@ -33,23 +37,25 @@ public final class RatioTest {
 
     private final double tolerance;
     private final RestartingMixture evidence;
+    private final Dispersion dispersion;
 
     /** A fresh test: no evidence yet. */
     public RatioTest(double tolerance) {
-        this(tolerance, new RestartingMixture(GRID.length));
+        this(tolerance, new RestartingMixture(GRID.length), new Dispersion());
     }
 
-    private RatioTest(double tolerance, RestartingMixture evidence) {
+    private RatioTest(double tolerance, RestartingMixture evidence, Dispersion dispersion) {
         if (!(tolerance >= 1)) {
             throw new IllegalArgumentException("the tolerated ratio must be at least 1; got " + tolerance);
         }
         this.tolerance = tolerance;
         this.evidence = evidence;
+        this.dispersion = dispersion;
     }
 
     /** A test going on from {@link #state()} (a restart must not spend a fresh alpha). */
-    public static RatioTest restore(double tolerance, RestartingMixture.State state) {
-        return new RatioTest(tolerance, RestartingMixture.restore(GRID.length, state, "ratio test"));
+    public static RatioTest restore(double tolerance, RestartingMixture.State state, Dispersion.State dispersion) {
+        return new RatioTest(tolerance, RestartingMixture.restore(GRID.length, state, "ratio test"), new Dispersion(dispersion));
     }
 
     /** Takes one interval's counts: events and requests on the canary and on stable. */
@@ -62,7 +68,7 @@ public final class RatioTest {
      * Takes one interval's events on the canary and on stable, with the canary's share of the units
      * the events come from: its realized share of requests, or on a sticky split its share of
      * clients (each client's first error is one event). {@code clustered}: the events may come in
-     * clusters (requests), so the interval's factor is capped.
+     * clusters (requests), so the interval's factor is tempered by the dispersion seen so far and capped.
      */
     public void update(long canaryEvents, long stableEvents, double canaryShare, boolean clustered) {
         evidence.nextInterval();
@@ -72,13 +78,17 @@ public final class RatioTest {
         }
         double rho = canaryShare;
         double base = Math.log1p(rho * (tolerance - 1));
+        double temper = clustered ? dispersion.factor() : 1;
         double[] step = new double[GRID.length];
         for (int j = 0; j < GRID.length; j++) {
             double r = tolerance * GRID[j];
-            double llr = canaryEvents * Math.log(GRID[j]) - events * (Math.log1p(rho * (r - 1)) - base);
-            step[j] = clustered ? Math.min(llr, LOG_CAP) : llr;
+            double llr = (canaryEvents * Math.log(GRID[j]) - events * (Math.log1p(rho * (r - 1)) - base)) / temper;
+            step[j] = clustered ? Math.min(llr, LOG_CAP / temper) : llr;
         }
         evidence.add(step);
+        if (clustered) {
+            dispersion.add(canaryEvents, stableEvents, rho);
+        }
     }
 
     /** The evidence against "no worse than the tolerance": at most 1 at the start; reject at {@code 1/alpha}. */
@@ -92,5 +102,9 @@ public final class RatioTest {
 
     public RestartingMixture.State state() {
         return evidence.state();
+    }
+
+    public Dispersion.State dispersionState() {
+        return dispersion.state();
     }
 }
