@@ -319,8 +319,8 @@ public final class SequentialJudge implements Judge {
 
     private static Verdict.MetricEvidence ratioEvidence(String name, RatioTest test, RatioInterval interval) {
         RatioInterval.Estimate est = interval.estimate();
-        return est.known() ? new Verdict.MetricEvidence(name, test.eValue(), est.ratio(), est.low(), est.high())
-                : new Verdict.MetricEvidence(name, test.eValue(), null, null, null);
+        return est.known() ? new Verdict.MetricEvidence(name, test.eValue(), est.ratio(), est.low(), est.high(), test.dispersion())
+                : new Verdict.MetricEvidence(name, test.eValue(), null, null, null, test.dispersion());
     }
 
     /** "errors vs stable: 2.1x (95%: 1.6-2.9x)"-style words for each metric, then the evidence against the amount needed. */
@@ -328,9 +328,9 @@ public final class SequentialJudge implements Judge {
         String level = trim(100 * (1 - analysis.judging().alpha()));
         List<String> parts = new ArrayList<>();
         for (Verdict.MetricEvidence m : metrics) {
-            parts.add(m.ratio() == null ? m.metric() + ": evidence " + number(m.eValue())
+            parts.add((m.ratio() == null ? m.metric() + ": evidence " + number(m.eValue())
                     : m.low() == null ? m.metric() + ": " + ratio(m.ratio()) + " observed, evidence " + number(m.eValue())
-                    : m.metric() + ": " + ratio(m.ratio()) + " (" + level + "%: " + ratio(m.low()) + "-" + ratio(m.high()) + ")");
+                    : m.metric() + ": " + ratio(m.ratio()) + " (" + level + "%: " + ratio(m.low()) + "-" + ratio(m.high()) + ")") + m.bursts());
         }
         return String.join("; ", parts) + "; evidence " + number(e) + " of " + number(needed) + " needed to roll back";
     }
@@ -338,7 +338,7 @@ public final class SequentialJudge implements Judge {
     private static String describe(Verdict.MetricEvidence m) {
         return m.metric() + (m.ratio() == null ? "" : m.low() == null ? " " + ratio(m.ratio()) + " observed"
                 : " " + ratio(m.ratio()) + " (" + ratio(m.low()) + "-" + ratio(m.high()) + ")")
-                + ", evidence " + number(m.eValue());
+                + ", evidence " + number(m.eValue()) + m.bursts();
     }
 
     @Override

@@ -83,11 +83,11 @@ public final class Words {
                 + percent(stableErrorRate) + " over " + stableRequests + ", p99 " + millis(stableP99Millis);
     }
 
-    /** One metric of a sequential judge: "errors vs stable: evidence 262.80, ratio 2.10x (1.60-2.90x)". */
+    /** One metric of a sequential judge: "errors vs stable: evidence 262.80, ratio 2.10x (1.60-2.90x)[, bursty: evidence divided by 1.80]". */
     public static String metric(Verdict.MetricEvidence m) {
         return m.metric() + ": evidence " + String.format(Locale.ROOT, "%.2f", m.eValue()) + (m.ratio() == null ? ""
                 : m.low() == null ? String.format(Locale.ROOT, ", ratio %.2fx observed", m.ratio()) // a ratio with no interval (revealed clients)
-                : String.format(Locale.ROOT, ", ratio %.2fx (%.2f-%.2fx)", m.ratio(), nan(m.low()), nan(m.high())));
+                : String.format(Locale.ROOT, ", ratio %.2fx (%.2f-%.2fx)", m.ratio(), nan(m.low()), nan(m.high()))) + m.bursts();
     }
 
     /** A sequential judge's evidence against the canary: "evidence 131.40 of 100 needed to roll back". */

@@ -125,6 +125,27 @@ class SequentialJudgeTest {
         assertThat(v.evidence().orElseThrow().needed()).isEqualTo(100);
     }
 
+    @Test
+    void errorsThatComeInBurstsOnEitherTrackDivideTheEvidenceAndTheVerdictSaysBy() throws Exception {
+        // identical versions at 0.2% errors, each track failing a burst of 20 requests in one second of 60
+        SequentialJudge judge = new SequentialJudge(analysis(""));
+        SplittableRandom rnd = new SplittableRandom(12);
+        Verdict v = null;
+        for (int t = 0; t < 600; t++) {
+            judge.query(SECOND);
+            TrafficWindow w = second(rnd, 500, 0.5, 0.002, 0.002);
+            long canaryBurst = rnd.nextDouble() < 1.0 / 60 ? 20 : 0;
+            long stableBurst = rnd.nextDouble() < 1.0 / 60 ? 20 : 0;
+            v = judge.canary(new TrafficWindow(SECOND, new TrackFigures(w.stable().requests(), w.stable().errors() + stableBurst, w.stable().latencyMillis()),
+                    new TrackFigures(w.canary().requests(), w.canary().errors() + canaryBurst, w.canary().latencyMillis())));
+        }
+        Verdict.MetricEvidence errors = v.evidence().orElseThrow().metrics().get(0);
+        assertThat(errors.dispersion()).as("bursts of 20 among single errors: the canary's count scatters several times the model's").isGreaterThan(3);
+        assertThat(v.summary()).contains("errors vs stable: ").contains(", bursty: evidence divided by ");
+        Verdict.MetricEvidence slow = v.evidence().orElseThrow().metrics().get(1);
+        assertThat(slow.bursts()).as("no slow request in these windows: nothing divided").isEmpty();
+    }
+
     /**
      * A second of a sticky split, 10% of clients on the canary: light clients (1% errors) on both tracks,
      * plus on the canary one heavy client (100 req/s) whose account fails 5% of its requests on any

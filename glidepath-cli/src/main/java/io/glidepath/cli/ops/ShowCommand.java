@@ -88,7 +88,7 @@ public final class ShowCommand implements Callable<Integer> {
                         e.path("stableRequests").asLong(), e.path("stableErrorRate").asDouble(), millis(e.path("stableP99Millis")))));
                 for (JsonNode m : e.path("metrics")) {
                     out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s%n", "", "", Words.metric(new Verdict.MetricEvidence(m.path("metric").asText(),
-                            m.path("eValue").asDouble(), number(m, "ratio"), number(m, "low"), number(m, "high")))));
+                            m.path("eValue").asDouble(), number(m, "ratio"), number(m, "low"), number(m, "high"), number(m, "dispersion")))));
                 }
                 if (e.hasNonNull("evidence")) {
                     out.append(String.format(Locale.ROOT, "  %9s  %-14s   %s%n", "", "", Words.evidence(e.path("evidence").asDouble(),

@@ -47,10 +47,12 @@ class ShowCommandTest {
                   "outcome": "FAIL", "stableRequests": 250, "stableErrorRate": 0.01, "canaryRequests": 250, "canaryErrorRate": 0.021,
                   "evidence": 131.4, "needed": 100.0,
                   "metrics": [{"metric": "errors vs stable", "eValue": 262.8, "ratio": 2.1, "low": 1.6, "high": 2.9},
+                              {"metric": "requests slower than stable's p99 vs stable", "eValue": 1.5, "ratio": 1.1, "low": 0.7, "high": 1.6, "dispersion": 2.4},
                               {"metric": "errors at most 5%", "eValue": 0.01}]}]""");
         assertThat(ShowCommand.text(release, events)).contains("""
                                             FAIL: canary 2.10% errors over 250 requests, p99 n/a; stable 1.00% over 250, p99 n/a
                                               errors vs stable: evidence 262.80, ratio 2.10x (1.60-2.90x)
+                                              requests slower than stable's p99 vs stable: evidence 1.50, ratio 1.10x (0.70-1.60x), bursty: evidence divided by 2.40
                                               errors at most 5%: evidence 0.01
                                               evidence 131.40 of 100 needed to roll back
                 """);

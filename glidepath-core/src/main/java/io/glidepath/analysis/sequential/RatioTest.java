@@ -100,6 +100,11 @@ public final class RatioTest {
         return tolerance;
     }
 
+    /** How much more the events scatter than independent requests would (1: not at all): what the evidence is divided by. */
+    public double dispersion() {
+        return dispersion.factor();
+    }
+
     public RestartingMixture.State state() {
         return evidence.state();
     }

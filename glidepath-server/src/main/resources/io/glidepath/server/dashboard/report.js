@@ -175,7 +175,9 @@ function evidence(x) {
   for (const m of x.metrics) {
     // a ratio may come without an interval (revealed clients: the two tracks' rates among them, observed)
     const interval = m.low != null && m.high != null ? ' (' + m.low.toFixed(2) + '-' + m.high.toFixed(2) + 'x)' : ' observed';
-    parts.push(m.metric + ': evidence ' + m.eValue.toFixed(2) + (m.ratio != null ? ', ratio ' + m.ratio.toFixed(2) + 'x' + interval : ''));
+    // events that cluster (a pause failing a burst of requests) divide the evidence: say so when it slows it noticeably
+    const bursts = m.dispersion != null && m.dispersion >= 1.1 ? ', bursty: evidence divided by ' + m.dispersion.toFixed(2) : '';
+    parts.push(m.metric + ': evidence ' + m.eValue.toFixed(2) + (m.ratio != null ? ', ratio ' + m.ratio.toFixed(2) + 'x' + interval : '') + bursts);
   }
   return parts.join('; ');
 }
