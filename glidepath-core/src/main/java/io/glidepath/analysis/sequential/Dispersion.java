@@ -20,8 +20,8 @@ package io.glidepath.analysis.sequential;
  * <p>{@link RatioTest} divides each interval's log likelihood ratio by the figure from the intervals
  * before it (quasi-likelihood): with clusters of a fixed size K that is exactly the likelihood ratio
  * of the clusters, which are independent; with no clustering the figure stays near 1 and costs
- * nothing, and a tempered likelihood ratio is still an e-value (Jensen: E[LR^(1/d)] <= E[LR]^(1/d) = 1),
- * so being over-cautious never breaks validity.
+ * little (its chance excess over 1 in the first seconds), and a tempered likelihood ratio is still an
+ * e-value (Jensen: E[LR^(1/d)] <= E[LR]^(1/d) = 1), so being over-cautious never breaks validity.
  */
 public final class Dispersion {
     /** Pseudo-variance at dispersion 1: a first burst moves the figure, but not as if it were all there is. */
@@ -74,7 +74,7 @@ public final class Dispersion {
         double residual = canaryEvents - events * p;
         squares += residual * residual;
         variance += events * p * (1 - p);
-        // each track's events per unit of its share: their ratio estimates r whatever the split
+        // each track's events weighted by the other track's share: the two sums' ratio estimates r whatever the split
         canaryWeighted = RATIO_MEMORY * canaryWeighted + canaryEvents * (1 - canaryShare);
         stableWeighted = RATIO_MEMORY * stableWeighted + stableEvents * canaryShare;
     }
