@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * state, and says when too little traffic came to judge. (The decision-quality benchmark measures the
  * rates over thousands of runs; these are its properties on a few.)
  */
-class SequentialJudgeTest {
+public class SequentialJudgeTest {
     static final Duration SECOND = Duration.ofSeconds(1);
 
     static Analysis analysis(String extra) throws Exception {
@@ -47,7 +47,8 @@ class SequentialJudgeTest {
         return new TrackFigures(n, e, Map.of(50.0, 40.0, 99.0, 120.0));
     }
 
-    static long poisson(SplittableRandom rnd, double mean) {
+    /** A Poisson draw by inversion (the sequential tests' own tests use it too). */
+    public static long poisson(SplittableRandom rnd, double mean) {
         long k = 0;
         double p = Math.exp(-mean);
         double s = p;

@@ -1,6 +1,8 @@
 package io.glidepath.analysis.sequential;
 
+import static io.glidepath.analysis.SequentialJudgeTest.poisson;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,7 @@ class DispersionTest {
         Dispersion restored = new Dispersion(d.state());
         assertThat(restored.factor()).isEqualTo(d.factor()).isGreaterThan(1);
         assertThat(restored.state()).isEqualTo(d.state());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Dispersion(new Dispersion.State(Double.NaN, 0, 0, 0)))
+        assertThatThrownBy(() -> new Dispersion(new Dispersion.State(Double.NaN, 0, 0, 0)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-negative");
     }
 
@@ -115,23 +117,5 @@ class DispersionTest {
     /** A pause in one second of {@code every}, 25-100% as long as the longest: that share of {@code largest} events. */
     private static long burst(SplittableRandom rnd, int every, double largest) {
         return rnd.nextDouble() < 1.0 / every ? poisson(rnd, largest * (0.25 + 0.75 * rnd.nextDouble())) : 0;
-    }
-
-    static long poisson(SplittableRandom rnd, double mean) {
-        if (mean > 30) {
-            return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(rnd)));
-        }
-        double l = Math.exp(-mean);
-        long k = 0;
-        double p = 1;
-        do {
-            k++;
-            p *= rnd.nextDouble();
-        } while (p > l);
-        return k - 1;
-    }
-
-    private static double gaussian(SplittableRandom rnd) {
-        return Math.sqrt(-2 * Math.log(1 - rnd.nextDouble())) * Math.cos(2 * Math.PI * rnd.nextDouble());
     }
 }
